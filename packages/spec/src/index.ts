@@ -1,0 +1,17 @@
+export type { Judge, JudgeItem, JudgeVerdict } from './judge';
+export { splitPassageContents, type Passage } from './passage';
+export type { FinishReason, GenerateOptions, GenerateRequest, GenerateResult, Policy, SamplingOptions } from './policy';
+export {
+  ApiCallError,
+  InvalidConfigError,
+  InvalidInputError,
+  ResearchError,
+  TimeoutError,
+  UnsupportedError,
+  type InputLocation,
+} from './research-error';
+export type { Retriever, RetrieverSearchOptions } from './retriever';
+export type { RewardFunction, RewardInput, RewardResult } from './reward';
+export type { RolloutEvent } from './rollout-event';
+export type { ApplyChatTemplateOptions, ChatMessage, Tokenizer } from './tokenizer';
+export type { SearchRecord, Trajectory, TrajectoryFinishReason, TrajectorySegment } from './trajectory';
