@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
+
+/** bfloat16 value of `bits` by the textbook formula (float64; exact). */
+function formulaValue(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 7) & 0xff;
+  const mantissa = bits & 0x7f;
+  if (exponent === 0xff) return mantissa === 0 ? sign * Infinity : Number.NaN;
+  if (exponent === 0) return sign * (mantissa / 128) * 2 ** -126;
+  return sign * (1 + mantissa / 128) * 2 ** (exponent - 127);
+}
+
+const singleBits = (value: number) => new Uint32Array(new Float32Array([value]).buffer)[0]!;
+const singleValue = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0]!;
+
+/** Nearest bfloat16 to the finite binary32 `single` by comparing its two bfloat16 neighbours, ties to even. */
+function referenceNarrow(single: number): number {
+  const value = singleValue(single);
+  const sign = (single >>> 16) & 0x8000;
+  const lowBits = (single >>> 16) & 0x7fff; // truncation: the neighbour toward zero
+  const low = Math.abs(formulaValue(lowBits));
+  const high = lowBits === 0x7f7f ? 2 ** 128 : Math.abs(formulaValue(lowBits + 1)); // past the largest finite: infinity's stand-in
+  const magnitude = Math.abs(value);
+  if (magnitude === low) return sign | lowBits;
+  const below = magnitude - low;
+  const above = high - magnitude;
+  const pick = below < above ? lowBits : above < below ? lowBits + 1 : lowBits % 2 === 0 ? lowBits : lowBits + 1;
+  return sign | pick;
+}
+
+describe('bfloat16', () => {
+  it('widens all 65536 bit patterns exactly (formula), NaN payloads kept', () => {
+    const all = Uint16Array.from({ length: 0x10000 }, (_, bits) => bits);
+    const widened = bfloat16ToFloat32(all);
+    const widenedBits = new Uint32Array(widened.buffer);
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const expected = formulaValue(bits);
+      if (Number.isNaN(expected)) {
+        if (widenedBits[bits] !== bits * 0x10000) expect(widenedBits[bits]).toBe(bits * 0x10000);
+      } else if (!Object.is(widened[bits], expected)) expect(widened[bits], `bits 0x${bits.toString(16)}`).toBe(expected);
+    }
+  });
+
+  it('narrows every bfloat16 value back to itself and every NaN to a NaN', () => {
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const back = float32BitsToBfloat16Bits(bits * 0x10000);
+      const isNaN = (bits & 0x7f80) === 0x7f80 && (bits & 0x7f) !== 0;
+      if (isNaN ? (back & 0x7f80) !== 0x7f80 || (back & 0x7f) === 0 || (back & 0x8000) !== (bits & 0x8000) : back !== bits) {
+        expect(back.toString(16), `bits 0x${bits.toString(16)}`).toBe(bits.toString(16));
+      }
+    }
+    // A signalling NaN whose payload sits only in the dropped bits must not become infinity.
+    expect(float32BitsToBfloat16Bits(0x7f800001)).toBe(0x7fc0);
+    expect(float32BitsToBfloat16Bits(0xff800001)).toBe(0xffc0);
+  });
+
+  it('rounds to nearest, ties to even (worked values)', () => {
+    const table: Array<[number, number]> = [
+      [1, 0x3f80],
+      [1 + 2 ** -8, 0x3f80], // tie, 0x3f80 is even
+      [1 + 3 * 2 ** -8, 0x3f82], // tie, 0x3f81 odd -> up
+      [1 + 2 ** -8 + 2 ** -20, 0x3f81],
+      [-1.5, 0xbfc0],
+      [3.140625, 0x4049],
+      [Math.fround(Math.PI), 0x4049],
+      [3.4028234663852886e38, 0x7f80], // the largest binary32 is past bfloat16's largest + half an ulp
+      [3.3895313892515355e38, 0x7f7f], // bfloat16's largest finite
+      [Infinity, 0x7f80],
+      [-Infinity, 0xff80],
+      [2 ** -133, 0x0001], // bfloat16 subnormal, exact
+      [1.401298464324817e-45, 0x0000], // smallest binary32 subnormal: below half a bfloat16 subnormal ulp
+    ];
+    for (const [value, expected] of table) expect(float32BitsToBfloat16Bits(singleBits(value)), `value ${value}`).toBe(expected);
+  });
+
+  it('agrees with a neighbour comparison on 200000 random finite binary32 values', () => {
+    let state = 0x2545f491;
+    for (let count = 0; count < 200_000; count++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      state >>>= 0;
+      if ((state & 0x7f800000) === 0x7f800000) continue;
+      const expected = referenceNarrow(state);
+      const actual = float32BitsToBfloat16Bits(state);
+      if (actual !== expected) expect(actual, `input 0x${state.toString(16)}`).toBe(expected);
+    }
+  });
+
+  it('array narrowing equals the scalar one', () => {
+    const values = new Float32Array([0, -0, 1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, Number.NaN, -Infinity, 1e-40]);
+    const scalar = Array.from(new Uint32Array(values.buffer), float32BitsToBfloat16Bits);
+    expect(Array.from(float32ToBfloat16(values))).toEqual(scalar);
+    expect(scalar.slice(0, 5)).toEqual([0x0000, 0x8000, 0x3f80, 0x3f80, 0x3f82]);
+  });
+});
