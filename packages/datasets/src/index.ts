@@ -1,1 +1,12 @@
-export {};
+export { loadQuestions, detectQuestionFormat, type LoadedQuestions, type QuestionFileFormat } from './load-questions';
+export { formatPassageContents, parsePassageContents } from './passage-contents';
+export { PythonRandom } from './python-random';
+export { toFlashRagQuestion, type FlashRagQuestion, type QaExample } from './qa-example';
+export { readCorpusJsonl } from './read-corpus-jsonl';
+export { readJsonl } from './read-jsonl';
+export { datasetBaseName, readQuestionArray } from './read-question-array';
+export { readQuestionsJsonl } from './read-questions-jsonl';
+export type { OnInvalidEntry, ReadOptions, ReadStats } from './read-stats';
+export type { RecordStream } from './record-stream';
+export { sampleQuestions, type SampleQuestionsOptions } from './sample-questions';
+export { writeJsonl, type WriteJsonlResult } from './write-jsonl';

@@ -1,0 +1,65 @@
+import { InvalidInputError } from '@research-ts/spec';
+import type { QaExample } from './qa-example';
+import type { ReadOptions, ReadStats } from './read-stats';
+import { readQuestionArray } from './read-question-array';
+import { readQuestionsJsonl } from './read-questions-jsonl';
+import { asInputError, isGzipPath, openByteStream } from './read-text-lines';
+
+/** The two question layouts `loadQuestions` knows. */
+export type QuestionFileFormat = 'flashrag-jsonl' | 'question-array';
+
+export interface LoadedQuestions {
+  format: QuestionFileFormat;
+  examples: QaExample[];
+  stats: ReadStats;
+}
+
+/** The first character that is not JSON whitespace (a byte-order mark skipped), or undefined for an empty file. */
+async function firstSignificantCharacter(path: string): Promise<string | undefined> {
+  const bytes = openByteStream(path);
+  try {
+    let atStart = true;
+    for await (const chunk of bytes as AsyncIterable<Buffer>) {
+      let index = 0;
+      if (atStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) index = 3;
+      atStart = false;
+      for (; index < chunk.length; index += 1) {
+        const byte = chunk[index]!;
+        if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return String.fromCharCode(byte);
+      }
+    }
+    return undefined;
+  } catch (error) {
+    throw asInputError(error, path);
+  } finally {
+    bytes.destroy();
+  }
+}
+
+/**
+ * Decides a question file's layout. `.jsonl` / `.ndjson` (optionally `.gz`) are FlashRAG JSONL. Otherwise the
+ * first significant character decides: `[` is a `{question, answer}` array, `{` is JSONL (FlashRAG files
+ * are sometimes named `.json`). An empty file counts as JSONL (and holds no questions).
+ */
+export async function detectQuestionFormat(path: string): Promise<QuestionFileFormat> {
+  const name = (isGzipPath(path) ? path.slice(0, -'.gz'.length) : path).toLowerCase();
+  if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'flashrag-jsonl';
+  const first = await firstSignificantCharacter(path);
+  if (first === undefined || first === '{') return 'flashrag-jsonl';
+  if (first === '[') return 'question-array';
+  throw new InvalidInputError(
+    `cannot tell the question format: the file starts with ${JSON.stringify(first)}, expected "{" (FlashRAG JSONL) or "[" (a {question, answer} array)`,
+    { source: path },
+  );
+}
+
+/**
+ * Loads a whole question file of either layout (see `detectQuestionFormat`) into memory, with the read's
+ * counters. Use `readQuestionsJsonl` / `readQuestionArray` directly to stream.
+ */
+export async function loadQuestions(path: string, options: ReadOptions = {}): Promise<LoadedQuestions> {
+  const format = await detectQuestionFormat(path);
+  const stream = format === 'question-array' ? readQuestionArray(path, options) : readQuestionsJsonl(path, options);
+  const examples = await stream.toArray();
+  return { format, examples, stats: stream.stats };
+}

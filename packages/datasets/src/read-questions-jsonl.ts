@@ -1,0 +1,19 @@
+import type { QaExample } from './qa-example';
+import type { ReadOptions } from './read-stats';
+import type { RecordStream } from './record-stream';
+import { readJsonl } from './read-jsonl';
+import { flashRagQuestionSchema } from './schemas';
+
+/**
+ * Streams a FlashRAG question set: JSONL with one `{ id, question, golden_answers: string[] }` per line
+ * (the layout of `RUC-NLPIR/FlashRAG_datasets`, which ReSearch trains and evaluates on).
+ *
+ * - `id` may be a string or a number; a number becomes its decimal string.
+ * - `question` and every answer must hold a non-space character; `golden_answers` must not be empty.
+ * - Any other fields are kept, unchanged, in `metadata` (a FlashRAG `metadata` field lands in `metadata.metadata`).
+ *
+ * Errors name the file, the line and the field (`golden_answers.1`); see `readJsonl` for the line rules.
+ */
+export function readQuestionsJsonl(path: string, options: ReadOptions = {}): RecordStream<QaExample> {
+  return readJsonl(path, flashRagQuestionSchema, options);
+}
