@@ -1,0 +1,318 @@
+import { InvalidInputError } from '@research-ts/spec';
+import { expectLength, expectNumber, rowCount, type MaskArray, type RealArray } from './batch-shape';
+import { klEstimatorRule, type KlEstimator } from './kl-estimators';
+import { computeAggregationWeights, type LossAggregation } from './loss-aggregation';
+
+/** The clipped surrogate's knobs. */
+export interface PolicyLossSettings {
+  /** ε_low: the ratio is clipped below at `1 − clipLow`. Default 0.2. */
+  clipLow?: number;
+  /** ε_high: the ratio is clipped above at `1 + clipHigh` (DAPO's clip-higher uses 0.28). Default 0.2. */
+  clipHigh?: number;
+  /**
+   * Dual clip `c > 1`: for `A < 0` the per-token loss is capped at `−A·c` (verl `clip_ratio_c`, 3 there).
+   * Off by default: the verl bundled with ReSearch has no dual clip.
+   */
+  dualClip?: number;
+  /** `logprob − oldLogprob` is clamped to `±logRatioClamp` before `exp` (verl: 20). `Infinity` turns it off (TRL). */
+  logRatioClamp?: number;
+}
+
+/** The arrays of one batch. All `[batch, responseLength]` arrays are row-major. */
+export interface ActorLossBatch {
+  /** `[batch, responseLength]` log π_θ of each sampled token (the policy being trained). */
+  logprobs: RealArray;
+  /** `[batch, responseLength]` log π_old of each sampled token (the policy that sampled it). */
+  oldLogprobs: RealArray;
+  /** `[batch]` per-sequence or `[batch, responseLength]` per-token advantages. */
+  advantages: RealArray;
+  /** `[batch, responseLength]` the loss mask: 0 for padding and for inserted `<result>` tokens. */
+  mask: MaskArray;
+  responseLength: number;
+  /** `[batch, responseLength]` log π_ref of each sampled token; needed when `klCoefficient ≠ 0`. */
+  refLogprobs?: RealArray;
+  /** `[batch, responseLength]` entropy of the policy at each position; needed when `entropyCoefficient ≠ 0`. */
+  entropies?: RealArray;
+}
+
+export interface ActorLossOptions extends ActorLossBatch, PolicyLossSettings {
+  /** Default `{ mode: 'token-mean' }`. The same aggregation applies to the surrogate, the KL and the entropy. */
+  aggregation?: LossAggregation;
+  /** Default `'k3'` (verl `low_var_kl`, as ReSearch). */
+  klEstimator?: KlEstimator;
+  /** Default 0.001 (ReSearch `kl_loss_coef`). 0 turns the KL term off. */
+  klCoefficient?: number;
+  /** Default 0.001 (the `entropy_coeff` of ReSearch's verl config). 0 turns the entropy bonus off. */
+  entropyCoefficient?: number;
+  /** Preallocated outputs `[batch, responseLength]`, overwritten in full (reuse them across steps). */
+  out?: { gradLogprobs?: Float32Array; gradEntropies?: Float32Array };
+}
+
+export interface ActorLossMetrics {
+  /** The total loss: `pgLoss − entropyCoefficient·entropy + klCoefficient·klLoss`. */
+  loss: number;
+  /** The aggregated clipped surrogate. */
+  pgLoss: number;
+  /** The aggregated KL estimate; absent without `refLogprobs`. */
+  klLoss?: number;
+  /** The aggregated entropy; absent without `entropies`. */
+  entropy?: number;
+  /** Masked mean of `L2 > L1`: tokens where the clipped term won. */
+  pgClipFrac: number;
+  /** Masked mean of `A < 0 and Lclip > −A·c`: tokens capped by the dual clip (0 when it is off). */
+  pgClipFracLower: number;
+  /** Masked mean of `−(logprob − oldLogprob)` (after the log-ratio clamp). */
+  ppoKl: number;
+  ratioMean: number;
+  ratioMin: number;
+  ratioMax: number;
+  /** Over the tokens with mask ≠ 0; the std is unbiased. */
+  advantageMean: number;
+  advantageStd: number;
+  advantageMin: number;
+  advantageMax: number;
+  /** Tokens with mask ≠ 0. */
+  tokenCount: number;
+  /** Sequences with at least one token in the loss. */
+  sequenceCount: number;
+  /** Tokens in the loss with a non-finite input (logprob, old, advantage, and ref/entropy when used). */
+  nonFiniteTokenCount: number;
+  /** True when the loss is finite and no input in the loss was non-finite: a trainer skips the batch otherwise. */
+  isFinite: boolean;
+}
+
+export interface ActorLossResult {
+  loss: number;
+  /** `[batch, responseLength]` d loss / d logprobs; 0 on masked tokens and where the surrogate is flat. */
+  gradLogprobs: Float32Array;
+  /** `[batch, responseLength]` d loss / d entropies (`−entropyCoefficient·w_i·M`). */
+  gradEntropies: Float32Array;
+  metrics: ActorLossMetrics;
+}
+
+/** ReSearch's recipe (verl config as in research-paper §1.5), the defaults of {@link computeActorLoss}. */
+export const researchActorLossDefaults = {
+  clipLow: 0.2,
+  clipHigh: 0.2,
+  dualClip: undefined,
+  logRatioClamp: 20,
+  klEstimator: 'k3',
+  klCoefficient: 0.001,
+  entropyCoefficient: 0.001,
+  aggregation: { mode: 'token-mean' },
+} as const satisfies Required<Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip'>> & { dualClip: undefined };
+
+/**
+ * The GRPO actor loss of verl's `dp_actor` and its gradients, in one fused pass:
+ *
+ * `loss = agg(L_pg) − entropyCoefficient·agg(entropy) + klCoefficient·agg(kl(logprobs, refLogprobs))`
+ *
+ * with the clipped surrogate per token (`r = exp(clamp(logprob − old, ±logRatioClamp))`):
+ * `L1 = −A·r`, `L2 = −A·clamp(r, 1 − clipLow, 1 + clipHigh)`, `Lclip = max(L1, L2)`, and with a dual
+ * clip `L = A < 0 ? min(Lclip, −A·c) : Lclip`.
+ *
+ * Gradients follow autograd exactly, ties included: `max`/`min` of two equal values send half the
+ * gradient to each side, `clamp` passes the gradient on `[min, max]` (boundaries included) and stops
+ * it outside. So `gradLogprobs` is 0 where the clipped term wins (`L2 > L1`), where the dual clip caps
+ * the loss, and where the log ratio is clamped; it is `−A·r·w` inside the trust region.
+ *
+ * Masked-out tokens (mask 0) are never read: a NaN there does not reach the loss. A NaN inside the loss
+ * is counted in `metrics.nonFiniteTokenCount`.
+ */
+export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
+  const defaults = researchActorLossDefaults;
+  const { logprobs, oldLogprobs, advantages, mask, responseLength, refLogprobs, entropies } = options;
+  const clipLow = options.clipLow ?? defaults.clipLow;
+  const clipHigh = options.clipHigh ?? defaults.clipHigh;
+  const dualClip = options.dualClip;
+  const logRatioClamp = options.logRatioClamp ?? defaults.logRatioClamp;
+  const klCoefficient = options.klCoefficient ?? defaults.klCoefficient;
+  const entropyCoefficient = options.entropyCoefficient ?? defaults.entropyCoefficient;
+  const aggregation = options.aggregation ?? defaults.aggregation;
+  const klRule = klEstimatorRule(options.klEstimator ?? defaults.klEstimator);
+
+  expectNumber('clipLow', clipLow, (value) => value >= 0 && value < 1, 'must be in [0, 1)');
+  expectNumber('clipHigh', clipHigh, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
+  if (dualClip !== undefined) expectNumber('dualClip', dualClip, (value) => value > 1, 'must be > 1 (verl asserts clip_ratio_c > 1)');
+  expectNumber('logRatioClamp', logRatioClamp, (value) => value > 0, 'must be > 0 (Infinity for none)');
+  expectNumber('klCoefficient', klCoefficient, Number.isFinite, 'must be finite');
+  expectNumber('entropyCoefficient', entropyCoefficient, Number.isFinite, 'must be finite');
+
+  const batch = rowCount('logprobs', logprobs, responseLength);
+  const size = batch * responseLength;
+  const shape = '[batch, responseLength]';
+  expectLength('oldLogprobs', oldLogprobs, size, shape);
+  expectLength('mask', mask, size, shape);
+  if (advantages.length !== size && advantages.length !== batch) {
+    throw new InvalidInputError(`expected ${batch} ([batch]) or ${size} (${shape}) values, got ${advantages.length}`, {
+      field: 'advantages',
+    });
+  }
+  const perTokenAdvantages = advantages.length === size;
+  if (refLogprobs !== undefined) expectLength('refLogprobs', refLogprobs, size, shape);
+  else if (klCoefficient !== 0) {
+    throw new InvalidInputError('refLogprobs are required when klCoefficient ≠ 0 (pass klCoefficient: 0 to train without a reference)', {
+      field: 'refLogprobs',
+    });
+  }
+  if (entropies !== undefined) expectLength('entropies', entropies, size, shape);
+  else if (entropyCoefficient !== 0) {
+    throw new InvalidInputError('entropies are required when entropyCoefficient ≠ 0 (pass entropyCoefficient: 0 to omit the bonus)', {
+      field: 'entropies',
+    });
+  }
+  const gradLogprobs = options.out?.gradLogprobs ?? new Float32Array(size);
+  const gradEntropies = options.out?.gradEntropies ?? new Float32Array(size);
+  expectLength('out.gradLogprobs', gradLogprobs, size, shape);
+  expectLength('out.gradEntropies', gradEntropies, size, shape);
+
+  const { rowWeights, rowMaskSums } = computeAggregationWeights(mask, responseLength, aggregation);
+  const ratioLow = 1 - clipLow;
+  const ratioHigh = 1 + clipHigh;
+  const useDualClip = dualClip !== undefined;
+  const dualClipValue = dualClip ?? 0;
+  const useKl = refLogprobs !== undefined;
+  const useEntropy = entropies !== undefined;
+  const klValue = klRule.value;
+  const klGradient = klRule.gradient;
+
+  let pgLoss = 0;
+  let klLoss = 0;
+  let entropyLoss = 0;
+  let maskSum = 0;
+  let clippedSum = 0;
+  let clippedLowerSum = 0;
+  let negativeLogRatioSum = 0;
+  let ratioSum = 0;
+  let ratioMin = Number.POSITIVE_INFINITY;
+  let ratioMax = Number.NEGATIVE_INFINITY;
+  let tokenCount = 0;
+  let sequenceCount = 0;
+  let nonFiniteTokenCount = 0;
+  let advantageSum = 0;
+  let advantageMin = Number.POSITIVE_INFINITY;
+  let advantageMax = Number.NEGATIVE_INFINITY;
+
+  for (let row = 0, offset = 0; row < batch; row++, offset += responseLength) {
+    const rowWeight = rowWeights[row]!;
+    if (rowMaskSums[row]! > 0) sequenceCount++;
+    const rowAdvantage = perTokenAdvantages ? 0 : advantages[row]!;
+    for (let t = 0; t < responseLength; t++) {
+      const index = offset + t;
+      const m = mask[index]!;
+      if (m === 0) {
+        gradLogprobs[index] = 0;
+        gradEntropies[index] = 0;
+        continue;
+      }
+      const weight = rowWeight * m;
+      const logprob = logprobs[index]!;
+      const advantage = perTokenAdvantages ? advantages[index]! : rowAdvantage;
+
+      // Clipped surrogate and d L / d ratio.
+      const logRatio = logprob - oldLogprobs[index]!;
+      const logRatioPasses = logRatio >= -logRatioClamp && logRatio <= logRatioClamp;
+      const clampedLogRatio = logRatio < -logRatioClamp ? -logRatioClamp : logRatio > logRatioClamp ? logRatioClamp : logRatio;
+      const ratio = Math.exp(clampedLogRatio);
+      const clippedRatio = ratio < ratioLow ? ratioLow : ratio > ratioHigh ? ratioHigh : ratio;
+      const unclippedLoss = -advantage * ratio;
+      const clippedLoss = -advantage * clippedRatio;
+      let surrogate: number;
+      let dSurrogateDRatio: number;
+      if (unclippedLoss > clippedLoss) {
+        surrogate = unclippedLoss;
+        dSurrogateDRatio = -advantage;
+      } else if (unclippedLoss < clippedLoss) {
+        surrogate = clippedLoss;
+        dSurrogateDRatio = 0;
+        clippedSum += m;
+      } else {
+        // A tie: autograd's max sends half to each side; the clamp passes its half only inside the range.
+        surrogate = unclippedLoss;
+        dSurrogateDRatio = ratio >= ratioLow && ratio <= ratioHigh ? -advantage : -0.5 * advantage;
+      }
+      if (useDualClip && advantage < 0) {
+        const floorLoss = -advantage * dualClipValue;
+        if (surrogate > floorLoss) {
+          surrogate = floorLoss;
+          dSurrogateDRatio = 0;
+          clippedLowerSum += m;
+        } else if (surrogate === floorLoss) {
+          dSurrogateDRatio *= 0.5;
+        }
+      }
+      let gradient = logRatioPasses ? dSurrogateDRatio * ratio : 0;
+      pgLoss += weight * surrogate;
+
+      let finite = logprob - logprob === 0 && logRatio - logRatio === 0 && advantage - advantage === 0;
+      if (useKl) {
+        const ref = refLogprobs[index]!;
+        klLoss += weight * klValue(logprob, ref);
+        gradient += klCoefficient * klGradient(logprob, ref);
+        finite &&= ref - ref === 0;
+      }
+      if (useEntropy) {
+        const entropy = entropies[index]!;
+        entropyLoss += weight * entropy;
+        finite &&= entropy - entropy === 0;
+      }
+      gradLogprobs[index] = weight * gradient;
+      gradEntropies[index] = -entropyCoefficient * weight;
+
+      maskSum += m;
+      negativeLogRatioSum -= clampedLogRatio * m;
+      ratioSum += ratio * m;
+      if (ratio < ratioMin) ratioMin = ratio;
+      if (ratio > ratioMax) ratioMax = ratio;
+      tokenCount++;
+      advantageSum += advantage;
+      if (advantage < advantageMin) advantageMin = advantage;
+      if (advantage > advantageMax) advantageMax = advantage;
+      if (!finite) nonFiniteTokenCount++;
+    }
+  }
+
+  const loss = pgLoss - entropyCoefficient * entropyLoss + klCoefficient * klLoss;
+  const advantageMean = tokenCount === 0 ? 0 : advantageSum / tokenCount;
+  const maskedMean = (sum: number) => (maskSum === 0 ? 0 : sum / maskSum);
+  const metrics: ActorLossMetrics = {
+    loss,
+    pgLoss,
+    pgClipFrac: maskedMean(clippedSum),
+    pgClipFracLower: maskedMean(clippedLowerSum),
+    ppoKl: maskedMean(negativeLogRatioSum),
+    ratioMean: maskedMean(ratioSum),
+    ratioMin: tokenCount === 0 ? 0 : ratioMin,
+    ratioMax: tokenCount === 0 ? 0 : ratioMax,
+    advantageMean,
+    advantageStd: maskedAdvantageStd(advantages, perTokenAdvantages, mask, responseLength, advantageMean, tokenCount),
+    advantageMin: tokenCount === 0 ? 0 : advantageMin,
+    advantageMax: tokenCount === 0 ? 0 : advantageMax,
+    tokenCount,
+    sequenceCount,
+    nonFiniteTokenCount,
+    isFinite: Number.isFinite(loss) && nonFiniteTokenCount === 0,
+  };
+  if (useKl) metrics.klLoss = klLoss;
+  if (useEntropy) metrics.entropy = entropyLoss;
+  return { loss, gradLogprobs, gradEntropies, metrics };
+}
+
+/** Unbiased std of the advantages of the tokens with mask ≠ 0 (a second, cheap pass). */
+function maskedAdvantageStd(
+  advantages: RealArray,
+  perToken: boolean,
+  mask: MaskArray,
+  responseLength: number,
+  mean: number,
+  count: number,
+): number {
+  if (count < 2) return 0;
+  let sum = 0;
+  for (let index = 0; index < mask.length; index++) {
+    if (mask[index] === 0) continue;
+    const deviation = (perToken ? advantages[index]! : advantages[(index / responseLength) | 0]!) - mean;
+    sum += deviation * deviation;
+  }
+  return Math.sqrt(sum / (count - 1));
+}

@@ -1,0 +1,42 @@
+import { computeActorLoss, type ActorLossMetrics, type PolicyLossSettings } from './actor-loss';
+import type { MaskArray, RealArray } from './batch-shape';
+import type { LossAggregation } from './loss-aggregation';
+
+export interface PolicyLossOptions extends PolicyLossSettings {
+  /** `[batch, responseLength]` log π_θ of each sampled token. */
+  logprobs: RealArray;
+  /** `[batch, responseLength]` log π_old of each sampled token. */
+  oldLogprobs: RealArray;
+  /** `[batch]` per-sequence or `[batch, responseLength]` per-token advantages. */
+  advantages: RealArray;
+  /** `[batch, responseLength]` the loss mask. */
+  mask: MaskArray;
+  responseLength: number;
+  /** Default `{ mode: 'token-mean' }`. */
+  aggregation?: LossAggregation;
+  /** A preallocated `[batch, responseLength]` output, overwritten in full. */
+  out?: { gradLogprobs?: Float32Array };
+}
+
+export type PolicyLossMetrics = Omit<ActorLossMetrics, 'klLoss' | 'entropy'>;
+
+/**
+ * The clipped-surrogate policy loss alone (verl `compute_policy_loss_vanilla` + `agg_loss`), without the
+ * KL and entropy terms: see {@link computeActorLoss} for the formulas and the gradient conventions.
+ *
+ * @returns `loss`, `gradLogprobs` `[batch, responseLength]` (d loss / d logprobs) and the metrics.
+ */
+export function computePolicyLoss(options: PolicyLossOptions): {
+  loss: number;
+  gradLogprobs: Float32Array;
+  metrics: PolicyLossMetrics;
+} {
+  const { out, ...rest } = options;
+  const result = computeActorLoss({
+    ...rest,
+    klCoefficient: 0,
+    entropyCoefficient: 0,
+    ...(out?.gradLogprobs === undefined ? {} : { out: { gradLogprobs: out.gradLogprobs } }),
+  });
+  return { loss: result.loss, gradLogprobs: result.gradLogprobs, metrics: result.metrics };
+}
