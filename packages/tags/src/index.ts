@@ -1,5 +1,16 @@
 export { extractAnswer, type ExtractAnswerReason, type ExtractAnswerResult } from './extract-answer';
+export { extractSearchQuery } from './extract-search-query';
+export {
+  NOTHING_TO_SEARCH,
+  RESULT_BLOCK,
+  formatResultBlock,
+  formatResultBlockForQuery,
+  isNothingToSearch,
+  joinPassageContents,
+  wrapResultText,
+} from './format-result-block';
 export { lastBoxedOnlyString } from './last-boxed-only-string';
+export { parseTags, type TagSegment } from './parse-tags';
 export { isPythonWhitespace, pythonStrip } from './python-strip';
 export { removeBoxed } from './remove-boxed';
 export {
@@ -8,3 +19,16 @@ export {
   type ReSearchFormatReason,
   type ReSearchFormatResult,
 } from './validate-research-format';
+export {
+  TAG_NAMES,
+  tagEventSourceText,
+  type TagDeltaEvent,
+  type TagEndEvent,
+  type TagErrorEvent,
+  type TagErrorReason,
+  type TagEvent,
+  type TagName,
+  type TagStartEvent,
+  type TextDeltaEvent,
+} from './tag-event';
+export { createTagParser, type TagParser } from './tag-parser';
