@@ -14,8 +14,8 @@ export interface LoadedQuestions {
   stats: ReadStats;
 }
 
-/** The first character that is not JSON whitespace (a byte-order mark skipped), or undefined for an empty file. */
-async function firstSignificantCharacter(path: string): Promise<string | undefined> {
+/** The first byte that is not JSON whitespace (a byte-order mark skipped), or undefined for an empty file. */
+async function firstSignificantByte(path: string): Promise<number | undefined> {
   const bytes = openByteStream(path);
   try {
     let atStart = true;
@@ -25,7 +25,7 @@ async function firstSignificantCharacter(path: string): Promise<string | undefin
       atStart = false;
       for (; index < chunk.length; index += 1) {
         const byte = chunk[index]!;
-        if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return String.fromCharCode(byte);
+        if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return byte;
       }
     }
     return undefined;
@@ -44,11 +44,12 @@ async function firstSignificantCharacter(path: string): Promise<string | undefin
 export async function detectQuestionFormat(path: string): Promise<QuestionFileFormat> {
   const name = (isGzipPath(path) ? path.slice(0, -'.gz'.length) : path).toLowerCase();
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'flashrag-jsonl';
-  const first = await firstSignificantCharacter(path);
-  if (first === undefined || first === '{') return 'flashrag-jsonl';
-  if (first === '[') return 'question-array';
+  const first = await firstSignificantByte(path);
+  if (first === undefined || first === 0x7b) return 'flashrag-jsonl'; // {
+  if (first === 0x5b) return 'question-array'; // [
+  const found = first < 0x80 ? JSON.stringify(String.fromCharCode(first)) : `byte 0x${first.toString(16)}`;
   throw new InvalidInputError(
-    `cannot tell the question format: the file starts with ${JSON.stringify(first)}, expected "{" (FlashRAG JSONL) or "[" (a {question, answer} array)`,
+    `cannot tell the question format: the file starts with ${found}, expected "{" (FlashRAG JSONL) or "[" (a {question, answer} array)`,
     { source: path },
   );
 }
