@@ -14,6 +14,13 @@ export { parseTags, type TagSegment } from './parse-tags';
 export { isPythonWhitespace, pythonStrip } from './python-strip';
 export { removeBoxed } from './remove-boxed';
 export {
+  RESEARCH_BASE_TEMPLATE,
+  RESEARCH_INSTRUCT_SYSTEM_PROMPT,
+  renderReSearchBasePrompt,
+  researchInstructMessages,
+} from './research-prompts';
+export { SEARCH_R1_TEMPLATE, renderSearchR1Prompt } from './search-r1-prompt';
+export {
   RESEARCH_FORMAT_MESSAGES,
   validateReSearchFormat,
   type ReSearchFormatReason,
