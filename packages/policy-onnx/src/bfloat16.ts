@@ -14,14 +14,14 @@ export function float32BitsToBfloat16Bits(single: number): number {
 }
 
 /** Widens bfloat16 bit patterns to float32 values, exactly. */
-export function bfloat16ToFloat32(halves: Uint16Array, output = new Float32Array(halves.length)): Float32Array {
+export function bfloat16ToFloat32(halves: Uint16Array, output: Float32Array = new Float32Array(halves.length)): Float32Array {
   const bits = new Uint32Array(output.buffer, output.byteOffset, output.length);
   for (let index = 0; index < halves.length; index++) bits[index] = halves[index]! << 16;
   return output;
 }
 
 /** Narrows float32 values to bfloat16 bit patterns, rounding to nearest, ties to even. */
-export function float32ToBfloat16(values: Float32Array, output = new Uint16Array(values.length)): Uint16Array {
+export function float32ToBfloat16(values: Float32Array, output: Uint16Array = new Uint16Array(values.length)): Uint16Array {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let index = 0; index < bits.length; index++) {
     const single = bits[index]!;
