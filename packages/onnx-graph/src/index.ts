@@ -1,1 +1,17 @@
-export {};
+export { GraphBuilder } from './graph-builder.js';
+export type { EmitOptions, GraphBuilderOptions, OutputSpec } from './graph-builder.js';
+export { GraphBuildError } from './graph-build-error.js';
+export { differentiableOps, gradients } from './gradients.js';
+export type { GradientGraph, GradientsOptions } from './gradients.js';
+export { float16Bits, float16Value, scalar, tensor, tensorBytes } from './tensor-data.js';
+export type { TensorData, TypedArrayOf } from './tensor-data.js';
+export type { DataType } from './data-type.js';
+export { broadcastShapes, formatShape } from './shape.js';
+export type { Dim, Shape } from './shape.js';
+export type { Value } from './value.js';
+export type { AttributeValue, NodeRecord } from './node-record.js';
+export type { GradientContext, VectorJacobianProduct } from './vector-jacobian-product.js';
+export type { Operand } from './ops/elementwise.js';
+export type { ScatterReduction } from './ops/gather.js';
+export type { SliceSpec } from './ops/slice.js';
+export type { ExternalDataFile, ExternalDataOptions, ModelProtoOptions, SerializedModel } from './serialize-model.js';
