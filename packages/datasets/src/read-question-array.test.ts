@@ -1,5 +1,4 @@
 import { gzipSync } from 'node:zlib';
-import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { researchDataPath } from './__fixtures__/research-data';
 import { rejectionOf, temporaryFolder } from './__fixtures__/temporary-files';

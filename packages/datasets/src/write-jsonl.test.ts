@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { researchDataPath } from './__fixtures__/research-data';
 import { rejectionOf, temporaryFolder } from './__fixtures__/temporary-files';
