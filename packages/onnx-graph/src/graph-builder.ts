@@ -252,7 +252,7 @@ export class GraphBuilder {
     const [value] = this.emit('Constant', [], [{ dtype: data.dtype, shape: [...data.shape] }], {
       attributes: { value: attribute.tensor(data) },
     }) as [Value];
-    if ((data.dtype === 'int64' || data.dtype === 'int32') && data.shape.length <= 1) {
+    if (data.dtype !== 'float16' && data.dtype !== 'bool' && data.shape.length <= 1 && small) {
       this.setKnownContent(value, Array.from(data.data as ArrayLike<number | bigint>, Number));
     }
     if (key !== undefined) this.#state.constants.set(key, value);
