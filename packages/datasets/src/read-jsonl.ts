@@ -24,6 +24,16 @@ function isBlank(text: string): boolean {
  * `\n`, `\r\n` or a lone `\r`. A last line without a line break is read like any other.
  */
 export function readJsonl<Output>(path: string, schema: z.ZodType<Output>, options: ReadOptions = {}): RecordStream<Output> {
+  return readJsonlWith(path, schema, (record) => record, options);
+}
+
+/** `readJsonl`, then `toOutput(record, raw)` with the validated record and the raw `JSON.parse` value. */
+export function readJsonlWith<Validated, Output>(
+  path: string,
+  schema: z.ZodType<Validated>,
+  toOutput: (record: Validated, raw: unknown) => Output,
+  options: ReadOptions,
+): RecordStream<Output> {
   return createRecordStream(path, async function* (stats) {
     for await (const line of readTextLines(path)) {
       stats.entries += 1;
@@ -51,7 +61,7 @@ export function readJsonl<Output>(path: string, schema: z.ZodType<Output>, optio
         continue;
       }
       stats.records += 1;
-      yield result.data;
+      yield toOutput(result.data, value);
     }
     stats.done = true;
   });

@@ -8,7 +8,7 @@ import type { QaExample } from './qa-example';
 import { createRecordStream, type RecordStream } from './record-stream';
 import { handleInvalidEntry, type ReadOptions } from './read-stats';
 import { asInputError, decodeUtf8File, isGzipPath } from './read-text-lines';
-import { questionAnswerSchema } from './schemas';
+import { extraFields, questionAnswerFields, questionAnswerSchema } from './schemas';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -68,9 +68,9 @@ export function readQuestionArray(path: string, options: ReadOptions = {}): Reco
         handleInvalidEntry(new InvalidInputError(`element ${index}: ${problem}`, { source: path, field: fieldPath }), stats, options);
         continue;
       }
-      const { question, answer, ...rest } = result.data;
-      const example: QaExample = { id: `${prefix}-${index}`, question, goldenAnswers: [answer] };
-      if (Object.keys(rest).length > 0) example.metadata = rest;
+      const example: QaExample = { id: `${prefix}-${index}`, question: result.data.question, goldenAnswers: [result.data.answer] };
+      const metadata = extraFields(value[index], questionAnswerFields);
+      if (metadata !== undefined) example.metadata = metadata;
       stats.records += 1;
       yield example;
     }

@@ -71,6 +71,20 @@ describe('readQuestionsJsonl', () => {
     ]);
   });
 
+  it('keeps a __proto__ field as plain metadata', async () => {
+    const path = files.write('proto.jsonl', '{"id":"x","question":"q","golden_answers":["a"],"__proto__":{"polluted":true}}');
+    const [example] = await readQuestionsJsonl(path).toArray();
+    expect(Object.getPrototypeOf(example!.metadata)).toBe(Object.prototype);
+    expect(Object.keys(example!.metadata!)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('reads an empty file as no questions', async () => {
+    const stream = readQuestionsJsonl(files.write('empty.jsonl', ''));
+    expect(await stream.toArray()).toEqual([]);
+    expect(stream.stats).toMatchObject({ entries: 0, records: 0, done: true });
+  });
+
   it('keeps the question text exactly as written (no trimming)', async () => {
     const path = files.write('spaces.jsonl', '{"id":"x","question":"  who?\\n ","golden_answers":[" A "]}');
     expect(await readQuestionsJsonl(path).toArray()).toEqual([{ id: 'x', question: '  who?\n ', goldenAnswers: [' A '] }]);

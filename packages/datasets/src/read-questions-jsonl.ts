@@ -1,8 +1,8 @@
 import type { QaExample } from './qa-example';
 import type { ReadOptions } from './read-stats';
 import type { RecordStream } from './record-stream';
-import { readJsonl } from './read-jsonl';
-import { flashRagQuestionSchema } from './schemas';
+import { readJsonlWith } from './read-jsonl';
+import { extraFields, flashRagQuestionFields, flashRagQuestionSchema } from './schemas';
 
 /**
  * Streams a FlashRAG question set: JSONL with one `{ id, question, golden_answers: string[] }` per line
@@ -15,5 +15,15 @@ import { flashRagQuestionSchema } from './schemas';
  * Errors name the file, the line and the field (`golden_answers.1`); see `readJsonl` for the line rules.
  */
 export function readQuestionsJsonl(path: string, options: ReadOptions = {}): RecordStream<QaExample> {
-  return readJsonl(path, flashRagQuestionSchema, options);
+  return readJsonlWith(
+    path,
+    flashRagQuestionSchema,
+    (record, raw) => {
+      const example: QaExample = { id: record.id, question: record.question, goldenAnswers: record.golden_answers };
+      const metadata = extraFields(raw, flashRagQuestionFields);
+      if (metadata !== undefined) example.metadata = metadata;
+      return example;
+    },
+    options,
+  );
 }

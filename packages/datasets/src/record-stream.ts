@@ -4,17 +4,17 @@ import { createReadStats, type MutableReadStats, type ReadStats } from './read-s
  * The records of one input, read lazily. Each `for await` (or `toArray()`) reads the input again from the
  * start and replaces `stats` with the counters of that pass. Breaking out of the loop closes the file.
  */
-export interface RecordStream<Record> extends AsyncIterable<Record> {
+export interface RecordStream<Item> extends AsyncIterable<Item> {
   /** The counters of the latest pass (all zero before the first). */
   readonly stats: ReadStats;
   /** Reads every record into an array. */
-  toArray(): Promise<Record[]>;
+  toArray(): Promise<Item[]>;
 }
 
-export function createRecordStream<Record>(
+export function createRecordStream<Item>(
   source: string,
-  produce: (stats: MutableReadStats) => AsyncGenerator<Record>,
-): RecordStream<Record> {
+  produce: (stats: MutableReadStats) => AsyncGenerator<Item>,
+): RecordStream<Item> {
   let stats = createReadStats(source);
   return {
     get stats(): ReadStats {
@@ -25,7 +25,7 @@ export function createRecordStream<Record>(
       return produce(stats);
     },
     async toArray() {
-      const records: Record[] = [];
+      const records: Item[] = [];
       for await (const record of this) records.push(record);
       return records;
     },

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { expectedType } from './describe-value';
-import type { QaExample } from './qa-example';
 
 const notBlank = (text: string): boolean => text.trim() !== '';
 
@@ -21,31 +20,30 @@ export const goldenAnswersSchema = z
   .array(answerTextSchema, { error: expectedType('an array of strings') })
   .min(1, { message: 'must list at least one answer' });
 
-function splitMetadata(record: Record<string, unknown>, known: readonly string[]): Record<string, unknown> | undefined {
-  let metadata: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(record)) {
-    if (known.includes(key)) continue;
-    metadata ??= {};
-    metadata[key] = value;
-  }
-  return metadata;
+/**
+ * The fields of a raw JSON record other than `known`, as own properties, or undefined when there are none.
+ * Read from the `JSON.parse` output (not zod's), so that even a `__proto__` key is kept as data.
+ */
+export function extraFields(raw: unknown, known: readonly string[]): Record<string, unknown> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const extra = Object.entries(raw).filter(([key]) => !known.includes(key));
+  return extra.length === 0 ? undefined : Object.fromEntries(extra);
 }
 
-/** A FlashRAG JSONL question `{ id, question, golden_answers, ... }`, turned into a `QaExample`. */
-export const flashRagQuestionSchema = z
-  .looseObject(
-    { id: recordIdSchema, question: questionTextSchema, golden_answers: goldenAnswersSchema },
-    { error: expectedType('an object') },
-  )
-  .transform((record): QaExample => {
-    const metadata = splitMetadata(record, ['id', 'question', 'golden_answers']);
-    const example: QaExample = { id: record.id, question: record.question, goldenAnswers: record.golden_answers };
-    if (metadata !== undefined) example.metadata = metadata;
-    return example;
-  });
+/** The fields of a FlashRAG JSONL question `{ id, question, golden_answers, ... }` that are checked. */
+export const flashRagQuestionFields = ['id', 'question', 'golden_answers'] as const;
 
-/** An element of a `{question, answer}` array. */
-export const questionAnswerSchema = z.looseObject(
+/** A FlashRAG JSONL question; other fields are read separately with `extraFields`. */
+export const flashRagQuestionSchema = z.object(
+  { id: recordIdSchema, question: questionTextSchema, golden_answers: goldenAnswersSchema },
+  { error: expectedType('an object') },
+);
+
+/** The fields of a `{question, answer}` array element that are checked. */
+export const questionAnswerFields = ['question', 'answer'] as const;
+
+/** An element of a `{question, answer}` array; other fields are read separately with `extraFields`. */
+export const questionAnswerSchema = z.object(
   { question: questionTextSchema, answer: answerTextSchema },
   { error: expectedType('an object') },
 );
