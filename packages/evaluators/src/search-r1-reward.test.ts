@@ -1,6 +1,5 @@
 import { InvalidConfigError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { validateSearchR1Format } from './search-r1-format';
 import { createSearchR1EmReward, createSearchR1FormatReward, extractSearchR1Answer, searchR1EmReward } from './search-r1-reward';
 
 const golds = ['Beijing'];
@@ -48,30 +47,6 @@ describe('searchR1EmReward (compute_score_em over the response)', () => {
   it('rejects options that are not finite numbers', () => {
     expect(() => createSearchR1EmReward({ score: Number.NaN })).toThrow(InvalidConfigError);
     expect(() => createSearchR1FormatReward({ retrievalScore: Infinity })).toThrow('config field "retrievalScore": must be a finite number, got Infinity');
-  });
-});
-
-describe('validateSearchR1Format', () => {
-  it.each([
-    ['think then answer', '<think> a </think> <answer> b </answer>'],
-    ['one search round', valid('Beijing')],
-    ['two search rounds', `<think>a</think><search>q</search><information>d</information><think>b</think><search>q2</search><information>d2</information><think>c</think><answer>x</answer>`],
-    ['whitespace around tags', '\n <think>a</think>\n\t<answer>x</answer>\n'],
-  ])('%s is valid', (_label, response) => {
-    expect(validateSearchR1Format(response)).toEqual({ ok: true });
-  });
-
-  it.each([
-    ['unbalanced think', '<think> a <answer> b </answer>', 'tag-count-mismatch', 'think: 1 opening vs 0 closing tags'],
-    ['answer before think', '<answer> b </answer><think> a </think>', 'unexpected-tag', 'unexpected tag <answer> in state start'],
-    ['answer right after information', '<think>a</think><search>q</search><information>d</information><answer>x</answer>', 'unexpected-tag', 'unexpected tag <answer> in state after-information'],
-    ['text between tags', '<think> a </think> so <answer> b </answer>', 'unexpected-content', 'unexpected content "so" in state after-think'],
-    ['text before the first tag', 'Sure. <think> a </think><answer> b </answer>', 'unexpected-content', 'unexpected content "Sure." in state start'],
-    ['text after the answer (an EOS left in)', '<think> a </think><answer> b </answer><|im_end|>', 'unexpected-content', 'unexpected content "<|im_end|>" in state end'],
-    ['no answer', '<think> a </think>', 'incomplete', 'the response ends in state after-think'],
-    ['empty', '', 'incomplete', 'the response ends in state start'],
-  ])('%s → %s', (_label, response, reason, message) => {
-    expect(validateSearchR1Format(response)).toEqual({ ok: false, reason, message });
   });
 });
 
