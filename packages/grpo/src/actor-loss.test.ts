@@ -277,8 +277,8 @@ describe('computeActorLoss: loop reference and finite differences on random batc
         }
         const entropiesUp = batch.entropies.slice();
         const entropiesDown = batch.entropies.slice();
-        entropiesUp[k] += h;
-        entropiesDown[k] -= h;
+        entropiesUp[k] = batch.entropies[k]! + h;
+        entropiesDown[k] = batch.entropies[k]! - h;
         const numericEntropy = (lossAt(batch.logprobs, entropiesUp) - lossAt(batch.logprobs, entropiesDown)) / (2 * h);
         expectClose(result.gradEntropies[k]!, numericEntropy, { atol: 1e-8, rtol: 1e-5, label: `${label} entropy` });
         if (nearKink(batch, options, k, h)) {
@@ -287,8 +287,8 @@ describe('computeActorLoss: loop reference and finite differences on random batc
         }
         const up = batch.logprobs.slice();
         const down = batch.logprobs.slice();
-        up[k] += h;
-        down[k] -= h;
+        up[k] = batch.logprobs[k]! + h;
+        down[k] = batch.logprobs[k]! - h;
         const numeric = (lossAt(up, batch.entropies) - lossAt(down, batch.entropies)) / (2 * h);
         expectClose(result.gradLogprobs[k]!, numeric, { atol: 1e-8, rtol: 1e-5, label });
         checked++;
