@@ -18,7 +18,8 @@ const importPattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\
 
 /** Module specifiers a source file imports (static, dynamic, require, re-export). */
 function importSpecifiers(source: string): string[] {
-  return [...source.matchAll(importPattern)].map((match) => match[1]!);
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return [...code.matchAll(importPattern)].map((match) => match[1]!);
 }
 
 /** The package a bare specifier names (`@scope/name` or `name`); undefined for relative and node: specifiers. */
@@ -62,7 +63,7 @@ function layerViolations(name: string, directory: string, dependencies: readonly
         if (!allowed.has(imported) && !lowerForTests) violations.push(`${where} imports ${imported} (layer ${layerTable[other]?.layer ?? '?'})`);
       } else if (imported in engines && !test) {
         if (!engines[imported]!.includes(name)) violations.push(`${where} imports the engine ${imported}, allowed only in ${engines[imported]!.join(', ')}`);
-        engineFiles.set(imported, [...(engineFiles.get(imported) ?? []), where]);
+        engineFiles.set(imported, [...new Set([...(engineFiles.get(imported) ?? []), where])]);
       }
     }
   }
