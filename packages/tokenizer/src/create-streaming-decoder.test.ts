@@ -34,6 +34,21 @@ describe('createStreamingDecoder', () => {
     for (const chunk of chunks) expect(chunk).not.toContain('\uFFFD');
   });
 
+  it('concatenates to decode(ids) for 300 generated strings mixing 1- to 4-byte characters and marks', () => {
+    const pool = ['a', 'e', ' ', '\n', 'the', 'é', 'ß', '\u0301', '\u0323', '中', '文', 'ア', '한', '€', '🤗', '👍🏽', '👨‍👩‍👧', '🇫🇷', '<think>', '<|im_end|>'];
+    let state = 99;
+    const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let sample = 0; sample < 300; sample++) {
+      let text = '';
+      const length = 1 + Math.floor(next() * 12);
+      for (let index = 0; index < length; index++) text += pool[Math.floor(next() * pool.length)];
+      const ids = tokenizer.encode(text);
+      const chunks = stream(ids);
+      expect(chunks.join(''), JSON.stringify(text)).toBe(text);
+      for (const chunk of chunks) expect(chunk, JSON.stringify(text)).not.toContain('\uFFFD');
+    }
+  });
+
   it('emits a 4-byte character only with its last byte', () => {
     const ids = tokenizer.encode('a🤗');
     expect(ids).toEqual([0x61, 0xf0, 0x9f, 0xa4, 0x97]); // one token per byte: the corpus never merged them
@@ -72,6 +87,13 @@ describe('createStreamingDecoder', () => {
     const chunks = stream(ids, createStreamingDecoder(metaspace));
     expect(chunks).toEqual(['Hello', ' wor', 'ld', ' again', '!', '']);
     expect(chunks.join('')).toBe(metaspace.decode(ids));
+  });
+
+  it('rejects a bad id without losing the stream', () => {
+    const decoder = createStreamingDecoder(tokenizer);
+    expect(decoder.push(0xc3)).toBe('');
+    expect(() => decoder.push(-1)).toThrow('token id at index 1 must be a non-negative integer, got -1');
+    expect(decoder.push(0xa9)).toBe('é');
   });
 
   it('returns nothing for an empty stream', () => {

@@ -38,7 +38,13 @@ export function createStreamingDecoder(tokenizer: Pick<Tokenizer, 'decode'>, opt
   return {
     push(id) {
       window.push(id);
-      const text = tokenizer.decode(window, decodeOptions);
+      let text: string;
+      try {
+        text = tokenizer.decode(window, decodeOptions);
+      } catch (error) {
+        window.pop(); // a rejected id (e.g. negative) leaves the stream as it was
+        throw error;
+      }
       if (text.length <= contextText.length || text.endsWith(replacementCharacter)) return '';
       const delta = text.slice(contextText.length);
       window = window.slice(readIndex);

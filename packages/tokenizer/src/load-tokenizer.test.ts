@@ -143,7 +143,7 @@ describe('loadTokenizerFromJson: invalid files', () => {
     ['a non-object tokenizer.json', { tokenizerJson: [] }, 'tokenizer.json', undefined, 'must be a JSON object, got an array'],
     ['no model', { tokenizerJson: { added_tokens: [] } }, 'tokenizer.json', 'model', 'is missing'],
     ['no vocabulary', { tokenizerJson: { model: { type: 'BPE', merges: [] } } }, 'tokenizer.json', 'model.vocab', 'is missing'],
-    ['BPE without merges', { tokenizerJson: { model: { type: 'BPE', vocab: {} } } }, 'tokenizer.json', 'model.merges', 'must be an array, got a undefined'],
+    ['BPE without merges', { tokenizerJson: { model: { type: 'BPE', vocab: {} } } }, 'tokenizer.json', 'model.merges', 'must be an array, got nothing'],
     ['a bad added token id', { tokenizerJson: { ...tokenizerJson, added_tokens: [{ id: 'x', content: 'a' }] } }, 'tokenizer.json', 'added_tokens.0.id', 'must be a non-negative integer, got "x"'],
     ['a bad eos_token', { tokenizerJson, tokenizerConfig: { eos_token: 3 } }, 'tokenizer_config.json', 'eos_token', 'must be a string or an AddedToken object with a string "content", got a number'],
     ['an eos_token not in the vocabulary', { tokenizerJson, tokenizerConfig: { eos_token: '</s>' } }, 'tokenizer_config.json', 'eos_token', 'names the token "</s>", which is not in tokenizer.json'],

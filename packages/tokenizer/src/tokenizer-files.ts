@@ -21,6 +21,7 @@ function requireObject(value: unknown, source: string, field?: string): JsonObje
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
 }
