@@ -15,7 +15,7 @@ import type { SliceSpec } from './ops/slice.js';
 import { buildSoftmax } from './ops/softmax.js';
 import type { ModelProtoOptions, SerializedModel, ExternalDataOptions } from './serialize-model.js';
 import { modelProto, serializeModel, serializeModelWithExternalData } from './serialize-model.js';
-import type { onnx } from 'onnx-proto';
+import type { onnxTypes as onnx } from './onnx-proto.js';
 import type { Dim, Shape } from './shape.js';
 import { formatShape } from './shape.js';
 import type { TensorData } from './tensor-data.js';
@@ -56,6 +56,7 @@ interface BuilderState {
   outputs: Value[];
   contents: Map<string, Dim[]>;
   constants: Map<string, Value>;
+  memo: Map<string, Value>;
   usedNames: Set<string>;
   counter: number;
 }
@@ -89,6 +90,7 @@ export class GraphBuilder {
       outputs: [],
       contents: new Map(),
       constants: new Map(),
+      memo: new Map(),
       usedNames: new Set(),
       counter: 0,
     };
@@ -106,6 +108,7 @@ export class GraphBuilder {
     if (options.keepOutputs ?? true) to.outputs.push(...from.outputs);
     for (const [key, value] of from.contents) to.contents.set(key, value);
     for (const [key, value] of from.constants) to.constants.set(key, value);
+    for (const [key, value] of from.memo) to.memo.set(key, value);
     for (const name of from.usedNames) to.usedNames.add(name);
     to.counter = from.counter;
     return copy;
@@ -267,6 +270,15 @@ export class GraphBuilder {
   /** A 1-d int64 constant (axes, shapes, indices). */
   int64s(values: readonly number[]): Value {
     return this.constant(tensor('int64', [values.length], values));
+  }
+
+  /** @internal The value cached under `key`, created once (e.g. one Shape node per value). */
+  memoize(key: string, create: () => Value): Value {
+    const cached = this.#state.memo.get(key);
+    if (cached !== undefined) return cached;
+    const created = create();
+    this.#state.memo.set(key, created);
+    return created;
   }
 
   /** @internal A number operand turned into a 0-d constant of `dtype`; a Value passes through. */

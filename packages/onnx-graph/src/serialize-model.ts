@@ -1,4 +1,4 @@
-import type { onnx } from 'onnx-proto';
+import type { onnxTypes as onnx } from './onnx-proto.js';
 import { dataTypeByteSize, onnxDataTypeCode } from './data-type.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { GraphBuildError } from './graph-build-error.js';

@@ -107,12 +107,13 @@ export const elementwiseGradients: Record<string, VectorJacobianProduct> = {
       needsGradient[1] ? sumToShape(graph, graph.neg(g), input(context, 1)) : undefined,
     ];
   },
-  // y = a * b:  da = g * b,  db = g * a
+  // y = a * b:  da = g * b,  db = g * a  (y = x * x: one contribution 2 g x)
   Mul: (context) => {
     const { graph, needsGradient } = context;
     const g = upstream(context);
     const a = input(context, 0);
     const b = input(context, 1);
+    if (a.name === b.name) return [sumToShape(graph, graph.mul(graph.mul(g, 2), a), a), undefined];
     return [
       needsGradient[0] ? sumToShape(graph, graph.mul(g, b), a) : undefined,
       needsGradient[1] ? sumToShape(graph, graph.mul(g, a), b) : undefined,

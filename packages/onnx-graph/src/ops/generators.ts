@@ -11,9 +11,11 @@ import type { Operand } from './elementwise.js';
 
 /** Shape: the int64 dims of `x`; its content (static or symbolic dims) is tracked. */
 export function buildShape(graph: GraphBuilder, x: Value): Value {
-  const [result] = graph.emit('Shape', [x], [{ dtype: 'int64', shape: [x.shape.length] }]) as [Value];
-  graph.setKnownContent(result, x.shape);
-  return result;
+  return graph.memoize(`Shape|${x.name}`, () => {
+    const [result] = graph.emit('Shape', [x], [{ dtype: 'int64', shape: [x.shape.length] }]) as [Value];
+    graph.setKnownContent(result, x.shape);
+    return result;
+  });
 }
 
 /** Size: the int64 element count of `x` as a 0-d value. */
