@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { expectLength, expectNumber, rowCount, type MaskArray, type RealArray } from './batch-shape';
-import { klEstimatorRule, type KlEstimator } from './kl-estimators';
+import { klEstimatorRule, klKernelOf, type KlEstimator } from './kl-estimators';
 import { computeAggregationWeights, type LossAggregation } from './loss-aggregation';
 
 /** The clipped surrogate's knobs. */
@@ -167,15 +167,127 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   expectLength('out.gradEntropies', gradEntropies, size, shape);
 
   const { rowWeights, rowMaskSums } = computeAggregationWeights(mask, responseLength, aggregation);
-  const ratioLow = 1 - clipLow;
-  const ratioHigh = 1 + clipHigh;
-  const useDualClip = dualClip !== undefined;
-  const dualClipValue = dualClip ?? 0;
-  const useKl = refLogprobs !== undefined;
-  const useEntropy = entropies !== undefined;
-  const klValue = klRule.value;
-  const klGradient = klRule.gradient;
+  const sums = runTokenPass({
+    logprobs,
+    oldLogprobs,
+    advantages,
+    perTokenAdvantages,
+    mask,
+    refLogprobs: refLogprobs ?? null,
+    entropies: entropies ?? null,
+    rowWeights,
+    batch,
+    responseLength,
+    ratioLow: 1 - clipLow,
+    ratioHigh: 1 + clipHigh,
+    dualClip: dualClip ?? 0,
+    logRatioClamp,
+    klCoefficient,
+    entropyCoefficient,
+    klKernel: kernelCodes[klKernelOf(options.klEstimator ?? defaults.klEstimator)],
+    klValue: klRule.value,
+    klGradient: klRule.gradient,
+    gradLogprobs,
+    gradEntropies,
+  });
 
+  const pgLoss = sums[Sum.pgLoss]!;
+  const klLoss = sums[Sum.klLoss]!;
+  const entropyLoss = sums[Sum.entropyLoss]!;
+  const maskSum = sums[Sum.maskSum]!;
+  const tokenCount = sums[Sum.tokenCount]!;
+  const nonFiniteTokenCount = sums[Sum.nonFiniteTokenCount]!;
+  const loss = pgLoss - entropyCoefficient * entropyLoss + klCoefficient * klLoss;
+  const maskedMean = (sum: number) => (maskSum === 0 ? 0 : sum / maskSum);
+  // advantages are accumulated shifted by the first one in the loss, for a stable std
+  const shiftedSum = sums[Sum.advantageShiftedSum]!;
+  const advantageMean = tokenCount === 0 ? 0 : sums[Sum.advantageShift]! + shiftedSum / tokenCount;
+  const advantageVariance = tokenCount < 2 ? 0 : (sums[Sum.advantageShiftedSquares]! - (shiftedSum * shiftedSum) / tokenCount) / (tokenCount - 1);
+  let sequenceCount = 0;
+  for (const sum of rowMaskSums) if (sum > 0) sequenceCount++;
+  const metrics: ActorLossMetrics = {
+    loss,
+    pgLoss,
+    pgClipFrac: maskedMean(sums[Sum.clipped]!),
+    pgClipFracLower: maskedMean(sums[Sum.clippedLower]!),
+    ppoKl: maskedMean(sums[Sum.negativeLogRatio]!),
+    ratioMean: maskedMean(sums[Sum.ratio]!),
+    ratioMin: tokenCount === 0 ? 0 : sums[Sum.ratioMin]!,
+    ratioMax: tokenCount === 0 ? 0 : sums[Sum.ratioMax]!,
+    advantageMean,
+    advantageStd: Math.sqrt(Math.max(0, advantageVariance)),
+    advantageMin: tokenCount === 0 ? 0 : sums[Sum.advantageMin]!,
+    advantageMax: tokenCount === 0 ? 0 : sums[Sum.advantageMax]!,
+    tokenCount,
+    sequenceCount,
+    nonFiniteTokenCount,
+    isFinite: Number.isFinite(loss) && nonFiniteTokenCount === 0,
+  };
+  if (refLogprobs !== undefined) metrics.klLoss = klLoss;
+  if (entropies !== undefined) metrics.entropy = entropyLoss;
+  return { loss, gradLogprobs, gradEntropies, metrics };
+}
+
+/** Slots of the accumulator array returned by {@link runTokenPass}. */
+const enum Sum {
+  pgLoss,
+  klLoss,
+  entropyLoss,
+  maskSum,
+  clipped,
+  clippedLower,
+  negativeLogRatio,
+  ratio,
+  ratioMin,
+  ratioMax,
+  tokenCount,
+  nonFiniteTokenCount,
+  advantageShift,
+  advantageShiftedSum,
+  advantageShiftedSquares,
+  advantageMin,
+  advantageMax,
+  length,
+}
+
+const kernelCodes = { generic: 0, k3: 1, 'k3-straight-through': 2, 'k3-unclamped': 3 } as const;
+
+interface TokenPass {
+  logprobs: RealArray;
+  oldLogprobs: RealArray;
+  advantages: RealArray;
+  perTokenAdvantages: boolean;
+  mask: MaskArray;
+  refLogprobs: RealArray | null;
+  entropies: RealArray | null;
+  rowWeights: Float64Array;
+  batch: number;
+  responseLength: number;
+  ratioLow: number;
+  ratioHigh: number;
+  /** 0 when off. */
+  dualClip: number;
+  logRatioClamp: number;
+  klCoefficient: number;
+  entropyCoefficient: number;
+  /** One of {@link kernelCodes}. */
+  klKernel: number;
+  klValue: (logprob: number, ref: number) => number;
+  klGradient: (logprob: number, ref: number) => number;
+  gradLogprobs: Float32Array;
+  gradEntropies: Float32Array;
+}
+
+/**
+ * The fused per-token loop: writes both gradients and returns the weighted sums. It is its own small
+ * function so that V8 keeps its optimized code across calls (a loop inside a function that is called
+ * once per step would run from the interpreter until on-stack replacement, every step).
+ */
+function runTokenPass(pass: TokenPass): Float64Array {
+  const { logprobs, oldLogprobs, advantages, perTokenAdvantages, mask, refLogprobs, entropies, rowWeights } = pass;
+  const { batch, responseLength, ratioLow, ratioHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient } = pass;
+  const { klKernel, klValue, klGradient, gradLogprobs, gradEntropies } = pass;
+  const useDualClip = dualClip !== 0;
   let pgLoss = 0;
   let klLoss = 0;
   let entropyLoss = 0;
@@ -187,15 +299,15 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   let ratioMin = Number.POSITIVE_INFINITY;
   let ratioMax = Number.NEGATIVE_INFINITY;
   let tokenCount = 0;
-  let sequenceCount = 0;
   let nonFiniteTokenCount = 0;
-  let advantageSum = 0;
+  let advantageShift = Number.NaN;
+  let advantageShiftedSum = 0;
+  let advantageShiftedSquares = 0;
   let advantageMin = Number.POSITIVE_INFINITY;
   let advantageMax = Number.NEGATIVE_INFINITY;
 
   for (let row = 0, offset = 0; row < batch; row++, offset += responseLength) {
     const rowWeight = rowWeights[row]!;
-    if (rowMaskSums[row]! > 0) sequenceCount++;
     const rowAdvantage = perTokenAdvantages ? 0 : advantages[row]!;
     for (let t = 0; t < responseLength; t++) {
       const index = offset + t;
@@ -232,7 +344,7 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
         dSurrogateDRatio = ratio >= ratioLow && ratio <= ratioHigh ? -advantage : -0.5 * advantage;
       }
       if (useDualClip && advantage < 0) {
-        const floorLoss = -advantage * dualClipValue;
+        const floorLoss = -advantage * dualClip;
         if (surrogate > floorLoss) {
           surrogate = floorLoss;
           dSurrogateDRatio = 0;
@@ -244,17 +356,39 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
       let gradient = logRatioPasses ? dSurrogateDRatio * ratio : 0;
       pgLoss += weight * surrogate;
 
-      let finite = logprob - logprob === 0 && logRatio - logRatio === 0 && advantage - advantage === 0;
-      if (useKl) {
+      let finite = logRatio - logRatio === 0 && advantage - advantage === 0;
+      if (refLogprobs !== null) {
         const ref = refLogprobs[index]!;
-        klLoss += weight * klValue(logprob, ref);
-        gradient += klCoefficient * klGradient(logprob, ref);
-        finite &&= ref - ref === 0;
+        let klTerm: number;
+        let klSlope: number;
+        if (klKernel === kernelCodes.generic) {
+          klTerm = klValue(logprob, ref);
+          klSlope = klGradient(logprob, ref);
+        } else {
+          // the k3 family with one exp: k = e^d − d − 1, d = ref − logprob (verl clamps d to ±20 and k to ±10)
+          const d = ref - logprob;
+          if (klKernel === kernelCodes['k3-unclamped']) {
+            const e = Math.exp(d);
+            klTerm = e - d - 1;
+            klSlope = 1 - e;
+          } else {
+            const dPasses = d >= -20 && d <= 20;
+            const clampedD = d < -20 ? -20 : d > 20 ? 20 : d;
+            const e = Math.exp(clampedD);
+            const k = e - clampedD - 1;
+            const kPasses = k >= -10 && k <= 10;
+            klTerm = k < -10 ? -10 : k > 10 ? 10 : k;
+            klSlope = klKernel === kernelCodes['k3-straight-through'] ? logprob - ref : dPasses && kPasses ? 1 - e : 0;
+          }
+        }
+        klLoss += weight * klTerm;
+        gradient += klCoefficient * klSlope;
+        finite = finite && ref - ref === 0;
       }
-      if (useEntropy) {
+      if (entropies !== null) {
         const entropy = entropies[index]!;
         entropyLoss += weight * entropy;
-        finite &&= entropy - entropy === 0;
+        finite = finite && entropy - entropy === 0;
       }
       gradLogprobs[index] = weight * gradient;
       gradEntropies[index] = -entropyCoefficient * weight;
@@ -264,55 +398,34 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
       ratioSum += ratio * m;
       if (ratio < ratioMin) ratioMin = ratio;
       if (ratio > ratioMax) ratioMax = ratio;
+      if (tokenCount === 0) advantageShift = advantage;
       tokenCount++;
-      advantageSum += advantage;
+      const shifted = advantage - advantageShift;
+      advantageShiftedSum += shifted;
+      advantageShiftedSquares += shifted * shifted;
       if (advantage < advantageMin) advantageMin = advantage;
       if (advantage > advantageMax) advantageMax = advantage;
       if (!finite) nonFiniteTokenCount++;
     }
   }
 
-  const loss = pgLoss - entropyCoefficient * entropyLoss + klCoefficient * klLoss;
-  const advantageMean = tokenCount === 0 ? 0 : advantageSum / tokenCount;
-  const maskedMean = (sum: number) => (maskSum === 0 ? 0 : sum / maskSum);
-  const metrics: ActorLossMetrics = {
-    loss,
-    pgLoss,
-    pgClipFrac: maskedMean(clippedSum),
-    pgClipFracLower: maskedMean(clippedLowerSum),
-    ppoKl: maskedMean(negativeLogRatioSum),
-    ratioMean: maskedMean(ratioSum),
-    ratioMin: tokenCount === 0 ? 0 : ratioMin,
-    ratioMax: tokenCount === 0 ? 0 : ratioMax,
-    advantageMean,
-    advantageStd: maskedAdvantageStd(advantages, perTokenAdvantages, mask, responseLength, advantageMean, tokenCount),
-    advantageMin: tokenCount === 0 ? 0 : advantageMin,
-    advantageMax: tokenCount === 0 ? 0 : advantageMax,
-    tokenCount,
-    sequenceCount,
-    nonFiniteTokenCount,
-    isFinite: Number.isFinite(loss) && nonFiniteTokenCount === 0,
-  };
-  if (useKl) metrics.klLoss = klLoss;
-  if (useEntropy) metrics.entropy = entropyLoss;
-  return { loss, gradLogprobs, gradEntropies, metrics };
-}
-
-/** Unbiased std of the advantages of the tokens with mask ≠ 0 (a second, cheap pass). */
-function maskedAdvantageStd(
-  advantages: RealArray,
-  perToken: boolean,
-  mask: MaskArray,
-  responseLength: number,
-  mean: number,
-  count: number,
-): number {
-  if (count < 2) return 0;
-  let sum = 0;
-  for (let index = 0; index < mask.length; index++) {
-    if (mask[index] === 0) continue;
-    const deviation = (perToken ? advantages[index]! : advantages[(index / responseLength) | 0]!) - mean;
-    sum += deviation * deviation;
-  }
-  return Math.sqrt(sum / (count - 1));
+  const sums = new Float64Array(Sum.length);
+  sums[Sum.pgLoss] = pgLoss;
+  sums[Sum.klLoss] = klLoss;
+  sums[Sum.entropyLoss] = entropyLoss;
+  sums[Sum.maskSum] = maskSum;
+  sums[Sum.clipped] = clippedSum;
+  sums[Sum.clippedLower] = clippedLowerSum;
+  sums[Sum.negativeLogRatio] = negativeLogRatioSum;
+  sums[Sum.ratio] = ratioSum;
+  sums[Sum.ratioMin] = ratioMin;
+  sums[Sum.ratioMax] = ratioMax;
+  sums[Sum.tokenCount] = tokenCount;
+  sums[Sum.nonFiniteTokenCount] = nonFiniteTokenCount;
+  sums[Sum.advantageShift] = advantageShift;
+  sums[Sum.advantageShiftedSum] = advantageShiftedSum;
+  sums[Sum.advantageShiftedSquares] = advantageShiftedSquares;
+  sums[Sum.advantageMin] = advantageMin;
+  sums[Sum.advantageMax] = advantageMax;
+  return sums;
 }

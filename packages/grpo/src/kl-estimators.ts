@@ -45,25 +45,27 @@ function absGradient(logprob: number, ref: number): number {
 function k2Gradient(logprob: number, ref: number): number {
   return logprob - ref;
 }
+// k3 is computed as verl and TRL write it, e^d − d − 1 (not expm1(d) − d): the same values as the peers.
 function k3Value(logprob: number, ref: number): number {
   let d = ref - logprob;
   d = d < -k3PreClamp ? -k3PreClamp : d > k3PreClamp ? k3PreClamp : d;
-  const k = Math.expm1(d) - d;
+  const k = Math.exp(d) - d - 1;
   return k < -k3Clamp ? -k3Clamp : k > k3Clamp ? k3Clamp : k;
 }
 function k3Gradient(logprob: number, ref: number): number {
   const d = ref - logprob;
   if (!(d >= -k3PreClamp && d <= k3PreClamp)) return 0;
-  const k = Math.expm1(d) - d;
+  const e = Math.exp(d);
+  const k = e - d - 1;
   if (!(k >= -k3Clamp && k <= k3Clamp)) return 0;
-  return -Math.expm1(d);
+  return 1 - e;
 }
 function k3UnclampedValue(logprob: number, ref: number): number {
   const d = ref - logprob;
-  return Math.expm1(d) - d;
+  return Math.exp(d) - d - 1;
 }
 function k3UnclampedGradient(logprob: number, ref: number): number {
-  return -Math.expm1(ref - logprob);
+  return 1 - Math.exp(ref - logprob);
 }
 
 /** The KL estimators; `satisfies` makes the compiler demand one entry per {@link KlEstimator}. */
@@ -92,6 +94,17 @@ export const klEstimators = {
     gradient: k3UnclampedGradient,
   },
 } as const satisfies Record<KlEstimator, KlEstimatorRule>;
+
+/**
+ * How the fused actor-loss loop evaluates an estimator: the k3 family shares one `exp` between value and
+ * gradient there (the formulas are those of {@link klEstimators}; the tests check both against each other).
+ * `generic` calls the rule's `value` and `gradient`.
+ */
+export type KlKernel = 'generic' | 'k3' | 'k3-straight-through' | 'k3-unclamped';
+
+export function klKernelOf(estimator: KlEstimator): KlKernel {
+  return estimator === 'k3' ? 'k3' : estimator === 'k3+' ? 'k3-straight-through' : estimator === 'k3-unclamped' ? 'k3-unclamped' : 'generic';
+}
 
 /** The rule of `estimator`; throws for an unknown name (a config typo, say). */
 export function klEstimatorRule(estimator: KlEstimator): KlEstimatorRule {
