@@ -1,1 +1,32 @@
-export {};
+export { createSession, listExecutionProviders, OnnxSession, runSession } from './backend/onnxruntime';
+export type { CreateSessionOptions, ExecutionProvider, FeedTensor, OutputTensor } from './backend/onnxruntime';
+export { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
+export {
+  checkDecoderConfig,
+  parseDecoderConfig,
+  toHuggingFaceConfig,
+  toHuggingFaceGenerationConfig,
+  writtenTransformersVersion,
+} from './decoder-config';
+export type { DecoderConfig, DecoderFamily, RopeScaling, TorchDtype } from './decoder-config';
+export { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
+export { decoderParameterCount, decoderParameterShapes } from './decoder-parameter-shapes';
+export type { ParameterShape } from './decoder-parameter-shapes';
+export { decodeFloat32, encodeFloat32 } from './decode-float-tensor';
+export { float16BitsToFloat32Bits, float16ToFloat32, float32BitsToFloat16Bits, float32ToFloat16 } from './float16';
+export { readModelConfig, writeModelConfig } from './model-config-file';
+export { loadModelDirectory, saveModelDirectory, tokenizerFileNames } from './model-directory';
+export type { LoadedModel, LoadModelOptions, SaveModelOptions } from './model-directory';
+export { createRandomModel } from './random-model';
+export type { DecoderModel, RandomModelOptions } from './random-model';
+export { openSafetensors, readSafetensors } from './read-safetensors';
+export type { OpenSafetensorsOptions, SafetensorsFile, SafetensorsTensor } from './read-safetensors';
+export { safetensorsDtypeSizes } from './safetensors-dtype';
+export type { FloatDtype, SafetensorsDtype } from './safetensors-dtype';
+export { maximumHeaderBytes } from './safetensors-header';
+export type { SafetensorsEntry } from './safetensors-header';
+export { defaultMaxShardBytes, openSafetensorsDirectory, writeSafetensorsShards } from './safetensors-shards';
+export type { SafetensorsCheckpoint, WriteShardsOptions, WrittenShards } from './safetensors-shards';
+export { deriveSeed, SeededRandom } from './seeded-random';
+export { encodeSafetensors, writeSafetensors } from './write-safetensors';
+export type { TensorToWrite, TensorsToWrite, WriteSafetensorsOptions } from './write-safetensors';

@@ -1,0 +1,169 @@
+// The only file of @research-ts/policy-onnx that imports onnxruntime-node (house style: a third-party
+// engine enters through one file).
+import { InvalidInputError, UnsupportedError } from '@research-ts/spec';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { float16ToFloat32 } from '../float16';
+
+/** Execution providers this package asks onnxruntime for. */
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+
+export interface CreateSessionOptions {
+  executionProvider: ExecutionProvider;
+  /** External-data files the model refers to by `location`, held in memory (weights over 2 GB). */
+  externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+  /** Threads of one operator on the CPU provider (default: onnxruntime's choice). */
+  intraOpNumThreads?: number;
+  /** Graph optimisation level (default `'all'`). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** An input tensor: float32, int64, int32 or float64 values, row-major, with their dimensions. */
+export interface FeedTensor {
+  data: Float32Array | BigInt64Array | Int32Array | Float64Array;
+  dims: readonly number[];
+}
+
+/** An output tensor as float32 (float16 and float64 outputs are converted). */
+export interface OutputTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+const engines = new WeakMap<OnnxSession, ort.InferenceSession>();
+
+/** A loaded ONNX model on one execution provider. */
+export class OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+
+  private constructor(
+    session: ort.InferenceSession,
+    readonly executionProvider: ExecutionProvider,
+  ) {
+    engines.set(this, session);
+    this.inputNames = [...session.inputNames];
+    this.outputNames = [...session.outputNames];
+  }
+
+  /** @internal used by `createSession` only */
+  static wrap(session: unknown, executionProvider: ExecutionProvider): OnnxSession {
+    return new OnnxSession(session as ort.InferenceSession, executionProvider);
+  }
+
+  /** Frees the native session; later runs fail. */
+  async release(): Promise<void> {
+    await engineOf(this).release();
+    engines.delete(this);
+  }
+}
+
+function engineOf(session: OnnxSession): ort.InferenceSession {
+  const engine = engines.get(session);
+  if (engine === undefined) throw new InvalidInputError('the session was released', { source: 'runSession' });
+  return engine;
+}
+
+/** The providers onnxruntime-node lists for this platform, and whether each is built into the package. */
+export function listExecutionProviders(): Array<{ name: string; bundled: boolean }> {
+  return ort.listSupportedBackends().map(({ name, bundled }) => ({ name, bundled }));
+}
+
+/** Where onnxruntime-node keeps its native libraries, when this module system can tell. */
+function nativeLibraryDirectory(): string | undefined {
+  // ESM (and vitest): import.meta.resolve. CommonJS build: import.meta is empty there, so require.resolve.
+  const resolvers = [() => fileURLToPath(import.meta.resolve('onnxruntime-node')), () => require.resolve('onnxruntime-node')];
+  for (const resolve of resolvers) {
+    try {
+      return join(dirname(resolve()), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    } catch {
+      // try the next module system
+    }
+  }
+  return undefined;
+}
+
+const providerLibraries: Partial<Record<ExecutionProvider, string>> = {
+  cuda: process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+};
+
+/**
+ * Creates an onnxruntime session over serialized ONNX model bytes on one execution provider. A
+ * provider this installation lacks is an `UnsupportedError` that says why: not built for this
+ * platform, not bundled and not downloaded at install (CUDA without internet at `npm install`), or
+ * present but unable to start (no GPU adapter).
+ */
+export async function createSession(modelBytes: Uint8Array, options: CreateSessionOptions): Promise<OnnxSession> {
+  const provider = options.executionProvider;
+  const feature = `the ${provider} execution provider`;
+  const listed = listExecutionProviders().find(({ name }) => name === provider);
+  if (listed === undefined) {
+    const names = listExecutionProviders().map(({ name }) => name);
+    throw new UnsupportedError(feature, `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${names.join(', ')}`);
+  }
+  if (!listed.bundled) {
+    const library = providerLibraries[provider];
+    const directory = nativeLibraryDirectory();
+    if (library !== undefined && directory !== undefined && !existsSync(join(directory, library))) {
+      throw new UnsupportedError(
+        feature,
+        `it is not bundled with onnxruntime-node and ${library} was not downloaded at install (install with internet access and without ONNXRUNTIME_NODE_INSTALL=skip)`,
+      );
+    }
+  }
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    ...(options.externalData === undefined ? {} : { externalData: options.externalData.map(({ path, data }) => ({ path, data })) }),
+  };
+  try {
+    return OnnxSession.wrap(await ort.InferenceSession.create(modelBytes, sessionOptions), provider);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (provider !== 'cpu' && /execution ?provider|shared library|adapter|webgpu|cuda|backend/i.test(message)) {
+      throw new UnsupportedError(feature, `onnxruntime could not start it: ${message}`, { cause: error });
+    }
+    throw new InvalidInputError(`onnxruntime rejected the model: ${message}`, { source: 'ONNX model bytes' }, { cause: error });
+  }
+}
+
+function toOrtTensor(name: string, feed: FeedTensor): ort.Tensor {
+  const count = feed.dims.reduce((product, size) => product * size, 1);
+  if (!feed.dims.every((size) => Number.isSafeInteger(size) && size >= 0) || count !== feed.data.length) {
+    throw new InvalidInputError(`dims [${feed.dims.join(', ')}] need ${count} values but data holds ${feed.data.length}`, { source: 'feeds', field: name });
+  }
+  const dims = [...feed.dims];
+  if (feed.data instanceof Float32Array) return new ort.Tensor('float32', feed.data, dims);
+  if (feed.data instanceof BigInt64Array) return new ort.Tensor('int64', feed.data, dims);
+  if (feed.data instanceof Int32Array) return new ort.Tensor('int32', feed.data, dims);
+  return new ort.Tensor('float64', feed.data, dims);
+}
+
+/**
+ * Runs a session on named inputs and returns every output as float32. Every model input needs a
+ * feed, and every feed must name an input; outputs of integer or boolean type are an error.
+ */
+export async function runSession(session: OnnxSession, feeds: Readonly<Record<string, FeedTensor>>): Promise<Record<string, OutputTensor>> {
+  const engine = engineOf(session);
+  for (const name of engine.inputNames) if (!(name in feeds)) throw new InvalidInputError('the model needs this input', { source: 'feeds', field: name });
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    if (!engine.inputNames.includes(name)) throw new InvalidInputError(`the model has no such input (inputs: ${engine.inputNames.join(', ')})`, { source: 'feeds', field: name });
+    ortFeeds[name] = toOrtTensor(name, feed);
+  }
+  const results = await engine.run(ortFeeds);
+  const outputs: Record<string, OutputTensor> = {};
+  for (const [name, value] of Object.entries(results)) {
+    const dims = value.dims.map(Number);
+    if (value.type === 'float32') outputs[name] = { data: value.data as Float32Array, dims };
+    else if (value.type === 'float16') {
+      const data = value.data as ArrayBufferView;
+      outputs[name] = { data: float16ToFloat32(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)), dims };
+    } else if (value.type === 'float64') outputs[name] = { data: Float32Array.from(value.data as Float64Array), dims };
+    else throw new InvalidInputError(`has type ${value.type}; runSession returns floating-point outputs only`, { source: 'session outputs', field: name });
+  }
+  return outputs;
+}
