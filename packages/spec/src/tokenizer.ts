@@ -7,6 +7,11 @@ export interface ChatMessage {
 export interface ApplyChatTemplateOptions {
   /** Append the assistant header so the model continues as the assistant (`<|im_start|>assistant\n`). */
   addGenerationPrompt?: boolean;
+  /**
+   * More template variables, as transformers passes `apply_chat_template(..., **kwargs)`;
+   * e.g. `{ enable_thinking: false }` for Qwen3.
+   */
+  extraContext?: Record<string, unknown>;
 }
 
 /**
