@@ -85,18 +85,13 @@ describe('createAdamW', () => {
     const uninterrupted = make(straight);
     for (const g of gradients) uninterrupted.step(g);
 
-    const first = { a: initial.a.slice(), b: initial.b.slice() };
-    const before = make(first);
+    const live = { a: initial.a.slice(), b: initial.b.slice() };
+    const before = make(live);
     for (const g of gradients.slice(0, 3)) before.step(g);
+    // a checkpoint: the optimizer state (through structuredClone, as a worker message or a file would) and the weights
     const saved: AdamWState = structuredClone(before.saveState());
+    const resumedValues = { a: live.a.slice(), b: live.b.slice() };
     before.step(gradients[3]!); // later steps of the old optimizer must not leak into the snapshot
-    const resumedValues = { a: first.a.slice(), b: first.b.slice() };
-    // roll the parameters back to step 3 by replaying: the snapshot covers the optimizer, not the weights
-    const replay = { a: initial.a.slice(), b: initial.b.slice() };
-    const replayer = make(replay);
-    for (const g of gradients.slice(0, 3)) replayer.step(g);
-    resumedValues.a.set(replay.a);
-    resumedValues.b.set(replay.b);
 
     const resumed = make(resumedValues);
     resumed.loadState(saved);

@@ -6,6 +6,11 @@ Run with a python3 that has torch (and, for the schedules, transformers):
 The losses below are written from the formulas in research-paper.md §3 and §4 (verl core_algos /
 dp_actor, TRL GRPOTrainer) and differentiated by autograd in float64, so the fixture records what
 autograd gives at clamps and ties. Inputs are drawn from random.Random(seed) and stored in the file.
+
+The committed fixture was produced with torch 2.11.0 and transformers 5.17.0 (Python 3.12) on an x86-64
+machine, CPU tensors. The AdamW runs use float32 CPU kernels, whose lerp_/addcmul_ are fused
+multiply-adds there; the TypeScript AdamW reproduces them bit for bit, so regenerating the fixture on a
+CPU whose kernels round differently may move the last bit of a few values.
 """
 import json
 import math
