@@ -1,0 +1,14 @@
+export { createAnalyzer, englishStopwords, type Analyzer, type AnalyzerOptions, type AnalyzerSettings } from './analyzer';
+export { bm25InverseDocumentFrequency, defaultBm25Parameters, type Bm25Parameters } from './bm25';
+export { createFlexsearchRetriever, type FlexsearchRetrieverOptions, type PassageInput } from './create-flexsearch-retriever';
+export { FlexsearchRetriever, type FlexsearchRetrieverStats } from './flexsearch-retriever';
+export {
+  indexCorpusFile,
+  type IndexCorpusFileOptions,
+  type IndexCorpusFileResult,
+  type IndexProgress,
+  type SkippedLine,
+} from './index-corpus-file';
+export { indexFormat, indexFormatVersion, type IndexFileEntry, type IndexManifest } from './index-manifest';
+export { lightStem } from './light-stemmer';
+export { loadFlexsearchRetriever, type LoadFlexsearchRetrieverOptions } from './load-flexsearch-retriever';
