@@ -1,4 +1,24 @@
+export { MockJudge, exactMatchVerdict, type MockJudgeOptions } from './mock-judge';
+export {
+  MockPolicy,
+  type MockCompletion,
+  type MockPolicyCall,
+  type MockPolicyOptions,
+  type MockPolicyScript,
+  type MockPolicyScriptContext,
+} from './mock-policy';
 export { MockRetriever, termsOf, type MockRetrieverCall, type MockRetrieverOptions } from './mock-retriever';
+export { MOCK_SPECIAL_TOKENS, MockTokenizer, type MockTokenizerOptions } from './mock-tokenizer';
+export {
+  deriveStopString,
+  fullPolicyCapabilities,
+  policyConformanceChecks,
+  runPolicyConformance,
+  type PolicyCapabilities,
+  type PolicyConformanceCheck,
+  type PolicyConformanceContext,
+  type PolicyConformanceOptions,
+} from './run-policy-conformance';
 export {
   retrieverConformanceChecks,
   retrieverConformanceCorpus,

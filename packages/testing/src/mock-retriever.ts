@@ -1,4 +1,5 @@
 import { ApiCallError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
+import { delay } from './delay';
 
 /** One recorded `search` call of a {@link MockRetriever}. */
 export interface MockRetrieverCall {
@@ -87,18 +88,4 @@ export class MockRetriever implements Retriever {
 
 function defaultFailure(callIndex: number): ApiCallError {
   return new ApiCallError(`mock retriever failure on call ${callIndex}`, { url: 'mock://retriever', statusCode: 503 });
-}
-
-function delay(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
