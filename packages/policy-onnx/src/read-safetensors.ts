@@ -4,7 +4,7 @@ import { readFully } from './atomic-file';
 import { bfloat16ToFloat32 } from './bfloat16';
 import { assertLittleEndianHost, decodeFloat32 } from './decode-float-tensor';
 import { float16ToFloat32 } from './float16';
-import type { SafetensorsDtype } from './safetensors-dtype';
+import { elementCount, type SafetensorsDtype } from './safetensors-dtype';
 import { checkHeaderLength, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header';
 
 /** A tensor as stored: dtype, shape and its little-endian bytes (dtype size × element count of them). */
@@ -26,8 +26,11 @@ export interface SafetensorsFile {
   readonly entries: ReadonlyMap<string, SafetensorsEntry>;
   /** The stored bytes of tensor `name`. For an in-memory file this is a view of the input. */
   readTensor(name: string): Promise<SafetensorsTensor>;
-  /** Tensor `name` as float32 (from F32, F16, BF16 or F64). */
-  readFloat32(name: string): Promise<Float32Array>;
+  /**
+   * Tensor `name` as float32 (from F32, F16, BF16 or F64), into `output` when given (it must hold
+   * exactly the tensor's element count; reusing buffers avoids the cost of touching fresh memory).
+   */
+  readFloat32(name: string, output?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -77,12 +80,24 @@ function openInMemory(bytes: Uint8Array, source: string): SafetensorsFile {
     metadata: header.metadata,
     entries,
     readTensor,
-    async readFloat32(name) {
+    async readFloat32(name, output) {
       const tensor = await readTensor(name);
-      return decodeFloat32(tensor.dtype, tensor.data, { source, field: name });
+      checkOutput(entries.get(name)!, output, source);
+      const values = decodeFloat32(tensor.dtype, tensor.data, { source, field: name });
+      if (output === undefined) return values;
+      output.set(values);
+      return output;
     },
     async close() {},
   };
+}
+
+function checkOutput(entry: SafetensorsEntry, output: Float32Array | undefined, source: string): void {
+  if (output === undefined) return;
+  const count = elementCount(entry.shape);
+  if (output.length !== count) {
+    throw new InvalidInputError(`the output array holds ${output.length} values but the tensor has ${count}`, { source, field: entry.name });
+  }
 }
 
 function findEntry(entries: ReadonlyMap<string, SafetensorsEntry>, name: string, source: string): SafetensorsEntry {
@@ -121,27 +136,32 @@ class FileBackedSafetensors implements SafetensorsFile {
     return { dtype: entry.dtype, shape: [...entry.shape], data };
   }
 
-  async readFloat32(name: string): Promise<Float32Array> {
+  async readFloat32(name: string, output?: Float32Array): Promise<Float32Array> {
     const entry = findEntry(this.entries, name, this.source);
+    checkOutput(entry, output, this.source);
     const byteLength = entry.dataOffsets[1] - entry.dataOffsets[0];
     if (entry.dtype === 'F32') {
-      const output = new Float32Array(byteLength / 4);
-      await this.readInto(entry, new Uint8Array(output.buffer));
-      return output;
+      const target = output ?? new Float32Array(byteLength / 4);
+      await this.readInto(entry, new Uint8Array(target.buffer, target.byteOffset, byteLength));
+      return target;
     }
     if (entry.dtype === 'F16' || entry.dtype === 'BF16') {
       // Read the 16-bit values into the upper half of the output and widen them in place, front to
       // back: writing element i (bytes 4i..4i+3) never reaches a value not yet read (bytes ≥ 2n+2i+2).
       const count = byteLength / 2;
-      const output = new Float32Array(count);
-      const stored = new Uint16Array(output.buffer, byteLength, count);
-      await this.readInto(entry, new Uint8Array(output.buffer, byteLength, byteLength));
-      if (entry.dtype === 'BF16') bfloat16ToFloat32(stored, output);
-      else float16ToFloat32(stored, output);
-      return output;
+      const target = output ?? new Float32Array(count);
+      const upperHalf = target.byteOffset + byteLength;
+      await this.readInto(entry, new Uint8Array(target.buffer, upperHalf, byteLength));
+      const stored = new Uint16Array(target.buffer, upperHalf, count);
+      if (entry.dtype === 'BF16') bfloat16ToFloat32(stored, target);
+      else float16ToFloat32(stored, target);
+      return target;
     }
     const tensor = await this.readTensor(name);
-    return decodeFloat32(tensor.dtype, tensor.data, { source: this.source, field: name });
+    const values = decodeFloat32(tensor.dtype, tensor.data, { source: this.source, field: name });
+    if (output === undefined) return values;
+    output.set(values);
+    return output;
   }
 
   async close(): Promise<void> {

@@ -78,7 +78,8 @@ export interface SafetensorsCheckpoint {
   readonly entries: ReadonlyMap<string, SafetensorsEntry & { file: string }>;
   readonly metadata: Readonly<Record<string, string>>;
   readTensor(name: string): Promise<SafetensorsTensor>;
-  readFloat32(name: string): Promise<Float32Array>;
+  /** As `SafetensorsFile.readFloat32`: into `output` when given. */
+  readFloat32(name: string, output?: Float32Array): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -143,7 +144,7 @@ export async function openSafetensorsDirectory(directory: string, options: { bas
     entries,
     metadata: files.values().next().value?.metadata ?? {},
     readTensor: async (name) => fileOf(name).readTensor(name),
-    readFloat32: async (name) => fileOf(name).readFloat32(name),
+    readFloat32: async (name, output) => fileOf(name).readFloat32(name, output),
     async close() {
       await Promise.all([...files.values()].map((file) => file.close()));
     },

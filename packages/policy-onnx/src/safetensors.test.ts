@@ -156,6 +156,28 @@ describe('safetensors round trips', () => {
     }
   });
 
+  it('reads into a caller-provided array (any offset in a larger buffer), touching nothing around it', async () => {
+    const values = randomFloats(1001, 11);
+    const path = join(directory, 'into.safetensors');
+    await writeSafetensors(path, [
+      ['f32', { dtype: 'F32', shape: [1001], data: values }],
+      ['bf16', { dtype: 'BF16', shape: [7, 143], data: values }],
+      ['f16', { dtype: 'F16', shape: [1001], data: values }],
+      ['f64', { dtype: 'F64', shape: [1001], data: values }],
+    ]);
+    for (const file of [await openSafetensors(path), await openSafetensors(await readFile(path))]) {
+      for (const name of ['f32', 'bf16', 'f16', 'f64']) {
+        const backing = new Float32Array(1001 + 6).fill(-7);
+        const output = backing.subarray(3, 1004);
+        expect(await file.readFloat32(name, output)).toBe(output);
+        expect(output).toEqual(await file.readFloat32(name));
+        expect([...backing.subarray(0, 3), ...backing.subarray(1004)]).toEqual([-7, -7, -7, -7, -7, -7]);
+      }
+      await expect(file.readFloat32('f32', new Float32Array(1000))).rejects.toThrow('field "f32": the output array holds 1000 values but the tensor has 1001');
+      await file.close();
+    }
+  });
+
   it('reads a file written by an independent Python writer (tools/write-safetensors-fixture.py)', async () => {
     const { metadata, tensors: read } = await readSafetensors(fixture);
     expect(metadata).toEqual({ format: 'pt', writer: 'python struct' });

@@ -1,5 +1,5 @@
 """Independent Python implementation of src/seeded-random.ts (SplitMix32 seeding, xoshiro128**,
-FNV-1a name hashing, Box-Muller normals). Prints the values src/seeded-random.test.ts expects.
+FNV-1a name hashing, polar-method normals). Prints the values src/seeded-random.test.ts expects.
 
 Run: /usr/bin/python3 packages/policy-onnx/tools/seeded-random-reference.py
 """
@@ -50,11 +50,16 @@ class Xoshiro128:
 
 
 def normals(random, count, std):
+    # Marsaglia's polar method, as in fillNormal.
     out = []
     while len(out) < count:
-        radius = std * math.sqrt(-2 * math.log((random.next() + 1) / 2**32))
-        angle = 2 * math.pi * (random.next() / 2**32)
-        out += [radius * math.cos(angle), radius * math.sin(angle)]
+        u = random.next() / 2**31 - 1
+        v = random.next() / 2**31 - 1
+        s = u * u + v * v
+        if s >= 1 or s == 0:
+            continue
+        factor = std * math.sqrt(-2 * math.log(s) / s)
+        out += [u * factor, v * factor]
     return out[:count]
 
 
