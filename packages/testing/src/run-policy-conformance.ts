@@ -241,12 +241,13 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
   {
     name: "ends at an EOS token, kept as the last token, with finishReason 'eos'",
     requires: [],
-    async run({ policy, tokenizer, prompts, eosRequest, capabilities, greedyBaseline, skip }) {
+    async run({ policy, tokenizer, prompts, maxNewTokens, eosRequest, capabilities, greedyBaseline, skip }) {
       const end = new Set(tokenizer.eosTokenIds);
       let seen = false;
       if (capabilities.greedy) {
         for (const index of prompts.keys()) {
           const baseline = await greedyBaseline(index);
+          expectWellFormed(baseline, { inputIds: prompts[index]!, maxNewTokens }, tokenizer, `prompt ${index}`);
           const at = baseline.outputIds.findIndex((id) => end.has(id));
           if (at < 0) continue;
           seen = true;
