@@ -94,6 +94,7 @@ class RequestRefusal {
     readonly status: number,
     readonly detail: string,
     readonly field?: string,
+    readonly closeConnection = false,
   ) {}
 }
 
@@ -175,11 +176,15 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
 
   async function parseBody<T>(request: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
     const body = await readJsonBody(request, settings.maxBodyBytes);
-    if (!body.ok) throw new RequestRefusal(body.status, body.detail);
+    if (!body.ok) throw new RequestRefusal(body.status, body.detail, undefined, body.closeConnection);
     const result = schema.safeParse(body.value);
     if (!result.success) {
       const problem = firstFieldProblem(result.error);
-      throw new RequestRefusal(422, formatFieldProblem(problem, { wholeValue: 'request body', fieldLabel: 'field' }), problem.field);
+      throw new RequestRefusal(
+        422,
+        formatFieldProblem(problem, { wholeValue: 'request body', fieldLabel: 'field' }),
+        problem.field === '' ? undefined : problem.field,
+      );
     }
     return result.data;
   }
@@ -246,8 +251,7 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
     } catch (error) {
       if (error instanceof RequestRefusal) {
         const body = error.field === undefined ? { detail: error.detail } : { detail: error.detail, field: error.field };
-        // After a 413 the rest of the body is not worth reading: close the connection.
-        sendJson(response, error.status, body, error.status === 413 ? { connection: 'close' } : {});
+        sendJson(response, error.status, body, error.closeConnection ? { connection: 'close' } : {});
       } else if (!(error instanceof ClientGone)) {
         sendJson(response, 500, { detail: `internal error: ${error instanceof Error ? error.message : String(error)}` });
       }
