@@ -1,0 +1,202 @@
+import { InvalidConfigError, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
+import { buildCompletionRequestBody } from './build-completion-request-body';
+import { choiceToResult } from './completion-choice';
+import { completionServerProfiles, completionServers, type CompletionServer } from './completion-server';
+import { createSemaphore } from './create-semaphore';
+import { requestCompletion, type CompletionTransport, type RetryEvent } from './request-completion';
+
+export interface OpenAICompletionsPolicyOptions {
+  /** The API root, ending in `/v1` (e.g. `http://127.0.0.1:8000/v1`); requests go to `{baseURL}/completions`. */
+  baseURL: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when given. */
+  apiKey?: string;
+  /** The served model name (`--served-model-name`, or the model path the server was started with). */
+  model: string;
+  /**
+   * Decodes prompts for servers that take text, and re-encodes the generated text when the server
+   * returns no token ids (approximate: see the README). Required for `llama.cpp` and `generic`.
+   */
+  tokenizer?: Tokenizer;
+  /** Which server dialect to speak. Default `'vllm'`. */
+  server?: CompletionServer;
+  /** Deadline of one attempt in milliseconds, reading the whole response included. Default 600 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 408/429/5xx, network errors, timeouts, malformed JSON. Default 3. */
+  maxRetries?: number;
+  /** Requests in flight at once, over all `generate` calls of this policy. Default 64. */
+  concurrency?: number;
+  /** Report `logprobs` (one per output id) in each result. Default false. */
+  logprobs?: boolean;
+  /** Backoff before the first retry; it doubles per retry, with jitter (×0.5 to ×1). Default 500. */
+  initialBackoffMs?: number;
+  /** Upper bound of one backoff. Default 30 000. */
+  maxBackoffMs?: number;
+  /** A server `Retry-After` longer than this is cut to this. Default 60 000. */
+  maxRetryAfterMs?: number;
+  /** Fields merged last into every request body (e.g. `{ repetition_penalty: 1.05 }`). */
+  extraBody?: Readonly<Record<string, unknown>>;
+  /** Extra HTTP headers of every request. */
+  headers?: Readonly<Record<string, string>>;
+  /** The fetch to use (a proxy-aware one, a mock). Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Jitter source in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Called before each retry, for logs and metrics. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+const defaults = {
+  server: 'vllm',
+  timeoutMs: 600_000,
+  maxRetries: 3,
+  concurrency: 64,
+  initialBackoffMs: 500,
+  maxBackoffMs: 30_000,
+  maxRetryAfterMs: 60_000,
+} as const;
+
+/**
+ * A {@link Policy} over an OpenAI-compatible `/v1/completions` endpoint (vLLM, SGLang, llama.cpp
+ * server, or any other). Each request of a batch is one HTTP request, `concurrency` at a time; token ids
+ * go in as the prompt and come back as `outputIds`, stop strings stay in the text (appended back when
+ * the server strips them, as ReSearch does after SGLang), and `onText` streams the text through
+ * server-sent events. If any request of a batch fails for good, `generate` rejects with its error
+ * (`ApiCallError`, `TimeoutError`, `UnsupportedError`) and cancels the others; aborting
+ * `options.signal` rejects with the signal's reason.
+ */
+export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOptions): Policy {
+  const settings = validateOptions(options);
+  const semaphore = createSemaphore(settings.concurrency);
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
+  const transport: CompletionTransport = {
+    url: `${settings.baseURL.replace(/\/+$/, '')}/completions`,
+    headers,
+    fetch: options.fetch ?? globalThis.fetch,
+    maxRetries: settings.maxRetries,
+    timeoutMs: settings.timeoutMs,
+    initialBackoffMs: settings.initialBackoffMs,
+    maxBackoffMs: settings.maxBackoffMs,
+    maxRetryAfterMs: settings.maxRetryAfterMs,
+    random: options.random ?? Math.random,
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+  };
+  const logprobs = options.logprobs ?? false;
+
+  return {
+    specificationVersion: 'v1',
+    name: `openai-completions:${settings.server}:${settings.model}`,
+    async generate(requests, generateOptions = {}) {
+      const { signal, onText } = generateOptions;
+      if (signal?.aborted) throw signal.reason;
+      const streaming = onText !== undefined;
+      // Build (and so validate) every body before the first request leaves.
+      const bodies = requests.map((request, index) =>
+        buildCompletionRequestBody(request, {
+          server: settings.server,
+          model: settings.model,
+          tokenizer: options.tokenizer,
+          logprobs,
+          stream: streaming,
+          index,
+          ...(options.extraBody === undefined ? {} : { extraBody: options.extraBody }),
+        }),
+      );
+      const batch = new AbortController();
+      const forwardAbort = () => batch.abort(signal?.reason);
+      signal?.addEventListener('abort', forwardAbort, { once: true });
+      try {
+        return await Promise.all(
+          requests.map(async (request, index) => {
+            try {
+              return await generateOne(request, bodies[index]!, index);
+            } catch (error) {
+              batch.abort(error);
+              throw error;
+            }
+          }),
+        );
+      } finally {
+        signal?.removeEventListener('abort', forwardAbort);
+      }
+
+      async function generateOne(request: GenerateRequest, body: Record<string, unknown>, index: number): Promise<GenerateResult> {
+        if (request.maxNewTokens === 0) return { outputIds: [], text: '', finishReason: 'length' };
+        const release = await semaphore.acquire(batch.signal);
+        try {
+          const { result, appendedText } = await requestCompletion(transport, body, {
+            index,
+            signal: batch.signal,
+            ...(onText === undefined ? {} : { onDelta: (delta: string) => onText(index, delta) }),
+            finish: (choice) =>
+              choiceToResult(choice, {
+                server: settings.server,
+                url: transport.url,
+                stopStrings: request.stopStrings ?? [],
+                tokenizer: options.tokenizer,
+                logprobs,
+              }),
+          });
+          if (appendedText !== '') onText?.(index, appendedText);
+          return result;
+        } finally {
+          release();
+        }
+      }
+    },
+  };
+}
+
+interface Settings {
+  baseURL: string;
+  model: string;
+  server: CompletionServer;
+  timeoutMs: number;
+  maxRetries: number;
+  concurrency: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  maxRetryAfterMs: number;
+}
+
+function validateOptions(options: OpenAICompletionsPolicyOptions): Settings {
+  const fail = (path: string, problem: string): never => {
+    throw new InvalidConfigError(path, problem);
+  };
+  let url: URL | undefined;
+  try {
+    url = new URL(options.baseURL);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    fail('baseURL', `must be an http(s) URL such as http://127.0.0.1:8000/v1, got ${JSON.stringify(options.baseURL)}`);
+  }
+  if (typeof options.model !== 'string' || options.model === '') fail('model', 'must be a non-empty string (the served model name)');
+  const server = options.server ?? defaults.server;
+  if (!(completionServers as readonly string[]).includes(server)) fail('server', `must be one of ${completionServers.join(', ')}, got ${JSON.stringify(server)}`);
+  if (options.tokenizer === undefined && !completionServerProfiles[server].returnsTokenIds) {
+    fail('tokenizer', `is required for the ${server} server: it returns no token ids, so the text must be re-encoded`);
+  }
+  const count = (path: string, value: number | undefined, fallback: number, minimum: number): number => {
+    const chosen = value ?? fallback;
+    if (!Number.isInteger(chosen) || chosen < minimum) fail(path, `must be an integer >= ${minimum}, got ${String(chosen)}`);
+    return chosen;
+  };
+  const duration = (path: string, value: number | undefined, fallback: number, positive: boolean): number => {
+    const chosen = value ?? fallback;
+    if (!Number.isFinite(chosen) || chosen < 0 || (positive && chosen === 0)) fail(path, `must be a finite number ${positive ? '> 0' : '>= 0'} of milliseconds, got ${String(chosen)}`);
+    return chosen;
+  };
+  return {
+    baseURL: options.baseURL,
+    model: options.model,
+    server,
+    timeoutMs: duration('timeoutMs', options.timeoutMs, defaults.timeoutMs, true),
+    maxRetries: count('maxRetries', options.maxRetries, defaults.maxRetries, 0),
+    concurrency: count('concurrency', options.concurrency, defaults.concurrency, 1),
+    initialBackoffMs: duration('initialBackoffMs', options.initialBackoffMs, defaults.initialBackoffMs, false),
+    maxBackoffMs: duration('maxBackoffMs', options.maxBackoffMs, defaults.maxBackoffMs, false),
+    maxRetryAfterMs: duration('maxRetryAfterMs', options.maxRetryAfterMs, defaults.maxRetryAfterMs, false),
+  };
+}
