@@ -9,7 +9,7 @@ const request: GenerateRequest = {
   inputIds: prompt,
   maxNewTokens: 64,
   stopStrings: ['</search>'],
-  stopTokenIds: [1],
+  stopTokenIds: [2],
   sampling: { temperature: 0.7, topP: 0.9, topK: 20, seed: 42 },
 };
 const base: BuildCompletionRequestBodyOptions = { server: 'vllm', model: 'qwen', tokenizer, logprobs: false, stream: false, index: 0 };
@@ -25,7 +25,7 @@ describe('buildCompletionRequestBody', () => {
       top_k: 20,
       seed: 42,
       stop: ['</search>'],
-      stop_token_ids: [1],
+      stop_token_ids: [2],
       logprobs: 0,
       return_tokens_as_token_ids: true,
       return_token_ids: true,
@@ -51,7 +51,7 @@ describe('buildCompletionRequestBody', () => {
       top_k: 20,
       seed: 42,
       stop: ['</search>'],
-      stop_token_ids: [1],
+      stop_token_ids: [2],
       return_token_ids: true,
       no_stop_trim: true,
       skip_special_tokens: false,
@@ -74,7 +74,7 @@ describe('buildCompletionRequestBody', () => {
   });
 
   it('decodes special tokens into a text prompt', () => {
-    const body = buildCompletionRequestBody({ inputIds: [...tokenizer.encode('hi'), 1], maxNewTokens: 1 }, { ...base, server: 'generic' });
+    const body = buildCompletionRequestBody({ inputIds: [...tokenizer.encode('hi'), 2], maxNewTokens: 1 }, { ...base, server: 'generic' });
     expect(body.prompt).toBe('hi<|im_end|>');
   });
 
@@ -108,10 +108,10 @@ describe('buildCompletionRequestBody', () => {
   });
 
   it('accepts EOS stop token ids on servers without stop_token_ids and refuses others', () => {
-    expect(() => buildCompletionRequestBody({ inputIds: [5], maxNewTokens: 3, stopTokenIds: [0, 1] }, { ...base, server: 'generic' })).not.toThrow();
-    const refused = () => buildCompletionRequestBody({ inputIds: [5], maxNewTokens: 3, stopTokenIds: [1, 7] }, { ...base, server: 'llama.cpp', index: 2 });
+    expect(() => buildCompletionRequestBody({ inputIds: [5], maxNewTokens: 3, stopTokenIds: [0, 2] }, { ...base, server: 'generic' })).not.toThrow();
+    const refused = () => buildCompletionRequestBody({ inputIds: [5], maxNewTokens: 3, stopTokenIds: [2, 7] }, { ...base, server: 'llama.cpp', index: 2 });
     expect(refused).toThrow(UnsupportedError);
-    expect(refused).toThrow('stopTokenIds is not available: the llama.cpp server has no stop_token_ids; only the tokenizer\'s EOS ids (0, 1) can stop it, not 7 (requests[2].stopTokenIds)');
+    expect(refused).toThrow('stopTokenIds is not available: the llama.cpp server has no stop_token_ids; only the tokenizer\'s EOS ids (2, 0) can stop it, not 7 (requests[2].stopTokenIds)');
   });
 
   it('needs a tokenizer for a text prompt', () => {

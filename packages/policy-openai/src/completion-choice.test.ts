@@ -88,8 +88,8 @@ describe('choiceToResult', () => {
   });
 
   it('prefers choices[].token_ids over logprob tokens', () => {
-    const { result } = choiceToResult(choice({ text: 'ab', stopDetail: null, tokenIds: [9, 10, 1], logprobTokens: asTokenIds([1]) }), context);
-    expect(result.outputIds).toEqual([9, 10, 1]);
+    const { result } = choiceToResult(choice({ text: 'ab', stopDetail: null, tokenIds: [9, 10, 2], logprobTokens: asTokenIds([2]) }), context);
+    expect(result.outputIds).toEqual([9, 10, 2]);
     expect(result.finishReason).toBe('eos');
   });
 
@@ -115,7 +115,7 @@ describe('choiceToResult', () => {
     const kept = choiceToResult(choice({ text: searchText }), generic).result;
     expect(kept).toMatchObject({ finishReason: 'stop-string', stopString: '</search>', text: searchText });
     const eos = choiceToResult(choice({ text: 'done' }), generic);
-    expect(eos.result).toEqual({ outputIds: [...tokenizer.encode('done'), 1], text: 'done<|im_end|>', finishReason: 'eos' });
+    expect(eos.result).toEqual({ outputIds: [...tokenizer.encode('done'), 2], text: 'done<|im_end|>', finishReason: 'eos' });
     expect(eos.appendedText).toBe('<|im_end|>');
   });
 
@@ -126,10 +126,10 @@ describe('choiceToResult', () => {
   });
 
   it('a stop token id (integer detail) is an EOS finish; a missing final id is appended', () => {
-    const withId = choiceToResult(choice({ text: 'ok<|im_end|>', stopDetail: 1, tokenIds: [...tokenizer.encode('ok'), 1] }), context);
-    expect(withId.result).toEqual({ outputIds: [...tokenizer.encode('ok'), 1], text: 'ok<|im_end|>', finishReason: 'eos' });
-    const trimmed = choiceToResult(choice({ text: 'ok', stopDetail: 1, tokenIds: tokenizer.encode('ok') }), { ...context, server: 'sglang' });
-    expect(trimmed.result).toEqual({ outputIds: [...tokenizer.encode('ok'), 1], text: 'ok<|im_end|>', finishReason: 'eos' });
+    const withId = choiceToResult(choice({ text: 'ok<|im_end|>', stopDetail: 2, tokenIds: [...tokenizer.encode('ok'), 2] }), context);
+    expect(withId.result).toEqual({ outputIds: [...tokenizer.encode('ok'), 2], text: 'ok<|im_end|>', finishReason: 'eos' });
+    const trimmed = choiceToResult(choice({ text: 'ok', stopDetail: 2, tokenIds: tokenizer.encode('ok') }), { ...context, server: 'sglang' });
+    expect(trimmed.result).toEqual({ outputIds: [...tokenizer.encode('ok'), 2], text: 'ok<|im_end|>', finishReason: 'eos' });
     const stopToken = choiceToResult(choice({ text: 'ok', stopDetail: tokenizer.tokenToId('!')! }), { ...context, server: 'generic' });
     expect(stopToken.result.outputIds).toEqual([...tokenizer.encode('ok'), tokenizer.tokenToId('!')]);
     expect(stopToken.result.text).toBe('ok!');

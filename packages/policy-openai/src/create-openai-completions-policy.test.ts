@@ -67,7 +67,7 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
     const server = await serve();
     const [result] = await policyFor(server).generate([answerRequest]);
     expect(result).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
-    expect(result!.outputIds.at(-1)).toBe(1);
+    expect(result!.outputIds.at(-1)).toBe(2);
   });
 
   it('reads ids from token_id:N logprob tokens on a vLLM without return_token_ids, with no tokenizer at all', async () => {
@@ -211,7 +211,7 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
     const [answer, search] = await policy.generate([answerRequest, searchRequest]);
     expect(answer).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
     const stripped = searchTurn.slice(0, -'</search>'.length);
-    expect(search).toEqual({ outputIds: [...tokenizer.encode(stripped), 1], text: `${stripped}<|im_end|>`, finishReason: 'eos' });
+    expect(search).toEqual({ outputIds: [...tokenizer.encode(stripped), 2], text: `${stripped}<|im_end|>`, finishReason: 'eos' });
   });
 
   it('a vLLM reached as generic (no extensions sent): its stop_reason is still read and the stripped stop string restored', async () => {
