@@ -1,0 +1,6 @@
+export { buildReSearchPrompt, type ReSearchTemplate } from './build-research-prompt';
+export { createTrajectory, type TrajectoryParts } from './create-trajectory';
+export { rollout, type RolloutOptions, type RolloutSample } from './rollout';
+export { SEARCH_STOP_STRINGS } from './rollout-steps';
+export { defaultRetryOptions, searchWithRetry, type RetryOptions, type SearchOutcome } from './search-with-retry';
+export { maxTurns, tokenBudget, type StopPredicate, type StopState } from './stop-predicates';
