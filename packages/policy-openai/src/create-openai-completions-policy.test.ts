@@ -1,5 +1,5 @@
 import { InvalidConfigError, InvalidInputError, type GenerateRequest } from '@research-ts/spec';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   answerTurn,
   searchTurn,
@@ -259,5 +259,109 @@ describe('createOpenAICompletionsPolicy options', () => {
     expect(policy.name).toBe('openai-completions:vllm:qwen-fake');
     await policy.generate([searchRequest]);
     expect(server.requests[0]!.path).toBe('/v1/completions');
+  });
+});
+
+describe('createOpenAICompletionsPolicy streaming (onText over server-sent events)', () => {
+  it('streams vLLM deltas that concatenate to the same result as without streaming', async () => {
+    const server = await serve();
+    const policy = policyFor(server, { logprobs: true });
+    const deltas: Array<[number, string]> = [];
+    const [streamed] = await policy.generate([searchRequest], { onText: (index, delta) => deltas.push([index, delta]) });
+    const [plain] = await policy.generate([searchRequest]);
+    expect(streamed).toEqual(plain);
+    expect(deltas.length).toBeGreaterThan(10);
+    expect(deltas.every(([index]) => index === 0)).toBe(true);
+    expect(deltas.map(([, delta]) => delta).join('')).toBe(searchTurn);
+    expect(server.requests[0]!.body.stream).toBe(true);
+    expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
+    expect(server.requests[1]!.body).not.toHaveProperty('stream');
+  });
+
+  it('routes the deltas of a batch by request index', async () => {
+    const server = await serve();
+    const streamed = ['', ''];
+    const results = await policyFor(server).generate([searchRequest, answerRequest], {
+      onText: (index, delta) => {
+        streamed[index] += delta;
+      },
+    });
+    expect(streamed).toEqual([searchTurn, answerTurn]);
+    expect(results.map((result) => result.text)).toEqual([searchTurn, answerTurn]);
+  });
+
+  it('streams the stop string a stripping SGLang left out as a last delta', async () => {
+    const server = await serve({ flavor: 'sglang', honoursNoStopTrim: false, supportsReturnTokenIds: false });
+    const deltas: string[] = [];
+    const [result] = await policyFor(server, { server: 'sglang', tokenizer }).generate([searchRequest], { onText: (_, delta) => deltas.push(delta) });
+    expect(deltas.at(-1)).toBe('</search>');
+    expect(deltas.join('')).toBe(searchTurn);
+    expect(result).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+  });
+
+  it('retries an error event that arrives before any text', async () => {
+    const server = await serve();
+    server.faults.push({ kind: 'stream-error-first', body: JSON.stringify({ object: 'error', message: 'engine overloaded', type: 'ServiceUnavailable', param: null, code: 503 }) });
+    const retries: string[] = [];
+    const deltas: string[] = [];
+    const [result] = await policyFor(server, { maxRetries: 2, initialBackoffMs: 1, onRetry: (event) => retries.push(event.error.message) }).generate([searchRequest], {
+      onText: (_, delta) => deltas.push(delta),
+    });
+    expect(result!.text).toBe(searchTurn);
+    expect(deltas.join('')).toBe(searchTurn);
+    expect(retries).toEqual([`error in the stream from ${server.baseURL}/completions: engine overloaded`]);
+  });
+
+  it('does not retry a stream that fails after text was passed to onText (an error event, or a cut connection)', async () => {
+    const url = (server: FakeCompletionsServer) => `${server.baseURL}/completions`;
+    const errored = await serve();
+    errored.faults.push({ kind: 'stream-error-after-first-token' });
+    const call = policyFor(errored, { maxRetries: 3, initialBackoffMs: 1 }).generate([searchRequest], { onText: () => {} });
+    await expect(call).rejects.toThrow(
+      `the stream from ${url(errored)} failed after text was passed to onText, so it is not retried: error in the stream from ${url(errored)}: engine died`,
+    );
+    expect(errored.requests).toHaveLength(1);
+
+    const cut = await serve();
+    cut.faults.push({ kind: 'stream-cut-after-first-token' });
+    const error = await policyFor(cut, { maxRetries: 3, initialBackoffMs: 1 })
+      .generate([searchRequest], { onText: () => {} })
+      .catch((caught: unknown) => caught as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(`the stream from ${url(cut)} failed after text was passed to onText, so it is not retried: `);
+    expect(cut.requests).toHaveLength(1);
+  });
+});
+
+describe('createOpenAICompletionsPolicy batches that fail', () => {
+  it('rejects with the first fatal error and cancels the requests still running', async () => {
+    const hangPrompt = tokenizer.encode('hang');
+    const failPrompt = tokenizer.encode('fail');
+    const server = await serve({
+      faultFor: (body) => {
+        const prompt = JSON.stringify(body.prompt);
+        if (prompt === JSON.stringify(hangPrompt)) return { kind: 'hang' };
+        if (prompt === JSON.stringify(failPrompt)) return { kind: 'status', status: 400 };
+        return undefined;
+      },
+    });
+    const call = policyFor(server, { timeoutMs: 30_000 }).generate([
+      { inputIds: hangPrompt, maxNewTokens: 5 },
+      { inputIds: failPrompt, maxNewTokens: 5 },
+      { inputIds: promptIds, maxNewTokens: 5 },
+    ]);
+    await expect(call).rejects.toThrow(`HTTP 400 from ${server.baseURL}/completions: scripted failure 400`);
+    await vi.waitFor(() => expect(server.inFlight).toBe(0));
+  });
+
+  it('rejects with the caller’s reason when the caller aborts a batch', async () => {
+    const server = await serve();
+    server.faults.push({ kind: 'hang' }, { kind: 'hang' });
+    const controller = new AbortController();
+    const call = policyFor(server, { timeoutMs: 30_000 }).generate([searchRequest, answerRequest], { signal: controller.signal });
+    await vi.waitFor(() => expect(server.requests).toHaveLength(2));
+    controller.abort(new Error('shutting down'));
+    await expect(call).rejects.toThrow('shutting down');
+    await vi.waitFor(() => expect(server.inFlight).toBe(0));
   });
 });

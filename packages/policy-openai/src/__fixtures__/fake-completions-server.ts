@@ -339,7 +339,8 @@ export async function startFakeCompletionsServer(options: FakeServerOptions): Pr
         return;
       }
       if (position === 0 && fault?.kind === 'stream-cut-after-first-token') {
-        response.socket?.destroy();
+        // Let the first chunk reach the client before the connection drops.
+        setTimeout(() => response.socket?.destroy(), 50);
         return;
       }
     }
