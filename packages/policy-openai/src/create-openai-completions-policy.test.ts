@@ -290,6 +290,20 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
     expect(results.map((result) => result.text)).toEqual([searchTurn, answerTurn]);
   });
 
+  it('passes the whole text once when a server ignores stream: true and answers plain JSON', async () => {
+    const server = await serve();
+    // A fetch that drops `stream` on the way, as a server without streaming support would ignore it.
+    const dropStream: typeof fetch = (input, init) => {
+      const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
+      delete body.stream;
+      return globalThis.fetch(input, { ...init, body: JSON.stringify(body) });
+    };
+    const deltas: string[] = [];
+    const [result] = await policyFor(server, { fetch: dropStream }).generate([searchRequest], { onText: (_, delta) => deltas.push(delta) });
+    expect(deltas).toEqual([searchTurn]);
+    expect(result!.text).toBe(searchTurn);
+  });
+
   it('streams the stop string a stripping SGLang left out as a last delta', async () => {
     const server = await serve({ flavor: 'sglang', honoursNoStopTrim: false, supportsReturnTokenIds: false });
     const deltas: string[] = [];

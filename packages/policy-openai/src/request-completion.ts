@@ -120,7 +120,9 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
       return retryAfterMs === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs };
     }
     let choice: CompletionChoice;
-    if (streaming) {
+    // A server that ignores `stream: true` answers with plain JSON: read it whole and pass its text on once.
+    const answeredJson = (response.headers.get('content-type') ?? '').includes('application/json');
+    if (streaming && !answeredJson) {
       const streamed = await readStream(response, url, (delta) => {
         emitted = true;
         options.onDelta!(delta);
@@ -134,6 +136,10 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
         return retryOrFail(new ApiCallError(`malformed JSON from ${url}: ${text.slice(0, 200)}`, { url, statusCode: response.status, responseBody: text, isRetryable: true }));
       }
       choice = readCompletionChoice(firstChoice(parsed.value, url, text), url);
+      if (streaming && choice.text !== '') {
+        emitted = true;
+        options.onDelta!(choice.text);
+      }
     }
     try {
       return { kind: 'done', value: options.finish(choice) };
