@@ -1,4 +1,5 @@
-import { Agent, type ClientRequest } from 'node:http';
+import { Agent, type ClientRequest, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Passage, Retriever } from '@research-ts/spec';
 import { InvalidConfigError, ResearchError } from '@research-ts/spec';
 import { MockRetriever } from '@research-ts/testing';
@@ -487,6 +488,32 @@ describe('concurrency', () => {
       );
     } finally {
       await running.close();
+    }
+  });
+});
+
+describe('requestListener', () => {
+  it('mounts in another node:http server (here behind a path check of its own)', async () => {
+    const { requestListener } = createRetrieverServer(new MockRetriever(corpus));
+    const outer = createServer((request, response) => {
+      if (request.headers.authorization !== 'Bearer secret') {
+        response.writeHead(401).end();
+        return;
+      }
+      requestListener(request, response);
+    });
+    await new Promise<void>((resolve) => outer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(outer.address() as AddressInfo).port}`;
+    try {
+      expect((await postJson(url, '/search', { query: 'volcano' })).status).toBe(401);
+      const allowed = await rawRequest(url, {
+        path: '/search',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer secret' },
+        body: '{"query":"volcano"}',
+      });
+      expect(allowed.text).toBe(`[${d2}]`);
+    } finally {
+      await new Promise<void>((resolve) => outer.close(() => resolve()));
     }
   });
 });
