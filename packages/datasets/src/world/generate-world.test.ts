@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '@research-ts/spec';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePassageContents } from '../passage-contents';
 import { generateWorld } from './generate-world';
@@ -99,6 +100,22 @@ describe('generateWorld', () => {
     expect(defaultWorld.passages).toHaveLength(288);
     // born_in + works_for per person, founded_by + headquartered_in per organisation, located_in per place.
     expect(defaultWorld.facts).toHaveLength(2 * 200 + 2 * 40 + 40);
+  });
+
+  it('gives, byte for byte, the recorded tiny world (scripts/make-world-fixture.ts)', () => {
+    const text = readFileSync(new URL('../__fixtures__/tiny-world.json', import.meta.url), 'utf8');
+    const recorded = JSON.parse(text) as World;
+    expect(recorded.settings).toMatchObject({ seed: 7, people: 6, places: 3, organisations: 2, countries: 2 });
+    expect(`${JSON.stringify(generateWorld(recorded.settings), null, 2)}\n`).toBe(text);
+    // Read by hand from the fixture: a 2-hop question and the two passages that answer it.
+    const question = recorded.questions.train.find((item) => item.question === 'Where was the founder of Keimar Group born?')!;
+    expect(question.goldenAnswers).toEqual(['Rezex']);
+    expect(question.metadata.supportingPassageIds).toEqual(['organisation-1:0', 'person-5:0']);
+    const contents = (id: string) => recorded.passages.find((passage) => passage.id === id)!.contents;
+    expect(contents('organisation-1:0')).toBe('"Keimar Group"\nKeimar Group is a company. Keimar Group was founded by Kreizor Reikbrex. Keimar Group is based in Rezex.');
+    expect(contents('person-5:0')).toBe(
+      '"Kreizor Reikbrex"\nKreizor Reikbrex is a person. Kreizor Reikbrex was born in Rezex. Kreizor Reikbrex is employed by Keimar Group.',
+    );
   });
 
   it('is deterministic: the same seed gives the same JSON, another seed another world', () => {
