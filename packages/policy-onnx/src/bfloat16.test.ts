@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
 
@@ -27,6 +28,22 @@ function referenceNarrow(single: number): number {
   const above = high - magnitude;
   const pick = below < above ? lowBits : above < below ? lowBits + 1 : lowBits % 2 === 0 ? lowBits : lowBits + 1;
   return sign | pick;
+}
+
+/** The binary32 patterns of tools/torch-bfloat16-reference.py: xorshift32 from 0x2545f491, NaNs skipped. */
+function torchReferenceInputs(): Float32Array {
+  const patterns = new Uint32Array(200_000);
+  let state = 0x2545f491;
+  let count = 0;
+  while (count < patterns.length) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    if ((state & 0x7f800000) === 0x7f800000 && (state & 0x7fffff) !== 0) continue;
+    patterns[count++] = state;
+  }
+  return new Float32Array(patterns.buffer);
 }
 
 describe('bfloat16', () => {
@@ -93,5 +110,10 @@ describe('bfloat16', () => {
     const scalar = Array.from(new Uint32Array(values.buffer), float32BitsToBfloat16Bits);
     expect(Array.from(float32ToBfloat16(values))).toEqual(scalar);
     expect(scalar.slice(0, 5)).toEqual([0x0000, 0x8000, 0x3f80, 0x3f80, 0x3f82]);
+  });
+
+  it("rounds like PyTorch's .to(torch.bfloat16) (digest from tools/torch-bfloat16-reference.py, torch 1.13 CPU)", () => {
+    const halves = float32ToBfloat16(torchReferenceInputs());
+    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe('dd4de5291c970f9721017ecb3d334c1231c1f6f0ccd029f180fd999fccd250a3');
   });
 });

@@ -45,6 +45,22 @@ function xorshift32(state: number): number {
   return state >>> 0;
 }
 
+/** The binary32 patterns of tools/torch-bfloat16-reference.py: xorshift32 from 0x2545f491, NaNs skipped. */
+function torchReferenceInputs(): Float32Array {
+  const patterns = new Uint32Array(200_000);
+  let state = 0x2545f491;
+  let count = 0;
+  while (count < patterns.length) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    if ((state & 0x7f800000) === 0x7f800000 && (state & 0x7fffff) !== 0) continue;
+    patterns[count++] = state;
+  }
+  return new Float32Array(patterns.buffer);
+}
+
 describe('binary16 -> binary32', () => {
   it('matches the textbook formula on all 65536 bit patterns (signed zeros, subnormals, inf, NaN)', () => {
     let checked = 0;
@@ -183,5 +199,10 @@ describe('binary32 -> binary16', () => {
     expect(Array.from(back.subarray(0, 6))).toEqual([0, -0, 1, -2.5, 65504, Infinity]);
     expect(Number.isNaN(back[6]!)).toBe(true);
     expect(back[8]).toBe(0.0999755859375);
+  });
+
+  it("rounds like PyTorch's .to(torch.float16) (digest from tools/torch-bfloat16-reference.py, torch 1.13 CPU)", () => {
+    const halves = float32ToFloat16(torchReferenceInputs());
+    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe('76651eca4f2bea1683bc2916e99281e5641bac7907776eceadc7de18f37396fc');
   });
 });
