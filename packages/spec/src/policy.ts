@@ -18,6 +18,8 @@ export interface GenerateRequest {
   /** Token ids that end the generation (in addition to the policy's EOS ids); the token is kept. */
   stopTokenIds?: readonly number[];
   sampling?: SamplingOptions;
+  /** Ask for the log-probabilities of the generated tokens (`GenerateResult.logprobs`). */
+  logprobs?: boolean;
 }
 
 export type FinishReason = 'stop-string' | 'eos' | 'length';
@@ -30,8 +32,15 @@ export interface GenerateResult {
   finishReason: FinishReason;
   /** The stop string that matched, for `finishReason === 'stop-string'`. */
   stopString?: string;
+  /** The stop token id that ended the generation, when `finishReason === 'eos'` and it is known. */
+  stopTokenId?: number;
   /** Log-probabilities of `outputIds` under the sampling distribution, when the policy reports them. */
   logprobs?: number[];
+  /**
+   * False when `outputIds` were re-encoded from text (a remote server that returned no ids) and may differ
+   * from the tokens the model sampled; training should refuse such ids. Absent or true: the sampled ids.
+   */
+  idsExact?: boolean;
 }
 
 export interface GenerateOptions {
