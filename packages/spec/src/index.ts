@@ -14,4 +14,5 @@ export type { Retriever, RetrieverSearchOptions } from './retriever';
 export type { RewardFunction, RewardInput, RewardResult } from './reward';
 export type { RolloutEvent } from './rollout-event';
 export type { ApplyChatTemplateOptions, ChatMessage, Tokenizer } from './tokenizer';
+export type { TokenBatch, TokenScoreGradients, TokenScores, TrainablePolicy } from './trainable-policy';
 export type { SearchRecord, Trajectory, TrajectoryFinishReason, TrajectorySegment } from './trajectory';
