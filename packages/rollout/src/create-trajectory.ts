@@ -25,8 +25,11 @@ function fail(field: string, problem: string): never {
   throw new InvalidInputError(problem, { source, field });
 }
 
-function isTokenId(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= 0;
+function checkTokenIds(field: string, ids: readonly number[]): void {
+  for (let index = 0; index < ids.length; index += 1) {
+    const id = ids[index]!;
+    if (!(Number.isInteger(id) && id >= 0)) fail(`${field}.${index}`, `is not a token id: ${String(id)}`);
+  }
 }
 
 /**
@@ -47,9 +50,12 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
   if (responseIds.length !== lossMask.length) {
     fail('lossMask', `has ${lossMask.length} entries but responseIds has ${responseIds.length}`);
   }
-  promptIds.forEach((id, index) => isTokenId(id) || fail(`promptIds.${index}`, `is not a token id: ${String(id)}`));
-  responseIds.forEach((id, index) => isTokenId(id) || fail(`responseIds.${index}`, `is not a token id: ${String(id)}`));
-  lossMask.forEach((value: number, index: number) => value === 0 || value === 1 || fail(`lossMask.${index}`, `must be 0 or 1, got ${value}`));
+  checkTokenIds('promptIds', promptIds);
+  checkTokenIds('responseIds', responseIds);
+  for (let index = 0; index < lossMask.length; index += 1) {
+    const value = lossMask[index];
+    if (value !== 0 && value !== 1) fail(`lossMask.${index}`, `must be 0 or 1, got ${String(value)}`);
+  }
 
   let covered = 0;
   segments.forEach((segment, index) => {
