@@ -18,7 +18,7 @@ const shortestWord = 4;
  */
 export class SyllableNames {
   readonly #accepted = new Set<string>();
-  /** Every substring of every accepted word, lowercase. */
+  /** Every substring of at least `shortestWord` letters of every accepted word, lowercase. */
   readonly #substrings = new Set<string>();
   readonly #reserved: ReadonlySet<string>;
 
@@ -49,8 +49,9 @@ export class SyllableNames {
       }
     }
     this.#accepted.add(word);
-    for (let start = 0; start < word.length; start += 1) {
-      for (let end = start + 1; end <= word.length; end += 1) this.#substrings.add(word.slice(start, end));
+    // Candidates have at least `shortestWord` letters, so shorter substrings never match one.
+    for (let start = 0; start + shortestWord <= word.length; start += 1) {
+      for (let end = start + shortestWord; end <= word.length; end += 1) this.#substrings.add(word.slice(start, end));
     }
     return true;
   }
