@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
+import { bfloat16ToFloat32, bfloat16ToFloat32Loop, float32BitsToBfloat16Bits, float32ToBfloat16, float32ToBfloat16Loop } from './bfloat16';
+import { bfloat16Simd, chunkElements } from './bfloat16-simd';
 
 /** bfloat16 value of `bits` by the textbook formula (float64; exact). */
 function formulaValue(bits: number): number {
@@ -115,5 +116,41 @@ describe('bfloat16', () => {
   it("rounds like PyTorch's .to(torch.bfloat16) (digest from tools/torch-bfloat16-reference.py, torch 1.13 CPU)", () => {
     const halves = float32ToBfloat16(torchReferenceInputs());
     expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe('dd4de5291c970f9721017ecb3d334c1231c1f6f0ccd029f180fd999fccd250a3');
+  });
+
+  it('the WebAssembly SIMD path is active on Node 20 and equals the plain loops, across chunk boundaries and tails', () => {
+    expect(bfloat16Simd()).not.toBeNull();
+    const length = 3 * chunkElements + 13; // three full chunks, then a partial vector tail
+    const bits = new Uint32Array(length);
+    let state = 0x9e3779b9;
+    for (let index = 0; index < length; index++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      bits[index] = state >>> 0; // every class: normals, subnormals, zeros, infinities, NaNs with payloads
+    }
+    bits.set([0x7f800001, 0xff800001, 0x7fffffff, 0x7f800000, 0xff7fffff, 0x3f808000, 0x3f818000, 0], 100);
+    const values = new Float32Array(bits.buffer);
+    const fast = float32ToBfloat16(values);
+    const loop = float32ToBfloat16Loop(values, new Uint16Array(length));
+    expect(Buffer.from(fast.buffer).equals(Buffer.from(loop.buffer))).toBe(true);
+    expect(Array.from(fast.subarray(100, 108))).toEqual([0x7fc0, 0xffc0, 0x7fff, 0x7f80, 0xff80, 0x3f80, 0x3f82, 0]);
+    for (const index of [0, 1, 4095, 16383, 16384, length - 1]) expect(fast[index]).toBe(float32BitsToBfloat16Bits(bits[index]!));
+
+    const widened = bfloat16ToFloat32(fast);
+    const widenedLoop = bfloat16ToFloat32Loop(fast, new Float32Array(length));
+    expect(Buffer.from(widened.buffer).equals(Buffer.from(widenedLoop.buffer))).toBe(true);
+    expect(new Uint32Array(widened.buffer)[length - 1]).toBe(fast[length - 1]! * 0x10000);
+  });
+
+  it('widens in place from the upper half of the output, as the file reader does', () => {
+    const length = 2 * chunkElements + 7;
+    const halves = Uint16Array.from({ length }, (_, index) => (index * 7919) & 0xffff);
+    const expected = bfloat16ToFloat32(halves);
+    const output = new Float32Array(length);
+    const upperHalf = new Uint16Array(output.buffer, length * 2, length);
+    upperHalf.set(halves);
+    bfloat16ToFloat32(upperHalf, output);
+    expect(Buffer.from(output.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
   });
 });
