@@ -55,6 +55,13 @@ const warmRequests = requests.slice(0, 500);
 const baseline = await bareServerRun();
 const measured = await retrieverServerRun();
 
+// The retriever alone, called in process for the same valid requests: the part of the CPU time that
+// is retrieval rather than HTTP, validation and serialization.
+const retrieverCpuBefore = process.cpuUsage();
+for (const request of requests) if (request.query !== undefined) await retriever.search(request.query.queries, request.query.k);
+const retrieverCpu = process.cpuUsage(retrieverCpuBefore);
+const retrieverCpuMs = (retrieverCpu.user + retrieverCpu.system) / 1000;
+
 const rate = (report: LoadReport) => (report.requests / report.wallMs) * 1000;
 console.log(`machine: ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
 console.log(`requests ${requestCount}, concurrency ${concurrency}`);
@@ -65,6 +72,12 @@ console.log(
     `p50 ${(quantile(measured.latenciesMs, 0.5) / quantile(baseline.latenciesMs, 0.5)).toFixed(2)}x, ` +
     `p99 ${(quantile(measured.latenciesMs, 0.99) / quantile(baseline.latenciesMs, 0.99)).toFixed(2)}x, ` +
     `CPU per request ${(measured.cpuMs / measured.requests / (baseline.cpuMs / baseline.requests)).toFixed(2)}x`,
+);
+const perRequestUs = (milliseconds: number) => ((milliseconds / requestCount) * 1000).toFixed(0);
+console.log(
+  `CPU per request, averaged over all ${requestCount}: retriever server ${perRequestUs(measured.cpuMs)} µs = ` +
+    `HTTP + fetch clients (baseline) ${perRequestUs(baseline.cpuMs)} µs + MockRetriever in process ${perRequestUs(retrieverCpuMs)} µs + ` +
+    `the rest (routing, body limits, zod, serialization, queueing) ${perRequestUs(measured.cpuMs - baseline.cpuMs - retrieverCpuMs)} µs`,
 );
 if (measured.failures.length > 0) {
   console.error(`FAILURES (${measured.failures.length}):\n${measured.failures.slice(0, 20).join('\n')}`);
