@@ -449,7 +449,10 @@ describe('concurrency', () => {
       // Whichever of the two arrives second finds the slot taken and the queue full; the other waits.
       const refused = await Promise.race([second, third]);
       expect(refused.status).toBe(503);
-      expect(JSON.parse(refused.text)).toEqual({ detail: 'server busy: 1 searches running and 1 waiting; retry later' });
+      expect(JSON.parse(refused.text)).toEqual({
+        detail: 'server busy: all 1 retriever slots are in use and the queue of 1 is full; retry later',
+      });
+      expect(refused.headers['retry-after']).toBe('1');
       held.release();
       expect((await first).status).toBe(200);
       await held.calledTimes(2);

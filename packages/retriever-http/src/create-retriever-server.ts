@@ -136,7 +136,10 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
     try {
       const waiting = gate.acquire(controller.signal);
       if (waiting === undefined) {
-        throw new RequestRefusal(503, `server busy: ${gate.slots} searches running and ${gate.maxQueued} waiting; retry later`);
+        throw new RequestRefusal(
+          503,
+          `server busy: all ${gate.slots} retriever slots are in use and the queue of ${gate.maxQueued} is full; retry later`,
+        );
       }
       const release = await waiting.catch(() => {
         throw new ClientGone();
@@ -251,7 +254,10 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
     } catch (error) {
       if (error instanceof RequestRefusal) {
         const body = error.field === undefined ? { detail: error.detail } : { detail: error.detail, field: error.field };
-        sendJson(response, error.status, body, error.closeConnection ? { connection: 'close' } : {});
+        sendJson(response, error.status, body, {
+          ...(error.closeConnection ? { connection: 'close' } : {}),
+          ...(error.status === 503 ? { 'retry-after': '1' } : {}),
+        });
       } else if (!(error instanceof ClientGone)) {
         sendJson(response, 500, { detail: `internal error: ${error instanceof Error ? error.message : String(error)}` });
       }
