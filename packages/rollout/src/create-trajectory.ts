@@ -52,9 +52,11 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
   }
   checkTokenIds('promptIds', promptIds);
   checkTokenIds('responseIds', responseIds);
+  const mask = new Uint8Array(lossMask.length);
   for (let index = 0; index < lossMask.length; index += 1) {
     const value = lossMask[index];
     if (value !== 0 && value !== 1) fail(`lossMask.${index}`, `must be 0 or 1, got ${String(value)}`);
+    mask[index] = value;
   }
 
   let covered = 0;
@@ -64,8 +66,8 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
     if (segment.end > responseIds.length) fail(`segments.${index}.end`, `is ${segment.end}, past the response length ${responseIds.length}`);
     const expected = segment.kind === 'model' ? 1 : 0;
     for (let position = segment.start; position < segment.end; position += 1) {
-      if (lossMask[position] !== expected) {
-        fail(`lossMask.${position}`, `is ${String(lossMask[position])} inside a '${segment.kind}' segment (expected ${expected})`);
+      if (mask[position] !== expected) {
+        fail(`lossMask.${position}`, `is ${String(mask[position])} inside a '${segment.kind}' segment (expected ${expected})`);
       }
     }
     covered = segment.end;
@@ -78,9 +80,9 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
   }
 
   const trajectory: Trajectory = {
-    promptIds: Object.freeze([...promptIds]),
-    responseIds: Object.freeze([...responseIds]),
-    lossMask: Uint8Array.from(lossMask),
+    promptIds: Object.freeze(promptIds.slice()),
+    responseIds: Object.freeze(responseIds.slice()),
+    lossMask: mask,
     segments: Object.freeze(segments.map((segment) => Object.freeze({ ...segment }))),
     text,
     finishReason,

@@ -14,7 +14,7 @@ export const SEARCH_STOP_STRINGS: readonly string[] = Object.freeze(['</search>'
 export async function generateTurn(run: RolloutRun, active: readonly SampleState[]): Promise<void> {
   for (const state of active) run.emit?.({ type: 'turn-start', sample: state.sample, turn: state.turns });
   const requests = active.map((state) => ({
-    inputIds: [...state.promptIds, ...state.responseIds],
+    inputIds: state.promptIds.concat(state.responseIds),
     maxNewTokens: run.responseBudget - state.responseIds.length,
     stopStrings: SEARCH_STOP_STRINGS,
     sampling: samplingFor(run.sampling, state.sample, state.turns),

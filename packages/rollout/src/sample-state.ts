@@ -82,9 +82,11 @@ export function appendPiece(run: RolloutRun, state: SampleState, kind: Trajector
   if (kept.length === 0) return 0;
   const keptText = kept.length === ids.length ? text : run.tokenizer.decode(kept);
   const start = state.responseIds.length;
-  for (const id of kept) state.responseIds.push(id);
   const mask = kind === 'model' ? 1 : 0;
-  for (let index = 0; index < kept.length; index += 1) state.lossMask.push(mask);
+  for (let index = 0; index < kept.length; index += 1) {
+    state.responseIds.push(kept[index]!);
+    state.lossMask.push(mask);
+  }
   state.segments.push({ kind, start, end: state.responseIds.length, text: keptText });
   state.text += keptText;
   return kept.length;
