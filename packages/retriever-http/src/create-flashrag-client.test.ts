@@ -1,7 +1,7 @@
 import { ApiCallError, InvalidConfigError, InvalidInputError, TimeoutError } from '@research-ts/spec';
 import { MockRetriever, runRetrieverConformance } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
-import { closedPortURL } from './__fixtures__/http-test-support';
+import { closedPortURL, HeldRetriever } from './__fixtures__/http-test-support';
 import { createFlashRagClient } from './create-flashrag-client';
 import { createRetrieverServer, type ListeningRetrieverServer } from './create-retriever-server';
 
@@ -214,18 +214,26 @@ describe('createFlashRagClient retries and failures', () => {
   });
 
   it('times out each attempt and reports a TimeoutError after the last', async () => {
-    const mock = new MockRetriever([{ id: 'a', contents: 'alpha' }], { delayMs: 5_000 });
-    const running = await createRetrieverServer(mock).listen();
+    // The retriever never answers until released, so every attempt runs into the client's deadline.
+    const held = new HeldRetriever();
+    const running = await createRetrieverServer(held).listen();
+    let attempts = 0;
+    const countingFetch = ((input: string | URL | Request, init?: RequestInit) => {
+      attempts += 1;
+      return fetch(input, init);
+    }) as typeof globalThis.fetch;
     try {
-      const error = await createFlashRagClient({ baseURL: running.url, timeoutMs: 50, maxRetries: 1, retryDelayMs: 0 })
+      const error = await createFlashRagClient({ baseURL: running.url, timeoutMs: 50, maxRetries: 1, retryDelayMs: 0, fetch: countingFetch })
         .search(['alpha'], 1)
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TimeoutError);
       expect((error as Error).message).toBe(`POST ${running.url}/batch_search (attempt 2 of 2) timed out after 50 ms`);
-      expect(mock.calls).toHaveLength(2);
-      mock.delayMs = 0;
+      expect(error).toMatchObject({ timeoutMs: 50 });
+      expect(attempts).toBe(2);
+      held.release();
       expect(await createFlashRagClient({ baseURL: running.url }).health()).toMatchObject({ status: 'healthy' });
     } finally {
+      held.release();
       await running.close();
     }
   });
