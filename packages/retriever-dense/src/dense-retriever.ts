@@ -1,0 +1,153 @@
+import { InvalidInputError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
+import type { HnswIndex, HnswParameters } from './backend/usearch';
+import type { TextEmbedder } from './embedding-model';
+import type { ExactIndex } from './exact-index';
+import { normalizeRows } from './pool-hidden-states';
+import { saveDenseIndex } from './save-dense-index';
+
+/** `inner-product`: score = q·p. `cosine`: vectors are L2-normalized first, so score = cos(q, p). */
+export type DenseMetric = 'inner-product' | 'cosine';
+
+/** The vector index behind a {@link DenseRetriever}. */
+export type DenseIndex = { kind: 'exact'; exact: ExactIndex } | { kind: 'hnsw'; hnsw: HnswIndex; parameters: HnswParameters; rows: Float32Array };
+
+/** @internal What a dense retriever holds; passages are sorted by id and vectors are in that order. */
+export interface DenseRetrieverState {
+  name: string;
+  model: TextEmbedder;
+  metric: DenseMetric;
+  ids: string[];
+  contents: string[];
+  index: DenseIndex;
+}
+
+/** Sizes and settings of a dense retriever. */
+export interface DenseRetrieverStats {
+  passages: number;
+  dimension: number;
+  index: 'exact' | 'hnsw';
+  metric: DenseMetric;
+}
+
+/**
+ * Dense retrieval: queries are embedded by the model and matched against the passage embeddings by
+ * inner product (cosine with `metric: 'cosine'` or a normalizing model). `exact` scores every passage
+ * with one onnxruntime MatMul per batch of queries; `hnsw` searches a usearch HNSW graph and rescores its
+ * candidates exactly. Results: best first, equal scores by id ascending, an empty query gives [].
+ *
+ * Build one with `createDenseRetriever`, or load a saved one with `loadDenseRetriever`.
+ */
+export class DenseRetriever implements Retriever {
+  readonly specificationVersion = 'v1' as const;
+  readonly name: string;
+  private readonly state: DenseRetrieverState;
+
+  /** @internal Use `createDenseRetriever` or `loadDenseRetriever`. */
+  constructor(state: DenseRetrieverState) {
+    this.state = state;
+    this.name = state.name;
+  }
+
+  get stats(): DenseRetrieverStats {
+    return { passages: this.state.ids.length, dimension: this.state.model.dimension, index: this.state.index.kind, metric: this.state.metric };
+  }
+
+  /** The embedder that encodes queries. */
+  get model(): TextEmbedder {
+    return this.state.model;
+  }
+
+  async search(queries: readonly string[], k: number, options: RetrieverSearchOptions = {}): Promise<Passage[][]> {
+    if (!Array.isArray(queries)) throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
+    if (!Number.isInteger(k) || k < 0) throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
+    queries.forEach((query, index) => {
+      if (typeof query !== 'string') throw new InvalidInputError(`expected a string, got ${typeof query}`, { field: `queries.${index}` });
+    });
+    options.signal?.throwIfAborted();
+    const results: Passage[][] = queries.map(() => []);
+    const asked = queries.flatMap((query, index) => (query.trim() === '' ? [] : [index]));
+    if (k === 0 || asked.length === 0 || this.state.ids.length === 0) return results;
+
+    const { model } = this.state;
+    const vectors = await model.embedQueries(
+      asked.map((index) => queries[index]!),
+      options.signal === undefined ? {} : { signal: options.signal },
+    );
+    if (!(vectors instanceof Float32Array) || vectors.length !== asked.length * model.dimension) {
+      throw new InvalidInputError(`embedQueries must return a Float32Array of ${asked.length} × ${model.dimension} values, got ${describeVectors(vectors)}`, {
+        source: 'model.embedQueries',
+      });
+    }
+    if (this.state.metric === 'cosine') normalizeRows(vectors, model.dimension);
+    options.signal?.throwIfAborted();
+
+    const ranked = this.state.index.kind === 'exact' ? await this.searchExact(this.state.index.exact, vectors, k) : this.searchHnsw(this.state.index, vectors, k);
+    asked.forEach((queryIndex, row) => {
+      results[queryIndex] = ranked[row]!.map(({ index, score }) => ({ id: this.state.ids[index]!, contents: this.state.contents[index]!, score }));
+    });
+    return results;
+  }
+
+  /**
+   * Writes the retriever to `directory` (created if missing): `passages.jsonl`, `embeddings.f32`
+   * (float32 little-endian, `[passages, dimension]`, id order), `index.usearch` for an HNSW index, and a
+   * `manifest.json` with sizes, the model fingerprint and SHA-256 checksums, written last.
+   */
+  async save(directory: string): Promise<void> {
+    await saveDenseIndex(directory, this.state);
+  }
+
+  /** Frees the native resources of the index (the model is the caller's). */
+  async dispose(): Promise<void> {
+    if (this.state.index.kind === 'exact') await this.state.index.exact.dispose();
+  }
+
+  private async searchExact(exact: ExactIndex, vectors: Float32Array, k: number): Promise<Array<Array<{ index: number; score: number }>>> {
+    const top = await exact.search(vectors, k);
+    const queryCount = vectors.length / exact.dimension;
+    const ranked: Array<Array<{ index: number; score: number }>> = [];
+    for (let query = 0; query < queryCount; query += 1) {
+      const list: Array<{ index: number; score: number }> = [];
+      for (let rank = 0; rank < top.count; rank += 1) list.push({ index: top.indices[query * top.count + rank]!, score: top.scores[query * top.count + rank]! });
+      ranked.push(sortByScoreThenIndex(list));
+    }
+    return ranked;
+  }
+
+  private searchHnsw(index: Extract<DenseIndex, { kind: 'hnsw' }>, vectors: Float32Array, k: number): Array<Array<{ index: number; score: number }>> {
+    const dimension = index.hnsw.dimension;
+    const passages = this.state.ids.length;
+    // Extra candidates, rescored exactly, so that near-ties at the cut follow the id rule.
+    const candidates = Math.min(passages, Math.max(2 * k, k + 10));
+    const matches = index.hnsw.search(vectors, candidates);
+    const queryCount = vectors.length / dimension;
+    const ranked: Array<Array<{ index: number; score: number }>> = [];
+    for (let query = 0; query < queryCount; query += 1) {
+      const list: Array<{ index: number; score: number }> = [];
+      for (let rank = 0; rank < matches.found[query]!; rank += 1) {
+        const passage = matches.keys[query * matches.count + rank]!;
+        list.push({ index: passage, score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension) });
+      }
+      ranked.push(sortByScoreThenIndex(list).slice(0, k));
+    }
+    return ranked;
+  }
+}
+
+/** `a[aStart…]·b[bStart…]` over `length` values, accumulated in float64 and rounded to float32. */
+function innerProduct(a: Float32Array, aStart: number, b: Float32Array, bStart: number, length: number): number {
+  let sum = 0;
+  for (let unit = 0; unit < length; unit += 1) sum += a[aStart + unit]! * b[bStart + unit]!;
+  return Math.fround(sum);
+}
+
+/** Score descending, then passage index ascending (passages are stored in id order). */
+function sortByScoreThenIndex(list: Array<{ index: number; score: number }>): Array<{ index: number; score: number }> {
+  return list.sort((left, right) => right.score - left.score || left.index - right.index);
+}
+
+function describeVectors(value: unknown): string {
+  if (value instanceof Float32Array) return `${value.length} values`;
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
