@@ -1,5 +1,5 @@
-export { createSession, listExecutionProviders, OnnxSession, runSession } from './backend/onnxruntime';
-export type { CreateSessionOptions, ExecutionProvider, FeedTensor, OutputTensor } from './backend/onnxruntime';
+export { createSession, listExecutionProviders, OnnxSession, runSession, runSessionFloat64 } from './backend/onnxruntime';
+export type { CreateSessionOptions, ExecutionProvider, FeedTensor, OutputTensor, RunSessionOptions } from './backend/onnxruntime';
 export { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
 export {
   checkDecoderConfig,
@@ -13,6 +13,10 @@ export { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
 export { decoderParameterCount, decoderParameterShapes } from './decoder-parameter-shapes';
 export type { ParameterShape } from './decoder-parameter-shapes';
 export { decodeFloat32, encodeFloat32 } from './decode-float-tensor';
+export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
+export type { DecoderDtype, DecoderGraphOptions, InferenceGraphOptions } from './decoder-graph';
+export { DecoderTraining, parameterFeeds } from './decoder-training';
+export type { DecoderTrainingOptions, TokenLogprobGradients, TokenLogprobs } from './decoder-training';
 export { float16BitsToFloat32Bits, float16ToFloat32, float32BitsToFloat16Bits, float32ToFloat16 } from './float16';
 export { readModelConfig, writeModelConfig } from './model-config-file';
 export { loadModelDirectory, saveModelDirectory, tokenizerFileNames } from './model-directory';
@@ -27,6 +31,9 @@ export { maximumHeaderBytes } from './safetensors-header';
 export type { SafetensorsEntry } from './safetensors-header';
 export { defaultMaxShardBytes, openSafetensorsDirectory, writeSafetensorsShards } from './safetensors-shards';
 export type { SafetensorsCheckpoint, WriteShardsOptions, WrittenShards } from './safetensors-shards';
+export { ropeInverseFrequencies } from './rope-frequencies';
 export { deriveSeed, SeededRandom } from './seeded-random';
+export { toInt64TokenBatch } from './token-batch';
+export type { Int64TokenBatch, TokenBatch } from './token-batch';
 export { encodeSafetensors, writeSafetensors } from './write-safetensors';
 export type { TensorToWrite, TensorsToWrite, WriteSafetensorsOptions } from './write-safetensors';

@@ -51,7 +51,9 @@ export async function openSafetensors(input: string | Uint8Array, options: OpenS
     throw new InvalidInputError(`cannot open: ${(error as Error).message}`, { source }, { cause: error });
   }
   try {
-    const { size } = await handle.stat();
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new InvalidInputError('is not a regular file', { source });
+    const { size } = stats;
     const prefix = new Uint8Array(8);
     const prefixRead = await readFully(handle, prefix, 0);
     const headerLength = checkHeaderLength(prefix.subarray(0, prefixRead), size, source);

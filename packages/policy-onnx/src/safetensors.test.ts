@@ -338,8 +338,9 @@ describe('safetensors reader rejects malformed files with a clear error', () => 
     expect((await failure(latin1)).problem).toBe('header is not valid UTF-8');
   });
 
-  it('a missing file', async () => {
+  it('a missing file or a folder', async () => {
     const path = join(directory, 'absent.safetensors');
     await expect(readSafetensors(path)).rejects.toThrow(`${path}: cannot open: ENOENT`);
+    await expect(readSafetensors(directory)).rejects.toThrow(`${directory}: is not a regular file`);
   });
 });

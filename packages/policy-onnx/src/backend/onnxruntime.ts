@@ -142,19 +142,48 @@ function toOrtTensor(name: string, feed: FeedTensor): ort.Tensor {
   return new ort.Tensor('float64', feed.data, dims);
 }
 
-/**
- * Runs a session on named inputs and returns every output as float32. Every model input needs a
- * feed, and every feed must name an input; outputs of integer or boolean type are an error.
- */
-export async function runSession(session: OnnxSession, feeds: Readonly<Record<string, FeedTensor>>): Promise<Record<string, OutputTensor>> {
-  const engine = engineOf(session);
+/** Options of `runSession`. */
+export interface RunSessionOptions {
+  /** Compute only these outputs (default: every output). */
+  outputs?: readonly string[];
+  /**
+   * Float32 outputs written into these caller-owned arrays (dims must match the output's), so that
+   * repeated runs reuse memory instead of touching fresh pages; the returned tensor holds the same array.
+   */
+  into?: Readonly<Record<string, { data: Float32Array; dims: readonly number[] }>>;
+}
+
+function checkFeeds(engine: ort.InferenceSession, feeds: Readonly<Record<string, FeedTensor>>): Record<string, ort.Tensor> {
   for (const name of engine.inputNames) if (!(name in feeds)) throw new InvalidInputError('the model needs this input', { source: 'feeds', field: name });
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, feed] of Object.entries(feeds)) {
     if (!engine.inputNames.includes(name)) throw new InvalidInputError(`the model has no such input (inputs: ${engine.inputNames.join(', ')})`, { source: 'feeds', field: name });
     ortFeeds[name] = toOrtTensor(name, feed);
   }
-  const results = await engine.run(ortFeeds);
+  return ortFeeds;
+}
+
+async function runEngine(session: OnnxSession, feeds: Readonly<Record<string, FeedTensor>>, options: RunSessionOptions): Promise<ort.InferenceSession.ReturnType> {
+  const engine = engineOf(session);
+  const ortFeeds = checkFeeds(engine, feeds);
+  const names = options.outputs ?? engine.outputNames;
+  for (const name of names) if (!engine.outputNames.includes(name)) throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, { source: 'outputs', field: name });
+  if (options.outputs === undefined && options.into === undefined) return engine.run(ortFeeds);
+  const fetches: Record<string, ort.Tensor | null> = {};
+  for (const name of names) fetches[name] = null;
+  for (const [name, target] of Object.entries(options.into ?? {})) {
+    if (!engine.outputNames.includes(name)) throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, { source: 'into', field: name });
+    fetches[name] = toOrtTensor(name, target);
+  }
+  return engine.run(ortFeeds, fetches);
+}
+
+/**
+ * Runs a session on named inputs and returns the outputs as float32. Every model input needs a
+ * feed, and every feed must name an input; outputs of integer or boolean type are an error.
+ */
+export async function runSession(session: OnnxSession, feeds: Readonly<Record<string, FeedTensor>>, options: RunSessionOptions = {}): Promise<Record<string, OutputTensor>> {
+  const results = await runEngine(session, feeds, options);
   const outputs: Record<string, OutputTensor> = {};
   for (const [name, value] of Object.entries(results)) {
     const dims = value.dims.map(Number);
@@ -164,6 +193,17 @@ export async function runSession(session: OnnxSession, feeds: Readonly<Record<st
       outputs[name] = { data: float16ToFloat32(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)), dims };
     } else if (value.type === 'float64') outputs[name] = { data: Float32Array.from(value.data as Float64Array), dims };
     else throw new InvalidInputError(`has type ${value.type}; runSession returns floating-point outputs only`, { source: 'session outputs', field: name });
+  }
+  return outputs;
+}
+
+/** Like `runSession` for float64 graphs (gradient checks): every output must be float64 and stays float64. */
+export async function runSessionFloat64(session: OnnxSession, feeds: Readonly<Record<string, FeedTensor>>): Promise<Record<string, { data: Float64Array; dims: number[] }>> {
+  const results = await runEngine(session, feeds, {});
+  const outputs: Record<string, { data: Float64Array; dims: number[] }> = {};
+  for (const [name, value] of Object.entries(results)) {
+    if (value.type !== 'float64') throw new InvalidInputError(`has type ${value.type}; runSessionFloat64 returns float64 outputs only`, { source: 'session outputs', field: name });
+    outputs[name] = { data: value.data as Float64Array, dims: value.dims.map(Number) };
   }
   return outputs;
 }

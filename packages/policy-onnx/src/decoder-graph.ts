@@ -1,0 +1,237 @@
+import { GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
+import type { DecoderConfig } from './decoder-config';
+import { decoderParameterShapes } from './decoder-parameter-shapes';
+import { ropeInverseFrequencies } from './rope-frequencies';
+
+/** Floating-point type of a decoder graph's parameters and activations (float64 for gradient checks). */
+export type DecoderDtype = 'float32' | 'float64';
+
+/** The key and value cache input names of layer `layer` of an inference graph. */
+export function pastKeyValueNames(layer: number): { key: string; value: string } {
+  return { key: `past_key_values.${layer}.key`, value: `past_key_values.${layer}.value` };
+}
+
+/** The key and value cache output names of layer `layer` of an inference graph. */
+export function presentKeyValueNames(layer: number): { key: string; value: string } {
+  return { key: `present.${layer}.key`, value: `present.${layer}.value` };
+}
+
+/** What differs between the graphs the one decoder definition emits. */
+interface DecoderMode {
+  /** Token ids `[batch, sequence]` (int64). */
+  inputIds: Value;
+  /** Absolute positions `[batch, sequence]` (int64) for RoPE. */
+  positions: Value;
+  /**
+   * Keys and values of one layer after RoPE, `[batch, kvHeads, sequence, headDim]` → the keys and values
+   * attention reads (`[batch, kvHeads, keys, headDim]`): the same in training, cache ++ new at inference.
+   */
+  extendKeyValues(layer: number, keys: Value, values: Value): { keys: Value; values: Value };
+  /** `[batch, 1, 1, sequence, keys]` bool: true where a query must not see a key (padding or future). */
+  hiddenKeys(keys: Value): { padding: Value; future: Value };
+}
+
+/**
+ * The decoder, defined once (Qwen2/Llama as `transformers` computes them in eager mode):
+ *
+ * ```text
+ * h = embed_tokens[ids]
+ * per layer: h += o_proj(attention(rope(q_proj(rms(h))), rope(k_proj(rms(h))), v_proj(rms(h))))
+ *            h += down_proj(silu(gate_proj(rms(h))) * up_proj(rms(h)))
+ * out = rms(h) (model.norm)
+ * ```
+ *
+ * RMSNorm is `x / sqrt(mean(x²) + eps) * weight`; RoPE rotates halves (`x·cos + rotate_half(x)·sin`
+ * with `cos`/`sin` of `position · invFreq` repeated twice); attention is grouped-query (each KV head
+ * serves `heads / kvHeads` query heads, as `repeat_kv`), scaled by `1/sqrt(headDim)`, masked by the
+ * mode, softmax over keys. Linear layers are `x · Wᵀ + b` with Hugging Face's `[out, in]` weights.
+ * Returns the normed final hidden states `[batch, sequence, hidden]`.
+ */
+function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (name: string) => Value, dtype: DecoderDtype, mode: DecoderMode): Value {
+  const { numAttentionHeads: heads, numKeyValueHeads: kvHeads, headDim, hiddenSize } = config;
+  const groups = heads / kvHeads;
+  const half = headDim / 2;
+
+  const linear = (x: Value, name: string, hasBias: boolean): Value => {
+    const product = graph.matMul(x, graph.transpose(parameter(`${name}.weight`), [1, 0]));
+    return hasBias ? graph.add(product, parameter(`${name}.bias`)) : product;
+  };
+  const rmsNorm = (x: Value, weightName: string): Value => {
+    const meanSquare = graph.reduceMean(graph.mul(x, x), [-1], { keepDims: true });
+    return graph.mul(graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(meanSquare, config.rmsNormEps)))), parameter(weightName));
+  };
+
+  // RoPE tables [batch, 1, sequence, headDim] from the positions (no gradient flows here).
+  const inverseFrequencies = graph.constant(tensor(dtype, [half], Array.from(ropeInverseFrequencies(config))));
+  const angles = graph.mul(graph.unsqueeze(graph.cast(mode.positions, dtype), [-1]), inverseFrequencies); // [batch, sequence, half]
+  const doubled = graph.concat([angles, angles], -1);
+  const trig = (op: 'Cos' | 'Sin') => graph.unsqueeze(graph.emit(op, [doubled], [{ dtype, shape: doubled.shape }])[0] as Value, [1]);
+  const cos = trig('Cos');
+  const sin = trig('Sin');
+  const cos5 = graph.unsqueeze(cos, [1]);
+  const sin5 = graph.unsqueeze(sin, [1]);
+  const rope = (x: Value, cosTable: Value, sinTable: Value): Value => {
+    const first = graph.slice(x, { starts: [0], ends: [half], axes: [-1] });
+    const second = graph.slice(x, { starts: [half], ends: [headDim], axes: [-1] });
+    const rotated = graph.concat([graph.neg(second), first], -1);
+    return graph.add(graph.mul(x, cosTable), graph.mul(rotated, sinTable));
+  };
+
+  let hidden = graph.gather(parameter('model.embed_tokens.weight'), mode.inputIds); // [batch, sequence, hidden]
+  let attentionBias: Value | undefined;
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+    const prefix = `model.layers.${layer}`;
+    const normed = rmsNorm(hidden, `${prefix}.input_layernorm.weight`);
+    // q: [batch, sequence, heads·headDim] → [batch, kvHeads, groups, sequence, headDim]
+    const q = graph.transpose(graph.reshape(linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias), [0, 0, kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
+    const toKeyValueHeads = (x: Value) => graph.transpose(graph.reshape(x, [0, 0, kvHeads, headDim]), [0, 2, 1, 3]);
+    const k = toKeyValueHeads(linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias));
+    const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
+    const { keys, values } = mode.extendKeyValues(layer, rope(k, cos, sin), v);
+    const queries = rope(q, cos5, sin5);
+    // scores [batch, kvHeads, groups, sequence, keys]: each KV head serves its group of query heads.
+    const keys5 = graph.unsqueeze(keys, [2]);
+    const values5 = graph.unsqueeze(values, [2]);
+    const scores = graph.mul(graph.matMul(queries, graph.transpose(keys5, [0, 1, 2, 4, 3])), 1 / Math.sqrt(headDim));
+    if (attentionBias === undefined) {
+      // 0 where the key is visible, -1e9 where it is padding or in the future (added before the softmax)
+      const { padding, future } = mode.hiddenKeys(keys);
+      attentionBias = graph.where(padding, graph.scalar(-1e9, dtype), graph.where(future, graph.scalar(-1e9, dtype), graph.scalar(0, dtype)));
+    }
+    const probabilities = graph.softmax(graph.add(scores, attentionBias), -1);
+    const mixed = graph.reshape(graph.transpose(graph.matMul(probabilities, values5), [0, 3, 1, 2, 4]), [0, 0, heads * headDim]);
+    hidden = graph.add(hidden, linear(mixed, `${prefix}.self_attn.o_proj`, config.attentionOutputBias));
+    const normed2 = rmsNorm(hidden, `${prefix}.post_attention_layernorm.weight`);
+    const gate = linear(normed2, `${prefix}.mlp.gate_proj`, config.mlpBias);
+    const swiglu = graph.mul(graph.mul(gate, graph.sigmoid(gate)), linear(normed2, `${prefix}.mlp.up_proj`, config.mlpBias));
+    hidden = graph.add(hidden, linear(swiglu, `${prefix}.mlp.down_proj`, config.mlpBias));
+  }
+  const final = rmsNorm(hidden, 'model.norm.weight');
+  return graph.assumeShape(final, [final.shape[0]!, final.shape[1]!, hiddenSize]);
+}
+
+function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype): (name: string) => Value {
+  const values = new Map<string, Value>();
+  for (const { name, shape } of decoderParameterShapes(config)) values.set(name, graph.input(name, dtype, shape));
+  return (name) => {
+    const value = values.get(name);
+    if (value === undefined) throw new Error(`decoder graph: no parameter ${name}`);
+    return value;
+  };
+}
+
+function lmHead(config: DecoderConfig, parameter: (name: string) => Value): Value {
+  return parameter(config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+}
+
+export interface DecoderGraphOptions {
+  /** Default `'float32'`. */
+  dtype?: DecoderDtype;
+}
+
+/**
+ * The training forward graph. Inputs: every parameter under its Hugging Face name (`[out, in]`
+ * weights), `input_ids [batch, sequence]` and `attention_mask [batch, sequence]` (int64, 1 = token,
+ * 0 = padding; right padding, so positions are `0 … sequence-1`). Outputs:
+ *
+ * - `logprobs [batch, sequence-1]`: `log p(input_ids[b, t+1] | input_ids[b, ≤t])`;
+ * - `entropies [batch, sequence-1]`: the entropy of the next-token distribution after position t.
+ *
+ * Both come from one log-softmax over the vocabulary with a `GatherElements` of the targets (no one-hot).
+ * Values at padded positions are computed but meaningless; callers mask them.
+ */
+export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphOptions = {}): GraphBuilder {
+  const dtype = options.dtype ?? 'float32';
+  const graph = new GraphBuilder({ name: 'decoder_training' });
+  const parameter = declareParameters(graph, config, dtype);
+  const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
+  const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const sequenceLength = graph.gather(graph.shape(inputIds), graph.constant(tensor('int64', [], [1])));
+  const positions = graph.assumeShape(graph.range(0, sequenceLength), ['sequence']);
+  const final = emitDecoder(graph, config, parameter, dtype, {
+    inputIds,
+    positions: graph.unsqueeze(positions, [0]),
+    extendKeyValues: (_layer, keys, values) => ({ keys, values }),
+    hiddenKeys: () => {
+      const future = graph.greater(graph.unsqueeze(positions, [0]), graph.unsqueeze(positions, [1])); // [query, key]
+      const padding = graph.reshape(graph.equal(attentionMask, graph.scalar(0, 'int64')), [0, 1, 1, 1, -1]);
+      const paddingKeys = graph.assumeShape(padding, ['batch', 1, 1, 1, 'sequence']);
+      return { padding: paddingKeys, future: graph.unsqueeze(future, [0, 1, 2]) };
+    },
+  });
+  const context = graph.slice(final, { starts: [0], ends: [-1], axes: [1] }); // [batch, sequence-1, hidden]
+  const targets = graph.slice(inputIds, { starts: [1], ends: [Infinity], axes: [1] }); // [batch, sequence-1]
+  const logits = graph.matMul(context, graph.transpose(lmHead(config, parameter), [1, 0]));
+  const logSoftmax = graph.logSoftmax(logits, -1);
+  const tokenLogprobs = graph.squeeze(graph.gatherElements(logSoftmax, graph.unsqueeze(targets, [-1]), -1), [-1]);
+  const entropies = graph.neg(graph.reduceSum(graph.mul(graph.exp(logSoftmax), logSoftmax), [-1], { keepDims: false }));
+  graph.output(tokenLogprobs, 'logprobs');
+  graph.output(graph.assumeShape(entropies, tokenLogprobs.shape), 'entropies');
+  return graph;
+}
+
+/**
+ * The forward+backward graph of `buildTrainingGraph`: its inputs plus `grad_logprobs` and
+ * `grad_entropies` (upstream gradients shaped like the outputs); outputs `grad_<parameter>` for every
+ * parameter in `decoderParameterShapes` order (tied embeddings get the sum of both uses), then
+ * `logprobs` and `entropies` (the forward outputs, free to return).
+ */
+export function buildBackwardGraph(config: DecoderConfig, options: DecoderGraphOptions = {}): GraphBuilder {
+  const forward = buildTrainingGraph(config, options);
+  const names = decoderParameterShapes(config).map(({ name }) => name);
+  return gradients(forward, { outputs: ['logprobs', 'entropies'], wrt: names, keepOutputs: true }).graph;
+}
+
+export interface InferenceGraphOptions extends DecoderGraphOptions {
+  /** `'last'` (default): `logits [batch, vocab]` of the last position; `'all'`: `[batch, sequence, vocab]`. */
+  logits?: 'last' | 'all';
+}
+
+/**
+ * The generation graph, for prefill (empty cache) and decode steps alike. Inputs: the parameters,
+ * `input_ids [batch, sequence]`, `position_ids [batch, sequence]`, `attention_mask [batch, past+sequence]`
+ * (int64; 1 where a cache slot or new token is real, 0 for padding slots) and per layer
+ * `past_key_values.{i}.key/value [batch, kvHeads, past, headDim]` (keys after RoPE). Outputs: `logits`
+ * and `present.{i}.key/value [batch, kvHeads, past+sequence, headDim]` (the cache with the new tokens
+ * appended). New token j of the step sits at slot `past + j`; it sees slots `≤ past + j` whose mask is 1.
+ */
+export function buildInferenceGraph(config: DecoderConfig, options: InferenceGraphOptions = {}): GraphBuilder {
+  const dtype = options.dtype ?? 'float32';
+  const graph = new GraphBuilder({ name: 'decoder_inference' });
+  const parameter = declareParameters(graph, config, dtype);
+  const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
+  const positions = graph.input('position_ids', 'int64', ['batch', 'sequence']);
+  const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'total']);
+  const past = Array.from({ length: config.numHiddenLayers }, (_, layer) => {
+    const names = pastKeyValueNames(layer);
+    const shape = ['batch', config.numKeyValueHeads, 'past', config.headDim];
+    return { key: graph.input(names.key, dtype, shape), value: graph.input(names.value, dtype, shape) };
+  });
+  const final = emitDecoder(graph, config, parameter, dtype, {
+    inputIds,
+    positions,
+    extendKeyValues: (layer, keys, values) => {
+      const names = presentKeyValueNames(layer);
+      const allKeys = graph.output(graph.concat([past[layer]!.key, keys], 2), names.key);
+      const allValues = graph.output(graph.concat([past[layer]!.value, values], 2), names.value);
+      return { keys: allKeys, values: allValues };
+    },
+    hiddenKeys: (keys) => {
+      const keyShape = graph.shape(keys);
+      const total = graph.gather(keyShape, graph.constant(tensor('int64', [], [2])));
+      const pastLength = graph.gather(graph.shape(past[0]!.key), graph.constant(tensor('int64', [], [2])));
+      const keySlots = graph.range(0, total); // [past+sequence]
+      const querySlots = graph.assumeShape(graph.range(pastLength, total), ['sequence']);
+      const future = graph.greater(graph.unsqueeze(keySlots, [0]), graph.unsqueeze(querySlots, [1])); // [sequence, keys]
+      const padding = graph.assumeShape(graph.reshape(graph.equal(attentionMask, graph.scalar(0, 'int64')), [0, 1, 1, 1, -1]), ['batch', 1, 1, 1, keySlots.shape[0]!]);
+      return { padding, future: graph.unsqueeze(future, [0, 1, 2]) };
+    },
+  });
+  const head = graph.transpose(lmHead(config, parameter), [1, 0]);
+  if ((options.logits ?? 'last') === 'all') graph.output(graph.matMul(final, head), 'logits');
+  else {
+    const last = graph.slice(final, { starts: [-1], ends: [Infinity], axes: [1] }); // [batch, 1, hidden]
+    graph.output(graph.squeeze(graph.matMul(last, head), [1]), 'logits');
+  }
+  return graph;
+}
