@@ -407,6 +407,25 @@ describe('rollout: faults', () => {
     expect(retriever.calls).toHaveLength(1);
   });
 
+  it('returns [] for no prompts without calling anything', async () => {
+    const policy = scriptedPolicy({});
+    const retriever = new MockRetriever(corpus);
+    expect(await rollout({ policy, retriever, tokenizer, prompts: [] })).toEqual([]);
+    expect(policy.calls).toEqual([]);
+  });
+
+  it("cuts a policy that returns more than maxNewTokens to the budget and ends with 'budget'", async () => {
+    const inner = scriptedPolicy({ '0:0': 'abcdef<|im_end|>' });
+    const policy = {
+      specificationVersion: 'v1' as const,
+      name: 'overlong',
+      generate: (requests: readonly GenerateRequest[]) => inner.generate(requests.map((request) => ({ ...request, maxNewTokens: 100 }))),
+    };
+    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], responseBudget: 4 });
+    expect(sample!.trajectory.finishReason).toBe('budget');
+    expect(sample!.trajectory.segments).toEqual([{ kind: 'model', start: 0, end: 4, text: 'abcd' }]);
+  });
+
   it('rejects a policy that answers a different number of requests', async () => {
     const policy = { specificationVersion: 'v1' as const, name: 'lossy', generate: async () => [] };
     await expect(rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]] })).rejects.toThrow(
