@@ -13,11 +13,12 @@ export const englishStopwords: readonly string[] = Object.freeze([
 
 export interface AnalyzerOptions {
   /**
-   * Terms removed after lowercasing: `'english'` (default, {@link englishStopwords}), `'none'`, or a list
-   * of your own (normalized like text).
+   * Terms removed after lowercasing: `'none'` (default: BM25's idf already gives them little weight, and
+   * removing them lowered known-item recall), `'english'` ({@link englishStopwords}), or a list of your
+   * own (normalized like text).
    */
   stopwords?: 'english' | 'none' | readonly string[];
-  /** `'light'` (default): the plural stemmer {@link lightStem}; `'none'`: terms stay as written. */
+  /** `'none'` (default): terms stay as written; `'light'`: the plural stemmer {@link lightStem}. */
   stemmer?: 'light' | 'none';
   /** Drop a possessive `'s` / `’s` at the end of a word (default true): `Obama's` → `obama`. */
   possessives?: boolean;
@@ -38,37 +39,10 @@ export interface Analyzer {
 }
 
 const nonAscii = /[^\u0000-\u007f]/;
-const wordCharacterPattern = /^[\p{L}\p{N}\p{M}]$/u;
-/** Per BMP code unit: 0 not yet classified, 1 part of a word, 2 a separator. */
-const bmpClass = new Uint8Array(0x10000);
-for (let code = 0; code < 128; code += 1) {
-  const word = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-  bmpClass[code] = word ? 1 : 2;
-}
-const astralClass = new Map<number, boolean>();
-
-/** Width in UTF-16 code units of the word character at `index`, or 0 when it is not part of a word. */
-function wordWidthAt(text: string, index: number): number {
-  if (index >= text.length) return 0;
-  const code = text.charCodeAt(index);
-  if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
-    const codePoint = text.codePointAt(index)!;
-    if (codePoint > 0xffff) {
-      let word = astralClass.get(codePoint);
-      if (word === undefined) {
-        word = wordCharacterPattern.test(String.fromCodePoint(codePoint));
-        astralClass.set(codePoint, word);
-      }
-      return word ? 2 : 0;
-    }
-  }
-  let kind = bmpClass[code]!;
-  if (kind === 0) {
-    kind = wordCharacterPattern.test(String.fromCharCode(code)) ? 1 : 2;
-    bmpClass[code] = kind;
-  }
-  return kind === 1 ? 1 : 0;
-}
+/** A term: a maximal run of letters, digits and combining marks. */
+const termPattern = /[\p{L}\p{N}\p{M}]+/gu;
+/** A possessive `'s` / `’s`: after a word character and not followed by one. */
+const possessivePattern = /(?<=[\p{L}\p{N}\p{M}])['\u2019]s(?![\p{L}\p{N}\p{M}])/gu;
 
 function normalizeText(text: string): string {
   return (nonAscii.test(text) ? text.normalize('NFKC') : text).toLowerCase();
@@ -76,8 +50,8 @@ function normalizeText(text: string): string {
 
 /** Validates analyzer options (from a caller or a manifest) and fills in the defaults. */
 export function resolveAnalyzerSettings(options: AnalyzerOptions = {}, path = 'analyzer'): AnalyzerSettings {
-  const stopwords = options.stopwords ?? 'english';
-  const stemmer = options.stemmer ?? 'light';
+  const stopwords = options.stopwords ?? 'none';
+  const stemmer = options.stemmer ?? 'none';
   const possessives = options.possessives ?? true;
   if (stopwords !== 'english' && stopwords !== 'none') {
     if (!Array.isArray(stopwords) || !stopwords.every((word) => typeof word === 'string')) {
@@ -113,39 +87,15 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const possessives = settings.possessives;
 
   function terms(text: string): string[] {
-    const normalized = normalizeText(text);
-    const length = normalized.length;
+    let normalized = normalizeText(text);
+    if (possessives && (normalized.includes("'") || normalized.includes('\u2019'))) {
+      normalized = normalized.replace(possessivePattern, '');
+    }
+    const found = normalized.match(termPattern);
+    if (found === null) return [];
+    if (stopwords.size === 0 && !stem) return found;
     const result: string[] = [];
-    let start = -1;
-    let index = 0;
-    while (index < length) {
-      const width = wordWidthAt(normalized, index);
-      if (width > 0) {
-        if (start < 0) start = index;
-        index += width;
-        continue;
-      }
-      if (start >= 0) {
-        const term = normalized.slice(start, index);
-        start = -1;
-        if (!stopwords.has(term)) result.push(stem ? lightStem(term) : term);
-        const code = normalized.charCodeAt(index);
-        if (
-          possessives &&
-          (code === 39 || code === 0x2019) &&
-          normalized.charCodeAt(index + 1) === 115 &&
-          wordWidthAt(normalized, index + 2) === 0
-        ) {
-          index += 2;
-          continue;
-        }
-      }
-      index += 1;
-    }
-    if (start >= 0) {
-      const term = normalized.slice(start);
-      if (!stopwords.has(term)) result.push(stem ? lightStem(term) : term);
-    }
+    for (const term of found) if (!stopwords.has(term)) result.push(stem ? lightStem(term) : term);
     return result;
   }
 

@@ -29,6 +29,10 @@ export class FlexsearchRetriever implements Retriever {
   private readonly scores: Float64Array;
   /** `[documents]` the passages with a nonzero score, in the order they were reached. */
   private readonly reached: Int32Array;
+  private reachedCount = 0;
+  private highestScore = 0;
+  /** The smallest of `lengthNorms` (for the bound on a term's contribution). */
+  private readonly smallestLengthNorm: number;
 
   /** @internal Use `createFlexsearchRetriever`, `indexCorpusFile` or `loadFlexsearchRetriever`. */
   constructor(data: IndexData, name = 'flexsearch-bm25') {
@@ -37,6 +41,7 @@ export class FlexsearchRetriever implements Retriever {
     this.lengthNorms = bm25LengthNorms(data.documentLengths, data.totalLength, data.bm25);
     this.scores = new Float64Array(data.ids.length);
     this.reached = new Int32Array(data.ids.length);
+    this.smallestLengthNorm = this.lengthNorms.reduce((smallest, norm) => Math.min(smallest, norm), Number.POSITIVE_INFINITY);
   }
 
   get stats(): FlexsearchRetrieverStats {
@@ -95,16 +100,37 @@ export class FlexsearchRetriever implements Retriever {
     for (const term of this.data.analyzer.terms(query)) queryTermCounts.set(term, (queryTermCounts.get(term) ?? 0) + 1);
     if (queryTermCounts.size === 0) return [];
 
+    // One flexsearch lookup per distinct query term gives its postings with frequencies.
     const documentCount = this.data.ids.length;
     const { k1 } = this.data.bm25;
-    let reachedCount = 0;
+    const queryTerms: QueryTerm[] = [];
     for (const [term, queryCount] of queryTermCounts) {
       const postingList = this.data.postings.lookup(term);
       if (postingList === undefined) continue;
       const weight = queryCount * bm25InverseDocumentFrequency(documentCount, documentFrequency(postingList)) * (k1 + 1);
-      reachedCount = this.accumulate(postingList, weight, reachedCount);
+      const highest = highestFrequency(postingList);
+      queryTerms.push({ postingList, weight, bound: (weight * highest) / (highest + this.smallestLengthNorm) });
     }
 
+    // Term at a time, largest possible contribution first. Once the terms left cannot lift a passage
+    // not yet reached above the current k-th best score, they only update passages already reached
+    // (exact: a passage left out scores below k passages that are in).
+    queryTerms.sort((a, b) => b.bound - a.bound);
+    const boundLeft = new Float64Array(queryTerms.length + 1);
+    for (let index = queryTerms.length - 1; index >= 0; index -= 1) boundLeft[index] = boundLeft[index + 1]! + queryTerms[index]!.bound;
+    this.reachedCount = 0;
+    this.highestScore = 0;
+    let reachedOnly = false;
+    queryTerms.forEach((queryTerm, index) => {
+      const left = boundLeft[index]! * (1 + 1e-9);
+      if (!reachedOnly && this.reachedCount >= k && left < this.highestScore) {
+        reachedOnly = left < kthHighestScore(this.scores, this.reached, this.reachedCount, k);
+      }
+      if (reachedOnly) this.accumulateReached(queryTerm);
+      else this.accumulate(queryTerm);
+    });
+
+    const reachedCount = this.reachedCount;
     const top = selectTopDocuments(this.reached, reachedCount, k, this.scores, this.data.ids);
     const passages = top.map((document) => ({
       id: this.data.ids[document]!,
@@ -116,9 +142,11 @@ export class FlexsearchRetriever implements Retriever {
   }
 
   /** Adds `weight · tf / (tf + norm)` of one term to every passage in its posting list. */
-  private accumulate(postingList: TermPostingList, weight: number, reachedCount: number): number {
+  private accumulate({ postingList, weight }: QueryTerm): void {
     const { scores, reached, lengthNorms } = this;
     const { slots, overflow } = postingList;
+    let reachedCount = this.reachedCount;
+    let highestScore = this.highestScore;
     for (let slot = 0; slot < slots.length; slot += 1) {
       const documents = slots[slot];
       if (!documents) continue;
@@ -129,11 +157,80 @@ export class FlexsearchRetriever implements Retriever {
         const frequency = overflowing ? (overflow?.get(document) ?? slotFrequency) : slotFrequency;
         const previous = scores[document]!;
         if (previous === 0) reached[reachedCount++] = document;
+        const score = previous + (weight * frequency) / (frequency + lengthNorms[document]!);
+        scores[document] = score;
+        if (score > highestScore) highestScore = score;
+      }
+    }
+    this.reachedCount = reachedCount;
+    this.highestScore = highestScore;
+  }
+
+  /** Like {@link accumulate}, for passages already reached only. */
+  private accumulateReached({ postingList, weight }: QueryTerm): void {
+    const { scores, lengthNorms } = this;
+    const { slots, overflow } = postingList;
+    for (let slot = 0; slot < slots.length; slot += 1) {
+      const documents = slots[slot];
+      if (!documents) continue;
+      const overflowing = slot === frequencySlots - 1;
+      const slotFrequency = slot + 1;
+      for (let index = 0; index < documents.length; index += 1) {
+        const document = documents[index]!;
+        const previous = scores[document]!;
+        if (previous === 0) continue;
+        const frequency = overflowing ? (overflow?.get(document) ?? slotFrequency) : slotFrequency;
         scores[document] = previous + (weight * frequency) / (frequency + lengthNorms[document]!);
       }
     }
-    return reachedCount;
   }
+}
+
+interface QueryTerm {
+  postingList: TermPostingList;
+  /** `query count · idf · (k1 + 1)` */
+  weight: number;
+  /** The most this term can add to any passage's score. */
+  bound: number;
+}
+
+/** The largest term frequency in a posting list. */
+function highestFrequency({ slots, overflow }: TermPostingList): number {
+  let highest = 0;
+  for (let slot = slots.length - 1; slot >= 0; slot -= 1) {
+    if (slots[slot] && slots[slot]!.length > 0) {
+      highest = slot + 1;
+      break;
+    }
+  }
+  if (highest === frequencySlots && overflow !== undefined) for (const frequency of overflow.values()) highest = Math.max(highest, frequency);
+  return highest;
+}
+
+/** The k-th highest of `scores[reached[0…count)]` (count ≥ k), by a min-heap of k scores. */
+function kthHighestScore(scores: Float64Array, reached: Int32Array, count: number, k: number): number {
+  const heap = new Float64Array(k);
+  for (let index = 0; index < k; index += 1) heap[index] = scores[reached[index]!]!;
+  heap.sort();
+  // heap[0] is the smallest of the k kept; keep it a min-heap as larger scores replace it.
+  for (let index = k; index < count; index += 1) {
+    const score = scores[reached[index]!]!;
+    if (score <= heap[0]!) continue;
+    heap[0] = score;
+    let position = 0;
+    for (;;) {
+      const left = 2 * position + 1;
+      if (left >= k) break;
+      const right = left + 1;
+      const smaller = right < k && heap[right]! < heap[left]! ? right : left;
+      if (heap[smaller]! >= heap[position]!) break;
+      const swap = heap[smaller]!;
+      heap[smaller] = heap[position]!;
+      heap[position] = swap;
+      position = smaller;
+    }
+  }
+  return heap[0]!;
 }
 
 function documentFrequency(postingList: TermPostingList): number {
