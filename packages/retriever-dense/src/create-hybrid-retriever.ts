@@ -15,7 +15,8 @@ export interface HybridRetrieverOptions {
 /**
  * Hybrid retrieval by reciprocal rank fusion of any two retrievers (e.g. BM25 and dense). Both are
  * searched in parallel for `candidates` passages per query; each passage scores
- * `weights[0] / (k + rank_a) + weights[1] / (k + rank_b)` (a missing rank adds nothing); the result is
+ * `weights[0] / (k + rank_a) + weights[1] / (k + rank_b)` (a missing rank adds nothing; passages a
+ * retriever scored equally share a rank, so its ties stay ties); the result is
  * the top `k` by fused score, ties by id, with `score` set to the fused value and the contents as the
  * first retriever that returned the passage gave them. An empty query gives [].
  */
@@ -60,8 +61,8 @@ export function createHybridRetriever(first: Retriever, second: Retriever, optio
         for (const passage of [...listA, ...listB]) if (!contents.has(passage.id)) contents.set(passage.id, passage.contents);
         const fused = reciprocalRankFusion(
           [
-            { ids: listA.map((passage) => passage.id), weight: weights[0] },
-            { ids: listB.map((passage) => passage.id), weight: weights[1] },
+            { ids: listA.map((passage) => passage.id), scores: listA.map((passage) => passage.score), weight: weights[0] },
+            { ids: listB.map((passage) => passage.id), scores: listB.map((passage) => passage.score), weight: weights[1] },
           ],
           rankConstant,
         );

@@ -32,8 +32,10 @@ export interface DenseRetrieverStats {
 /**
  * Dense retrieval: queries are embedded by the model and matched against the passage embeddings by
  * inner product (cosine with `metric: 'cosine'` or a normalizing model). `exact` scores every passage
- * with one onnxruntime MatMul per batch of queries; `hnsw` searches a usearch HNSW graph and rescores its
- * candidates exactly. Results: best first, equal scores by id ascending, an empty query gives [].
+ * with one onnxruntime MatMul (+ TopK) per batch of queries; `hnsw` searches a usearch HNSW graph. Either
+ * way the index proposes `max(2k, k + 10)` candidates, which are rescored in float64 (rounded to float32)
+ * in a fixed order, so a score never depends on the batch a query came in. Results: best first, equal
+ * scores by id ascending, an empty or whitespace query gives [].
  *
  * Build one with `createDenseRetriever`, or load a saved one with `loadDenseRetriever`.
  */
@@ -103,13 +105,19 @@ export class DenseRetriever implements Retriever {
   }
 
   private async searchExact(exact: ExactIndex, vectors: Float32Array, k: number): Promise<Array<Array<{ index: number; score: number }>>> {
-    const top = await exact.search(vectors, k);
-    const queryCount = vectors.length / exact.dimension;
+    // onnxruntime's float32 sums vary in the last bits with the batch shape; the candidates are rescored
+    // exactly, so scores and ties do not depend on which queries share a batch.
+    const top = await exact.search(vectors, candidateCount(k, exact.count));
+    const dimension = exact.dimension;
+    const queryCount = vectors.length / dimension;
     const ranked: Array<Array<{ index: number; score: number }>> = [];
     for (let query = 0; query < queryCount; query += 1) {
       const list: Array<{ index: number; score: number }> = [];
-      for (let rank = 0; rank < top.count; rank += 1) list.push({ index: top.indices[query * top.count + rank]!, score: top.scores[query * top.count + rank]! });
-      ranked.push(sortByScoreThenIndex(list));
+      for (let rank = 0; rank < top.count; rank += 1) {
+        const passage = top.indices[query * top.count + rank]!;
+        list.push({ index: passage, score: innerProduct(vectors, query * dimension, exact.columns, passage, dimension, exact.count) });
+      }
+      ranked.push(sortByScoreThenIndex(list).slice(0, k));
     }
     return ranked;
   }
@@ -118,15 +126,14 @@ export class DenseRetriever implements Retriever {
     const dimension = index.hnsw.dimension;
     const passages = this.state.ids.length;
     // Extra candidates, rescored exactly, so that near-ties at the cut follow the id rule.
-    const candidates = Math.min(passages, Math.max(2 * k, k + 10));
-    const matches = index.hnsw.search(vectors, candidates);
+    const matches = index.hnsw.search(vectors, candidateCount(k, passages));
     const queryCount = vectors.length / dimension;
     const ranked: Array<Array<{ index: number; score: number }>> = [];
     for (let query = 0; query < queryCount; query += 1) {
       const list: Array<{ index: number; score: number }> = [];
       for (let rank = 0; rank < matches.found[query]!; rank += 1) {
         const passage = matches.keys[query * matches.count + rank]!;
-        list.push({ index: passage, score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension) });
+        list.push({ index: passage, score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension, 1) });
       }
       ranked.push(sortByScoreThenIndex(list).slice(0, k));
     }
@@ -134,10 +141,18 @@ export class DenseRetriever implements Retriever {
   }
 }
 
-/** `a[aStart…]·b[bStart…]` over `length` values, accumulated in float64 and rounded to float32. */
-function innerProduct(a: Float32Array, aStart: number, b: Float32Array, bStart: number, length: number): number {
+/** Candidates fetched from an index for a top-k: `k` plus a margin for near-ties at the cut. */
+function candidateCount(k: number, passages: number): number {
+  return Math.min(passages, Math.max(2 * k, k + 10));
+}
+
+/**
+ * `Σ a[aStart + u] · b[bStart + u · bStride]` over `length` values, accumulated in float64 in a fixed
+ * order and rounded to float32: the same vectors always give the same score.
+ */
+function innerProduct(a: Float32Array, aStart: number, b: Float32Array, bStart: number, length: number, bStride: number): number {
   let sum = 0;
-  for (let unit = 0; unit < length; unit += 1) sum += a[aStart + unit]! * b[bStart + unit]!;
+  for (let unit = 0; unit < length; unit += 1) sum += a[aStart + unit]! * b[bStart + unit * bStride]!;
   return Math.fround(sum);
 }
 

@@ -9,7 +9,13 @@ export interface TopMatches {
 }
 
 /** At most this many scores (queries × passages) are materialized by one run (128 MiB of float32). */
-const scoreBudget = 1 << 25;
+const defaultScoreBudget = 1 << 25;
+
+export interface ExactIndexOptions {
+  executionProvider?: ExecutionProvider;
+  /** Most scores (queries × passages) one run materializes. Default 2²⁵ (128 MiB). */
+  scoreBudget?: number;
+}
 
 /** `[rows, columns]` row-major to `[columns, rows]` row-major. */
 export function transposeMatrix(matrix: Float32Array, rows: number, columns: number): Float32Array {
@@ -30,7 +36,7 @@ export function transposeMatrix(matrix: Float32Array, rows: number, columns: num
 /**
  * Exact maximum-inner-product search: one onnxruntime MatMul of the query batch against the whole
  * corpus, then TopK, in one run (split into several runs only when queries × passages exceeds 2²⁵
- * scores). The corpus is kept transposed, `[dimension, passages]`, and fed to every run without a copy.
+ * scores by default). The corpus is kept transposed, `[dimension, passages]`, and fed to every run without a copy.
  */
 export class ExactIndex {
   private constructor(
@@ -39,17 +45,18 @@ export class ExactIndex {
     readonly columns: Float32Array,
     readonly dimension: number,
     readonly count: number,
+    private readonly scoreBudget: number,
   ) {}
 
   /** @param rows `[count, dimension]` row-major; it is transposed into a new array. */
-  static async create(rows: Float32Array, dimension: number, options: { executionProvider?: ExecutionProvider } = {}): Promise<ExactIndex> {
+  static async create(rows: Float32Array, dimension: number, options: ExactIndexOptions = {}): Promise<ExactIndex> {
     const count = rows.length / dimension;
     const columns = transposeMatrix(rows, count, dimension);
     const session =
       count === 0
         ? undefined
         : await createSession(buildExactSearchGraph(dimension), { executionProvider: options.executionProvider ?? 'cpu', source: 'exact-search graph' });
-    return new ExactIndex(session, columns, dimension, count);
+    return new ExactIndex(session, columns, dimension, count, options.scoreBudget ?? defaultScoreBudget);
   }
 
   /** The stored vector of passage `index`. */
@@ -76,7 +83,7 @@ export class ExactIndex {
     const indices = new Int32Array(queryCount * count);
     const scores = new Float32Array(queryCount * count);
     if (queryCount === 0 || count === 0 || this.session === undefined) return { indices, scores, count };
-    const rowsPerRun = Math.max(1, Math.floor(scoreBudget / this.count));
+    const rowsPerRun = Math.max(1, Math.floor(this.scoreBudget / this.count));
     const kFeed = { data: BigInt64Array.of(BigInt(count)), dims: [1] };
     const corpusFeed = { data: this.columns, dims: [this.dimension, this.count] };
     for (let start = 0; start < queryCount; start += rowsPerRun) {

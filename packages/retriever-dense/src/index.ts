@@ -9,4 +9,4 @@ export type { EmbedOptions, EmbedProgress, EmbeddingModel, TextEmbedder } from '
 export { loadDenseRetriever, type LoadDenseRetrieverOptions } from './load-dense-retriever';
 export { loadEmbeddingModel, type LoadEmbeddingModelOptions } from './load-embedding-model';
 export { normalizeRows, poolHiddenStates } from './pool-hidden-states';
-export { reciprocalRankFusion, type RankedList } from './reciprocal-rank-fusion';
+export { competitionRanks, reciprocalRankFusion, type RankedList } from './reciprocal-rank-fusion';

@@ -157,3 +157,6 @@ export async function writeTinyModelDirectory(directory: string, options: TinyMo
   await writeFile(join(modelDirectory, 'model.onnx'), model);
   return { tokenizerJson, hidden };
 }
+
+/** Words of the E5 and BGE prefixes, so that prefixed texts tokenize without `[UNK]`. */
+export const prefixVocabulary = ['query: passage:', 'Represent this sentence for searching relevant passages:'];
