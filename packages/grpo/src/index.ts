@@ -28,6 +28,22 @@ export {
   type AdvantageResult,
   type ComputeAdvantagesOptions,
 } from './compute-advantages';
+export { globalAggregation, type BatchTotals } from './global-aggregation';
+export {
+  createGrpoTrainer,
+  type GrpoEpochMetrics,
+  type GrpoGradients,
+  type GrpoLossOptions,
+  type GrpoOptimizerOptions,
+  type GrpoSkipReason,
+  type GrpoStepMetrics,
+  type GrpoStepResult,
+  type GrpoStepTimings,
+  type GrpoTrainer,
+  type GrpoTrainerOptions,
+  type GrpoTrainerState,
+  type ReferencePolicy,
+} from './grpo-trainer';
 export { computeKlPenalty, klEstimators, type KlEstimator, type KlEstimatorRule } from './kl-estimators';
 export {
   learningRateFactor,
@@ -45,4 +61,11 @@ export {
   type AggregationRule,
   type LossAggregation,
 } from './loss-aggregation';
+export {
+  packTrajectories,
+  type MicroBatch,
+  type PackedTrajectories,
+  type PackTrajectoriesOptions,
+  type TrainingSample,
+} from './pack-trajectories';
 export { computePolicyLoss, type PolicyLossMetrics, type PolicyLossOptions } from './policy-loss';

@@ -1,0 +1,640 @@
+import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores, type TrainablePolicy } from '@research-ts/spec';
+import { computeActorLoss, researchActorLossDefaults, type ActorLossBatch, type ActorLossMetrics, type ActorLossOptions } from './actor-loss';
+import { createAdamW, type AdamWState } from './adamw';
+import { expectNumber } from './batch-shape';
+import { clipGradNorm } from './clip-grad-norm';
+import { computeAdvantages, type AdvantageMode } from './compute-advantages';
+import { globalAggregation } from './global-aggregation';
+import type { LearningRateSchedule } from './learning-rate-schedule';
+import { computeAggregationWeights } from './loss-aggregation';
+import { packTrajectories, type MicroBatch, type TrainingSample } from './pack-trajectories';
+
+/** A frozen copy of the policy that scores tokens for the KL term (only its log-probabilities are read). */
+export interface ReferencePolicy {
+  scoreTokens(batch: TokenBatch): Promise<TokenScores>;
+}
+
+/** The loss knobs of {@link computeActorLoss}; the defaults are {@link researchActorLossDefaults}. */
+export type GrpoLossOptions = Omit<ActorLossOptions, keyof ActorLossBatch | 'out'>;
+
+/** AdamW's knobs (PyTorch's defaults but the learning rate, which is ReSearch's). */
+export interface GrpoOptimizerOptions {
+  /** Default 1e-6 (ReSearch). */
+  lr?: number;
+  /** Default `[0.9, 0.999]`. */
+  betas?: readonly [number, number];
+  /** Default 1e-8. */
+  eps?: number;
+  /** Default 0.01. */
+  weightDecay?: number;
+}
+
+export interface GrpoTrainerOptions {
+  /** The policy being trained; its `parameters` are updated in place (keep the same arrays for the trainer's lifetime). */
+  policy: TrainablePolicy;
+  /** A frozen copy of the initial policy; required when the KL coefficient is not 0 (the default is 0.001). */
+  reference?: ReferencePolicy;
+  optimizer?: GrpoOptimizerOptions;
+  /** Multiplies the learning rate per optimizer update; default constant (ReSearch). */
+  schedule?: LearningRateSchedule;
+  /** Default {@link researchActorLossDefaults}: clip 0.2, k3 KL 0.001, entropy 0.001, token-mean. */
+  lossOptions?: GrpoLossOptions;
+  /** Default `'grpo'`: `(r − group mean) / (unbiased group std + 1e-6)`. */
+  advantageMode?: AdvantageMode;
+  /** Default: the mode's own ε. */
+  advantageEpsilon?: number;
+  /** The most padded tokens the policy sees in one `scoreTokens` / `backward` call (see {@link packTrajectories}). */
+  maxTokensPerMicroBatch: number;
+  /** The id written into padding positions; default 0. */
+  padId?: number;
+  /** Global gradient-norm clip (`torch.nn.utils.clip_grad_norm_`); default 1.0, `Infinity` turns it off. */
+  gradClip?: number;
+  /** Optimizer updates per batch (each over the whole batch); default 1 (ReSearch). */
+  ppoEpochs?: number;
+  /**
+   * Score the batch again for the first epoch's loss, as verl does (default true). The policy has not
+   * changed since the old log-probabilities were computed, so with a deterministic `scoreTokens`
+   * `false` gives the same numbers for one forward pass less per micro-batch.
+   */
+  rescoreFirstEpoch?: boolean;
+}
+
+/** Why a step left the parameters untouched. */
+export type GrpoSkipReason = 'non-finite-reward' | 'non-finite-loss' | 'non-finite-grad-norm';
+
+/** One optimizer update: the loss over the whole batch at the parameters before it. */
+export interface GrpoEpochMetrics {
+  loss: number;
+  pgLoss: number;
+  /** Absent without a reference policy. */
+  klLoss?: number;
+  entropy: number;
+  /** Token fractions over the whole batch. */
+  pgClipFrac: number;
+  pgClipFracLower: number;
+  ppoKl: number;
+  ratioMean: number;
+  ratioMin: number;
+  ratioMax: number;
+  nonFiniteTokenCount: number;
+  /** The global gradient norm before clipping (NaN when the loss was not finite and no gradient was taken). */
+  gradNorm: number;
+  /** The learning rate of the update (NaN when skipped). */
+  learningRate: number;
+}
+
+/** Milliseconds per phase of one step. `policyMs` is the time inside the policy and the reference. */
+export interface GrpoStepTimings {
+  packMs: number;
+  oldScoresMs: number;
+  referenceScoresMs: number;
+  scoresMs: number;
+  lossMs: number;
+  backwardMs: number;
+  accumulateMs: number;
+  clipMs: number;
+  optimizerMs: number;
+  totalMs: number;
+  policyMs: number;
+  /** `totalMs − policyMs`: what the trainer itself costs. */
+  overheadMs: number;
+}
+
+export interface GrpoStepMetrics {
+  /** Steps taken by this trainer, this one included (skipped ones too). */
+  step: number;
+  /** Optimizer updates so far (drives the learning-rate schedule). */
+  optimizerStep: number;
+  /** The mean over the epochs of this step (the one epoch by default). */
+  loss: number;
+  pgLoss: number;
+  klLoss?: number;
+  entropy: number;
+  pgClipFrac: number;
+  pgClipFracLower: number;
+  ppoKl: number;
+  gradNorm: number;
+  learningRate: number;
+  /** Over samples; the std is unbiased. */
+  rewardMean: number;
+  rewardStd: number;
+  rewardMin: number;
+  rewardMax: number;
+  /** Per-sample advantages; the std is unbiased. */
+  advantageMean: number;
+  advantageStd: number;
+  advantageMin: number;
+  advantageMax: number;
+  sampleCount: number;
+  groupCount: number;
+  /** Real tokens (prompts and responses). */
+  tokenCount: number;
+  /** Tokens in the loss (generated response tokens). */
+  lossTokenCount: number;
+  responseTokenCount: number;
+  /** Tokens the policy computed on, padding included. */
+  paddedTokenCount: number;
+  microBatchCount: number;
+  epochs: GrpoEpochMetrics[];
+  timings: GrpoStepTimings;
+}
+
+export type GrpoStepResult =
+  | { skipped: false; metrics: GrpoStepMetrics }
+  | { skipped: true; reason: GrpoSkipReason; message: string; metrics: GrpoStepMetrics };
+
+/** A checkpoint of the trainer (the parameters are the policy's to save). */
+export interface GrpoTrainerState {
+  step: number;
+  skippedSteps: number;
+  optimizer: AdamWState;
+}
+
+export interface GrpoGradients {
+  /** The loss of the whole batch. */
+  loss: number;
+  /** Copies of the accumulated gradients, before clipping, by parameter name. */
+  gradients: Map<string, Float32Array>;
+  metrics: GrpoEpochMetrics;
+}
+
+export interface GrpoTrainer {
+  readonly stepCount: number;
+  readonly skippedSteps: number;
+  /** One GRPO update on a batch of scored rollouts (see {@link createGrpoTrainer}). */
+  step(samples: readonly TrainingSample[]): Promise<GrpoStepResult>;
+  /** The loss and its gradient on a batch, without clipping or an update (old log-probabilities from the current policy). */
+  computeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients>;
+  /** A deep copy of the optimizer state and the step counters. */
+  state(): GrpoTrainerState;
+  loadState(state: GrpoTrainerState): void;
+}
+
+/** Everything one batch needs before its epochs run. */
+interface PreparedBatch {
+  microBatches: MicroBatch[];
+  /** Per micro-batch, `[rows]`. */
+  rowAdvantages: Float64Array[];
+  oldScores: TokenScores[];
+  refLogprobs: (Float32Array | undefined)[];
+  lossOptions: GrpoLossOptions & { aggregation: NonNullable<GrpoLossOptions['aggregation']> };
+  counts: PackedCounts;
+}
+
+/**
+ * A GRPO trainer over any {@link TrainablePolicy}, with ReSearch's recipe as defaults
+ * (research-paper §1.5: one update per batch, clip 0.2, k3 KL 0.001 as a loss, entropy 0.001,
+ * token-mean, grad clip 1.0, AdamW at a constant 1e-6).
+ *
+ * `step(samples)`:
+ * 1. advantages from the rewards per group (`advantageMode`), one per sample, applied to every token
+ *    of its response where the trajectory's loss mask is 1 (inserted `<result>` tokens get none);
+ * 2. the samples packed into micro-batches of at most `maxTokensPerMicroBatch` padded tokens;
+ * 3. old log-probabilities from the policy before any update, reference log-probabilities from `reference`;
+ * 4. per epoch, per micro-batch: scores → {@link computeActorLoss} with every normaliser fixed to the
+ *    whole batch ({@link globalAggregation}), so that the micro-batch gradients add up to exactly the
+ *    gradient of the full-batch loss → `policy.backward` → accumulate; then the global gradient norm
+ *    is clipped, AdamW updates `policy.parameters` in place, and `policy.parametersChanged()` is called.
+ *
+ * A non-finite reward, loss or gradient norm skips the update and leaves the parameters untouched
+ * (with `ppoEpochs > 1`, the updates of earlier epochs stay); the result says why.
+ */
+export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
+  const { policy, reference, maxTokensPerMicroBatch } = options;
+  const padId = options.padId ?? 0;
+  const gradClip = options.gradClip ?? 1.0;
+  const ppoEpochs = options.ppoEpochs ?? 1;
+  const rescoreFirstEpoch = options.rescoreFirstEpoch ?? true;
+  const advantageMode = options.advantageMode ?? 'grpo';
+  const lossOptions = { ...researchActorLossDefaults, ...definedEntries(options.lossOptions ?? {}) };
+  expectNumber('maxTokensPerMicroBatch', maxTokensPerMicroBatch, (value) => Number.isInteger(value) && value >= 2, 'must be an integer ≥ 2');
+  expectNumber('padId', padId, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+  expectNumber('gradClip', gradClip, (value) => value > 0, 'must be > 0 (Infinity for no clipping)');
+  expectNumber('ppoEpochs', ppoEpochs, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+  expectNumber('lossOptions.klCoefficient', lossOptions.klCoefficient, Number.isFinite, 'must be finite');
+  if (lossOptions.klCoefficient !== 0 && reference === undefined) {
+    throw new InvalidConfigError('reference', `a reference policy is required when lossOptions.klCoefficient is ${lossOptions.klCoefficient} (set it to 0 to train without one)`);
+  }
+  computeAggregationWeights(new Uint8Array(1), 1, lossOptions.aggregation); // validates the aggregation now
+  if (policy.parameters.size === 0) throw new InvalidConfigError('policy.parameters', 'the policy has no trainable parameters');
+
+  const parameterArrays = new Map(policy.parameters);
+  const optimizer = createAdamW({
+    parameters: [...parameterArrays].map(([name, value]) => ({ name, value })),
+    lr: options.optimizer?.lr ?? 1e-6,
+    betas: options.optimizer?.betas,
+    eps: options.optimizer?.eps,
+    weightDecay: options.optimizer?.weightDecay,
+    schedule: options.schedule,
+  });
+  let stepCount = 0;
+  let skippedSteps = 0;
+  const accumulators = new Map<string, Float32Array>();
+  let upstreamLogprobs = new Float32Array(0);
+  let upstreamEntropies = new Float32Array(0);
+
+  function expectSameParameters(): void {
+    for (const [name, value] of parameterArrays) {
+      if (policy.parameters.get(name) !== value) {
+        throw new InvalidInputError(`parameter "${name}" is no longer the array the trainer was created with; create a new trainer after replacing parameters`, {
+          field: 'policy.parameters',
+        });
+      }
+    }
+  }
+
+  function expectScores(scores: TokenScores, micro: MicroBatch, source: string, entropies: boolean): void {
+    const size = micro.batch.batch * (micro.batch.length - 1);
+    if (!(scores.logprobs instanceof Float32Array) || scores.logprobs.length !== size) {
+      throw new InvalidInputError(`returned ${describe(scores.logprobs)} logprobs for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+    }
+    if (entropies && (!(scores.entropies instanceof Float32Array) || scores.entropies.length !== size)) {
+      throw new InvalidInputError(`returned ${describe(scores.entropies)} entropies for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+    }
+  }
+
+  async function prepare(samples: readonly TrainingSample[], timings: GrpoStepTimings, advantages: Float64Array): Promise<PreparedBatch> {
+    let start = performance.now();
+    const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
+    const microBatches = packed.microBatches.filter((micro) => micro.lossTokenCount > 0);
+    const aggregation = globalAggregation(lossOptions.aggregation, {
+      lossTokenCount: packed.lossTokenCount,
+      lossSequenceCount: packed.lossSequenceCount,
+      sequenceCount: samples.length,
+      maxResponseLength: packed.maxResponseLength,
+    });
+    const rowAdvantages = microBatches.map((micro) => Float64Array.from(micro.sampleIndices, (index) => advantages[index]!));
+    const counts: PackedCounts = {
+      ...countsOf(packed, microBatches.length),
+      // the micro-batches without a token in the loss are not run
+      paddedTokenCount: microBatches.reduce((sum, micro) => sum + micro.batch.batch * micro.batch.length, 0),
+    };
+    timings.packMs += performance.now() - start;
+    const oldScores: TokenScores[] = [];
+    const refLogprobs: (Float32Array | undefined)[] = [];
+    for (const micro of microBatches) {
+      start = performance.now();
+      const scores = await policy.scoreTokens(micro.batch);
+      timings.oldScoresMs += performance.now() - start;
+      expectScores(scores, micro, 'policy.scoreTokens', true);
+      oldScores.push(scores);
+      if (reference === undefined) {
+        refLogprobs.push(undefined);
+        continue;
+      }
+      start = performance.now();
+      const referenceScores = await reference.scoreTokens(micro.batch);
+      timings.referenceScoresMs += performance.now() - start;
+      expectScores(referenceScores, micro, 'reference.scoreTokens', false);
+      refLogprobs.push(referenceScores.logprobs);
+    }
+    return { microBatches, rowAdvantages, oldScores, refLogprobs, lossOptions: { ...lossOptions, aggregation }, counts };
+  }
+
+  /**
+   * The loss of the whole batch and its gradient, accumulated over the micro-batches into
+   * `accumulators`; returns the names that received a gradient, or the micro-batch whose loss was not finite.
+   */
+  async function accumulate(prepared: PreparedBatch, epoch: number, timings: GrpoStepTimings) {
+    const sums = new LossSums();
+    const touched = new Set<string>();
+    for (const [index, micro] of prepared.microBatches.entries()) {
+      let start = performance.now();
+      let scores = prepared.oldScores[index]!;
+      if (epoch > 0 || rescoreFirstEpoch) {
+        scores = await policy.scoreTokens(micro.batch);
+        timings.scoresMs += performance.now() - start;
+        expectScores(scores, micro, 'policy.scoreTokens', true);
+      }
+      start = performance.now();
+      const size = micro.lossMask.length;
+      if (upstreamLogprobs.length < size) {
+        upstreamLogprobs = new Float32Array(size);
+        upstreamEntropies = new Float32Array(size);
+      }
+      const refLogprobs = prepared.refLogprobs[index];
+      const result = computeActorLoss({
+        ...prepared.lossOptions,
+        logprobs: scores.logprobs,
+        oldLogprobs: prepared.oldScores[index]!.logprobs,
+        ...(refLogprobs === undefined ? {} : { refLogprobs }),
+        entropies: scores.entropies,
+        advantages: prepared.rowAdvantages[index]!,
+        mask: micro.lossMask,
+        responseLength: micro.batch.length - 1,
+        out: { gradLogprobs: upstreamLogprobs.subarray(0, size), gradEntropies: upstreamEntropies.subarray(0, size) },
+      });
+      sums.add(result.metrics);
+      timings.lossMs += performance.now() - start;
+      if (!result.metrics.isFinite) return { sums, touched, nonFiniteMicroBatch: index, nonFiniteMetrics: result.metrics };
+
+      start = performance.now();
+      const gradients = await policy.backward(micro.batch, { gradLogprobs: result.gradLogprobs, gradEntropies: result.gradEntropies });
+      timings.backwardMs += performance.now() - start;
+      start = performance.now();
+      for (const [name, gradient] of gradients) {
+        const parameter = parameterArrays.get(name);
+        if (parameter === undefined) throw new InvalidInputError(`returned a gradient for unknown parameter "${name}"`, { field: 'policy.backward' });
+        if (gradient.length !== parameter.length) {
+          throw new InvalidInputError(`returned ${gradient.length} values for parameter "${name}" of ${parameter.length}`, { field: 'policy.backward' });
+        }
+        let accumulator = accumulators.get(name);
+        if (accumulator === undefined) {
+          accumulator = new Float32Array(parameter.length);
+          accumulators.set(name, accumulator);
+        }
+        if (touched.has(name)) addInto(accumulator, gradient);
+        else accumulator.set(gradient);
+        touched.add(name);
+      }
+      timings.accumulateMs += performance.now() - start;
+    }
+    return { sums, touched, nonFiniteMicroBatch: -1, nonFiniteMetrics: undefined };
+  }
+
+  /** The touched accumulators in parameter order. */
+  function gradientsOf(touched: ReadonlySet<string>): Map<string, Float32Array> {
+    const gradients = new Map<string, Float32Array>();
+    for (const name of parameterArrays.keys()) if (touched.has(name)) gradients.set(name, accumulators.get(name)!);
+    return gradients;
+  }
+
+  function validateSamples(samples: readonly TrainingSample[]): void {
+    if (!Array.isArray(samples) || samples.length === 0) throw new InvalidInputError('no samples to train on', { field: 'samples' });
+    samples.forEach((sample, index) => {
+      if (typeof sample.reward !== 'number') throw new InvalidInputError(`reward is ${typeof sample.reward}, expected a number`, { field: `samples.${index}.reward` });
+      if (typeof sample.groupId !== 'string' && typeof sample.groupId !== 'number') {
+        throw new InvalidInputError(`groupId is ${typeof sample.groupId}, expected a string or a number`, { field: `samples.${index}.groupId` });
+      }
+    });
+  }
+
+  async function step(samples: readonly TrainingSample[]): Promise<GrpoStepResult> {
+    const stepStart = performance.now();
+    validateSamples(samples);
+    expectSameParameters();
+    stepCount++;
+    const timings = emptyTimings();
+    const rewards = samples.map((sample) => sample.reward);
+    const { advantages } = computeAdvantages({
+      scores: rewards,
+      groupIds: samples.map((sample) => sample.groupId),
+      mode: advantageMode,
+      ...(options.advantageEpsilon === undefined ? {} : { epsilon: options.advantageEpsilon }),
+    });
+    const base = {
+      rewards: summarize(rewards),
+      advantages: summarize(advantages),
+      sampleCount: samples.length,
+      groupCount: new Set(samples.map((sample) => sample.groupId)).size,
+    };
+    const finish = (epochs: GrpoEpochMetrics[], packedCounts: PackedCounts): GrpoStepMetrics => {
+      timings.totalMs = performance.now() - stepStart;
+      timings.policyMs = timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs;
+      timings.overheadMs = timings.totalMs - timings.policyMs;
+      return stepMetrics({ step: stepCount, optimizerStep: optimizer.stepCount, epochs, timings, ...base, ...packedCounts });
+    };
+    const skip = (reason: GrpoSkipReason, message: string, epochs: GrpoEpochMetrics[], counts: PackedCounts): GrpoStepResult => {
+      skippedSteps++;
+      return { skipped: true, reason, message, metrics: finish(epochs, counts) };
+    };
+
+    const badRewards = rewards.flatMap((reward, index) => (Number.isFinite(reward) ? [] : [index]));
+    if (badRewards.length > 0) {
+      const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
+      return skip('non-finite-reward', `non-finite reward in samples ${badRewards.join(', ')}`, [], countsOf(packed, 0));
+    }
+    const prepared = await prepare(samples, timings, advantages);
+    const { counts } = prepared;
+
+    const epochs: GrpoEpochMetrics[] = [];
+    for (let epoch = 0; epoch < ppoEpochs; epoch++) {
+      const outcome = await accumulate(prepared, epoch, timings);
+      if (outcome.nonFiniteMicroBatch >= 0) {
+        const metrics = outcome.nonFiniteMetrics!;
+        epochs.push(outcome.sums.epochMetrics(Number.NaN, Number.NaN));
+        const message = `non-finite loss ${metrics.loss} in micro-batch ${outcome.nonFiniteMicroBatch} of epoch ${epoch} (${metrics.nonFiniteTokenCount} tokens with non-finite inputs)`;
+        return skip('non-finite-loss', message, epochs, counts);
+      }
+      let start = performance.now();
+      const gradients = gradientsOf(outcome.touched);
+      const gradNorm = clipGradNorm(gradients, gradClip);
+      timings.clipMs += performance.now() - start;
+      if (!Number.isFinite(gradNorm)) {
+        epochs.push(outcome.sums.epochMetrics(gradNorm, Number.NaN));
+        return skip('non-finite-grad-norm', `gradient norm ${gradNorm} in epoch ${epoch}`, epochs, counts);
+      }
+      start = performance.now();
+      const { learningRate } = optimizer.step(gradients);
+      policy.parametersChanged();
+      timings.optimizerMs += performance.now() - start;
+      epochs.push(outcome.sums.epochMetrics(gradNorm, learningRate));
+    }
+    return { skipped: false, metrics: finish(epochs, counts) };
+  }
+
+  async function computeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients> {
+    validateSamples(samples);
+    expectSameParameters();
+    const { advantages } = computeAdvantages({
+      scores: samples.map((sample) => sample.reward),
+      groupIds: samples.map((sample) => sample.groupId),
+      mode: advantageMode,
+      ...(options.advantageEpsilon === undefined ? {} : { epsilon: options.advantageEpsilon }),
+    });
+    const prepared = await prepare(samples, emptyTimings(), advantages);
+    const outcome = await accumulate(prepared, 0, emptyTimings());
+    const gradients = new Map([...gradientsOf(outcome.touched)].map(([name, gradient]) => [name, gradient.slice()]));
+    let squares = 0;
+    for (const gradient of gradients.values()) for (const value of gradient) squares += value * value;
+    const metrics = outcome.sums.epochMetrics(outcome.nonFiniteMicroBatch >= 0 ? Number.NaN : Math.sqrt(squares), Number.NaN);
+    return { loss: metrics.loss, gradients, metrics };
+  }
+
+  return {
+    get stepCount() {
+      return stepCount;
+    },
+    get skippedSteps() {
+      return skippedSteps;
+    },
+    step,
+    computeGradients,
+    state() {
+      return { step: stepCount, skippedSteps, optimizer: optimizer.saveState() };
+    },
+    loadState(state: GrpoTrainerState) {
+      expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+      expectNumber('state.skippedSteps', state.skippedSteps, (value) => Number.isInteger(value) && value >= 0 && value <= state.step, 'must be an integer in [0, state.step]');
+      optimizer.loadState(state.optimizer);
+      stepCount = state.step;
+      skippedSteps = state.skippedSteps;
+    },
+  };
+}
+
+/** Float32 accumulation, one rounding per addition (as a float32 `.grad +=`). */
+function addInto(accumulator: Float32Array, gradient: Float32Array): void {
+  for (let index = 0; index < accumulator.length; index++) accumulator[index]! += gradient[index]!;
+}
+
+function describe(values: unknown): string {
+  if (values instanceof Float32Array) return `${values.length}`;
+  if (ArrayBuffer.isView(values)) return `a ${values.constructor.name} instead of a Float32Array of`;
+  return `no (${typeof values})`;
+}
+
+/** Sums of micro-batch metrics; with global normalisers the losses add up to the batch's. */
+class LossSums {
+  loss = 0;
+  pgLoss = 0;
+  klLoss: number | undefined = undefined;
+  entropy = 0;
+  tokens = 0;
+  clipped = 0;
+  clippedLower = 0;
+  negativeLogRatio = 0;
+  ratio = 0;
+  ratioMin = Number.POSITIVE_INFINITY;
+  ratioMax = Number.NEGATIVE_INFINITY;
+  nonFiniteTokenCount = 0;
+
+  add(metrics: ActorLossMetrics): void {
+    this.loss += metrics.loss;
+    this.pgLoss += metrics.pgLoss;
+    if (metrics.klLoss !== undefined) this.klLoss = (this.klLoss ?? 0) + metrics.klLoss;
+    this.entropy += metrics.entropy ?? 0;
+    // the packed masks are 0/1, so a masked mean times the token count is the masked sum
+    const tokens = metrics.tokenCount;
+    this.tokens += tokens;
+    this.clipped += metrics.pgClipFrac * tokens;
+    this.clippedLower += metrics.pgClipFracLower * tokens;
+    this.negativeLogRatio += metrics.ppoKl * tokens;
+    this.ratio += metrics.ratioMean * tokens;
+    if (tokens > 0) {
+      this.ratioMin = Math.min(this.ratioMin, metrics.ratioMin);
+      this.ratioMax = Math.max(this.ratioMax, metrics.ratioMax);
+    }
+    this.nonFiniteTokenCount += metrics.nonFiniteTokenCount;
+  }
+
+  epochMetrics(gradNorm: number, learningRate: number): GrpoEpochMetrics {
+    const mean = (sum: number) => (this.tokens === 0 ? 0 : sum / this.tokens);
+    const metrics: GrpoEpochMetrics = {
+      loss: this.loss,
+      pgLoss: this.pgLoss,
+      entropy: this.entropy,
+      pgClipFrac: mean(this.clipped),
+      pgClipFracLower: mean(this.clippedLower),
+      ppoKl: mean(this.negativeLogRatio),
+      ratioMean: mean(this.ratio),
+      ratioMin: this.tokens === 0 ? 0 : this.ratioMin,
+      ratioMax: this.tokens === 0 ? 0 : this.ratioMax,
+      nonFiniteTokenCount: this.nonFiniteTokenCount,
+      gradNorm,
+      learningRate,
+    };
+    if (this.klLoss !== undefined) metrics.klLoss = this.klLoss;
+    return metrics;
+  }
+}
+
+interface PackedCounts {
+  tokenCount: number;
+  lossTokenCount: number;
+  responseTokenCount: number;
+  paddedTokenCount: number;
+  microBatchCount: number;
+}
+
+/** The entries of `record` whose value is not undefined (so that they do not override defaults). */
+function definedEntries<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function countsOf(
+  packed: { tokenCount: number; lossTokenCount: number; responseTokenCount: number; paddedTokenCount: number },
+  microBatchCount: number,
+): PackedCounts {
+  const { tokenCount, lossTokenCount, responseTokenCount, paddedTokenCount } = packed;
+  return { tokenCount, lossTokenCount, responseTokenCount, paddedTokenCount, microBatchCount };
+}
+
+function summarize(values: ArrayLike<number>) {
+  const count = values.length;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < count; index++) {
+    sum += values[index]!;
+    min = Math.min(min, values[index]!);
+    max = Math.max(max, values[index]!);
+  }
+  const mean = sum / count;
+  let squares = 0;
+  for (let index = 0; index < count; index++) squares += (values[index]! - mean) ** 2;
+  return { mean, std: count < 2 ? 0 : Math.sqrt(squares / (count - 1)), min, max };
+}
+
+function emptyTimings(): GrpoStepTimings {
+  return {
+    packMs: 0,
+    oldScoresMs: 0,
+    referenceScoresMs: 0,
+    scoresMs: 0,
+    lossMs: 0,
+    backwardMs: 0,
+    accumulateMs: 0,
+    clipMs: 0,
+    optimizerMs: 0,
+    totalMs: 0,
+    policyMs: 0,
+    overheadMs: 0,
+  };
+}
+
+function stepMetrics(parts: {
+  step: number;
+  optimizerStep: number;
+  epochs: GrpoEpochMetrics[];
+  timings: GrpoStepTimings;
+  rewards: ReturnType<typeof summarize>;
+  advantages: ReturnType<typeof summarize>;
+  sampleCount: number;
+  groupCount: number;
+} & PackedCounts): GrpoStepMetrics {
+  const { epochs, rewards, advantages } = parts;
+  const meanOf = (pick: (epoch: GrpoEpochMetrics) => number) =>
+    epochs.length === 0 ? Number.NaN : epochs.reduce((sum, epoch) => sum + pick(epoch), 0) / epochs.length;
+  const metrics: GrpoStepMetrics = {
+    step: parts.step,
+    optimizerStep: parts.optimizerStep,
+    loss: meanOf((epoch) => epoch.loss),
+    pgLoss: meanOf((epoch) => epoch.pgLoss),
+    entropy: meanOf((epoch) => epoch.entropy),
+    pgClipFrac: meanOf((epoch) => epoch.pgClipFrac),
+    pgClipFracLower: meanOf((epoch) => epoch.pgClipFracLower),
+    ppoKl: meanOf((epoch) => epoch.ppoKl),
+    gradNorm: meanOf((epoch) => epoch.gradNorm),
+    learningRate: meanOf((epoch) => epoch.learningRate),
+    rewardMean: rewards.mean,
+    rewardStd: rewards.std,
+    rewardMin: rewards.min,
+    rewardMax: rewards.max,
+    advantageMean: advantages.mean,
+    advantageStd: advantages.std,
+    advantageMin: advantages.min,
+    advantageMax: advantages.max,
+    sampleCount: parts.sampleCount,
+    groupCount: parts.groupCount,
+    tokenCount: parts.tokenCount,
+    lossTokenCount: parts.lossTokenCount,
+    responseTokenCount: parts.responseTokenCount,
+    paddedTokenCount: parts.paddedTokenCount,
+    microBatchCount: parts.microBatchCount,
+    epochs,
+    timings: parts.timings,
+  };
+  if (epochs.length > 0 && epochs.every((epoch) => epoch.klLoss !== undefined)) metrics.klLoss = meanOf((epoch) => epoch.klLoss!);
+  return metrics;
+}
