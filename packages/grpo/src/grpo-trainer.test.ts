@@ -385,11 +385,22 @@ describe('createGrpoTrainer', () => {
 
     const trainer = createGrpoTrainer(base);
     await expect(trainer.step([])).rejects.toThrow(new InvalidInputError('no samples to train on', { field: 'samples' }));
+    await expect(trainer.step([{ ...samples[0]!, reward: '1' as unknown as number }])).rejects.toThrow(/field "samples\.0\.reward": reward is string/);
+    expect(trainer.stepCount).toBe(0);
+    const running = trainer.step(samples);
+    const second = trainer.step(samples);
+    const gradients = trainer.computeGradients(samples);
+    await expect(second).rejects.toThrow(/step\(\) was called while another step was running/);
+    await expect(gradients).rejects.toThrow(/computeGradients\(\) was called while another step was running/);
+    expect((await running).skipped).toBe(false);
+    expect(trainer.stepCount).toBe(1);
 
     const short = { ...policy, scoreTokens: async (batch: TokenBatch) => ({ logprobs: new Float32Array(1), entropies: new Float32Array(batch.batch * (batch.length - 1)) }) };
     await expect(createGrpoTrainer({ ...base, policy: short }).step(samples)).rejects.toThrow(/field "policy\.scoreTokens": returned 1 logprobs for a \[8, 7\] batch/);
     const stranger = { ...policy, backward: async () => new Map([['lm_head.gamma', new Float32Array(1)]]) };
-    await expect(createGrpoTrainer({ ...base, policy: stranger }).step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
+    const strangerTrainer = createGrpoTrainer({ ...base, policy: stranger });
+    await expect(strangerTrainer.step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
+    expect(strangerTrainer.stepCount).toBe(0);
 
     const replaced = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 1 });
     const replacedTrainer = createGrpoTrainer({ ...base, policy: replaced });

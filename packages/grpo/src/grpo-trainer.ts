@@ -1,4 +1,4 @@
-import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores, type TrainablePolicy } from '@research-ts/spec';
+import { InvalidConfigError, InvalidInputError, ResearchError, type TokenBatch, type TokenScores, type TrainablePolicy } from '@research-ts/spec';
 import { computeActorLoss, researchActorLossDefaults, type ActorLossBatch, type ActorLossMetrics, type ActorLossOptions } from './actor-loss';
 import { createAdamW, type AdamWState } from './adamw';
 import { expectNumber } from './batch-shape';
@@ -159,11 +159,16 @@ export interface GrpoGradients {
 }
 
 export interface GrpoTrainer {
+  /** Steps completed, skipped ones included. */
   readonly stepCount: number;
   readonly skippedSteps: number;
-  /** One GRPO update on a batch of scored rollouts (see {@link createGrpoTrainer}). */
+  /** One GRPO update on a batch of scored rollouts (see {@link createGrpoTrainer}); one call at a time. */
   step(samples: readonly TrainingSample[]): Promise<GrpoStepResult>;
-  /** The loss and its gradient on a batch, without clipping or an update (old log-probabilities from the current policy). */
+  /**
+   * The loss of a batch and its gradient as `step` would compute them in its first epoch, without
+   * clipping or an update and without counting a step. With a non-finite loss it stops at that
+   * micro-batch: `metrics.gradNorm` is NaN and the gradients are partial.
+   */
   computeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients>;
   /** A deep copy of the optimizer state and the step counters. */
   state(): GrpoTrainerState;
@@ -229,6 +234,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   });
   let stepCount = 0;
   let skippedSteps = 0;
+  let busy = false;
   const accumulators = new Map<string, Float32Array>();
   let upstreamLogprobs = new Float32Array(0);
   let upstreamEntropies = new Float32Array(0);
@@ -369,19 +375,33 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     });
   }
 
-  async function step(samples: readonly TrainingSample[]): Promise<GrpoStepResult> {
+  function advantagesOf(samples: readonly TrainingSample[]): Float64Array {
+    return computeAdvantages({
+      scores: samples.map((sample) => sample.reward),
+      groupIds: samples.map((sample) => sample.groupId),
+      mode: advantageMode,
+      epsilon: options.advantageEpsilon,
+    }).advantages;
+  }
+
+  /** Runs `work` alone: the gradient buffers are shared, so a second call must wait for the first. */
+  async function exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (busy) throw new ResearchError(`${what}() was called while another step was running; await each call before the next`);
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function runStep(samples: readonly TrainingSample[]): Promise<GrpoStepResult> {
     const stepStart = performance.now();
     validateSamples(samples);
     expectSameParameters();
-    stepCount++;
     const timings = emptyTimings();
     const rewards = samples.map((sample) => sample.reward);
-    const { advantages } = computeAdvantages({
-      scores: rewards,
-      groupIds: samples.map((sample) => sample.groupId),
-      mode: advantageMode,
-      ...(options.advantageEpsilon === undefined ? {} : { epsilon: options.advantageEpsilon }),
-    });
+    const advantages = advantagesOf(samples);
     const base = {
       rewards: summarize(rewards),
       advantages: summarize(advantages),
@@ -389,6 +409,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       groupCount: new Set(samples.map((sample) => sample.groupId)).size,
     };
     const finish = (epochs: GrpoEpochMetrics[], packedCounts: PackedCounts): GrpoStepMetrics => {
+      stepCount++;
       timings.totalMs = performance.now() - stepStart;
       timings.policyMs = timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs;
       timings.overheadMs = timings.totalMs - timings.policyMs;
@@ -402,7 +423,8 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     const badRewards = rewards.flatMap((reward, index) => (Number.isFinite(reward) ? [] : [index]));
     if (badRewards.length > 0) {
       const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
-      return skip('non-finite-reward', `non-finite reward in samples ${badRewards.join(', ')}`, [], countsOf(packed, 0));
+      const counts = { ...countsOf(packed, 0), paddedTokenCount: 0 };
+      return skip('non-finite-reward', `non-finite reward in samples ${badRewards.join(', ')}`, [], counts);
     }
     const prepared = await prepare(samples, timings, advantages);
     const { counts } = prepared;
@@ -433,16 +455,10 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     return { skipped: false, metrics: finish(epochs, counts) };
   }
 
-  async function computeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients> {
+  async function runComputeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients> {
     validateSamples(samples);
     expectSameParameters();
-    const { advantages } = computeAdvantages({
-      scores: samples.map((sample) => sample.reward),
-      groupIds: samples.map((sample) => sample.groupId),
-      mode: advantageMode,
-      ...(options.advantageEpsilon === undefined ? {} : { epsilon: options.advantageEpsilon }),
-    });
-    const prepared = await prepare(samples, emptyTimings(), advantages);
+    const prepared = await prepare(samples, emptyTimings(), advantagesOf(samples));
     const outcome = await accumulate(prepared, 0, emptyTimings());
     const gradients = new Map([...gradientsOf(outcome.touched)].map(([name, gradient]) => [name, gradient.slice()]));
     let squares = 0;
@@ -458,12 +474,13 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     get skippedSteps() {
       return skippedSteps;
     },
-    step,
-    computeGradients,
+    step: (samples) => exclusive('step', () => runStep(samples)),
+    computeGradients: (samples) => exclusive('computeGradients', () => runComputeGradients(samples)),
     state() {
       return { step: stepCount, skippedSteps, optimizer: optimizer.saveState() };
     },
     loadState(state: GrpoTrainerState) {
+      if (busy) throw new ResearchError('loadState() was called while a step was running');
       expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
       expectNumber('state.skippedSteps', state.skippedSteps, (value) => Number.isInteger(value) && value >= 0 && value <= state.step, 'must be an integer in [0, state.step]');
       optimizer.loadState(state.optimizer);
