@@ -9,8 +9,11 @@
 import { open, readFile, rm, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bfloat16ToFloat32Loop, float32ToBfloat16Loop } from '../src/bfloat16';
 import {
+  bfloat16ToFloat32,
   createRandomModel,
+  float32ToBfloat16,
   decoderParameterCount,
   decoderParameterShapes,
   openSafetensors,
@@ -58,6 +61,22 @@ console.log(`Node ${process.version}, ${process.platform}-${process.arch}, gc ex
 let start = performance.now();
 const model = createRandomModel(config, { seed: 0 });
 console.log(`createRandomModel: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+
+// The bf16 conversions alone: WebAssembly SIMD (the default) against the plain JavaScript loops.
+{
+  const values = model.parameters.get('model.embed_tokens.weight')!;
+  const halves = new Uint16Array(values.length);
+  const widened = new Float32Array(values.length);
+  const elements = values.length;
+  const rate = (seconds: number) => `${(elements / seconds / 1e6).toFixed(0)} M elements/s`;
+  const narrowSimd = await median(async () => void float32ToBfloat16(values, halves));
+  const narrowLoop = await median(async () => void float32ToBfloat16Loop(values, halves));
+  const widenSimd = await median(async () => void bfloat16ToFloat32(halves, widened));
+  const widenLoop = await median(async () => void bfloat16ToFloat32Loop(halves, widened));
+  console.log(`\nbf16 conversion of ${elements.toLocaleString('en-US')} values (the embedding):`);
+  console.log(`| float32 → bf16 (round to nearest even) | SIMD ${rate(narrowSimd)} | loop ${rate(narrowLoop)} | ${(narrowLoop / narrowSimd).toFixed(2)}× |`);
+  console.log(`| bf16 → float32 | SIMD ${rate(widenSimd)} | loop ${rate(widenLoop)} | ${(widenLoop / widenSimd).toFixed(2)}× |`);
+}
 
 const directory = await mkdtemp(join(tmpdir(), 'policy-onnx-bench-'));
 try {
