@@ -15,7 +15,10 @@ export interface GenerateRequest {
   maxNewTokens: number;
   /** Strings that end the generation when they appear in the decoded output; the string is kept. */
   stopStrings?: readonly string[];
-  /** Token ids that end the generation (in addition to the policy's EOS ids); the token is kept. */
+  /**
+   * Token ids that end the generation (in addition to the policy's EOS ids); the token is kept and the
+   * generation ends with `finishReason: 'eos'`.
+   */
   stopTokenIds?: readonly number[];
   sampling?: SamplingOptions;
   /** Ask for the log-probabilities of the generated tokens (`GenerateResult.logprobs`). */
@@ -27,7 +30,7 @@ export type FinishReason = 'stop-string' | 'eos' | 'length';
 export interface GenerateResult {
   /** The new token ids, including the stop token or the tokens of the stop string. */
   outputIds: number[];
-  /** The decoded new text. */
+  /** The decoded new text: `tokenizer.decode(outputIds)`, special tokens included. */
   text: string;
   finishReason: FinishReason;
   /** The stop string that matched, for `finishReason === 'stop-string'`. */

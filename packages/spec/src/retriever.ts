@@ -7,7 +7,8 @@ export interface RetrieverSearchOptions {
 
 /**
  * A search backend. `search` takes a batch of queries and returns, for each query in order, at most
- * `k` passages, best first. Ties are broken deterministically (by passage id). An empty query returns [].
+ * `k` passages, best first. Equal scores are ordered by passage id ascending (JavaScript string order,
+ * `a < b`). An empty or whitespace-only query returns [].
  */
 export interface Retriever {
   readonly specificationVersion: 'v1';

@@ -3,6 +3,8 @@ import type { Trajectory } from './trajectory';
 
 /**
  * Events a rollout emits for apps (streaming UIs, logs). `sample` indexes the rollout within its batch.
+ * For `search-*` and `result-inserted` events, `turn` is the 0-based search index, which equals the index
+ * of the generation that asked for it.
  */
 export type RolloutEvent =
   | { type: 'turn-start'; sample: number; turn: number }

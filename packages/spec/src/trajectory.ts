@@ -19,7 +19,7 @@ export interface SearchRecord {
 export type TrajectoryFinishReason =
   /** The model ended with an EOS token. */
   | 'eos'
-  /** The policy hit its max-new-tokens without EOS or a stop string. */
+  /** The policy stopped for length before the response budget (its own limit). */
   | 'length'
   /** Generated plus inserted tokens reached the response budget. */
   | 'budget'
