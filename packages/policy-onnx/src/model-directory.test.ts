@@ -90,6 +90,25 @@ describe('saveModelDirectory / loadModelDirectory', () => {
     for (const [name, values] of model.parameters) expect(loaded.parameters.get(name), name).toEqual(values);
   });
 
+  it('round-trips a Llama-family model (untied lm_head, no biases, EOS list, llama3 RoPE) through shards in float16', async () => {
+    const llamaConfig = tinyConfig({
+      family: 'llama',
+      tieWordEmbeddings: false,
+      eosTokenId: [2, 3],
+      ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 },
+    });
+    const llama = createRandomModel(llamaConfig, { seed: 8 });
+    expect(llama.parameters.has('lm_head.weight')).toBe(true);
+    const directory = join(root, 'saved-llama');
+    await saveModelDirectory(directory, llama, { dtype: 'float16', maxShardBytes: 10_000 });
+    const configJson = JSON.parse(await readFile(join(directory, 'config.json'), 'utf8'));
+    expect(configJson).toMatchObject({ architectures: ['LlamaForCausalLM'], model_type: 'llama', torch_dtype: 'float16', tie_word_embeddings: false, eos_token_id: [2, 3] });
+    expect(JSON.parse(await readFile(join(directory, 'generation_config.json'), 'utf8'))).toMatchObject({ bos_token_id: 1, eos_token_id: [2, 3] });
+    const loaded = await loadModelDirectory(directory);
+    expect(loaded.config).toEqual({ ...llamaConfig, torchDtype: 'float16' });
+    for (const [name, values] of llama.parameters) expect(loaded.parameters.get(name), name).toEqual(float16ToFloat32(float32ToFloat16(values)));
+  });
+
   it('refuses to replace a non-empty directory unless overwrite, then replaces it whole', async () => {
     const directory = join(root, 'replaced');
     await saveModelDirectory(directory, model, { tokenizerFiles: { 'tokenizer.json': '{}' } });
