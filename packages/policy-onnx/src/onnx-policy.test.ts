@@ -1,0 +1,149 @@
+import { InvalidInputError, UnsupportedError } from '@research-ts/spec';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
+import { listExecutionProviders } from './backend/onnxruntime';
+import { loadModelDirectory } from './model-directory';
+import { createOnnxPolicy } from './onnx-policy';
+
+const tokenizer = tinyWordTokenizer();
+const policy = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1 });
+afterAll(() => policy.release());
+const prompts = tinyPromptTexts.map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
+const greedy = { temperature: 0 } as const;
+
+describe('createOnnxPolicy: generation', () => {
+  it('greedy logprobs from the KV-cache graphs agree with the training graph to 1e-4', async () => {
+    const [result] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 10, sampling: greedy, logprobs: true }]);
+    const ids = [...prompts[0]!, ...result!.outputIds];
+    const { logprobs } = await policy.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+    const fromTraining = Array.from(logprobs.slice(prompts[0]!.length - 1));
+    expect(result!.logprobs).toHaveLength(result!.outputIds.length);
+    result!.logprobs!.forEach((value, index) => expect(Math.abs(value - fromTraining[index]!), `token ${index}`).toBeLessThan(1e-4));
+  });
+
+  it('a continuation that extends an earlier context reuses its KV cache and matches a fresh recompute', async () => {
+    policy.clearCache();
+    const before = { ...policy.statistics };
+    const [first] = await policy.generate([{ inputIds: prompts[2]!, maxNewTokens: 4, sampling: greedy, stopTokenIds: [] }]);
+    expect(policy.statistics.prefilledTokens - before.prefilledTokens).toBe(prompts[2]!.length);
+    // a multi-turn rollout appends a <result> block and continues
+    const inserted = tokenizer.encode('<result> the author is Ada </result>', { addSpecialTokens: false });
+    const context = [...prompts[2]!, ...first!.outputIds, ...inserted];
+    const middle = { ...policy.statistics };
+    const [continued] = await policy.generate([{ inputIds: context, maxNewTokens: 6, sampling: greedy }]);
+    const reused = policy.statistics.reusedTokens - middle.reusedTokens;
+    // everything up to the last generated token was cached; that token and the inserted ids are new
+    expect(reused).toBe(prompts[2]!.length + first!.outputIds.length - 1);
+    expect(policy.statistics.prefilledTokens - middle.prefilledTokens).toBe(context.length - reused);
+    policy.clearCache();
+    const [fresh] = await policy.generate([{ inputIds: context, maxNewTokens: 6, sampling: greedy }]);
+    expect(policy.statistics.reusedTokens).toBe(middle.reusedTokens + reused);
+    expect(fresh!.outputIds).toEqual(continued!.outputIds);
+  });
+
+  it('identical prompts in one batch prefill once (a GRPO group) and sample independently by seed', async () => {
+    policy.clearCache();
+    const before = { ...policy.statistics };
+    const requests = [11, 12, 13, 14].map((seed) => ({ inputIds: prompts[0]!, maxNewTokens: 6, sampling: { temperature: 1, seed } }));
+    const results = await policy.generate(requests);
+    // the first prefills the prompt; the others reuse all but its last token
+    expect(policy.statistics.prefilledTokens - before.prefilledTokens).toBe(prompts[0]!.length + 3);
+    expect(new Set(results.map((result) => result.outputIds.join(','))).size).toBeGreaterThan(1);
+    const [alone] = await policy.generate([requests[2]!]);
+    expect(alone!.outputIds).toEqual(results[2]!.outputIds); // same seed, different batch company
+  });
+
+  it('a stop string split across two tokens stops at the token that completes it; nothing after it is kept', async () => {
+    const [baseline] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 16, sampling: greedy, stopTokenIds: [] }]);
+    const ids = baseline!.outputIds;
+    // stop = last character of token j-1's text + the space + the first 2 characters of token j
+    let chosen: { stop: string; count: number } | undefined;
+    for (let j = 2; j < ids.length && chosen === undefined; j++) {
+      const previous = tokenizer.decode(ids.slice(0, j));
+      const word = tokenizer.decode([ids[j]!]);
+      if (word.length < 3) continue;
+      const stop = `${previous.slice(-1)} ${word.slice(0, 2)}`;
+      if (`${previous} ${word}`.indexOf(stop) === previous.length - 1) chosen = { stop, count: j + 1 };
+    }
+    expect(chosen, `no usable token pair in ${JSON.stringify(baseline!.text)}`).toBeDefined();
+    const streamed: string[] = [];
+    const [result] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 16, sampling: greedy, stopTokenIds: [], stopStrings: ['never', chosen!.stop] }], {
+      onText: (_index, delta) => streamed.push(delta),
+    });
+    expect(result!.finishReason).toBe('stop-string');
+    expect(result!.stopString).toBe(chosen!.stop);
+    expect(result!.outputIds).toEqual(ids.slice(0, chosen!.count));
+    expect(result!.text.endsWith(chosen!.stop)).toBe(true);
+    expect(tokenizer.decode(result!.outputIds).startsWith(result!.text)).toBe(true);
+    expect(tokenizer.decode(result!.outputIds).length).toBeGreaterThan(result!.text.length); // the rest of the word is cut
+    expect(streamed.join('')).toBe(result!.text);
+  });
+
+  it('maxNewTokens 0 returns an empty result; top-k 1 and a tiny top-p equal greedy', async () => {
+    const [empty] = await policy.generate([{ inputIds: prompts[1]!, maxNewTokens: 0, logprobs: true }]);
+    expect(empty).toEqual({ outputIds: [], text: '', finishReason: 'length', idsExact: true, logprobs: [] });
+    const [base] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 8, sampling: greedy }]);
+    const [topK] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 8, sampling: { temperature: 1, topK: 1, seed: 5 } }]);
+    const [topP] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 8, sampling: { temperature: 0.7, topP: 1e-6, seed: 6 } }]);
+    expect(topK!.outputIds).toEqual(base!.outputIds);
+    expect(topP!.outputIds).toEqual(base!.outputIds);
+  });
+
+  it('rejects bad requests with errors naming the request and field, and aborts mid-generation', async () => {
+    await expect(policy.generate([{ inputIds: [], maxNewTokens: 1 }])).rejects.toThrow('requests[0], field "inputIds": must be a non-empty array');
+    await expect(policy.generate([{ inputIds: [1], maxNewTokens: 1 }, { inputIds: [tokenizer.vocabSize], maxNewTokens: 1 }])).rejects.toThrow(/requests\[1\].*inputIds.*outside the vocabulary/);
+    await expect(policy.generate([{ inputIds: [1], maxNewTokens: 1.5 }])).rejects.toThrow(InvalidInputError);
+    await expect(policy.generate([{ inputIds: [1], maxNewTokens: 2, sampling: { topP: 0 } }])).rejects.toThrow(/topP/);
+    const controller = new AbortController();
+    const pending = policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 50, sampling: greedy, stopTokenIds: [] }], {
+      signal: controller.signal,
+      onText: () => controller.abort(new Error('stop now')),
+    });
+    await expect(pending).rejects.toThrow('stop now');
+  });
+});
+
+describe('createOnnxPolicy: options, providers, model directories', () => {
+  it('saves a directory that loads back bit-exact, and a policy created from it generates the same', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'onnx-policy-'));
+    try {
+      const directory = join(parent, 'model');
+      await policy.save(directory, { tokenizerFiles: { 'tokenizer.json': JSON.stringify((await import('@research-ts/tokenizer')).buildWordLevelTokenizer([''])) } });
+      const loaded = await loadModelDirectory(directory);
+      for (const [name, values] of policy.parameters) expect(Buffer.from(loaded.parameters.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+      const again = await createOnnxPolicy({ modelDirectory: directory, tokenizer, threads: 1 });
+      const request = { inputIds: prompts[0]!, maxNewTokens: 5, sampling: greedy };
+      expect((await again.generate([request]))[0]!.outputIds).toEqual((await policy.generate([request]))[0]!.outputIds);
+      await again.release();
+      expect(JSON.parse(await readFile(join(directory, 'config.json'), 'utf8')).vocab_size).toBe(tokenizer.vocabSize);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('bad model directories and options give errors naming the file and field', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'onnx-policy-bad-'));
+    try {
+      await expect(createOnnxPolicy({ modelDirectory: parent, tokenizer })).rejects.toThrow(`${join(parent, 'config.json')}`);
+      const directory = join(parent, 'no-tokenizer');
+      await policy.save(directory);
+      await expect(createOnnxPolicy({ modelDirectory: directory })).rejects.toThrow(`${directory}, field "tokenizer": has no tokenizer.json; pass a tokenizer`);
+      await expect(createOnnxPolicy({ tokenizer } as never)).rejects.toThrow('give exactly one of model and modelDirectory');
+      await expect(createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, prefillChunkTokens: 0 })).rejects.toThrow('prefillChunkTokens');
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('a provider this installation lacks is an UnsupportedError naming it', async () => {
+    const names = listExecutionProviders().map(({ name }) => name);
+    expect(names).toContain('cpu');
+    if (process.env.RESEARCH_TS_GPU === '1') return; // on a GPU machine cuda may load
+    const failure = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, executionProvider: 'cuda' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnsupportedError);
+    expect(String(failure)).toMatch(/cuda/);
+  });
+});

@@ -1,0 +1,369 @@
+import { InvalidInputError, type GenerateOptions, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
+import { loadTokenizer } from '@research-ts/tokenizer';
+import { randomBytes } from 'node:crypto';
+import { createSession, runSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type OutputTensor } from './backend/onnxruntime';
+import type { DecoderConfig } from './decoder-config';
+import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
+import { DecoderTraining, parameterFeeds, type TokenLogprobGradients, type TokenLogprobs } from './decoder-training';
+import { GenerationText } from './generation-text';
+import { KvCachePool, type SequenceCache } from './kv-cache-pool';
+import { loadModelDirectory, saveModelDirectory, type SaveModelOptions } from './model-directory';
+import type { DecoderModel } from './random-model';
+import { resolveSampling, sampleToken, type SamplingSettings } from './sampling';
+import { SeededRandom } from './seeded-random';
+import type { TokenBatch } from './token-batch';
+
+export interface OnnxPolicyOptions {
+  /** A model in memory (its parameter arrays become the policy's live parameters, not copied). */
+  model?: DecoderModel;
+  /** Or a Hugging Face model directory to load (config.json + safetensors). */
+  modelDirectory?: string;
+  /** The model's tokenizer; default: the one in `modelDirectory` (an error when it has none). */
+  tokenizer?: Tokenizer;
+  /** `'cpu'` (default), `'webgpu'` (bundled with onnxruntime-node) or `'cuda'` (when installed). */
+  executionProvider?: ExecutionProvider;
+  /** Threads of one operator on the CPU provider (default: onnxruntime's choice). */
+  threads?: number;
+  /** The policy's `name` (default `onnx:<family>-<layers>x<hidden>`). */
+  name?: string;
+  /** Bytes of KV cache kept between calls for prefix reuse (default 256 MiB). */
+  maxCacheBytes?: number;
+  /** A prompt is prefilled in pieces of at most this many tokens (default 512), bounding attention memory. */
+  prefillChunkTokens?: number;
+  /** Training runs: see `DecoderTrainingOptions.maxTokensPerRun` (default 4096). */
+  maxTokensPerRun?: number;
+}
+
+/** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
+export interface OnnxPolicy extends Policy {
+  readonly config: DecoderConfig;
+  /** The live parameters (Hugging Face names, float32). Update them in place, then call `clearCache()`. */
+  readonly parameters: Map<string, Float32Array>;
+  readonly tokenizer: Tokenizer;
+  readonly executionProvider: ExecutionProvider;
+  /** Per-token logprobs and entropies of a right-padded batch, `[batch · (seq-1)]` each. */
+  computeLogprobs(batch: TokenBatch): Promise<TokenLogprobs>;
+  /**
+   * Gradients of `Σ gradLogprobs·logprobs + Σ gradEntropies·entropies` for every parameter, by name.
+   * The arrays are reused (overwritten) by the next `backward` call.
+   */
+  backward(batch: TokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
+  /** Counters since creation: tokens prefilled, tokens whose cache came from the pool, decode steps and tokens. */
+  readonly statistics: GenerationStatistics;
+  /** Drops every cached KV prefix; call after changing `parameters`. */
+  clearCache(): void;
+  /** Writes the current parameters as a Hugging Face model directory. */
+  save(directory: string, options?: SaveModelOptions): Promise<string>;
+  /** Frees the onnxruntime sessions. */
+  release(): Promise<void>;
+}
+
+/** Cumulative generation counters of an `OnnxPolicy`. */
+export interface GenerationStatistics {
+  /** Context tokens run through the model in prefill. */
+  prefilledTokens: number;
+  /** Context tokens whose keys and values were taken from the cache pool instead. */
+  reusedTokens: number;
+  /** Batched decode steps. */
+  decodeSteps: number;
+  /** Tokens fed in decode steps (the sum of the batch sizes). */
+  decodedTokens: number;
+}
+
+interface Sequence {
+  index: number;
+  request: GenerateRequest;
+  settings: SamplingSettings;
+  random: SeededRandom;
+  text: GenerationText;
+  endIds: ReadonlySet<number>;
+  /** Ids whose keys and values are in the cache. */
+  cachedIds: number[];
+  /** The sampled id not yet fed to the model. */
+  pending: number;
+  outputIds: number[];
+  logprobs: number[];
+  result: GenerateResult | undefined;
+}
+
+/** Decode-time batch: every layer's cache `[rows, kvHeads, slots, headDim]` and which slots each row uses. */
+interface DecodeBatch {
+  sequences: Sequence[];
+  slots: number;
+  keys: Float32Array[];
+  values: Float32Array[];
+  /** `[rows · slots]` 1 where a slot holds a real token of the row. */
+  mask: Uint8Array;
+}
+
+function checkRequest(request: GenerateRequest, index: number, vocabSize: number): void {
+  const source = `requests[${index}]`;
+  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
+  for (const [position, id] of request.inputIds.entries()) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'inputIds' });
+  }
+  if (!Number.isSafeInteger(request.maxNewTokens) || request.maxNewTokens < 0) throw new InvalidInputError(`must be an integer >= 0, got ${request.maxNewTokens}`, { source, field: 'maxNewTokens' });
+  for (const id of request.stopTokenIds ?? []) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'stopTokenIds' });
+  }
+}
+
+/**
+ * Creates a `Policy` over a decoder model on onnxruntime, with KV-cache generation and the training
+ * passes (`computeLogprobs`, `backward`) over the same live parameters.
+ *
+ * Generation, per call: each context is prefilled alone (reusing the longest cached prefix from the
+ * pool, so a context that extends an earlier one only computes its new suffix); then all sequences
+ * decode together, one token per step, over a shared cache `[batch, kvHeads, slots, headDim]` whose
+ * padding slots are masked, each sequence at its own positions. A finished sequence leaves the batch
+ * and its cache joins the pool. Sampling: `sampleToken` with one RNG per request seeded by
+ * `sampling.seed` (random when absent), so a seed gives the same tokens whatever else is in the batch.
+ */
+export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<OnnxPolicy> {
+  if ((options.model === undefined) === (options.modelDirectory === undefined)) {
+    throw new InvalidInputError('give exactly one of model and modelDirectory', { source: 'createOnnxPolicy', field: 'model' });
+  }
+  let model: DecoderModel;
+  let tokenizer = options.tokenizer;
+  if (options.modelDirectory !== undefined) {
+    const loaded = await loadModelDirectory(options.modelDirectory);
+    model = loaded;
+    if (tokenizer === undefined) {
+      if (loaded.tokenizerDirectory === undefined) throw new InvalidInputError('has no tokenizer.json; pass a tokenizer', { source: options.modelDirectory, field: 'tokenizer' });
+      tokenizer = await loadTokenizer(loaded.tokenizerDirectory);
+    }
+  } else model = options.model!;
+  if (tokenizer === undefined) throw new InvalidInputError('is required with a model in memory', { source: 'createOnnxPolicy', field: 'tokenizer' });
+  const config = model.config;
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new InvalidInputError(`the tokenizer has ${tokenizer.vocabSize} ids but the model only ${config.vocabSize} embeddings`, { source: 'createOnnxPolicy', field: 'tokenizer' });
+  }
+  const executionProvider = options.executionProvider ?? 'cpu';
+  const parameters = model.parameters;
+  const statistics: GenerationStatistics = { prefilledTokens: 0, reusedTokens: 0, decodeSteps: 0, decodedTokens: 0 };
+  const pool = new KvCachePool(options.maxCacheBytes ?? 256 * 1024 * 1024);
+  const prefillChunk = options.prefillChunkTokens ?? 512;
+  if (!Number.isSafeInteger(prefillChunk) || prefillChunk < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunk}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
+  const training = new DecoderTraining(config, parameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
+  const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim, vocabSize } = config;
+  const sessionOptions = { executionProvider, intraOpNumThreads: options.threads };
+  // Created now, so that a missing provider fails here with its UnsupportedError.
+  const inference: OnnxSession = await createSession(buildInferenceGraph(config).serialize(), sessionOptions);
+
+  async function step(
+    inputIds: number[],
+    positions: number[],
+    rows: number,
+    mask: ArrayLike<number>,
+    maskWidth: number,
+    keys: Float32Array[],
+    values: Float32Array[],
+    pastSlots: number,
+  ): Promise<{ logits: Float32Array; keys: Float32Array[]; values: Float32Array[] }> {
+    const sequence = inputIds.length / rows;
+    const feeds: Record<string, FeedTensor> = {
+      ...parameterFeeds(config, parameters),
+      input_ids: { data: BigInt64Array.from(inputIds, BigInt), dims: [rows, sequence] },
+      position_ids: { data: BigInt64Array.from(positions, BigInt), dims: [rows, sequence] },
+      attention_mask: { data: BigInt64Array.from(Array.from(mask), BigInt), dims: [rows, maskWidth] },
+    };
+    for (let layer = 0; layer < layers; layer++) {
+      const names = pastKeyValueNames(layer);
+      feeds[names.key] = { data: keys[layer]!, dims: [rows, kvHeads, pastSlots, headDim] };
+      feeds[names.value] = { data: values[layer]!, dims: [rows, kvHeads, pastSlots, headDim] };
+    }
+    const outputs: Record<string, OutputTensor> = await runSession(inference, feeds);
+    const present = (layer: number, kind: 'key' | 'value') => outputs[presentKeyValueNames(layer)[kind]]!.data;
+    return {
+      logits: outputs.logits!.data,
+      keys: Array.from({ length: layers }, (_, layer) => present(layer, 'key')),
+      values: Array.from({ length: layers }, (_, layer) => present(layer, 'value')),
+    };
+  }
+
+  /** The first `length` slots of a `[kvHeads, total, headDim]` cache. */
+  const headPrefix = (array: Float32Array, total: number, length: number): Float32Array => {
+    if (length === total) return array;
+    const out = new Float32Array(kvHeads * length * headDim);
+    for (let head = 0; head < kvHeads; head++) out.set(array.subarray(head * total * headDim, (head * total + length) * headDim), head * length * headDim);
+    return out;
+  };
+
+  async function prefill(ids: readonly number[], signal: AbortSignal | undefined): Promise<{ logits: Float32Array; cache: SequenceCache }> {
+    const match = pool.longestPrefix(ids, ids.length - 1);
+    let cached = match?.length ?? 0;
+    statistics.reusedTokens += cached;
+    statistics.prefilledTokens += ids.length - cached;
+    let keys: Float32Array[] = Array.from({ length: layers }, (_, layer) => (match === undefined ? new Float32Array(0) : headPrefix(match.entry.keys[layer]!, match.entry.tokenIds.length, cached)));
+    let values: Float32Array[] = Array.from({ length: layers }, (_, layer) => (match === undefined ? new Float32Array(0) : headPrefix(match.entry.values[layer]!, match.entry.tokenIds.length, cached)));
+    let logits: Float32Array = new Float32Array(0);
+    while (cached < ids.length) {
+      signal?.throwIfAborted();
+      const end = Math.min(ids.length, cached + prefillChunk);
+      const chunk = ids.slice(cached, end);
+      const out = await step(chunk, chunk.map((_, offset) => cached + offset), 1, new Array<number>(end).fill(1), end, keys, values, cached);
+      ({ logits, keys, values } = out);
+      cached = end;
+    }
+    return { logits, cache: { tokenIds: [...ids], keys, values } };
+  }
+
+  /** Takes a sampled token; returns true when the sequence is finished (its `result` is set). */
+  function accept(sequence: Sequence, logits: Float32Array, onText: GenerateOptions['onText']): boolean {
+    const { id, logprob } = sampleToken(logits, sequence.settings, sequence.random);
+    sequence.outputIds.push(id);
+    sequence.logprobs.push(logprob);
+    sequence.pending = id;
+    const { delta, stopString } = sequence.text.push(id);
+    if (delta !== '') onText?.(sequence.index, delta);
+    let finishReason: GenerateResult['finishReason'] | undefined;
+    if (stopString !== undefined) finishReason = 'stop-string';
+    else if (sequence.endIds.has(id)) finishReason = 'eos';
+    else if (sequence.outputIds.length >= sequence.request.maxNewTokens) finishReason = 'length';
+    if (finishReason === undefined) return false;
+    if (finishReason !== 'stop-string') {
+      const rest = sequence.text.finish();
+      if (rest !== '') onText?.(sequence.index, rest);
+    }
+    sequence.result = {
+      outputIds: sequence.outputIds,
+      text: sequence.text.text,
+      finishReason,
+      idsExact: true,
+      ...(finishReason === 'stop-string' ? { stopString } : {}),
+      ...(finishReason === 'eos' ? { stopTokenId: id } : {}),
+      ...(sequence.request.logprobs === true ? { logprobs: sequence.logprobs } : {}),
+    };
+    return true;
+  }
+
+  /** Packs contiguous per-sequence caches into one padded decode batch. */
+  function packBatch(sequences: Sequence[], caches: SequenceCache[]): DecodeBatch {
+    const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
+    const rows = sequences.length;
+    const mask = new Uint8Array(rows * slots);
+    const pack = (pick: (cache: SequenceCache) => Float32Array[]) =>
+      Array.from({ length: layers }, (_, layer) => {
+        const out = new Float32Array(rows * kvHeads * slots * headDim);
+        caches.forEach((cache, row) => {
+          const length = cache.tokenIds.length;
+          const source = pick(cache)[layer]!;
+          for (let head = 0; head < kvHeads; head++) out.set(source.subarray(head * length * headDim, (head + 1) * length * headDim), ((row * kvHeads + head) * slots) * headDim);
+        });
+        return out;
+      });
+    caches.forEach((cache, row) => mask.fill(1, row * slots, row * slots + cache.tokenIds.length));
+    return { sequences, slots, keys: pack((cache) => cache.keys), values: pack((cache) => cache.values), mask };
+  }
+
+  /** The contiguous cache of one row of a decode batch (its real slots, in order). */
+  function unpackRow(batch: DecodeBatch, row: number): SequenceCache {
+    const { slots } = batch;
+    const used: number[] = [];
+    for (let slot = 0; slot < slots; slot++) if (batch.mask[row * slots + slot] === 1) used.push(slot);
+    const unpack = (arrays: Float32Array[]) =>
+      arrays.map((array) => {
+        const out = new Float32Array(kvHeads * used.length * headDim);
+        for (let head = 0; head < kvHeads; head++) {
+          const base = (row * kvHeads + head) * slots;
+          used.forEach((slot, position) => out.set(array.subarray((base + slot) * headDim, (base + slot + 1) * headDim), (head * used.length + position) * headDim));
+        }
+        return out;
+      });
+    const sequence = batch.sequences[row]!;
+    return { tokenIds: [...sequence.cachedIds], keys: unpack(batch.keys), values: unpack(batch.values) };
+  }
+
+  async function generate(requests: readonly GenerateRequest[], generateOptions: GenerateOptions = {}): Promise<GenerateResult[]> {
+    const { signal, onText } = generateOptions;
+    signal?.throwIfAborted();
+    requests.forEach((request, index) => checkRequest(request, index, vocabSize));
+    const sequences: Sequence[] = requests.map((request, index) => ({
+      index,
+      request,
+      settings: resolveSampling(request.sampling, `requests[${index}].sampling`),
+      random: new SeededRandom(request.sampling?.seed ?? randomBytes(4).readUInt32LE(0)),
+      text: new GenerationText(tokenizer!, request.stopStrings ?? []),
+      endIds: new Set([...tokenizer!.eosTokenIds, ...(request.stopTokenIds ?? [])]),
+      cachedIds: [],
+      pending: -1,
+      outputIds: [],
+      logprobs: [],
+      result: request.maxNewTokens === 0 ? { outputIds: [], text: '', finishReason: 'length', idsExact: true, ...(request.logprobs === true ? { logprobs: [] } : {}) } : undefined,
+    }));
+    const active: Sequence[] = [];
+    const caches: SequenceCache[] = [];
+    for (const sequence of sequences) {
+      if (sequence.result !== undefined) continue;
+      signal?.throwIfAborted();
+      const { logits, cache } = await prefill(sequence.request.inputIds, signal);
+      pool.add(cache);
+      sequence.cachedIds = [...sequence.request.inputIds];
+      if (accept(sequence, logits, onText)) continue;
+      active.push(sequence);
+      caches.push(cache);
+    }
+    let batch = active.length > 0 ? packBatch(active, caches) : undefined;
+    while (batch !== undefined) {
+      signal?.throwIfAborted();
+      const rows = batch.sequences.length;
+      const { slots } = batch;
+      const mask = new Uint8Array(rows * (slots + 1));
+      for (let row = 0; row < rows; row++) {
+        mask.set(batch.mask.subarray(row * slots, (row + 1) * slots), row * (slots + 1));
+        mask[row * (slots + 1) + slots] = 1;
+      }
+      const out = await step(
+        batch.sequences.map((sequence) => sequence.pending),
+        batch.sequences.map((sequence) => sequence.cachedIds.length),
+        rows,
+        mask,
+        slots + 1,
+        batch.keys,
+        batch.values,
+        slots,
+      );
+      statistics.decodeSteps += 1;
+      statistics.decodedTokens += rows;
+      batch = { sequences: batch.sequences, slots: slots + 1, keys: out.keys, values: out.values, mask };
+      const finished: number[] = [];
+      batch.sequences.forEach((sequence, row) => {
+        sequence.cachedIds.push(sequence.pending);
+        if (accept(sequence, out.logits.subarray(row * vocabSize, (row + 1) * vocabSize), onText)) finished.push(row);
+      });
+      if (finished.length === 0) continue;
+      const remaining: Sequence[] = [];
+      const remainingCaches: SequenceCache[] = [];
+      batch.sequences.forEach((sequence, row) => {
+        const cache = unpackRow(batch!, row);
+        if (finished.includes(row)) pool.add(cache);
+        else {
+          remaining.push(sequence);
+          remainingCaches.push(cache);
+        }
+      });
+      batch = remaining.length > 0 ? packBatch(remaining, remainingCaches) : undefined;
+    }
+    return sequences.map((sequence) => sequence.result!);
+  }
+
+  return {
+    specificationVersion: 'v1',
+    name: options.name ?? `onnx:${config.family}-${config.numHiddenLayers}x${config.hiddenSize}`,
+    config,
+    parameters,
+    tokenizer,
+    executionProvider,
+    statistics,
+    generate,
+    computeLogprobs: (batch) => training.computeLogprobs(batch),
+    backward: async (batch, upstream) => (await training.backward(batch, upstream)).gradients,
+    clearCache: () => pool.clear(),
+    save: (directory, saveOptions) => saveModelDirectory(directory, { config, parameters }, saveOptions),
+    release: async () => {
+      pool.clear();
+      await training.release();
+      await inference.release();
+    },
+  };
+}
