@@ -129,8 +129,8 @@ describe('search', () => {
   });
 
   it('returns exact passages with a score, and names itself', async () => {
-    const [[first]] = await retriever.search(['erupts'], 1);
-    expect(first).toEqual({ id: 'volcano', contents: corpus[1]!.contents, score: expect.any(Number) });
+    const [results] = await retriever.search(['erupts'], 1);
+    expect(results![0]).toEqual({ id: 'volcano', contents: corpus[1]!.contents, score: expect.any(Number) });
     expect(retriever.name).toBe('test-index');
     expect(retriever.specificationVersion).toBe('v1');
     expect(retriever.analyze("Iceland's ice")).toEqual(['iceland', 'ice']);
