@@ -1,4 +1,4 @@
-import { InvalidConfigError, InvalidInputError, type TokenBatch } from '@research-ts/spec';
+import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../test/expect-close';
 import { makeTrajectory } from '../test/make-trajectory';
@@ -340,6 +340,30 @@ describe('createGrpoTrainer', () => {
     expect(withoutTimings(b.metrics)).toEqual(withoutTimings(a.metrics));
     expect(reused.policy.calls.scoreTokens).toBe(a.metrics.microBatchCount);
     expect(rescored.policy.calls.scoreTokens).toBe(2 * a.metrics.microBatchCount);
+  });
+
+  it('gives the same updates when the policy refills one output buffer on every call', async () => {
+    const plain = setup({ ppoEpochs: 2, optimizer: { lr: 1e-3 }, maxTokensPerMicroBatch: 14 });
+    const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
+    const buffers = new Map<number, TokenScores>();
+    const refilling = {
+      ...tiny,
+      async scoreTokens(batch: TokenBatch) {
+        const fresh = await tiny.scoreTokens(batch);
+        const buffer = buffers.get(fresh.logprobs.length) ?? { logprobs: new Float32Array(fresh.logprobs.length), entropies: new Float32Array(fresh.logprobs.length) };
+        buffers.set(fresh.logprobs.length, buffer);
+        buffer.logprobs.set(fresh.logprobs);
+        buffer.entropies.set(fresh.entropies);
+        return buffer;
+      },
+    };
+    const reference = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
+    const trainer = createGrpoTrainer({ policy: refilling, reference, ppoEpochs: 2, optimizer: { lr: 1e-3 }, maxTokensPerMicroBatch: 14 });
+    const expected = await plain.trainer.step(samples);
+    const actual = await trainer.step(samples);
+    expect(expected.metrics.epochs[1]!.ratioMax).toBeGreaterThan(1);
+    expect(withoutTimings(actual.metrics)).toEqual(withoutTimings(expected.metrics));
+    expect(sameBits(tiny.parameters, plain.policy.parameters)).toBe(true);
   });
 
   it('reports the gradient norm before clipping', async () => {

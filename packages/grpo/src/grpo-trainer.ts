@@ -30,7 +30,11 @@ export interface GrpoOptimizerOptions {
 }
 
 export interface GrpoTrainerOptions {
-  /** The policy being trained; its `parameters` are updated in place (keep the same arrays for the trainer's lifetime). */
+  /**
+   * The policy being trained; its `parameters` are updated in place (keep the same arrays for the
+   * trainer's lifetime). It may reuse its output buffers from call to call (the trainer copies what it
+   * keeps); the upstream gradients passed to `backward` are the trainer's, reused after it resolves.
+   */
   policy: TrainablePolicy;
   /** A frozen copy of the initial policy; required when the KL coefficient is not 0 (the default is 0.001). */
   reference?: ReferencePolicy;
@@ -283,7 +287,8 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       const scores = await policy.scoreTokens(micro.batch);
       timings.oldScoresMs += performance.now() - start;
       expectScores(scores, micro, 'policy.scoreTokens', true);
-      oldScores.push(scores);
+      // copies: a policy may fill the same output buffers on its next call
+      oldScores.push({ logprobs: scores.logprobs.slice(), entropies: scores.entropies.slice() });
       if (reference === undefined) {
         refLogprobs.push(undefined);
         continue;
@@ -292,7 +297,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       const referenceScores = await reference.scoreTokens(micro.batch);
       timings.referenceScoresMs += performance.now() - start;
       expectScores(referenceScores, micro, 'reference.scoreTokens', false);
-      refLogprobs.push(referenceScores.logprobs);
+      refLogprobs.push(referenceScores.logprobs.slice());
     }
     return { microBatches, rowAdvantages, oldScores, refLogprobs, lossOptions: { ...lossOptions, aggregation }, counts };
   }
