@@ -166,6 +166,17 @@ describe('createGrpoTrainer', () => {
     expect(next.metrics).toMatchObject({ step: 2, optimizerStep: 1 });
   });
 
+  it('skips a batch without a token in the loss', async () => {
+    const { policy, trainer } = setup();
+    const initial = policy.snapshot();
+    const empty = [sample('q1', 1, [5], [6, 6], [0, 0]), sample('q1', 0, [5, 1], [])];
+    const result = await trainer.step(empty);
+    expect(result).toMatchObject({ skipped: true, reason: 'no-loss-tokens', metrics: { microBatchCount: 0, lossTokenCount: 0, paddedTokenCount: 0, tokenCount: 5 } });
+    expect(sameBits(policy.snapshot(), initial)).toBe(true);
+    expect(policy.calls).toEqual({ scoreTokens: 0, backward: 0 });
+    expect(trainer.state()).toMatchObject({ step: 1, skippedSteps: 1, optimizer: { step: 0 } });
+  });
+
   it('skips a batch whose policy returns a NaN logprob on a loss token, parameters bit-identical', async () => {
     const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
     const initial = tiny.snapshot();

@@ -64,7 +64,7 @@ export interface GrpoTrainerOptions {
 }
 
 /** Why a step left the parameters untouched. */
-export type GrpoSkipReason = 'non-finite-reward' | 'non-finite-loss' | 'non-finite-grad-norm';
+export type GrpoSkipReason = 'non-finite-reward' | 'no-loss-tokens' | 'non-finite-loss' | 'non-finite-grad-norm';
 
 /** One optimizer update: the loss over the whole batch at the parameters before it. */
 export interface GrpoEpochMetrics {
@@ -205,8 +205,9 @@ interface PreparedBatch {
  *    gradient of the full-batch loss → `policy.backward` → accumulate; then the global gradient norm
  *    is clipped, AdamW updates `policy.parameters` in place, and `policy.parametersChanged()` is called.
  *
- * A non-finite reward, loss or gradient norm skips the update and leaves the parameters untouched
- * (with `ppoEpochs > 1`, the updates of earlier epochs stay); the result says why.
+ * A non-finite reward, loss or gradient norm, or a batch without a token in the loss, skips the update
+ * and leaves the parameters untouched (with `ppoEpochs > 1`, the updates of earlier epochs stay); the
+ * result says why.
  */
 export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   const { policy, reference, maxTokensPerMicroBatch } = options;
@@ -433,6 +434,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     }
     const prepared = await prepare(samples, timings, advantages);
     const { counts } = prepared;
+    if (prepared.microBatches.length === 0) return skip('no-loss-tokens', 'no sample has a token in the loss (every loss mask is 0)', [], counts);
 
     const epochs: GrpoEpochMetrics[] = [];
     for (let epoch = 0; epoch < ppoEpochs; epoch++) {
