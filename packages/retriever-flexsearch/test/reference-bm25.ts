@@ -43,10 +43,14 @@ export class ReferenceBm25 {
 
   /** The score of passage `index` for `query`. */
   score(query: string, index: number): number {
+    return this.scoreTerms(this.options.terms(query), index);
+  }
+
+  private scoreTerms(queryTerms: readonly string[], index: number): number {
     const { k1, b } = this.options;
     const count = this.passages.length;
     let score = 0;
-    for (const term of this.options.terms(query)) {
+    for (const term of queryTerms) {
       const frequency = this.frequencies[index]!.get(term) ?? 0;
       if (frequency === 0) continue;
       const documentFrequency = this.documentFrequencies.get(term)!;
@@ -58,8 +62,9 @@ export class ReferenceBm25 {
 
   search(query: string, k: number): Array<{ id: string; score: number }> {
     const scored: Array<{ id: string; score: number }> = [];
+    const queryTerms = this.options.terms(query);
     this.passages.forEach((passage, index) => {
-      const score = this.score(query, index);
+      const score = this.scoreTerms(queryTerms, index);
       if (score > 0) scored.push({ id: passage.id, score });
     });
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
