@@ -257,10 +257,10 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   function expectScores(scores: TokenScores, micro: MicroBatch, source: string, entropies: boolean): void {
     const size = micro.batch.batch * (micro.batch.length - 1);
     if (!(scores.logprobs instanceof Float32Array) || scores.logprobs.length !== size) {
-      throw new InvalidInputError(`returned ${describe(scores.logprobs)} logprobs for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+      throw new InvalidInputError(`returned ${describeArray(scores.logprobs)} logprobs for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
     }
     if (entropies && (!(scores.entropies instanceof Float32Array) || scores.entropies.length !== size)) {
-      throw new InvalidInputError(`returned ${describe(scores.entropies)} entropies for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+      throw new InvalidInputError(`returned ${describeArray(scores.entropies)} entropies for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
     }
   }
 
@@ -502,7 +502,7 @@ function addInto(accumulator: Float32Array, gradient: Float32Array): void {
   for (let index = 0; index < accumulator.length; index++) accumulator[index]! += gradient[index]!;
 }
 
-function describe(values: unknown): string {
+function describeArray(values: unknown): string {
   if (values instanceof Float32Array) return `${values.length}`;
   if (ArrayBuffer.isView(values)) return `a ${values.constructor.name} instead of a Float32Array of`;
   return `no (${typeof values})`;
