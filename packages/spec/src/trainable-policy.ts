@@ -33,6 +33,9 @@ export interface TokenScoreGradients {
  * A policy whose parameters can be trained: it scores tokens and back-propagates gradients of those
  * scores to its parameters. The optimizer updates `parameters` in place and then calls
  * `parametersChanged()` so the policy can refresh anything derived from them (device copies, caches).
+ *
+ * Arrays returned by `scoreTokens` and `backward` belong to the caller until the policy's next call: a
+ * policy may reuse its output buffers, so a caller that keeps results across calls copies them.
  */
 export interface TrainablePolicy extends Policy {
   /** The live trainable parameters, by name (Hugging Face names for decoders), fp32. */
