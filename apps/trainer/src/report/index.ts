@@ -1,0 +1,7 @@
+export { escapeHtml } from './escape-html';
+export { renderLineChart, type ChartPoint, type ChartSeries, type LineChartOptions } from './line-chart';
+export { metricAliases, normalizeMetricsRecord, type MetricsRecord } from './metrics-record';
+export { readRunDirectory, type ReadRunDirectoryOptions, type RunData } from './read-run-directory';
+export { renderRunReport, type RenderRunReportOptions } from './render-run-report';
+export { normalizeRolloutRecord, type RolloutRecord, type RolloutSegment } from './rollout-record';
+export { writeRunReport, type WriteRunReportOptions, type WriteRunReportResult } from './write-run-report';

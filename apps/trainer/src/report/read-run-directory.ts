@@ -1,0 +1,94 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readJsonl } from '@research-ts/datasets';
+import { InvalidInputError } from '@research-ts/spec';
+import { z } from 'zod';
+import { normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
+import { evenlySpacedIndexes, normalizeRolloutRecord, type RolloutRecord } from './rollout-record';
+
+/** Everything the report shows, read from a run folder (see FORMAT.md). */
+export interface RunData {
+  /** The folder's name. */
+  name: string;
+  directory: string;
+  /** One record per step, ordered by step. */
+  metrics: MetricsRecord[];
+  hasMetricsFile: boolean;
+  /** The kept rollouts, in file order. */
+  rollouts: RolloutRecord[];
+  /** Valid rollouts in the file (`rollouts.length` or more, when some were left out). */
+  rolloutTotal: number;
+  hasRolloutsFile: boolean;
+  /** `config.json`, pretty-printed, when present and valid JSON. */
+  configText?: string;
+  /** Lines or files that could not be read, as `file line N: problem`. */
+  problems: string[];
+}
+
+export interface ReadRunDirectoryOptions {
+  /** The most rollouts to keep, chosen evenly over the file. Default 400. */
+  maxRollouts?: number;
+}
+
+const objectLine = z.record(z.string(), z.unknown());
+
+/**
+ * Reads `metrics.jsonl`, `rollouts.jsonl` and `config.json` of a run folder. A malformed line is skipped
+ * and listed in `problems`. Throws `InvalidInputError` when the folder does not exist or holds neither
+ * `metrics.jsonl` nor `rollouts.jsonl`.
+ */
+export async function readRunDirectory(runDirectory: string, options: ReadRunDirectoryOptions = {}): Promise<RunData> {
+  const directory = resolve(runDirectory);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new InvalidInputError('run folder not found (expected a folder with metrics.jsonl and rollouts.jsonl)', { source: directory });
+  }
+  const metricsPath = join(directory, 'metrics.jsonl');
+  const rolloutsPath = join(directory, 'rollouts.jsonl');
+  const hasMetricsFile = existsSync(metricsPath);
+  const hasRolloutsFile = existsSync(rolloutsPath);
+  if (!hasMetricsFile && !hasRolloutsFile) {
+    throw new InvalidInputError('no metrics.jsonl or rollouts.jsonl in the run folder: is it the folder a training run wrote?', { source: directory });
+  }
+  const problems: string[] = [];
+  const describe = (error: InvalidInputError, file: string) => `${file}${error.line === undefined ? '' : ` line ${error.line}`}: ${error.problem}`;
+
+  const metrics: MetricsRecord[] = [];
+  if (hasMetricsFile) {
+    const stream = readJsonl(metricsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'metrics.jsonl')) });
+    for await (const raw of stream) metrics.push(normalizeMetricsRecord(raw, metrics.length + 1));
+  }
+
+  const valid: RolloutRecord[] = [];
+  if (hasRolloutsFile) {
+    let line = 0;
+    const stream = readJsonl(rolloutsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'rollouts.jsonl')) });
+    for await (const raw of stream) {
+      // Records come in file order; the stats count every line read so far, this one included.
+      line = stream.stats.entries;
+      const result = normalizeRolloutRecord(raw, line);
+      if (result.ok) valid.push(result.record);
+      else problems.push(`rollouts.jsonl line ${line}: ${result.reason}`);
+    }
+  }
+  const keep = evenlySpacedIndexes(valid.length, options.maxRollouts ?? 400);
+
+  const data: RunData = {
+    name: basename(directory),
+    directory,
+    metrics: orderMetricsRecords(metrics),
+    hasMetricsFile,
+    rollouts: keep.map((index) => valid[index]!),
+    rolloutTotal: valid.length,
+    hasRolloutsFile,
+    problems,
+  };
+  const configPath = join(directory, 'config.json');
+  if (existsSync(configPath)) {
+    try {
+      data.configText = JSON.stringify(JSON.parse(readFileSync(configPath, 'utf8')), null, 2);
+    } catch (error) {
+      problems.push(`config.json: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  return data;
+}
