@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricFields, metricSeries, normalizeMetricsRecord, orderMetricsRecords } from './metrics-record';
+import { metricFields, metricSeries, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
 
 describe('normalizeMetricsRecord', () => {
   it('flattens nested objects with / and keeps finite numbers only', () => {
@@ -49,7 +49,7 @@ describe('normalizeMetricsRecord', () => {
 });
 
 describe('orderMetricsRecords and metricSeries', () => {
-  const records = [
+  const records: MetricsRecord[] = [
     { step: 2, values: { kl: 0.2 } },
     { step: 1, values: { kl: 0.1, entropy: 3 } },
     { step: 3, values: { entropy: 2.5 } },
