@@ -82,15 +82,17 @@ export function* generateCorpus(options: GeneratedCorpusOptions): Generator<{ id
     for (let index = 0; index < titleLength; index += 1) {
       title += (index === 0 ? '' : ' ') + capitalized[1000 + Math.floor(random() * 50_000)]!;
     }
-    let text = '';
+    const sentences: string[] = [];
     let written = 0;
     while (written < wordsPerPassage) {
       const length = Math.min(8 + Math.floor(random() * 17), wordsPerPassage - written);
-      let sentence = capitalized[sampleWord()]!;
-      for (let index = 1; index < length; index += 1) sentence += ` ${vocabulary[sampleWord()]!}`;
-      text += (written === 0 ? '' : ' ') + sentence + '.';
+      const words: string[] = [capitalized[sampleWord()]!];
+      for (let index = 1; index < length; index += 1) words.push(vocabulary[sampleWord()]!);
+      sentences.push(`${words.join(' ')}.`);
       written += length;
     }
-    yield { id: String(passage), contents: `"${title}"\n${text}` };
+    // Built by joins, so every passage is one flat string (no concatenation tree to flatten later).
+    const text = sentences.join(' ');
+    yield { id: String(passage), contents: [`"${title}"`, text].join('\n') };
   }
 }
