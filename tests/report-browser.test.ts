@@ -1,0 +1,163 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSampleRun } from '../apps/trainer/src/report/sample-run';
+import { writeRunReport } from '../apps/trainer/src/report/write-run-report';
+import { decodePng, imageStatistics } from './support/decode-png';
+
+// The run report in a real browser: Debian's chromium, headless, with a fresh profile and no network.
+// CI installs chromium with scripts/ci-setup.sh; without it this test fails (it does not skip).
+const executablePath = '/usr/bin/chromium';
+const chromiumArguments = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const workDirectory = mkdtempSync(join(tmpdir(), 'research-ts-report-browser-'));
+const runDirectory = join(workDirectory, 'run-sample');
+const reportFile = join(workDirectory, 'report.html');
+/** Set RESEARCH_TS_SCREENSHOTS=<folder> to keep the screenshots for a look. */
+const screenshotFolder = process.env.RESEARCH_TS_SCREENSHOTS;
+let context: BrowserContext | undefined;
+let page: Page;
+const consoleErrors: string[] = [];
+const requests: string[] = [];
+const dialogs: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(executablePath)) {
+    throw new Error(`Debian chromium is not installed at ${executablePath}: run scripts/ci-setup.sh (it runs apt-get install -y chromium; CI runs it before the tests)`);
+  }
+  writeSampleRun(runDirectory, { steps: 40 });
+  await writeRunReport({ runDirectory, outputFile: reportFile });
+  context = await chromium.launchPersistentContext(join(workDirectory, 'profile'), {
+    executablePath,
+    headless: true,
+    args: chromiumArguments,
+    viewport: { width: 1280, height: 1000 },
+    deviceScaleFactor: 1,
+    offline: true,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  context.on('request', (request) => requests.push(request.url()));
+  await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(workDirectory, { recursive: true, force: true });
+});
+
+describe('run report in headless Chromium', () => {
+  it('loads with no console error, no dialog, and no request beyond the file itself', () => {
+    expect(consoleErrors).toEqual([]);
+    expect(dialogs).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(reportFile).href]);
+  });
+
+  it('draws every chart: SVG paths with points and a real size on screen', async () => {
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => {
+        const paths = [...figure.querySelectorAll('path.series')] as SVGPathElement[];
+        return {
+          title: figure.querySelector('h3')?.firstChild?.textContent?.trim() ?? '',
+          points: paths.map((path) => (path.getAttribute('d') ?? '').split(/[ML]/).filter((part) => part.trim() !== '').length),
+          sizes: paths.map((path) => {
+            const box = path.getBBox();
+            return [box.width, path.getTotalLength()];
+          }),
+          noData: figure.querySelector('.no-data') !== null,
+        };
+      }),
+    );
+    expect(charts.map((chart) => chart.title)).toEqual(['Reward', 'KL to the reference', 'Entropy', 'Response length', 'Searches per rollout', 'Clip fraction', 'Throughput']);
+    for (const chart of charts) {
+      expect(chart.noData, chart.title).toBe(false);
+      expect(chart.points.length, chart.title).toBeGreaterThan(0);
+      for (const count of chart.points) expect(count, chart.title).toBe(40);
+      for (const [width, length] of chart.sizes) {
+        expect(width, chart.title).toBeGreaterThan(100);
+        expect(length, chart.title).toBeGreaterThan(100);
+      }
+    }
+  });
+
+  it('shows the rollouts with coloured tags, masked results, and the script text as text', async () => {
+    const rollouts = await page.$$eval('article.rollout', (articles) =>
+      articles.map((article) => ({
+        reward: article.getAttribute('data-reward'),
+        think: article.querySelectorAll('.k-think').length,
+        masked: article.querySelectorAll('.m0').length,
+        text: article.querySelector('.trajectory')?.textContent ?? '',
+      })),
+    );
+    expect(rollouts).toHaveLength(4);
+    expect(rollouts.map((rollout) => rollout.reward)).toEqual(['0', '0.1', '0', '1']);
+    expect(rollouts[0]!.think).toBe(0);
+    expect(rollouts[3]!.think).toBeGreaterThan(0);
+    expect(rollouts[3]!.masked).toBeGreaterThan(0);
+    expect(rollouts[2]!.text).toContain('<script>alert("rollout")</script>');
+    expect(await page.$$eval('script', (scripts) => scripts.length)).toBe(1);
+    const thinkColor = await page.$eval('.trajectory .k-think', (element) => getComputedStyle(element).backgroundColor);
+    const answerColor = await page.$eval('.trajectory .k-answer', (element) => getComputedStyle(element).backgroundColor);
+    expect(thinkColor).not.toBe(answerColor);
+    expect(thinkColor).not.toBe('rgba(0, 0, 0, 0)');
+  });
+
+  it('filters the rollouts by step, reward and reason', async () => {
+    const visible = () => page.$$eval('article.rollout', (articles) => articles.filter((article) => !(article as HTMLElement).hidden).length);
+    const shown = () => page.textContent('#shown-count');
+    await page.selectOption('#filter-step', '1');
+    expect([await visible(), await shown()]).toEqual([2, '2']);
+    await page.selectOption('#filter-step', '');
+    await page.fill('#filter-min', '0.5');
+    expect(await visible()).toBe(1);
+    await page.fill('#filter-min', '');
+    await page.fill('#filter-max', '0');
+    expect(await visible()).toBe(2);
+    await page.fill('#filter-max', '');
+    await page.selectOption('#filter-reason', 'wrong-answer');
+    expect([await visible(), await shown()]).toEqual([1, '1']);
+    await page.selectOption('#filter-reason', '');
+    expect(await visible()).toBe(4);
+    await page.check('#filter-tokens');
+    expect(await page.evaluate(() => document.body.classList.contains('show-tokens'))).toBe(true);
+    await page.uncheck('#filter-tokens');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('renders a screenshot that is not blank', async () => {
+    const png = await page.screenshot({ fullPage: false });
+    const image = decodePng(png);
+    expect([image.width, image.height]).toEqual([1280, 1000]);
+    const statistics = imageStatistics(image);
+    // Text, axes, seven charts in several colours: many colours and a good share off the background.
+    expect(statistics.distinctColors).toBeGreaterThan(100);
+    expect(statistics.foregroundShare).toBeGreaterThan(0.2);
+    const rollout = await page.locator('article.rollout').last().screenshot();
+    const rolloutStatistics = imageStatistics(decodePng(rollout));
+    expect(rolloutStatistics.distinctColors).toBeGreaterThan(50);
+    if (screenshotFolder !== undefined) {
+      writeFileSync(join(screenshotFolder, 'report-top.png'), png);
+      writeFileSync(join(screenshotFolder, 'report-rollout.png'), rollout);
+      writeFileSync(join(screenshotFolder, 'report-full.png'), await page.screenshot({ fullPage: true }));
+    }
+  });
+});
