@@ -21,5 +21,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
+"${as_root[@]}" apt-get install -y -qq chromium >/dev/null
 echo "ci-setup: installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
