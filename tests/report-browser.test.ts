@@ -11,6 +11,11 @@ import { decodePng, imageStatistics } from './support/decode-png';
 // The run report in a real browser: Debian's chromium, headless, with a fresh profile and no network.
 // CI installs chromium with scripts/ci-setup.sh; without it this test fails (it does not skip).
 const executablePath = '/usr/bin/chromium';
+// Callbacks passed to $$eval/evaluate run inside Chromium; the root tsconfig has no DOM lib, so they see loose types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type BrowserNode = any;
+declare const document: BrowserNode;
+declare function getComputedStyle(element: BrowserNode): { backgroundColor: string };
 const chromiumArguments = [
   '--headless',
   '--no-sandbox',
@@ -75,10 +80,10 @@ describe('run report in headless Chromium', () => {
   it('draws every chart: SVG paths with points and a real size on screen', async () => {
     const charts = await page.$$eval('figure.chart', (figures) =>
       figures.map((figure) => {
-        const paths = [...figure.querySelectorAll('path.series')] as SVGPathElement[];
+        const paths = [...figure.querySelectorAll('path.series')] as BrowserNode[];
         return {
           title: figure.querySelector('h3')?.firstChild?.textContent?.trim() ?? '',
-          points: paths.map((path) => (path.getAttribute('d') ?? '').split(/[ML]/).filter((part) => part.trim() !== '').length),
+          points: paths.map((path) => (path.getAttribute('d') ?? '').split(/[ML]/).filter((part: string) => part.trim() !== '').length),
           sizes: paths.map((path) => {
             const box = path.getBBox();
             return [box.width, path.getTotalLength()];
@@ -122,7 +127,7 @@ describe('run report in headless Chromium', () => {
   });
 
   it('filters the rollouts by step, reward and reason', async () => {
-    const visible = () => page.$$eval('article.rollout', (articles) => articles.filter((article) => !(article as HTMLElement).hidden).length);
+    const visible = () => page.$$eval('article.rollout', (articles) => articles.filter((article) => !(article as BrowserNode).hidden).length);
     const shown = () => page.textContent('#shown-count');
     await page.selectOption('#filter-step', '1');
     expect([await visible(), await shown()]).toEqual([2, '2']);
