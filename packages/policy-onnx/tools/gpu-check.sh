@@ -19,6 +19,7 @@ if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_ver
 section "vulkan (webgpu runs on Dawn over Vulkan: it needs the loader libvulkan.so.1 and the NVIDIA ICD)"
 ldconfig -p 2>/dev/null | grep -E 'libvulkan\.so' || echo "libvulkan.so.1: NOT FOUND (apt-get install libvulkan1)"
 for dir in /usr/share/vulkan/icd.d /etc/vulkan/icd.d; do [ -d "$dir" ] && ls -l "$dir"; done
+ldconfig -p 2>/dev/null | grep -E 'libGLdispatch\.so' || echo "libGLdispatch.so.0: NOT FOUND — the NVIDIA ICD (libGLX_nvidia.so.0) needs libglvnd: apt-get install libglvnd0 libglx0 libegl1 (without it: 'Found no drivers')"
 ls /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json 2>/dev/null || echo "nvidia_icd.json: NOT FOUND (the NVIDIA driver's Vulkan ICD)"
 command -v vulkaninfo >/dev/null && vulkaninfo --summary 2>&1 | sed -n '1,40p'
 
