@@ -1,12 +1,15 @@
 // Dense search benchmark: exact search (one onnxruntime MatMul + TopK per query batch) and usearch HNSW
 // over 100 000 × 384 random unit vectors, against a plain JS dot-product loop measured in the same
 // process. Run: npm run bench -w @research-ts/retriever-dense
-import { availableParallelism } from 'node:os';
-import { createDenseRetriever, type TextEmbedder } from '../src/index';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDenseRetriever, loadDenseRetriever, type TextEmbedder } from '../src/index';
 
 const passages = Number(process.env.BENCH_PASSAGES ?? 100_000);
-/** HNSW is built over the first this-many passages (its build is the slow part on 2 cores). */
-const hnswPassages = Math.min(passages, Number(process.env.BENCH_HNSW_PASSAGES ?? 20_000));
+/** HNSW graphs are built over this many vectors (the build is the slow part on 2 cores). */
+const hnswPassages = Number(process.env.BENCH_HNSW_PASSAGES ?? 10_000);
+const expansionSearchValues = [64, 256, 1024];
 const dimension = 384;
 const batchQueries = 256;
 const singleQueries = 40;
@@ -15,8 +18,8 @@ const baselineSingleQueries = 5;
 const recallQueries = 200;
 const k = 10;
 
-/** Seeded uniform PRNG (mulberry32) and unit vectors from normal draws. */
-function unitVectors(seed: number, count: number): Float32Array {
+/** Seeded uniform (mulberry32) and normal (Box–Muller) draws. */
+function randomSource(seed: number): { uniform: () => number; normal: () => number } {
   let state = seed >>> 0;
   const uniform = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -25,18 +28,38 @@ function unitVectors(seed: number, count: number): Float32Array {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const vectors = new Float32Array(count * dimension);
-  for (let row = 0; row < count; row += 1) {
+  return { uniform, normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()) };
+}
+
+function normalizeInPlace(vectors: Float32Array): Float32Array {
+  for (let start = 0; start < vectors.length; start += dimension) {
     let squares = 0;
-    for (let unit = 0; unit < dimension; unit += 1) {
-      const value = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-      vectors[row * dimension + unit] = value;
-      squares += value * value;
-    }
+    for (let unit = 0; unit < dimension; unit += 1) squares += vectors[start + unit]! * vectors[start + unit]!;
     const scale = 1 / Math.sqrt(squares);
-    for (let unit = 0; unit < dimension; unit += 1) vectors[row * dimension + unit] = vectors[row * dimension + unit]! * scale;
+    for (let unit = 0; unit < dimension; unit += 1) vectors[start + unit] = vectors[start + unit]! * scale;
   }
   return vectors;
+}
+
+/** Unit vectors in uniformly random directions: the hardest case for a graph index. */
+function unitVectors(seed: number, count: number): Float32Array {
+  const { normal } = randomSource(seed);
+  return normalizeInPlace(Float32Array.from({ length: count * dimension }, normal));
+}
+
+/**
+ * Unit vectors around 200 random centres (centre + unit-variance noise), closer to how text embeddings
+ * cluster by topic. Rows `0..count-1`; the same centres serve for the queries drawn after them.
+ */
+function clusteredVectors(seed: number, count: number): Float32Array {
+  const { uniform, normal } = randomSource(seed);
+  const centres = Float32Array.from({ length: 200 * dimension }, normal);
+  const vectors = new Float32Array(count * dimension);
+  for (let row = 0; row < count; row += 1) {
+    const centre = Math.floor(uniform() * 200);
+    for (let unit = 0; unit < dimension; unit += 1) vectors[row * dimension + unit] = centres[centre * dimension + unit]! + normal();
+  }
+  return normalizeInPlace(vectors);
 }
 
 /** The query `"q<i>"` embeds to row i of `table`. */
@@ -90,7 +113,7 @@ console.log(`machine: ${availableParallelism()} cores, Node ${process.version}, 
 
 let started = performance.now();
 const corpus = unitVectors(1, passages);
-const queryCount = Math.max(batchQueries, singleQueries, recallQueries);
+const queryCount = Math.max(batchQueries, singleQueries);
 const queries = unitVectors(2, queryCount);
 console.log(`generated vectors in ${format((performance.now() - started) / 1000, 1)} s`);
 const passageList = Array.from({ length: passages }, (_, index) => ({ id: `p${String(index).padStart(6, '0')}`, contents: '' }));
@@ -135,38 +158,53 @@ console.log('plain JS dot-product loop + top-k (baseline)');
 console.log(`  ${format(baselineQps, 1)} queries/s (${format(baselinePerQuery)} ms/query), single query p50 ${format(median(baselineSingle))} ms`);
 console.log(`  ratio: batched exact ${format(exactQps / baselineQps, 1)}× the baseline's queries/s; single-query p50 ${format(median(baselineSingle) / median(exactSingle), 1)}× faster`);
 
-// ---- HNSW, over the first `hnswPassages` passages, against exact search over the same passages
-const hnswList = passageList.slice(0, hnswPassages);
-const hnswCorpus = corpus.subarray(0, hnswPassages * dimension);
-started = performance.now();
-const hnsw = await createDenseRetriever({ model, passages: hnswList, embeddings: hnswCorpus, index: 'hnsw' });
-const buildSeconds = (performance.now() - started) / 1000;
-await hnsw.search(texts.slice(0, 8), k);
-const hnswSingle: number[] = [];
-for (let query = 0; query < recallQueries; query += 1) {
-  const begin = performance.now();
-  await hnsw.search([texts[query]!], k);
-  hnswSingle.push(performance.now() - begin);
+// ---- HNSW: per data set, one graph (default build parameters), searched at several expansionSearch
+// values (a saved graph loads with another expansionSearch without a rebuild), against exact search.
+const workDirectory = await mkdtemp(join(tmpdir(), 'retriever-dense-bench-'));
+const hnswSets: Array<{ name: string; vectors: Float32Array }> = [
+  { name: 'random unit vectors', vectors: unitVectors(3, hnswPassages + recallQueries) },
+  { name: 'clustered unit vectors (200 centres)', vectors: clusteredVectors(4, hnswPassages + recallQueries) },
+];
+console.log(`\nHNSW (usearch 2.25, inner product, connectivity 16, expansion_add 128) over ${hnswPassages} vectors, ${recallQueries} queries`);
+for (const { name, vectors } of hnswSets) {
+  const setPassages = passageList.slice(0, hnswPassages);
+  const setCorpus = vectors.subarray(0, hnswPassages * dimension);
+  const setModel = tableEmbedder(vectors.subarray(hnswPassages * dimension));
+  const setTexts = Array.from({ length: recallQueries }, (_, index) => `q${index}`);
+  started = performance.now();
+  const built = await createDenseRetriever({ model: setModel, passages: setPassages, embeddings: setCorpus, index: 'hnsw' });
+  const buildSeconds = (performance.now() - started) / 1000;
+  const directory = join(workDirectory, name.split(' ')[0]!);
+  await built.save(directory);
+  const exactSet = await createDenseRetriever({ model: setModel, passages: setPassages, embeddings: setCorpus, index: 'exact' });
+  const exactSetSingle: number[] = [];
+  for (let query = 0; query < singleQueries; query += 1) {
+    const begin = performance.now();
+    await exactSet.search([setTexts[query]!], k);
+    exactSetSingle.push(performance.now() - begin);
+  }
+  const reference = await exactSet.search(setTexts, k);
+  console.log(`  ${name}: build ${format(buildSeconds, 1)} s (${format(hnswPassages / buildSeconds, 0)} vectors/s); exact single query p50 ${format(median(exactSetSingle))} ms`);
+  for (const expansionSearch of expansionSearchValues) {
+    const hnsw = await loadDenseRetriever(directory, setModel, { hnsw: { expansionSearch } });
+    await hnsw.search(setTexts.slice(0, 8), k);
+    const single: number[] = [];
+    for (let query = 0; query < recallQueries; query += 1) {
+      const begin = performance.now();
+      await hnsw.search([setTexts[query]!], k);
+      single.push(performance.now() - begin);
+    }
+    const results = await hnsw.search(setTexts, k);
+    let hits = 0;
+    reference.forEach((list, query) => {
+      const found = new Set(results[query]!.map((passage) => passage.id));
+      for (const passage of list) if (found.has(passage.id)) hits += 1;
+    });
+    console.log(
+      `    expansion_search ${String(expansionSearch).padStart(4)}: single query p50 ${format(median(single), 3)} ms (${format(median(exactSetSingle) / median(single), 1)}× exact), recall@${k} vs exact ${format(hits / (recallQueries * k), 3)}`,
+    );
+  }
+  await exactSet.dispose();
 }
-started = performance.now();
-const hnswBatch = await hnsw.search(texts.slice(0, recallQueries), k);
-const hnswBatchMs = performance.now() - started;
-const exactSubset = await createDenseRetriever({ model, passages: hnswList, embeddings: hnswCorpus, index: 'exact' });
-const exactSubsetSingle: number[] = [];
-for (let query = 0; query < singleQueries; query += 1) {
-  const begin = performance.now();
-  await exactSubset.search([texts[query]!], k);
-  exactSubsetSingle.push(performance.now() - begin);
-}
-const exactReference = await exactSubset.search(texts.slice(0, recallQueries), k);
-let hits = 0;
-exactReference.forEach((list, query) => {
-  const found = new Set(hnswBatch[query]!.map((passage) => passage.id));
-  for (const passage of list) if (found.has(passage.id)) hits += 1;
-});
-console.log(`\nHNSW over the first ${hnswPassages} passages (usearch 2.25, inner product, connectivity 16, expansion_add 128, expansion_search 64)`);
-console.log(`  build: ${format(buildSeconds, 1)} s (${format(hnswPassages / buildSeconds, 0)} vectors/s)`);
-console.log(`  single query p50: ${format(median(hnswSingle), 3)} ms; exact over the same ${hnswPassages}: ${format(median(exactSubsetSingle))} ms (${format(median(exactSubsetSingle) / median(hnswSingle), 1)}×)`);
-console.log(`  batched ${recallQueries} queries: ${format(hnswBatchMs, 0)} ms → ${format(recallQueries / (hnswBatchMs / 1000), 0)} queries/s`);
-console.log(`  recall@${k} vs exact: ${format(hits / (recallQueries * k), 4)} over ${recallQueries} queries`);
-await Promise.all([exact.dispose(), exactSubset.dispose()]);
+await rm(workDirectory, { recursive: true, force: true });
+await exact.dispose();

@@ -27,6 +27,8 @@ export interface DenseRetrieverStats {
   dimension: number;
   index: 'exact' | 'hnsw';
   metric: DenseMetric;
+  /** The HNSW parameters, for an HNSW index. */
+  hnsw?: HnswParameters;
 }
 
 /**
@@ -51,7 +53,10 @@ export class DenseRetriever implements Retriever {
   }
 
   get stats(): DenseRetrieverStats {
-    return { passages: this.state.ids.length, dimension: this.state.model.dimension, index: this.state.index.kind, metric: this.state.metric };
+    const { index } = this.state;
+    const stats: DenseRetrieverStats = { passages: this.state.ids.length, dimension: this.state.model.dimension, index: index.kind, metric: this.state.metric };
+    if (index.kind === 'hnsw') stats.hnsw = { ...index.parameters };
+    return stats;
   }
 
   /** The embedder that encodes queries. */

@@ -75,12 +75,24 @@ describe('save and loadDenseRetriever', () => {
   it('loads a saved exact index as HNSW and a saved HNSW index as exact', async () => {
     const exactDirectory = await savedCopy('as-hnsw', 'exact');
     const hnswDirectory = await savedCopy('as-exact', 'hnsw');
-    const asHnsw = await loadDenseRetriever(exactDirectory, model, { index: 'hnsw', hnsw: { expansionSearch: 200 } });
+    const asHnsw = await loadDenseRetriever(exactDirectory, model, { index: 'hnsw', hnsw: { expansionSearch: 300 } });
     const asExact = await loadDenseRetriever(hnswDirectory, model, { index: 'exact' });
     expect(asHnsw.stats.index).toBe('hnsw');
     expect(asExact.stats.index).toBe('exact');
-    // 300 vectors, ef 200: the HNSW answer is the exact one
+    // 300 vectors, ef 300: the HNSW answer is the exact one
     expect(await asHnsw.search(queryTexts, 5)).toEqual(await asExact.search(queryTexts, 5));
+  });
+
+  it('reuses a saved graph with a new expansionSearch, and rebuilds it for another connectivity', async () => {
+    const directory = await savedCopy('expansion', 'hnsw');
+    const wider = await loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 300 } });
+    expect(wider.stats.hnsw).toEqual({ connectivity: 16, expansionAdd: 128, expansionSearch: 300 });
+    const rebuilt = await loadDenseRetriever(directory, model, { hnsw: { connectivity: 8 } });
+    expect(rebuilt.stats.hnsw).toEqual({ connectivity: 8, expansionAdd: 128, expansionSearch: 64 });
+    // ef 300 over 300 vectors visits everything: the exact answer
+    const exact = await loadDenseRetriever(directory, model, { index: 'exact' });
+    expect(await wider.search(queryTexts, 5)).toEqual(await exact.search(queryTexts, 5));
+    await expect(loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 0 } })).rejects.toThrow('config field "hnsw.expansionSearch": must be a positive integer, got 0');
   });
 
   it('removes a stale index.usearch when an exact retriever is saved over an HNSW one', async () => {

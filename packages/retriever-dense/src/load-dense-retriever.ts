@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '@research-ts/spec';
+import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { HnswParameters } from './backend/usearch';
 import { buildDenseIndex, defaultHnswParameters } from './create-dense-retriever';
@@ -12,7 +12,10 @@ import type { TextEmbedder } from './embedding-model';
 export interface LoadDenseRetrieverOptions {
   /** Search the saved vectors with another index kind than the saved one (an HNSW graph is then built). */
   index?: 'exact' | 'hnsw';
-  /** HNSW parameters when the graph is built at load; a saved graph keeps its own. */
+  /**
+   * HNSW parameters. A saved graph is loaded as it is unless `connectivity` or `expansionAdd` differ
+   * from the saved ones (then the graph is rebuilt); `expansionSearch` applies either way.
+   */
   hnsw?: Partial<HnswParameters>;
   executionProvider?: ExecutionProvider;
   /** Default: the saved name. */
@@ -159,11 +162,22 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
   });
 
   const kind = options.index ?? manifest.index.kind;
-  const savedGraph = manifest.index.kind === 'hnsw' && kind === 'hnsw' && options.hnsw === undefined;
+  // A saved graph is reused unless the caller asks for another connectivity or expansionAdd (those shape
+  // the graph); expansionSearch is a search-time setting and may change freely.
+  const saved = manifest.index.kind === 'hnsw' ? manifest.index : undefined;
+  const requested = options.hnsw ?? {};
+  const savedGraph =
+    saved !== undefined &&
+    kind === 'hnsw' &&
+    (requested.connectivity === undefined || requested.connectivity === saved.connectivity) &&
+    (requested.expansionAdd === undefined || requested.expansionAdd === saved.expansionAdd);
   const hnsw: HnswParameters =
-    manifest.index.kind === 'hnsw' && savedGraph
-      ? { connectivity: manifest.index.connectivity, expansionAdd: manifest.index.expansionAdd, expansionSearch: manifest.index.expansionSearch }
-      : { ...defaultHnswParameters, ...options.hnsw };
+    saved !== undefined && savedGraph
+      ? { connectivity: saved.connectivity, expansionAdd: saved.expansionAdd, expansionSearch: requested.expansionSearch ?? saved.expansionSearch }
+      : { ...defaultHnswParameters, ...requested };
+  for (const field of ['connectivity', 'expansionAdd', 'expansionSearch'] as const) {
+    if (!Number.isInteger(hnsw[field]) || hnsw[field] < 1) throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(hnsw[field])}`);
+  }
   const index = await buildDenseIndex(rows, manifest.dimension, kind, {
     hnsw,
     ...(options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }),

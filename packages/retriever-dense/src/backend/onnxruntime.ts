@@ -150,6 +150,7 @@ export async function createSession(model: string | Uint8Array, options: CreateS
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
   };
   try {
+    // (two calls: the overloads take a path or bytes, not their union)
     const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
     return OnnxSession.wrap(session, provider, options.source);
   } catch (error) {
