@@ -48,6 +48,13 @@ describe('renderLineChart', () => {
     expect(commandsOf(pathsOf(html)[0]!)).toEqual(['M', 'L', 'L', 'M', 'L']);
   });
 
+  it('judges gaps per series: a sparse series is still a line', () => {
+    const dense = Array.from({ length: 20 }, (_, index) => ({ x: index + 1, y: index }));
+    const sparse = [5, 10, 15, 20].map((x) => ({ x, y: x }));
+    const html = renderLineChart({ title: 'reward', series: [{ label: 'train', points: dense }, { label: 'eval', points: sparse }], emptyMessage: '' });
+    expect(commandsOf(pathsOf(html)[1]!)).toEqual(['M', 'L', 'L', 'L']);
+  });
+
   it('draws a single point as a marker on a widened axis', () => {
     const html = renderLineChart({ title: 'kl', series: [{ label: 'kl', points: [{ x: 5, y: 0.002 }] }], emptyMessage: '' });
     expect(pathsOf(html)).toHaveLength(1);

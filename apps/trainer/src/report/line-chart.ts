@@ -93,7 +93,6 @@ export function renderLineChart(options: LineChartOptions): string {
   const yTicks = niceTicks(minimumY, maximumY, 4);
   const toX = (x: number) => margin.left + ((x - xTicks.start) / (xTicks.end - xTicks.start)) * plotWidth;
   const toY = (y: number) => margin.top + (1 - (y - yTicks.start) / (yTicks.end - yTicks.start)) * plotHeight;
-  const gapAfter = typicalGap(xs) * 1.5;
 
   const parts: string[] = [];
   for (const value of yTicks.values) {
@@ -116,6 +115,8 @@ export function renderLineChart(options: LineChartOptions): string {
     const label = escapeHtml(entry.label);
     const points = [...entry.points].sort((a, b) => a.x - b.x);
     const smoothed = points.length > smoothingThreshold;
+    // Gaps are judged per series: an evaluation every 10 steps is a line, a training series missing 10 steps is not.
+    const gapAfter = typicalGap(points.map((point) => point.x)) * 1.5;
     const raw = pathData(points, toX, toY, gapAfter);
     parts.push(`<path class="series${smoothed ? ' raw' : ''}" data-series="${label}" data-points="${points.length}" stroke="${color}" d="${raw}"/>`);
     if (smoothed) {

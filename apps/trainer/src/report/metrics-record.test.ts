@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricFields, metricSeries, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
+import { isTrainingRecord, metricFields, metricSeries, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
 
 describe('normalizeMetricsRecord', () => {
   it('flattens nested objects with / and keeps finite numbers only', () => {
@@ -39,6 +39,16 @@ describe('normalizeMetricsRecord', () => {
     expect(normalizeMetricsRecord({ klLoss: 5, kl: 1 }, 1).values).toEqual({ kl: 1 });
     expect(normalizeMetricsRecord({ kl: 1, klLoss: 5 }, 1).values).toEqual({ kl: 1 });
     expect(normalizeMetricsRecord({ reward: { mean: 0.5 }, rewardMean: 0.9 }, 1).values).toEqual({ 'reward/mean': 0.5 });
+  });
+
+  it('keeps a string kind and drops other non-numeric fields', () => {
+    expect(normalizeMetricsRecord({ kind: 'eval', step: 10, time: '2025-01-01T00:00:00Z', reward: { mean: 0.5 } }, 1)).toEqual({
+      step: 10,
+      kind: 'eval',
+      values: { 'reward/mean': 0.5 },
+    });
+    expect(normalizeMetricsRecord({ kind: 3, step: 1 }, 1)).toEqual({ step: 1, values: {} });
+    expect([{ kind: 'train' }, {}, { kind: 'eval' }, { kind: 'run' }].map((raw) => isTrainingRecord(normalizeMetricsRecord(raw, 1)))).toEqual([true, true, false, false]);
   });
 
   it('uses the position when step is missing or not a number', () => {

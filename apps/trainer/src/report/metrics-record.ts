@@ -1,6 +1,8 @@
 /** One training step of `metrics.jsonl`, its fields flattened to `/` paths (see FORMAT.md). */
 export interface MetricsRecord {
   step: number;
+  /** The line's `kind` when it is a string: absent or `train` for a training step, `eval`, `warmup`, `run`. */
+  kind?: string;
   /** Finite numbers only, by canonical field name (`reward/mean`, `kl`, `rewardComponents/f1`). */
   values: Readonly<Record<string, number>>;
 }
@@ -49,7 +51,13 @@ export function normalizeMetricsRecord(raw: Record<string, unknown>, position: n
   }
   const step = values.step ?? position;
   delete values.step;
-  return { step, values };
+  delete values.kind;
+  return typeof raw.kind === 'string' ? { step, kind: raw.kind, values } : { step, values };
+}
+
+/** A training step's record: no `kind`, or `kind: 'train'`. */
+export function isTrainingRecord(record: MetricsRecord): boolean {
+  return record.kind === undefined || record.kind === 'train';
 }
 
 /**

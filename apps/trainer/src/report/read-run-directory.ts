@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { readJsonl } from '@research-ts/datasets';
 import { InvalidInputError } from '@research-ts/spec';
 import { z } from 'zod';
-import { normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
+import { isTrainingRecord, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
 import { evenlySpacedIndexes, normalizeRolloutRecord, type RolloutRecord } from './rollout-record';
 
 /** Everything the report shows, read from a run folder (see FORMAT.md). */
@@ -11,8 +11,10 @@ export interface RunData {
   /** The folder's name. */
   name: string;
   directory: string;
-  /** One record per step, ordered by step. */
+  /** One record per training step (no `kind`, or `kind: 'train'`), ordered by step. */
   metrics: MetricsRecord[];
+  /** Evaluation records (`kind: 'eval'`), ordered by step. */
+  evaluations: MetricsRecord[];
   hasMetricsFile: boolean;
   /** The kept rollouts, in file order. */
   rollouts: RolloutRecord[];
@@ -53,9 +55,14 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
   const describe = (error: InvalidInputError, file: string) => `${file}${error.line === undefined ? '' : ` line ${error.line}`}: ${error.problem}`;
 
   const metrics: MetricsRecord[] = [];
+  const evaluations: MetricsRecord[] = [];
   if (hasMetricsFile) {
     const stream = readJsonl(metricsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'metrics.jsonl')) });
-    for await (const raw of stream) metrics.push(normalizeMetricsRecord(raw, metrics.length + 1));
+    for await (const raw of stream) {
+      const record = normalizeMetricsRecord(raw, metrics.length + 1);
+      if (isTrainingRecord(record)) metrics.push(record);
+      else if (record.kind === 'eval') evaluations.push(record);
+    }
   }
 
   const valid: RolloutRecord[] = [];
@@ -76,6 +83,7 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
     name: basename(directory),
     directory,
     metrics: orderMetricsRecords(metrics),
+    evaluations: orderMetricsRecords(evaluations),
     hasMetricsFile,
     rollouts: keep.map((index) => valid[index]!),
     rolloutTotal: valid.length,

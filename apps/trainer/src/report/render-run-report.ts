@@ -94,7 +94,7 @@ export function renderRunReport(run: RunData, options: RenderRunReportOptions = 
       renderLineChart({
         title: chart.title,
         unit: chart.unit,
-        series: chartSeries(chart, run.metrics),
+        series: chartSeries(chart, run.metrics, run.evaluations),
         emptyMessage: emptyChartMessage(chart, run.hasMetricsFile),
         includeZero: chart.includeZero,
       }),

@@ -33,7 +33,7 @@ const result = (title: string, text: string) => ` <result>\n"${title}"\n${text}\
 
 /**
  * Writes a plausible run folder for tests and screenshots: `metrics.jsonl` with a reward that rises over
- * the steps (and KL, entropy, lengths, searches, clip fraction, throughput), `rollouts.jsonl` with a
+ * the steps, an evaluation every 10 steps (and KL, entropy, lengths, searches, clip fraction, throughput), `rollouts.jsonl` with a
  * trajectory of each kind (right answer with tokens and loss mask, wrong answer, format error, over length,
  * one whose text holds `<script>`), and `config.json`.
  */
@@ -42,11 +42,14 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
   const next = random(7);
   const omit = new Set(options.omitFields ?? []);
   mkdirSync(directory, { recursive: true });
-  const metrics: string[] = [];
+  // As the trainer writes it: a `run` line first, `train` lines, and an `eval` line every 10 steps.
+  const metrics: string[] = [JSON.stringify({ kind: 'run', step: 0, time: '2025-01-01T00:00:00.000Z', model: 'tiny' })];
   for (let step = 1; step <= steps; step += 1) {
     const progress = step / steps;
     const mean = Math.min(1, 0.08 + 0.55 * progress + 0.08 * (next() - 0.5));
     const record: Record<string, unknown> = {
+      kind: 'train',
+      time: new Date(Date.UTC(2025, 0, 1, 0, step)).toISOString(),
       step,
       reward: { mean, std: 0.3 + 0.1 * next(), min: 0, max: 1 },
       rewardComponents: { f1: Math.max(0, mean - 0.06), format: Math.min(1, 0.55 + 0.45 * progress) },
@@ -66,6 +69,7 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       else delete (record[head!] as Record<string, unknown> | undefined)?.[tail];
     }
     metrics.push(JSON.stringify(record));
+    if (step % 10 === 0) metrics.push(JSON.stringify({ kind: 'eval', step, reward: { mean: Math.max(0, mean - 0.05) }, exactMatch: mean * 0.8 }));
   }
   metrics.push(...(options.extraMetricsLines ?? []));
   writeFileSync(join(directory, 'metrics.jsonl'), `${metrics.join('\n')}\n`);

@@ -34,8 +34,9 @@ describe('writeRunReport', () => {
       expect(figure, title).toContain('<svg');
       expect(figure, title).toMatch(/data-points="40"/);
     }
-    // Reward: the mean and both components; response length: mean and max.
-    expect(chartNamed(html, 'Reward').match(/class="series/g)).toHaveLength(3);
+    // Reward: the mean, both components, and the evaluations (steps 10, 20, 30, 40); response length: mean and max.
+    expect(chartNamed(html, 'Reward').match(/class="series/g)).toHaveLength(4);
+    expect(chartNamed(html, 'Reward')).toMatch(/data-series="eval reward" data-points="4"/);
     expect(chartNamed(html, 'Reward')).toContain('>f1 <span class="last">');
     expect(chartNamed(html, 'Response length').match(/class="series/g)).toHaveLength(2);
     expect(html.match(/<article class="rollout"/g)).toHaveLength(4);
@@ -64,6 +65,8 @@ describe('writeRunReport', () => {
     expect(chartNamed(html, 'Throughput')).toContain('No data: no step in metrics.jsonl has &quot;throughput/tokensPerSecond&quot;');
     expect(chartNamed(html, 'Reward').match(/class="series/g)).toHaveLength(1);
     expect(chartNamed(html, 'Entropy')).toContain('data-points="6"');
+    // The `run` line (step 0) is not a training step.
+    expect(html).toContain('<b>6</b> steps (1–6)');
   });
 
   it('skips malformed lines and lists them in the page', async () => {
@@ -77,8 +80,9 @@ describe('writeRunReport', () => {
     expect(result.steps).toBe(4);
     expect(result.rolloutsTotal).toBe(4);
     expect(result.problems).toHaveLength(4);
-    expect(result.problems[0]).toMatch(/^metrics\.jsonl line 4: invalid JSON/);
-    expect(result.problems[1]).toMatch(/^metrics\.jsonl line 5: /);
+    // metrics.jsonl: line 1 is the `run` line, lines 2–4 the steps, then the extra lines from line 5.
+    expect(result.problems[0]).toMatch(/^metrics\.jsonl line 5: invalid JSON/);
+    expect(result.problems[1]).toMatch(/^metrics\.jsonl line 6: /);
     expect(result.problems).toContain('rollouts.jsonl line 5: "segments" is not an array');
     expect(result.problems[3]).toMatch(/^rollouts\.jsonl line 6: invalid JSON/);
     const html = readFileSync(result.outputFile, 'utf8');
