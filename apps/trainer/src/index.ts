@@ -1,1 +1,44 @@
-export {};
+export { buildIndex, type BuildIndexOptions, type BuildIndexResult } from './build-index';
+export { buildPromptIds, renderCompactPrompt, type PromptTemplate } from './build-prompt';
+export {
+  checkpointFormat,
+  checkpointName,
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadCheckpointState,
+  pruneCheckpoints,
+  saveCheckpoint,
+  verifyCheckpoint,
+  type CheckpointState,
+  type LatestCheckpoint,
+  type SaveCheckpointOptions,
+} from './checkpoint';
+export { createProgram, main } from './program';
+export { configPresets, type ConfigPresetName } from './config-presets';
+export {
+  emptyRetriever,
+  evaluateQuestions,
+  summarizePredictions,
+  type EvaluateQuestionsOptions,
+  type EvaluationQuestion,
+  type EvaluationSummary,
+  type Prediction,
+} from './evaluate-questions';
+export { formatTrainSummary, rewardStartEnd } from './format-train-summary';
+export { initModel, type InitModelOptions, type InitModelResult } from './init-model';
+export { MetricsWriter, readMetrics, type MetricsRecord } from './metrics-writer';
+export { modelSizeConfig, modelSizes, type ModelSizeName } from './model-sizes';
+export { openRetriever, retrieverSourceOf, type RetrieverSource } from './open-retriever';
+export { createProgress, wantsPlainProgress, type Progress, type ProgressOptions } from './progress';
+export { mergeConfig, parseOverride, presetNames, resolveConfig, type ResolveConfigOptions } from './resolve-config';
+export { runEvaluation, type RunEvaluationOptions, type RunEvaluationResult } from './run-evaluation';
+export { scoreRollout, type ScoredRollout } from './score-rollout';
+export { SeededRng, type RngState } from './seeded-rng';
+export { serveRetriever, type ServeRetrieverOptions } from './serve-retriever';
+export { supervisedStep, type SupervisedExample, type SupervisedStepResult } from './supervised-step';
+export { train, type RewardPoint, type TrainOptions, type TrainSummary } from './train';
+export { asTrainablePolicy } from './trainable-onnx-policy';
+export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput } from './trainer-config';
+export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
+export { buildWorld, worldOptions, worldTexts, type WorldSource } from './world-source';
+export { boxedOpenToken, buildWorldTokenizer } from './world-tokenizer';

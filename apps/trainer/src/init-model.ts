@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCorpusJsonl } from '@research-ts/datasets';
+import { createRandomModel, decoderParameterCount, saveModelDirectory } from '@research-ts/policy-onnx';
+import { InvalidConfigError } from '@research-ts/spec';
+import { buildBpeTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
+import { modelSizeConfig } from './model-sizes';
+import { worldTexts, type WorldSource } from './world-source';
+import { buildWorldTokenizer } from './world-tokenizer';
+
+export interface InitModelOptions {
+  /** The model directory to write (must not exist or be empty unless `overwrite`). */
+  directory: string;
+  /** A name of `modelSizes`. */
+  size: string;
+  /** Seeds the weights. */
+  seed: number;
+  /** `word`: one id per word of the corpus (tiny synthetic worlds); `bpe`: byte-level BPE of `bpeVocabSize` ids. */
+  tokenizer: 'word' | 'bpe';
+  bpeVocabSize?: number;
+  /** Build the tokenizer from this FlashRAG corpus (`{id, contents}` JSONL) … */
+  corpusFile?: string;
+  /** … or from a generated world (its passages and questions). */
+  world?: WorldSource;
+  overwrite?: boolean;
+}
+
+export interface InitModelResult {
+  directory: string;
+  parameterCount: number;
+  vocabSize: number;
+  texts: number;
+}
+
+/**
+ * Writes a randomly initialised model of a named size as a Hugging Face model directory with its
+ * tokenizer (`tokenizer.json`, `tokenizer_config.json` with `<|im_end|>` as EOS and the ChatML template),
+ * built from a corpus file or a generated world.
+ */
+export async function initModel(options: InitModelOptions): Promise<InitModelResult> {
+  const texts: string[] = [];
+  if (options.corpusFile !== undefined) {
+    for await (const passage of readCorpusJsonl(options.corpusFile)) texts.push(passage.contents);
+  } else if (options.world !== undefined) {
+    texts.push(...worldTexts(options.world));
+  } else throw new InvalidConfigError('corpus', 'give a corpus file or a world to build the tokenizer from');
+  let tokenizerJson: TokenizerJson;
+  if (options.tokenizer === 'word') tokenizerJson = buildWorldTokenizer(texts);
+  else tokenizerJson = buildBpeTokenizer(texts, { vocabSize: options.bpeVocabSize ?? 4096, tagTokens: true });
+  const staging = await mkdtemp(join(tmpdir(), 'research-ts-tokenizer-'));
+  try {
+    await writeTokenizerDirectory(staging, { tokenizerJson, eosToken: '<|im_end|>', padToken: '<|endoftext|>' });
+    const tokenizer = await loadTokenizer(staging);
+    const eosTokenId = tokenizer.tokenToId('<|im_end|>')!;
+    const config = modelSizeConfig(options.size, { vocabSize: tokenizer.vocabSize, eosTokenId });
+    const model = createRandomModel(config, { seed: options.seed });
+    await saveModelDirectory(options.directory, model, { copyTokenizerFrom: staging, overwrite: options.overwrite ?? false });
+    return { directory: options.directory, parameterCount: decoderParameterCount(config), vocabSize: tokenizer.vocabSize, texts: texts.length };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,51 @@
+import { appendFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** One line of `metrics.jsonl`: a training step, an evaluation or the warm-up. */
+export type MetricsRecord = { kind: 'train' | 'eval' | 'warmup' | 'run'; step: number } & Record<string, unknown>;
+
+/**
+ * Appends one JSON object per line to a metrics file, synchronously, so that a line is either
+ * written in full or not at all when the process dies (a torn last line is dropped by
+ * {@link readMetrics}). Non-finite numbers are written as strings (`"NaN"`), which JSON cannot hold.
+ */
+export class MetricsWriter {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  write(record: MetricsRecord): void {
+    appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...record }, finiteReplacer)}\n`);
+  }
+
+  /**
+   * Drops every record of `kind` 'train' / 'eval' / 'warmup' whose step is after `step` (what a run
+   * resumed from the checkpoint of `step` will write again), and any torn last line.
+   */
+  truncateAfter(step: number): void {
+    if (!existsSync(this.path)) return;
+    const kept = readMetrics(this.path).filter((record) => record.kind === 'run' || record.step <= step);
+    writeFileSync(this.path, kept.map((record) => `${JSON.stringify(record, finiteReplacer)}\n`).join(''));
+  }
+}
+
+/** The records of a metrics file; a last line that does not parse (a torn write) is skipped. */
+export function readMetrics(path: string): MetricsRecord[] {
+  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const records: MetricsRecord[] = [];
+  lines.forEach((line, index) => {
+    try {
+      records.push(JSON.parse(line) as MetricsRecord);
+    } catch (error) {
+      if (index !== lines.length - 1) throw error;
+    }
+  });
+  return records;
+}
+
+function finiteReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}

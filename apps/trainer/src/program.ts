@@ -1,0 +1,172 @@
+import { Command, Option } from 'commander';
+import { ResearchError } from '@research-ts/spec';
+import { buildIndex } from './build-index';
+import { initModel } from './init-model';
+import { modelSizes } from './model-sizes';
+import { retrieverSourceOf } from './open-retriever';
+import { presetNames, resolveConfig } from './resolve-config';
+import { runEvaluation } from './run-evaluation';
+import { serveRetriever } from './serve-retriever';
+import { formatTrainSummary } from './format-train-summary';
+import { train } from './train';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const integer = (name: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new ResearchError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+  return parsed;
+};
+
+/** Options every config-driven command takes. */
+function withConfigOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'a JSON config file (fields of the train config schema)')
+    .option('-p, --preset <name>', `start from a preset (${presetNames().join(', ')})`)
+    .option('-s, --set <path=value>', 'override one field, e.g. --set optimizer.learningRate=1e-3 (repeatable)', collect, [] as string[]);
+}
+
+/** The `research-ts` program (exported so tests can run it in-process). */
+export function createProgram(): Command {
+  const program = new Command('research-ts')
+    .description('Train LLMs to reason with search by GRPO (ReSearch), evaluate them, and serve retrievers.')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  withConfigOptions(
+    program
+      .command('init-model')
+      .description('write a randomly initialised model directory of a named size, with a tokenizer built from a corpus or the generated world')
+      .argument('<directory>', 'the model directory to create')
+      .addOption(new Option('--size <size>', 'model size').choices(Object.keys(modelSizes)).default('tiny'))
+      .option('--seed <n>', 'weight seed', integer('seed'), 1)
+      .option('--corpus <file>', 'build the tokenizer from this FlashRAG corpus JSONL (default: the config’s generated world)')
+      .addOption(new Option('--tokenizer <kind>', 'word-level (small synthetic corpora) or byte-level BPE').choices(['word', 'bpe']).default('word'))
+      .option('--bpe-vocab <n>', 'BPE vocabulary size', integer('bpe-vocab'), 4096)
+      .option('--overwrite', 'replace an existing directory'),
+  ).action(async (directory: string, options) => {
+    const config = await resolveConfig({ preset: options.preset, configFile: options.config, overrides: options.set });
+    const result = await initModel({
+      directory,
+      size: options.size,
+      seed: options.seed,
+      tokenizer: options.tokenizer,
+      bpeVocabSize: options.bpeVocab,
+      ...(options.corpus === undefined ? { world: config.data.world ?? (await resolveConfig({ preset: 'tiny' })).data.world! } : { corpusFile: options.corpus }),
+      overwrite: options.overwrite === true,
+    });
+    console.log(`wrote ${result.directory}: ${options.size}, ${result.parameterCount.toLocaleString('en-US')} parameters, ${result.vocabSize} token ids (tokenizer from ${result.texts} texts)`);
+  });
+
+  program
+    .command('index')
+    .description('build a flexsearch (BM25) index folder from a FlashRAG corpus JSONL ({id, contents} per line)')
+    .argument('<corpus>', 'the corpus JSONL (.gz allowed)')
+    .argument('<directory>', 'the index folder to write')
+    .option('--no-progress', 'no progress output')
+    .action(async (corpus: string, directory: string, options) => {
+      const result = await buildIndex({ corpusFile: corpus, directory, progress: options.progress });
+      console.log(`indexed ${result.passages} passages from ${corpus} into ${directory} (${result.skipped} lines skipped, ${result.seconds.toFixed(1)} s)`);
+    });
+
+  withConfigOptions(
+    program
+      .command('train')
+      .description('GRPO with the ReSearch rollout loop; writes metrics.jsonl, checkpoints/ and model/ under the output directory')
+      .option('-m, --model <directory>', 'the policy to train (sets modelDirectory)')
+      .option('-o, --output <directory>', 'the run folder (sets outputDirectory)')
+      .option('--resume', 'continue from the newest good checkpoint in the run folder')
+      .option('--no-progress', 'no progress output')
+      .option('--print-config', 'print the resolved config and exit'),
+  ).action(async (options) => {
+    const fields: Record<string, unknown> = {};
+    if (options.model !== undefined) fields.modelDirectory = options.model;
+    if (options.output !== undefined) fields.outputDirectory = options.output;
+    const config = await resolveConfig({ preset: options.preset, configFile: options.config, overrides: options.set, fields });
+    if (options.printConfig === true) {
+      console.log(JSON.stringify(config, null, 2));
+      return;
+    }
+    const summary = await train({ config, resume: options.resume === true, progress: options.progress });
+    console.log(formatTrainSummary(summary));
+  });
+
+  program
+    .command('eval')
+    .description('run the ReSearch loop greedily over a question set and print EM / F1 (/ LLM judge) beside the paper')
+    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file')
+    .requiredOption('-r, --retriever <index-or-url>', 'a flexsearch index folder, or the URL of a FlashRAG retrieval server')
+    .option('-m, --model <directory>', 'a local model directory (onnxruntime)')
+    .option('--server <url>', 'an OpenAI-compatible completions server, e.g. http://127.0.0.1:8000/v1')
+    .option('--served-model <name>', 'the model name the server serves')
+    .addOption(new Option('--server-kind <kind>', 'the server dialect').choices(['vllm', 'sglang', 'llama.cpp', 'generic']).default('vllm'))
+    .option('--api-key-env <name>', 'environment variable holding the server’s API key')
+    .option('--tokenizer <directory>', 'tokenizer directory (default: the model directory; required with --server)')
+    .addOption(new Option('--template <template>', 'prompt template').choices(['base', 'instruct', 'compact']).default('base'))
+    .option('--budget <tokens>', 'response token budget (ReSearch: 8192)', integer('budget'), 8192)
+    .option('--top-k <n>', 'passages per search (ReSearch: 5)', integer('top-k'), 5)
+    .option('--limit <n>', 'only the first N questions', integer('limit'))
+    .option('--dataset <name>', 'the dataset name in the table (default: the file name)')
+    .option('--judge-url <url>', 'an OpenAI-compatible API for the LLM judge, e.g. https://api.openai.com/v1')
+    .option('--judge-model <name>', 'the judge model (ReSearch: gpt-4o-mini)')
+    .option('--judge-key-env <name>', 'environment variable holding the judge’s API key', 'OPENAI_API_KEY')
+    .option('-o, --output <file>', 'predictions JSONL', 'predictions.jsonl')
+    .option('--threads <n>', 'onnxruntime threads', integer('threads'))
+    .option('--no-progress', 'no progress output')
+    .action(async (options) => {
+      const judgeKey = options.judgeUrl === undefined ? undefined : process.env[options.judgeKeyEnv];
+      if (options.judgeUrl !== undefined && (judgeKey === undefined || judgeKey === '')) throw new ResearchError(`--judge-url needs an API key in $${options.judgeKeyEnv}`);
+      const result = await runEvaluation({
+        questionsFile: options.questions,
+        ...(options.dataset === undefined ? {} : { dataset: options.dataset }),
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+        ...(options.model === undefined ? {} : { modelDirectory: options.model }),
+        ...(options.server === undefined ? {} : { serverUrl: options.server, servedModel: options.servedModel, server: options.serverKind }),
+        ...(options.apiKeyEnv === undefined ? {} : { apiKey: process.env[options.apiKeyEnv] }),
+        ...(options.tokenizer === undefined ? {} : { tokenizerDirectory: options.tokenizer }),
+        retriever: retrieverSourceOf(options.retriever),
+        template: options.template,
+        responseBudget: options.budget,
+        topK: options.topK,
+        ...(options.judgeUrl === undefined ? {} : { judge: { baseURL: options.judgeUrl, apiKey: judgeKey!, ...(options.judgeModel === undefined ? {} : { model: options.judgeModel }) } }),
+        outputFile: options.output,
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        progress: options.progress,
+      });
+      const { summary } = result;
+      console.log(result.table);
+      console.log(
+        `${summary.count} questions: reward ${summary.reward.toFixed(3)}, format ok ${(100 * summary.formatOk).toFixed(1)}%, ` +
+          `${summary.searches.toFixed(2)} searches and ${summary.generatedTokens.toFixed(1)} generated tokens per question; predictions in ${options.output}`,
+      );
+    });
+
+  program
+    .command('serve-retriever')
+    .description('serve a flexsearch index over the FlashRAG (/search, /batch_search, /health) and Search-R1 (/retrieve) APIs')
+    .argument('<index>', 'an index folder built by `research-ts index`')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0: any free one)', integer('port'), 8000)
+    .action(async (index: string, options) => {
+      const server = await serveRetriever({ indexDirectory: index, host: options.host, port: options.port });
+      console.log(`serving ${index} at ${server.url} (POST /search, /batch_search, /retrieve; GET /health); Ctrl-C stops`);
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; a `ResearchError` (a bad config field, a missing file) prints one line and exits 1. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await createProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (ResearchError.isInstance(error)) {
+      process.stderr.write(`research-ts: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}

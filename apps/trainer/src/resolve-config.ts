@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidConfigError } from '@research-ts/spec';
+import { configPresets, type ConfigPresetName } from './config-presets';
+import { parseTrainerConfig, type TrainerConfig } from './trainer-config';
+
+export interface ResolveConfigOptions {
+  /** A preset to start from (`research` = the schema defaults, `tiny` = the CPU demo). */
+  preset?: string;
+  /** A JSON config file; its fields override the preset's. */
+  configFile?: string;
+  /** `path=value` overrides (`optimizer.learningRate=1e-3`), applied last; values are JSON or bare strings. */
+  overrides?: readonly string[];
+  /** Fields set by the caller (a CLI flag), applied after the file and before `overrides`. */
+  fields?: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `target` with `source` merged in: records merge key by key, anything else replaces. */
+export function mergeConfig(target: Json, source: Json): Json {
+  const out: Json = { ...target };
+  for (const [key, value] of Object.entries(source)) out[key] = isRecord(value) && isRecord(out[key]) ? mergeConfig(out[key] as Json, value) : value;
+  return out;
+}
+
+/** Parses one `a.b.c=value` override into a nested record; the value is JSON when it parses, else the raw string. */
+export function parseOverride(override: string): Json {
+  const equals = override.indexOf('=');
+  if (equals <= 0) throw new InvalidConfigError(override, 'an override must look like path.to.field=value');
+  const path = override.slice(0, equals).trim().split('.');
+  if (path.some((part) => part === '')) throw new InvalidConfigError(override, 'the path has an empty part');
+  const raw = override.slice(equals + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a bare string
+  }
+  let nested: unknown = value;
+  for (const part of [...path].reverse()) nested = { [part]: nested };
+  return nested as Json;
+}
+
+/** The names of the presets. */
+export function presetNames(): ConfigPresetName[] {
+  return Object.keys(configPresets) as ConfigPresetName[];
+}
+
+/**
+ * Builds the configuration: preset, then the file, then `fields`, then the overrides, validated by the
+ * schema. Every failure is an `InvalidConfigError` naming the field, thrown before any work.
+ */
+export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<TrainerConfig> {
+  let config: Json = {};
+  if (options.preset !== undefined) {
+    const preset = (configPresets as Record<string, Json>)[options.preset];
+    if (preset === undefined) throw new InvalidConfigError('preset', `unknown preset "${options.preset}" (presets: ${presetNames().join(', ')})`);
+    config = mergeConfig(config, preset);
+  }
+  if (options.configFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.configFile, 'utf8');
+    } catch (error) {
+      throw new InvalidConfigError('config', `cannot read ${options.configFile}: ${(error as Error).message}`, { cause: error });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new InvalidConfigError('config', `${options.configFile} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    if (!isRecord(parsed)) throw new InvalidConfigError('config', `${options.configFile} must hold a JSON object`);
+    config = mergeConfig(config, parsed);
+  }
+  if (options.fields !== undefined) config = mergeConfig(config, options.fields);
+  for (const override of options.overrides ?? []) config = mergeConfig(config, parseOverride(override));
+  return parseTrainerConfig(config);
+}

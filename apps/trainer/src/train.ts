@@ -1,0 +1,314 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadQuestions, splitWorldWords, type QaExample, type World } from '@research-ts/datasets';
+import { createAdamW, createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
+import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
+import { rollout } from '@research-ts/rollout';
+import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
+import { buildPromptIds } from './build-prompt';
+import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
+import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
+import { MetricsWriter } from './metrics-writer';
+import { openRetriever } from './open-retriever';
+import { createProgress } from './progress';
+import { scoreRollout } from './score-rollout';
+import { SeededRng } from './seeded-rng';
+import { supervisedStep } from './supervised-step';
+import type { TrainerConfig } from './trainer-config';
+import { asTrainablePolicy } from './trainable-onnx-policy';
+import { buildWarmupTranscript } from './warmup-transcript';
+import { buildWorld } from './world-source';
+
+export interface TrainOptions {
+  config: TrainerConfig;
+  /** Continue from the newest good checkpoint under `<outputDirectory>/checkpoints` (a fresh start when there is none). */
+  resume?: boolean;
+  /** Log lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress bars / plain progress lines on stderr; default true. */
+  progress?: boolean;
+  /** Also evaluate the final policy with a retriever that returns nothing (default true). */
+  ablateRetriever?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A point of the reward curve. */
+export interface RewardPoint {
+  step: number;
+  reward: number;
+  searches: number;
+}
+
+export interface TrainSummary {
+  outputDirectory: string;
+  /** Training steps completed in total (resumed ones included). */
+  steps: number;
+  /** The step this process started from (0 for a fresh run). */
+  resumedFrom: number;
+  rewardCurve: RewardPoint[];
+  /** Greedy evaluation of the final policy on the held-out questions. */
+  heldOut: EvaluationSummary;
+  /** The same with a retriever that returns nothing (absent when not asked for). */
+  heldOutWithoutRetrieval?: EvaluationSummary;
+  /** The final model directory. */
+  modelDirectory: string;
+  warmupSeconds: number;
+  trainingSeconds: number;
+}
+
+interface Dataset {
+  train: EvaluationQuestion[];
+  heldOut: EvaluationQuestion[];
+  world: World | undefined;
+}
+
+async function loadDataset(config: TrainerConfig): Promise<Dataset> {
+  const { data } = config;
+  if (data.trainFile !== undefined) {
+    const toQuestion = (example: QaExample): EvaluationQuestion => ({ id: example.id, question: example.question, goldenAnswers: example.goldenAnswers });
+    const train = (await loadQuestions(data.trainFile)).examples.map(toQuestion);
+    const heldOut = data.heldOutFile === undefined ? [] : (await loadQuestions(data.heldOutFile)).examples.map(toQuestion);
+    return { train, heldOut, world: undefined };
+  }
+  if (data.world === undefined) throw new InvalidConfigError('data', 'set data.world (a generated world) or data.trainFile');
+  const world = buildWorld(data.world);
+  return { train: world.questions.train, heldOut: world.questions.heldOut, world };
+}
+
+async function trainingRetriever(config: TrainerConfig, world: World | undefined): Promise<Retriever> {
+  const { retriever } = config;
+  if (retriever.kind === 'world') {
+    if (world === undefined) throw new InvalidConfigError('retriever.kind', '"world" needs data.world (or use "flexsearch" / "http")');
+    return openRetriever({ kind: 'world', world });
+  }
+  if (retriever.kind === 'flexsearch') return openRetriever({ kind: 'flexsearch', indexDirectory: retriever.indexDirectory! });
+  return openRetriever({ kind: 'http', url: retriever.url! });
+}
+
+const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
+
+/**
+ * `research-ts train`: GRPO with the ReSearch rollout loop.
+ *
+ * 1. Loads the questions (a generated world or files), the retriever and the policy (`modelDirectory`,
+ *    or the newest good checkpoint with `resume`); a reference copy when the KL coefficient is not 0.
+ * 2. Optionally a format warm-up (`warmup.steps`): supervised steps on transcripts of the ReSearch
+ *    format whose queries and answers are drawn at random (see `buildWarmupTranscript`); checkpointed
+ *    as step 0 when it ends.
+ * 3. Each step: `promptsPerStep` training questions drawn with the run's RNG; `groupSize` rollouts each
+ *    through the real loop (sampling seeded from the RNG); ReSearch rewards; one `createGrpoTrainer`
+ *    step; a metrics line; a checkpoint every `checkpoint.every` steps and at the end; a greedy held-out
+ *    evaluation every `evaluation.every` steps.
+ *
+ * Every random draw comes from one `SeededRng` whose state is checkpointed, and generation is seeded,
+ * so a run resumed from a checkpoint continues exactly as the uninterrupted run would have.
+ */
+export async function train(options: TrainOptions): Promise<TrainSummary> {
+  const { config } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const showProgress = options.progress ?? true;
+  const output = config.outputDirectory;
+  const checkpoints = join(output, 'checkpoints');
+  if (config.modelDirectory === undefined) throw new InvalidConfigError('modelDirectory', 'is required: create one with `research-ts init-model`');
+  if (!existsSync(config.modelDirectory)) throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
+  await mkdir(output, { recursive: true });
+  await writeFile(join(output, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+
+  const dataset = await loadDataset(config);
+  if (dataset.train.length === 0) throw new InvalidConfigError('data', 'there are no training questions');
+  const retriever = await trainingRetriever(config, dataset.world);
+  const metrics = new MetricsWriter(join(output, 'metrics.jsonl'));
+
+  const latest = options.resume === true ? await findLatestCheckpoint(checkpoints) : undefined;
+  for (const rejected of latest?.rejected ?? []) log(`skipping checkpoint ${rejected.directory}: ${rejected.reason}`);
+  const resumed = latest === undefined ? undefined : await loadCheckpointState(latest.directory);
+  const runtime = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads, maxCacheBytes: config.runtime.maxCacheBytes };
+  const onnx: OnnxPolicy = await createOnnxPolicy({ modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'), ...runtime });
+  const policy: TrainablePolicy = asTrainablePolicy(onnx);
+  const tokenizer = onnx.tokenizer;
+  const reference = config.loss.klCoefficient === 0 ? undefined : asTrainablePolicy(await createOnnxPolicy({ modelDirectory: config.modelDirectory, ...runtime }));
+  const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
+  const startStep = resumed?.step ?? 0;
+  if (resumed !== undefined) {
+    metrics.truncateAfter(startStep);
+    log(`resumed from ${latest!.directory} (step ${startStep})`);
+  } else if (existsSync(metrics.path)) metrics.truncateAfter(-1);
+  metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameters.values()].reduce((sum, value) => sum + value.length, 0) });
+
+  const padId = tokenizer.padTokenId ?? 0;
+  const topK = config.retriever.topK;
+  const template = config.prompt.template;
+  const saveModel = (directory: string) => onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
+  const trainer = createGrpoTrainer({
+    policy,
+    ...(reference === undefined ? {} : { reference }),
+    optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
+    schedule: { kind: 'constant', warmupSteps: config.optimizer.warmupSteps },
+    lossOptions: {
+      clipLow: config.loss.clipRatio,
+      clipHigh: config.loss.clipRatio,
+      klCoefficient: config.loss.klCoefficient,
+      klEstimator: config.loss.klEstimator,
+      entropyCoefficient: config.loss.entropyCoefficient,
+      aggregation: { mode: config.loss.aggregation },
+    },
+    maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
+    padId,
+    gradClip: config.optimizer.gradClip,
+    ppoEpochs: config.training.ppoEpochs,
+  });
+  if (resumed !== undefined) trainer.loadState(resumed.trainer);
+  const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
+    await saveCheckpoint(checkpoints, { step, trainer: trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
+    await pruneCheckpoints(checkpoints, config.checkpoint.keep);
+  };
+
+  // 1. The format warm-up (only on a fresh run).
+  let warmupSeconds = 0;
+  if (resumed === undefined && config.warmup.steps > 0) {
+    const started = performance.now();
+    const names = new Set(dataset.world?.entities.map((entity) => entity.name) ?? []);
+    const candidates =
+      names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
+    const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
+    const progress = createProgress({ label: 'warm-up', total: config.warmup.steps, silent: !showProgress });
+    for (let step = 1; step <= config.warmup.steps; step++) {
+      options.signal?.throwIfAborted();
+      const examples = [];
+      for (let index = 0; index < config.warmup.batchSize; index++) {
+        const question = rng.pick(dataset.train);
+        examples.push(
+          await buildWarmupTranscript({
+            promptIds: buildPromptIds(tokenizer, question.question, template),
+            question: question.question,
+            retriever,
+            tokenizer,
+            rng,
+            candidates,
+            topK,
+            maxSearches: config.warmup.maxSearches,
+          }),
+        );
+      }
+      const result = await supervisedStep(policy, optimizer, examples, { padId, gradClip: config.optimizer.gradClip });
+      progress.update(step, `nll ${result.loss.toFixed(3)}`);
+      if (step % 10 === 0 || step === config.warmup.steps) metrics.write({ kind: 'warmup', step, loss: result.loss, gradNorm: result.gradNorm, tokens: result.tokenCount });
+    }
+    progress.stop();
+    warmupSeconds = (performance.now() - started) / 1000;
+    await checkpointAt(0, { warmupDone: true, warmupSeconds });
+  }
+
+  // 2. GRPO.
+  const rewardCurve: RewardPoint[] = [];
+  const evaluationQuestions = dataset.heldOut.slice(0, config.evaluation.questions);
+  const evaluationBudget = config.evaluation.responseBudget ?? config.rollout.responseBudget;
+  const evaluate = async (against: Retriever, label: string) => {
+    const progress = createProgress({ label, total: evaluationQuestions.length, silent: !showProgress });
+    const predictions = await evaluateQuestions({
+      policy,
+      retriever: against,
+      tokenizer,
+      questions: evaluationQuestions,
+      template,
+      responseBudget: evaluationBudget,
+      topK,
+      onProgress: (done) => progress.update(done),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    progress.stop();
+    return { predictions, summary: summarizePredictions(predictions) };
+  };
+  const trainingStarted = performance.now();
+  const progress = createProgress({ label: 'train', total: config.training.steps, silent: !showProgress });
+  progress.update(startStep);
+  for (let step = startStep + 1; step <= config.training.steps; step++) {
+    options.signal?.throwIfAborted();
+    const stepStarted = performance.now();
+    const questions = Array.from({ length: config.rollout.promptsPerStep }, () => rng.pick(dataset.train));
+    const seed = rng.nextUint32();
+    const samples = await rollout({
+      policy,
+      retriever,
+      tokenizer,
+      prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template)),
+      samplesPerPrompt: config.rollout.groupSize,
+      responseBudget: config.rollout.responseBudget,
+      ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
+      topK,
+      sampling: { temperature: config.rollout.temperature, topP: config.rollout.topP, seed },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const rolloutSeconds = (performance.now() - stepStarted) / 1000;
+    const scored = samples.map((sample) => scoreRollout(sample.trajectory, questions[sample.promptIndex]!.goldenAnswers, tokenizer));
+    const trainStarted = performance.now();
+    const result: GrpoStepResult = await trainer.step(samples.map((sample, index) => ({ trajectory: sample.trajectory, groupId: sample.promptIndex, reward: scored[index]!.reward })));
+    const trainSeconds = (performance.now() - trainStarted) / 1000;
+    const reasons: Record<string, number> = {};
+    for (const score of scored) reasons[score.reason] = (reasons[score.reason] ?? 0) + 1;
+    const generated = scored.reduce((sum, score) => sum + score.generatedTokens, 0);
+    const reward = mean(scored.map((score) => score.reward));
+    const searches = mean(scored.map((score) => score.searches));
+    const m = result.metrics;
+    metrics.write({
+      kind: 'train',
+      step,
+      reward,
+      rewardStd: m.rewardStd,
+      rewardF1: mean(scored.map((score) => score.f1)),
+      rewardFormat: mean(scored.map((score) => (score.formatOk ? 1 : 0))),
+      exactMatch: mean(scored.map((score) => (score.exactMatch ? 1 : 0))),
+      reasons,
+      kl: m.klLoss ?? null,
+      ppoKl: m.ppoKl,
+      entropy: m.entropy,
+      clipFraction: m.pgClipFrac,
+      loss: m.loss,
+      gradNorm: m.gradNorm,
+      learningRate: m.learningRate,
+      responseLength: generated / scored.length,
+      insertedLength: mean(scored.map((score) => score.insertedTokens)),
+      searchesPerRollout: searches,
+      rollouts: scored.length,
+      skipped: result.skipped ? result.reason : null,
+      rolloutSeconds,
+      trainSeconds,
+      generatedTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds),
+      trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds),
+    });
+    rewardCurve.push({ step, reward, searches });
+    progress.update(step, `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}`);
+    if (step % config.checkpoint.every === 0 || step === config.training.steps) await checkpointAt(step, { warmupDone: true });
+    if (config.evaluation.every > 0 && step % config.evaluation.every === 0 && step !== config.training.steps && evaluationQuestions.length > 0) {
+      const { summary } = await evaluate(retriever, 'eval');
+      metrics.write({ kind: 'eval', step, ...summary });
+    }
+  }
+  progress.stop();
+  const trainingSeconds = (performance.now() - trainingStarted) / 1000;
+
+  // 3. The final model and evaluations.
+  const modelDirectory = join(output, 'model');
+  await onnx.save(modelDirectory, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
+  const final = evaluationQuestions.length > 0 ? await evaluate(retriever, 'eval') : { predictions: [], summary: summarizePredictions([]) };
+  metrics.write({ kind: 'eval', step: config.training.steps, retriever: retriever.name, ...final.summary });
+  await writeFile(join(output, 'predictions.jsonl'), final.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + (final.predictions.length > 0 ? '\n' : ''));
+  let heldOutWithoutRetrieval: EvaluationSummary | undefined;
+  if ((options.ablateRetriever ?? true) && evaluationQuestions.length > 0) {
+    heldOutWithoutRetrieval = (await evaluate(emptyRetriever, 'eval (no retrieval)')).summary;
+    metrics.write({ kind: 'eval', step: config.training.steps, retriever: 'empty', ...heldOutWithoutRetrieval });
+  }
+  await onnx.release();
+  return {
+    outputDirectory: output,
+    steps: config.training.steps,
+    resumedFrom: startStep,
+    rewardCurve,
+    heldOut: final.summary,
+    ...(heldOutWithoutRetrieval === undefined ? {} : { heldOutWithoutRetrieval }),
+    modelDirectory,
+    warmupSeconds,
+    trainingSeconds,
+  };
+}

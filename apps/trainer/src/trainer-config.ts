@@ -1,0 +1,192 @@
+import { InvalidConfigError } from '@research-ts/spec';
+import { z } from 'zod';
+
+const positiveInteger = () => z.number().int().min(1);
+const nonNegativeInteger = () => z.number().int().min(0);
+
+/** Where the questions come from: a generated world, or FlashRAG / `{question, answer}` files. */
+const dataSchema = z
+  .strictObject({
+    world: z
+      .strictObject({
+        seed: nonNegativeInteger().default(7).describe('The world generator seed: a seed names one world on every platform.'),
+        people: nonNegativeInteger().default(200).describe('People in the world (most questions start from a person).'),
+        places: nonNegativeInteger().default(40).describe('Places (cities): birthplaces and headquarters.'),
+        organisations: nonNegativeInteger().default(40).describe('Organisations (companies): employers with a founder and a headquarters.'),
+        countries: nonNegativeInteger().default(8).describe('Countries; every place lies in one.'),
+        personNameWords: z.union([z.literal(1), z.literal(2)]).default(2).describe('Words per person name; 1 keeps names single tokens for a word-level tokenizer.'),
+        organisationSuffixes: z.array(z.string()).default(['Group', 'Guild', 'Foundry']).describe('Suffixes of organisation names; [] names them by one word.'),
+        relations: z
+          .array(z.enum(['born_in', 'works_for', 'spouse', 'founded_by', 'headquartered_in', 'located_in', 'capital']))
+          .optional()
+          .describe('Relations the world states (default: the generator’s). Fewer relations, an easier world.'),
+        sentenceTemplates: z
+          .record(z.string(), z.array(z.string()).min(1))
+          .optional()
+          .describe('Per relation, the sentences that state a fact (`{subject} was born in {object}.`); one template per relation is the easiest world.'),
+        questionsPerHop: z
+          .strictObject({
+            1: nonNegativeInteger().default(200).describe('Questions answered by one fact.'),
+            2: nonNegativeInteger().default(200).describe('Questions answered by a chain of two facts.'),
+            3: nonNegativeInteger().default(200).describe('Questions answered by a chain of three facts.'),
+          })
+          .prefault({})
+          .describe('Questions per hop count, train and held-out together.'),
+        heldOutFraction: z.number().min(0).max(1).default(0.2).describe('Share of each hop count’s questions held out for evaluation.'),
+        split: z.enum(['entity', 'question']).default('entity').describe('`entity`: held-out questions are about entities no train question is about.'),
+      })
+      .optional()
+      .describe('Generate a fictional world (passages + multi-hop questions no model can know). Used when `trainFile` is not set.'),
+    trainFile: z.string().optional().describe('Training questions: FlashRAG JSONL (`question`, `golden_answers`) or a `{question, answer}` JSON/JSONL file.'),
+    heldOutFile: z.string().optional().describe('Held-out questions for validation, same formats as `trainFile`.'),
+  })
+  .prefault({})
+  .describe('The questions to train and validate on.');
+
+const retrieverSchema = z
+  .strictObject({
+    kind: z.enum(['world', 'flexsearch', 'http']).default('world').describe('`world`: index the generated world in memory; `flexsearch`: an index folder built by `research-ts index`; `http`: a FlashRAG / Search-R1 retrieval server.'),
+    indexDirectory: z.string().optional().describe('With `flexsearch`: the index folder.'),
+    url: z.string().url().optional().describe('With `http`: the server’s base URL (FlashRAG `/batch_search`).'),
+    topK: positiveInteger().default(5).describe('Passages per search (ReSearch: top-5 in training and evaluation).'),
+  })
+  .prefault({})
+  .superRefine((value, context) => {
+    if (value.kind === 'flexsearch' && value.indexDirectory === undefined) context.addIssue({ code: 'custom', path: ['indexDirectory'], message: 'is required when kind is "flexsearch"' });
+    if (value.kind === 'http' && value.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: 'is required when kind is "http"' });
+  })
+  .describe('Where searches go.');
+
+const promptSchema = z
+  .strictObject({
+    template: z
+      .enum(['base', 'instruct', 'compact'])
+      .default('base')
+      .describe('`base`: ReSearch’s raw template ending in `Assistant:`; `instruct`: its system prompt through the chat template; `compact`: `User: {question} Assistant:` for tiny models whose context is short.'),
+  })
+  .prefault({})
+  .describe('How a question becomes the prompt.');
+
+const rolloutSchema = z
+  .strictObject({
+    groupSize: positiveInteger().default(5).describe('Rollouts per prompt: the GRPO group (ReSearch `rollout.n` = 5).'),
+    promptsPerStep: positiveInteger().default(256).describe('Prompts per training step (ReSearch `train_batch_size` = 256; one optimizer update per batch).'),
+    temperature: z.number().min(0).default(1.0).describe('Sampling temperature of training rollouts (ReSearch: 1.0).'),
+    topP: z.number().gt(0).max(1).default(1).describe('Nucleus sampling of training rollouts (ReSearch: 1, off).'),
+    responseBudget: positiveInteger().default(8192).describe('Generated plus inserted tokens per response (ReSearch `max_response_length` = 8192).'),
+    maxTurns: positiveInteger().optional().describe('Generations per rollout; unset as in ReSearch (only the token budget bounds searches).'),
+  })
+  .prefault({})
+  .describe('The ReSearch rollout loop of training.');
+
+const optimizerSchema = z
+  .strictObject({
+    learningRate: z.number().gt(0).default(1e-6).describe('AdamW learning rate (ReSearch: 1e-6, constant). Tiny random models need far more.'),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas (PyTorch defaults).'),
+    eps: z.number().gt(0).default(1e-8).describe('AdamW epsilon (PyTorch default).'),
+    weightDecay: z.number().min(0).default(0.01).describe('Decoupled weight decay (PyTorch’s AdamW default, which verl keeps).'),
+    gradClip: z.number().gt(0).default(1.0).describe('Global gradient-norm clip (ReSearch `grad_clip` = 1.0).'),
+    warmupSteps: nonNegativeInteger().default(0).describe('Linear learning-rate warm-up steps (ReSearch: 0, constant).'),
+  })
+  .prefault({})
+  .describe('The AdamW optimizer.');
+
+const lossSchema = z
+  .strictObject({
+    clipRatio: z.number().gt(0).default(0.2).describe('PPO clip ε of the ratio (ReSearch `clip_ratio` = 0.2).'),
+    klCoefficient: z.number().min(0).default(0.001).describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
+    klEstimator: z.enum(['k1', 'abs', 'k2', 'k3', 'k1+', 'abs+', 'k3+', 'k3-unclamped']).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
+    entropyCoefficient: z.number().min(0).default(0.001).describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
+    aggregation: z.enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm']).default('token-mean').describe('How per-token losses become one scalar (verl default: token-mean).'),
+  })
+  .prefault({})
+  .describe('The GRPO actor loss.');
+
+const trainingSchema = z
+  .strictObject({
+    steps: positiveInteger().default(100).describe('Training steps (each: rollouts for `promptsPerStep` prompts, one GRPO update).'),
+    ppoEpochs: positiveInteger().default(1).describe('Updates per batch (ReSearch `ppo_epochs` = 1).'),
+    maxTokensPerMicroBatch: z.number().int().min(2).default(2 * (512 + 8192)).describe('Padded tokens per forward/backward call (ReSearch `ppo_max_token_len_per_gpu` = 2·(512+8192)).'),
+  })
+  .prefault({})
+  .describe('The GRPO loop.');
+
+const warmupSchema = z
+  .strictObject({
+    steps: nonNegativeInteger().default(0).describe('Supervised format warm-up steps before RL (0 = none, as ReSearch). Transcripts have the ReSearch format with queries and answers chosen at random.'),
+    batchSize: positiveInteger().default(16).describe('Transcripts per warm-up step.'),
+    learningRate: z.number().gt(0).default(3e-3).describe('AdamW learning rate of the warm-up.'),
+    maxSearches: positiveInteger().default(3).describe('Each transcript makes 1 … maxSearches searches, uniformly.'),
+  })
+  .prefault({})
+  .describe('A format-only warm-up for randomly initialised models, which cannot emit the tags.');
+
+const checkpointSchema = z
+  .strictObject({
+    every: positiveInteger().default(10).describe('Save a checkpoint every N steps (ReSearch `save_freq` = 10); the last step is always saved.'),
+    keep: positiveInteger().default(3).describe('Checkpoints kept on disk (oldest removed first).'),
+  })
+  .prefault({})
+  .describe('Checkpoints: HF model + optimizer + RNG state + step, atomically renamed, with sha256 checksums.');
+
+const evaluationSchema = z
+  .strictObject({
+    every: nonNegativeInteger().default(10).describe('Evaluate on held-out questions every N steps (ReSearch `test_freq` = 10); 0 = only at the end.'),
+    questions: positiveInteger().default(100).describe('Held-out questions per evaluation (ReSearch: 100 MuSiQue dev rows).'),
+    responseBudget: positiveInteger().optional().describe('Token budget of evaluation rollouts (default: the training budget).'),
+  })
+  .prefault({})
+  .describe('Greedy evaluation during training.');
+
+const runtimeSchema = z
+  .strictObject({
+    executionProvider: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('onnxruntime execution provider of the policy.'),
+    threads: positiveInteger().optional().describe('Threads per onnxruntime operator (default: onnxruntime’s choice).'),
+    maxCacheBytes: positiveInteger().optional().describe('KV-cache bytes kept between generate calls for prefix reuse.'),
+  })
+  .prefault({})
+  .describe('Where the policy runs.');
+
+/**
+ * The one configuration of `research-ts train` (and the parts `eval` shares). The defaults are
+ * ReSearch's recipe (research-paper §1.5): group size 5, 256 prompts per step, lr 1e-6 constant,
+ * clip 0.2, k3 KL loss 0.001, entropy 0.001, grad clip 1.0, temperature 1.0, top-5 passages, a
+ * response budget of 8192 tokens.
+ */
+export const trainerConfigSchema = z
+  .strictObject({
+    seed: nonNegativeInteger().default(1).describe('Seeds question order, rollout sampling and the warm-up: the same seed and config give the same run.'),
+    modelDirectory: z.string().optional().describe('The policy: a Hugging Face model directory (config.json + safetensors + tokenizer), e.g. from `research-ts init-model`.'),
+    outputDirectory: z.string().default('runs/research').describe('Where metrics.jsonl, checkpoints/ and the final model go.'),
+    data: dataSchema,
+    retriever: retrieverSchema,
+    prompt: promptSchema,
+    rollout: rolloutSchema,
+    optimizer: optimizerSchema,
+    loss: lossSchema,
+    training: trainingSchema,
+    warmup: warmupSchema,
+    checkpoint: checkpointSchema,
+    evaluation: evaluationSchema,
+    runtime: runtimeSchema,
+  })
+  .describe('research-ts train: GRPO with the ReSearch rollout loop.');
+
+/** A fully resolved configuration (every default filled in). */
+export type TrainerConfig = z.output<typeof trainerConfigSchema>;
+/** What a user writes: every field optional. */
+export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
+
+/**
+ * Validates a configuration and fills in the defaults. Throws `InvalidConfigError` naming the first bad
+ * field by its dotted path (`optimizer.learningRate`), before any work starts.
+ */
+export function parseTrainerConfig(input: unknown): TrainerConfig {
+  const parsed = trainerConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => (path === '' ? key : `${path}.${key}`)) : [];
+  if (keys.length > 0) throw new InvalidConfigError(keys[0]!, `is not a config field (${issue.message})`);
+  throw new InvalidConfigError(path === '' ? 'config' : path, issue.message);
+}

@@ -1,0 +1,77 @@
+import type { Retriever, Tokenizer } from '@research-ts/spec';
+import { formatResultBlockForQuery } from '@research-ts/tags';
+import type { SeededRng } from './seeded-rng';
+
+/** One supervised warm-up example: prompt ids, response ids, and which response ids are trained on. */
+export interface WarmupTranscript {
+  promptIds: number[];
+  responseIds: number[];
+  /** 1 on the tokens the model writes, 0 on the inserted `<result>` blocks (as in RL). */
+  lossMask: number[];
+  /** The response text, for logs and tests. */
+  text: string;
+}
+
+export interface WarmupTranscriptOptions {
+  promptIds: number[];
+  /** The question's text: its candidate words are the first queries' choices. */
+  question: string;
+  retriever: Retriever;
+  tokenizer: Tokenizer;
+  rng: SeededRng;
+  /** The words of a text that may be a query or an answer (the entity names in it, for a generated world). */
+  candidates: (text: string) => string[];
+  /** Passages per search. */
+  topK: number;
+  /** The transcript searches 1 … maxSearches times, uniformly. */
+  maxSearches: number;
+}
+
+/**
+ * A transcript that teaches the ReSearch FORMAT ONLY. Everything a policy would have to decide is
+ * drawn at random: the number of searches is uniform in 1 … maxSearches; each query is a candidate
+ * word drawn uniformly from the question and the results retrieved so far; the answer is a candidate
+ * drawn uniformly from the results (from the question when they hold none). The golden answer is never
+ * consulted, so which entity to search, when to stop and which name to answer must come from RL.
+ *
+ * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
+ * then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token.
+ */
+export async function buildWarmupTranscript(options: WarmupTranscriptOptions): Promise<WarmupTranscript> {
+  const { tokenizer, rng } = options;
+  const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
+  const responseIds: number[] = [];
+  const lossMask: number[] = [];
+  let text = '';
+  const append = (piece: string, trained: 0 | 1) => {
+    const ids = encode(piece);
+    responseIds.push(...ids);
+    for (let index = 0; index < ids.length; index++) lossMask.push(trained);
+    text += piece;
+  };
+  const questionCandidates = unique(options.candidates(options.question));
+  const resultCandidates: string[] = [];
+  const searches = 1 + rng.integer(options.maxSearches);
+  for (let turn = 0; turn < searches; turn++) {
+    const pool = unique([...questionCandidates, ...resultCandidates]);
+    const query = pool.length > 0 ? rng.pick(pool) : '';
+    append(`<think> </think> <search> ${query} </search>`, 1);
+    const [passages = []] = query === '' ? [[]] : await options.retriever.search([query], options.topK);
+    append(formatResultBlockForQuery(query, passages), 0);
+    for (const passage of passages) resultCandidates.push(...options.candidates(passage.contents));
+  }
+  const answers = unique(resultCandidates.length > 0 ? resultCandidates : questionCandidates);
+  const answer = answers.length > 0 ? rng.pick(answers) : '';
+  append(`<think> </think> <answer> \\boxed{ ${answer} } </answer>`, 1);
+  const eos = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenToId(tokenizer.eosToken);
+  if (eos !== undefined) {
+    responseIds.push(eos);
+    lossMask.push(1);
+    text += tokenizer.eosToken;
+  }
+  return { promptIds: options.promptIds, responseIds, lossMask, text };
+}
+
+function unique(words: readonly string[]): string[] {
+  return [...new Set(words)];
+}
