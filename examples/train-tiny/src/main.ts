@@ -1,1 +1,41 @@
-export {};
+/**
+ * train-tiny: GRPO with the ReSearch loop on the synthetic world, from the packages directly.
+ *   npm start -w @research-ts/example-train-tiny -- [steps]
+ */
+import { generateWorld } from '@research-ts/datasets';
+import { reSearchReward } from '@research-ts/evaluators';
+import { createGrpoTrainer } from '@research-ts/grpo';
+import { createOnnxPolicy, createRandomModel, tinyConfig, type OnnxPolicy } from '@research-ts/policy-onnx';
+import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { rollout } from '@research-ts/rollout';
+import type { TokenBatch, TrainablePolicy } from '@research-ts/spec';
+import { buildBpeTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
+
+const world = generateWorld({ seed: 7 }); // a fictional world: passages and 1- to 3-hop questions
+const retriever = createFlexsearchRetriever(world.passages);
+const tokenizer = loadTokenizerFromJson({
+  tokenizerJson: buildBpeTokenizer(world.passages.map((passage) => passage.contents), { vocabSize: 512, tagTokens: true }),
+  tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' },
+});
+const model = createRandomModel(tinyConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: 64 }), { seed: 1 });
+const copy = { config: model.config, parameters: new Map([...model.parameters].map(([name, values]) => [name, values.slice()])) };
+const [policy, frozen] = await Promise.all([createOnnxPolicy({ model, tokenizer }), createOnnxPolicy({ model: copy, tokenizer })]);
+// The spec's TrainablePolicy view of an OnnxPolicy (policy-onnx speaks `seq` where the spec says `length`).
+const scores = (onnx: OnnxPolicy) => (batch: TokenBatch) => onnx.computeLogprobs({ ...batch, seq: batch.length });
+const trainable: TrainablePolicy = Object.assign(Object.create(policy) as OnnxPolicy, {
+  scoreTokens: scores(policy),
+  backward: (batch: TokenBatch, upstream: Parameters<TrainablePolicy['backward']>[1]) => policy.backward({ ...batch, seq: batch.length }, upstream),
+  parametersChanged: () => policy.clearCache(),
+});
+const trainer = createGrpoTrainer({ policy: trainable, reference: { scoreTokens: scores(frozen) }, optimizer: { lr: 3e-4 }, maxTokensPerMicroBatch: 4096 });
+
+const steps = Number(process.argv[2] ?? 3);
+for (let step = 0; step < steps; step += 1) {
+  const questions = world.questions.train.slice(step * 2, step * 2 + 2); // 2 prompts × 4 samples per step
+  const samples = await rollout({ policy, retriever, tokenizer, questions: questions.map((q) => q.question), template: 'base', samplesPerPrompt: 4, responseBudget: 48, sampling: { temperature: 1, seed: step } });
+  const scored = samples.map(({ trajectory, promptIndex }) => ({ trajectory, groupId: promptIndex, reward: reSearchReward.score({ response: trajectory.text, goldenAnswers: questions[promptIndex]!.goldenAnswers, endedWithEos: trajectory.finishReason === 'eos' }).score }));
+  const result = await trainer.step(scored);
+  const reward = scored.reduce((sum, sample) => sum + sample.reward, 0) / scored.length;
+  console.log(`step ${step + 1}: reward ${reward.toFixed(3)}`, result.skipped ? `skipped (${result.reason})` : `loss ${result.metrics.loss.toFixed(4)} kl ${result.metrics.klLoss?.toExponential(2)} entropy ${result.metrics.entropy.toFixed(3)} grad ${result.metrics.gradNorm.toFixed(3)}`);
+}
+await Promise.all([policy.release(), frozen.release()]);
