@@ -77,14 +77,20 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     return graph.add(graph.mul(x, cosTable), graph.mul(rotated, sinTable));
   };
 
-  let hidden = graph.gather(parameter('model.embed_tokens.weight'), mode.inputIds); // [batch, sequence, hidden]
+  // Activations outside attention are 2-D [tokens, features] (tokens = batch·sequence): every linear
+  // layer is then one plain MatMul, whose weight gradient is a single [in, tokens]·[tokens, out] product
+  // (a batched 3-D MatMul would make one weight-sized gradient per row, then sum them).
+  const batchSequence = graph.shape(mode.inputIds); // [batch, sequence]
+  const toRows = (x: Value, tail: number[]) => graph.reshape(x, graph.concat([batchSequence, graph.int64s(tail)], 0));
+  const embedded = graph.gather(parameter('model.embed_tokens.weight'), mode.inputIds); // [batch, sequence, hidden]
+  let hidden = graph.reshape(embedded, [-1, hiddenSize]); // [tokens, hidden]
   let attentionBias: Value | undefined;
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const prefix = `model.layers.${layer}`;
     const normed = rmsNorm(hidden, `${prefix}.input_layernorm.weight`);
-    // q: [batch, sequence, heads·headDim] → [batch, kvHeads, groups, sequence, headDim]
-    const q = graph.transpose(graph.reshape(linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias), [0, 0, kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
-    const toKeyValueHeads = (x: Value) => graph.transpose(graph.reshape(x, [0, 0, kvHeads, headDim]), [0, 2, 1, 3]);
+    // q: [tokens, heads·headDim] → [batch, kvHeads, groups, sequence, headDim]
+    const q = graph.transpose(toRows(linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias), [kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
+    const toKeyValueHeads = (x: Value) => graph.transpose(toRows(x, [kvHeads, headDim]), [0, 2, 1, 3]);
     const k = toKeyValueHeads(linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias));
     const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
     const { keys, values } = mode.extendKeyValues(layer, rope(k, cos, sin), v);
@@ -99,15 +105,15 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
       attentionBias = graph.where(padding, graph.scalar(-1e9, dtype), graph.where(future, graph.scalar(-1e9, dtype), graph.scalar(0, dtype)));
     }
     const probabilities = graph.softmax(graph.add(scores, attentionBias), -1);
-    const mixed = graph.reshape(graph.transpose(graph.matMul(probabilities, values5), [0, 3, 1, 2, 4]), [0, 0, heads * headDim]);
+    const mixed = graph.reshape(graph.transpose(graph.matMul(probabilities, values5), [0, 3, 1, 2, 4]), [-1, heads * headDim]); // [tokens, heads·headDim]
     hidden = graph.add(hidden, linear(mixed, `${prefix}.self_attn.o_proj`, config.attentionOutputBias));
     const normed2 = rmsNorm(hidden, `${prefix}.post_attention_layernorm.weight`);
     const gate = linear(normed2, `${prefix}.mlp.gate_proj`, config.mlpBias);
     const swiglu = graph.mul(graph.mul(gate, graph.sigmoid(gate)), linear(normed2, `${prefix}.mlp.up_proj`, config.mlpBias));
     hidden = graph.add(hidden, linear(swiglu, `${prefix}.mlp.down_proj`, config.mlpBias));
   }
-  const final = rmsNorm(hidden, 'model.norm.weight');
-  return graph.assumeShape(final, [final.shape[0]!, final.shape[1]!, hiddenSize]);
+  const final = graph.assumeShape(toRows(rmsNorm(hidden, 'model.norm.weight'), [hiddenSize]), [mode.inputIds.shape[0]!, mode.inputIds.shape[1]!, hiddenSize]);
+  return final;
 }
 
 function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype): (name: string) => Value {
@@ -161,12 +167,15 @@ export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphO
   });
   const context = graph.slice(final, { starts: [0], ends: [-1], axes: [1] }); // [batch, sequence-1, hidden]
   const targets = graph.slice(inputIds, { starts: [1], ends: [Infinity], axes: [1] }); // [batch, sequence-1]
-  const logits = graph.matMul(context, graph.transpose(lmHead(config, parameter), [1, 0]));
+  // [rows, vocab] with rows = batch·(sequence-1): a 2-D MatMul (one weight-sized gradient, see emitDecoder)
+  const logits = graph.matMul(graph.reshape(context, [-1, config.hiddenSize]), graph.transpose(lmHead(config, parameter), [1, 0]));
   const logSoftmax = graph.logSoftmax(logits, -1);
-  const tokenLogprobs = graph.squeeze(graph.gatherElements(logSoftmax, graph.unsqueeze(targets, [-1]), -1), [-1]);
+  const targetRows = graph.reshape(targets, [-1, 1]);
+  const outputShape = graph.shape(targets);
+  const tokenLogprobs = graph.assumeShape(graph.reshape(graph.gatherElements(logSoftmax, targetRows, -1), outputShape), targets.shape);
   const entropies = graph.neg(graph.reduceSum(graph.mul(graph.exp(logSoftmax), logSoftmax), [-1], { keepDims: false }));
   graph.output(tokenLogprobs, 'logprobs');
-  graph.output(graph.assumeShape(entropies, tokenLogprobs.shape), 'entropies');
+  graph.output(graph.assumeShape(graph.reshape(entropies, outputShape), targets.shape), 'entropies');
   return graph;
 }
 

@@ -29,6 +29,12 @@ export interface DecoderTrainingOptions {
    * groups. Default 4096.
    */
   maxTokensPerRun?: number;
+  /**
+   * Use onnxruntime's CPU memory arena for the training sessions. Default false: the arena keeps
+   * the largest intermediates of a backward pass reserved (measured: peak RSS 7.5 GB with it, 4.2 GB
+   * without, for a 2-layer 0.5B-shape model at 1×256 tokens, at about the same speed).
+   */
+  memoryArena?: boolean;
 }
 
 /** Feeds of every parameter (zero-copy views of the live arrays). */
@@ -58,7 +64,7 @@ interface RowGroup {
 export class DecoderTraining {
   readonly #config: DecoderConfig;
   readonly #parameters: ReadonlyMap<string, Float32Array>;
-  readonly #options: Required<Pick<DecoderTrainingOptions, 'executionProvider' | 'maxTokensPerRun'>> & { threads: number | undefined };
+  readonly #options: Required<Pick<DecoderTrainingOptions, 'executionProvider' | 'maxTokensPerRun' | 'memoryArena'>> & { threads: number | undefined };
   #forward: Promise<OnnxSession> | undefined;
   #backward: Promise<OnnxSession> | undefined;
   #gradients: Map<string, Float32Array> | undefined;
@@ -69,13 +75,13 @@ export class DecoderTraining {
     this.#parameters = parameters;
     const maxTokensPerRun = options.maxTokensPerRun ?? 4096;
     if (!Number.isSafeInteger(maxTokensPerRun) || maxTokensPerRun < 2) throw new InvalidInputError(`must be an integer >= 2, got ${maxTokensPerRun}`, { source: 'options', field: 'maxTokensPerRun' });
-    this.#options = { executionProvider: options.executionProvider ?? 'cpu', maxTokensPerRun, threads: options.threads };
+    this.#options = { executionProvider: options.executionProvider ?? 'cpu', maxTokensPerRun, threads: options.threads, memoryArena: options.memoryArena ?? false };
   }
 
   #session(kind: 'forward' | 'backward'): Promise<OnnxSession> {
     const create = () => {
       const graph = kind === 'forward' ? buildTrainingGraph(this.#config) : buildBackwardGraph(this.#config);
-      return createSession(graph.serialize(), { executionProvider: this.#options.executionProvider, intraOpNumThreads: this.#options.threads });
+      return createSession(graph.serialize(), { executionProvider: this.#options.executionProvider, intraOpNumThreads: this.#options.threads, memoryArena: this.#options.memoryArena });
     };
     if (kind === 'forward') return (this.#forward ??= create());
     return (this.#backward ??= create());

@@ -160,7 +160,7 @@ for (const provider of working.filter((name) => name !== 'cpu')) {
 }
 const config = { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
 const parameters = fastParameters(config);
-for (const provider of working) {
+for (const provider of argv.includes('--no-throughput') ? [] : working) {
   await throughput(provider, parameters, config).catch((error: unknown) => log(`RESULT ${provider} throughput: ERROR ${String(error).split('\n')[0]}`));
 }
 log('DONE');

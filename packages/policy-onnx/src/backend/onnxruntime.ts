@@ -18,6 +18,11 @@ export interface CreateSessionOptions {
   intraOpNumThreads?: number;
   /** Graph optimisation level (default `'all'`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Keep onnxruntime's CPU memory arena and memory-pattern planning (default true). Off, every
+   * intermediate is allocated and freed with malloc: lower peak memory for large training graphs.
+   */
+  memoryArena?: boolean;
 }
 
 /** An input tensor: float32, int64, int32 or float64 values, row-major, with their dimensions. */
@@ -116,6 +121,7 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.externalData === undefined ? {} : { externalData: options.externalData.map(({ path, data }) => ({ path, data })) }),
   };
