@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** One line of `metrics.jsonl`: a training step, an evaluation or the warm-up. */
-export type MetricsRecord = { kind: 'train' | 'eval' | 'warmup' | 'run'; step: number } & Record<string, unknown>;
+/** One line of `metrics.jsonl` (`kind`: `train`, `eval`, `eval-ablation`, `warmup`, `run`) or `rollouts.jsonl`; the fields are in `src/report/FORMAT.md`. */
+export type MetricsRecord = { kind: string; step: number } & Record<string, unknown>;
 
 /**
  * Appends one JSON object per line to a metrics file, synchronously, so that a line is either
@@ -22,8 +22,8 @@ export class MetricsWriter {
   }
 
   /**
-   * Drops every record of `kind` 'train' / 'eval' / 'warmup' whose step is after `step` (what a run
-   * resumed from the checkpoint of `step` will write again), and any torn last line.
+   * Drops every record but `kind: 'run'` whose step is after `step` (what a run resumed from the
+   * checkpoint of `step` will write again), and any torn last line.
    */
   truncateAfter(step: number): void {
     if (!existsSync(this.path)) return;

@@ -86,6 +86,9 @@ async function trainingRetriever(config: TrainerConfig, world: World | undefined
   return openRetriever({ kind: 'http', url: retriever.url! });
 }
 
+/** An evaluation summary as a metrics line (`reward: { mean }`, as `research-ts report` reads it). */
+const evaluationRecord = (summary: EvaluationSummary) => ({ ...summary, reward: { mean: summary.reward } });
+
 const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
 
 /**
@@ -119,6 +122,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   if (dataset.train.length === 0) throw new InvalidConfigError('data', 'there are no training questions');
   const retriever = await trainingRetriever(config, dataset.world);
   const metrics = new MetricsWriter(join(output, 'metrics.jsonl'));
+  const rollouts = new MetricsWriter(join(output, 'rollouts.jsonl'));
 
   const latest = options.resume === true ? await findLatestCheckpoint(checkpoints) : undefined;
   for (const rejected of latest?.rejected ?? []) log(`skipping checkpoint ${rejected.directory}: ${rejected.reason}`);
@@ -132,8 +136,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const startStep = resumed?.step ?? 0;
   if (resumed !== undefined) {
     metrics.truncateAfter(startStep);
+    rollouts.truncateAfter(startStep);
     log(`resumed from ${latest!.directory} (step ${startStep})`);
-  } else if (existsSync(metrics.path)) metrics.truncateAfter(-1);
+  } else {
+    if (existsSync(metrics.path)) metrics.truncateAfter(-1);
+    if (existsSync(rollouts.path)) rollouts.truncateAfter(-1);
+  }
   metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameters.values()].reduce((sum, value) => sum + value.length, 0) });
 
   const padId = tokenizer.padTokenId ?? 0;
@@ -251,13 +259,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const reward = mean(scored.map((score) => score.reward));
     const searches = mean(scored.map((score) => score.searches));
     const m = result.metrics;
+    const stepSeconds = (performance.now() - stepStarted) / 1000;
     metrics.write({
       kind: 'train',
       step,
-      reward,
-      rewardStd: m.rewardStd,
-      rewardF1: mean(scored.map((score) => score.f1)),
-      rewardFormat: mean(scored.map((score) => (score.formatOk ? 1 : 0))),
+      reward: { mean: reward, std: m.rewardStd, min: m.rewardMin, max: m.rewardMax },
+      rewardComponents: { f1: mean(scored.map((score) => score.f1)), format: mean(scored.map((score) => (score.formatOk ? 1 : 0))) },
       exactMatch: mean(scored.map((score) => (score.exactMatch ? 1 : 0))),
       reasons,
       kl: m.klLoss ?? null,
@@ -267,22 +274,41 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       loss: m.loss,
       gradNorm: m.gradNorm,
       learningRate: m.learningRate,
-      responseLength: generated / scored.length,
-      insertedLength: mean(scored.map((score) => score.insertedTokens)),
+      responseLength: { mean: generated / scored.length, max: Math.max(...scored.map((score) => score.generatedTokens)) },
+      insertedLength: { mean: mean(scored.map((score) => score.insertedTokens)) },
       searchesPerRollout: searches,
       rollouts: scored.length,
       skipped: result.skipped ? result.reason : null,
+      throughput: { tokensPerSecond: generated / Math.max(1e-9, stepSeconds), rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds), trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds) },
       rolloutSeconds,
       trainSeconds,
-      generatedTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds),
-      trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds),
+      stepSeconds,
     });
+    // a few trajectories per step for `research-ts report`: the first group
+    for (const [index, sample] of samples.entries()) {
+      if (sample.promptIndex !== 0) break;
+      const score = scored[index]!;
+      rollouts.write({
+        kind: 'train',
+        step,
+        group: sample.promptIndex,
+        sample: sample.sampleIndex,
+        question: questions[0]!.question,
+        goldenAnswers: questions[0]!.goldenAnswers,
+        reward: score.reward,
+        reason: score.reason,
+        prediction: score.prediction,
+        components: { f1: score.f1, format: score.formatOk ? 1 : 0 },
+        finishReason: sample.trajectory.finishReason,
+        segments: sample.trajectory.segments.map((segment) => ({ kind: segment.kind, text: segment.text })),
+      });
+    }
     rewardCurve.push({ step, reward, searches });
     progress.update(step, `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}`);
     if (step % config.checkpoint.every === 0 || step === config.training.steps) await checkpointAt(step, { warmupDone: true });
     if (config.evaluation.every > 0 && step % config.evaluation.every === 0 && step !== config.training.steps && evaluationQuestions.length > 0) {
       const { summary } = await evaluate(retriever, 'eval');
-      metrics.write({ kind: 'eval', step, ...summary });
+      metrics.write({ kind: 'eval', step, ...evaluationRecord(summary) });
     }
   }
   progress.stop();
@@ -292,12 +318,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const modelDirectory = join(output, 'model');
   await onnx.save(modelDirectory, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
   const final = evaluationQuestions.length > 0 ? await evaluate(retriever, 'eval') : { predictions: [], summary: summarizePredictions([]) };
-  metrics.write({ kind: 'eval', step: config.training.steps, retriever: retriever.name, ...final.summary });
+  metrics.write({ kind: 'eval', step: config.training.steps, retriever: retriever.name, ...evaluationRecord(final.summary) });
   await writeFile(join(output, 'predictions.jsonl'), final.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + (final.predictions.length > 0 ? '\n' : ''));
   let heldOutWithoutRetrieval: EvaluationSummary | undefined;
   if ((options.ablateRetriever ?? true) && evaluationQuestions.length > 0) {
     heldOutWithoutRetrieval = (await evaluate(emptyRetriever, 'eval (no retrieval)')).summary;
-    metrics.write({ kind: 'eval', step: config.training.steps, retriever: 'empty', ...heldOutWithoutRetrieval });
+    metrics.write({ kind: 'eval-ablation', step: config.training.steps, retriever: 'empty', ...evaluationRecord(heldOutWithoutRetrieval) });
   }
   await onnx.release();
   return {
