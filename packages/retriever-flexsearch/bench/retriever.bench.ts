@@ -19,8 +19,9 @@ import { measureQueries, mebibytes, seconds, timed, usedBytes, type LatencySumma
 
 const passageCount = Number(process.env.BENCH_PASSAGES ?? 200_000);
 const queryCount = 1000;
-const rawFlexsearchQueryCount = 300;
-const minisearchQueryCount = 30;
+const rawFlexsearchQueryCount = 200;
+const minisearchQueryCount = 20;
+const warmUpQueries = 50;
 const k = 5;
 
 interface Row {
@@ -39,6 +40,12 @@ const directory = mkdtempSync(join(tmpdir(), 'retriever-flexsearch-bench-'));
 
 try {
   log(`# retriever-flexsearch benchmark: ${passageCount} generated passages, Node ${process.version}, ${new Date().toISOString()}`);
+  const calibration = await timed(() => {
+    let sum = 0;
+    for (let index = 0; index < 100_000_000; index += 1) sum = (sum + index * 7) | 0;
+    return sum;
+  });
+  log(`machine speed now: 1e8 integer adds take ${calibration.wallMs.toFixed(0)} ms wall, ${calibration.cpuMs.toFixed(0)} ms CPU (a shared machine: compare the ratios)`);
   const generation = await timed(() => [...generateCorpus({ passages: passageCount, seed: 1 })]);
   const passages = generation.value;
   const corpusPath = join(directory, 'corpus.jsonl');
@@ -50,6 +57,7 @@ try {
 
   const known = deriveKnownItemQueries(passages, { count: queryCount, seed: 3, dropRate: 0.5 });
   const queries = known.map(({ query }) => query);
+  const warmUp = deriveKnownItemQueries(passages, { count: warmUpQueries, seed: 4, dropRate: 0.5 }).map(({ query }) => query);
   const words = queries.reduce((sum, query) => sum + query.split(' ').length, 0) / queries.length;
   log(`${queries.length} known-item queries, ${words.toFixed(1)} words on average, e.g. ${JSON.stringify(queries[0])}`);
   const recall = (results: ReadonlyArray<ReadonlyArray<{ id: string }>>, count: number) => ({
@@ -63,6 +71,7 @@ try {
     const built = await timed(() => indexCorpusFile(corpusPath));
     const memoryBytes = usedBytes() - before;
     const retriever = built.value.retriever;
+    for (const query of warmUp) await retriever.search([query], k);
     const { summary, results } = await measureQueries(queries, async (query) => (await retriever.search([query], k))[0]!);
     rows.push({ engine: 'this package, from the JSONL file (memory includes passage texts)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: summary, ...recall(results, queries.length) });
 
@@ -89,6 +98,7 @@ try {
     const before = usedBytes();
     const built = await timed(() => createFlexsearchRetriever(passages));
     const memoryBytes = usedBytes() - before;
+    for (const query of warmUp) await built.value.search([query], k);
     const { summary, results } = await measureQueries(queries, async (query) => (await built.value.search([query], k))[0]!);
     rows.push({ engine: 'this package, from memory', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: summary, ...recall(results, queries.length) });
   }
@@ -103,6 +113,7 @@ try {
     });
     const memoryBytes = usedBytes() - before;
     const subset = queries.slice(0, rawFlexsearchQueryCount);
+    for (const query of warmUp) built.value.search(query, { limit: k });
     const toPassages = (documents: unknown[]) => documents.map((document) => ({ id: passages[document as number]!.id }));
     const and = await measureQueries(subset, (query) => toPassages(built.value.search(query, { limit: k })));
     rows.push({ engine: 'raw flexsearch, defaults (AND)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: and.summary, ...recall(and.results, subset.length) });

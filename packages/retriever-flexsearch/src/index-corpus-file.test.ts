@@ -106,10 +106,24 @@ describe('indexCorpusFile', () => {
     await expect(indexCorpusFile(missing, { onError: 'ignore' as never })).rejects.toThrow(`field "onError": expected 'skip' or 'throw', got "ignore"`);
   });
 
-  it('stops when the signal aborts', async () => {
+  it('stops when the signal aborts, before or while reading', async () => {
     const path = corpusFile('abort.jsonl', Array.from({ length: 3000 }, (_, index) => good(index, 'text')));
+    const aborted = new AbortController();
+    aborted.abort(new Error('cancelled early'));
+    await expect(indexCorpusFile(path, { signal: aborted.signal })).rejects.toThrow('cancelled early');
+
     const controller = new AbortController();
-    controller.abort(new Error('cancelled'));
-    await expect(indexCorpusFile(path, { signal: controller.signal })).rejects.toThrow('cancelled');
+    const seen: number[] = [];
+    const reading = indexCorpusFile(path, {
+      signal: controller.signal,
+      progressInterval: 100,
+      onProgress: ({ passages }) => {
+        seen.push(passages);
+        controller.abort(new Error('cancelled while reading'));
+      },
+    });
+    await expect(reading).rejects.toThrow('cancelled while reading');
+    expect(seen[0]).toBe(100);
+    expect(seen.at(-1)!).toBeLessThan(3000);
   });
 });

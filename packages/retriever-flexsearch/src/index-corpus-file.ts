@@ -75,6 +75,7 @@ export async function indexCorpusFile(path: string, options: IndexCorpusFileOpti
     throw new InvalidInputError(`expected 'skip' or 'throw', got ${JSON.stringify(onError)}`, { field: 'onError' });
   }
   const progressInterval = Math.max(1, Math.floor(options.progressInterval ?? 10_000));
+  options.signal?.throwIfAborted();
 
   let totalBytes: number;
   try {
