@@ -27,12 +27,10 @@ interface Manifest {
 }
 const manifests = new Map(packageDirectories.map((directory) => [directory, JSON.parse(readFileSync(join(root, directory, 'package.json'), 'utf8')) as Manifest]));
 
-/**
- * Known packaging faults, asserted as they are so the test fails once they are fixed (then delete the entry).
- * `@research-ts/testing` imports vitest at module scope, and vitest refuses `require()`.
- */
-const knownRequireFailures: Readonly<Record<string, RegExp>> = {
-  '@research-ts/testing': /Vitest cannot be imported in a CommonJS module using require\(\)/,
+/** Packages published as ESM only (no `require` condition): `@research-ts/testing` imports vitest, which refuses `require()`. */
+const isEsmOnly = (manifest: Manifest) => {
+  const root = manifest.exports?.['.'];
+  return typeof root === 'object' && root !== null && !('require' in root);
 };
 
 const workDirectory = mkdtempSync(join(tmpdir(), 'research-ts-packaging-'));
@@ -53,7 +51,9 @@ async function node(argumentsList: string[], timeout = 120_000): Promise<{ stdou
 }
 
 beforeAll(async () => {
-  const unbuilt = packageDirectories.filter((directory) => !existsSync(join(root, directory, 'dist', 'index.js')) || !existsSync(join(root, directory, 'dist', 'index.cjs')));
+  const unbuilt = packageDirectories.filter(
+    (directory) => !existsSync(join(root, directory, 'dist', 'index.js')) || (!isEsmOnly(manifests.get(directory)!) && !existsSync(join(root, directory, 'dist', 'index.cjs'))),
+  );
   if (unbuilt.length > 0) {
     throw new Error(`no built dist/ in ${unbuilt.join(', ')}: run \`npm run build\` first (\`npm test\` builds before it runs vitest)`);
   }
@@ -86,10 +86,11 @@ afterAll(() => rmSync(workDirectory, { recursive: true, force: true }));
 describe('packages as published', () => {
   it('packs every package, with its dist, README and no tests', () => {
     expect([...packedFiles.keys()].sort()).toEqual([...manifests.values()].map((manifest) => manifest.name).sort());
+    const byName = new Map([...manifests.values()].map((manifest) => [manifest.name, manifest]));
     for (const [name, files] of packedFiles) {
-      for (const required of ['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
-        if (required === 'README.md' && name === '@research-ts/trainer' && !existsSync(join(root, 'apps/trainer/README.md'))) continue;
-        expect(files, `${name} lacks ${required}`).toContain(required);
+      const esmOnly = isEsmOnly(byName.get(name)!);
+      for (const required of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', ...(esmOnly ? [] : ['dist/index.cjs', 'dist/index.d.cts'])]) {
+                expect(files, `${name} lacks ${required}`).toContain(required);
       }
       expect(files.filter((file) => /\.test\.ts$|__fixtures__|\.tsbuildinfo$/.test(file)), `${name} ships test files`).toEqual([]);
     }
@@ -112,11 +113,7 @@ describe('packages as published', () => {
       expect(imported.keys).toEqual(Object.keys(source).sort());
 
       const requireScript = `const m = require('${name}'); console.log(JSON.stringify({ keys: Object.keys(m).filter((k) => k !== '__esModule').sort(), at: require.resolve('${name}') }));`;
-      const knownFailure = knownRequireFailures[name];
-      if (knownFailure !== undefined) {
-        await expect(node(['-e', requireScript])).rejects.toThrow(knownFailure);
-        return;
-      }
+      if (isEsmOnly(manifest)) return;
       const cjs = await node(['-e', requireScript]);
       const required = JSON.parse(cjs.stdout) as { keys: string[]; at: string };
       expect(required.at).toBe(join(projectDirectory, 'node_modules', name, 'dist', 'index.cjs'));

@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.config.base';
 
-export default packageBuild({ external: ["vitest"] });
+// ESM only: the conformance suites import vitest, which refuses to load through require().
+export default packageBuild({ format: ['esm'], external: ['vitest'] });
