@@ -30,6 +30,13 @@ export class MetricsWriter {
     const kept = readMetrics(this.path).filter((record) => record.kind === 'run' || record.step <= step);
     writeFileSync(this.path, kept.map((record) => `${JSON.stringify(record, finiteReplacer)}\n`).join(''));
   }
+
+  /** Drops the records for which `predicate` holds (and any torn last line). */
+  removeWhere(predicate: (record: MetricsRecord) => boolean): void {
+    if (!existsSync(this.path)) return;
+    const kept = readMetrics(this.path).filter((record) => !predicate(record));
+    writeFileSync(this.path, kept.map((record) => `${JSON.stringify(record, finiteReplacer)}\n`).join(''));
+  }
 }
 
 /** The records of a metrics file; a last line that does not parse (a torn write) is skipped. */

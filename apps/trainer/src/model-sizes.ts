@@ -3,6 +3,8 @@ import { InvalidConfigError } from '@research-ts/spec';
 
 /** The named sizes `research-ts init-model` knows. */
 export const modelSizes = {
+  /** For tests: one layer of width 32 (a few thousand parameters plus the embeddings). */
+  micro: { hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 2, numKeyValueHeads: 2, maxPositionEmbeddings: 256 },
   /** The CPU demo's policy: ~0.4M parameters over a few hundred word ids; trains in minutes on 2 cores. */
   tiny: { hiddenSize: 128, intermediateSize: 256, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 4, maxPositionEmbeddings: 512 },
   /** A bigger toy: ~3M parameters plus the embeddings. */
@@ -24,6 +26,6 @@ export function modelSizeConfig(size: string, options: { vocabSize: number; eosT
     if (options.vocabSize > qwen.vocabSize) throw new InvalidConfigError('tokenizer', `has ${options.vocabSize} ids, more than Qwen2.5's ${qwen.vocabSize}`);
     return { ...qwen, eosTokenId: options.eosTokenId, bosTokenId: options.bosTokenId, torchDtype: 'float32' };
   }
-  const shape = modelSizes[size as 'tiny' | 'small'];
+  const shape = modelSizes[size as 'micro' | 'tiny' | 'small'];
   return tinyConfig({ ...shape, headDim: shape.hiddenSize / shape.numAttentionHeads, vocabSize: options.vocabSize, eosTokenId: options.eosTokenId, bosTokenId: options.bosTokenId });
 }

@@ -314,7 +314,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   progress.stop();
   const trainingSeconds = (performance.now() - trainingStarted) / 1000;
 
-  // 3. The final model and evaluations.
+  // 3. The final model and evaluations (a run resumed after them writes them again, once).
+  metrics.removeWhere((record) => record.kind.startsWith('eval') && record.step >= config.training.steps);
   const modelDirectory = join(output, 'model');
   await onnx.save(modelDirectory, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
   const final = evaluationQuestions.length > 0 ? await evaluate(retriever, 'eval') : { predictions: [], summary: summarizePredictions([]) };

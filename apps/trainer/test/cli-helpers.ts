@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests spawn the CLI from its source through tsx, as `npm run cli` does). */
+export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const cliPath = join(repositoryRoot, 'apps/trainer/src/cli.ts');
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves when the process exits: its code (null when killed), signal and output. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `research-ts <args>` as a child process. */
+export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}): CliRun {
+  const child = spawn(process.execPath, ['--conditions=@research-ts/source', '--import', 'tsx', cliPath, ...args], {
+    cwd: repositoryRoot,
+    env: { ...process.env, CI: 'true', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolvePromise) => {
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs `research-ts <args>` to completion. */
+export function runCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}) {
+  return startCli(args, environment).done;
+}
+
+export function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
