@@ -61,7 +61,7 @@ describe('checkpoints', () => {
     // 4: a flipped byte in the optimizer file; 3: a truncated model; 2: no manifest (a crash before it was written cannot leave this, but a user might)
     const flip = join(root, checkpointName(4), 'optimizer.safetensors');
     const bytes = await readFile(flip);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(flip, bytes);
     const truncate = join(root, checkpointName(3), 'model', 'model.safetensors');
     await writeFile(truncate, (await readFile(truncate)).subarray(0, 100));
