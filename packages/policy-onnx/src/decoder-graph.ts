@@ -116,9 +116,13 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
   return final;
 }
 
-function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype): (name: string) => Value {
+function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype, initializers?: ReadonlyMap<string, Float32Array>): (name: string) => Value {
   const values = new Map<string, Value>();
-  for (const { name, shape } of decoderParameterShapes(config)) values.set(name, graph.input(name, dtype, shape));
+  for (const { name, shape } of decoderParameterShapes(config)) {
+    const data = initializers?.get(name);
+    if (initializers !== undefined && data === undefined) throw new Error(`decoder graph: no parameter ${name} among the initializers`);
+    values.set(name, data === undefined ? graph.input(name, dtype, shape) : graph.initializer(name, tensor('float32', shape, data)));
+  }
   return (name) => {
     const value = values.get(name);
     if (value === undefined) throw new Error(`decoder graph: no parameter ${name}`);
@@ -194,6 +198,12 @@ export function buildBackwardGraph(config: DecoderConfig, options: DecoderGraphO
 export interface InferenceGraphOptions extends DecoderGraphOptions {
   /** `'last'` (default): `logits [batch, vocab]` of the last position; `'all'`: `[batch, sequence, vocab]`. */
   logits?: 'last' | 'all';
+  /**
+   * Store these float32 parameters in the model as initializers (views, not copies; serialize with
+   * `serializeWithExternalData`) instead of declaring them as inputs: a GPU provider then keeps them
+   * on the device instead of uploading them on every run.
+   */
+  initializers?: ReadonlyMap<string, Float32Array>;
 }
 
 /**
@@ -206,8 +216,9 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
  */
 export function buildInferenceGraph(config: DecoderConfig, options: InferenceGraphOptions = {}): GraphBuilder {
   const dtype = options.dtype ?? 'float32';
+  if (options.initializers !== undefined && dtype !== 'float32') throw new Error('decoder graph: initializers are float32');
   const graph = new GraphBuilder({ name: 'decoder_inference' });
-  const parameter = declareParameters(graph, config, dtype);
+  const parameter = declareParameters(graph, config, dtype, options.initializers);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const positions = graph.input('position_ids', 'int64', ['batch', 'sequence']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'total']);

@@ -138,6 +138,30 @@ describe('createOnnxPolicy: options, providers, model directories', () => {
     }
   });
 
+  it("inferenceWeights 'initializers' (the GPU default) generates as 'inputs' does, and clearCache() picks up new parameters", async () => {
+    const model = tinyWordModel(tokenizer);
+    const baked = await createOnnxPolicy({ model, tokenizer, threads: 1, inferenceWeights: 'initializers' });
+    try {
+      const request = { inputIds: prompts[2]!, maxNewTokens: 8, sampling: greedy, logprobs: true, stopTokenIds: [] };
+      const [fromInitializers] = await baked.generate([request]);
+      const [fromInputs] = await policy.generate([request]);
+      expect(fromInitializers!.outputIds).toEqual(fromInputs!.outputIds);
+      fromInitializers!.logprobs!.forEach((value, index) => expect(Math.abs(value - fromInputs!.logprobs![index]!)).toBeLessThan(1e-5));
+      // an optimizer step in place: scale the final norm; the cached session and prefixes must go
+      baked.parameters.get('model.norm.weight')!.fill(3);
+      baked.clearCache();
+      const [after] = await baked.generate([request]);
+      const fresh = await createOnnxPolicy({ model: { config: model.config, parameters: baked.parameters }, tokenizer, threads: 1 });
+      const [expected] = await fresh.generate([request]);
+      await fresh.release();
+      expect(after!.outputIds).toEqual(expected!.outputIds);
+      after!.logprobs!.forEach((value, index) => expect(Math.abs(value - expected!.logprobs![index]!)).toBeLessThan(1e-5));
+      expect(after!.logprobs).not.toEqual(fromInitializers!.logprobs);
+    } finally {
+      await baked.release();
+    }
+  });
+
   it('a provider this installation lacks is an UnsupportedError naming it', async () => {
     const names = listExecutionProviders().map(({ name }) => name);
     expect(names).toContain('cpu');

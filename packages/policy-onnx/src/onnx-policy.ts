@@ -32,6 +32,13 @@ export interface OnnxPolicyOptions {
   prefillChunkTokens?: number;
   /** Training runs: see `DecoderTrainingOptions.maxTokensPerRun` (default 4096). */
   maxTokensPerRun?: number;
+  /**
+   * How the generation graph gets the weights: `'inputs'` (fed zero-copy on every run; the default on
+   * `cpu`) or `'initializers'` (stored in the session, so a GPU provider keeps them on the device; the
+   * default on `webgpu` and `cuda`, where inputs are uploaded on every run). With initializers,
+   * `clearCache()` also rebuilds the generation session from the current parameters.
+   */
+  inferenceWeights?: 'inputs' | 'initializers';
 }
 
 /** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
@@ -147,8 +154,30 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const training = new DecoderTraining(config, parameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim, vocabSize } = config;
   const sessionOptions = { executionProvider, intraOpNumThreads: options.threads };
+  const weightsAsInitializers = (options.inferenceWeights ?? (executionProvider === 'cpu' ? 'inputs' : 'initializers')) === 'initializers';
+  const createInference = async (): Promise<OnnxSession> => {
+    if (!weightsAsInitializers) return createSession(buildInferenceGraph(config).serialize(), sessionOptions);
+    const { model: bytes, externalData } = buildInferenceGraph(config, { initializers: parameters }).serializeWithExternalData({ thresholdBytes: 1024 });
+    return createSession(bytes, { ...sessionOptions, externalData: [...externalData] });
+  };
   // Created now, so that a missing provider fails here with its UnsupportedError.
-  const inference: OnnxSession = await createSession(buildInferenceGraph(config).serialize(), sessionOptions);
+  let inference: OnnxSession | undefined = await createInference();
+  let inferenceCreation: Promise<OnnxSession> | undefined;
+  /** Sessions replaced by `clearCache()`, released when no generation is running. */
+  const retired: OnnxSession[] = [];
+  let running = 0;
+  const inferenceSession = async (): Promise<OnnxSession> => {
+    if (inference !== undefined) return inference;
+    inferenceCreation ??= createInference().then((session) => {
+      inference = session;
+      inferenceCreation = undefined;
+      return session;
+    });
+    return inferenceCreation;
+  };
+  const releaseRetired = async () => {
+    while (running === 0 && retired.length > 0) await retired.pop()!.release();
+  };
 
   async function step(
     inputIds: number[],
@@ -162,7 +191,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   ): Promise<{ logits: Float32Array; keys: Float32Array[]; values: Float32Array[] }> {
     const sequence = inputIds.length / rows;
     const feeds: Record<string, FeedTensor> = {
-      ...parameterFeeds(config, parameters),
+      ...(weightsAsInitializers ? {} : parameterFeeds(config, parameters)),
       input_ids: { data: BigInt64Array.from(inputIds, BigInt), dims: [rows, sequence] },
       position_ids: { data: BigInt64Array.from(positions, BigInt), dims: [rows, sequence] },
       attention_mask: { data: BigInt64Array.from(Array.from(mask), BigInt), dims: [rows, maskWidth] },
@@ -172,7 +201,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       feeds[names.key] = { data: keys[layer]!, dims: [rows, kvHeads, pastSlots, headDim] };
       feeds[names.value] = { data: values[layer]!, dims: [rows, kvHeads, pastSlots, headDim] };
     }
-    const outputs: Record<string, OutputTensor> = await runSession(inference, feeds);
+    const outputs: Record<string, OutputTensor> = await runSession(await inferenceSession(), feeds);
     const present = (layer: number, kind: 'key' | 'value') => outputs[presentKeyValueNames(layer)[kind]]!.data;
     return {
       logits: outputs.logits!.data,
@@ -275,6 +304,16 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   }
 
   async function generate(requests: readonly GenerateRequest[], generateOptions: GenerateOptions = {}): Promise<GenerateResult[]> {
+    running += 1;
+    try {
+      return await generateBatch(requests, generateOptions);
+    } finally {
+      running -= 1;
+      await releaseRetired();
+    }
+  }
+
+  async function generateBatch(requests: readonly GenerateRequest[], generateOptions: GenerateOptions): Promise<GenerateResult[]> {
     const { signal, onText } = generateOptions;
     signal?.throwIfAborted();
     requests.forEach((request, index) => checkRequest(request, index, vocabSize));
@@ -358,12 +397,21 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     generate,
     computeLogprobs: (batch) => training.computeLogprobs(batch),
     backward: async (batch, upstream) => (await training.backward(batch, upstream)).gradients,
-    clearCache: () => pool.clear(),
+    clearCache: () => {
+      pool.clear();
+      if (weightsAsInitializers && inference !== undefined) {
+        retired.push(inference);
+        inference = undefined;
+        void releaseRetired();
+      }
+    },
     save: (directory, saveOptions) => saveModelDirectory(directory, { config, parameters }, saveOptions),
     release: async () => {
       pool.clear();
       await training.release();
-      await inference.release();
+      if (inference !== undefined) retired.push(inference);
+      inference = undefined;
+      await releaseRetired();
     },
   };
 }

@@ -2,7 +2,7 @@
 // machine that has only node and onnxruntime-node): which providers start; on each GPU provider, the
 // training graphs against the PyTorch reference fixture, KV-cached greedy decoding against the CPU,
 // and decode / forward+backward throughput of a Qwen2.5-0.5B-shaped random model beside the CPU's.
-//   node --conditions=@research-ts/source --import tsx tools/gpu-smoke.ts [fixtureDirectory] [--layers N]
+//   node --conditions=@research-ts/source --import tsx tools/gpu-smoke.ts [fixtureDirectory] [--layers N] [--no-throughput | --throughput webgpu,cpu]
 import type { Tokenizer } from '@research-ts/spec';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -160,7 +160,9 @@ for (const provider of working.filter((name) => name !== 'cpu')) {
 }
 const config = { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
 const parameters = fastParameters(config);
-for (const provider of argv.includes('--no-throughput') ? [] : working) {
+const throughputIndex = argv.indexOf('--throughput');
+const throughputProviders = throughputIndex >= 0 ? argv[throughputIndex + 1]!.split(',') : working;
+for (const provider of argv.includes('--no-throughput') ? [] : working.filter((name) => throughputProviders.includes(name))) {
   await throughput(provider, parameters, config).catch((error: unknown) => log(`RESULT ${provider} throughput: ERROR ${String(error).split('\n')[0]}`));
 }
 log('DONE');
