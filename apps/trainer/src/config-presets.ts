@@ -28,6 +28,7 @@ export const configPresets = {
           headquartered_in: ['{subject} is based in {object}.'],
         },
         questionsPerHop: { 1: 100, 2: 100, 3: 0 },
+        split: 'question',
       },
     },
     retriever: { kind: 'world', topK: 1 },

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadQuestions, splitWorldWords, type QaExample, type World } from '@research-ts/datasets';
 import { createAdamW, createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
@@ -131,7 +131,6 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const onnx: OnnxPolicy = await createOnnxPolicy({ modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'), ...runtime });
   const policy: TrainablePolicy = asTrainablePolicy(onnx);
   const tokenizer = onnx.tokenizer;
-  const reference = config.loss.klCoefficient === 0 ? undefined : asTrainablePolicy(await createOnnxPolicy({ modelDirectory: config.modelDirectory, ...runtime }));
   const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
   const startStep = resumed?.step ?? 0;
   if (resumed !== undefined) {
@@ -147,32 +146,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const padId = tokenizer.padTokenId ?? 0;
   const topK = config.retriever.topK;
   const template = config.prompt.template;
+  const warmupModel = join(output, 'warmup-model');
   const saveModel = (directory: string) => onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
-  const trainer = createGrpoTrainer({
-    policy,
-    ...(reference === undefined ? {} : { reference }),
-    optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
-    schedule: { kind: 'constant', warmupSteps: config.optimizer.warmupSteps },
-    lossOptions: {
-      clipLow: config.loss.clipRatio,
-      clipHigh: config.loss.clipRatio,
-      klCoefficient: config.loss.klCoefficient,
-      klEstimator: config.loss.klEstimator,
-      entropyCoefficient: config.loss.entropyCoefficient,
-      aggregation: { mode: config.loss.aggregation },
-    },
-    maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
-    padId,
-    gradClip: config.optimizer.gradClip,
-    ppoEpochs: config.training.ppoEpochs,
-  });
-  if (resumed !== undefined) trainer.loadState(resumed.trainer);
-  const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
-    await saveCheckpoint(checkpoints, { step, trainer: trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
-    await pruneCheckpoints(checkpoints, config.checkpoint.keep);
-  };
 
-  // 1. The format warm-up (only on a fresh run).
+  // 1. The format warm-up (only on a fresh run); its result is saved as `warmup-model/`.
+  if (resumed === undefined) await rm(warmupModel, { recursive: true, force: true });
   let warmupSeconds = 0;
   if (resumed === undefined && config.warmup.steps > 0) {
     const started = performance.now();
@@ -205,8 +183,38 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     }
     progress.stop();
     warmupSeconds = (performance.now() - started) / 1000;
-    await checkpointAt(0, { warmupDone: true, warmupSeconds });
+    await onnx.save(warmupModel, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
   }
+
+  // The KL reference is the policy RL starts from: the warm-up's result, else the initial model.
+  const reference =
+    config.loss.klCoefficient === 0
+      ? undefined
+      : asTrainablePolicy(await createOnnxPolicy({ modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory, ...runtime }));
+  const trainer = createGrpoTrainer({
+    policy,
+    ...(reference === undefined ? {} : { reference }),
+    optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
+    schedule: { kind: 'constant', warmupSteps: config.optimizer.warmupSteps },
+    lossOptions: {
+      clipLow: config.loss.clipRatio,
+      clipHigh: config.loss.clipRatio,
+      klCoefficient: config.loss.klCoefficient,
+      klEstimator: config.loss.klEstimator,
+      entropyCoefficient: config.loss.entropyCoefficient,
+      aggregation: { mode: config.loss.aggregation },
+    },
+    maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
+    padId,
+    gradClip: config.optimizer.gradClip,
+    ppoEpochs: config.training.ppoEpochs,
+  });
+  if (resumed !== undefined) trainer.loadState(resumed.trainer);
+  const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
+    await saveCheckpoint(checkpoints, { step, trainer: trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
+    await pruneCheckpoints(checkpoints, config.checkpoint.keep);
+  };
+  if (resumed === undefined && config.warmup.steps > 0) await checkpointAt(0, { warmupDone: true, warmupSeconds });
 
   // 2. GRPO.
   const rewardCurve: RewardPoint[] = [];

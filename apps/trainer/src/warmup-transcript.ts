@@ -29,10 +29,11 @@ export interface WarmupTranscriptOptions {
 
 /**
  * A transcript that teaches the ReSearch FORMAT ONLY. Everything a policy would have to decide is
- * drawn at random: the number of searches is uniform in 1 … maxSearches; each query is a candidate
- * word drawn uniformly from the question and the results retrieved so far; the answer is a candidate
- * drawn uniformly from the results (from the question when they hold none). The golden answer is never
- * consulted, so which entity to search, when to stop and which name to answer must come from RL.
+ * drawn at random: the number of searches is uniform in 1 … maxSearches; the first query is a
+ * candidate drawn uniformly from the question, each later query a candidate drawn uniformly from the
+ * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
+ * when a result holds none). The golden answer is never consulted, so which entity to search, when to
+ * stop and which name to answer must come from RL.
  *
  * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
  * then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token.
@@ -50,17 +51,17 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
     text += piece;
   };
   const questionCandidates = unique(options.candidates(options.question));
-  const resultCandidates: string[] = [];
+  let latest: string[] = [];
   const searches = 1 + rng.integer(options.maxSearches);
   for (let turn = 0; turn < searches; turn++) {
-    const pool = unique([...questionCandidates, ...resultCandidates]);
+    const pool = latest.length > 0 ? latest : questionCandidates;
     const query = pool.length > 0 ? rng.pick(pool) : '';
     append(`<think> </think> <search> ${query} </search>`, 1);
     const [passages = []] = query === '' ? [[]] : await options.retriever.search([query], options.topK);
     append(formatResultBlockForQuery(query, passages), 0);
-    for (const passage of passages) resultCandidates.push(...options.candidates(passage.contents));
+    latest = unique(passages.flatMap((passage) => options.candidates(passage.contents)));
   }
-  const answers = unique(resultCandidates.length > 0 ? resultCandidates : questionCandidates);
+  const answers = latest.length > 0 ? latest : questionCandidates;
   const answer = answers.length > 0 ? rng.pick(answers) : '';
   append(`<think> </think> <answer> \\boxed{ ${answer} } </answer>`, 1);
   const eos = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenToId(tokenizer.eosToken);

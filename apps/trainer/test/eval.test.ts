@@ -1,0 +1,118 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadQuestions } from '@research-ts/datasets';
+import { PAPER_TABLE_2 } from '@research-ts/evaluators';
+import { loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { loadTokenizer } from '@research-ts/tokenizer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from '../src/build-index';
+import { initModel } from '../src/init-model';
+import { runEvaluation } from '../src/run-evaluation';
+import { serveRetriever } from '../src/serve-retriever';
+import { repositoryRoot, runCli } from './cli-helpers';
+import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-server';
+
+const sample = join(repositoryRoot, '..', 'shared', 'research-data', 'flashrag-sample');
+const corpusFile = join(sample, 'corpus.jsonl');
+const questionsFile = join(sample, 'nq_test.jsonl');
+const available = existsSync(corpusFile) && existsSync(questionsFile);
+
+describe.skipIf(!available)('research-ts eval with a fake OpenAI-compatible server and the FlashRAG sample corpus', () => {
+  const root = mkdtempSync(join(tmpdir(), 'research-ts-eval-'));
+  const index = join(root, 'index');
+  const model = join(root, 'model');
+  let server: FakeOpenAIServer;
+  let questions: { question: string; goldenAnswers: string[] }[];
+
+  beforeAll(async () => {
+    await buildIndex({ corpusFile, directory: index, progress: false });
+    // a BPE tokenizer learned from the corpus; the policy itself is the fake server
+    await initModel({ directory: model, size: 'micro', seed: 1, tokenizer: 'bpe', bpeVocabSize: 600, corpusFile });
+    const tokenizer = await loadTokenizer(model);
+    questions = (await loadQuestions(questionsFile)).examples;
+    // The scripted "model": search the question's text, then answer the golden answer for even-numbered
+    // questions (by order in the file) and "no idea" for the others.
+    server = await startFakeOpenAIServer({
+      tokenizer,
+      complete(prompt) {
+        const question = /User: ([\s\S]*?)\. Assistant:/.exec(prompt)![1]!;
+        const response = prompt.slice(prompt.indexOf('. Assistant:'));
+        if (!response.includes('<result>')) return { text: ` <think> I should look this up. </think> <search> ${question} </search>`, stop: 'search' };
+        const position = questions.findIndex((entry) => entry.question === question);
+        const answer = position % 2 === 0 ? questions[position]!.goldenAnswers[0]! : 'no idea';
+        return { text: ` <think> Found it. </think> <answer> The final answer is \\[ \\boxed{${answer}} \\] </answer>`, stop: 'eos' };
+      },
+      judge: (prompt) => (prompt.includes('pred_answer: no idea') ? 'incorrect' : 'correct'),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('runs the loop with a local index: one search and one answer per question, EM = the scripted share', async () => {
+    const output = join(root, 'predictions.jsonl');
+    const result = await runEvaluation({
+      questionsFile,
+      serverUrl: server.baseURL,
+      servedModel: 'fake',
+      tokenizerDirectory: model,
+      retriever: { kind: 'flexsearch', indexDirectory: index },
+      template: 'base',
+      responseBudget: 8192,
+      topK: 5,
+      outputFile: output,
+      progress: false,
+    });
+    const expectedEm = questions.filter((_, position) => position % 2 === 0).length / questions.length;
+    expect(result.summary.count).toBe(questions.length);
+    expect(result.summary.exactMatch).toBeCloseTo(expectedEm, 12);
+    expect(result.summary.searches).toBe(1);
+    expect(result.summary.formatOk).toBe(1);
+    // the wrong answers still earn the format reward, the right ones F1 = 1
+    expect(result.summary.reward).toBeCloseTo(expectedEm * 1 + (1 - expectedEm) * 0.1, 12);
+    const lines = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(questions.length);
+    expect(lines[0]).toMatchObject({ dataset: 'nq_test', id: 'test_0', prediction: questions[0]!.goldenAnswers[0], exactMatch: true, searches: 1, finishReason: 'eos' });
+    expect(lines[1]).toMatchObject({ prediction: 'no idea', exactMatch: false, reward: 0.1 });
+    // the second call of each question saw the passages the index returns for its query, inserted as ReSearch does
+    const retriever = await loadFlexsearchRetriever(index);
+    const [passages] = await retriever.search([questions[0]!.question], 5);
+    const continuation = server.prompts.find((prompt) => prompt.includes(`<search> ${questions[0]!.question} </search>`) && prompt.includes('<result>'))!;
+    expect(continuation).toContain(` <result>\n${passages!.map((passage) => passage.contents).join('\n\n').trim()}\n</result>`);
+    // the table puts our row under the paper's rows
+    expect(result.table).toContain('ReSearch-Qwen-7B-Instruct');
+    expect(result.table).toContain(`ours (openai-completions:fake)`.slice(0, 5));
+    expect(result.table).toContain((expectedEm * 100).toFixed(2));
+  });
+
+  it('through the CLI, with the retriever served over HTTP and the LLM judge', async () => {
+    const served = await serveRetriever({ indexDirectory: index, port: 0 });
+    try {
+      const output = join(root, 'cli-predictions.jsonl');
+      const run = await runCli(
+        ['eval', '-q', questionsFile, '-r', served.url, '--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model, '--judge-url', server.baseURL, '--limit', '6', '-o', output],
+        { JUDGE_KEY_FOR_TEST: 'secret', OPENAI_API_KEY: 'secret' },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      // EM 50.00 (3 of 6), LJ 50.00: the judge calls "no idea" incorrect
+      const ours = run.stdout.split('\n').find((line) => line.startsWith('ours'))!;
+      expect(ours).toMatch(/\|\s+50\.00 \|\s+50\.00$/);
+      expect(run.stdout).toContain(PAPER_TABLE_2[0]!.label);
+      expect(run.stdout).toMatch(/6 questions: reward 0\.550, format ok 100\.0%, 1\.00 searches/);
+      expect(server.judgePrompts.some((prompt) => prompt.includes(`question: ${questions[0]!.question}`))).toBe(true);
+      const lines = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+      expect(lines.map((line) => line.judgement)).toEqual(['correct', 'incorrect', 'correct', 'incorrect', 'correct', 'incorrect']);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('a missing policy or an unreadable question file fails with the field named', async () => {
+    await expect(runEvaluation({ questionsFile, retriever: { kind: 'flexsearch', indexDirectory: index }, template: 'base', responseBudget: 10, topK: 1, outputFile: join(root, 'x.jsonl') })).rejects.toThrow(/exactly one of --model/);
+    const run = await runCli(['eval', '-q', join(root, 'missing.jsonl'), '-r', index, '-m', model]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^research-ts: .*missing\.jsonl/m);
+  });
+});
