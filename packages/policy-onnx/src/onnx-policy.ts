@@ -1,4 +1,13 @@
-import { InvalidInputError, type GenerateOptions, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
+import {
+  InvalidInputError,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  type TokenBatch as SpecTokenBatch,
+  type Tokenizer,
+  type TokenScores,
+  type TrainablePolicy,
+} from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
 import { randomBytes } from 'node:crypto';
 import { createSession, runSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type OutputTensor } from './backend/onnxruntime';
@@ -42,7 +51,7 @@ export interface OnnxPolicyOptions {
 }
 
 /** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
-export interface OnnxPolicy extends Policy {
+export interface OnnxPolicy extends TrainablePolicy {
   readonly config: DecoderConfig;
   /** The live parameters (Hugging Face names, float32). Update them in place, then call `clearCache()`. */
   readonly parameters: Map<string, Float32Array>;
@@ -54,7 +63,11 @@ export interface OnnxPolicy extends Policy {
    * Gradients of `Σ gradLogprobs·logprobs + Σ gradEntropies·entropies` for every parameter, by name.
    * The arrays are reused (overwritten) by the next `backward` call.
    */
-  backward(batch: TokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
+  backward(batch: TokenBatch | SpecTokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
+  /** Spec `TrainablePolicy`: `computeLogprobs` over a spec `TokenBatch` (`length` for `seq`). */
+  scoreTokens(batch: SpecTokenBatch): Promise<TokenScores>;
+  /** Spec `TrainablePolicy`: the same as `clearCache()`, called by an optimizer after it changed `parameters`. */
+  parametersChanged(): void;
   /** Counters since creation: tokens prefilled, tokens whose cache came from the pool, decode steps and tokens. */
   readonly statistics: GenerationStatistics;
   /** Drops every cached KV prefix; call after changing `parameters`. */
@@ -386,6 +399,14 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return sequences.map((sequence) => sequence.result!);
   }
 
+  const clearCache = () => {
+    pool.clear();
+    if (weightsAsInitializers && inference !== undefined) {
+      retired.push(inference);
+      inference = undefined;
+      void releaseRetired();
+    }
+  };
   return {
     specificationVersion: 'v1',
     name: options.name ?? `onnx:${config.family}-${config.numHiddenLayers}x${config.hiddenSize}`,
@@ -396,15 +417,10 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     statistics,
     generate,
     computeLogprobs: (batch) => training.computeLogprobs(batch),
-    backward: async (batch, upstream) => (await training.backward(batch, upstream)).gradients,
-    clearCache: () => {
-      pool.clear();
-      if (weightsAsInitializers && inference !== undefined) {
-        retired.push(inference);
-        inference = undefined;
-        void releaseRetired();
-      }
-    },
+    scoreTokens: (batch) => training.computeLogprobs(fromSpecBatch(batch)),
+    backward: async (batch, upstream) => (await training.backward(fromSpecBatch(batch), upstream)).gradients,
+    clearCache,
+    parametersChanged: clearCache,
     save: (directory, saveOptions) => saveModelDirectory(directory, { config, parameters }, saveOptions),
     release: async () => {
       pool.clear();
@@ -414,4 +430,9 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       await releaseRetired();
     },
   };
+}
+
+/** A spec `TokenBatch` (`length`) or this package's (`seq`), as the training graphs take it. */
+function fromSpecBatch(batch: TokenBatch | SpecTokenBatch): TokenBatch {
+  return 'seq' in batch ? batch : { inputIds: batch.inputIds, attentionMask: batch.attentionMask, batch: batch.batch, seq: batch.length };
 }
