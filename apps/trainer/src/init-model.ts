@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCorpusJsonl } from '@research-ts/datasets';
+import { readCorpusJsonl, type World } from '@research-ts/datasets';
 import { createRandomModel, decoderParameterCount, saveModelDirectory } from '@research-ts/policy-onnx';
 import { InvalidConfigError } from '@research-ts/spec';
 import { buildBpeTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
@@ -21,8 +21,8 @@ export interface InitModelOptions {
   bpeVocabSize?: number;
   /** Build the tokenizer from this FlashRAG corpus (`{id, contents}` JSONL) … */
   corpusFile?: string;
-  /** … or from a generated world (its passages and questions). */
-  world?: WorldSource;
+  /** … or from a generated world (its passages and questions), or the config section that generates it. */
+  world?: WorldSource | World;
   overwrite?: boolean;
 }
 
