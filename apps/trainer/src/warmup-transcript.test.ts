@@ -1,0 +1,106 @@
+import { generateWorld, splitWorldWords } from '@research-ts/datasets';
+import { reSearchReward } from '@research-ts/evaluators';
+import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { validateReSearchFormat } from '@research-ts/tags';
+import { loadTokenizerFromJson } from '@research-ts/tokenizer';
+import { describe, expect, it } from 'vitest';
+import { buildPromptIds } from './build-prompt';
+import { SeededRng } from './seeded-rng';
+import { buildWarmupTranscript } from './warmup-transcript';
+import { buildWorldTokenizer } from './world-tokenizer';
+import { worldTexts } from './world-source';
+
+const world = generateWorld({
+  seed: 11,
+  people: 30,
+  places: 6,
+  organisations: 6,
+  countries: 2,
+  personNameWords: 1,
+  organisationSuffixes: [],
+  relations: ['born_in', 'works_for', 'founded_by', 'headquartered_in'],
+  questionsPerHop: { 1: 20, 2: 20, 3: 0 },
+  split: 'question',
+});
+const tokenizer = loadTokenizerFromJson({ tokenizerJson: buildWorldTokenizer(worldTexts(world)), tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' } });
+const retriever = createFlexsearchRetriever(world.passages);
+const names = new Set(world.entities.map((entity) => entity.name));
+const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
+
+async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3) {
+  const question = world.questions.train[questionIndex]!;
+  return {
+    question,
+    transcript: await buildWarmupTranscript({
+      promptIds: buildPromptIds(tokenizer, question.question, 'compact'),
+      question: question.question,
+      retriever,
+      tokenizer,
+      rng: new SeededRng(seed),
+      candidates,
+      topK: 1,
+      maxSearches,
+    }),
+  };
+}
+
+describe('buildWarmupTranscript', () => {
+  it('is always well-formed ReSearch, ends with EOS, and masks exactly the inserted result blocks', async () => {
+    for (let seed = 0; seed < 40; seed++) {
+      const { question, transcript } = await transcriptOf(seed, seed % world.questions.train.length);
+      expect(validateReSearchFormat(transcript.text)).toEqual({ ok: true });
+      expect(transcript.responseIds.at(-1)).toBe(tokenizer.tokenToId('<|im_end|>'));
+      expect(transcript.lossMask).toHaveLength(transcript.responseIds.length);
+      // the masked ids decode to the result blocks, the trained ids to everything else
+      const masked = transcript.responseIds.filter((_, index) => transcript.lossMask[index] === 0);
+      expect(tokenizer.decode(masked).startsWith('<result>')).toBe(true);
+      expect(tokenizer.decode(masked).endsWith('</result>')).toBe(true);
+      const trained = tokenizer.decode(transcript.responseIds.filter((_, index) => transcript.lossMask[index] === 1));
+      expect(trained).not.toContain('<result>');
+      // it scores as a rollout would: 0.1 for a wrong name, F1 for the right one; never a format failure
+      const reward = reSearchReward.score({ response: transcript.text, goldenAnswers: question.goldenAnswers, endedWithEos: true });
+      expect(reward.formatOk).toBe(true);
+      expect([0.1, 1]).toContain(reward.score);
+    }
+  });
+
+  it('draws the number of searches, the queries and the answer at random (uniform over its choices), never from the golden answer', async () => {
+    const searchCounts = new Map<number, number>();
+    let correct = 0;
+    const runs = 300;
+    for (let seed = 0; seed < runs; seed++) {
+      const { question, transcript } = await transcriptOf(1000 + seed, 0);
+      const searches = (transcript.text.match(/<search>/g) ?? []).length;
+      searchCounts.set(searches, (searchCounts.get(searches) ?? 0) + 1);
+      const queries = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
+      // the first query is a name of the question; later ones are names of the previous result
+      expect(candidates(question.question)).toContain(queries[0]);
+      const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
+      expect(names.has(answer)).toBe(true);
+      if (question.goldenAnswers.includes(answer)) correct += 1;
+    }
+    expect([...searchCounts.keys()].sort()).toEqual([1, 2, 3]);
+    for (const count of searchCounts.values()) expect(count).toBeGreaterThan(runs / 3 - 40);
+    // a random name of the latest result is rarely the answer: far from always, far from never
+    expect(correct).toBeGreaterThan(0);
+    expect(correct).toBeLessThan(runs / 2);
+  });
+
+  it('is deterministic for a seed', async () => {
+    expect((await transcriptOf(5, 3)).transcript).toEqual((await transcriptOf(5, 3)).transcript);
+  });
+});
+
+describe('buildWorldTokenizer', () => {
+  it('splits punctuation off words, keeps tags and \\boxed{ whole, and decodes with single spaces', () => {
+    const passage = world.passages[0]!.contents;
+    const ids = tokenizer.encode(passage, { addSpecialTokens: false });
+    expect(tokenizer.decode(ids)).toBe(splitWorldWords(passage).join(' '));
+    expect(ids).not.toContain(tokenizer.tokenToId('<unk>'));
+    const name = world.entities[0]!.name;
+    const answer = `<think> </think> <answer> \\boxed{${name}} </answer><|im_end|>`;
+    const answerIds = tokenizer.encode(answer, { addSpecialTokens: false });
+    expect(answerIds.map((id) => tokenizer.idToToken(id))).toEqual(['<think>', '</think>', '<answer>', '\\boxed{', name, '}', '</answer>', '<|im_end|>']);
+    expect(tokenizer.vocabSize).toBeLessThan(400);
+  });
+});
