@@ -13,7 +13,13 @@ export class IndexBuilder {
   private documentLengths = new Uint32Array(1024);
   private totalLength = 0;
   private readonly positionById = new Map<string, number>();
-  private readonly termCounts = new Map<string, number>();
+  /** Term → term number, while building: one canonical string per term, and counting in typed arrays. */
+  private readonly termNumbers = new Map<string, number>();
+  private readonly vocabulary: string[] = [];
+  /** `[terms]` occurrences of each term in the passage being added; zero between passages. */
+  private counts = new Uint32Array(1 << 16);
+  private distinctTerms: string[] = [];
+  private distinctNumbers = new Int32Array(256);
   private frequencies = new Uint32Array(256);
 
   constructor(analyzer: Analyzer, bm25: Bm25Parameters) {
@@ -34,16 +40,36 @@ export class IndexBuilder {
   add(id: string, contents: string): void {
     const document = this.ids.length;
     const terms = this.analyzer.terms(contents);
-    const counts = this.termCounts;
-    counts.clear();
-    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-    if (this.frequencies.length < counts.size) this.frequencies = new Uint32Array(counts.size * 2);
-    const distinct: string[] = [];
-    for (const [term, count] of counts) {
-      this.frequencies[distinct.length] = count;
-      distinct.push(term);
+    if (this.distinctNumbers.length < terms.length) {
+      this.distinctNumbers = new Int32Array(terms.length * 2);
+      this.frequencies = new Uint32Array(terms.length * 2);
     }
-    this.postings.add(document, distinct, this.frequencies);
+    const distinctTerms = this.distinctTerms;
+    distinctTerms.length = 0;
+    for (const term of terms) {
+      let number = this.termNumbers.get(term);
+      if (number === undefined) {
+        number = this.vocabulary.length;
+        this.termNumbers.set(term, number);
+        this.vocabulary.push(term);
+        if (number === this.counts.length) {
+          const grown = new Uint32Array(this.counts.length * 2);
+          grown.set(this.counts);
+          this.counts = grown;
+        }
+      }
+      if (this.counts[number] === 0) {
+        this.distinctNumbers[distinctTerms.length] = number;
+        distinctTerms.push(this.vocabulary[number]!);
+      }
+      this.counts[number] = this.counts[number]! + 1;
+    }
+    for (let index = 0; index < distinctTerms.length; index += 1) {
+      const number = this.distinctNumbers[index]!;
+      this.frequencies[index] = this.counts[number]!;
+      this.counts[number] = 0;
+    }
+    this.postings.add(document, distinctTerms, this.frequencies);
 
     if (document === this.documentLengths.length) {
       const grown = new Uint32Array(this.documentLengths.length * 2);
@@ -60,6 +86,9 @@ export class IndexBuilder {
   /** The finished index; the builder must not be used afterwards. */
   finish(): IndexData {
     this.positionById.clear();
+    this.termNumbers.clear();
+    this.vocabulary.length = 0;
+    this.counts = new Uint32Array(0);
     return {
       ids: this.ids,
       contents: this.contents,

@@ -30,8 +30,9 @@ export class FlexsearchPostings {
 
   constructor() {
     this.index = new Index({
-      // Terms arrive already analyzed and joined by single spaces (terms never contain a space).
-      encode: (text: string) => text.split(' '),
+      // `add` hands over the analyzed terms themselves (flexsearch passes a document's content to the
+      // encoder as it is); a query term arrives as a string and is one term.
+      encode: (content: string | readonly string[]) => (typeof content === 'string' ? [content] : (content as string[])),
       resolution: frequencySlots,
       score: (_terms: string[], _term: string, termIndex: number) => this.pendingSlots[termIndex]!,
       fastupdate: false,
@@ -58,7 +59,7 @@ export class FlexsearchPostings {
         this.pendingSlots[index] = frequency - 1;
       }
     }
-    this.index.add(document, terms.join(' '));
+    this.index.add(document, terms as unknown as string);
   }
 
   /** The postings of `term` (an analyzed term, no spaces), or undefined when no document has it. */
