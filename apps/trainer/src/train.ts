@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadQuestions, splitWorldWords, type QaExample, type World } from '@research-ts/datasets';
+import { loadQuestions, relationCatalog, splitWorldWords, type QaExample, type RelationName, type World } from '@research-ts/datasets';
 import { createAdamW, createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
 import { rollout } from '@research-ts/rollout';
@@ -158,16 +158,27 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const candidates =
       names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
     const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
+    const world = dataset.world;
+    const hopCounts = config.data.world?.questionsPerHop;
+    const chains = world === undefined ? [] : Object.entries(world.settings.questionTemplates).filter(([key]) => (hopCounts?.[key.split('>').length as 1 | 2 | 3] ?? 0) > 0);
+    /** A warm-up question: a world template filled with a random entity (no answer is needed), or a training question. */
+    const warmupQuestion = (): string => {
+      if (config.warmup.questions === 'train' || world === undefined || chains.length === 0) return rng.pick(dataset.train).question;
+      const [key, templates] = rng.pick(chains);
+      const type = relationCatalog[key.split('>')[0] as RelationName].subject;
+      const subject = rng.pick(world.entities.filter((entity) => entity.type === type));
+      return rng.pick(templates).replace('{subject}', subject.name);
+    };
     const progress = createProgress({ label: 'warm-up', total: config.warmup.steps, silent: !showProgress });
     for (let step = 1; step <= config.warmup.steps; step++) {
       options.signal?.throwIfAborted();
       const examples = [];
       for (let index = 0; index < config.warmup.batchSize; index++) {
-        const question = rng.pick(dataset.train);
+        const question = warmupQuestion();
         examples.push(
           await buildWarmupTranscript({
-            promptIds: buildPromptIds(tokenizer, question.question, template),
-            question: question.question,
+            promptIds: buildPromptIds(tokenizer, question, template),
+            question,
             retriever,
             tokenizer,
             rng,

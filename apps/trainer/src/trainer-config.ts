@@ -117,6 +117,10 @@ const warmupSchema = z
     batchSize: positiveInteger().default(16).describe('Transcripts per warm-up step.'),
     learningRate: z.number().gt(0).default(3e-3).describe('AdamW learning rate of the warm-up.'),
     maxSearches: positiveInteger().default(3).describe('Each transcript makes 1 … maxSearches searches, uniformly.'),
+    questions: z
+      .enum(['synthetic', 'train'])
+      .default('synthetic')
+      .describe('`synthetic` (generated worlds): a random question template of the world filled with a random entity of any split, so every name is seen as a copy target; `train`: the training questions.'),
   })
   .prefault({})
   .describe('A format-only warm-up for randomly initialised models, which cannot emit the tags.');
