@@ -42,3 +42,4 @@ export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type Train
 export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
 export { buildWorld, worldOptions, worldTexts, type WorldSource } from './world-source';
 export { boxedOpenToken, buildWorldTokenizer } from './world-tokenizer';
+export { readRunDirectory, renderRunReport, writeRunReport, type RunData, type WriteRunReportOptions, type WriteRunReportResult } from './report';

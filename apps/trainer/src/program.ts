@@ -4,6 +4,7 @@ import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
 import { retrieverSourceOf } from './open-retriever';
+import { writeRunReport } from './report';
 import { presetNames, resolveConfig } from './resolve-config';
 import { runEvaluation } from './run-evaluation';
 import { serveRetriever } from './serve-retriever';
@@ -152,6 +153,20 @@ export function createProgram(): Command {
       const stop = () => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('report')
+    .description('write one self-contained HTML report of a run: training curves and a rollout viewer')
+    .argument('<run>', 'a run folder written by `research-ts train` (metrics.jsonl, rollouts.jsonl)')
+    .option('-o, --output <file>', 'where to write the HTML (default: <run>/report.html)')
+    .option('--max-rollouts <n>', 'at most this many rollouts in the viewer', integer('max-rollouts'), 400)
+    .action(async (run: string, options) => {
+      const written = await writeRunReport({ runDirectory: run, outputFile: options.output, maxRollouts: options.maxRollouts });
+      console.log(
+        `wrote ${written.outputFile} (${written.steps} steps, ${written.rolloutsShown} of ${written.rolloutsTotal} rollouts, ${written.bytes} bytes)`,
+      );
+      for (const problem of written.problems) console.log(`  skipped: ${problem}`);
     });
 
   return program;
