@@ -12,8 +12,8 @@ export function renderCompactPrompt(question: string): string {
 /**
  * The prompt ids of one question. `base` and `instruct` are ReSearch's (`buildReSearchPrompt`);
  * `compact` is `User: {question} Assistant:`, for a tiny model with a short context that learns the
- * tag format from a warm-up instead of from instructions (ReSearch's base template is ~230 tokens
- * of instructions that such a model cannot read). Encoded without special tokens, as verl does.
+ * tag format from a warm-up instead of from instructions (ReSearch's base template is a paragraph
+ * of instructions that such a model cannot make use of). Encoded without special tokens, as verl does.
  */
 export function buildPromptIds(tokenizer: Tokenizer, question: string, template: PromptTemplate): number[] {
   if (template === 'compact') return tokenizer.encode(renderCompactPrompt(question), { addSpecialTokens: false });
