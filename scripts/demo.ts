@@ -14,12 +14,14 @@
  *    exact match of the same policy with a retriever that returns nothing; metrics.jsonl, rollouts.jsonl,
  *    checkpoints/ and the final model are under runs/demo/run/.
  *
+ * 6. Writes runs/demo/run/report.html: training curves and a rollout viewer, one self-contained file.
+ *
  * `DEMO_STEPS=40 npm run demo` shortens the GRPO phase (the default is the preset's).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeWorld } from '@research-ts/datasets';
-import { buildIndex, buildWorld, formatTrainSummary, initModel, resolveConfig, train } from '../apps/trainer/src/index';
+import { buildIndex, buildWorld, formatTrainSummary, initModel, resolveConfig, train, writeRunReport } from '@research-ts/trainer';
 
 const started = performance.now();
 const root = join(process.cwd(), 'runs', 'demo');
@@ -51,4 +53,8 @@ const config = await resolveConfig({
 });
 const summary = await train({ config });
 console.log(`\n${formatTrainSummary(summary)}`);
-console.log(`\ntotal wall time ${((performance.now() - started) / 1000).toFixed(0)} s; metrics: ${join(config.outputDirectory, 'metrics.jsonl')}`);
+const report = await writeRunReport({ runDirectory: config.outputDirectory });
+console.log(
+  `\ntotal wall time ${((performance.now() - started) / 1000).toFixed(0)} s; metrics: ${join(config.outputDirectory, 'metrics.jsonl')}; ` +
+    `report: ${report.outputFile} (open it in a browser: training curves and a rollout viewer)`,
+);
