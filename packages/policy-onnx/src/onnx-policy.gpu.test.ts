@@ -45,6 +45,7 @@ for (const provider of providers) {
   const unavailable = await probe(provider);
   if (unavailable !== undefined) {
     describe(`${provider} execution provider`, () => {
+      // Skipped with its reason in the title: this machine lacks the provider (CPU-only CI, or no Vulkan/CUDA).
       it.skip(`skipped: ${provider} does not start here — ${unavailable.slice(0, 300)}`, () => {});
     });
     continue;

@@ -352,6 +352,7 @@ export function runPolicyConformance(options: PolicyConformanceOptions): void {
     for (const check of policyConformanceChecks) {
       const missing = check.requires.filter((capability) => !capabilities[capability]);
       if (missing.length > 0) {
+        // Skipped with its reason in the title: the policy under test declared the capability missing.
         it.skip(`${check.name} — skipped: the policy declares ${missing.map((name) => `capabilities.${name} = false`).join(', ')}`, () => {});
         continue;
       }
