@@ -1,4 +1,4 @@
-import { ApiCallError, InvalidConfigError, TimeoutError, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
+import { delay as sleep, ApiCallError, InvalidConfigError, TimeoutError, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
 import { z } from 'zod';
 import { renderJudgePrompt } from './judge-prompt';
 
@@ -193,20 +193,3 @@ function parseRetryAfter(headers: Headers, capMs: number): number | undefined {
   return Math.min(Math.max(0, date - Date.now()), capMs);
 }
 
-function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -26,21 +26,4 @@ export function backoffDelay(retry: number, settings: { initialBackoffMs: number
   return ceiling * (0.5 + 0.5 * random());
 }
 
-/** Resolves after `milliseconds`; rejects with `signal.reason` as soon as the signal aborts. */
-export function sleep(milliseconds: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { delay as sleep } from '@research-ts/spec';

@@ -1,4 +1,4 @@
-import { ApiCallError, TimeoutError } from '@research-ts/spec';
+import { delay as sleep, ApiCallError, TimeoutError } from '@research-ts/spec';
 import type { z } from 'zod';
 import { firstFieldProblem, formatFieldProblem } from './field-error';
 
@@ -59,21 +59,6 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 /** The wait before retry number `retry` (1-based): `retryDelayMs * backoffFactor^(retry-1)`, capped. */
 export function backoffDelayMs(retry: number, settings: Pick<JsonApiSettings, 'retryDelayMs' | 'backoffFactor' | 'maxRetryDelayMs'>): number {
   return Math.min(settings.maxRetryDelayMs, settings.retryDelayMs * settings.backoffFactor ** (retry - 1));
-}
-
-function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  if (milliseconds <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The `detail` of a FastAPI-style error body, else the body itself, shortened. */

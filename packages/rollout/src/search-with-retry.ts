@@ -1,4 +1,4 @@
-import { ApiCallError, InvalidConfigError, ResearchError, TimeoutError, type Passage, type Retriever } from '@research-ts/spec';
+import { delay as wait, ApiCallError, InvalidConfigError, ResearchError, TimeoutError, type Passage, type Retriever } from '@research-ts/spec';
 
 export interface RetryOptions {
   /** Tries in all, the first included (ReSearch: 5). */
@@ -124,20 +124,3 @@ function searchOnce(
   });
 }
 
-function wait(milliseconds: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

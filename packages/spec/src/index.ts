@@ -1,4 +1,5 @@
 export type { Judge, JudgeItem, JudgeVerdict } from './judge';
+export { delay } from './delay';
 export { splitPassageContents, type Passage } from './passage';
 export type { FinishReason, GenerateOptions, GenerateRequest, GenerateResult, Policy, SamplingOptions } from './policy';
 export {

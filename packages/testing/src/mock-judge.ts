@@ -1,5 +1,5 @@
 import { ApiCallError, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
-import { delay } from './delay';
+import { delay } from '@research-ts/spec';
 
 export interface MockJudgeOptions {
   name?: string;

@@ -6,7 +6,7 @@ import {
   type Policy,
   type Tokenizer,
 } from '@research-ts/spec';
-import { delay } from './delay';
+import { delay } from '@research-ts/spec';
 
 /** What the script says a request's model "wants" to write: text (encoded with the tokenizer) or exact token ids. */
 export type MockCompletion = string | readonly number[];

@@ -1,5 +1,5 @@
 import { ApiCallError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
-import { delay } from './delay';
+import { delay } from '@research-ts/spec';
 
 /** One recorded `search` call of a {@link MockRetriever}. */
 export interface MockRetrieverCall {
