@@ -11,8 +11,9 @@ import type { Tokenizer } from '@research-ts/spec';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createOnnxPolicy, createSession, decoderParameterCount, decoderParameterShapes, qwen2_5_0_5bConfig, runSession, tinyConfig } from '../src/index';
+import { createOnnxPolicy, createSession, decoderParameterCount, qwen2_5_0_5bConfig, runSession, tinyConfig } from '../src/index';
 import type { DecoderConfig, ExecutionProvider } from '../src/index';
+import { fastParameters } from '../tools/fast-parameters';
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -26,24 +27,6 @@ function modelConfig(name: string): DecoderConfig {
   if (name === 'tiny') return tinyConfig();
   const layers = Number(option('layers', '24'));
   return { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
-}
-
-/** Cheap deterministic weights (an LCG; values only need to be finite and small). */
-function fastParameters(config: DecoderConfig): Map<string, Float32Array> {
-  const parameters = new Map<string, Float32Array>();
-  let state = 12345;
-  for (const { name, shape } of decoderParameterShapes(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else {
-      for (let index = 0; index < data.length; index++) {
-        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-        data[index] = (state / 4294967296 - 0.5) * 0.04;
-      }
-    }
-    parameters.set(name, data);
-  }
-  return parameters;
 }
 
 function plainTokenizer(vocabSize: number): Tokenizer {

@@ -10,7 +10,6 @@ import {
   createOnnxPolicy,
   createRandomModel,
   decoderParameterCount,
-  decoderParameterShapes,
   DecoderTraining,
   listExecutionProviders,
   loadModelDirectory,
@@ -19,6 +18,7 @@ import {
   type DecoderConfig,
   type ExecutionProvider,
 } from '../src/index';
+import { fastParameters } from './fast-parameters';
 
 const argv = process.argv.slice(2);
 const fixtures = argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'packages/policy-onnx/src/__fixtures__';
@@ -39,23 +39,6 @@ function plainTokenizer(vocabSize: number): Tokenizer {
     idToToken: () => undefined,
     applyChatTemplate: () => '',
   };
-}
-
-function fastParameters(config: DecoderConfig): Map<string, Float32Array> {
-  const parameters = new Map<string, Float32Array>();
-  let state = 12345;
-  for (const { name, shape } of decoderParameterShapes(config)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.endsWith('norm.weight')) data.fill(1);
-    else {
-      for (let index = 0; index < data.length; index++) {
-        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-        data[index] = (state / 4294967296 - 0.5) * 0.04;
-      }
-    }
-    parameters.set(name, data);
-  }
-  return parameters;
 }
 
 async function probe(provider: ExecutionProvider): Promise<string | undefined> {
