@@ -136,9 +136,9 @@ export function gradients(graph: GraphBuilder, options: GradientsOptions): Gradi
     if (!needsGradient.some(Boolean)) continue;
     const outputGradients = node.outputs.map((output) => (onPath(output) ? total(output) : undefined));
     if (outputGradients.every((gradient) => gradient === undefined)) continue;
-    const rule = registry[node.opType];
+    const rule = node.domain === undefined ? registry[node.opType] : undefined;
     if (rule === undefined) {
-      throw new GraphBuildError(node.opType, `no gradient is defined for this op (node ${node.name})`, node.inputs.flatMap((input) => (input === undefined ? [] : [input.shape])));
+      throw new GraphBuildError(node.opType, `no gradient is defined for this op${node.domain === undefined ? '' : ` of domain ${node.domain}`} (node ${node.name})`, node.inputs.flatMap((input) => (input === undefined ? [] : [input.shape])));
     }
     const inputGradients = rule({ graph: back, node, outputGradients, needsGradient });
     node.inputs.forEach((input, position) => {

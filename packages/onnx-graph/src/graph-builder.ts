@@ -42,6 +42,11 @@ export interface OutputSpec {
 /** Options of the low-level `emit`. */
 export interface EmitOptions {
   attributes?: Record<string, AttributeValue>;
+  /**
+   * Operator set domain of an op outside ONNX's default domain, e.g. `com.microsoft` for onnxruntime's
+   * contrib ops (imported at version 1 when serialized). Such nodes have no gradient.
+   */
+  domain?: string;
   /** Static facts kept for the op's gradient. */
   params?: Record<string, unknown>;
 }
@@ -216,6 +221,7 @@ export class GraphBuilder {
     });
     state.nodes.push({
       opType,
+      ...(options.domain === undefined || options.domain === '' ? {} : { domain: options.domain }),
       name: nodeName,
       inputs: [...inputs],
       outputs: results,

@@ -9,6 +9,7 @@ export type { DataType } from './data-type.js';
 export { broadcastShapes, formatShape } from './shape.js';
 export type { Dim, Shape } from './shape.js';
 export type { Value } from './value.js';
+export { attribute } from './node-record.js';
 export type { AttributeValue, NodeRecord } from './node-record.js';
 export type { GradientContext, VectorJacobianProduct } from './vector-jacobian-product.js';
 export type { Operand } from './ops/elementwise.js';

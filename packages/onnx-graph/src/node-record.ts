@@ -13,6 +13,8 @@ export type AttributeValue =
 /** One node of a graph as the builder records it. */
 export interface NodeRecord {
   readonly opType: string;
+  /** The operator set domain for ops outside ONNX's default one (e.g. `com.microsoft`); absent for ONNX ops. */
+  readonly domain?: string;
   /** Unique node name. */
   readonly name: string;
   /** Operands in ONNX order; `undefined` marks an omitted optional input. */

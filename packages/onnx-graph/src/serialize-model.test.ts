@@ -32,6 +32,28 @@ describe('serialize', () => {
     expect(() => new GraphBuilder({ opset: 13 })).toThrow('GraphBuilder: opset 13 is not supported (use 17, 18, 19, 20, 21)');
   });
 
+  it('imports the domain of contrib ops at version 1, and onnxruntime runs them (com.microsoft FusedMatMul)', async () => {
+    const graph = new GraphBuilder();
+    const a = graph.input('a', 'float32', [2, 3]);
+    const b = graph.input('b', 'float32', [4, 3]);
+    const [product] = graph.emit('FusedMatMul', [a, b], [{ dtype: 'float32', shape: [2, 4] }], { domain: 'com.microsoft', attributes: { transB: { kind: 'int', value: 1 }, alpha: { kind: 'float', value: 2 } } });
+    graph.output(product!, 'y');
+    const model = decode(graph.serialize());
+    expect(model.opsetImport.map((entry) => [entry.domain, Number(entry.version)])).toEqual([['', 17], ['com.microsoft', 1]]);
+    expect(model.graph?.node?.[0]?.domain).toBe('com.microsoft');
+    const aData = [1, 2, 3, 4, 5, 6];
+    const bData = [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1];
+    const session = await createSession(graph.serialize());
+    const { y } = await runSession(session, { a: tensor('float32', [2, 3], aData), b: tensor('float32', [4, 3], bData) });
+    // 2 · a · bᵀ: rows of b pick columns of a, the last sums them
+    expect(Array.from(y!.data as Float32Array)).toEqual([2, 4, 6, 12, 8, 10, 12, 30]);
+    // a contrib op has no gradient, even where an ONNX op of the same name has one
+    const contrib = new GraphBuilder();
+    const x = contrib.input('x', 'float32', [3]);
+    contrib.output(contrib.emit('Exp', [x], [{ dtype: 'float32', shape: [3] }], { domain: 'com.example' })[0]!, 'z');
+    expect(() => gradients(contrib, { outputs: ['z'], wrt: ['x'] })).toThrow(/^Exp: no gradient is defined for this op of domain com\.example/);
+  });
+
   it('refuses a graph without outputs', () => {
     const graph = new GraphBuilder();
     graph.input('x', 'float32', [1]);

@@ -85,6 +85,7 @@ function nodeProto(node: NodeRecord): onnx.INodeProto {
   return {
     name: node.name,
     opType: node.opType,
+    ...(node.domain === undefined ? {} : { domain: node.domain }),
     input: node.inputs.map((input) => input?.name ?? ''),
     output: node.outputs.map((output) => output.name),
     attribute: Object.entries(node.attributes).map(([name, value]) => attributeProto(name, value)),
@@ -146,7 +147,7 @@ export function modelProto(graph: GraphBuilder, options: ModelProtoOptions = {})
   const model = onnxMessages.ModelProto.create({
     irVersion: irVersionOfOpset[graph.opset] ?? 8,
     producerName: '@research-ts/onnx-graph',
-    opsetImport: [{ domain: '', version: graph.opset }],
+    opsetImport: [{ domain: '', version: graph.opset }, ...[...new Set(nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])))].sort().map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: graph.name,
       node: nodes.map(nodeProto),

@@ -195,3 +195,50 @@ describe('the inference graph: KV-cached decoding against a full recompute', () 
     expect(worst).toBeLessThan(1e-4);
   });
 });
+
+describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.RotaryEmbedding)', () => {
+  const int64 = (values: number[]) => BigInt64Array.from(values.map(BigInt));
+  const configs = {
+    'Qwen2 (biases, tied)': tinyConfig({ vocabSize: 23, maxPositionEmbeddings: 300 }),
+    'Llama 3 RoPE scaling, grouped KV heads': tinyConfig({
+      vocabSize: 23,
+      maxPositionEmbeddings: 300,
+      numAttentionHeads: 4,
+      numKeyValueHeads: 2,
+      family: 'llama',
+      attentionBias: false,
+      tieWordEmbeddings: false,
+      ropeTheta: 500000,
+      ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 },
+    }),
+  };
+  for (const [label, config] of Object.entries(configs)) {
+    it(`give the unfused graph's logits and cache, padded batch at positions up to 299 (${label}, atol 1e-5)`, async () => {
+      const graphs = await Promise.all(
+        [true, false].map(async (fusedOps) => createSession(buildInferenceGraph(config, { logits: 'all', fusedOps }).serialize(), { executionProvider: 'cpu', intraOpNumThreads: 1 })),
+      );
+      const model = createRandomModel(config, { seed: 11, initStd: 0.3 });
+      const [batch, sequence] = [2, 4];
+      const emptyCache = { data: new Float32Array(0), dims: [batch, config.numKeyValueHeads, 0, config.headDim] };
+      const feeds: Record<string, FeedTensor> = {
+        ...parameterFeeds(config, model.parameters),
+        input_ids: { data: int64([3, 14, 0, 7, 22, 1, 9, 16]), dims: [batch, sequence] },
+        position_ids: { data: int64([0, 1, 2, 3, 200, 201, 298, 299]), dims: [batch, sequence] },
+        attention_mask: { data: int64([0, 1, 1, 1, 1, 1, 1, 1]), dims: [batch, sequence] },
+        ...Object.fromEntries(Array.from({ length: config.numHiddenLayers }, (_, layer) => [[pastKeyValueNames(layer).key, emptyCache], [pastKeyValueNames(layer).value, emptyCache]]).flat()),
+      };
+      const fused = await runSession(graphs[0]!, feeds);
+      const plain = await runSession(graphs[1]!, feeds);
+      for (const name of ['logits', presentKeyValueNames(1).key, presentKeyValueNames(0).value]) {
+        expect(fused[name]!.dims).toEqual(plain[name]!.dims);
+        let worst = 0;
+        fused[name]!.data.forEach((value, index) => (worst = Math.max(worst, Math.abs(value - plain[name]!.data[index]!))));
+        expect(worst).toBeLessThan(1e-5);
+      }
+      const nodes = (fusedOps: boolean) => buildInferenceGraph(config, { fusedOps }).nodes.map((node) => node.opType);
+      expect(nodes(true).filter((op) => op === 'RotaryEmbedding')).toHaveLength(2 * config.numHiddenLayers);
+      expect(nodes(true).filter((op) => op === 'SimplifiedLayerNormalization')).toHaveLength(2 * config.numHiddenLayers + 1);
+      expect(nodes(false)).not.toContain('RotaryEmbedding');
+    });
+  }
+});

@@ -1,4 +1,4 @@
-import { GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
+import { attribute, GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
 import type { DecoderConfig } from './decoder-config';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
 import { ropeInverseFrequencies } from './rope-frequencies';
@@ -29,6 +29,12 @@ interface DecoderMode {
   extendKeyValues(layer: number, keys: Value, values: Value): { keys: Value; values: Value };
   /** `[batch, 1, 1, sequence, keys]` bool: true where a query must not see a key (padding or future). */
   hiddenKeys(keys: Value): { padding: Value; future: Value };
+  /**
+   * Use onnxruntime's fused CPU kernels for RMSNorm (`SimplifiedLayerNormalization`) and RoPE
+   * (`com.microsoft.RotaryEmbedding` over a cos/sin table of `maxPositionEmbeddings` rows): fewer, larger
+   * nodes for inference. These ops have no gradient, so the training graphs never set it.
+   */
+  fusedOps?: boolean;
 }
 
 /**
@@ -56,9 +62,22 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     const product = graph.matMul(x, graph.transpose(parameter(`${name}.weight`), [1, 0]));
     return hasBias ? graph.add(product, parameter(`${name}.bias`)) : product;
   };
+  const fused = mode.fusedOps === true;
   const rmsNorm = (x: Value, weightName: string): Value => {
+    if (fused) {
+      const attributes = { axis: attribute.int(-1), epsilon: attribute.float(config.rmsNormEps), stash_type: attribute.int(1) };
+      return graph.emit('SimplifiedLayerNormalization', [x, parameter(weightName)], [{ dtype, shape: x.shape }], { attributes })[0] as Value;
+    }
     const meanSquare = graph.reduceMean(graph.mul(x, x), [-1], { keepDims: true });
     return graph.mul(graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(meanSquare, config.rmsNormEps)))), parameter(weightName));
+  };
+
+  // Fused RoPE: [batch, sequence, n·headDim] rows rotated per head by com.microsoft.RotaryEmbedding,
+  // reading cos/sin of position · invFreq from tables computed here as the unfused graph does (float32).
+  const rotaryTables = fused ? rotaryCosSinTables(graph, config) : undefined;
+  const fusedRope = (x: Value, headCount: number): Value => {
+    const attributes = { interleaved: attribute.int(0), num_heads: attribute.int(headCount) };
+    return graph.emit('RotaryEmbedding', [x, mode.positions, rotaryTables!.cos, rotaryTables!.sin], [{ dtype, shape: x.shape }], { domain: 'com.microsoft', attributes })[0] as Value;
   };
 
   // RoPE tables [batch, 1, sequence, headDim] from the positions (no gradient flows here).
@@ -89,12 +108,14 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     const prefix = `model.layers.${layer}`;
     const normed = rmsNorm(hidden, `${prefix}.input_layernorm.weight`);
     // q: [tokens, heads·headDim] → [batch, kvHeads, groups, sequence, headDim]
-    const q = graph.transpose(toRows(linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias), [kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
+    const toQueryHeads = (x: Value) => graph.transpose(toRows(x, [kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
     const toKeyValueHeads = (x: Value) => graph.transpose(toRows(x, [kvHeads, headDim]), [0, 2, 1, 3]);
-    const k = toKeyValueHeads(linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias));
+    const qRows = linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias);
+    const kRows = linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias);
     const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
-    const { keys, values } = mode.extendKeyValues(layer, rope(k, cos, sin), v);
-    const queries = rope(q, cos5, sin5);
+    const rotatedKeys = fused ? toKeyValueHeads(fusedRope(toRows(kRows, [kvHeads * headDim]), kvHeads)) : rope(toKeyValueHeads(kRows), cos, sin);
+    const { keys, values } = mode.extendKeyValues(layer, rotatedKeys, v);
+    const queries = fused ? toQueryHeads(fusedRope(toRows(qRows, [heads * headDim]), heads)) : rope(toQueryHeads(qRows), cos5, sin5);
     // scores [batch, kvHeads, groups, sequence, keys]: each KV head serves its group of query heads.
     const keys5 = graph.unsqueeze(keys, [2]);
     const values5 = graph.unsqueeze(values, [2]);
@@ -114,6 +135,23 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
   }
   const final = graph.assumeShape(toRows(rmsNorm(hidden, 'model.norm.weight'), [hiddenSize]), [mode.inputIds.shape[0]!, mode.inputIds.shape[1]!, hiddenSize]);
   return final;
+}
+
+/** `cos`/`sin` of `position · invFreq` for every position below `maxPositionEmbeddings`, `[positions, headDim/2]` float32 constants. */
+function rotaryCosSinTables(graph: GraphBuilder, config: DecoderConfig): { cos: Value; sin: Value } {
+  const inverseFrequencies = Float32Array.from(ropeInverseFrequencies(config));
+  const half = inverseFrequencies.length;
+  const positions = config.maxPositionEmbeddings;
+  const cos = new Float32Array(positions * half);
+  const sin = new Float32Array(positions * half);
+  for (let position = 0; position < positions; position++) {
+    for (let index = 0; index < half; index++) {
+      const angle = Math.fround(position * inverseFrequencies[index]!); // float32, as Cast(position) · invFreq
+      cos[position * half + index] = Math.cos(angle);
+      sin[position * half + index] = Math.sin(angle);
+    }
+  }
+  return { cos: graph.constant(tensor('float32', [positions, half], cos)), sin: graph.constant(tensor('float32', [positions, half], sin)) };
 }
 
 function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype, initializers?: ReadonlyMap<string, Float32Array>): (name: string) => Value {
@@ -204,6 +242,11 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
    * on the device instead of uploading them on every run.
    */
   initializers?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Fused onnxruntime CPU kernels for RMSNorm and RoPE (see `DecoderMode.fusedOps`); default `true` for
+   * float32 (onnxruntime's `RotaryEmbedding` has no float64 kernel).
+   */
+  fusedOps?: boolean;
 }
 
 /**
@@ -230,6 +273,7 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
   const final = emitDecoder(graph, config, parameter, dtype, {
     inputIds,
     positions,
+    fusedOps: options.fusedOps ?? dtype === 'float32',
     extendKeyValues: (layer, keys, values) => {
       const names = presentKeyValueNames(layer);
       const allKeys = graph.output(graph.concat([past[layer]!.key, keys], 2), names.key);
