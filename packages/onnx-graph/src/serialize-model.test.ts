@@ -19,7 +19,8 @@ describe('serialize', () => {
     expect(Number(model.irVersion)).toBe(8);
     expect(model.opsetImport.map((entry) => [entry.domain, Number(entry.version)])).toEqual([['', 18]]);
     expect(model.graph?.name).toBe('tiny');
-    expect((model.graph?.node ?? []).map((node) => node.opType)).toEqual(['Tanh', 'Identity']);
+    expect((model.graph?.node ?? []).map((node) => node.opType)).toEqual(['Tanh']); // writes 'y' itself: no Identity
+    expect(model.graph?.node?.[0]?.output).toEqual(['y']);
     const input = model.graph?.input?.[0];
     expect(input?.type?.tensorType?.elemType).toBe(1);
     expect((input?.type?.tensorType?.shape?.dim ?? []).map((dim) => dim.dimParam || Number(dim.dimValue))).toEqual(['batch', 3]);
@@ -52,6 +53,30 @@ describe('serialize', () => {
     const x = contrib.input('x', 'float32', [3]);
     contrib.output(contrib.emit('Exp', [x], [{ dtype: 'float32', shape: [3] }], { domain: 'com.example' })[0]!, 'z');
     expect(() => gradients(contrib, { outputs: ['z'], wrt: ['x'] })).toThrow(/^Exp: no gradient is defined for this op of domain com\.example/);
+  });
+
+  it("drops the Identity of output(value, name) only where renaming the value is safe, and computes the same", async () => {
+    const graph = new GraphBuilder();
+    const x = graph.input('x', 'float32', [3]);
+    const e = graph.exp(x);
+    graph.output(graph.add(e, e), 'sum'); // e is also used by a node: its uses are renamed too
+    graph.output(e, 'exp'); // renamed: the Exp node writes 'exp'
+    graph.output(e, 'exp_again'); // a second name for the same value keeps its Identity
+    graph.output(x, 'x_copy'); // a graph input keeps its name: Identity kept
+    const model = decode(graph.serialize());
+    const nodes = model.graph?.node ?? [];
+    expect(nodes.map((node) => [node.opType, node.input, node.output])).toEqual([
+      ['Exp', ['x'], ['exp']],
+      ['Add', ['exp', 'exp'], ['sum']],
+      ['Identity', ['exp'], ['exp_again']],
+      ['Identity', ['x'], ['x_copy']],
+    ]);
+    const session = await createSession(graph.serialize());
+    const outputs = await runSession(session, { x: tensor('float32', [3], [0, 1, 2]) });
+    Array.from(outputs.exp!.data as Float32Array).forEach((value, index) => expect(Math.abs(value - Math.exp(index))).toBeLessThan(1e-5));
+    expect(Array.from(outputs.exp_again!.data as Float32Array)).toEqual(Array.from(outputs.exp!.data as Float32Array));
+    expect(Array.from(outputs.x_copy!.data as Float32Array)).toEqual([0, 1, 2]);
+    expect(Array.from(outputs.sum!.data as Float32Array)).toEqual(Array.from(outputs.exp!.data as Float32Array, (value) => 2 * value));
   });
 
   it('refuses a graph without outputs', () => {

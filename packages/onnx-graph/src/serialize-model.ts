@@ -81,13 +81,14 @@ function valueInfo(value: Value): onnx.IValueInfoProto {
   };
 }
 
-function nodeProto(node: NodeRecord): onnx.INodeProto {
+function nodeProto(node: NodeRecord, renamed: ReadonlyMap<string, string>): onnx.INodeProto {
+  const nameOf = (name: string) => renamed.get(name) ?? name;
   return {
     name: node.name,
     opType: node.opType,
     ...(node.domain === undefined ? {} : { domain: node.domain }),
-    input: node.inputs.map((input) => input?.name ?? ''),
-    output: node.outputs.map((output) => output.name),
+    input: node.inputs.map((input) => (input === undefined ? '' : nameOf(input.name))),
+    output: node.outputs.map((output) => nameOf(output.name)),
     attribute: Object.entries(node.attributes).map(([name, value]) => attributeProto(name, value)),
   };
 }
@@ -105,6 +106,27 @@ function liveNodes(graph: GraphBuilder): NodeRecord[] {
   return kept.reverse();
 }
 
+/**
+ * `output(value, name)` renames with an Identity node; a runtime then copies the tensor once more per
+ * run. Where the value comes out of another node and is neither a graph input, an initializer nor
+ * another output, that node writes the output name directly instead: the Identity is dropped and every
+ * use of the value is renamed (each value at most once).
+ */
+function elideOutputIdentities(graph: GraphBuilder, nodes: readonly NodeRecord[]): { nodes: NodeRecord[]; renamed: Map<string, string> } {
+  const outputNames = new Set(graph.outputs.map((output) => output.name));
+  const produced = new Set(nodes.flatMap((node) => node.outputs.map((output) => output.name)));
+  const renamed = new Map<string, string>();
+  const kept = nodes.filter((node) => {
+    const source = node.inputs[0];
+    const target = node.outputs[0];
+    if (node.opType !== 'Identity' || node.domain !== undefined || source === undefined || target === undefined) return true;
+    if (!outputNames.has(target.name) || outputNames.has(source.name) || !produced.has(source.name) || renamed.has(source.name)) return true;
+    renamed.set(source.name, target.name);
+    return false;
+  });
+  return { nodes: kept, renamed };
+}
+
 function fileNameFor(name: string, taken: Set<string>): string {
   const base = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || 'tensor';
   let path = `${base}.bin`;
@@ -116,7 +138,7 @@ function fileNameFor(name: string, taken: Set<string>): string {
 /** The ModelProto and the external-data files it refers to. */
 export function modelProto(graph: GraphBuilder, options: ModelProtoOptions = {}): { model: onnx.ModelProto; externalData: ExternalDataFile[] } {
   if (graph.outputs.length === 0) throw new GraphBuildError('serialize', 'the graph has no outputs (call output())');
-  const nodes = liveNodes(graph);
+  const { nodes, renamed } = elideOutputIdentities(graph, liveNodes(graph));
   const used = new Set<string>(graph.outputs.map((output) => output.name));
   for (const node of nodes) for (const input of node.inputs) if (input !== undefined) used.add(input.name);
   const threshold = options.externalThresholdBytes;
@@ -150,7 +172,7 @@ export function modelProto(graph: GraphBuilder, options: ModelProtoOptions = {})
     opsetImport: [{ domain: '', version: graph.opset }, ...[...new Set(nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])))].sort().map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: graph.name,
-      node: nodes.map(nodeProto),
+      node: nodes.map((node) => nodeProto(node, renamed)),
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
       initializer: initializers,

@@ -49,11 +49,35 @@ describe('createOnnxPolicy: generation', () => {
     const before = { ...policy.statistics };
     const requests = [11, 12, 13, 14].map((seed) => ({ inputIds: prompts[0]!, maxNewTokens: 6, sampling: { temperature: 1, seed } }));
     const results = await policy.generate(requests);
-    // the first prefills the prompt; the others reuse all but its last token
-    expect(policy.statistics.prefilledTokens - before.prefilledTokens).toBe(prompts[0]!.length + 3);
+    // the prompt is computed once; the three copies take its logits and cache
+    expect(policy.statistics.prefilledTokens - before.prefilledTokens).toBe(prompts[0]!.length);
+    expect(policy.statistics.reusedTokens - before.reusedTokens).toBe(3 * prompts[0]!.length);
     expect(new Set(results.map((result) => result.outputIds.join(','))).size).toBeGreaterThan(1);
     const [alone] = await policy.generate([requests[2]!]);
     expect(alone!.outputIds).toEqual(results[2]!.outputIds); // same seed, different batch company
+  });
+
+  it('batched prefill (mixed lengths, pooled prefixes, duplicates, pieces of 5 tokens) generates what each context does alone', async () => {
+    const chunked = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1, prefillChunkTokens: 5 });
+    try {
+      const [first] = await chunked.generate([{ inputIds: prompts[1]!, maxNewTokens: 3, sampling: greedy, stopTokenIds: [] }]);
+      const extended = [...prompts[1]!, ...first!.outputIds, ...tokenizer.encode('<result> Ada </result>', { addSpecialTokens: false })];
+      const contexts = [prompts[0]!, extended, prompts[2]!, prompts[0]!, prompts[1]!.slice(0, 2), extended];
+      const requests = contexts.map((inputIds, index) => ({ inputIds, maxNewTokens: 5, sampling: { temperature: 1, seed: 40 + index }, logprobs: true }));
+      const before = { ...chunked.statistics };
+      const together = await chunked.generate(requests);
+      // distinct contexts: prompts[0], extended (all but the pooled prefix), prompts[2], the 2-token prefix (1 new token)
+      const pooled = prompts[1]!.length + first!.outputIds.length - 1;
+      expect(chunked.statistics.prefilledTokens - before.prefilledTokens).toBe(prompts[0]!.length + (extended.length - pooled) + prompts[2]!.length + 1);
+      for (const [index, request] of requests.entries()) {
+        chunked.clearCache();
+        const [alone] = await policy.generate([request]);
+        expect(together[index]!.outputIds, `request ${index}`).toEqual(alone!.outputIds);
+        together[index]!.logprobs!.forEach((value, position) => expect(Math.abs(value - alone!.logprobs![position]!), `request ${index} token ${position}`).toBeLessThan(1e-4));
+      }
+    } finally {
+      await chunked.release();
+    }
   });
 
   it('a stop string split across two tokens stops at the token that completes it; nothing after it is kept', async () => {

@@ -37,7 +37,10 @@ export interface OnnxPolicyOptions {
   name?: string;
   /** Bytes of KV cache kept between calls for prefix reuse (default 256 MiB). */
   maxCacheBytes?: number;
-  /** A prompt is prefilled in pieces of at most this many tokens (default 512), bounding attention memory. */
+  /**
+   * A prefill run holds at most this many new tokens, padding included (default 512), bounding attention
+   * memory: short contexts share one run; a longer one goes in pieces of this size.
+   */
   prefillChunkTokens?: number;
   /** Training runs: see `DecoderTrainingOptions.maxTokensPerRun` (default 4096). */
   maxTokensPerRun?: number;
@@ -132,8 +135,9 @@ function checkRequest(request: GenerateRequest, index: number, vocabSize: number
  * Creates a `Policy` over a decoder model on onnxruntime, with KV-cache generation and the training
  * passes (`computeLogprobs`, `backward`) over the same live parameters.
  *
- * Generation, per call: each context is prefilled alone (reusing the longest cached prefix from the
- * pool, so a context that extends an earlier one only computes its new suffix); then all sequences
+ * Generation, per call: the contexts are prefilled together in batched runs (identical contexts once;
+ * each reuses the longest cached prefix from the pool, so a context that extends an earlier one only
+ * computes its new suffix); then all sequences
  * decode together, one token per step, over a shared cache `[batch, kvHeads, slots, headDim]` whose
  * padding slots are masked, each sequence at its own positions. A finished sequence leaves the batch
  * and its cache joins the pool. Sampling: `sampleToken` with one RNG per request seeded by
@@ -231,23 +235,83 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return out;
   };
 
-  async function prefill(ids: readonly number[], signal: AbortSignal | undefined): Promise<{ logits: Float32Array; cache: SequenceCache }> {
-    const match = pool.longestPrefix(ids, ids.length - 1);
-    let cached = match?.length ?? 0;
-    statistics.reusedTokens += cached;
-    statistics.prefilledTokens += ids.length - cached;
-    let keys: Float32Array[] = Array.from({ length: layers }, (_, layer) => (match === undefined ? new Float32Array(0) : headPrefix(match.entry.keys[layer]!, match.entry.tokenIds.length, cached)));
-    let values: Float32Array[] = Array.from({ length: layers }, (_, layer) => (match === undefined ? new Float32Array(0) : headPrefix(match.entry.values[layer]!, match.entry.tokenIds.length, cached)));
-    let logits: Float32Array = new Float32Array(0);
-    while (cached < ids.length) {
-      signal?.throwIfAborted();
-      const end = Math.min(ids.length, cached + prefillChunk);
-      const chunk = ids.slice(cached, end);
-      const out = await step(chunk, chunk.map((_, offset) => cached + offset), 1, new Array<number>(end).fill(1), end, keys, values, cached);
-      ({ logits, keys, values } = out);
-      cached = end;
+  /**
+   * Prefills contexts in as few runs as possible: identical contexts are computed once; each distinct
+   * one starts from the longest prefix in the pool (at most all but its last token) and its uncached
+   * suffix joins a batched run. A run packs rows whose padded new tokens fit in `prefillChunk`
+   * (a longer suffix goes on in pieces of at most `prefillChunk` tokens): past caches padded at the end
+   * of each row's past slots, new tokens left-padded so that every row's last position is real (the
+   * graph returns the last position's logits); padding slots are masked. Returns, per context, the
+   * logits after its last token and its contiguous cache.
+   */
+  async function prefillMany(contexts: readonly (readonly number[])[], signal: AbortSignal | undefined): Promise<Array<{ logits: Float32Array; cache: SequenceCache }>> {
+    interface Row {
+      ids: readonly number[];
+      done: number;
+      keys: Float32Array[];
+      values: Float32Array[];
+      logits: Float32Array | undefined;
     }
-    return { logits, cache: { tokenIds: [...ids], keys, values } };
+    const rowOf = new Map<string, Row>();
+    const rowsInOrder: Row[] = contexts.map((ids) => {
+      const key = ids.join(',');
+      const seen = rowOf.get(key);
+      if (seen !== undefined) {
+        statistics.reusedTokens += ids.length;
+        return seen;
+      }
+      const match = pool.longestPrefix(ids, ids.length - 1);
+      const cached = match?.length ?? 0;
+      statistics.reusedTokens += cached;
+      statistics.prefilledTokens += ids.length - cached;
+      const prefix = (arrays: Float32Array[] | undefined) => Array.from({ length: layers }, (_, layer) => (match === undefined ? new Float32Array(0) : headPrefix(arrays![layer]!, match.entry.tokenIds.length, cached)));
+      const row: Row = { ids, done: cached, keys: prefix(match?.entry.keys), values: prefix(match?.entry.values), logits: undefined };
+      rowOf.set(key, row);
+      return row;
+    });
+    const pending = [...rowOf.values()];
+    while (pending.length > 0) {
+      signal?.throwIfAborted();
+      // the next run: rows in order while rows × longest new piece stays within prefillChunk
+      const group: Row[] = [];
+      let longest = 0;
+      for (const row of pending) {
+        const piece = Math.min(row.ids.length - row.done, prefillChunk);
+        if (group.length > 0 && (group.length + 1) * Math.max(longest, piece) > prefillChunk) break;
+        group.push(row);
+        longest = Math.max(longest, piece);
+      }
+      const rows = group.length;
+      const pastSlots = Math.max(...group.map((row) => row.done));
+      const width = pastSlots + longest;
+      const inputIds = new Array<number>(rows * longest).fill(0);
+      const positions = new Array<number>(rows * longest).fill(0);
+      const mask = new Uint8Array(rows * width);
+      const pieces = group.map((row, index) => {
+        const piece = Math.min(row.ids.length - row.done, prefillChunk);
+        const offset = longest - piece; // left padding of the new tokens
+        for (let position = 0; position < piece; position++) {
+          inputIds[index * longest + offset + position] = row.ids[row.done + position]!;
+          positions[index * longest + offset + position] = row.done + position;
+        }
+        mask.fill(1, index * width, index * width + row.done);
+        mask.fill(1, index * width + pastSlots + offset, (index + 1) * width);
+        return piece;
+      });
+      const packed = packCaches(group.map((row) => ({ length: row.done, keys: row.keys, values: row.values })), pastSlots);
+      const out = await step(inputIds, positions, rows, mask, width, packed.keys, packed.values, pastSlots);
+      group.forEach((row, index) => {
+        const unpacked = unpackCacheRow(out.keys, out.values, mask, width, index);
+        row.keys = unpacked.keys;
+        row.values = unpacked.values;
+        row.done += pieces[index]!;
+        if (row.done === row.ids.length) {
+          row.logits = out.logits.slice(index * vocabSize, (index + 1) * vocabSize);
+          pending.splice(pending.indexOf(row), 1);
+        }
+      });
+    }
+    return rowsInOrder.map((row) => ({ logits: row.logits!, cache: { tokenIds: [...row.ids], keys: row.keys, values: row.values } }));
   }
 
   /** Takes a sampled token; returns true when the sequence is finished (its `result` is set). */
@@ -279,30 +343,36 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return true;
   }
 
-  /** Packs contiguous per-sequence caches into one padded decode batch. */
-  function packBatch(sequences: Sequence[], caches: SequenceCache[]): DecodeBatch {
-    const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
-    const rows = sequences.length;
-    const mask = new Uint8Array(rows * slots);
-    const pack = (pick: (cache: SequenceCache) => Float32Array[]) =>
+  /** Packs contiguous per-row caches (`length` real slots each) into `[rows, kvHeads, slots, headDim]` per layer. */
+  function packCaches(caches: readonly { length: number; keys: Float32Array[]; values: Float32Array[] }[], slots: number): { keys: Float32Array[]; values: Float32Array[] } {
+    const rows = caches.length;
+    const pack = (pick: (cache: (typeof caches)[number]) => Float32Array[]) =>
       Array.from({ length: layers }, (_, layer) => {
         const out = new Float32Array(rows * kvHeads * slots * headDim);
         caches.forEach((cache, row) => {
-          const length = cache.tokenIds.length;
+          const { length } = cache;
           const source = pick(cache)[layer]!;
           for (let head = 0; head < kvHeads; head++) out.set(source.subarray(head * length * headDim, (head + 1) * length * headDim), ((row * kvHeads + head) * slots) * headDim);
         });
         return out;
       });
-    caches.forEach((cache, row) => mask.fill(1, row * slots, row * slots + cache.tokenIds.length));
-    return { sequences, slots, keys: pack((cache) => cache.keys), values: pack((cache) => cache.values), mask };
+    return { keys: pack((cache) => cache.keys), values: pack((cache) => cache.values) };
   }
 
-  /** The contiguous cache of one row of a decode batch (its real slots, in order). */
-  function unpackRow(batch: DecodeBatch, row: number): SequenceCache {
-    const { slots } = batch;
+  /** Packs contiguous per-sequence caches into one padded decode batch. */
+  function packBatch(sequences: Sequence[], caches: SequenceCache[]): DecodeBatch {
+    const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
+    const rows = sequences.length;
+    const mask = new Uint8Array(rows * slots);
+    caches.forEach((cache, row) => mask.fill(1, row * slots, row * slots + cache.tokenIds.length));
+    const packed = packCaches(caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values })), slots);
+    return { sequences, slots, keys: packed.keys, values: packed.values, mask };
+  }
+
+  /** The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch: its slots whose mask is 1, in order. */
+  function unpackCacheRow(keys: Float32Array[], values: Float32Array[], mask: Uint8Array, slots: number, row: number): { keys: Float32Array[]; values: Float32Array[] } {
     const used: number[] = [];
-    for (let slot = 0; slot < slots; slot++) if (batch.mask[row * slots + slot] === 1) used.push(slot);
+    for (let slot = 0; slot < slots; slot++) if (mask[row * slots + slot] === 1) used.push(slot);
     const unpack = (arrays: Float32Array[]) =>
       arrays.map((array) => {
         const out = new Float32Array(kvHeads * used.length * headDim);
@@ -312,8 +382,13 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
         }
         return out;
       });
+    return { keys: unpack(keys), values: unpack(values) };
+  }
+
+  /** The contiguous cache of one row of a decode batch (its real slots, in order). */
+  function unpackRow(batch: DecodeBatch, row: number): SequenceCache {
     const sequence = batch.sequences[row]!;
-    return { tokenIds: [...sequence.cachedIds], keys: unpack(batch.keys), values: unpack(batch.values) };
+    return { tokenIds: [...sequence.cachedIds], ...unpackCacheRow(batch.keys, batch.values, batch.mask, batch.slots, row) };
   }
 
   async function generate(requests: readonly GenerateRequest[], generateOptions: GenerateOptions = {}): Promise<GenerateResult[]> {
@@ -345,16 +420,19 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     }));
     const active: Sequence[] = [];
     const caches: SequenceCache[] = [];
-    for (const sequence of sequences) {
-      if (sequence.result !== undefined) continue;
-      signal?.throwIfAborted();
-      const { logits, cache } = await prefill(sequence.request.inputIds, signal);
+    const starting = sequences.filter((sequence) => sequence.result === undefined);
+    const prefilled = await prefillMany(
+      starting.map((sequence) => sequence.request.inputIds),
+      signal,
+    );
+    starting.forEach((sequence, index) => {
+      const { logits, cache } = prefilled[index]!;
       pool.add(cache);
       sequence.cachedIds = [...sequence.request.inputIds];
-      if (accept(sequence, logits, onText)) continue;
+      if (accept(sequence, logits, onText)) return;
       active.push(sequence);
       caches.push(cache);
-    }
+    });
     let batch = active.length > 0 ? packBatch(active, caches) : undefined;
     while (batch !== undefined) {
       signal?.throwIfAborted();
