@@ -36,6 +36,12 @@ export interface Analyzer {
   readonly settings: AnalyzerSettings;
   /** The terms of `text`, in order, repeats kept (their count is the term frequency). */
   terms(text: string): string[];
+  /**
+   * A fast path for indexing: when `text` is ASCII and these settings remove and stem nothing, the
+   * normalized text, whose terms are exactly its maximal runs of `a`–`z` and `0`–`9` (what {@link terms}
+   * returns, without creating the strings); otherwise `undefined`.
+   */
+  asciiTermText(text: string): string | undefined;
 }
 
 const nonAscii = /[^\u0000-\u007f]/;
@@ -46,6 +52,11 @@ const possessivePattern = /(?<=[\p{L}\p{N}\p{M}])['\u2019]s(?![\p{L}\p{N}\p{M}])
 
 function normalizeText(text: string): string {
   return (nonAscii.test(text) ? text.normalize('NFKC') : text).toLowerCase();
+}
+
+/** Drops possessive endings (`'s`, `’s`) from normalized text. */
+function dropPossessives(normalized: string): string {
+  return normalized.includes("'") || normalized.includes('\u2019') ? normalized.replace(possessivePattern, '') : normalized;
 }
 
 /** Validates analyzer options (from a caller or a manifest) and fills in the defaults. */
@@ -88,9 +99,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
 
   function terms(text: string): string[] {
     let normalized = normalizeText(text);
-    if (possessives && (normalized.includes("'") || normalized.includes('\u2019'))) {
-      normalized = normalized.replace(possessivePattern, '');
-    }
+    if (possessives) normalized = dropPossessives(normalized);
     const found = normalized.match(termPattern);
     if (found === null) return [];
     if (stopwords.size === 0 && !stem) return found;
@@ -99,5 +108,13 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     return result;
   }
 
-  return { settings, terms };
+  // On ASCII text, `[\p{L}\p{N}\p{M}]` after lowercasing is exactly `[a-z0-9]`, and NFKC changes nothing.
+  const plain = stopwords.size === 0 && !stem;
+  function asciiTermText(text: string): string | undefined {
+    if (!plain || nonAscii.test(text)) return undefined;
+    const lowered = text.toLowerCase();
+    return possessives ? dropPossessives(lowered) : lowered;
+  }
+
+  return { settings, terms, asciiTermText };
 }

@@ -25,41 +25,38 @@ export interface TermPostingList {
 export class FlexsearchPostings {
   private readonly index: Index;
   private readonly overflow = new Map<string, Map<number, number>>();
-  /** The frequency slot of each unique term of the document being added (read by the score callback). */
-  private pendingSlots: Uint8Array = new Uint8Array(256);
 
   constructor() {
     this.index = new Index({
-      // `add` hands over the analyzed terms themselves (flexsearch passes a document's content to the
-      // encoder as it is); a query term arrives as a string and is one term.
-      encode: (content: string | readonly string[]) => (typeof content === 'string' ? [content] : (content as string[])),
+      // A query term arrives as a string and is one term (the analyzer has already split the query).
+      encode: (content: string) => [content],
       resolution: frequencySlots,
-      score: (_terms: string[], _term: string, termIndex: number) => this.pendingSlots[termIndex]!,
       fastupdate: false,
       cache: false,
     });
   }
 
   /**
-   * Adds one document. `terms` are its distinct terms and `frequencies[i]` the count of `terms[i]`.
-   * Documents must be added once each, with ascending numbers.
+   * Hands flexsearch a whole inverted index at once, through its `import` (the same entry point that
+   * loads an exported index, here with the data as objects instead of JSON text):
+   *
+   * - `documents`: the documents that hold at least one term, ascending (flexsearch's register);
+   * - `terms`: `[term, slots]` per term, `slots[s]` the documents (ascending) where the term occurs
+   *   `s + 1` times, the last slot those with {@link frequencySlots} or more; empty slots may be holes;
+   * - `overflow`: term → document → exact frequency, for the documents in a term's last slot.
+   *
+   * This gives flexsearch the same structure as adding the documents one by one, in the same order.
+   * Call it once, on a new instance. The lists are taken over, not copied.
    */
-  add(document: number, terms: readonly string[], frequencies: ArrayLike<number>): void {
-    if (terms.length === 0) return;
-    if (this.pendingSlots.length < terms.length) this.pendingSlots = new Uint8Array(terms.length * 2);
-    for (let index = 0; index < terms.length; index += 1) {
-      const frequency = frequencies[index]!;
-      if (frequency >= frequencySlots) {
-        this.pendingSlots[index] = frequencySlots - 1;
-        const term = terms[index]!;
-        let documents = this.overflow.get(term);
-        if (documents === undefined) this.overflow.set(term, (documents = new Map()));
-        documents.set(document, frequency);
-      } else {
-        this.pendingSlots[index] = frequency - 1;
-      }
-    }
-    this.index.add(document, terms as unknown as string);
+  importPostings(
+    documents: number[],
+    terms: Array<[string, Array<number[] | undefined>]>,
+    overflow: ReadonlyMap<string, Map<number, number>>,
+  ): void {
+    // flexsearch's typings declare `data: string`; its `import` parses a string and uses anything else as is.
+    this.index.import('reg', documents as unknown as string);
+    this.index.import('map', terms as unknown as string);
+    for (const [term, frequencies] of overflow) this.overflow.set(term, frequencies);
   }
 
   /** The postings of `term` (an analyzed term, no spaces), or undefined when no document has it. */
