@@ -1,6 +1,7 @@
 import { InvalidConfigError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { createAnalyzer, englishStopwords, resolveAnalyzerSettings } from './analyzer';
+import { seededRandom } from '../test/known-item-queries';
 
 describe('createAnalyzer (defaults: no stopwords, no stemming, possessives dropped)', () => {
   const analyzer = createAnalyzer();
@@ -58,5 +59,44 @@ describe('createAnalyzer options', () => {
     expect(() => resolveAnalyzerSettings({ stopwords: 'french' as never })).toThrow('config field "analyzer.stopwords"');
     expect(() => resolveAnalyzerSettings({ stopwords: ['a', 1] as never })).toThrow('config field "analyzer.stopwords"');
     expect(() => resolveAnalyzerSettings({ possessives: 'yes' as never })).toThrow('config field "analyzer.possessives": expected a boolean, got "yes"');
+  });
+});
+
+describe('asciiTermText (the indexer fast path)', () => {
+  /** The maximal [a-z0-9] runs of a text: how the indexer reads asciiTermText's result. */
+  const runs = (text: string): string[] => text.match(/[a-z0-9]+/g) ?? [];
+
+  it.each([
+    ['"Evan Morris"\nEvan L. Morris (January 26, 1977', '"evan morris"\nevan l. morris (january 26, 1977'],
+    ["Obama's policy, O'Neill's 'so'", 'obama policy, o\'neill \'so\''],
+    ['', ''],
+  ])('gives the normalized text of ASCII input: %j', (text, normalized) => {
+    expect(createAnalyzer().asciiTermText(text)).toBe(normalized);
+  });
+
+  it('keeps possessives when the settings do', () => {
+    expect(createAnalyzer({ possessives: false }).asciiTermText("Obama's")).toBe("obama's");
+  });
+
+  it('declines non-ASCII text and settings that remove or change terms', () => {
+    expect(createAnalyzer().asciiTermText('Zürich')).toBeUndefined();
+    expect(createAnalyzer().asciiTermText('Smiths’ house')).toBeUndefined();
+    expect(createAnalyzer({ stopwords: 'english' }).asciiTermText('the house')).toBeUndefined();
+    expect(createAnalyzer({ stemmer: 'light' }).asciiTermText('houses')).toBeUndefined();
+    expect(createAnalyzer({ stopwords: [] }).asciiTermText('The house')).toBe('the house');
+  });
+
+  it('has exactly the terms of terms() on random ASCII text (every character class, apostrophes)', () => {
+    const random = seededRandom(5);
+    const alphabet = "aZz09 '\n\t.,-_\"!s'S`~\u0000\u007f";
+    for (const possessives of [true, false]) {
+      const analyzer = createAnalyzer({ possessives });
+      for (let sample = 0; sample < 2000; sample += 1) {
+        let text = '';
+        const length = Math.floor(random() * 30);
+        for (let index = 0; index < length; index += 1) text += alphabet[Math.floor(random() * alphabet.length)];
+        expect({ text, terms: runs(analyzer.asciiTermText(text)!) }).toEqual({ text, terms: analyzer.terms(text) });
+      }
+    }
   });
 });
