@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSession, runSession, runSessionFloat64, type FeedTensor, type OnnxSession } from './backend/onnxruntime';
 import { tinyConfig } from './decoder-config-presets';
-import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
+import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
 import { parameterFeeds } from './decoder-training';
 import { createRandomModel } from './random-model';
@@ -115,17 +115,29 @@ describe('the inference graph: KV-cached decoding against a full recompute', () 
     });
     return outputs.logits!.data;
   };
-  const cacheOf = (outputs: Record<string, { data: Float32Array; dims: number[] }>) =>
+  /** The cache after a step: each row's past slots, then the step's new keys/values (`[rows, kvHeads, slots, headDim]`). */
+  const appendNew = (past: { data: Float32Array; dims: number[] }, added: { data: Float32Array; dims: number[] }) => {
+    const [rows, heads, pastSlots, width] = past.dims as [number, number, number, number];
+    const addedSlots = added.dims[2]!;
+    const out = new Float32Array(rows * heads * (pastSlots + addedSlots) * width);
+    for (let line = 0; line < rows * heads; line++) {
+      out.set(past.data.subarray(line * pastSlots * width, (line + 1) * pastSlots * width), line * (pastSlots + addedSlots) * width);
+      out.set(added.data.subarray(line * addedSlots * width, (line + 1) * addedSlots * width), (line * (pastSlots + addedSlots) + pastSlots) * width);
+    }
+    return { data: out, dims: [rows, heads, pastSlots + addedSlots, width] };
+  };
+  const cacheOf = (outputs: Record<string, { data: Float32Array; dims: number[] }>, past: Record<string, FeedTensor> = emptyCache(outputs.logits!.dims[0]!)) =>
     Object.fromEntries(
       Array.from({ length: config.numHiddenLayers }, (_, layer) => [
-        [pastKeyValueNames(layer).key, outputs[presentKeyValueNames(layer).key]!],
-        [pastKeyValueNames(layer).value, outputs[presentKeyValueNames(layer).value]!],
+        [pastKeyValueNames(layer).key, appendNew(past[pastKeyValueNames(layer).key] as { data: Float32Array; dims: number[] }, outputs[newKeyValueNames(layer).key]!)],
+        [pastKeyValueNames(layer).value, appendNew(past[pastKeyValueNames(layer).value] as { data: Float32Array; dims: number[] }, outputs[newKeyValueNames(layer).value]!)],
       ]).flat(),
     );
   const vocab = config.vocabSize;
 
   it('prefill of 4 tokens then 5 single-token steps give the logits of the full sequence (atol 1e-4)', async () => {
     const full = await fullLogits(tokens);
+    let past: Record<string, FeedTensor> = emptyCache(1);
     let outputs = await runSession(await session('last'), {
       ...parameterFeeds(config, model.parameters),
       input_ids: { data: int64(tokens.slice(0, 4)), dims: [1, 4] },
@@ -139,13 +151,15 @@ describe('the inference graph: KV-cached decoding against a full recompute', () 
       expect(outputs.logits!.dims).toEqual([1, vocab]);
       outputs.logits!.data.forEach((value, index) => (worst = Math.max(worst, Math.abs(value - expected[index]!))));
       if (position + 1 === tokens.length) break;
-      expect(outputs['present.0.key']!.dims).toEqual([1, config.numKeyValueHeads, position + 1, config.headDim]);
+      past = cacheOf(outputs, past);
+      expect(past[pastKeyValueNames(0).key]!.dims).toEqual([1, config.numKeyValueHeads, position + 1, config.headDim]);
+      expect(outputs[newKeyValueNames(0).key]!.dims).toEqual([1, config.numKeyValueHeads, position === 3 ? 4 : 1, config.headDim]);
       outputs = await runSession(await session('last'), {
         ...parameterFeeds(config, model.parameters),
         input_ids: { data: int64([tokens[position + 1]!]), dims: [1, 1] },
         position_ids: { data: int64([position + 1]), dims: [1, 1] },
         attention_mask: { data: int64(Array.from({ length: position + 2 }, () => 1)), dims: [1, position + 2] },
-        ...cacheOf(outputs),
+        ...past,
       });
     }
     expect(worst).toBeLessThan(1e-4);
@@ -229,7 +243,7 @@ describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.Rotar
       };
       const fused = await runSession(graphs[0]!, feeds);
       const plain = await runSession(graphs[1]!, feeds);
-      for (const name of ['logits', presentKeyValueNames(1).key, presentKeyValueNames(0).value]) {
+      for (const name of ['logits', newKeyValueNames(1).key, newKeyValueNames(0).value]) {
         expect(fused[name]!.dims).toEqual(plain[name]!.dims);
         let worst = 0;
         fused[name]!.data.forEach((value, index) => (worst = Math.max(worst, Math.abs(value - plain[name]!.data[index]!))));

@@ -11,9 +11,12 @@ export function pastKeyValueNames(layer: number): { key: string; value: string }
   return { key: `past_key_values.${layer}.key`, value: `past_key_values.${layer}.value` };
 }
 
-/** The key and value cache output names of layer `layer` of an inference graph. */
-export function presentKeyValueNames(layer: number): { key: string; value: string } {
-  return { key: `present.${layer}.key`, value: `present.${layer}.value` };
+/**
+ * The output names of layer `layer`'s keys and values of the step's new tokens (keys after RoPE),
+ * `[batch, kvHeads, sequence, headDim]`: the caller appends them to its cache.
+ */
+export function newKeyValueNames(layer: number): { key: string; value: string } {
+  return { key: `new_key_values.${layer}.key`, value: `new_key_values.${layer}.value` };
 }
 
 /** What differs between the graphs the one decoder definition emits. */
@@ -23,12 +26,14 @@ interface DecoderMode {
   /** Absolute positions `[batch, sequence]` (int64) for RoPE. */
   positions: Value;
   /**
-   * Keys and values of one layer after RoPE, `[batch, kvHeads, sequence, headDim]` → the keys and values
-   * attention reads (`[batch, kvHeads, keys, headDim]`): the same in training, cache ++ new at inference.
+   * Keys and values of one layer after RoPE, `[batch, kvHeads, sequence, headDim]` → the segments of
+   * keys and values attention reads, in slot order (`[batch, kvHeads, slots, headDim]` each): the new
+   * ones alone in training; the cache, then the new ones, at inference (never concatenated: attention
+   * concatenates the small score tensors instead, so no step copies the cache).
    */
-  extendKeyValues(layer: number, keys: Value, values: Value): { keys: Value; values: Value };
-  /** `[batch, 1, 1, sequence, keys]` bool: true where a query must not see a key (padding or future). */
-  hiddenKeys(keys: Value): { padding: Value; future: Value };
+  keyValueSegments(layer: number, keys: Value, values: Value): { keys: Value; values: Value }[];
+  /** `[batch, 1, 1, sequence, slots]` bool over all segments' slots: true where a query must not see a key (padding or future). */
+  hiddenKeys(): { padding: Value; future: Value };
   /**
    * Use onnxruntime's fused CPU kernels for RMSNorm (`SimplifiedLayerNormalization`) and RoPE
    * (`com.microsoft.RotaryEmbedding` over a cos/sin table of `maxPositionEmbeddings` rows): fewer, larger
@@ -114,19 +119,26 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     const kRows = linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias);
     const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
     const rotatedKeys = fused ? toKeyValueHeads(fusedRope(toRows(kRows, [kvHeads * headDim]), kvHeads)) : rope(toKeyValueHeads(kRows), cos, sin);
-    const { keys, values } = mode.extendKeyValues(layer, rotatedKeys, v);
+    const segments = mode.keyValueSegments(layer, rotatedKeys, v);
     const queries = fused ? toQueryHeads(fusedRope(toRows(qRows, [heads * headDim]), heads)) : rope(toQueryHeads(qRows), cos5, sin5);
-    // scores [batch, kvHeads, groups, sequence, keys]: each KV head serves its group of query heads.
-    const keys5 = graph.unsqueeze(keys, [2]);
-    const values5 = graph.unsqueeze(values, [2]);
-    const scores = graph.mul(graph.matMul(queries, graph.transpose(keys5, [0, 1, 2, 4, 3])), 1 / Math.sqrt(headDim));
+    // scores [batch, kvHeads, groups, sequence, slots]: each KV head serves its group of query heads.
+    const segmentScores = segments.map(({ keys }) => graph.matMul(queries, graph.transpose(graph.unsqueeze(keys, [2]), [0, 1, 2, 4, 3])));
+    const scores = graph.mul(segmentScores.length === 1 ? segmentScores[0]! : graph.concat(segmentScores, -1), 1 / Math.sqrt(headDim));
     if (attentionBias === undefined) {
       // 0 where the key is visible, -1e9 where it is padding or in the future (added before the softmax)
-      const { padding, future } = mode.hiddenKeys(keys);
+      const { padding, future } = mode.hiddenKeys();
       attentionBias = graph.where(padding, graph.scalar(-1e9, dtype), graph.where(future, graph.scalar(-1e9, dtype), graph.scalar(0, dtype)));
     }
     const probabilities = graph.softmax(graph.add(scores, attentionBias), -1);
-    const mixed = graph.reshape(graph.transpose(graph.matMul(probabilities, values5), [0, 3, 1, 2, 4]), [-1, heads * headDim]); // [tokens, heads·headDim]
+    const weighted = (weights: Value, values: Value) => graph.matMul(weights, graph.unsqueeze(values, [2]));
+    let attended: Value;
+    if (segments.length === 1) attended = weighted(probabilities, segments[0]!.values);
+    else {
+      const sizes = graph.concat(segments.map(({ keys }) => graph.slice(graph.shape(keys), { starts: [2], ends: [3] })), 0);
+      const parts = graph.split(probabilities, sizes, -1).map((part, index) => graph.assumeShape(part, segmentScores[index]!.shape));
+      attended = parts.map((part, index) => weighted(part, segments[index]!.values)).reduce((sum, part) => graph.add(sum, part));
+    }
+    const mixed = graph.reshape(graph.transpose(attended, [0, 3, 1, 2, 4]), [-1, heads * headDim]); // [tokens, heads·headDim]
     hidden = graph.add(hidden, linear(mixed, `${prefix}.self_attn.o_proj`, config.attentionOutputBias));
     const normed2 = rmsNorm(hidden, `${prefix}.post_attention_layernorm.weight`);
     const gate = linear(normed2, `${prefix}.mlp.gate_proj`, config.mlpBias);
@@ -199,7 +211,7 @@ export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphO
   const final = emitDecoder(graph, config, parameter, dtype, {
     inputIds,
     positions: graph.unsqueeze(positions, [0]),
-    extendKeyValues: (_layer, keys, values) => ({ keys, values }),
+    keyValueSegments: (_layer, keys, values) => [{ keys, values }],
     hiddenKeys: () => {
       const future = graph.greater(graph.unsqueeze(positions, [0]), graph.unsqueeze(positions, [1])); // [query, key]
       const padding = graph.reshape(graph.equal(attentionMask, graph.scalar(0, 'int64')), [0, 1, 1, 1, -1]);
@@ -253,9 +265,11 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
  * The generation graph, for prefill (empty cache) and decode steps alike. Inputs: the parameters,
  * `input_ids [batch, sequence]`, `position_ids [batch, sequence]`, `attention_mask [batch, past+sequence]`
  * (int64; 1 where a cache slot or new token is real, 0 for padding slots) and per layer
- * `past_key_values.{i}.key/value [batch, kvHeads, past, headDim]` (keys after RoPE). Outputs: `logits`
- * and `present.{i}.key/value [batch, kvHeads, past+sequence, headDim]` (the cache with the new tokens
- * appended). New token j of the step sits at slot `past + j`; it sees slots `≤ past + j` whose mask is 1.
+ * `past_key_values.{i}.key/value [batch, kvHeads, past, headDim]` (keys after RoPE; `past` may include
+ * unused capacity, masked 0). Outputs: `logits` and `new_key_values.{i}.key/value [batch, kvHeads,
+ * sequence, headDim]`, the new tokens' keys and values only: the caller writes them into its cache, so a
+ * step never copies the whole cache in or out. New token j of the step sits at slot `past + j`; it sees
+ * slots `≤ past + j` whose mask is 1.
  */
 export function buildInferenceGraph(config: DecoderConfig, options: InferenceGraphOptions = {}): GraphBuilder {
   const dtype = options.dtype ?? 'float32';
@@ -264,7 +278,7 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
   const parameter = declareParameters(graph, config, dtype, options.initializers);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const positions = graph.input('position_ids', 'int64', ['batch', 'sequence']);
-  const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'total']);
+  const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'past+sequence']); // the dim the score concat infers
   const past = Array.from({ length: config.numHiddenLayers }, (_, layer) => {
     const names = pastKeyValueNames(layer);
     const shape = ['batch', config.numKeyValueHeads, 'past', config.headDim];
@@ -274,15 +288,17 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
     inputIds,
     positions,
     fusedOps: options.fusedOps ?? dtype === 'float32',
-    extendKeyValues: (layer, keys, values) => {
-      const names = presentKeyValueNames(layer);
-      const allKeys = graph.output(graph.concat([past[layer]!.key, keys], 2), names.key);
-      const allValues = graph.output(graph.concat([past[layer]!.value, values], 2), names.value);
-      return { keys: allKeys, values: allValues };
+    keyValueSegments: (layer, keys, values) => {
+      const names = newKeyValueNames(layer);
+      graph.output(keys, names.key);
+      graph.output(values, names.value);
+      return [
+        { keys: past[layer]!.key, values: past[layer]!.value },
+        { keys, values },
+      ];
     },
-    hiddenKeys: (keys) => {
-      const keyShape = graph.shape(keys);
-      const total = graph.gather(keyShape, graph.constant(tensor('int64', [], [2])));
+    hiddenKeys: () => {
+      const total = graph.gather(graph.shape(attentionMask), graph.constant(tensor('int64', [], [1])));
       const pastLength = graph.gather(graph.shape(past[0]!.key), graph.constant(tensor('int64', [], [2])));
       const keySlots = graph.range(0, total); // [past+sequence]
       const querySlots = graph.assumeShape(graph.range(pastLength, total), ['sequence']);

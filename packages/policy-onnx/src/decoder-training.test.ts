@@ -89,7 +89,7 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
     const realLogits = (values: ArrayLike<number>) => Array.from(values).filter((_, index) => fixture.attentionMask[Math.floor(index / vocab)] === 1);
     expect(outputs.logits!.dims).toEqual([rows, sequence, vocab]);
     expect(maxDifference(realLogits(outputs.logits!.data), realLogits(fixture.logits))).toBeLessThan(1e-4);
-    expect(outputs['present.1.key']!.dims).toEqual([rows, 2, sequence, 4]);
+    expect(outputs['new_key_values.1.key']!.dims).toEqual([rows, 2, sequence, 4]);
     await session.release();
   });
 });

@@ -13,7 +13,7 @@ export { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
 export { decoderParameterCount, decoderParameterShapes } from './decoder-parameter-shapes';
 export type { ParameterShape } from './decoder-parameter-shapes';
 export { decodeFloat32, encodeFloat32 } from './decode-float-tensor';
-export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
+export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
 export type { DecoderDtype, DecoderGraphOptions, InferenceGraphOptions } from './decoder-graph';
 export { DecoderTraining, parameterFeeds } from './decoder-training';
 export type { DecoderTrainingOptions, TokenLogprobGradients, TokenLogprobs } from './decoder-training';

@@ -24,6 +24,26 @@ describe('createOnnxPolicy: generation', () => {
     result!.logprobs!.forEach((value, index) => expect(Math.abs(value - fromTraining[index]!), `token ${index}`).toBeLessThan(1e-4));
   });
 
+  it('long batched decoding (the cache grows past its capacity twice, a row leaves midway) keeps the training graph\'s logprobs (1e-4)', async () => {
+    // without an end-of-sequence id, so that both rows run to their maxNewTokens
+    const noEos = Object.create(tokenizer, { eosTokenIds: { value: [] } }) as typeof tokenizer;
+    const endless = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer: noEos, threads: 1 });
+    afterAll(() => endless.release());
+    const requests = [
+      { inputIds: prompts[0]!, maxNewTokens: 60, sampling: greedy, stopTokenIds: [], logprobs: true },
+      { inputIds: prompts[2]!.slice(0, 3), maxNewTokens: 30, sampling: { temperature: 1, seed: 5 }, stopTokenIds: [], logprobs: true },
+    ];
+    const results = await endless.generate(requests);
+    for (const [index, request] of requests.entries()) {
+      const result = results[index]!;
+      expect(result.outputIds).toHaveLength(request.maxNewTokens);
+      const ids = [...request.inputIds, ...result.outputIds];
+      const { logprobs } = await policy.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+      const expected = Array.from(logprobs.slice(request.inputIds.length - 1));
+      result.logprobs!.forEach((value, position) => expect(Math.abs(value - expected[position]!), `request ${index} token ${position}`).toBeLessThan(1e-4));
+    }
+  });
+
   it('a continuation that extends an earlier context reuses its KV cache and matches a fresh recompute', async () => {
     policy.clearCache();
     const before = { ...policy.statistics };
@@ -114,6 +134,20 @@ describe('createOnnxPolicy: generation', () => {
     const [topP] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 8, sampling: { temperature: 0.7, topP: 1e-6, seed: 6 } }]);
     expect(topK!.outputIds).toEqual(base!.outputIds);
     expect(topP!.outputIds).toEqual(base!.outputIds);
+  });
+
+  it('stops with finishReason length at the last position the model has, and refuses a prompt that fills them all', async () => {
+    const short = await createOnnxPolicy({ model: { ...tinyWordModel(tokenizer), config: { ...tinyWordModel(tokenizer).config, maxPositionEmbeddings: prompts[0]!.length + 4 } }, tokenizer, threads: 1 });
+    try {
+      const noEos = { inputIds: prompts[0]!, maxNewTokens: 50, sampling: { temperature: 1, seed: 3 }, stopTokenIds: [] };
+      const [result] = await short.generate([noEos]);
+      expect(result!.outputIds.length).toBeLessThanOrEqual(4);
+      if (result!.outputIds.length === 4) expect(result!.finishReason).toBe('length');
+      const full = [...prompts[0]!, 1, 2, 3, 4];
+      await expect(short.generate([{ ...noEos, inputIds: full }])).rejects.toThrow(/requests\[0\], field "inputIds": \d+ ids leave no room for a new token: the model has \d+ positions/);
+    } finally {
+      await short.release();
+    }
   });
 
   it('rejects bad requests with errors naming the request and field, and aborts mid-generation', async () => {

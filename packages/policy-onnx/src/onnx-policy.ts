@@ -12,7 +12,7 @@ import { loadTokenizer } from '@research-ts/tokenizer';
 import { randomBytes } from 'node:crypto';
 import { createSession, runSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type OutputTensor } from './backend/onnxruntime';
 import type { DecoderConfig } from './decoder-config';
-import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
+import { buildInferenceGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
 import { DecoderTraining, parameterFeeds, type TokenLogprobGradients, type TokenLogprobs } from './decoder-training';
 import { GenerationText } from './generation-text';
 import { KvCachePool, type SequenceCache } from './kv-cache-pool';
@@ -112,16 +112,23 @@ interface Sequence {
 /** Decode-time batch: every layer's cache `[rows, kvHeads, slots, headDim]` and which slots each row uses. */
 interface DecodeBatch {
   sequences: Sequence[];
+  /** Slots written so far (the same for every row; a row's padding slots are masked). */
   slots: number;
+  /** Slots allocated per row (`≥ slots`); the unused ones are masked. */
+  capacity: number;
+  /** Per layer `[rows, kvHeads, capacity, headDim]`. */
   keys: Float32Array[];
   values: Float32Array[];
-  /** `[rows · slots]` 1 where a slot holds a real token of the row. */
+  /** `[rows · capacity]` 1 where a slot holds a real token of the row. */
   mask: Uint8Array;
 }
 
-function checkRequest(request: GenerateRequest, index: number, vocabSize: number): void {
+function checkRequest(request: GenerateRequest, index: number, vocabSize: number, maxPositions: number): void {
   const source = `requests[${index}]`;
   if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
+  if (request.inputIds.length >= maxPositions) {
+    throw new InvalidInputError(`${request.inputIds.length} ids leave no room for a new token: the model has ${maxPositions} positions (max_position_embeddings)`, { source, field: 'inputIds' });
+  }
   for (const [position, id] of request.inputIds.entries()) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'inputIds' });
   }
@@ -196,22 +203,29 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     while (running === 0 && retired.length > 0) await retired.pop()!.release();
   };
 
+  /**
+   * One run of the inference graph over `rows` rows of `inputIds.length / rows` new tokens and a padded
+   * cache of `pastSlots` slots; returns the last position's logits `[rows, vocab]` and the new tokens'
+   * keys and values (`[rows, kvHeads, new tokens, headDim]` per layer).
+   */
   async function step(
     inputIds: number[],
     positions: number[],
     rows: number,
-    mask: ArrayLike<number>,
+    mask: Uint8Array,
     maskWidth: number,
     keys: Float32Array[],
     values: Float32Array[],
     pastSlots: number,
   ): Promise<{ logits: Float32Array; keys: Float32Array[]; values: Float32Array[] }> {
     const sequence = inputIds.length / rows;
+    const maskFeed = new BigInt64Array(mask.length);
+    for (let index = 0; index < mask.length; index++) if (mask[index] === 1) maskFeed[index] = 1n;
     const feeds: Record<string, FeedTensor> = {
       ...(weightsAsInitializers ? {} : parameterFeeds(config, parameters)),
       input_ids: { data: BigInt64Array.from(inputIds, BigInt), dims: [rows, sequence] },
       position_ids: { data: BigInt64Array.from(positions, BigInt), dims: [rows, sequence] },
-      attention_mask: { data: BigInt64Array.from(Array.from(mask), BigInt), dims: [rows, maskWidth] },
+      attention_mask: { data: maskFeed, dims: [rows, maskWidth] },
     };
     for (let layer = 0; layer < layers; layer++) {
       const names = pastKeyValueNames(layer);
@@ -219,7 +233,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       feeds[names.value] = { data: values[layer]!, dims: [rows, kvHeads, pastSlots, headDim] };
     }
     const outputs: Record<string, OutputTensor> = await runSession(await inferenceSession(), feeds);
-    const present = (layer: number, kind: 'key' | 'value') => outputs[presentKeyValueNames(layer)[kind]]!.data;
+    const present = (layer: number, kind: 'key' | 'value') => outputs[newKeyValueNames(layer)[kind]]!.data;
     return {
       logits: outputs.logits!.data,
       keys: Array.from({ length: layers }, (_, layer) => present(layer, 'key')),
@@ -301,10 +315,21 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       const packed = packCaches(group.map((row) => ({ length: row.done, keys: row.keys, values: row.values })), pastSlots);
       const out = await step(inputIds, positions, rows, mask, width, packed.keys, packed.values, pastSlots);
       group.forEach((row, index) => {
-        const unpacked = unpackCacheRow(out.keys, out.values, mask, width, index);
-        row.keys = unpacked.keys;
-        row.values = unpacked.values;
-        row.done += pieces[index]!;
+        // the row's cache ++ its real new tokens (the last `piece` of the `longest` new slots)
+        const piece = pieces[index]!;
+        const append = (cache: Float32Array[], added: Float32Array[]) =>
+          cache.map((old, layer) => {
+            const out = new Float32Array(kvHeads * (row.done + piece) * headDim);
+            for (let head = 0; head < kvHeads; head++) {
+              out.set(old.subarray(head * row.done * headDim, (head + 1) * row.done * headDim), head * (row.done + piece) * headDim);
+              const from = ((index * kvHeads + head) * longest + longest - piece) * headDim;
+              out.set(added[layer]!.subarray(from, from + piece * headDim), (head * (row.done + piece) + row.done) * headDim);
+            }
+            return out;
+          });
+        row.keys = append(row.keys, out.keys);
+        row.values = append(row.values, out.values);
+        row.done += piece;
         if (row.done === row.ids.length) {
           row.logits = out.logits.slice(index * vocabSize, (index + 1) * vocabSize);
           pending.splice(pending.indexOf(row), 1);
@@ -326,6 +351,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     if (stopString !== undefined) finishReason = 'stop-string';
     else if (sequence.endIds.has(id)) finishReason = 'eos';
     else if (sequence.outputIds.length >= sequence.request.maxNewTokens) finishReason = 'length';
+    else if (sequence.request.inputIds.length + sequence.outputIds.length >= config.maxPositionEmbeddings) finishReason = 'length'; // no position left
     if (finishReason === undefined) return false;
     if (finishReason !== 'stop-string') {
       const rest = sequence.text.finish();
@@ -359,14 +385,33 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return { keys: pack((cache) => cache.keys), values: pack((cache) => cache.values) };
   }
 
-  /** Packs contiguous per-sequence caches into one padded decode batch. */
-  function packBatch(sequences: Sequence[], caches: SequenceCache[]): DecodeBatch {
-    const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
+  /** Packs contiguous per-sequence caches into one padded decode batch with room for more slots. */
+  function packBatch(sequences: Sequence[], caches: readonly { length: number; keys: Float32Array[]; values: Float32Array[] }[], slots = Math.max(...caches.map((cache) => cache.length))): DecodeBatch {
+    const capacity = slots + Math.max(16, slots >> 1);
     const rows = sequences.length;
-    const mask = new Uint8Array(rows * slots);
-    caches.forEach((cache, row) => mask.fill(1, row * slots, row * slots + cache.tokenIds.length));
-    const packed = packCaches(caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values })), slots);
-    return { sequences, slots, keys: packed.keys, values: packed.values, mask };
+    const mask = new Uint8Array(rows * capacity);
+    caches.forEach((cache, row) => mask.fill(1, row * capacity, row * capacity + cache.length));
+    const packed = packCaches(caches, capacity);
+    return { sequences, slots, capacity, keys: packed.keys, values: packed.values, mask };
+  }
+
+  /** The same batch with a larger capacity (every row's slots kept in place, padding included). */
+  function growBatch(batch: DecodeBatch): DecodeBatch {
+    const rows = batch.sequences.length;
+    const grown = packBatch(
+      batch.sequences,
+      Array.from({ length: rows }, (_, row) => {
+        const line = (arrays: Float32Array[]) => arrays.map((array) => {
+          const out = new Float32Array(kvHeads * batch.slots * headDim);
+          for (let head = 0; head < kvHeads; head++) out.set(array.subarray((row * kvHeads + head) * batch.capacity * headDim, ((row * kvHeads + head) * batch.capacity + batch.slots) * headDim), head * batch.slots * headDim);
+          return out;
+        });
+        return { length: batch.slots, keys: line(batch.keys), values: line(batch.values) };
+      }),
+      batch.slots,
+    );
+    for (let row = 0; row < rows; row++) grown.mask.set(batch.mask.subarray(row * batch.capacity, row * batch.capacity + batch.slots), row * grown.capacity);
+    return grown;
   }
 
   /** The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch: its slots whose mask is 1, in order. */
@@ -388,7 +433,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   /** The contiguous cache of one row of a decode batch (its real slots, in order). */
   function unpackRow(batch: DecodeBatch, row: number): SequenceCache {
     const sequence = batch.sequences[row]!;
-    return { tokenIds: [...sequence.cachedIds], ...unpackCacheRow(batch.keys, batch.values, batch.mask, batch.slots, row) };
+    return { tokenIds: [...sequence.cachedIds], ...unpackCacheRow(batch.keys, batch.values, batch.mask, batch.capacity, row) };
   }
 
   async function generate(requests: readonly GenerateRequest[], generateOptions: GenerateOptions = {}): Promise<GenerateResult[]> {
@@ -404,7 +449,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   async function generateBatch(requests: readonly GenerateRequest[], generateOptions: GenerateOptions): Promise<GenerateResult[]> {
     const { signal, onText } = generateOptions;
     signal?.throwIfAborted();
-    requests.forEach((request, index) => checkRequest(request, index, vocabSize));
+    requests.forEach((request, index) => checkRequest(request, index, vocabSize, config.maxPositionEmbeddings));
     const sequences: Sequence[] = requests.map((request, index) => ({
       index,
       request,
@@ -433,29 +478,40 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       active.push(sequence);
       caches.push(cache);
     });
-    let batch = active.length > 0 ? packBatch(active, caches) : undefined;
+    let batch = active.length > 0 ? packBatch(active, caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values }))) : undefined;
     while (batch !== undefined) {
       signal?.throwIfAborted();
+      if (batch.slots === batch.capacity) batch = growBatch(batch);
+      const { capacity, slots } = batch;
       const rows = batch.sequences.length;
-      const { slots } = batch;
-      const mask = new Uint8Array(rows * (slots + 1));
+      // every allocated slot is fed (the unused ones masked), then the new token at slot `capacity`
+      const mask = new Uint8Array(rows * (capacity + 1));
       for (let row = 0; row < rows; row++) {
-        mask.set(batch.mask.subarray(row * slots, (row + 1) * slots), row * (slots + 1));
-        mask[row * (slots + 1) + slots] = 1;
+        mask.set(batch.mask.subarray(row * capacity, (row + 1) * capacity), row * (capacity + 1));
+        mask[row * (capacity + 1) + capacity] = 1;
       }
       const out = await step(
         batch.sequences.map((sequence) => sequence.pending),
         batch.sequences.map((sequence) => sequence.cachedIds.length),
         rows,
         mask,
-        slots + 1,
+        capacity + 1,
         batch.keys,
         batch.values,
-        slots,
+        capacity,
       );
       statistics.decodeSteps += 1;
       statistics.decodedTokens += rows;
-      batch = { sequences: batch.sequences, slots: slots + 1, keys: out.keys, values: out.values, mask };
+      // the new token's keys and values go into slot `slots` of each row, in place
+      for (let layer = 0; layer < layers; layer++) {
+        for (let line = 0; line < rows * kvHeads; line++) {
+          const target = (line * capacity + slots) * headDim;
+          batch.keys[layer]!.set(out.keys[layer]!.subarray(line * headDim, (line + 1) * headDim), target);
+          batch.values[layer]!.set(out.values[layer]!.subarray(line * headDim, (line + 1) * headDim), target);
+        }
+      }
+      for (let row = 0; row < rows; row++) batch.mask[row * capacity + slots] = 1;
+      batch.slots = slots + 1;
       const finished: number[] = [];
       batch.sequences.forEach((sequence, row) => {
         sequence.cachedIds.push(sequence.pending);
@@ -472,7 +528,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
           remainingCaches.push(cache);
         }
       });
-      batch = remaining.length > 0 ? packBatch(remaining, remainingCaches) : undefined;
+      batch = remaining.length > 0 ? packBatch(remaining, remainingCaches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values }))) : undefined;
     }
     return sequences.map((sequence) => sequence.result!);
   }
