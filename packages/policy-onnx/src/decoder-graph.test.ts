@@ -227,7 +227,7 @@ describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.Rotar
     }),
   };
   for (const [label, config] of Object.entries(configs)) {
-    it(`give the unfused graph's logits and cache, padded batch at positions up to 299 (${label}, atol 1e-5)`, async () => {
+    it(`give the unfused graph's logits and cache, padded batch at positions up to 4999, beyond max_position_embeddings (${label}, atol 1e-5)`, async () => {
       const graphs = await Promise.all(
         [true, false].map(async (fusedOps) => createSession(buildInferenceGraph(config, { logits: 'all', fusedOps }).serialize(), { executionProvider: 'cpu', intraOpNumThreads: 1 })),
       );
@@ -237,7 +237,7 @@ describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.Rotar
       const feeds: Record<string, FeedTensor> = {
         ...parameterFeeds(config, model.parameters),
         input_ids: { data: int64([3, 14, 0, 7, 22, 1, 9, 16]), dims: [batch, sequence] },
-        position_ids: { data: int64([0, 1, 2, 3, 200, 201, 298, 299]), dims: [batch, sequence] },
+        position_ids: { data: int64([0, 1, 2, 3, 200, 201, 4998, 4999]), dims: [batch, sequence] },
         attention_mask: { data: int64([0, 1, 1, 1, 1, 1, 1, 1]), dims: [batch, sequence] },
         ...Object.fromEntries(Array.from({ length: config.numHiddenLayers }, (_, layer) => [[pastKeyValueNames(layer).key, emptyCache], [pastKeyValueNames(layer).value, emptyCache]]).flat()),
       };

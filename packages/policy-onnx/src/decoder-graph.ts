@@ -36,8 +36,8 @@ interface DecoderMode {
   hiddenKeys(): { padding: Value; future: Value };
   /**
    * Use onnxruntime's fused CPU kernels for RMSNorm (`SimplifiedLayerNormalization`) and RoPE
-   * (`com.microsoft.RotaryEmbedding` over a cos/sin table of `maxPositionEmbeddings` rows): fewer, larger
-   * nodes for inference. These ops have no gradient, so the training graphs never set it.
+   * (`com.microsoft.RotaryEmbedding` over cos/sin rows of the run's own positions): fewer, larger nodes
+   * for inference. These ops have no gradient, so the training graphs never set it.
    */
   fusedOps?: boolean;
 }
@@ -77,17 +77,26 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     return graph.mul(graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(meanSquare, config.rmsNormEps)))), parameter(weightName));
   };
 
-  // Fused RoPE: [batch, sequence, n·headDim] rows rotated per head by com.microsoft.RotaryEmbedding,
-  // reading cos/sin of position · invFreq from tables computed here as the unfused graph does (float32).
-  const rotaryTables = fused ? rotaryCosSinTables(graph, config) : undefined;
-  const fusedRope = (x: Value, headCount: number): Value => {
-    const attributes = { interleaved: attribute.int(0), num_heads: attribute.int(headCount) };
-    return graph.emit('RotaryEmbedding', [x, mode.positions, rotaryTables!.cos, rotaryTables!.sin], [{ dtype, shape: x.shape }], { domain: 'com.microsoft', attributes })[0] as Value;
-  };
-
   // RoPE tables [batch, 1, sequence, headDim] from the positions (no gradient flows here).
   const inverseFrequencies = graph.constant(tensor(dtype, [half], Array.from(ropeInverseFrequencies(config))));
   const angles = graph.mul(graph.unsqueeze(graph.cast(mode.positions, dtype), [-1]), inverseFrequencies); // [batch, sequence, half]
+
+  // Fused RoPE: [batch, sequence, n·headDim] rows rotated per head by com.microsoft.RotaryEmbedding. Its
+  // cos/sin "caches" are this run's own angles, one row per token ([batch·sequence, half]), indexed by
+  // the token's row number: any position works (no table bounded by maxPositionEmbeddings).
+  const rotary = fused
+    ? (() => {
+        const rows = graph.reshape(angles, [-1, half]);
+        const table = (op: 'Cos' | 'Sin') => graph.emit(op, [rows], [{ dtype, shape: rows.shape }])[0] as Value;
+        const tokenCount = graph.gather(graph.shape(rows), graph.constant(tensor('int64', [], [0])));
+        const rowIndices = graph.reshape(graph.range(0, tokenCount), graph.shape(mode.positions));
+        return { cos: table('Cos'), sin: table('Sin'), rowIndices };
+      })()
+    : undefined;
+  const fusedRope = (x: Value, headCount: number): Value => {
+    const attributes = { interleaved: attribute.int(0), num_heads: attribute.int(headCount) };
+    return graph.emit('RotaryEmbedding', [x, rotary!.rowIndices, rotary!.cos, rotary!.sin], [{ dtype, shape: x.shape }], { domain: 'com.microsoft', attributes })[0] as Value;
+  };
   const doubled = graph.concat([angles, angles], -1);
   const trig = (op: 'Cos' | 'Sin') => graph.unsqueeze(graph.emit(op, [doubled], [{ dtype, shape: doubled.shape }])[0] as Value, [1]);
   const cos = trig('Cos');
@@ -147,23 +156,6 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
   }
   const final = graph.assumeShape(toRows(rmsNorm(hidden, 'model.norm.weight'), [hiddenSize]), [mode.inputIds.shape[0]!, mode.inputIds.shape[1]!, hiddenSize]);
   return final;
-}
-
-/** `cos`/`sin` of `position · invFreq` for every position below `maxPositionEmbeddings`, `[positions, headDim/2]` float32 constants. */
-function rotaryCosSinTables(graph: GraphBuilder, config: DecoderConfig): { cos: Value; sin: Value } {
-  const inverseFrequencies = Float32Array.from(ropeInverseFrequencies(config));
-  const half = inverseFrequencies.length;
-  const positions = config.maxPositionEmbeddings;
-  const cos = new Float32Array(positions * half);
-  const sin = new Float32Array(positions * half);
-  for (let position = 0; position < positions; position++) {
-    for (let index = 0; index < half; index++) {
-      const angle = Math.fround(position * inverseFrequencies[index]!); // float32, as Cast(position) · invFreq
-      cos[position * half + index] = Math.cos(angle);
-      sin[position * half + index] = Math.sin(angle);
-    }
-  }
-  return { cos: graph.constant(tensor('float32', [positions, half], cos)), sin: graph.constant(tensor('float32', [positions, half], sin)) };
 }
 
 function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype, initializers?: ReadonlyMap<string, Float32Array>): (name: string) => Value {

@@ -123,12 +123,9 @@ interface DecodeBatch {
   mask: Uint8Array;
 }
 
-function checkRequest(request: GenerateRequest, index: number, vocabSize: number, maxPositions: number): void {
+function checkRequest(request: GenerateRequest, index: number, vocabSize: number): void {
   const source = `requests[${index}]`;
   if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
-  if (request.inputIds.length >= maxPositions) {
-    throw new InvalidInputError(`${request.inputIds.length} ids leave no room for a new token: the model has ${maxPositions} positions (max_position_embeddings)`, { source, field: 'inputIds' });
-  }
   for (const [position, id] of request.inputIds.entries()) {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'inputIds' });
   }
@@ -351,7 +348,6 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     if (stopString !== undefined) finishReason = 'stop-string';
     else if (sequence.endIds.has(id)) finishReason = 'eos';
     else if (sequence.outputIds.length >= sequence.request.maxNewTokens) finishReason = 'length';
-    else if (sequence.request.inputIds.length + sequence.outputIds.length >= config.maxPositionEmbeddings) finishReason = 'length'; // no position left
     if (finishReason === undefined) return false;
     if (finishReason !== 'stop-string') {
       const rest = sequence.text.finish();
@@ -449,7 +445,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   async function generateBatch(requests: readonly GenerateRequest[], generateOptions: GenerateOptions): Promise<GenerateResult[]> {
     const { signal, onText } = generateOptions;
     signal?.throwIfAborted();
-    requests.forEach((request, index) => checkRequest(request, index, vocabSize, config.maxPositionEmbeddings));
+    requests.forEach((request, index) => checkRequest(request, index, vocabSize));
     const sequences: Sequence[] = requests.map((request, index) => ({
       index,
       request,
