@@ -27,7 +27,7 @@ export {
 export { formatTrainSummary, rewardStartEnd } from './format-train-summary';
 export { initModel, type InitModelOptions, type InitModelResult } from './init-model';
 export { MetricsWriter, readMetrics, type MetricsRecord } from './metrics-writer';
-export { modelSizeConfig, modelSizes, type ModelSizeName } from './model-sizes';
+export { embeddingInitStds, modelSizeConfig, modelSizes, type ModelSizeName } from './model-sizes';
 export { openRetriever, retrieverSourceOf, type RetrieverSource } from './open-retriever';
 export { createProgress, wantsPlainProgress, type Progress, type ProgressOptions } from './progress';
 export { mergeConfig, parseOverride, presetNames, resolveConfig, type ResolveConfigOptions } from './resolve-config';

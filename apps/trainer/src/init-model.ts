@@ -5,7 +5,7 @@ import { readCorpusJsonl, type World } from '@research-ts/datasets';
 import { createRandomModel, decoderParameterCount, saveModelDirectory } from '@research-ts/policy-onnx';
 import { InvalidConfigError } from '@research-ts/spec';
 import { buildBpeTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
-import { modelSizeConfig } from './model-sizes';
+import { embeddingInitStds, modelSizeConfig, type ModelSizeName } from './model-sizes';
 import { worldTexts, type WorldSource } from './world-source';
 import { buildWorldTokenizer } from './world-tokenizer';
 
@@ -24,6 +24,13 @@ export interface InitModelOptions {
   /** … or from a generated world (its passages and questions), or the config section that generates it. */
   world?: WorldSource | World;
   overwrite?: boolean;
+  /**
+   * Standard deviation of the (tied) word embeddings at initialisation; default: the size's
+   * (`embeddingInitStds`: 0.1 for `tiny`), else the other weights' (0.02). A tiny model
+   * that must copy names it rarely sees needs larger ones: the logit of a copied name is bounded by
+   * its embedding's norm (see apps/trainer/EXPERIMENTS.md).
+   */
+  embeddingInitStd?: number;
 }
 
 export interface InitModelResult {
@@ -32,6 +39,9 @@ export interface InitModelResult {
   vocabSize: number;
   texts: number;
 }
+
+/** `createRandomModel`'s standard deviation of every weight matrix. */
+const defaultInitStd = 0.02;
 
 /**
  * Writes a randomly initialised model of a named size as a Hugging Face model directory with its
@@ -55,6 +65,13 @@ export async function initModel(options: InitModelOptions): Promise<InitModelRes
     const eosTokenId = tokenizer.tokenToId('<|im_end|>')!;
     const config = modelSizeConfig(options.size, { vocabSize: tokenizer.vocabSize, eosTokenId });
     const model = createRandomModel(config, { seed: options.seed });
+    const embeddingInitStd = options.embeddingInitStd ?? embeddingInitStds[options.size as ModelSizeName];
+    if (embeddingInitStd !== undefined) {
+      if (!(embeddingInitStd > 0)) throw new InvalidConfigError('embeddingInitStd', `must be > 0 (got ${embeddingInitStd})`);
+      const embeddings = model.parameters.get('model.embed_tokens.weight')!;
+      const scale = embeddingInitStd / defaultInitStd;
+      for (let index = 0; index < embeddings.length; index++) embeddings[index]! *= scale;
+    }
     await saveModelDirectory(options.directory, model, { copyTokenizerFrom: staging, overwrite: options.overwrite ?? false });
     return { directory: options.directory, parameterCount: decoderParameterCount(config), vocabSize: tokenizer.vocabSize, texts: texts.length };
   } finally {

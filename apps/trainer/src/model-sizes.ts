@@ -16,6 +16,14 @@ export const modelSizes = {
 export type ModelSizeName = keyof typeof modelSizes;
 
 /**
+ * The standard deviation of the word embeddings at initialisation, per size (the other weights: 0.02).
+ * The tiny policies copy names from their context through tied embeddings, and a copied name's logit is
+ * bounded by the norm of its embedding: at 0.02 (norm ≈ 0.23 at width 128) a name seen a few times
+ * cannot be copied confidently among a few hundred ids (apps/trainer/EXPERIMENTS.md, runs B and C).
+ */
+export const embeddingInitStds: Readonly<Partial<Record<ModelSizeName, number>>> = { tiny: 0.1 };
+
+/**
  * The decoder config of a named size for a tokenizer of `vocabSize` ids (Qwen2 family, tied
  * embeddings, float32). `qwen2.5-0.5b-shape` keeps Qwen's own vocabulary size when the tokenizer fits in it.
  */

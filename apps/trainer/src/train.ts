@@ -7,6 +7,7 @@ import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
 import { rollout } from '@research-ts/rollout';
 import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
 import { buildPromptIds } from './build-prompt';
+import { freezeParameters } from './freeze-parameters';
 import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
 import { MetricsWriter } from './metrics-writer';
@@ -203,7 +204,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       ? undefined
       : asTrainablePolicy(await createOnnxPolicy({ modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory, ...runtime }));
   const trainer = createGrpoTrainer({
-    policy,
+    policy: freezeParameters(policy, config.training.frozenParameters),
     ...(reference === undefined ? {} : { reference }),
     optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
     schedule: { kind: 'constant', warmupSteps: config.optimizer.warmupSteps },
@@ -219,6 +220,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     padId,
     gradClip: config.optimizer.gradClip,
     ppoEpochs: config.training.ppoEpochs,
+    rescoreFirstEpoch: config.training.rescoreFirstEpoch,
   });
   if (resumed !== undefined) trainer.loadState(resumed.trainer);
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {

@@ -24,6 +24,11 @@ const dataSchema = z
           .record(z.string(), z.array(z.string()).min(1))
           .optional()
           .describe('Per relation, the sentences that state a fact (`{subject} was born in {object}.`); one template per relation is the easiest world.'),
+        spouseFraction: z.number().min(0).max(1).default(0.5).describe('With the `spouse` relation: the share of people who are married (in pairs).'),
+        questionTemplates: z
+          .record(z.string(), z.array(z.string()).min(1))
+          .optional()
+          .describe('Question templates per relation chain (`works_for>headquartered_in`) with `{subject}`; replaces the generator’s defaults as a whole.'),
         questionsPerHop: z
           .strictObject({
             1: nonNegativeInteger().default(200).describe('Questions answered by one fact.'),
@@ -107,6 +112,14 @@ const trainingSchema = z
     steps: positiveInteger().default(100).describe('Training steps (each: rollouts for `promptsPerStep` prompts, one GRPO update).'),
     ppoEpochs: positiveInteger().default(1).describe('Updates per batch (ReSearch `ppo_epochs` = 1).'),
     maxTokensPerMicroBatch: z.number().int().min(2).default(2 * (512 + 8192)).describe('Padded tokens per forward/backward call (ReSearch `ppo_max_token_len_per_gpu` = 2·(512+8192)).'),
+    frozenParameters: z
+      .array(z.string())
+      .default([])
+      .describe('Parameters RL leaves as they are (e.g. `model.embed_tokens.weight`: the warm-up’s word embeddings); [] trains all, as ReSearch.'),
+    rescoreFirstEpoch: z
+      .boolean()
+      .default(true)
+      .describe('Score the batch again for the first epoch’s loss, as verl does; false reuses the rollout-time scores (same numbers on a deterministic CPU policy, one forward pass less).'),
   })
   .prefault({})
   .describe('The GRPO loop.');
