@@ -2,9 +2,10 @@ import type { TrainerConfigInput } from './trainer-config';
 
 /**
  * Named starting points for a config. `research` is the schema's defaults (ReSearch's recipe);
- * `tiny` is the CPU demo: a small generated world of one-word names, the compact prompt, one passage
- * per search, short responses, a format warm-up and a learning rate fit for a randomly initialised
- * model of a few hundred thousand parameters (see apps/trainer/EXPERIMENTS.md for how it was found).
+ * `tiny` is the CPU demo: a small generated world of one-word names and 1-hop questions about people,
+ * the compact prompt, one passage per search, short responses, a format warm-up, word embeddings that
+ * RL leaves as the warm-up made them, and a learning rate fit for a randomly initialised model of a few
+ * hundred thousand parameters (see apps/trainer/EXPERIMENTS.md for how it was found).
  */
 export const configPresets = {
   research: {},
@@ -14,9 +15,9 @@ export const configPresets = {
     data: {
       world: {
         seed: 7,
-        people: 120,
-        places: 20,
-        organisations: 20,
+        people: 300,
+        places: 30,
+        organisations: 30,
         countries: 5,
         personNameWords: 1,
         organisationSuffixes: [],
@@ -27,7 +28,12 @@ export const configPresets = {
           founded_by: ['{subject} was founded by {object}.'],
           headquartered_in: ['{subject} is based in {object}.'],
         },
-        questionsPerHop: { 1: 100, 2: 100, 3: 0 },
+        // 1-hop questions about people that end with the preposition that precedes the answer in the passage
+        questionTemplates: {
+          born_in: ['Which city was {subject} born in?'],
+          works_for: ['Which company does {subject} work for?'],
+        },
+        questionsPerHop: { 1: 600, 2: 0, 3: 0 },
         split: 'entity',
       },
     },
@@ -36,10 +42,10 @@ export const configPresets = {
     rollout: { groupSize: 5, promptsPerStep: 16, temperature: 1, responseBudget: 160 },
     optimizer: { learningRate: 2e-3, weightDecay: 0 },
     loss: { klCoefficient: 0.01, entropyCoefficient: 0 },
-    training: { steps: 400, maxTokensPerMicroBatch: 4096 },
-    warmup: { steps: 500, batchSize: 16, learningRate: 3e-3, maxSearches: 2, questions: 'synthetic' },
+    training: { steps: 400, maxTokensPerMicroBatch: 4096, frozenParameters: ['model.embed_tokens.weight'], rescoreFirstEpoch: false },
+    warmup: { steps: 800, batchSize: 16, learningRate: 3e-3, maxSearches: 3, questions: 'synthetic' },
     checkpoint: { every: 10, keep: 2 },
-    evaluation: { every: 50, questions: 60 },
+    evaluation: { every: 100, questions: 120 },
     runtime: { threads: 1 },
   },
 } satisfies Record<string, TrainerConfigInput>;
