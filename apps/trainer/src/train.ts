@@ -186,6 +186,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
             candidates,
             topK,
             maxSearches: config.warmup.maxSearches,
+            minSearches: config.warmup.minSearches,
           }),
         );
       }

@@ -129,7 +129,8 @@ const warmupSchema = z
     steps: nonNegativeInteger().default(0).describe('Supervised format warm-up steps before RL (0 = none, as ReSearch). Transcripts have the ReSearch format with queries and answers chosen at random.'),
     batchSize: positiveInteger().default(16).describe('Transcripts per warm-up step.'),
     learningRate: z.number().gt(0).default(3e-3).describe('AdamW learning rate of the warm-up.'),
-    maxSearches: positiveInteger().default(3).describe('Each transcript makes 1 … maxSearches searches, uniformly.'),
+    maxSearches: positiveInteger().default(3).describe('Each transcript makes minSearches … maxSearches searches, uniformly.'),
+    minSearches: nonNegativeInteger().default(1).describe('The fewest searches of a transcript; 0 also teaches answering without a search (from a name of the question), so that whether to search is left to RL too.'),
     questions: z
       .enum(['synthetic', 'train'])
       .default('synthetic')

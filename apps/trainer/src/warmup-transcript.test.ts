@@ -27,7 +27,7 @@ const retriever = createFlexsearchRetriever(world.passages);
 const names = new Set(world.entities.map((entity) => entity.name));
 const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
 
-async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3) {
+async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number) {
   const question = world.questions.train[questionIndex]!;
   return {
     question,
@@ -40,6 +40,7 @@ async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3
       candidates,
       topK: 1,
       maxSearches,
+      ...(minSearches === undefined ? {} : { minSearches }),
     }),
   };
 }
@@ -84,6 +85,25 @@ describe('buildWarmupTranscript', () => {
     // a random name of the latest result is rarely the answer: far from always, far from never
     expect(correct).toBeGreaterThan(0);
     expect(correct).toBeLessThan(runs / 2);
+  });
+
+  it('with minSearches 0 sometimes answers a name of the question without searching (scored 0.1), and rejects a minimum above the maximum', async () => {
+    const searchCounts = new Map<number, number>();
+    for (let seed = 0; seed < 200; seed++) {
+      const { question, transcript } = await transcriptOf(2000 + seed, 1, 2, 0);
+      expect(validateReSearchFormat(transcript.text)).toEqual({ ok: true });
+      const searches = (transcript.text.match(/<search>/g) ?? []).length;
+      searchCounts.set(searches, (searchCounts.get(searches) ?? 0) + 1);
+      if (searches === 0) {
+        expect(transcript.lossMask.every((bit) => bit === 1)).toBe(true);
+        const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
+        expect(candidates(question.question)).toContain(answer);
+        expect(reSearchReward.score({ response: transcript.text, goldenAnswers: question.goldenAnswers, endedWithEos: true }).score).toBe(0.1);
+      }
+    }
+    expect([...searchCounts.keys()].sort()).toEqual([0, 1, 2]);
+    for (const count of searchCounts.values()) expect(count).toBeGreaterThan(200 / 3 - 30);
+    await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(/warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/);
   });
 
   it('is deterministic for a seed', async () => {

@@ -1,4 +1,4 @@
-import type { Retriever, Tokenizer } from '@research-ts/spec';
+import { InvalidConfigError, type Retriever, type Tokenizer } from '@research-ts/spec';
 import { formatResultBlockForQuery } from '@research-ts/tags';
 import type { SeededRng } from './seeded-rng';
 
@@ -23,13 +23,15 @@ export interface WarmupTranscriptOptions {
   candidates: (text: string) => string[];
   /** Passages per search. */
   topK: number;
-  /** The transcript searches 1 … maxSearches times, uniformly. */
+  /** The transcript searches minSearches … maxSearches times, uniformly. */
   maxSearches: number;
+  /** Default 1; 0 lets a transcript answer without searching (a name of the question), so that searching at all is RL's choice too. */
+  minSearches?: number;
 }
 
 /**
  * A transcript that teaches the ReSearch FORMAT ONLY. Everything a policy would have to decide is
- * drawn at random: the number of searches is uniform in 1 … maxSearches; the first query is a
+ * drawn at random: the number of searches is uniform in minSearches (default 1) … maxSearches; the first query is a
  * candidate drawn uniformly from the question, each later query a candidate drawn uniformly from the
  * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
  * when a result holds none). The golden answer is never consulted, so which entity to search, when to
@@ -52,7 +54,11 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   };
   const questionCandidates = unique(options.candidates(options.question));
   let latest: string[] = [];
-  const searches = 1 + rng.integer(options.maxSearches);
+  const minSearches = options.minSearches ?? 1;
+  if (!Number.isInteger(minSearches) || minSearches < 0 || minSearches > options.maxSearches) {
+    throw new InvalidConfigError('warmup.minSearches', `must be an integer in 0 … maxSearches (${options.maxSearches}); got ${minSearches}`);
+  }
+  const searches = minSearches + rng.integer(options.maxSearches - minSearches + 1);
   for (let turn = 0; turn < searches; turn++) {
     const pool = latest.length > 0 ? latest : questionCandidates;
     const query = pool.length > 0 ? rng.pick(pool) : '';
