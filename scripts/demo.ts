@@ -1,15 +1,18 @@
 /**
  * `npm run demo`: proof that GRPO learns to search, on CPU, from a randomly initialised model.
  *
- * 1. Generates a fictional world (the `tiny` preset: people, cities and companies with one-word names)
- *    whose facts no model can know, with 1- and 2-hop questions split into train and held-out, and writes
- *    it as FlashRAG files under runs/demo/world/.
+ * 1. Generates a fictional world (the `tiny` preset: 300 people, 30 cities and 30 companies with one-word
+ *    names) whose facts no model can know, with 1-hop questions about people ("Which city was Gakraim born
+ *    in?", "Which company does Gakraim work for?"), split by person into train and held-out (a held-out
+ *    question is about a person no training question is about), and writes it as FlashRAG files under
+ *    runs/demo/world/.
  * 2. Builds a word-level tokenizer from the world's text and a randomly initialised tiny Qwen2-family
  *    policy (runs/demo/initial-model/).
  * 3. Indexes the corpus with the lexical (BM25) retriever (runs/demo/index/).
  * 4. Trains with `research-ts train --preset tiny`: a short warm-up that teaches the tag format only, on
  *    transcripts whose queries and answers are chosen at random, then GRPO through the full ReSearch
- *    loop (generate → search → insert `<result>` with loss mask 0 → reward) on CPU.
+ *    loop (generate → search → insert `<result>` with loss mask 0 → reward) on CPU. Which name to answer
+ *    (and when to stop searching) comes from RL.
  * 5. Prints the training reward at the start and the end, the held-out exact match, and the held-out
  *    exact match of the same policy with a retriever that returns nothing; metrics.jsonl, rollouts.jsonl,
  *    checkpoints/ and the final model are under runs/demo/run/.
