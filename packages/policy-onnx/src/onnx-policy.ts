@@ -316,13 +316,13 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
         const piece = pieces[index]!;
         const append = (cache: Float32Array[], added: Float32Array[]) =>
           cache.map((old, layer) => {
-            const out = new Float32Array(kvHeads * (row.done + piece) * headDim);
+            const extended = new Float32Array(kvHeads * (row.done + piece) * headDim);
             for (let head = 0; head < kvHeads; head++) {
-              out.set(old.subarray(head * row.done * headDim, (head + 1) * row.done * headDim), head * (row.done + piece) * headDim);
+              extended.set(old.subarray(head * row.done * headDim, (head + 1) * row.done * headDim), head * (row.done + piece) * headDim);
               const from = ((index * kvHeads + head) * longest + longest - piece) * headDim;
-              out.set(added[layer]!.subarray(from, from + piece * headDim), (head * (row.done + piece) + row.done) * headDim);
+              extended.set(added[layer]!.subarray(from, from + piece * headDim), (head * (row.done + piece) + row.done) * headDim);
             }
-            return out;
+            return extended;
           });
         row.keys = append(row.keys, out.keys);
         row.values = append(row.values, out.values);
@@ -381,33 +381,33 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return { keys: pack((cache) => cache.keys), values: pack((cache) => cache.values) };
   }
 
+  /** Slots to allocate for a batch whose rows use `slots`: room for at least 16 more (or half as many again). */
+  const capacityFor = (slots: number) => slots + Math.max(16, slots >> 1);
+
   /** Packs contiguous per-sequence caches into one padded decode batch with room for more slots. */
-  function packBatch(sequences: Sequence[], caches: readonly { length: number; keys: Float32Array[]; values: Float32Array[] }[], slots = Math.max(...caches.map((cache) => cache.length))): DecodeBatch {
-    const capacity = slots + Math.max(16, slots >> 1);
+  function packBatch(sequences: Sequence[], caches: readonly SequenceCache[]): DecodeBatch {
+    const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
+    const capacity = capacityFor(slots);
     const rows = sequences.length;
     const mask = new Uint8Array(rows * capacity);
-    caches.forEach((cache, row) => mask.fill(1, row * capacity, row * capacity + cache.length));
-    const packed = packCaches(caches, capacity);
+    caches.forEach((cache, row) => mask.fill(1, row * capacity, row * capacity + cache.tokenIds.length));
+    const packed = packCaches(caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values })), capacity);
     return { sequences, slots, capacity, keys: packed.keys, values: packed.values, mask };
   }
 
-  /** The same batch with a larger capacity (every row's slots kept in place, padding included). */
+  /** The same batch with a larger capacity: every row's first `slots` slots (padding included) and mask copied over. */
   function growBatch(batch: DecodeBatch): DecodeBatch {
     const rows = batch.sequences.length;
-    const grown = packBatch(
-      batch.sequences,
-      Array.from({ length: rows }, (_, row) => {
-        const line = (arrays: Float32Array[]) => arrays.map((array) => {
-          const out = new Float32Array(kvHeads * batch.slots * headDim);
-          for (let head = 0; head < kvHeads; head++) out.set(array.subarray((row * kvHeads + head) * batch.capacity * headDim, ((row * kvHeads + head) * batch.capacity + batch.slots) * headDim), head * batch.slots * headDim);
-          return out;
-        });
-        return { length: batch.slots, keys: line(batch.keys), values: line(batch.values) };
-      }),
-      batch.slots,
-    );
-    for (let row = 0; row < rows; row++) grown.mask.set(batch.mask.subarray(row * batch.capacity, row * batch.capacity + batch.slots), row * grown.capacity);
-    return grown;
+    const capacity = capacityFor(batch.slots);
+    const widen = (arrays: Float32Array[]) =>
+      arrays.map((array) => {
+        const wide = new Float32Array(rows * kvHeads * capacity * headDim);
+        for (let line = 0; line < rows * kvHeads; line++) wide.set(array.subarray(line * batch.capacity * headDim, (line * batch.capacity + batch.slots) * headDim), line * capacity * headDim);
+        return wide;
+      });
+    const mask = new Uint8Array(rows * capacity);
+    for (let row = 0; row < rows; row++) mask.set(batch.mask.subarray(row * batch.capacity, row * batch.capacity + batch.slots), row * capacity);
+    return { ...batch, capacity, keys: widen(batch.keys), values: widen(batch.values), mask };
   }
 
   /** The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch: its slots whose mask is 1, in order. */
@@ -474,7 +474,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       active.push(sequence);
       caches.push(cache);
     });
-    let batch = active.length > 0 ? packBatch(active, caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values }))) : undefined;
+    let batch = active.length > 0 ? packBatch(active, caches) : undefined;
     while (batch !== undefined) {
       signal?.throwIfAborted();
       if (batch.slots === batch.capacity) batch = growBatch(batch);
@@ -524,7 +524,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
           remainingCaches.push(cache);
         }
       });
-      batch = remaining.length > 0 ? packBatch(remaining, remainingCaches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values }))) : undefined;
+      batch = remaining.length > 0 ? packBatch(remaining, remainingCaches) : undefined;
     }
     return sequences.map((sequence) => sequence.result!);
   }
