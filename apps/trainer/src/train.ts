@@ -158,6 +158,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const names = new Set(dataset.world?.entities.map((entity) => entity.name) ?? []);
     const candidates =
       names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
+    const anyName = names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
     const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
     const world = dataset.world;
     const hopCounts = config.data.world?.questionsPerHop;
@@ -187,6 +188,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
             topK,
             maxSearches: config.warmup.maxSearches,
             minSearches: config.warmup.minSearches,
+            contextRate: config.warmup.contextRate,
+            anyName,
           }),
         );
       }

@@ -27,7 +27,7 @@ const retriever = createFlexsearchRetriever(world.passages);
 const names = new Set(world.entities.map((entity) => entity.name));
 const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
 
-async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number) {
+async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, contextRate?: number) {
   const question = world.questions.train[questionIndex]!;
   return {
     question,
@@ -41,6 +41,7 @@ async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3
       topK: 1,
       maxSearches,
       ...(minSearches === undefined ? {} : { minSearches }),
+      ...(contextRate === undefined ? {} : { contextRate, anyName: [...names] }),
     }),
   };
 }
@@ -104,6 +105,33 @@ describe('buildWarmupTranscript', () => {
     expect([...searchCounts.keys()].sort()).toEqual([0, 1, 2]);
     for (const count of searchCounts.values()) expect(count).toBeGreaterThan(200 / 3 - 30);
     await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(/warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/);
+  });
+
+  it('with contextRate r searches a name of the question, and answers a name of the result, about r of the time; otherwise any name of the world', async () => {
+    const runs = 400;
+    let queryInQuestion = 0;
+    let answerInResult = 0;
+    for (let seed = 0; seed < runs; seed++) {
+      const { question, transcript } = await transcriptOf(3000 + seed, 2, 1, 1, 0.4);
+      expect(validateReSearchFormat(transcript.text)).toEqual({ ok: true });
+      const [query] = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
+      const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
+      expect(names.has(query!) && names.has(answer)).toBe(true);
+      if (candidates(question.question).includes(query!)) queryInQuestion += 1;
+      const result = transcript.text.slice(transcript.text.indexOf('<result>'), transcript.text.indexOf('</result>'));
+      if (candidates(result).includes(answer)) answerInResult += 1;
+    }
+    // r = 0.4, plus the chance (a few in 100) that a name of the world drawn at random is one of the context
+    expect(queryInQuestion / runs).toBeGreaterThan(0.33);
+    expect(queryInQuestion / runs).toBeLessThan(0.5);
+    expect(answerInResult / runs).toBeGreaterThan(0.33);
+    expect(answerInResult / runs).toBeLessThan(0.55);
+    // contextRate 1 draws exactly what the default draws (the same random stream)
+    expect((await transcriptOf(9, 4, 3, 1, 1)).transcript).toEqual((await transcriptOf(9, 4)).transcript);
+    await expect(transcriptOf(1, 0, 2, 1, 1.5)).rejects.toThrow(/warmup\.contextRate.*must be in 0 … 1; got 1\.5/);
+    await expect(
+      buildWarmupTranscript({ promptIds: [], question: 'Where?', retriever, tokenizer, rng: new SeededRng(1), candidates, topK: 1, maxSearches: 1, contextRate: 0.5 }),
+    ).rejects.toThrow(/warmup\.contextRate.*anyName is empty/);
   });
 
   it('is deterministic for a seed', async () => {
