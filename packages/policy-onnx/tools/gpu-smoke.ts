@@ -1,30 +1,69 @@
 // A self-contained GPU check that needs no test runner (it bundles into one file with esbuild, for a
-// machine that has only node and onnxruntime-node): which providers start; on each GPU provider, the
-// training graphs against the PyTorch reference fixture, KV-cached greedy decoding against the CPU,
-// and decode / forward+backward throughput of a Qwen2.5-0.5B-shaped random model beside the CPU's.
-//   node --conditions=@research-ts/source --import tsx tools/gpu-smoke.ts [fixtureDirectory] [--layers N] [--no-throughput | --throughput webgpu,cpu]
-import type { Tokenizer } from '@research-ts/spec';
+// machine that has only node and onnxruntime-node). On each checked provider:
+// - the training graphs against the PyTorch reference fixture;
+// - generation as `createOnnxPolicy` runs it (fused RMSNorm/RoPE inference graph, weights as
+//   initializers on GPU providers, batched prefill, append-only KV cache, pool prefix reuse, chunked
+//   prefill): greedy ids equal the CPU's, generation logprobs equal the training graph's (≤ 1e-4);
+// - the fused and unfused inference graphs on the same feeds (past cache with padding slots), against
+//   each other and against the CPU's unfused graph (≤ 1e-4);
+// - where onnxruntime places each node (a profiled run of the fused graph: nodes and time per provider,
+//   the op types that fell back to the CPU provider);
+// then decode / forward+backward throughput of a Qwen2.5-0.5B-shaped model (through the policy), and a
+// fused-vs-unfused decode-step A/B of the 0.5B inference graph.
+//   node --conditions=@research-ts/source --import tsx tools/gpu-smoke.ts [fixtureDirectory] [--layers N]
+//     [--check cpu,webgpu] [--no-throughput | --throughput webgpu,cpu] [--steps N] [--profile-dir DIR]
+// Bundle (from the repository root):
+//   npx esbuild packages/policy-onnx/tools/gpu-smoke.ts --bundle --platform=node --format=esm \
+//     --conditions=@research-ts/source --external:onnxruntime-node --outfile=.gpu/smoke.mjs
+import type { GenerateResult, Tokenizer } from '@research-ts/spec';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import {
+  buildInferenceGraph,
   createOnnxPolicy,
   createRandomModel,
+  createSession,
   decoderParameterCount,
   DecoderTraining,
   listExecutionProviders,
   loadModelDirectory,
+  newKeyValueNames,
+  parameterFeeds,
+  pastKeyValueNames,
   qwen2_5_0_5bConfig,
+  runSession,
   tinyConfig,
   type DecoderConfig,
   type ExecutionProvider,
+  type FeedTensor,
+  type OnnxSession,
 } from '../src/index';
 import { fastParameters } from './fast-parameters';
 
 const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
+};
 const fixtures = argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'packages/policy-onnx/src/__fixtures__';
-const layersIndex = argv.indexOf('--layers');
-const layers = layersIndex >= 0 ? Number(argv[layersIndex + 1]) : 24;
-const log = (line: string) => console.log(line);
+const layers = Number(option('--layers') ?? 24);
+const decodeSteps = Number(option('--steps') ?? 16);
+const profileDirectory = option('--profile-dir') ?? join(tmpdir(), `policy-onnx-profile-${process.pid}`);
+/** Generation and graph comparisons: float32 on every provider, so 1e-4 is a fair bound. */
+const tolerance = 1e-4;
+/** The training graphs against float64 PyTorch (as the GPU tests): looser, sums reassociate. */
+const referenceTolerance = 2e-3;
+const started = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+let failures = 0;
+const result = (provider: string, check: string, pass: boolean, detail: string) => {
+  if (!pass) failures++;
+  log(`RESULT ${provider} ${check}: ${detail} ${verdict(pass)}`);
+};
 
 function plainTokenizer(vocabSize: number): Tokenizer {
   return {
@@ -41,12 +80,37 @@ function plainTokenizer(vocabSize: number): Tokenizer {
   };
 }
 
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let index = 0; index < a.length; index++) worst = Math.max(worst, Math.abs(a[index]! - b[index]!));
+  return worst;
+};
+
+/** A random model whose norm weights and biases are not 1 and 0, so the fused kernels' use of them shows. */
+function perturbedModel(config: DecoderConfig, seed: number) {
+  const model = createRandomModel(config, { seed, initStd: 0.3 });
+  let state = seed >>> 0;
+  for (const [name, data] of model.parameters) {
+    if (!name.endsWith('norm.weight') && !name.endsWith('.bias')) continue;
+    for (let index = 0; index < data.length; index++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      data[index] = (name.endsWith('.bias') ? 0 : 1) + (state / 4294967296 - 0.5) * 0.4;
+    }
+  }
+  return model;
+}
+
+/**
+ * Whether the provider starts and runs the plain (unfused) inference graph of a tiny model, so that a
+ * problem of the fused kernels shows in their own check instead of hiding the provider.
+ */
 async function probe(provider: ExecutionProvider): Promise<string | undefined> {
   const config = tinyConfig();
   try {
-    const policy = await createOnnxPolicy({ model: createRandomModel(config, { seed: 1 }), tokenizer: plainTokenizer(config.vocabSize), executionProvider: provider });
-    await policy.generate([{ inputIds: [1, 2, 3], maxNewTokens: 3, sampling: { temperature: 0 } }]);
-    await policy.release();
+    const session = await inferenceSession(config, createRandomModel(config, { seed: 1 }).parameters, provider, false);
+    await runSession(session, inferenceFeeds(config, 2, 3, 2, 1));
+    await session.release();
     return undefined;
   } catch (error) {
     return String(error).split('\n')[0];
@@ -78,74 +142,318 @@ async function referenceCheck(provider: ExecutionProvider): Promise<void> {
     expected.forEach((value, index) => (gradientError = Math.max(gradientError, Math.abs(actual[index]! - value) / scale)));
   }
   await training.release();
-  log(`RESULT ${provider} reference: max |logprob - torch| ${logprobError.toExponential(2)}, max relative gradient error ${gradientError.toExponential(2)} ${Math.max(logprobError, gradientError) < 2e-3 ? 'PASS' : 'FAIL'}`);
+  result(provider, 'reference (training graphs vs PyTorch)', Math.max(logprobError, gradientError) < referenceTolerance, `max |logprob - torch| ${logprobError.toExponential(2)}, max relative gradient error ${gradientError.toExponential(2)}`);
 }
 
+/**
+ * Generation through the policy (its inference graph is the fused one; on a GPU provider its weights
+ * are initializers): two calls, the second extending the first's contexts (pool prefix reuse, decode
+ * buffers growing past their capacity), on the provider with the default and with a 3-token prefill
+ * chunk, and on the CPU. Greedy ids must equal the CPU's; every generation logprob must equal the
+ * training graph's logprob of the same token (a full recompute, unfused, on the same provider).
+ */
 async function decodeCheck(provider: ExecutionProvider): Promise<void> {
   const config = tinyConfig({ vocabSize: 64 });
-  const model = createRandomModel(config, { seed: 3, initStd: 0.5 });
-  const gpu = await createOnnxPolicy({ model, tokenizer: plainTokenizer(64), executionProvider: provider });
-  const cpu = await createOnnxPolicy({ model, tokenizer: plainTokenizer(64), executionProvider: 'cpu' });
-  const requests = [
-    { inputIds: [5, 9, 1, 33, 2, 7], maxNewTokens: 24, sampling: { temperature: 0 }, logprobs: true },
-    { inputIds: [12], maxNewTokens: 24, sampling: { temperature: 0 }, logprobs: true },
-  ];
-  const onGpu = await gpu.generate(requests);
-  const onCpu = await cpu.generate(requests);
-  const same = onGpu.every((result, index) => result.outputIds.join() === onCpu[index]!.outputIds.join());
-  const ids = [...requests[0]!.inputIds, ...onGpu[0]!.outputIds];
-  const { logprobs } = await gpu.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
-  let error = 0;
-  onGpu[0]!.logprobs!.forEach((value, index) => (error = Math.max(error, Math.abs(value - logprobs[requests[0]!.inputIds.length - 1 + index]!))));
-  await gpu.release();
-  await cpu.release();
-  log(`RESULT ${provider} decode: batched greedy ids equal the CPU's: ${same}; KV-cache vs training-graph logprobs max diff ${error.toExponential(2)} ${same && error < 2e-3 ? 'PASS' : 'FAIL'}`);
+  const model = perturbedModel(config, 3);
+  const tokenizer = plainTokenizer(64);
+  const onProvider = await createOnnxPolicy({ model, tokenizer, executionProvider: provider });
+  const chunked = await createOnnxPolicy({ model, tokenizer, executionProvider: provider, prefillChunkTokens: 3 });
+  const cpu = await createOnnxPolicy({ model, tokenizer, executionProvider: 'cpu' });
+  const greedy = (inputIds: number[], maxNewTokens: number) => ({ inputIds, maxNewTokens, sampling: { temperature: 0 }, logprobs: true });
+  const first = [greedy([5, 9, 1, 33, 2, 7], 24), greedy([12], 30), greedy([5, 9, 1, 40], 20), greedy([5, 9, 1, 33, 2, 7], 24), greedy([7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7], 16)];
+  try {
+    const idsOf = (results: { outputIds: number[] }[]) => results.map((entry) => entry.outputIds.join(' ')).join(' | ');
+    // One run at a time: concurrent runs of two sessions on one GPU device are not what is checked here.
+    const inTurn = async (requests: typeof first) => {
+      const results = [];
+      for (const policy of [onProvider, chunked, cpu]) results.push(await policy.generate(requests));
+      return results;
+    };
+    const [mine, mineChunked, reference] = (await inTurn(first)) as [GenerateResult[], GenerateResult[], GenerateResult[]];
+    // The second call extends each context by its output and three more tokens: pool prefixes reused.
+    const second = first.map((request, index) => greedy([...request.inputIds, ...reference[index]!.outputIds, 3, 4, 5], 40 - index * 5));
+    const secondRuns = await inTurn(second);
+    const sameIds = idsOf(mine) === idsOf(reference) && idsOf(secondRuns[0]!) === idsOf(secondRuns[2]!);
+    const sameChunked = idsOf(mineChunked) === idsOf(reference) && idsOf(secondRuns[1]!) === idsOf(secondRuns[2]!);
+    let logprobError = 0;
+    let cpuLogprobError = 0;
+    const requests = [...first, ...second];
+    const results = [...mine, ...secondRuns[0]!];
+    const cpuResults = [...reference, ...secondRuns[2]!];
+    for (const [index, request] of requests.entries()) {
+      const generated = results[index]!;
+      const ids = [...request.inputIds, ...generated.outputIds];
+      const { logprobs } = await onProvider.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+      generated.logprobs!.forEach((value, position) => (logprobError = Math.max(logprobError, Math.abs(value - logprobs[request.inputIds.length - 1 + position]!))));
+      cpuLogprobError = Math.max(cpuLogprobError, maxAbsDiff(generated.logprobs!, cpuResults[index]!.logprobs!));
+    }
+    const reused = onProvider.statistics.reusedTokens;
+    result(provider, 'generate ids', sameIds && sameChunked, `greedy ids equal the CPU's: ${sameIds}; with 3-token prefill chunks: ${sameChunked}; ${results.reduce((sum, entry) => sum + entry.outputIds.length, 0)} tokens in 10 sequences, ${onProvider.statistics.decodeSteps} decode steps, ${reused} context tokens reused from the pool`);
+    result(provider, 'generate logprobs', logprobError < tolerance && cpuLogprobError < tolerance && reused > 0, `generation vs training-graph logprobs max diff ${logprobError.toExponential(2)}; vs the CPU's generation logprobs ${cpuLogprobError.toExponential(2)} (bound ${tolerance})`);
+  } finally {
+    for (const policy of [onProvider, chunked, cpu]) await policy.release();
+  }
+}
+
+/** Feeds of one inference run: `rows` rows, `past` cache slots (row r's last r slots are padding), `fresh` new tokens. */
+function inferenceFeeds(config: DecoderConfig, rows: number, past: number, fresh: number, seed: number): Record<string, FeedTensor> {
+  let state = seed >>> 0;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0), state / 4294967296);
+  const width = past + fresh;
+  const mask = new BigInt64Array(rows * width);
+  const positions = new BigInt64Array(rows * fresh);
+  for (let row = 0; row < rows; row++) {
+    const real = Math.max(0, past - (row % Math.max(1, past)));
+    for (let slot = 0; slot < width; slot++) mask[row * width + slot] = slot < real || slot >= past ? 1n : 0n;
+    for (let token = 0; token < fresh; token++) positions[row * fresh + token] = BigInt(real + token);
+  }
+  const feeds: Record<string, FeedTensor> = {
+    input_ids: { data: BigInt64Array.from({ length: rows * fresh }, () => BigInt(Math.floor(next() * config.vocabSize))), dims: [rows, fresh] },
+    position_ids: { data: positions, dims: [rows, fresh] },
+    attention_mask: { data: mask, dims: [rows, width] },
+  };
+  const cacheSize = rows * config.numKeyValueHeads * past * config.headDim;
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+    const names = pastKeyValueNames(layer);
+    for (const name of [names.key, names.value]) {
+      feeds[name] = { data: Float32Array.from({ length: cacheSize }, () => next() * 2 - 1), dims: [rows, config.numKeyValueHeads, past, config.headDim] };
+    }
+  }
+  return feeds;
+}
+
+async function inferenceSession(config: DecoderConfig, parameters: Map<string, Float32Array>, provider: ExecutionProvider, fusedOps: boolean): Promise<OnnxSession> {
+  const { model, externalData } = buildInferenceGraph(config, { initializers: parameters, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
+  return createSession(model, { executionProvider: provider, externalData: [...externalData] });
+}
+
+/** The fused and the unfused inference graph on the same feeds, on the provider and (unfused) on the CPU. */
+async function fusedCheck(provider: ExecutionProvider): Promise<void> {
+  const config = tinyConfig({ vocabSize: 96, hiddenSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, intermediateSize: 96 });
+  const { parameters } = perturbedModel(config, 11);
+  const sessions = {
+    fused: await inferenceSession(config, parameters, provider, true),
+    unfused: await inferenceSession(config, parameters, provider, false),
+    cpu: await inferenceSession(config, parameters, 'cpu', false),
+  };
+  try {
+    const details: string[] = [];
+    let worst = 0;
+    for (const [label, rows, past, fresh] of [
+      ['prefill 3x7', 3, 0, 7],
+      ['decode 4x(9+1)', 4, 9, 1],
+      ['suffix 2x(5+4)', 2, 5, 4],
+    ] as const) {
+      const feeds = inferenceFeeds(config, rows, past, fresh, rows * 100 + past);
+      const fused = await runSession(sessions.fused, feeds);
+      const unfused = await runSession(sessions.unfused, feeds);
+      const cpu = await runSession(sessions.cpu, feeds);
+      const names = ['logits', ...Array.from({ length: config.numHiddenLayers }, (_, layer) => Object.values(newKeyValueNames(layer))).flat()];
+      let fusedVsUnfused = 0;
+      let fusedVsCpu = 0;
+      for (const name of names) {
+        fusedVsUnfused = Math.max(fusedVsUnfused, maxAbsDiff(fused[name]!.data, unfused[name]!.data));
+        fusedVsCpu = Math.max(fusedVsCpu, maxAbsDiff(fused[name]!.data, cpu[name]!.data));
+      }
+      worst = Math.max(worst, fusedVsUnfused, fusedVsCpu);
+      details.push(`${label}: fused vs unfused ${fusedVsUnfused.toExponential(2)}, fused vs CPU unfused ${fusedVsCpu.toExponential(2)}`);
+    }
+    result(provider, 'fused vs unfused inference graph (logits and new keys/values)', worst < tolerance, details.join('; '));
+  } finally {
+    for (const session of Object.values(sessions)) await session.release();
+  }
+}
+
+interface PlacementSummary {
+  nodes: Map<string, { count: number; microseconds: number; ops: Map<string, number> }>;
+}
+
+/**
+ * Runs the graph once with onnxruntime's profiler on and reads, from the profile, on which provider
+ * each node ran and for how long (onnxruntime-node's profiler writes `<prefix>_<date>.json`).
+ */
+async function profiledPlacement(label: string, bytes: Uint8Array, externalData: ReadonlyArray<{ path: string; data: Uint8Array }>, provider: ExecutionProvider, feeds: Record<string, FeedTensor>, runs: number): Promise<PlacementSummary> {
+  const directory = join(profileDirectory, label);
+  rmSync(directory, { recursive: true, force: true });
+  mkdirSync(directory, { recursive: true });
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [provider],
+    enableProfiling: true,
+    profileFilePrefix: join(directory, 'profile'),
+    externalData: externalData.map(({ path, data }) => ({ path, data })),
+  });
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    ortFeeds[name] = feed.data instanceof BigInt64Array ? new ort.Tensor('int64', feed.data, [...feed.dims]) : new ort.Tensor('float32', feed.data as Float32Array, [...feed.dims]);
+  }
+  for (let run = 0; run < runs; run++) await session.run(ortFeeds);
+  session.endProfiling();
+  await session.release();
+  const file = readdirSync(directory).find((name) => name.endsWith('.json'));
+  if (file === undefined) throw new Error(`no profile written in ${directory}`);
+  const events = JSON.parse(readFileSync(join(directory, file), 'utf8')) as Array<{ cat: string; name: string; dur: number; args?: { op_name?: string; provider?: string } }>;
+  const nodes = new Map<string, { count: number; microseconds: number; ops: Map<string, number> }>();
+  for (const event of events) {
+    if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time') || event.args?.provider === undefined) continue;
+    const entry = nodes.get(event.args.provider) ?? { count: 0, microseconds: 0, ops: new Map<string, number>() };
+    entry.count++;
+    entry.microseconds += event.dur;
+    const op = event.args.op_name ?? '?';
+    entry.ops.set(op, (entry.ops.get(op) ?? 0) + 1);
+    nodes.set(event.args.provider, entry);
+  }
+  return { nodes };
+}
+
+function describePlacement(summary: PlacementSummary, runs: number, opLimit: number): string {
+  return [...summary.nodes.entries()]
+    .map(([provider, { count, microseconds, ops }]) => {
+      const top = [...ops.entries()].sort((a, b) => b[1] - a[1]).slice(0, opLimit).map(([op, n]) => `${op}×${n / runs}`);
+      return `${provider}: ${count / runs} nodes/run, ${(microseconds / runs / 1000).toFixed(2)} ms/run [${top.join(' ')}${ops.size > opLimit ? ' …' : ''}]`;
+    })
+    .join('; ');
+}
+
+/** Where onnxruntime places the fused graph's nodes on the provider (tiny model, then the 0.5B shapes with 2 layers). */
+async function placementCheck(provider: ExecutionProvider): Promise<void> {
+  const tiny = tinyConfig({ vocabSize: 96, hiddenSize: 64, numAttentionHeads: 4, numKeyValueHeads: 2, intermediateSize: 96 });
+  const { parameters } = perturbedModel(tiny, 11);
+  for (const fusedOps of [true, false]) {
+    const { model, externalData } = buildInferenceGraph(tiny, { initializers: parameters, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
+    const summary = await profiledPlacement(`tiny-${fusedOps ? 'fused' : 'unfused'}`, model, externalData, provider, inferenceFeeds(tiny, 4, 9, 1, 5), 1);
+    const contribOps = ['SimplifiedLayerNormalization', 'RotaryEmbedding'];
+    const onCpu = provider === 'cpu' ? [] : [...(summary.nodes.get('CPUExecutionProvider')?.ops.keys() ?? [])];
+    log(`PLACEMENT ${provider} tiny ${fusedOps ? 'fused' : 'unfused'} decode step: ${describePlacement(summary, 1, 40)}`);
+    if (fusedOps) {
+      const fallen = contribOps.filter((op) => onCpu.includes(op));
+      log(`RESULT ${provider} fused ops placement: ${fallen.length === 0 ? 'SimplifiedLayerNormalization and RotaryEmbedding run on the provider' : `on the CPU provider: ${fallen.join(', ')}`}; every op type on the CPU provider: ${onCpu.join(', ') || 'none'} INFO`);
+    }
+  }
+  const shape = { ...qwen2_5_0_5bConfig(), numHiddenLayers: 2 };
+  const weights = fastParameters(shape);
+  for (const [label, rows, past] of [
+    ['batch 1', 1, 48],
+    ['batch 16', 16, 48],
+  ] as const) {
+    const { model, externalData } = buildInferenceGraph(shape, { initializers: weights, fusedOps: true }).serializeWithExternalData({ thresholdBytes: 1024 });
+    const summary = await profiledPlacement(`half-b${rows}`, model, externalData, provider, inferenceFeeds(shape, rows, past, 1, 9), 4);
+    log(`PLACEMENT ${provider} 0.5B shapes, 2 layers, fused, decode step ${label} (${past} past slots), mean of 4 runs: ${describePlacement(summary, 4, 12)}`);
+  }
+}
+
+/** Runs of one decode step of a graph, alternating between sessions; returns the mean ms per step of each. */
+async function alternate(sessions: OnnxSession[], feeds: Record<string, FeedTensor>, runsPerRound: number, rounds: number): Promise<number[]> {
+  for (const session of sessions) await runSession(session, feeds);
+  const totals = sessions.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, session] of sessions.entries()) {
+      const start = performance.now();
+      for (let run = 0; run < runsPerRound; run++) await runSession(session, feeds);
+      totals[index]! += performance.now() - start;
+    }
+  }
+  return totals.map((total) => total / (runsPerRound * rounds));
 }
 
 async function throughput(provider: ExecutionProvider, parameters: Map<string, Float32Array>, config: DecoderConfig): Promise<void> {
+  let start = performance.now();
   const policy = await createOnnxPolicy({ model: { config, parameters }, tokenizer: plainTokenizer(config.vocabSize), executionProvider: provider, maxTokensPerRun: 1024 });
-  const prompt = Array.from({ length: 32 }, (_, index) => (17 + 31 * index) % config.vocabSize);
+  const createMs = performance.now() - start;
+  let call = 0;
+  // Every call's prompts are new (first token = call number), so nothing comes from the pool and the
+  // generation session is never rebuilt: the two timed calls differ by the decode steps alone.
   const time = async (batch: number, tokens: number) => {
-    policy.clearCache();
-    const start = performance.now();
+    call++;
+    const prompt = Array.from({ length: 32 }, (_, index) => (index === 0 ? 1000 + call : (17 + 31 * index) % config.vocabSize));
+    const begin = performance.now();
     await policy.generate(Array.from({ length: batch }, (_, index) => ({ inputIds: [...prompt, index], maxNewTokens: tokens, sampling: { temperature: 1, seed: index } })));
-    return performance.now() - start;
+    return performance.now() - begin;
   };
-  const steps = 8;
   const rates: string[] = [];
   for (const batch of [1, 16]) {
     await time(batch, 2);
-    const stepMs = ((await time(batch, 1 + steps)) - (await time(batch, 1))) / steps;
-    rates.push(`batch ${batch}: ${((1000 * batch) / stepMs).toFixed(2)} tok/s (${stepMs.toFixed(0)} ms/step)`);
+    for (let repeat = 0; repeat < 2; repeat++) {
+      const one = await time(batch, 1);
+      const many = await time(batch, 1 + decodeSteps);
+      const stepMs = (many - one) / decodeSteps;
+      rates.push(`batch ${batch}: ${((1000 * batch) / stepMs).toFixed(1)} tok/s (${stepMs.toFixed(1)} ms/step; prefill+1 token ${one.toFixed(0)} ms)`);
+    }
   }
+  log(`RESULT ${provider} 0.5B-shape (${config.numHiddenLayers} layers) decode through the policy, ${decodeSteps} steps after a 33-token prefill: ${rates.join(', ')}; policy created in ${createMs.toFixed(0)} ms; reused tokens ${policy.statistics.reusedTokens} INFO`);
   const [rows, sequence] = [1, 256];
   const inputIds = Int32Array.from({ length: rows * sequence }, (_, index) => (index * 7919) % config.vocabSize);
   const upstream = { gradLogprobs: new Float32Array(rows * (sequence - 1)).fill(1e-3) };
   await policy.backward({ inputIds, batch: rows, seq: sequence }, upstream);
-  const start = performance.now();
+  start = performance.now();
   await policy.backward({ inputIds, batch: rows, seq: sequence }, upstream);
   const trainMs = performance.now() - start;
   const flops = 3 * 2 * decoderParameterCount(config) * rows * sequence;
   await policy.release();
-  log(`RESULT ${provider} 0.5B-shape (${config.numHiddenLayers} layers): decode ${rates.join(', ')}; forward+backward ${rows}x${sequence}: ${trainMs.toFixed(0)} ms, ${((1000 * rows * sequence) / trainMs).toFixed(0)} tok/s, ~${(flops / trainMs / 1e6).toFixed(0)} GFLOP/s`);
+  log(`RESULT ${provider} 0.5B-shape forward+backward ${rows}x${sequence}: ${trainMs.toFixed(0)} ms, ${((1000 * rows * sequence) / trainMs).toFixed(0)} tok/s, ~${(flops / trainMs / 1e6).toFixed(0)} GFLOP/s INFO`);
 }
 
-log(`onnxruntime-node lists: ${listExecutionProviders().map(({ name, bundled }) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`);
+/** One decode step of the fused and the unfused 0.5B inference graph (weights as initializers), alternating. */
+async function fusedSpeed(provider: ExecutionProvider, parameters: Map<string, Float32Array>, config: DecoderConfig): Promise<void> {
+  const sessions: Array<{ label: string; session: OnnxSession }> = [];
+  for (const fusedOps of [true, false]) {
+    const label = fusedOps ? 'fused' : 'unfused';
+    const start = performance.now();
+    try {
+      sessions.push({ label, session: await inferenceSession(config, parameters, provider, fusedOps) });
+      log(`${label} 0.5B-shape inference session on ${provider} created in ${(performance.now() - start).toFixed(0)} ms`);
+    } catch (error) {
+      failures++;
+      log(`RESULT ${provider} ${label} 0.5B-shape inference session: ERROR ${String(error).split('\n').slice(0, 3).join(' / ')}`);
+    }
+  }
+  try {
+    const lines: string[] = [];
+    for (const rows of [1, 16]) {
+      const feeds = inferenceFeeds(config, rows, 64, 1, 21);
+      const times = await alternate(sessions.map(({ session }) => session), feeds, 10, 2);
+      lines.push(`batch ${rows}: ${sessions.map(({ label }, index) => `${label} ${times[index]!.toFixed(1)} ms`).join(', ')}${times.length === 2 ? ` (unfused/fused ${(times[1]! / times[0]!).toFixed(2)}×)` : ''}`);
+    }
+    log(`RESULT ${provider} 0.5B-shape (${config.numHiddenLayers} layers) one decode step over 64 cache slots (weights as initializers), 2×10 alternating runs: ${lines.join('; ')} INFO`);
+  } finally {
+    for (const { session } of sessions) await session.release();
+  }
+}
+
+const guard = async (provider: string, check: string, body: () => Promise<void>) => {
+  try {
+    await body();
+  } catch (error) {
+    failures++;
+    log(`RESULT ${provider} ${check}: ERROR ${String(error).split('\n').slice(0, 3).join(' / ')}`);
+  }
+};
+
+log(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}; lists: ${listExecutionProviders().map(({ name, bundled }) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`);
 const working: ExecutionProvider[] = [];
 for (const provider of ['cpu', 'webgpu', 'cuda'] as ExecutionProvider[]) {
   const problem = await probe(provider);
   log(`PROVIDER ${provider}: ${problem === undefined ? 'starts' : `does not start — ${problem}`}`);
   if (problem === undefined) working.push(provider);
 }
-for (const provider of working.filter((name) => name !== 'cpu')) {
-  await referenceCheck(provider).catch((error: unknown) => log(`RESULT ${provider} reference: ERROR ${String(error).split('\n')[0]}`));
-  await decodeCheck(provider).catch((error: unknown) => log(`RESULT ${provider} decode: ERROR ${String(error).split('\n')[0]}`));
+const checked = (option('--check')?.split(',') as ExecutionProvider[] | undefined) ?? working.filter((name) => name !== 'cpu');
+for (const provider of checked.filter((name) => working.includes(name))) {
+  await guard(provider, 'reference', () => referenceCheck(provider));
+  await guard(provider, 'generate', () => decodeCheck(provider));
+  await guard(provider, 'fused vs unfused', () => fusedCheck(provider));
+  await guard(provider, 'placement', () => placementCheck(provider));
 }
-const config = { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
-const parameters = fastParameters(config);
-const throughputIndex = argv.indexOf('--throughput');
-const throughputProviders = throughputIndex >= 0 ? argv[throughputIndex + 1]!.split(',') : working;
-for (const provider of argv.includes('--no-throughput') ? [] : working.filter((name) => throughputProviders.includes(name))) {
-  await throughput(provider, parameters, config).catch((error: unknown) => log(`RESULT ${provider} throughput: ERROR ${String(error).split('\n')[0]}`));
+const throughputProviders = option('--throughput')?.split(',') ?? working;
+const timed = argv.includes('--no-throughput') ? [] : throughputProviders.filter((name): name is ExecutionProvider => working.includes(name as ExecutionProvider));
+if (timed.length > 0) {
+  const config = { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
+  const start = performance.now();
+  const parameters = fastParameters(config);
+  log(`0.5B-shape parameters (${layers} layers) made in ${(performance.now() - start).toFixed(0)} ms`);
+  for (const provider of timed) {
+    await guard(provider, 'throughput', () => throughput(provider, parameters, config));
+    await guard(provider, 'fused speed', () => fusedSpeed(provider, parameters, config));
+  }
 }
-log('DONE');
+log(`DONE: ${failures} failed check(s)`);
+// Exits explicitly: a GPU provider's device threads can keep the process alive.
+process.exit(failures === 0 ? 0 : 1);
