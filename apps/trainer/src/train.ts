@@ -188,7 +188,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
             topK,
             maxSearches: config.warmup.maxSearches,
             minSearches: config.warmup.minSearches,
-            contextRate: config.warmup.contextRate,
+            queryContextRate: config.warmup.queryContextRate,
+            answerContextRate: config.warmup.answerContextRate,
             anyName,
           }),
         );

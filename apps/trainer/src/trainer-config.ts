@@ -131,12 +131,18 @@ const warmupSchema = z
     learningRate: z.number().gt(0).default(3e-3).describe('AdamW learning rate of the warm-up.'),
     maxSearches: positiveInteger().default(3).describe('Each transcript makes minSearches … maxSearches searches, uniformly.'),
     minSearches: nonNegativeInteger().default(1).describe('The fewest searches of a transcript; 0 also teaches answering without a search (from a name of the question), so that whether to search is left to RL too.'),
-    contextRate: z
+    queryContextRate: z
       .number()
       .min(0)
       .max(1)
       .default(1)
-      .describe('How often a query or the answer of a warm-up transcript is a name of its context (the question, or the latest result); otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question\'s name or answering a name of the result.'),
+      .describe('How often a warm-up query is a name of its context (the question, or the latest result); otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question\'s name: RL has to find it.'),
+    answerContextRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('How often a warm-up answer is a name of the latest result; otherwise any name, as for queryContextRate.'),
     questions: z
       .enum(['synthetic', 'train'])
       .default('synthetic')

@@ -27,7 +27,7 @@ const retriever = createFlexsearchRetriever(world.passages);
 const names = new Set(world.entities.map((entity) => entity.name));
 const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
 
-async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, contextRate?: number) {
+async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, rates?: { query: number; answer: number }) {
   const question = world.questions.train[questionIndex]!;
   return {
     question,
@@ -41,7 +41,7 @@ async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3
       topK: 1,
       maxSearches,
       ...(minSearches === undefined ? {} : { minSearches }),
-      ...(contextRate === undefined ? {} : { contextRate, anyName: [...names] }),
+      ...(rates === undefined ? {} : { queryContextRate: rates.query, answerContextRate: rates.answer, anyName: [...names] }),
     }),
   };
 }
@@ -107,31 +107,39 @@ describe('buildWarmupTranscript', () => {
     await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(/warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/);
   });
 
-  it('with contextRate r searches a name of the question, and answers a name of the result, about r of the time; otherwise any name of the world', async () => {
+  it('with context rates q and a searches a name of the question q of the time and answers a name of the result a of the time; otherwise any name of the world', async () => {
     const runs = 400;
-    let queryInQuestion = 0;
-    let answerInResult = 0;
-    for (let seed = 0; seed < runs; seed++) {
-      const { question, transcript } = await transcriptOf(3000 + seed, 2, 1, 1, 0.4);
-      expect(validateReSearchFormat(transcript.text)).toEqual({ ok: true });
-      const [query] = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
-      const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
-      expect(names.has(query!) && names.has(answer)).toBe(true);
-      if (candidates(question.question).includes(query!)) queryInQuestion += 1;
-      const result = transcript.text.slice(transcript.text.indexOf('<result>'), transcript.text.indexOf('</result>'));
-      if (candidates(result).includes(answer)) answerInResult += 1;
-    }
-    // r = 0.4, plus the chance (a few in 100) that a name of the world drawn at random is one of the context
-    expect(queryInQuestion / runs).toBeGreaterThan(0.33);
-    expect(queryInQuestion / runs).toBeLessThan(0.5);
-    expect(answerInResult / runs).toBeGreaterThan(0.33);
-    expect(answerInResult / runs).toBeLessThan(0.55);
-    // contextRate 1 draws exactly what the default draws (the same random stream)
-    expect((await transcriptOf(9, 4, 3, 1, 1)).transcript).toEqual((await transcriptOf(9, 4)).transcript);
-    await expect(transcriptOf(1, 0, 2, 1, 1.5)).rejects.toThrow(/warmup\.contextRate.*must be in 0 … 1; got 1\.5/);
+    const shares = async (rates: { query: number; answer: number }) => {
+      let queryInQuestion = 0;
+      let answerInResult = 0;
+      for (let seed = 0; seed < runs; seed++) {
+        const { question, transcript } = await transcriptOf(3000 + seed, 2, 1, 1, rates);
+        expect(validateReSearchFormat(transcript.text)).toEqual({ ok: true });
+        const [query] = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
+        const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
+        expect(names.has(query!) && names.has(answer)).toBe(true);
+        if (candidates(question.question).includes(query!)) queryInQuestion += 1;
+        const result = transcript.text.slice(transcript.text.indexOf('<result>'), transcript.text.indexOf('</result>'));
+        if (candidates(result).includes(answer)) answerInResult += 1;
+      }
+      return { query: queryInQuestion / runs, answer: answerInResult / runs };
+    };
+    // the rate, plus the chance (a few in 100) that a name of the world drawn at random is one of the context
+    const queryOnly = await shares({ query: 0.4, answer: 1 });
+    expect(queryOnly.query).toBeGreaterThan(0.33);
+    expect(queryOnly.query).toBeLessThan(0.5);
+    expect(queryOnly.answer).toBe(1);
+    const answerOnly = await shares({ query: 1, answer: 0.25 });
+    expect(answerOnly.query).toBe(1);
+    expect(answerOnly.answer).toBeGreaterThan(0.18);
+    expect(answerOnly.answer).toBeLessThan(0.4);
+    // rates of 1 draw exactly what the default draws (the same random stream)
+    expect((await transcriptOf(9, 4, 3, 1, { query: 1, answer: 1 })).transcript).toEqual((await transcriptOf(9, 4)).transcript);
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1.5, answer: 1 })).rejects.toThrow(/warmup\.queryContextRate.*must be in 0 … 1; got 1\.5/);
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: -0.1 })).rejects.toThrow(/warmup\.answerContextRate.*must be in 0 … 1; got -0\.1/);
     await expect(
-      buildWarmupTranscript({ promptIds: [], question: 'Where?', retriever, tokenizer, rng: new SeededRng(1), candidates, topK: 1, maxSearches: 1, contextRate: 0.5 }),
-    ).rejects.toThrow(/warmup\.contextRate.*anyName is empty/);
+      buildWarmupTranscript({ promptIds: [], question: 'Where?', retriever, tokenizer, rng: new SeededRng(1), candidates, topK: 1, maxSearches: 1, answerContextRate: 0.5 }),
+    ).rejects.toThrow(/warmup\.answerContextRate.*anyName is empty/);
   });
 
   it('is deterministic for a seed', async () => {

@@ -28,13 +28,15 @@ export interface WarmupTranscriptOptions {
   /** Default 1; 0 lets a transcript answer without searching (a name of the question), so that searching at all is RL's choice too. */
   minSearches?: number;
   /**
-   * Default 1: every query and the answer is a candidate of its context (the question, or the latest result).
-   * Below 1, each of them is, with this probability, and otherwise a name drawn uniformly from `anyName`
-   * (all names of the world), so that the warmed-up policy is not even biased towards searching a name of
-   * the question or answering a name of the result: RL has to find that too.
+   * Default 1: every query is a candidate of its context (the question, or the latest result). Below 1,
+   * each query is, with this probability, and otherwise a name drawn uniformly from `anyName` (all names
+   * of the world), so that the warmed-up policy is not even biased towards searching a name of the
+   * question: RL has to find that too.
    */
-  contextRate?: number;
-  /** The names a choice outside the context is drawn from (required when contextRate < 1). */
+  queryContextRate?: number;
+  /** The same for the answer (default 1: a candidate of the latest result). */
+  answerContextRate?: number;
+  /** The names a choice outside the context is drawn from (required when a rate is below 1). */
   anyName?: readonly string[];
 }
 
@@ -43,8 +45,8 @@ export interface WarmupTranscriptOptions {
  * drawn at random: the number of searches is uniform in minSearches (default 1) … maxSearches; the first query is a
  * candidate drawn uniformly from the question, each later query a candidate drawn uniformly from the
  * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
- * when a result holds none). With `contextRate` < 1 each of these choices is instead, with probability
- * 1 - contextRate, any name of the world. The golden answer is never consulted, so which entity to search, when to
+ * when a result holds none). With `queryContextRate` (`answerContextRate`) < 1 a query (the answer) is
+ * instead, with probability 1 - rate, any name of the world. The golden answer is never consulted, so which entity to search, when to
  * stop and which name to answer must come from RL.
  *
  * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
@@ -68,24 +70,26 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   if (!Number.isInteger(minSearches) || minSearches < 0 || minSearches > options.maxSearches) {
     throw new InvalidConfigError('warmup.minSearches', `must be an integer in 0 … maxSearches (${options.maxSearches}); got ${minSearches}`);
   }
-  const contextRate = options.contextRate ?? 1;
-  if (!(contextRate >= 0 && contextRate <= 1)) throw new InvalidConfigError('warmup.contextRate', `must be in 0 … 1; got ${contextRate}`);
+  const queryRate = contextRate(options.queryContextRate, 'warmup.queryContextRate');
+  const answerRate = contextRate(options.answerContextRate, 'warmup.answerContextRate');
   const anyName = options.anyName ?? [];
-  if (contextRate < 1 && anyName.length === 0) throw new InvalidConfigError('warmup.contextRate', 'below 1 needs names to draw from outside the context (anyName is empty)');
-  /** A name of the context pool, or (with probability 1 - contextRate) any name; '' when there is none. */
-  const choose = (pool: readonly string[]): string => {
-    if (contextRate < 1 && rng.next() >= contextRate) return rng.pick(anyName);
+  if ((queryRate < 1 || answerRate < 1) && anyName.length === 0) {
+    throw new InvalidConfigError(queryRate < 1 ? 'warmup.queryContextRate' : 'warmup.answerContextRate', 'below 1 needs names to draw from outside the context (anyName is empty)');
+  }
+  /** A name of the context pool, or (with probability 1 - rate) any name; '' when there is none. */
+  const choose = (pool: readonly string[], rate: number): string => {
+    if (rate < 1 && rng.next() >= rate) return rng.pick(anyName);
     return pool.length > 0 ? rng.pick(pool) : '';
   };
   const searches = minSearches + rng.integer(options.maxSearches - minSearches + 1);
   for (let turn = 0; turn < searches; turn++) {
-    const query = choose(latest.length > 0 ? latest : questionCandidates);
+    const query = choose(latest.length > 0 ? latest : questionCandidates, queryRate);
     append(`<think> </think> <search> ${query} </search>`, 1);
     const [passages = []] = query === '' ? [[]] : await options.retriever.search([query], options.topK);
     append(formatResultBlockForQuery(query, passages), 0);
     latest = unique(passages.flatMap((passage) => options.candidates(passage.contents)));
   }
-  const answer = choose(latest.length > 0 ? latest : questionCandidates);
+  const answer = choose(latest.length > 0 ? latest : questionCandidates, answerRate);
   append(`<think> </think> <answer> \\boxed{ ${answer} } </answer>`, 1);
   const eos = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenToId(tokenizer.eosToken);
   if (eos !== undefined) {
@@ -94,6 +98,12 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
     text += tokenizer.eosToken;
   }
   return { promptIds: options.promptIds, responseIds, lossMask, text };
+}
+
+function contextRate(rate: number | undefined, field: string): number {
+  if (rate === undefined) return 1;
+  if (!(rate >= 0 && rate <= 1)) throw new InvalidConfigError(field, `must be in 0 … 1; got ${rate}`);
+  return rate;
 }
 
 function unique(words: readonly string[]): string[] {
