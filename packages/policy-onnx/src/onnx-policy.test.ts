@@ -206,6 +206,29 @@ describe('createOnnxPolicy: options, providers, model directories', () => {
     }
   });
 
+  it('fusedOps false (plain RMSNorm/RoPE ops) generates the ids of the fused default, logprobs within 1e-4, over pooled and fresh contexts', async () => {
+    const plain = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1, fusedOps: false });
+    const fused = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1 });
+    try {
+      const requests = [prompts[0]!, prompts[1]!, prompts[0]!.slice(0, 4)].map((inputIds) => ({ inputIds, maxNewTokens: 10, sampling: greedy, logprobs: true, stopTokenIds: [] }));
+      for (let call = 0; call < 2; call++) {
+        // the second call reuses the first call's caches from each policy's pool
+        const fromPlain = await plain.generate(requests);
+        const fromFused = await fused.generate(requests);
+        fromPlain.forEach((result, row) => {
+          expect(result.outputIds, `row ${row}`).toEqual(fromFused[row]!.outputIds);
+          result.logprobs!.forEach((value, index) => expect(Math.abs(value - fromFused[row]!.logprobs![index]!)).toBeLessThan(1e-4));
+        });
+        // the kernels round differently: bit-equal logprobs would mean the option built the same graph
+        expect(fromPlain.map((result) => result.logprobs)).not.toEqual(fromFused.map((result) => result.logprobs));
+      }
+      expect(plain.statistics.reusedTokens).toBeGreaterThan(0);
+    } finally {
+      await plain.release();
+      await fused.release();
+    }
+  });
+
   it('a provider this installation lacks is an UnsupportedError naming it', async () => {
     const names = listExecutionProviders().map(({ name }) => name);
     expect(names).toContain('cpu');

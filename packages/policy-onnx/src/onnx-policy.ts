@@ -51,6 +51,12 @@ export interface OnnxPolicyOptions {
    * `clearCache()` also rebuilds the generation session from the current parameters.
    */
   inferenceWeights?: 'inputs' | 'initializers';
+  /**
+   * Whether the generation graph uses onnxruntime's fused RMSNorm (`SimplifiedLayerNormalization`) and
+   * RoPE (`com.microsoft.RotaryEmbedding`) kernels (default `true`); `false` gives the plain ops. Both
+   * graphs compute the same values (to float32 rounding).
+   */
+  fusedOps?: boolean;
 }
 
 /** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
@@ -177,8 +183,9 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const sessionOptions = { executionProvider, intraOpNumThreads: options.threads };
   const weightsAsInitializers = (options.inferenceWeights ?? (executionProvider === 'cpu' ? 'inputs' : 'initializers')) === 'initializers';
   const createInference = async (): Promise<OnnxSession> => {
-    if (!weightsAsInitializers) return createSession(buildInferenceGraph(config).serialize(), sessionOptions);
-    const { model: bytes, externalData } = buildInferenceGraph(config, { initializers: parameters }).serializeWithExternalData({ thresholdBytes: 1024 });
+    const fusedOps = options.fusedOps ?? true;
+    if (!weightsAsInitializers) return createSession(buildInferenceGraph(config, { fusedOps }).serialize(), sessionOptions);
+    const { model: bytes, externalData } = buildInferenceGraph(config, { initializers: parameters, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
     return createSession(bytes, { ...sessionOptions, externalData: [...externalData] });
   };
   // Created now, so that a missing provider fails here with its UnsupportedError.
@@ -293,7 +300,9 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
         longest = Math.max(longest, piece);
       }
       const rows = group.length;
-      const pastSlots = Math.max(...group.map((row) => row.done));
+      // At least one (masked) past slot: an empty cache makes zero-sized attention MatMuls/Splits, which
+      // crash onnxruntime-node 1.30's webgpu provider (SIGSEGV, fused graph or not; H100, 2026-11-26).
+      const pastSlots = Math.max(1, ...group.map((row) => row.done));
       const width = pastSlots + longest;
       const inputIds = new Array<number>(rows * longest).fill(0);
       const positions = new Array<number>(rows * longest).fill(0);
