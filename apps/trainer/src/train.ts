@@ -9,6 +9,7 @@ import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@resea
 import { buildPromptIds } from './build-prompt';
 import { freezeParameters } from './freeze-parameters';
 import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
+import { decoyPassages } from './decoy-passages';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
 import { MetricsWriter } from './metrics-writer';
 import { openRetriever } from './open-retriever';
@@ -158,6 +159,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const names = new Set(dataset.world?.entities.map((entity) => entity.name) ?? []);
     const candidates =
       names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
+    // The warm-up searches a decoy corpus (names permuted within each type): it teaches the format and copying, no fact.
+    const warmupRetriever = config.warmup.corpus === 'decoy' && dataset.world !== undefined ? await openRetriever({ kind: 'world', world: { ...dataset.world, passages: decoyPassages(dataset.world, rng) } }) : retriever;
     const anyName = names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
     const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
     const world = dataset.world;
@@ -181,7 +184,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           await buildWarmupTranscript({
             promptIds: buildPromptIds(tokenizer, question, template),
             question,
-            retriever,
+            retriever: warmupRetriever,
             tokenizer,
             rng,
             candidates,

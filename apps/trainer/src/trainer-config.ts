@@ -143,6 +143,10 @@ const warmupSchema = z
       .max(1)
       .default(1)
       .describe('How often a warm-up answer is a name of the latest result; otherwise any name, as for queryContextRate.'),
+    corpus: z
+      .enum(['decoy', 'training'])
+      .default('decoy')
+      .describe('What the warm-up searches. `decoy` (generated worlds): the world\'s passages with the names permuted within each type, so results look like real ones but state no true fact (except by chance), and the warm-up cannot teach any fact, of held-out entities or others; `training`: the training retriever (always the case for question files, which have no world to permute).'),
     questions: z
       .enum(['synthetic', 'train'])
       .default('synthetic')

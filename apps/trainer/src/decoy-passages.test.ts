@@ -1,0 +1,77 @@
+import { generateWorld, type World } from '@research-ts/datasets';
+import { splitPassageContents } from '@research-ts/spec';
+import { describe, expect, it } from 'vitest';
+import { decoyPassages } from './decoy-passages';
+import { SeededRng } from './seeded-rng';
+
+const worldOf = (personNameWords: 1 | 2, organisationSuffixes?: string[]) =>
+  generateWorld({
+    seed: 3,
+    people: 40,
+    places: 8,
+    organisations: 8,
+    countries: 3,
+    personNameWords,
+    ...(organisationSuffixes === undefined ? {} : { organisationSuffixes }),
+    questionsPerHop: { 1: 10, 2: 0, 3: 0 },
+  });
+
+/** The renaming a decoy corpus applied, read off the titles (passage i of both corpora is the same entity's). */
+function renamingOf(world: World, decoy: { contents: string }[]): Map<string, string> {
+  return new Map(world.passages.map((passage, index) => [splitPassageContents(passage.contents).title, splitPassageContents(decoy[index]!.contents).title]));
+}
+
+describe('decoyPassages', () => {
+  for (const [label, world] of [
+    ['one-word names', worldOf(1, [])],
+    ['two-word people and suffixed companies', worldOf(2, ['Group', 'Labs'])],
+  ] as const) {
+    it(`renames every name to another name of its type, and nothing else (${label})`, () => {
+      const decoy = decoyPassages(world, new SeededRng(5));
+      expect(decoy.map((passage) => passage.id)).toEqual(world.passages.map((passage) => passage.id));
+      const rename = renamingOf(world, decoy);
+      const typeOf = new Map(world.entities.map((entity) => [entity.name, entity.type]));
+      // a permutation within each type with no fixed point
+      expect(new Set(rename.values())).toEqual(new Set(rename.keys()));
+      for (const [from, to] of rename) {
+        expect(to).not.toBe(from);
+        expect(typeOf.get(to)).toBe(typeOf.get(from));
+      }
+      // undoing the renaming gives back the real passage, word for word
+      const inverse = new Map([...rename].map(([from, to]) => [to, from]));
+      const names = [...inverse.keys()].sort((a, b) => b.length - a.length);
+      world.passages.forEach((passage, index) => {
+        let restored = '';
+        let rest = decoy[index]!.contents;
+        while (rest.length > 0) {
+          const name = names.find((candidate) => rest.startsWith(candidate) && !/\p{L}/u.test(rest[candidate.length] ?? ''));
+          const atWordStart = restored.length === 0 || !/\p{L}/u.test(restored.at(-1)!);
+          if (name !== undefined && atWordStart) {
+            restored += inverse.get(name);
+            rest = rest.slice(name.length);
+          } else {
+            restored += rest[0];
+            rest = rest.slice(1);
+          }
+        }
+        expect(restored).toBe(passage.contents);
+      });
+    });
+  }
+
+  it('states the real facts only by chance', () => {
+    const world = worldOf(1, []);
+    const decoy = decoyPassages(world, new SeededRng(9));
+    const born = world.facts.filter((fact) => fact.relation === 'born_in');
+    expect(born.length).toBe(40);
+    const stillTrue = born.filter((fact) => decoy.some((passage) => passage.contents.includes(fact.sentence)));
+    // 8 places: about 1 in 8 renamed sentences names the real birthplace of its (renamed) subject
+    expect(stillTrue.length).toBeLessThan(born.length * 0.3);
+  });
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const world = worldOf(1, []);
+    expect(decoyPassages(world, new SeededRng(1))).toEqual(decoyPassages(world, new SeededRng(1)));
+    expect(decoyPassages(world, new SeededRng(1))).not.toEqual(decoyPassages(world, new SeededRng(2)));
+  });
+});
