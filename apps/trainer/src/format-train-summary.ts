@@ -19,6 +19,8 @@ export function formatTrainSummary(summary: TrainSummary): string {
     ['held-out F1', fixed(summary.heldOut.f1)],
     ['held-out searches per question', fixed(summary.heldOut.searches, 2)],
     ['held-out EM, retriever returns nothing', fixed(summary.heldOutWithoutRetrieval?.exactMatch)],
+    ['names permuted in the corpus: answers as the corpus says', fixed(summary.heldOutWithDecoyCorpus?.followsCorpus)],
+    ['names permuted in the corpus: EM against the real answer', fixed(summary.heldOutWithDecoyCorpus?.exactMatch)],
     ['warm-up / GRPO wall time (s)', `${summary.warmupSeconds.toFixed(0)} / ${summary.trainingSeconds.toFixed(0)}`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

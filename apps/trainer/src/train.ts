@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadQuestions, relationCatalog, splitWorldWords, type QaExample, type RelationName, type World } from '@research-ts/datasets';
+import { exactMatch } from '@research-ts/evaluators';
 import { createAdamW, createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
 import { rollout } from '@research-ts/rollout';
@@ -9,7 +10,7 @@ import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@resea
 import { buildPromptIds } from './build-prompt';
 import { freezeParameters } from './freeze-parameters';
 import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
-import { decoyPassages } from './decoy-passages';
+import { createDecoyCorpus, decoyAnswer } from './decoy-corpus';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
 import { MetricsWriter } from './metrics-writer';
 import { openRetriever } from './open-retriever';
@@ -42,6 +43,19 @@ export interface RewardPoint {
   searches: number;
 }
 
+/**
+ * Greedy evaluation against a decoy corpus (the world's passages with the names permuted within each
+ * type): a policy that reads answers what the corpus says, one that recalls answers the real fact.
+ */
+export interface DecoyEvaluation {
+  count: number;
+  /** Exact match against the answer the decoy corpus gives. */
+  followsCorpus: number;
+  /** Exact match against the real answer (right only by chance, for a reader). */
+  exactMatch: number;
+  searches: number;
+}
+
 export interface TrainSummary {
   outputDirectory: string;
   /** Training steps completed in total (resumed ones included). */
@@ -53,6 +67,8 @@ export interface TrainSummary {
   heldOut: EvaluationSummary;
   /** The same with a retriever that returns nothing (absent when not asked for). */
   heldOutWithoutRetrieval?: EvaluationSummary;
+  /** The same against the world's corpus with its names permuted (generated worlds; absent when not asked for). */
+  heldOutWithDecoyCorpus?: DecoyEvaluation;
   /** The final model directory. */
   modelDirectory: string;
   warmupSeconds: number;
@@ -160,7 +176,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const candidates =
       names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
     // The warm-up searches a decoy corpus (names permuted within each type): it teaches the format and copying, no fact.
-    const warmupRetriever = config.warmup.corpus === 'decoy' && dataset.world !== undefined ? await openRetriever({ kind: 'world', world: { ...dataset.world, passages: decoyPassages(dataset.world, rng) } }) : retriever;
+    const warmupRetriever = config.warmup.corpus === 'decoy' && dataset.world !== undefined ? await openRetriever({ kind: 'world', world: { ...dataset.world, passages: createDecoyCorpus(dataset.world, rng).passages } }) : retriever;
     const anyName = names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
     const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
     const world = dataset.world;
@@ -241,13 +257,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const rewardCurve: RewardPoint[] = [];
   const evaluationQuestions = dataset.heldOut.slice(0, config.evaluation.questions);
   const evaluationBudget = config.evaluation.responseBudget ?? config.rollout.responseBudget;
-  const evaluate = async (against: Retriever, label: string) => {
-    const progress = createProgress({ label, total: evaluationQuestions.length, silent: !showProgress });
+  const evaluate = async (against: Retriever, label: string, questions: readonly EvaluationQuestion[] = evaluationQuestions) => {
+    const progress = createProgress({ label, total: questions.length, silent: !showProgress });
     const predictions = await evaluateQuestions({
       policy,
       retriever: against,
       tokenizer,
-      questions: evaluationQuestions,
+      questions,
       template,
       responseBudget: evaluationBudget,
       topK,
@@ -355,6 +371,25 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     heldOutWithoutRetrieval = (await evaluate(emptyRetriever, 'eval (no retrieval)')).summary;
     metrics.write({ kind: 'eval-ablation', step: config.training.steps, retriever: 'empty', ...evaluationRecord(heldOutWithoutRetrieval) });
   }
+  // Reading or recall? The same questions against a corpus whose names are permuted (not the warm-up's permutation).
+  let heldOutWithDecoyCorpus: DecoyEvaluation | undefined;
+  const world = dataset.world;
+  if ((options.ablateRetriever ?? true) && world !== undefined && evaluationQuestions.length > 0) {
+    const corpus = createDecoyCorpus(world, new SeededRng(config.seed + 104_729));
+    const metadataOf = new Map([...world.questions.train, ...world.questions.heldOut].map((question) => [question.id, question.metadata]));
+    const asked = evaluationQuestions.flatMap((question) => {
+      const metadata = metadataOf.get(question.id);
+      const answer = metadata === undefined ? undefined : decoyAnswer(world, corpus, metadata.searchQueries[0]!, metadata.relations);
+      return answer === undefined ? [] : [{ ...question, goldenAnswers: [answer], realAnswers: question.goldenAnswers }];
+    });
+    if (asked.length > 0) {
+      const decoyRetriever = await openRetriever({ kind: 'world', world: { ...world, passages: corpus.passages } });
+      const { predictions, summary } = await evaluate(decoyRetriever, 'eval (names permuted)', asked);
+      const realExactMatch = mean(predictions.map((prediction, index) => exactMatch(prediction.prediction, asked[index]!.realAnswers)));
+      heldOutWithDecoyCorpus = { count: summary.count, followsCorpus: summary.exactMatch, exactMatch: realExactMatch, searches: summary.searches };
+      metrics.write({ kind: 'eval-decoy', step: config.training.steps, retriever: 'decoy', ...heldOutWithDecoyCorpus });
+    }
+  }
   await onnx.release();
   return {
     outputDirectory: output,
@@ -363,6 +398,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     rewardCurve,
     heldOut: final.summary,
     ...(heldOutWithoutRetrieval === undefined ? {} : { heldOutWithoutRetrieval }),
+    ...(heldOutWithDecoyCorpus === undefined ? {} : { heldOutWithDecoyCorpus }),
     modelDirectory,
     warmupSeconds,
     trainingSeconds,

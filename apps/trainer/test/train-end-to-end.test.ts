@@ -11,8 +11,9 @@ import { train } from '../src/train';
 /**
  * The demo, shortened: the `tiny` preset's world, a random tiny policy, a shorter format warm-up (whose
  * queries and answers are random, and which sometimes answers without searching), then 60 GRPO steps
- * through the full ReSearch loop. The reward must rise clearly, the policy must search, and it must
- * answer held-out questions far better with the retriever than with one that returns nothing.
+ * through the full ReSearch loop. The reward must rise clearly, the policy must search, it must
+ * answer held-out questions far better with the retriever than with one that returns nothing, and
+ * against a corpus whose names are permuted it must answer what that corpus says.
  */
 describe('train (end to end, CPU)', () => {
   it('GRPO raises the training reward of a random tiny policy and it searches', { timeout: 600_000 }, async () => {
@@ -40,5 +41,10 @@ describe('train (end to end, CPU)', () => {
     // without retrieval there is nothing to copy an answer from: near chance, far below the held-out EM with it
     expect(summary.heldOutWithoutRetrieval!.exactMatch).toBeLessThanOrEqual(0.1);
     expect(summary.heldOut.exactMatch).toBeGreaterThan(summary.heldOutWithoutRetrieval!.exactMatch + 0.2);
+    // it reads: against the corpus with its names permuted it answers what the corpus says, not the real fact
+    const decoy = summary.heldOutWithDecoyCorpus!;
+    expect(decoy.count).toBe(40);
+    expect(decoy.exactMatch).toBeLessThanOrEqual(0.1);
+    expect(decoy.followsCorpus).toBeGreaterThan(decoy.exactMatch + 0.2);
   });
 });

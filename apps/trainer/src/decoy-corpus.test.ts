@@ -1,7 +1,7 @@
 import { generateWorld, type World } from '@research-ts/datasets';
 import { splitPassageContents } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { decoyPassages } from './decoy-passages';
+import { createDecoyCorpus, decoyAnswer } from './decoy-corpus';
 import { SeededRng } from './seeded-rng';
 
 const worldOf = (personNameWords: 1 | 2, organisationSuffixes?: string[]) =>
@@ -21,15 +21,16 @@ function renamingOf(world: World, decoy: { contents: string }[]): Map<string, st
   return new Map(world.passages.map((passage, index) => [splitPassageContents(passage.contents).title, splitPassageContents(decoy[index]!.contents).title]));
 }
 
-describe('decoyPassages', () => {
+describe('createDecoyCorpus', () => {
   for (const [label, world] of [
     ['one-word names', worldOf(1, [])],
     ['two-word people and suffixed companies', worldOf(2, ['Group', 'Labs'])],
   ] as const) {
     it(`renames every name to another name of its type, and nothing else (${label})`, () => {
-      const decoy = decoyPassages(world, new SeededRng(5));
+      const { passages: decoy, rename: applied } = createDecoyCorpus(world, new SeededRng(5));
       expect(decoy.map((passage) => passage.id)).toEqual(world.passages.map((passage) => passage.id));
       const rename = renamingOf(world, decoy);
+      expect(rename).toEqual(applied);
       const typeOf = new Map(world.entities.map((entity) => [entity.name, entity.type]));
       // a permutation within each type with no fixed point
       expect(new Set(rename.values())).toEqual(new Set(rename.keys()));
@@ -61,7 +62,7 @@ describe('decoyPassages', () => {
 
   it('states the real facts only by chance', () => {
     const world = worldOf(1, []);
-    const decoy = decoyPassages(world, new SeededRng(9));
+    const decoy = createDecoyCorpus(world, new SeededRng(9)).passages;
     const born = world.facts.filter((fact) => fact.relation === 'born_in');
     expect(born.length).toBe(40);
     const stillTrue = born.filter((fact) => decoy.some((passage) => passage.contents.includes(fact.sentence)));
@@ -71,7 +72,35 @@ describe('decoyPassages', () => {
 
   it('is deterministic for a seed and differs between seeds', () => {
     const world = worldOf(1, []);
-    expect(decoyPassages(world, new SeededRng(1))).toEqual(decoyPassages(world, new SeededRng(1)));
-    expect(decoyPassages(world, new SeededRng(1))).not.toEqual(decoyPassages(world, new SeededRng(2)));
+    expect(createDecoyCorpus(world, new SeededRng(1))).toEqual(createDecoyCorpus(world, new SeededRng(1)));
+    expect(createDecoyCorpus(world, new SeededRng(1)).passages).not.toEqual(createDecoyCorpus(world, new SeededRng(2)).passages);
+  });
+
+  it('answers a question as its decoy passages state it, hop by hop', () => {
+    const world = generateWorld({ seed: 4, people: 30, places: 6, organisations: 6, countries: 2, personNameWords: 1, organisationSuffixes: [], questionsPerHop: { 1: 20, 2: 20, 3: 0 } });
+    const corpus = createDecoyCorpus(world, new SeededRng(2));
+    const titled = new Map(corpus.passages.map((passage) => [splitPassageContents(passage.contents).title, splitPassageContents(passage.contents).text]));
+    // read each hop's sentence off the decoy passage with the real sentence template of the hop's relation
+    const read = (name: string, relation: string): string => {
+      const template = world.settings.sentenceTemplates[relation as keyof typeof world.settings.sentenceTemplates]!;
+      for (const sentence of template) {
+        const [before, after] = sentence.replace('{subject}', name).split('{object}') as [string, string];
+        const text = titled.get(name)!;
+        const start = text.indexOf(before);
+        if (start >= 0) return text.slice(start + before.length, text.indexOf(after, start + before.length));
+      }
+      throw new Error(`no ${relation} sentence in the decoy passage of ${name}`);
+    };
+    let differs = 0;
+    const questions = [...world.questions.train, ...world.questions.heldOut];
+    expect(questions.filter((question) => question.metadata.hops === 2).length).toBeGreaterThan(5);
+    for (const question of questions) {
+      const subject = question.metadata.searchQueries[0]!;
+      const expected = question.metadata.relations.reduce((name, relation) => read(name, relation), subject);
+      expect(decoyAnswer(world, corpus, subject, question.metadata.relations)).toBe(expected);
+      if (expected !== question.goldenAnswers[0]) differs += 1;
+    }
+    expect(differs).toBeGreaterThan(questions.length * 0.6);
+    expect(decoyAnswer(world, corpus, world.entities.find((entity) => entity.type === 'place')!.name, ['born_in'])).toBeUndefined();
   });
 });
