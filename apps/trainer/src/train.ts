@@ -9,6 +9,7 @@ import { rollout } from '@research-ts/rollout';
 import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
 import { buildPromptIds } from './build-prompt';
 import { freezeParameters } from './freeze-parameters';
+import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { createDecoyCorpus, decoyAnswer } from './decoy-corpus';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
@@ -231,7 +232,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     policy: freezeParameters(policy, config.training.frozenParameters),
     ...(reference === undefined ? {} : { reference }),
     optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
-    schedule: { kind: 'constant', warmupSteps: config.optimizer.warmupSteps },
+    schedule: learningRateScheduleOf(config),
     lossOptions: {
       clipLow: config.loss.clipRatio,
       clipHigh: config.loss.clipRatio,

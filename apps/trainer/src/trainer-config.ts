@@ -92,6 +92,11 @@ const optimizerSchema = z
     weightDecay: z.number().min(0).default(0.01).describe('Decoupled weight decay (PyTorch’s AdamW default, which verl keeps).'),
     gradClip: z.number().gt(0).default(1.0).describe('Global gradient-norm clip (ReSearch `grad_clip` = 1.0).'),
     warmupSteps: nonNegativeInteger().default(0).describe('Linear learning-rate warm-up steps (ReSearch: 0, constant).'),
+    schedule: z
+      .enum(['constant', 'linear', 'cosine'])
+      .default('constant')
+      .describe('Learning rate after the warm-up steps, over `training.steps`: `constant` (ReSearch), `linear` decay to 0, or `cosine` decay to `minLearningRateRatio` × the rate (verl\'s and transformers\' schedules).'),
+    minLearningRateRatio: z.number().min(0).max(1).default(0).describe('The floor of the `cosine` schedule, as a fraction of `learningRate`.'),
   })
   .prefault({})
   .describe('The AdamW optimizer.');
