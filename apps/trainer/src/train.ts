@@ -209,6 +209,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
             maxSearches: config.warmup.maxSearches,
             minSearches: config.warmup.minSearches,
             queryContextRate: config.warmup.queryContextRate,
+            followUpQueryContextRate: config.warmup.followUpQueryContextRate,
             answerContextRate: config.warmup.answerContextRate,
             anyName,
           }),

@@ -141,7 +141,13 @@ const warmupSchema = z
       .min(0)
       .max(1)
       .default(1)
-      .describe('How often a warm-up query is a name of its context (the question, or the latest result); otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question\'s name: RL has to find it.'),
+      .describe('How often the first warm-up query is a name of the question; otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question\'s name: RL has to find it.'),
+    followUpQueryContextRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('How often a second or later warm-up query is a name of the latest result; otherwise any name, as for queryContextRate.'),
     answerContextRate: z
       .number()
       .min(0)

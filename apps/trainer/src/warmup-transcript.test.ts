@@ -27,7 +27,7 @@ const retriever = createFlexsearchRetriever(world.passages);
 const names = new Set(world.entities.map((entity) => entity.name));
 const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
 
-async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, rates?: { query: number; answer: number }) {
+async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, rates?: { query: number; answer: number; followUp?: number }) {
   const question = world.questions.train[questionIndex]!;
   return {
     question,
@@ -41,7 +41,7 @@ async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3
       topK: 1,
       maxSearches,
       ...(minSearches === undefined ? {} : { minSearches }),
-      ...(rates === undefined ? {} : { queryContextRate: rates.query, answerContextRate: rates.answer, anyName: [...names] }),
+      ...(rates === undefined ? {} : { queryContextRate: rates.query, followUpQueryContextRate: rates.followUp ?? 1, answerContextRate: rates.answer, anyName: [...names] }),
     }),
   };
 }
@@ -107,7 +107,7 @@ describe('buildWarmupTranscript', () => {
     await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(/warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/);
   });
 
-  it('with context rates q and a searches a name of the question q of the time and answers a name of the result a of the time; otherwise any name of the world', async () => {
+  it('with context rates q, f and a searches a name of the question q of the time, a name of the result f of the time, and answers a name of the result a of the time; otherwise any name of the world', async () => {
     const runs = 400;
     const shares = async (rates: { query: number; answer: number }) => {
       let queryInQuestion = 0;
@@ -133,9 +133,21 @@ describe('buildWarmupTranscript', () => {
     expect(answerOnly.query).toBe(1);
     expect(answerOnly.answer).toBeGreaterThan(0.18);
     expect(answerOnly.answer).toBeLessThan(0.4);
+    // followUp 0: the first query is the question's name, the second one any name of the world
+    let secondInFirstResult = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const { question, transcript } = await transcriptOf(4000 + seed, 2, 2, 2, { query: 1, answer: 1, followUp: 0 });
+      const queries = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
+      expect(queries).toHaveLength(2);
+      expect(candidates(question.question)).toContain(queries[0]);
+      const firstResult = transcript.text.slice(transcript.text.indexOf('<result>'), transcript.text.indexOf('</result>'));
+      if (candidates(firstResult).includes(queries[1]!)) secondInFirstResult += 1;
+    }
+    expect(secondInFirstResult / 200).toBeLessThan(0.2);
     // rates of 1 draw exactly what the default draws (the same random stream)
     expect((await transcriptOf(9, 4, 3, 1, { query: 1, answer: 1 })).transcript).toEqual((await transcriptOf(9, 4)).transcript);
     await expect(transcriptOf(1, 0, 2, 1, { query: 1.5, answer: 1 })).rejects.toThrow(/warmup\.queryContextRate.*must be in 0 … 1; got 1\.5/);
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: 1, followUp: 2 })).rejects.toThrow(/warmup\.followUpQueryContextRate.*must be in 0 … 1; got 2/);
     await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: -0.1 })).rejects.toThrow(/warmup\.answerContextRate.*must be in 0 … 1; got -0\.1/);
     await expect(
       buildWarmupTranscript({ promptIds: [], question: 'Where?', retriever, tokenizer, rng: new SeededRng(1), candidates, topK: 1, maxSearches: 1, answerContextRate: 0.5 }),

@@ -28,12 +28,13 @@ export interface WarmupTranscriptOptions {
   /** Default 1; 0 lets a transcript answer without searching (a name of the question), so that searching at all is RL's choice too. */
   minSearches?: number;
   /**
-   * Default 1: every query is a candidate of its context (the question, or the latest result). Below 1,
-   * each query is, with this probability, and otherwise a name drawn uniformly from `anyName` (all names
+   * Default 1: the first query is a candidate of the question. Below 1, it is, with this probability, and otherwise a name drawn uniformly from `anyName` (all names
    * of the world), so that the warmed-up policy is not even biased towards searching a name of the
    * question: RL has to find that too.
    */
   queryContextRate?: number;
+  /** The same for the second and later queries (default 1: a candidate of the latest result). */
+  followUpQueryContextRate?: number;
   /** The same for the answer (default 1: a candidate of the latest result). */
   answerContextRate?: number;
   /** The names a choice outside the context is drawn from (required when a rate is below 1). */
@@ -45,8 +46,8 @@ export interface WarmupTranscriptOptions {
  * drawn at random: the number of searches is uniform in minSearches (default 1) … maxSearches; the first query is a
  * candidate drawn uniformly from the question, each later query a candidate drawn uniformly from the
  * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
- * when a result holds none). With `queryContextRate` (`answerContextRate`) < 1 a query (the answer) is
- * instead, with probability 1 - rate, any name of the world. The golden answer is never consulted, so which entity to search, when to
+ * when a result holds none). With `queryContextRate` (`followUpQueryContextRate`, `answerContextRate`) < 1
+ * the first query (a later query, the answer) is instead, with probability 1 - rate, any name of the world. The golden answer is never consulted, so which entity to search, when to
  * stop and which name to answer must come from RL.
  *
  * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
@@ -71,11 +72,11 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
     throw new InvalidConfigError('warmup.minSearches', `must be an integer in 0 … maxSearches (${options.maxSearches}); got ${minSearches}`);
   }
   const queryRate = contextRate(options.queryContextRate, 'warmup.queryContextRate');
+  const followUpRate = contextRate(options.followUpQueryContextRate, 'warmup.followUpQueryContextRate');
   const answerRate = contextRate(options.answerContextRate, 'warmup.answerContextRate');
   const anyName = options.anyName ?? [];
-  if ((queryRate < 1 || answerRate < 1) && anyName.length === 0) {
-    throw new InvalidConfigError(queryRate < 1 ? 'warmup.queryContextRate' : 'warmup.answerContextRate', 'below 1 needs names to draw from outside the context (anyName is empty)');
-  }
+  const belowOne = ([['warmup.queryContextRate', queryRate], ['warmup.followUpQueryContextRate', followUpRate], ['warmup.answerContextRate', answerRate]] as const).find(([, rate]) => rate < 1);
+  if (belowOne !== undefined && anyName.length === 0) throw new InvalidConfigError(belowOne[0], 'below 1 needs names to draw from outside the context (anyName is empty)');
   /** A name of the context pool, or (with probability 1 - rate) any name; '' when there is none. */
   const choose = (pool: readonly string[], rate: number): string => {
     if (rate < 1 && rng.next() >= rate) return rng.pick(anyName);
@@ -83,7 +84,7 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   };
   const searches = minSearches + rng.integer(options.maxSearches - minSearches + 1);
   for (let turn = 0; turn < searches; turn++) {
-    const query = choose(latest.length > 0 ? latest : questionCandidates, queryRate);
+    const query = choose(latest.length > 0 ? latest : questionCandidates, turn === 0 ? queryRate : followUpRate);
     append(`<think> </think> <search> ${query} </search>`, 1);
     const [passages = []] = query === '' ? [[]] : await options.retriever.search([query], options.topK);
     append(formatResultBlockForQuery(query, passages), 0);
