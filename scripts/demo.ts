@@ -10,11 +10,13 @@
  *    policy (runs/demo/initial-model/).
  * 3. Indexes the corpus with the lexical (BM25) retriever (runs/demo/index/).
  * 4. Trains with `research-ts train --preset tiny`: a short warm-up that teaches the tag format only, on
- *    transcripts whose queries and answers are chosen at random, then GRPO through the full ReSearch
+ *    transcripts whose queries and answers are chosen at random (searching a decoy copy of the corpus with
+ *    the names permuted, so that it teaches no fact), then GRPO through the full ReSearch
  *    loop (generate → search → insert `<result>` with loss mask 0 → reward) on CPU. Which name to answer
  *    (and when to stop searching) comes from RL.
- * 5. Prints the training reward at the start and the end, the held-out exact match, and the held-out
- *    exact match of the same policy with a retriever that returns nothing; metrics.jsonl, rollouts.jsonl,
+ * 5. Prints the training reward at the start and the end, the held-out exact match, the held-out exact
+ *    match of the same policy with a retriever that returns nothing, and its answers against a corpus whose
+ *    names are permuted (does it read or recall?); metrics.jsonl, rollouts.jsonl,
  *    checkpoints/ and the final model are under runs/demo/run/.
  *
  * 6. Writes runs/demo/run/report.html: training curves and a rollout viewer, one self-contained file.

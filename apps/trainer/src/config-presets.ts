@@ -3,9 +3,10 @@ import type { TrainerConfigInput } from './trainer-config';
 /**
  * Named starting points for a config. `research` is the schema's defaults (ReSearch's recipe);
  * `tiny` is the CPU demo: a small generated world of one-word names and 1-hop questions about people,
- * the compact prompt, one passage per search, short responses, a format warm-up, word embeddings that
- * RL leaves as the warm-up made them, and a learning rate fit for a randomly initialised model of a few
- * hundred thousand parameters (see apps/trainer/EXPERIMENTS.md for how it was found).
+ * the compact prompt, one passage per search, short responses, a format warm-up on a decoy corpus (so it
+ * teaches no fact), word embeddings that RL leaves as the warm-up made them, and a learning rate fit for a
+ * randomly initialised model of a few hundred thousand parameters, decayed along a cosine so that late
+ * updates do not break the format (see apps/trainer/EXPERIMENTS.md for how it was found).
  */
 export const configPresets = {
   research: {},
@@ -40,10 +41,10 @@ export const configPresets = {
     retriever: { kind: 'world', topK: 1 },
     prompt: { template: 'compact' },
     rollout: { groupSize: 5, promptsPerStep: 16, temperature: 1, responseBudget: 160 },
-    optimizer: { learningRate: 2e-3, weightDecay: 0 },
+    optimizer: { learningRate: 2e-3, weightDecay: 0, schedule: 'cosine', minLearningRateRatio: 0.1 },
     loss: { klCoefficient: 0.01, entropyCoefficient: 0 },
-    training: { steps: 400, maxTokensPerMicroBatch: 4096, frozenParameters: ['model.embed_tokens.weight'], rescoreFirstEpoch: false },
-    warmup: { steps: 800, batchSize: 16, learningRate: 3e-3, maxSearches: 3, questions: 'synthetic' },
+    training: { steps: 320, maxTokensPerMicroBatch: 4096, frozenParameters: ['model.embed_tokens.weight'], rescoreFirstEpoch: false },
+    warmup: { steps: 800, batchSize: 16, learningRate: 3e-3, maxSearches: 3, questions: 'synthetic', corpus: 'decoy' },
     checkpoint: { every: 10, keep: 2 },
     evaluation: { every: 100, questions: 120 },
     runtime: { threads: 1 },
