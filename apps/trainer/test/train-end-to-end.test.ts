@@ -2,6 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createOnnxPolicy } from '@research-ts/policy-onnx';
+import { evaluateQuestions, summarizePredictions } from '../src/evaluate-questions';
+import { openRetriever } from '../src/open-retriever';
 import { buildWorld } from '../src/world-source';
 import { initModel } from '../src/init-model';
 import { readMetrics } from '../src/metrics-writer';
@@ -34,7 +37,14 @@ describe('train (end to end, CPU)', () => {
     const rewardOf = (records: typeof steps) => records.reduce((sum, record) => sum + (record.reward as { mean: number }).mean, 0) / records.length;
     const start = rewardOf(steps.slice(0, 10));
     const end = rewardOf(steps.slice(-10));
-    expect(end - start).toBeGreaterThan(0.1);
+    expect(end - start).toBeGreaterThan(0.05);
+    // the greedy held-out reward (less noisy than 10 sampled steps) rose clearly from the warmed-up policy's
+    const before = await createOnnxPolicy({ modelDirectory: join(root, 'run', 'warmup-model'), threads: 1 });
+    const questions = world.questions.heldOut.slice(0, 40).map(({ id, question, goldenAnswers }) => ({ id, question, goldenAnswers }));
+    const predictions = await evaluateQuestions({ policy: before, retriever: await openRetriever({ kind: 'world', world }), tokenizer: before.tokenizer, questions, template: 'compact', responseBudget: 160, topK: 1 });
+    await before.release();
+    const startOfRl = summarizePredictions(predictions);
+    expect(summary.heldOut.reward).toBeGreaterThan(startOfRl.reward + 0.15);
     // every rollout searches at the end, and the greedy policy does on held-out questions
     const searches = steps.slice(-10).reduce((sum, record) => sum + (record.searchesPerRollout as number), 0) / 10;
     expect(searches).toBeGreaterThanOrEqual(0.9);
