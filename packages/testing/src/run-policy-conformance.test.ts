@@ -5,8 +5,8 @@ import { MockTokenizer } from './mock-tokenizer';
 import {
   deriveStopString,
   fullPolicyCapabilities,
+  missingCapabilities,
   policyConformanceChecks,
-  runPolicyConformance,
   type PolicyConformanceContext,
 } from './run-policy-conformance';
 
@@ -14,14 +14,14 @@ const tokenizer = new MockTokenizer();
 const script = (_request: GenerateRequest, context: { contextText: string }) =>
   context.contextText === 'Hi' ? 'Hello!<|im_end|>' : `Reply to ${context.contextText.length}: keep the lamp burning.<|im_end|>`;
 
-// A policy that cannot do seeds or streaming declares it; those checks are reported as skipped.
-runPolicyConformance({
-  name: 'MockPolicy without seed and streaming',
-  createPolicy: () => new MockPolicy({ tokenizer, script }),
-  tokenizer,
-  capabilities: { seed: false, streaming: false },
-  prompts: [tokenizer.encode('one'), tokenizer.encode('Hi'), tokenizer.encode('three three')],
-  maxNewTokens: 12,
+describe('missingCapabilities', () => {
+  it('names, per check, the required capabilities a policy declares false; exactly those checks are skipped', () => {
+    const declared = { ...fullPolicyCapabilities, seed: false, streaming: false };
+    const skipped = policyConformanceChecks.filter((check) => missingCapabilities(check, declared).length > 0);
+    expect(skipped.map((check) => missingCapabilities(check, declared))).toEqual([['seed'], ['streaming']]);
+    expect(skipped.map((check) => check.requires)).toEqual([['seed'], ['streaming']]);
+    expect(policyConformanceChecks.filter((check) => missingCapabilities(check, fullPolicyCapabilities).length > 0)).toEqual([]);
+  });
 });
 
 function context(policy: Policy): PolicyConformanceContext {

@@ -329,6 +329,11 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
  * with the reason in their title; checks whose precondition the model's output does not meet (no EOS
  * seen, say) skip at run time with a note.
  */
+/** The capabilities a check requires that the policy declares `false` (the check is then skipped). */
+export function missingCapabilities(check: Pick<PolicyConformanceCheck, 'requires'>, capabilities: PolicyCapabilities): (keyof PolicyCapabilities)[] {
+  return check.requires.filter((capability) => !capabilities[capability]);
+}
+
 export function runPolicyConformance(options: PolicyConformanceOptions): void {
   const capabilities: PolicyCapabilities = { ...fullPolicyCapabilities, ...options.capabilities };
   describe(`${options.name}: Policy conformance`, () => {
@@ -350,7 +355,7 @@ export function runPolicyConformance(options: PolicyConformanceOptions): void {
       expect(new Set(prompts.map((prompt) => prompt.length)).size, 'prompts must differ in length').toBe(prompts.length);
     });
     for (const check of policyConformanceChecks) {
-      const missing = check.requires.filter((capability) => !capabilities[capability]);
+      const missing = missingCapabilities(check, capabilities);
       if (missing.length > 0) {
         // Skipped with its reason in the title: the policy under test declared the capability missing.
         it.skip(`${check.name} — skipped: the policy declares ${missing.map((name) => `capabilities.${name} = false`).join(', ')}`, () => {});
