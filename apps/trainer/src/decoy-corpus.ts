@@ -36,21 +36,23 @@ export function createDecoyCorpus(world: World, rng: SeededRng): DecoyCorpus {
 }
 
 /**
- * The answer a decoy corpus gives to a question about `subject` that follows `relations`: each hop reads
- * the decoy passage titled with the current name, which states the renamed facts of the entity whose
- * name was renamed to it. Undefined when a hop has no fact.
+ * The answers a decoy corpus gives: `answerOf(subject, relations)` follows the relations from the subject,
+ * each hop reading the decoy passage titled with the current name, which states the renamed facts of the
+ * entity whose name was renamed to it. Undefined when a hop has no fact. The lookups are built once.
  */
-export function decoyAnswer(world: World, corpus: DecoyCorpus, subject: string, relations: readonly RelationName[]): string | undefined {
+export function decoyAnswers(world: World, corpus: DecoyCorpus): (subject: string, relations: readonly RelationName[]) => string | undefined {
   const nameOf = new Map(world.entities.map((entity) => [entity.id, entity.name]));
   const objectOf = new Map(world.facts.map((fact) => [`${nameOf.get(fact.subjectId)}/${fact.relation}`, nameOf.get(fact.objectId)!]));
   const original = new Map([...corpus.rename].map(([from, to]) => [to, from]));
-  let name: string | undefined = subject;
-  for (const relation of relations) {
-    const object: string | undefined = objectOf.get(`${original.get(name!) ?? name}/${relation}`);
-    name = object === undefined ? undefined : (corpus.rename.get(object) ?? object);
-    if (name === undefined) return undefined;
-  }
-  return name;
+  return (subject, relations) => {
+    let name: string | undefined = subject;
+    for (const relation of relations) {
+      const object: string | undefined = objectOf.get(`${original.get(name) ?? name}/${relation}`);
+      name = object === undefined ? undefined : (corpus.rename.get(object) ?? object);
+      if (name === undefined) return undefined;
+    }
+    return name;
+  };
 }
 
 function shuffle<T>(items: T[], rng: SeededRng): void {

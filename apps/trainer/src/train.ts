@@ -9,10 +9,10 @@ import { rollout } from '@research-ts/rollout';
 import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
 import { buildPromptIds } from './build-prompt';
 import { freezeParameters } from './freeze-parameters';
-import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
-import { createDecoyCorpus, decoyAnswer } from './decoy-corpus';
+import { createDecoyCorpus, decoyAnswers } from './decoy-corpus';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
+import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { MetricsWriter } from './metrics-writer';
 import { openRetriever } from './open-retriever';
 import { createProgress } from './progress';
@@ -378,10 +378,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const world = dataset.world;
   if ((options.ablateRetriever ?? true) && world !== undefined && evaluationQuestions.length > 0) {
     const corpus = createDecoyCorpus(world, new SeededRng(config.seed + 104_729));
+    const decoyAnswer = decoyAnswers(world, corpus);
     const metadataOf = new Map([...world.questions.train, ...world.questions.heldOut].map((question) => [question.id, question.metadata]));
     const asked = evaluationQuestions.flatMap((question) => {
       const metadata = metadataOf.get(question.id);
-      const answer = metadata === undefined ? undefined : decoyAnswer(world, corpus, metadata.searchQueries[0]!, metadata.relations);
+      const answer = metadata === undefined ? undefined : decoyAnswer(metadata.searchQueries[0]!, metadata.relations);
       return answer === undefined ? [] : [{ ...question, goldenAnswers: [answer], realAnswers: question.goldenAnswers }];
     });
     if (asked.length > 0) {

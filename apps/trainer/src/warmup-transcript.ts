@@ -28,9 +28,9 @@ export interface WarmupTranscriptOptions {
   /** Default 1; 0 lets a transcript answer without searching (a name of the question), so that searching at all is RL's choice too. */
   minSearches?: number;
   /**
-   * Default 1: the first query is a candidate of the question. Below 1, it is, with this probability, and otherwise a name drawn uniformly from `anyName` (all names
-   * of the world), so that the warmed-up policy is not even biased towards searching a name of the
-   * question: RL has to find that too.
+   * Default 1: the first query is a candidate of the question. Below 1, it is with this probability,
+   * and otherwise a name drawn uniformly from `anyName` (all names of the world), so that the warmed-up
+   * policy is not even biased towards searching a name of the question: RL has to find that too.
    */
   queryContextRate?: number;
   /** The same for the second and later queries (default 1: a candidate of the latest result). */
@@ -46,9 +46,10 @@ export interface WarmupTranscriptOptions {
  * drawn at random: the number of searches is uniform in minSearches (default 1) … maxSearches; the first query is a
  * candidate drawn uniformly from the question, each later query a candidate drawn uniformly from the
  * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
- * when a result holds none). With `queryContextRate` (`followUpQueryContextRate`, `answerContextRate`) < 1
- * the first query (a later query, the answer) is instead, with probability 1 - rate, any name of the world. The golden answer is never consulted, so which entity to search, when to
- * stop and which name to answer must come from RL.
+ * when a result holds none). With `queryContextRate` (`followUpQueryContextRate`, `answerContextRate`)
+ * below 1, the first query (a later query, the answer) is instead, with probability 1 - rate, any name
+ * of the world. The golden answer is never consulted, so which entity to search, when to stop and which
+ * name to answer must come from RL.
  *
  * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
  * then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token.
