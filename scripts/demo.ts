@@ -2,9 +2,9 @@
  * `npm run demo`: proof that GRPO learns to search, on CPU, from a randomly initialised model.
  *
  * 1. Generates a fictional world (the `tiny` preset: 300 people, 30 cities and 30 companies with one-word
- *    names) whose facts no model can know, with 1-hop questions about people ("Which city was Gakraim born
- *    in?", "Which company does Gakraim work for?"), split by person into train and held-out (a held-out
- *    question is about a person no training question is about), and writes it as FlashRAG files under
+ *    names) whose facts no model can know, with 1-hop questions that ask for a city ("Which city was Gakraim
+ *    born in?", "Which city is Vorshuk based in?"), split by entity into train and held-out (a held-out
+ *    question is about an entity no training question is about), and writes it as FlashRAG files under
  *    runs/demo/world/.
  * 2. Builds a word-level tokenizer from the world's text and a randomly initialised tiny Qwen2-family
  *    policy (runs/demo/initial-model/).
@@ -14,10 +14,10 @@
  *    the names permuted, so that it teaches no fact), then GRPO through the full ReSearch
  *    loop (generate → search → insert `<result>` with loss mask 0 → reward) on CPU. Which name to answer
  *    (and when to stop searching) comes from RL.
- * 5. Prints the training reward at the start and the end, the held-out exact match, the held-out exact
- *    match of the same policy with a retriever that returns nothing, and its answers against a corpus whose
- *    names are permuted (does it read or recall?); metrics.jsonl, rollouts.jsonl,
- *    checkpoints/ and the final model are under runs/demo/run/.
+ * 5. Prints the training reward at step 1 (before any update) and over the first and last 5 steps, the
+ *    held-out exact match, the held-out exact match of the same policy with a retriever that returns nothing,
+ *    and its answers against a corpus whose names are permuted (does it read or recall?); metrics.jsonl,
+ *    rollouts.jsonl, checkpoints/ and the final model are under runs/demo/run/.
  *
  * 6. Writes runs/demo/run/report.html: training curves and a rollout viewer, one self-contained file.
  *

@@ -2,7 +2,7 @@ import type { TrainerConfigInput } from './trainer-config';
 
 /**
  * Named starting points for a config. `research` is the schema's defaults (ReSearch's recipe);
- * `tiny` is the CPU demo: a small generated world of one-word names and 1-hop questions about people,
+ * `tiny` is the CPU demo: a small generated world of one-word names and 1-hop questions that ask for a city,
  * the compact prompt, one passage per search, short responses, a format warm-up on a decoy corpus (so it
  * teaches no fact), word embeddings that RL leaves as the warm-up made them, and a learning rate fit for a
  * randomly initialised model of a few hundred thousand parameters, decayed along a cosine so that late
@@ -29,12 +29,16 @@ export const configPresets = {
           founded_by: ['{subject} was founded by {object}.'],
           headquartered_in: ['{subject} is based in {object}.'],
         },
-        // 1-hop questions about people that end with the preposition that precedes the answer in the passage
+        // 1-hop questions that ask for a city: where a person was born ("X was born in P.", the first fact of a
+        // person's passage) and where a company is based ("O is based in Z.", the second fact of a company's);
+        // each question ends with the word that precedes the answer in the passage. (Asking for a person's
+        // employer as well left GRPO on a plateau that answers one fact for both questions; asking who founded a
+        // company, 9 % of the questions, was never learned: apps/trainer/EXPERIMENTS.md.)
         questionTemplates: {
           born_in: ['Which city was {subject} born in?'],
-          works_for: ['Which company does {subject} work for?'],
+          headquartered_in: ['Which city is {subject} based in?'],
         },
-        questionsPerHop: { 1: 600, 2: 0, 3: 0 },
+        questionsPerHop: { 1: 330, 2: 0, 3: 0 },
         split: 'entity',
       },
     },
@@ -44,9 +48,9 @@ export const configPresets = {
     optimizer: { learningRate: 2e-3, weightDecay: 0, schedule: 'cosine', minLearningRateRatio: 0.1 },
     loss: { klCoefficient: 0.01, entropyCoefficient: 0 },
     training: { steps: 320, maxTokensPerMicroBatch: 4096, frozenParameters: ['model.embed_tokens.weight'], rescoreFirstEpoch: false },
-    warmup: { steps: 800, batchSize: 16, learningRate: 3e-3, maxSearches: 3, questions: 'synthetic', corpus: 'decoy' },
+    warmup: { steps: 800, batchSize: 16, learningRate: 3e-3, maxSearches: 3, questions: 'synthetic', corpus: 'decoy', answerContextRate: 0.25 },
     checkpoint: { every: 10, keep: 2 },
-    evaluation: { every: 100, questions: 120 },
+    evaluation: { every: 100, questions: 66 },
     runtime: { threads: 1 },
   },
 } satisfies Record<string, TrainerConfigInput>;

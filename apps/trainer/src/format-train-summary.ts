@@ -13,6 +13,8 @@ export function rewardStartEnd(summary: Pick<TrainSummary, 'rewardCurve'>, windo
 export function formatTrainSummary(summary: TrainSummary): string {
   const { start, end } = rewardStartEnd(summary);
   const rows: [string, string][] = [
+    // step 1's rollouts come from the policy before any GRPO update (absent from a resumed run's curve)
+    ['training reward, step 1 (before any update)', fixed(summary.rewardCurve.find((point) => point.step === 1)?.reward)],
     ['training reward, first 5 steps (mean)', fixed(start)],
     ['training reward, last 5 steps (mean)', fixed(end)],
     [`held-out EM, greedy (${summary.heldOut.count} questions)`, fixed(summary.heldOut.exactMatch)],
