@@ -44,6 +44,12 @@ describe('train (end to end, CPU)', () => {
     const predictions = await evaluateQuestions({ policy: before, retriever: await openRetriever({ kind: 'world', world }), tokenizer: before.tokenizer, questions, template: 'compact', responseBudget: 160, topK: 1 });
     await before.release();
     const startOfRl = summarizePredictions(predictions);
+    // the measured values, for the CI log (EXPERIMENTS.md quotes them)
+    console.info(
+      `e2e: training reward ${start.toFixed(3)} -> ${end.toFixed(3)} (first / last 10 steps); greedy held-out reward ${startOfRl.reward.toFixed(3)} -> ` +
+        `${summary.heldOut.reward.toFixed(3)}, EM ${summary.heldOut.exactMatch.toFixed(3)}, without retrieval ${summary.heldOutWithoutRetrieval!.exactMatch.toFixed(3)}, ` +
+        `permuted corpus followed ${summary.heldOutWithDecoyCorpus!.followsCorpus.toFixed(3)} / real ${summary.heldOutWithDecoyCorpus!.exactMatch.toFixed(3)}`,
+    );
     expect(summary.heldOut.reward).toBeGreaterThan(startOfRl.reward + 0.15);
     // every rollout searches at the end, and the greedy policy does on held-out questions
     const searches = steps.slice(-10).reduce((sum, record) => sum + (record.searchesPerRollout as number), 0) / 10;
