@@ -13,10 +13,9 @@ import { train } from '../src/train';
 
 /**
  * The demo, shortened: the `tiny` preset's world, a random tiny policy, a shorter format warm-up (whose
- * queries and answers are random, and which sometimes answers without searching), then 60 GRPO steps
- * through the full ReSearch loop. The reward must rise clearly, the policy must search, it must
- * answer held-out questions far better with the retriever than with one that returns nothing, and
- * against a corpus whose names are permuted it must answer what that corpus says.
+ * queries and answers are random), then 60 GRPO steps through the full ReSearch loop. The reward must rise
+ * clearly, the policy must search, it must answer held-out questions far better with the retriever than with
+ * one that returns nothing, and against a corpus whose names are permuted it must answer what that corpus says.
  */
 describe('train (end to end, CPU)', () => {
   it('GRPO raises the training reward of a random tiny policy and it searches', { timeout: 600_000 }, async () => {
@@ -44,7 +43,7 @@ describe('train (end to end, CPU)', () => {
     const predictions = await evaluateQuestions({ policy: before, retriever: await openRetriever({ kind: 'world', world }), tokenizer: before.tokenizer, questions, template: 'compact', responseBudget: 160, topK: 1 });
     await before.release();
     const startOfRl = summarizePredictions(predictions);
-    // the measured values, for the CI log (EXPERIMENTS.md quotes them)
+    // the measured values, for the CI log
     console.info(
       `e2e: training reward ${start.toFixed(3)} -> ${end.toFixed(3)} (first / last 10 steps); greedy held-out reward ${startOfRl.reward.toFixed(3)} -> ` +
         `${summary.heldOut.reward.toFixed(3)}, EM ${summary.heldOut.exactMatch.toFixed(3)}, without retrieval ${summary.heldOutWithoutRetrieval!.exactMatch.toFixed(3)}, ` +
