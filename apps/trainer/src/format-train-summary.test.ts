@@ -19,8 +19,9 @@ const summary = (curve: number[], firstStep = 1): TrainSummary => ({
 describe('formatTrainSummary', () => {
   it('prints step 1, the first and last 5 steps, and the evaluations (worked values)', () => {
     // first 5: (0.1 + 0.2 + 0.3 + 0.4 + 0.5) / 5 = 0.3; last 5: (0.4 + … + 0.8) / 5 = 0.6
-    const text = formatTrainSummary(summary([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]));
-    expect(rewardStartEnd(summary([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]))).toEqual({ start: expect.closeTo(0.3, 12), end: expect.closeTo(0.6, 12) });
+    const eightSteps = summary([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+    const text = formatTrainSummary(eightSteps);
+    expect(rewardStartEnd(eightSteps)).toEqual({ start: expect.closeTo(0.3, 12), end: expect.closeTo(0.6, 12) });
     const value = (label: string) => text.split('\n').find((line) => line.startsWith(label))?.slice(label.length).trim();
     expect(text.split('\n')[0]).toBe('run runs/x: 8 steps');
     expect(value('training reward, step 1 (before any update)')).toBe('0.100');

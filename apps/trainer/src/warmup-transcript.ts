@@ -48,8 +48,9 @@ export interface WarmupTranscriptOptions {
  * latest result; the answer is a candidate drawn uniformly from the latest result (from the question
  * when a result holds none). With `queryContextRate` (`followUpQueryContextRate`, `answerContextRate`)
  * below 1, the first query (a later query, the answer) is instead, with probability 1 - rate, any name
- * of the world. The golden answer is never consulted, so which entity to search, when to stop and which
- * name to answer must come from RL.
+ * of the world. The golden answer is never consulted, so when to stop and which name to answer must come
+ * from RL; so does which entity to search, unless the question names a single one (then, at the default
+ * rate 1, the first query is always that one).
  *
  * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
  * then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token.

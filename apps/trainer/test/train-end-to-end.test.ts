@@ -40,7 +40,15 @@ describe('train (end to end, CPU)', () => {
     // the greedy held-out reward (less noisy than 10 sampled steps) rose clearly from the warmed-up policy's
     const before = await createOnnxPolicy({ modelDirectory: join(root, 'run', 'warmup-model'), threads: 1 });
     const questions = world.questions.heldOut.slice(0, 40).map(({ id, question, goldenAnswers }) => ({ id, question, goldenAnswers }));
-    const predictions = await evaluateQuestions({ policy: before, retriever: await openRetriever({ kind: 'world', world }), tokenizer: before.tokenizer, questions, template: 'compact', responseBudget: 160, topK: 1 });
+    const predictions = await evaluateQuestions({
+      policy: before,
+      retriever: await openRetriever({ kind: 'world', world }),
+      tokenizer: before.tokenizer,
+      questions,
+      template: config.prompt.template,
+      responseBudget: config.rollout.responseBudget,
+      topK: config.retriever.topK,
+    });
     await before.release();
     const startOfRl = summarizePredictions(predictions);
     // the measured values, for the CI log

@@ -4,7 +4,6 @@
  * seeded), recall@1 and recall@5 of this package beside a plain BM25 (k1 0.9, b 0.4) computed here,
  * raw flexsearch and minisearch.
  */
-import { existsSync } from 'node:fs';
 import { Index } from 'flexsearch';
 import MiniSearch from 'minisearch';
 import { createFlexsearchRetriever, type AnalyzerOptions } from '../src/index';
@@ -12,12 +11,8 @@ import { deriveKnownItemQueries, recallAt } from '../test/known-item-queries';
 import { ReferenceBm25 } from '../test/reference-bm25';
 import { readCorpus, sharedSampleCorpusPath } from '../test/shared-corpus';
 
-const corpusPath = sharedSampleCorpusPath(import.meta.dirname);
-if (!existsSync(corpusPath)) {
-  console.log(`quality benchmark skipped: ${corpusPath} is missing`);
-  process.exit(0);
-}
-const passages = readCorpus(corpusPath);
+// throws, naming the expected path, when the shared sample corpus is missing
+const passages = readCorpus(sharedSampleCorpusPath(import.meta.dirname));
 const k = 5;
 const dropRates = [0.3, 0.5, 0.7, 0.85];
 const queriesPerRate = 1000;

@@ -10,9 +10,14 @@ export function findRepositoryRoot(start: string): string {
   }
 }
 
-/** FlashRAG's own 1000-passage sample corpus, kept beside the repository in `../shared/research-data`. */
+/**
+ * FlashRAG's own 1000-passage sample corpus, kept beside the repository in `../shared/research-data` (CI keeps a
+ * copy of `shared/` beside the clone); a missing file is an error, never a skipped suite.
+ */
 export function sharedSampleCorpusPath(start: string): string {
-  return join(findRepositoryRoot(start), '..', 'shared', 'research-data', 'flashrag-sample', 'corpus.jsonl');
+  const path = join(findRepositoryRoot(start), '..', 'shared', 'research-data', 'flashrag-sample', 'corpus.jsonl');
+  if (!existsSync(path)) throw new Error(`the shared sample corpus is missing: expected ${path}`);
+  return path;
 }
 
 export function readCorpus(path: string): Array<{ id: string; contents: string }> {

@@ -323,17 +323,17 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
   },
 ];
 
+/** The capabilities a check requires that the policy declares `false` (the check is then skipped). */
+export function missingCapabilities(check: Pick<PolicyConformanceCheck, 'requires'>, capabilities: PolicyCapabilities): (keyof PolicyCapabilities)[] {
+  return check.requires.filter((capability) => !capabilities[capability]);
+}
+
 /**
  * The conformance suite every `Policy` implementation runs (a vitest `describe` block); call it at the
  * top level of a test file. Checks needing a capability the policy declares `false` are `it.skip`ped
  * with the reason in their title; checks whose precondition the model's output does not meet (no EOS
  * seen, say) skip at run time with a note.
  */
-/** The capabilities a check requires that the policy declares `false` (the check is then skipped). */
-export function missingCapabilities(check: Pick<PolicyConformanceCheck, 'requires'>, capabilities: PolicyCapabilities): (keyof PolicyCapabilities)[] {
-  return check.requires.filter((capability) => !capabilities[capability]);
-}
-
 export function runPolicyConformance(options: PolicyConformanceOptions): void {
   const capabilities: PolicyCapabilities = { ...fullPolicyCapabilities, ...options.capabilities };
   describe(`${options.name}: Policy conformance`, () => {
