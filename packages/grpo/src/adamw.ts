@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@research-ts/spec';
+import { adamWConstants, applyAdamW, checkAdamWMoments, InvalidInputError, type AdamWParameterState } from '@research-ts/spec';
 import { expectNumber, type RealArray } from './batch-shape';
 import { learningRateFactor, type LearningRateSchedule } from './learning-rate-schedule';
 
@@ -24,12 +24,7 @@ export interface AdamWOptions {
   schedule?: LearningRateSchedule;
 }
 
-/** One tensor's moments, as PyTorch keeps them (`state[p]['step']`, `exp_avg`, `exp_avg_sq`). */
-export interface AdamWParameterState {
-  step: number;
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
-}
+export type { AdamWParameterState };
 
 /** A plain, structured-cloneable snapshot of the optimizer. */
 export interface AdamWState {
@@ -91,11 +86,6 @@ export function createAdamW(options: AdamWOptions): AdamW {
     }
     byName.set(parameter.name, parameter);
   }
-  const fround = Math.fround;
-  const oneMinusBeta1 = fround(1 - beta1);
-  const beta2Float = fround(beta2);
-  const oneMinusBeta2 = fround(1 - beta2);
-  const epsFloat = fround(eps);
   let stepCount = 0;
   let moments = new Map<string, AdamWParameterState>();
 
@@ -124,22 +114,7 @@ export function createAdamW(options: AdamWOptions): AdamW {
         moments.set(parameter.name, state);
       }
       state.step += 1;
-      // float32 constants and float32 arithmetic op by op, as PyTorch's CPU kernels (see the TSDoc)
-      const decay = fround(1 - rate * (parameter.weightDecay ?? weightDecay));
-      const biasCorrection2Sqrt = fround(Math.sqrt(1 - beta2 ** state.step));
-      const negativeStepSize = fround(-rate / (1 - beta1 ** state.step));
-      const { expAvg, expAvgSq } = state;
-      for (let index = 0; index < value.length; index++) {
-        const g = fround(gradient[index]!);
-        const m = expAvg[index]!;
-        // lerp and addcmul are fused multiply-adds: a float32 product is exact in float64, one rounding follows
-        const nextM = fround(m + oneMinusBeta1 * fround(g - m));
-        const nextV = fround(fround(expAvgSq[index]! * beta2Float) + fround(oneMinusBeta2 * g) * g);
-        expAvg[index] = nextM;
-        expAvgSq[index] = nextV;
-        const denominator = fround(fround(fround(Math.sqrt(nextV)) / biasCorrection2Sqrt) + epsFloat);
-        value[index] = fround(value[index]! * decay) + fround(fround(negativeStepSize * nextM) / denominator);
-      }
+      applyAdamW(value, gradient, state.expAvg, state.expAvgSq, adamWConstants({ learningRate: rate, betas: [beta1, beta2], eps, weightDecay: parameter.weightDecay ?? weightDecay, step: state.step }));
     }
     stepCount += 1;
     return { learningRate: rate, step: stepCount };
@@ -155,20 +130,7 @@ export function createAdamW(options: AdamWOptions): AdamW {
 
   function loadState(state: AdamWState): void {
     expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
-    const restored = new Map<string, AdamWParameterState>();
-    for (const [name, saved] of Object.entries(state.parameters)) {
-      const parameter = byName.get(name);
-      if (parameter === undefined) throw new InvalidInputError(`state for unknown parameter "${name}"`, { field: `state.parameters.${name}` });
-      for (const key of ['expAvg', 'expAvgSq'] as const) {
-        if (!(saved[key] instanceof Float32Array) || saved[key].length !== parameter.value.length) {
-          throw new InvalidInputError(`expected a Float32Array of ${parameter.value.length} values`, {
-            field: `state.parameters.${name}.${key}`,
-          });
-        }
-      }
-      expectNumber(`state.parameters.${name}.step`, saved.step, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
-      restored.set(name, { step: saved.step, expAvg: saved.expAvg.slice(), expAvgSq: saved.expAvgSq.slice() });
-    }
+    const restored = checkAdamWMoments(state.parameters, new Map(parameters.map((parameter) => [parameter.name, parameter.value.length])));
     moments = restored;
     stepCount = state.step;
   }

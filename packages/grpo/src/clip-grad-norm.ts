@@ -1,3 +1,4 @@
+import { gradClipCoefficient, sumOfSquares } from '@research-ts/spec';
 import { expectNumber, type RealArray } from './batch-shape';
 
 /** Gradients by name or as a list. */
@@ -24,14 +25,9 @@ export function clipGradNorm(gradients: GradientSet, maxNorm: number): number {
   expectNumber('maxNorm', maxNorm, (value) => value > 0, 'must be > 0');
   const arrays = gradientArrays(gradients);
   let squares = 0;
-  for (const array of arrays) {
-    let sum = 0;
-    for (let index = 0; index < array.length; index++) sum += array[index]! * array[index]!;
-    squares += sum;
-  }
+  for (const array of arrays) squares += sumOfSquares(array);
   const total = Math.sqrt(squares);
-  if (!Number.isFinite(total)) return total;
-  const coefficient = Math.min(1, maxNorm / (total + 1e-6));
-  if (coefficient < 1) for (const array of arrays) for (let index = 0; index < array.length; index++) array[index]! *= coefficient;
+  const coefficient = gradClipCoefficient(total, maxNorm);
+  if (coefficient !== undefined && coefficient < 1) for (const array of arrays) for (let index = 0; index < array.length; index++) array[index]! *= coefficient;
   return total;
 }

@@ -18,7 +18,7 @@ function specBatch(): TokenBatch {
 }
 
 describe('createOnnxPolicy as a spec TrainablePolicy', () => {
-  it('scoreTokens and backward take the spec TokenBatch and agree with computeLogprobs / the seq form', async () => {
+  it('scoreTokens and accumulateGradients take the spec TokenBatch and agree with computeLogprobs / backward', async () => {
     const trainable: TrainablePolicy = policy;
     const batch = specBatch();
     const spec = await trainable.scoreTokens(batch);
@@ -26,18 +26,22 @@ describe('createOnnxPolicy as a spec TrainablePolicy', () => {
     expect(Array.from(spec.logprobs)).toEqual(Array.from(native.logprobs));
     expect(Array.from(spec.entropies)).toEqual(Array.from(native.entropies));
     const upstream = { gradLogprobs: new Float32Array(spec.logprobs.length).fill(1), gradEntropies: new Float32Array(spec.logprobs.length) };
-    const fromSpec = new Map([...(await trainable.backward(batch, upstream))].map(([name, grad]) => [name, Float32Array.from(grad)]));
+    await trainable.accumulateGradients(batch, upstream);
+    const fromSpec = await trainable.readGradients();
+    await trainable.zeroGradients();
     const fromSeq = await policy.backward({ ...batch, seq: batch.length }, upstream);
+    expect([...fromSpec.keys()]).toEqual([...fromSeq.keys()]);
     for (const [name, grad] of fromSeq) expect(Array.from(grad), name).toEqual(Array.from(fromSpec.get(name)!));
+    expect((await trainable.readGradients()).size).toBe(0);
   });
 
-  it('parametersChanged() drops KV caches computed with the old weights', async () => {
+  it('clearCache() drops KV caches computed with the old weights', async () => {
     const request = { inputIds: tokenizer.encode(tinyPromptTexts[0]!, { addSpecialTokens: false }), maxNewTokens: 4, sampling: { temperature: 0 } };
     await policy.generate([request]);
     const before = policy.statistics.reusedTokens;
     await policy.generate([request]);
     expect(policy.statistics.reusedTokens).toBeGreaterThan(before);
-    policy.parametersChanged();
+    policy.clearCache();
     const afterClear = policy.statistics.reusedTokens;
     await policy.generate([request]);
     expect(policy.statistics.reusedTokens).toBe(afterClear);

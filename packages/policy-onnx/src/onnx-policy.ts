@@ -1,4 +1,5 @@
 import {
+  createHostTrainingState,
   InvalidInputError,
   type GenerateOptions,
   type GenerateRequest,
@@ -75,8 +76,6 @@ export interface OnnxPolicy extends TrainablePolicy {
   backward(batch: TokenBatch | SpecTokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
   /** Spec `TrainablePolicy`: `computeLogprobs` over a spec `TokenBatch` (`length` for `seq`). */
   scoreTokens(batch: SpecTokenBatch): Promise<TokenScores>;
-  /** Spec `TrainablePolicy`: the same as `clearCache()`, called by an optimizer after it changed `parameters`. */
-  parametersChanged(): void;
   /** Counters since creation: tokens prefilled, tokens whose cache came from the pool, decode steps and tokens. */
   readonly statistics: GenerationStatistics;
   /** Drops every cached KV prefix; call after changing `parameters`. */
@@ -178,6 +177,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const pool = new KvCachePool(options.maxCacheBytes ?? 256 * 1024 * 1024);
   const prefillChunk = options.prefillChunkTokens ?? 512;
   if (!Number.isSafeInteger(prefillChunk) || prefillChunk < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunk}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
+  const hostTraining = createHostTrainingState(parameters);
   const training = new DecoderTraining(config, parameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim, vocabSize } = config;
   const sessionOptions = { executionProvider, intraOpNumThreads: options.threads };
@@ -559,7 +559,20 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     scoreTokens: (batch) => training.computeLogprobs(fromSpecBatch(batch)),
     backward: async (batch, upstream) => (await training.backward(fromSpecBatch(batch), upstream)).gradients,
     clearCache,
-    parametersChanged: clearCache,
+    parameterSizes: hostTraining.parameterSizes,
+    async accumulateGradients(batch, upstream) {
+      hostTraining.accumulate((await training.backward(fromSpecBatch(batch), upstream)).gradients);
+    },
+    async applyUpdate(update) {
+      const result = hostTraining.applyUpdate(update);
+      if (result.applied) clearCache();
+      return result;
+    },
+    zeroGradients: async () => hostTraining.zeroGradients(),
+    readGradients: async () => hostTraining.readGradients(),
+    readParameters: async (names) => hostTraining.readParameters(names),
+    readOptimizerState: async () => hostTraining.readOptimizerState(),
+    loadOptimizerState: async (moments) => hostTraining.loadOptimizerState(moments),
     save: (directory, saveOptions) => saveModelDirectory(directory, { config, parameters }, saveOptions),
     release: async () => {
       pool.clear();

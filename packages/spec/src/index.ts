@@ -15,5 +15,16 @@ export type { Retriever, RetrieverSearchOptions } from './retriever';
 export type { RewardFunction, RewardInput, RewardResult } from './reward';
 export type { RolloutEvent } from './rollout-event';
 export type { ApplyChatTemplateOptions, ChatMessage, Tokenizer } from './tokenizer';
-export type { TokenBatch, TokenScoreGradients, TokenScores, TrainablePolicy } from './trainable-policy';
+export type {
+  AdamWMoments,
+  AdamWParameterState,
+  ParameterUpdate,
+  ParameterUpdateResult,
+  TokenBatch,
+  TokenScoreGradients,
+  TokenScores,
+  TrainablePolicy,
+} from './trainable-policy';
 export type { SearchRecord, Trajectory, TrajectoryFinishReason, TrajectorySegment } from './trajectory';
+export { adamWConstants, applyAdamW, gradClipCoefficient, sumOfSquares, type AdamWConstants } from './adamw-math';
+export { checkAdamWMoments, checkParameterUpdate, createHostTrainingState, type HostTrainingState } from './host-training-state';

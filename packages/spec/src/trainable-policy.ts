@@ -30,18 +30,79 @@ export interface TokenScoreGradients {
 }
 
 /**
- * A policy whose parameters can be trained: it scores tokens and back-propagates gradients of those
- * scores to its parameters. The optimizer updates `parameters` in place and then calls
- * `parametersChanged()` so the policy can refresh anything derived from them (device copies, caches).
+ * One optimizer update as the training step asks for it: clip the accumulated gradients to a global
+ * L2 norm (`torch.nn.utils.clip_grad_norm_`), then one AdamW step (`torch.optim.AdamW`: decoupled
+ * weight decay, bias correction). The training step owns the schedule; the policy owns the state.
+ */
+export interface ParameterUpdate {
+  /** The learning rate of this update (the schedule already applied). */
+  learningRate: number;
+  /** AdamW's `(β1, β2)`. */
+  betas: readonly [number, number];
+  eps: number;
+  /** Decoupled weight decay λ: `p ← p·(1 − lr·λ)`. */
+  weightDecay: number;
+  /** Clip the global gradient norm to this first; `Infinity` turns clipping off. */
+  maxGradNorm: number;
+  /**
+   * The parameters this update trains (default: every parameter). The others — frozen ones — keep
+   * their values and moments, and their gradients count neither in the norm nor anywhere else.
+   */
+  parameters?: readonly string[];
+}
+
+/** What an update did: only scalars cross from the policy (and its device) to the caller. */
+export interface ParameterUpdateResult {
+  /** The global gradient norm before clipping, over the trained parameters. */
+  gradNorm: number;
+  /** `false` when the norm was not finite: nothing changed and the gradients were discarded. */
+  applied: boolean;
+}
+
+/** One tensor's AdamW moments, as PyTorch keeps them (`state[p]['step']`, `exp_avg`, `exp_avg_sq`). */
+export interface AdamWParameterState {
+  step: number;
+  expAvg: Float32Array;
+  expAvgSq: Float32Array;
+}
+
+/** The optimizer's moments by parameter name; a tensor never updated has no entry (as in PyTorch). */
+export type AdamWMoments = Record<string, AdamWParameterState>;
+
+/**
+ * A policy that can be trained. The seam carries "apply this update", not raw gradient arrays, so that
+ * an implementation on a GPU keeps parameters, gradients and optimizer moments on the device and only
+ * scalars cross (docs/architecture.md, "The training seam"). One step:
  *
- * Arrays returned by `scoreTokens` and `backward` belong to the caller until the policy's next call: a
- * policy may reuse its output buffers, so a caller that keeps results across calls copies them.
+ * ```text
+ * for each micro-batch: scoreTokens → (loss math on the host) → accumulateGradients
+ * applyUpdate({ learningRate, …, maxGradNorm })   // clip + AdamW, gradients zeroed
+ * ```
+ *
+ * Arrays returned by `scoreTokens` belong to the caller until the policy's next call: a policy may reuse
+ * its output buffers, so a caller that keeps results across calls copies them.
  */
 export interface TrainablePolicy extends Policy {
-  /** The live trainable parameters, by name (Hugging Face names for decoders), fp32. */
-  readonly parameters: ReadonlyMap<string, Float32Array>;
+  /** The trainable parameters' names and element counts, in the policy's order (the values may live on a device). */
+  readonly parameterSizes: ReadonlyMap<string, number>;
   scoreTokens(batch: TokenBatch): Promise<TokenScores>;
-  /** Gradients of the loss w.r.t. every parameter, given its gradients w.r.t. the token scores. */
-  backward(batch: TokenBatch, upstream: TokenScoreGradients): Promise<Map<string, Float32Array>>;
-  parametersChanged(): void;
+  /**
+   * Adds to the policy's gradient accumulators the gradient, with respect to every parameter, of
+   * `Σ gradLogprobs·logprobs + Σ gradEntropies·entropies` over the batch (the loss's gradients with
+   * respect to the token scores). The accumulators start at zero and are zeroed by `applyUpdate` and
+   * `zeroGradients`.
+   */
+  accumulateGradients(batch: TokenBatch, upstream: TokenScoreGradients): Promise<void>;
+  /** Clips the accumulated gradients and applies one AdamW update to the parameters; zeroes the accumulators. */
+  applyUpdate(update: ParameterUpdate): Promise<ParameterUpdateResult>;
+  /** Discards the accumulated gradients. */
+  zeroGradients(): Promise<void>;
+  /** Host copies of the accumulated gradients (of the parameters that received one since they were zeroed). */
+  readGradients(): Promise<Map<string, Float32Array>>;
+  /** Host copies of the parameters (for checkpoints; all of them by default). */
+  readParameters(names?: readonly string[]): Promise<Map<string, Float32Array>>;
+  /** Host copies of the optimizer moments. */
+  readOptimizerState(): Promise<AdamWMoments>;
+  /** Replaces the optimizer moments (`{}` starts a fresh optimizer); sizes are checked. */
+  loadOptimizerState(moments: AdamWMoments): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSession, listExecutionProviders, runSession, type OnnxSession } from './onnxruntime';
+import { createSession, listExecutionProviders, readDeviceTensors, runOnDevice, runSession, uploadTensor, type OnnxSession } from './onnxruntime';
 
 /** y = tanh(x · W + b) for x [batch, 3], W [3, 2], b [2]; also z = x · W in float16. */
 function tinyModel(): Uint8Array {
@@ -134,5 +134,39 @@ describe('onnxruntime backend', () => {
       expect(attempt).toBeInstanceOf(UnsupportedError);
       expect((attempt as Error).message).toMatch(/^the webgpu execution provider is not available: onnxruntime could not start it: /);
     }
+  });
+});
+
+describe('device tensors', () => {
+  /** sum = a + b (kept on the device), squares = Σ a² (to the host). */
+  function accumulateModel(): Uint8Array {
+    const graph = new GraphBuilder({ name: 'accumulate' });
+    const a = graph.input('a', 'float32', ['rows', 2]);
+    const b = graph.input('b', 'float32', ['rows', 2]);
+    graph.output(graph.add(a, b), 'sum');
+    graph.output(graph.reduceSum(graph.mul(a, a), undefined, { keepDims: false }), 'squares');
+    return graph.serialize();
+  }
+
+  it.each(['cpu'] as const)('chains device outputs through runs and reads them back (%s)', async (provider) => {
+    const session = await createSession(accumulateModel(), { executionProvider: provider, deviceOutputs: ['sum'] });
+    const ones = { data: new Float32Array(6).fill(1), dims: [3, 2] };
+    let total = await uploadTensor(provider, ones);
+    const squares: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const { host, device } = await runOnDevice(session, { a: total, b: ones });
+      squares.push(host.squares!.data[0]!);
+      total.dispose();
+      total = device.sum!;
+    }
+    expect(squares).toEqual([6, 24, 54]);
+    expect(total.dims).toEqual([3, 2]);
+    const [values] = await readDeviceTensors([total]);
+    expect([...values!]).toEqual([4, 4, 4, 4, 4, 4]);
+    total.dispose();
+    expect(total.disposed).toBe(true);
+    await expect(runOnDevice(session, { a: total, b: ones })).rejects.toThrow(/disposed/);
+    await expect(runSession(session, { a: ones, b: ones })).rejects.toThrow(/device outputs; use runOnDevice/);
+    await session.release();
   });
 });
