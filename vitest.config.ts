@@ -18,6 +18,7 @@ export default defineConfig({
       'tests/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**', ...(gpu ? [] : ['**/*.gpu.test.ts'])],
+    globalSetup: ['tests/setup/install-lavapipe.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', 'json'],

@@ -42,7 +42,7 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(executablePath)) {
-    const setup = spawnSync('bash', [join(import.meta.dirname, '..', 'scripts', 'ci-setup.sh')], { encoding: 'utf8', timeout: 600_000 });
+    const setup = spawnSync('bash', [join(import.meta.dirname, '..', 'scripts', 'ci-setup.sh'), 'chromium'], { encoding: 'utf8', timeout: 600_000 });
     if (setup.status !== 0 || !existsSync(executablePath)) {
       throw new Error(`Debian chromium is not installed at ${executablePath} and scripts/ci-setup.sh could not install it:\n${setup.stderr}${setup.stdout}`);
     }

@@ -4,11 +4,20 @@
 // child process (so its peak RSS is its own) and measures its baseline in that process, right before
 // and after the measurement (the machine is shared: the mean of the two is the baseline).
 //
+// A train phase also times one whole training step through the seam (`accumulateGradients` +
+// `applyUpdate`: clip and AdamW on the policy's own state — on a GPU, on the device).
+// With `--provider webgpu` (or cuda) every phase is run on the CPU provider too, in its own process on the
+// same machine, and the ratios are printed. Every number is appended as one JSON line to
+// bench/results.jsonl (date, commit, device, provider, threads, model, phase, shape, metric, value, baseline,
+// baselineValue).
+//
 //   npm run bench -w @research-ts/policy-onnx -- [--models tiny,0.5b] [--layers N] [--threads N]
+//     [--provider cpu|webgpu|cuda] [--cpu-threads N] [--no-cpu-baseline] [--results FILE]
 //     [--decode-tokens N] [--train-shape BxS] [--train-shape-tiny BxS] [--max-tokens-per-run N]
 import { GraphBuilder } from '@research-ts/onnx-graph';
 import type { Tokenizer } from '@research-ts/spec';
 import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createOnnxPolicy, createSession, decoderParameterCount, qwen2_5_0_5bConfig, runSession, tinyConfig } from '../src/index';
@@ -80,6 +89,26 @@ async function matMulRate(): Promise<number> {
   return (2 * m * k * n) / ms / 1e6;
 }
 
+/** The GPU's name (nvidia-smi) on a GPU provider, else the CPU's model. */
+function deviceName(): string {
+  if (provider !== 'cpu') {
+    try {
+      return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    } catch {
+      return `${provider} adapter (nvidia-smi not found; ${cpus()[0]?.model ?? 'unknown CPU'} host)`;
+    }
+  }
+  return `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}`;
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
 
 interface PhaseResult {
@@ -145,6 +174,19 @@ async function trainPhase(model: string): Promise<PhaseResult> {
   const runs = model === 'tiny' ? 5 : 1;
   const ms = await median(runs, async () => void (await policy.backward(tokenBatch, upstream)));
   const forwardMs = await median(runs, async () => void (await policy.computeLogprobs(tokenBatch)));
+  // one whole step through the training seam: gradients accumulated and the update applied where the policy keeps its state
+  const specBatch = { inputIds, attentionMask: new Uint8Array(batch * sequence).fill(1), batch, length: sequence };
+  const update = { learningRate: 1e-6, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
+  let accumulateMs = 0;
+  let updateMs = 0;
+  const stepMs = await median(runs, async () => {
+    let start = performance.now();
+    await policy.accumulateGradients(specBatch, upstream);
+    accumulateMs = performance.now() - start;
+    start = performance.now();
+    await policy.applyUpdate(update);
+    updateMs = performance.now() - start;
+  });
   const after = await matMulRate();
   const tokens = batch * sequence;
   const flops = 3 * forwardFlopsPerToken(config, sequence) * tokens;
@@ -157,6 +199,10 @@ async function trainPhase(model: string): Promise<PhaseResult> {
     forwardBackwardMs: ms,
     forwardMs,
     tokensPerSecond: (1000 * tokens) / ms,
+    trainStepMs: stepMs,
+    trainStepAccumulateMs: accumulateMs,
+    trainStepUpdateMs: updateMs,
+    trainStepTokensPerSecond: (1000 * tokens) / stepMs,
     achievedGFlops: flops / ms / 1e6,
     matMulGFlops: matMul,
     ofMatMul: flops / ms / 1e6 / matMul,
@@ -172,20 +218,61 @@ if (phase !== '') {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const models = option('models', 'tiny,0.5b').split(',');
-  console.log(`policy-onnx decoder benchmark: Node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, provider ${provider}, ${threads} threads, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  const device = deviceName();
+  const commit = gitCommit();
+  console.log(`policy-onnx decoder benchmark: Node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, device ${device}, provider ${provider}, ${threads} threads, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
   const self = fileURLToPath(import.meta.url);
+  const resultsFile = option('results', fileURLToPath(new URL('./results.jsonl', import.meta.url)));
+  const withBaseline = provider !== 'cpu' && !argv.includes('--no-cpu-baseline');
+  const cpuThreads = option('cpu-threads', String(availableParallelism()));
+  const format = (value: number | string) => (typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3)) : value);
+  const runPhase = (kind: string, model: string, onProvider: string, phaseThreads: string): PhaseResult => {
+    const args = [...argv.filter((_, index, all) => !['--provider', '--threads'].includes(all[index - 1]!) && !['--provider', '--threads'].includes(all[index]!))];
+    const output = execFileSync(process.execPath, [...process.execArgv, self, ...args, '--provider', onProvider, '--threads', phaseThreads, '--phase', `${kind}:${model}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(output.trim().split('\n').pop()!) as PhaseResult;
+  };
   const rows: PhaseResult[] = [];
   for (const model of models) {
     for (const kind of ['decode', 'train']) {
-      console.log(`running ${kind} ${model} …`);
-      const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...argv, '--phase', `${kind}:${model}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-      const row = JSON.parse(output.trim().split('\n').pop()!) as PhaseResult;
+      console.log(`${new Date().toISOString()} running ${kind} ${model} on ${provider} …`);
+      const row = runPhase(kind, model, provider, String(threads));
       rows.push(row);
-      const format = (value: number | string) => (typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3)) : value);
       console.log(`  ${Object.entries(row).map(([key, value]) => `${key}=${format(value)}`).join('  ')}`);
+      let baseline: PhaseResult | undefined;
+      if (withBaseline) {
+        console.log(`${new Date().toISOString()} running ${kind} ${model} on cpu (baseline) …`);
+        baseline = runPhase(kind, model, 'cpu', cpuThreads);
+        console.log(`  ${Object.entries(baseline).map(([key, value]) => `${key}=${format(value)}`).join('  ')}`);
+        const ratios = Object.entries(row).filter(([key, value]) => typeof value === 'number' && /PerSecond$/.test(key) && typeof baseline![key] === 'number');
+        console.log(`  ${provider} / cpu: ${ratios.map(([key, value]) => `${key} ${((value as number) / (baseline![key] as number)).toFixed(2)}×`).join('  ')}`);
+      }
+      const date = new Date().toISOString();
+      for (const [metric, value] of Object.entries(row)) {
+        if (typeof value !== 'number') continue;
+        const baselineValue = baseline?.[metric];
+        const line = {
+          date,
+          commit,
+          device,
+          provider,
+          threads,
+          model,
+          phase: kind,
+          shape: row.shape ?? '',
+          metric,
+          value,
+          baseline: baseline === undefined ? (metric === 'batch1OfLimit' ? 'gemv stream rate' : metric === 'ofMatMul' ? 'MatMul rate' : null) : `cpu, ${cpuThreads} threads`,
+          baselineValue: typeof baselineValue === 'number' ? baselineValue : null,
+        };
+        appendFileSync(resultsFile, `${JSON.stringify(line)}\n`);
+      }
     }
   }
-  console.log('\nsummary');
+  console.log(`\nsummary (appended to ${resultsFile})`);
   for (const row of rows) {
     if (String(row.phase).startsWith('decode')) {
       console.log(
@@ -193,7 +280,7 @@ if (phase !== '') {
       );
     } else {
       console.log(
-        `${row.phase} ${row.shape}: forward+backward ${(row.tokensPerSecond as number).toFixed(1)} tok/s, ${(row.achievedGFlops as number).toFixed(1)} GFLOP/s vs MatMul ${(row.matMulGFlops as number).toFixed(1)} GFLOP/s = ${(row.ofMatMul as number).toFixed(2)}× (goal ≥ 0.4); forward only ${(row.forwardMs as number).toFixed(0)} ms; peak RSS ${(row.peakRssMiB as number).toFixed(0)} MiB`,
+        `${row.phase} ${row.shape}: forward+backward ${(row.tokensPerSecond as number).toFixed(1)} tok/s, ${(row.achievedGFlops as number).toFixed(1)} GFLOP/s vs MatMul ${(row.matMulGFlops as number).toFixed(1)} GFLOP/s = ${(row.ofMatMul as number).toFixed(2)}× (goal ≥ 0.4); forward only ${(row.forwardMs as number).toFixed(0)} ms; whole step (accumulate + update) ${(row.trainStepMs as number).toFixed(0)} ms, of which update ${(row.trainStepUpdateMs as number).toFixed(0)} ms; peak RSS ${(row.peakRssMiB as number).toFixed(0)} MiB`,
       );
     }
   }

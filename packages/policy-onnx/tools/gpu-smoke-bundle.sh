@@ -3,6 +3,10 @@
 # project), in two steps, from the repository root:
 #   packages/policy-onnx/tools/gpu-smoke-bundle.sh pack [DIR]      (here: needs node_modules, esbuild, xz, apt-get)
 #   packages/policy-onnx/tools/gpu-smoke-bundle.sh run [DIR] [LOGS] [gpu-smoke options]   (there, as root)
+#   packages/policy-onnx/tools/gpu-smoke-bundle.sh bench [DIR] [LOGS] [bench options]     (there, as root, after run)
+# bench runs the decoder benchmark (bench/decoder.bench.ts, bundled as bench.mjs) on webgpu with the CPU baseline
+# in the same call, appends its rows to LOGS/results.jsonl (copy them into bench/results.jsonl) and polls
+# nvidia-smi every 0.5 s for the device memory in use (LOGS/device-memory.csv: the peak per phase).
 # pack writes DIR (default .gpu, keep it out of git): the esbuild bundle smoke.mjs, this machine's node
 # binary and onnxruntime-node's linux-x64 native library (xz-compressed), onnxruntime-node's JS files,
 # and the Debian packages of the Vulkan loader and libglvnd (the NVIDIA Vulkan ICD needs libglvnd:
@@ -20,6 +24,8 @@ case "$command" in
     mkdir -p "$dir/debs" "$native" /tmp/amd64/partial
     npx esbuild packages/policy-onnx/tools/gpu-smoke.ts --bundle --platform=node --format=esm --target=node20 \
       --conditions=@research-ts/source --external:onnxruntime-node --outfile="$dir/smoke.mjs" --log-level=warning
+    npx esbuild packages/policy-onnx/bench/decoder.bench.ts --bundle --platform=node --format=esm --target=node20 \
+      --conditions=@research-ts/source --external:onnxruntime-node --outfile="$dir/bench.mjs" --log-level=warning
     cp -r node_modules/onnxruntime-common "$dir/node_modules/"
     cp -r node_modules/onnxruntime-node/{package.json,dist,lib} "$dir/node_modules/onnxruntime-node/"
     cp node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node "$native/"
@@ -53,8 +59,20 @@ case "$command" in
     for run in tiny-fused half-b1 half-b16; do cp "$profiles/$run"/*.json "$logs/profile-$run.json" 2>/dev/null; done
     exit "$status"
     ;;
+  bench)
+    logs="${3:-${OUT:-/tmp/policy-onnx-gpu}}"
+    shift $(($# < 3 ? $# : 3))
+    mkdir -p "$logs"
+    [ -x /tmp/node ] || { echo "run '$0 run' first (it unpacks node and the libraries)" >&2; exit 2; }
+    nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader -lms 500 >"$logs/device-memory.csv" 2>/dev/null &
+    poller=$!
+    timeout "${BENCH_TIMEOUT_S:-3000}" /tmp/node --expose-gc "$dir/bench.mjs" --provider webgpu --results "$logs/results.jsonl" "$@" 2>&1 | tee "$logs/bench.log"
+    status=${PIPESTATUS[0]}
+    kill "$poller" 2>/dev/null
+    exit "$status"
+    ;;
   *)
-    echo "usage: $0 pack|run [DIR] [LOGS] [gpu-smoke options]" >&2
+    echo "usage: $0 pack|run|bench [DIR] [LOGS] [options]" >&2
     exit 2
     ;;
 esac
