@@ -1,5 +1,3 @@
-import type { AdamW } from '@research-ts/grpo';
-import { clipGradNorm } from '@research-ts/grpo';
 import type { TrainablePolicy } from '@research-ts/spec';
 
 /** A sequence to imitate: prompt, response, and the response tokens that enter the loss. */
@@ -10,19 +8,31 @@ export interface SupervisedExample {
   lossMask: readonly number[];
 }
 
+export interface SupervisedStepOptions {
+  padId: number;
+  /** Global gradient-norm clip. */
+  gradClip: number;
+  /** The learning rate of this update. */
+  learningRate: number;
+}
+
 export interface SupervisedStepResult {
   /** Mean negative log-likelihood per trained token, before the update. */
   loss: number;
   tokenCount: number;
+  /** The global gradient norm before clipping. */
   gradNorm: number;
+  /** False when the norm was not finite and the policy skipped the update. */
+  applied: boolean;
 }
 
 /**
- * One teacher-forced update: the mean NLL of the masked response tokens, its gradient through
- * `policy.backward` (d loss / d logprob = −1/N on every trained position), global-norm clipping and
- * one optimizer step. Used by the format warm-up; RL never calls it.
+ * One teacher-forced update: the mean NLL of the masked response tokens, its gradient accumulated in the
+ * policy (d loss / d logprob = −1/N on every trained position), then one `applyUpdate`: global-norm
+ * clipping and AdamW with PyTorch's betas and eps and no weight decay, on the policy's own optimizer
+ * state. Used by the format warm-up; RL never calls it.
  */
-export async function supervisedStep(policy: TrainablePolicy, optimizer: AdamW, examples: readonly SupervisedExample[], options: { padId: number; gradClip: number }): Promise<SupervisedStepResult> {
+export async function supervisedStep(policy: TrainablePolicy, examples: readonly SupervisedExample[], options: SupervisedStepOptions): Promise<SupervisedStepResult> {
   const length = Math.max(...examples.map((example) => example.promptIds.length + example.responseIds.length));
   const rows = examples.length;
   const inputIds = new Int32Array(rows * length).fill(options.padId);
@@ -44,9 +54,14 @@ export async function supervisedStep(policy: TrainablePolicy, optimizer: AdamW, 
   const scores = await policy.scoreTokens(batch);
   let loss = 0;
   for (let index = 0; index < gradLogprobs.length; index++) if (gradLogprobs[index] !== 0) loss += gradLogprobs[index]! * scores.logprobs[index]!;
-  const gradients = await policy.backward(batch, { gradLogprobs, gradEntropies: new Float32Array(gradLogprobs.length) });
-  const gradNorm = clipGradNorm(gradients, options.gradClip);
-  optimizer.step(gradients);
-  policy.parametersChanged();
-  return { loss, tokenCount, gradNorm };
+  await policy.zeroGradients();
+  await policy.accumulateGradients(batch, { gradLogprobs, gradEntropies: new Float32Array(gradLogprobs.length) });
+  const { gradNorm, applied } = await policy.applyUpdate({
+    learningRate: options.learningRate,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    maxGradNorm: options.gradClip,
+  });
+  return { loss, tokenCount, gradNorm, applied };
 }

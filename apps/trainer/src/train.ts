@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadQuestions, relationCatalog, splitWorldWords, type QaExample, type RelationName, type World } from '@research-ts/datasets';
 import { exactMatch } from '@research-ts/evaluators';
-import { createAdamW, createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
+import { createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
 import { rollout } from '@research-ts/rollout';
 import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
@@ -20,7 +20,6 @@ import { scoreRollout } from './score-rollout';
 import { SeededRng } from './seeded-rng';
 import { supervisedStep } from './supervised-step';
 import type { TrainerConfig } from './trainer-config';
-import { asTrainablePolicy } from './trainable-onnx-policy';
 import { buildWarmupTranscript } from './warmup-transcript';
 import { buildWorld } from './world-source';
 
@@ -148,7 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const resumed = latest === undefined ? undefined : await loadCheckpointState(latest.directory);
   const runtime = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads, maxCacheBytes: config.runtime.maxCacheBytes };
   const onnx: OnnxPolicy = await createOnnxPolicy({ modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'), ...runtime });
-  const policy: TrainablePolicy = asTrainablePolicy(onnx);
+  const policy: TrainablePolicy = onnx;
   const tokenizer = onnx.tokenizer;
   const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
   const startStep = resumed?.step ?? 0;
@@ -160,7 +159,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     if (existsSync(metrics.path)) metrics.truncateAfter(-1);
     if (existsSync(rollouts.path)) rollouts.truncateAfter(-1);
   }
-  metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameters.values()].reduce((sum, value) => sum + value.length, 0) });
+  metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameterSizes.values()].reduce((sum, size) => sum + size, 0) });
 
   const padId = tokenizer.padTokenId ?? 0;
   const topK = config.retriever.topK;
@@ -179,7 +178,6 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     // The warm-up searches a decoy corpus (names permuted within each type): it teaches the format and copying, no fact.
     const warmupRetriever = config.warmup.corpus === 'decoy' && dataset.world !== undefined ? await openRetriever({ kind: 'world', world: { ...dataset.world, passages: createDecoyCorpus(dataset.world, rng).passages } }) : retriever;
     const anyName = names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
-    const optimizer = createAdamW({ parameters: [...policy.parameters].map(([name, value]) => ({ name, value })), lr: config.warmup.learningRate, weightDecay: 0 });
     const world = dataset.world;
     const hopCounts = config.data.world?.questionsPerHop;
     const chains = world === undefined ? [] : Object.entries(world.settings.questionTemplates).filter(([key]) => (hopCounts?.[key.split('>').length as 1 | 2 | 3] ?? 0) > 0);
@@ -215,20 +213,22 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           }),
         );
       }
-      const result = await supervisedStep(policy, optimizer, examples, { padId, gradClip: config.optimizer.gradClip });
+      const result = await supervisedStep(policy, examples, { padId, gradClip: config.optimizer.gradClip, learningRate: config.warmup.learningRate });
       progress.update(step, `nll ${result.loss.toFixed(3)}`);
       if (step % 10 === 0 || step === config.warmup.steps) metrics.write({ kind: 'warmup', step, loss: result.loss, gradNorm: result.gradNorm, tokens: result.tokenCount });
     }
     progress.stop();
     warmupSeconds = (performance.now() - started) / 1000;
     await onnx.save(warmupModel, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
+    // GRPO starts a fresh optimizer: the warm-up's moments stay behind
+    await policy.loadOptimizerState({});
   }
 
   // The KL reference is the policy RL starts from: the warm-up's result, else the initial model.
   const reference =
     config.loss.klCoefficient === 0
       ? undefined
-      : asTrainablePolicy(await createOnnxPolicy({ modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory, ...runtime }));
+      : await createOnnxPolicy({ modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory, ...runtime });
   const trainer = createGrpoTrainer({
     policy: freezeParameters(policy, config.training.frozenParameters),
     ...(reference === undefined ? {} : { reference }),
@@ -248,9 +248,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     ppoEpochs: config.training.ppoEpochs,
     rescoreFirstEpoch: config.training.rescoreFirstEpoch,
   });
-  if (resumed !== undefined) trainer.loadState(resumed.trainer);
+  if (resumed !== undefined) await trainer.loadState(resumed.trainer);
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
-    await saveCheckpoint(checkpoints, { step, trainer: trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
+    await saveCheckpoint(checkpoints, { step, trainer: await trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
     await pruneCheckpoints(checkpoints, config.checkpoint.keep);
   };
   if (resumed === undefined && config.warmup.steps > 0) await checkpointAt(0, { warmupDone: true, warmupSeconds });
@@ -393,7 +393,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       metrics.write({ kind: 'eval-decoy', step: config.training.steps, retriever: 'decoy', ...heldOutWithDecoyCorpus });
     }
   }
-  await onnx.release();
+  await Promise.all([onnx.release(), reference?.release()]);
   return {
     outputDirectory: output,
     steps: config.training.steps,

@@ -5,10 +5,9 @@
 import { generateWorld } from '@research-ts/datasets';
 import { reSearchReward } from '@research-ts/evaluators';
 import { createGrpoTrainer } from '@research-ts/grpo';
-import { createOnnxPolicy, createRandomModel, tinyConfig, type OnnxPolicy } from '@research-ts/policy-onnx';
+import { createOnnxPolicy, createRandomModel, tinyConfig } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { rollout } from '@research-ts/rollout';
-import type { TokenBatch, TrainablePolicy } from '@research-ts/spec';
 import { buildBpeTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
 
 const world = generateWorld({ seed: 7 }); // a fictional world: passages and 1- to 3-hop questions
@@ -20,14 +19,8 @@ const tokenizer = loadTokenizerFromJson({
 const model = createRandomModel(tinyConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: 64 }), { seed: 1 });
 const copy = { config: model.config, parameters: new Map([...model.parameters].map(([name, values]) => [name, values.slice()])) };
 const [policy, frozen] = await Promise.all([createOnnxPolicy({ model, tokenizer }), createOnnxPolicy({ model: copy, tokenizer })]);
-// The spec's TrainablePolicy view of an OnnxPolicy (policy-onnx speaks `seq` where the spec says `length`).
-const scores = (onnx: OnnxPolicy) => (batch: TokenBatch) => onnx.computeLogprobs({ ...batch, seq: batch.length });
-const trainable: TrainablePolicy = Object.assign(Object.create(policy) as OnnxPolicy, {
-  scoreTokens: scores(policy),
-  backward: (batch: TokenBatch, upstream: Parameters<TrainablePolicy['backward']>[1]) => policy.backward({ ...batch, seq: batch.length }, upstream),
-  parametersChanged: () => policy.clearCache(),
-});
-const trainer = createGrpoTrainer({ policy: trainable, reference: { scoreTokens: scores(frozen) }, optimizer: { lr: 3e-4 }, maxTokensPerMicroBatch: 4096 });
+// An OnnxPolicy is a spec TrainablePolicy: the trainer accumulates gradients in it and asks it to apply each update.
+const trainer = createGrpoTrainer({ policy, reference: frozen, optimizer: { lr: 3e-4 }, maxTokensPerMicroBatch: 4096 });
 
 const steps = Number(process.argv[2] ?? 3);
 for (let step = 0; step < steps; step += 1) {

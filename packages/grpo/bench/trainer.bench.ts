@@ -1,12 +1,13 @@
 /**
- * The cost of `createGrpoTrainer().step` outside the policy, per 1M tokens: packing, the loss and its
- * gradients, gradient accumulation, clipping and AdamW. The policy is a stand-in whose `scoreTokens`
- * and `backward` do almost nothing (fixed scores, a fixed gradient), so what remains is the trainer's.
+ * The cost of `createGrpoTrainer().step` per 1M tokens: outside the policy, packing and the loss with
+ * its gradients; inside it, on the host, gradient accumulation and the clip + AdamW update (spec's
+ * `createHostTrainingState`, what a CPU policy runs). The policy is a stand-in whose `scoreTokens` and
+ * backward do almost nothing (fixed scores, a fixed gradient), so what remains is the training step's.
  * Baseline, timed alternately in the same process: `computeActorLoss` alone over the same packed
  * micro-batches (the math no trainer can skip). Run: `npm run bench -w @research-ts/grpo`.
  */
 import { performance } from 'node:perf_hooks';
-import type { TokenBatch, TokenScores, TrainablePolicy, Trajectory } from '@research-ts/spec';
+import { createHostTrainingState, type TokenBatch, type TokenScores, type TrainablePolicy, type Trajectory } from '@research-ts/spec';
 import { computeActorLoss, createGrpoTrainer, packTrajectories, type GrpoStepTimings, type TrainingSample } from '@research-ts/grpo';
 
 const sampleCount = 160;
@@ -37,15 +38,16 @@ const samples: TrainingSample[] = Array.from({ length: sampleCount }, (_, index)
   return { trajectory, groupId: `q${Math.floor(index / 5)}`, reward: random() < 0.4 ? random() : 0.1 };
 });
 
-/** Fixed scores (a deterministic function of the position) and a fixed gradient: nearly free. */
+/** Fixed scores (a deterministic function of the position) and a fixed gradient, on spec's host training state. */
 function standInPolicy(): TrainablePolicy {
   const names = ['a', 'b', 'c', 'd'];
   const parameters = new Map(names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => random() - 0.5)]));
   const gradients = new Map(names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => (random() - 0.5) * 1e-4)]));
+  const training = createHostTrainingState(parameters);
   return {
     specificationVersion: 'v1',
     name: 'stand-in',
-    parameters,
+    parameterSizes: training.parameterSizes,
     generate: async () => [],
     async scoreTokens(batch: TokenBatch): Promise<TokenScores> {
       const size = batch.batch * (batch.length - 1);
@@ -57,8 +59,13 @@ function standInPolicy(): TrainablePolicy {
       }
       return { logprobs, entropies };
     },
-    backward: async () => gradients,
-    parametersChanged() {},
+    accumulateGradients: async () => training.accumulate(gradients),
+    applyUpdate: async (update) => training.applyUpdate(update),
+    zeroGradients: async () => training.zeroGradients(),
+    readGradients: async () => training.readGradients(),
+    readParameters: async (names) => training.readParameters(names),
+    readOptimizerState: async () => training.readOptimizerState(),
+    loadOptimizerState: async (moments) => training.loadOptimizerState(moments),
   };
 }
 
@@ -116,11 +123,11 @@ for (const maxTokensPerMicroBatch of [2 * (512 + 8192), 65_536]) {
   );
   console.log(
     `  overhead ${phase((t) => t.overheadMs)}  = pack ${phase((t) => t.packMs)}  loss ${phase((t) => t.lossMs)}` +
-      `  accumulate ${phase((t) => t.accumulateMs)}  clip ${phase((t) => t.clipMs)}  AdamW ${phase((t) => t.optimizerMs)}  (stand-in policy ${phase((t) => t.policyMs)})`,
+      `  (in the policy: scores ${phase((t) => t.oldScoresMs + t.referenceScoresMs + t.scoresMs)}  accumulate ${phase((t) => t.backwardMs)}  clip + AdamW ${phase((t) => t.optimizerMs)})`,
   );
   console.log(
     `  baseline computeActorLoss alone ${(median(baselines) * perMillion).toFixed(1).padStart(7)} ms per 1M tokens;` +
       ` overhead / baseline ${median(ratios).toFixed(2)}×;` +
-      ` accumulate ${(median(timings.map((t) => t.accumulateMs)) / microBatches / (parameterCount / 1e6)).toFixed(2)} ms per micro-batch per 1M parameters`,
+      ` accumulate ${(median(timings.map((t) => t.backwardMs)) / microBatches / (parameterCount / 1e6)).toFixed(2)} ms per micro-batch per 1M parameters`,
   );
 }

@@ -4,6 +4,8 @@ import { expectClose } from '../test/expect-close';
 import { makeTrajectory } from '../test/make-trajectory';
 import { sameBits, wrapPolicy } from '../test/policy-wrappers';
 import { createTinyPolicy, type TinyPolicy } from '../test/tiny-policy';
+import { createAdamW } from './adamw';
+import { clipGradNorm } from './clip-grad-norm';
 import { computeGrpoAdvantages } from './compute-advantages';
 import { createGrpoTrainer, type GrpoStepMetrics, type GrpoTrainerOptions } from './grpo-trainer';
 import { packTrajectories, type TrainingSample } from './pack-trajectories';
@@ -104,7 +106,7 @@ describe('createGrpoTrainer', () => {
     expect(sameBits(policy.snapshot(), afterFirst)).toBe(false);
     expect(second.metrics.klLoss).toBeGreaterThan(0);
     expect(second.metrics).toMatchObject({ step: 2, optimizerStep: 2 });
-    expect(policy.parametersChangedCount).toBe(2);
+    expect(policy.appliedUpdates).toBe(2);
     // per step: old scores and the rescoring of the first epoch (one micro-batch each), one reference pass, one backward
     expect(policy.calls).toEqual({ scoreTokens: scoredBefore + 4, backward: 2 });
     expect(reference.calls).toEqual({ scoreTokens: 2, backward: 0 });
@@ -174,7 +176,7 @@ describe('createGrpoTrainer', () => {
     expect(result).toMatchObject({ skipped: true, reason: 'no-loss-tokens', metrics: { microBatchCount: 0, lossTokenCount: 0, paddedTokenCount: 0, tokenCount: 5 } });
     expect(sameBits(policy.snapshot(), initial)).toBe(true);
     expect(policy.calls).toEqual({ scoreTokens: 0, backward: 0 });
-    expect(trainer.state()).toMatchObject({ step: 1, skippedSteps: 1, optimizer: { step: 0 } });
+    expect(await trainer.state()).toMatchObject({ step: 1, skippedSteps: 1, optimizer: { step: 0 } });
   });
 
   it('skips a batch whose policy returns a NaN logprob on a loss token, parameters bit-identical', async () => {
@@ -189,8 +191,8 @@ describe('createGrpoTrainer', () => {
     expect(result.reason).toBe('non-finite-loss');
     expect(result.message).toMatch(/^non-finite loss NaN in micro-batch 0 of epoch 0 \(1 tokens with non-finite inputs\)$/);
     expect(sameBits(tiny.snapshot(), initial)).toBe(true);
-    expect(tiny.parametersChangedCount).toBe(0);
-    expect(policy.record.backward).toHaveLength(0);
+    expect(tiny.appliedUpdates).toBe(0);
+    expect(policy.record.accumulated).toHaveLength(0);
     expect(result.metrics.epochs[0]!.nonFiniteTokenCount).toBe(1);
   });
 
@@ -216,8 +218,9 @@ describe('createGrpoTrainer', () => {
     expect(result.metrics.gradNorm).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isFinite(result.metrics.loss)).toBe(true);
     expect(sameBits(tiny.snapshot(), initial)).toBe(true);
-    expect(tiny.parametersChangedCount).toBe(0);
-    expect(trainer.state().optimizer).toEqual({ step: 0, parameters: {} });
+    expect(tiny.appliedUpdates).toBe(0);
+    expect((await trainer.state()).optimizer).toEqual({ step: 0, parameters: {} });
+    expect((await tiny.readGradients()).size, 'the discarded gradients are gone').toBe(0);
   });
 
   it('accumulates micro-batch gradients into exactly the full-batch gradient', async () => {
@@ -289,7 +292,7 @@ describe('createGrpoTrainer', () => {
     await trainer.step(samples);
     await trainer.step(samples); // ratio ≠ 1 and KL ≠ 0 now
     const packed = packTrajectories(samples, { maxTokensPerMicroBatch: 16, padId: 0 });
-    const calls = policy.record.backward.slice(packed.microBatches.length);
+    const calls = policy.record.accumulated.slice(packed.microBatches.length);
     expect(calls).toHaveLength(packed.microBatches.length);
     let resultPositions = 0;
     packed.microBatches.forEach((micro, index) => {
@@ -327,19 +330,19 @@ describe('createGrpoTrainer', () => {
     const first = setup(options);
     await first.trainer.step(batches[0]!);
     await first.trainer.step(batches[1]!);
-    const checkpoint = structuredClone({ state: first.trainer.state(), parameters: first.policy.snapshot() });
+    const checkpoint = structuredClone({ state: await first.trainer.state(), parameters: first.policy.snapshot() });
     expect(checkpoint.state).toMatchObject({ step: 2, skippedSteps: 0, optimizer: { step: 2 } });
     // a fresh process: the policy from the saved weights, the reference from the initial ones
     const policy = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 99, parameters: checkpoint.parameters });
     const reference = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
     const resumed = createGrpoTrainer({ policy, reference, ...options });
-    resumed.loadState(checkpoint.state);
+    await resumed.loadState(checkpoint.state);
     const third = await resumed.step(batches[2]!);
     const fourth = await resumed.step(batches[3]!);
     expect(sameBits(policy.parameters, straight.policy.parameters)).toBe(true);
     expect(withoutTimings(third.metrics)).toEqual(withoutTimings(straightMetrics[2]!));
     expect(withoutTimings(fourth.metrics)).toEqual(withoutTimings(straightMetrics[3]!));
-    expect(resumed.state()).toEqual(straight.trainer.state());
+    expect(await resumed.state()).toEqual(await straight.trainer.state());
   });
 
   it('gives the same update without rescoring the first epoch, with one forward pass less per micro-batch', async () => {
@@ -375,6 +378,64 @@ describe('createGrpoTrainer', () => {
     expect(expected.metrics.epochs[1]!.ratioMax).toBeGreaterThan(1);
     expect(withoutTimings(actual.metrics)).toEqual(withoutTimings(expected.metrics));
     expect(sameBits(tiny.parameters, plain.policy.parameters)).toBe(true);
+  });
+
+  it('updates bit for bit as clipGradNorm + createAdamW on the batch gradient, with clipping and a schedule', async () => {
+    const options = { optimizer: { lr: 1e-2, weightDecay: 0.1 }, gradClip: 0.05, schedule: { kind: 'linear' as const, warmupSteps: 1, totalSteps: 5 }, maxTokensPerMicroBatch: 14 };
+    const trained = setup(options);
+    const manual = setup(options);
+    const optimizer = createAdamW({ parameters: [...manual.policy.parameters].map(([name, value]) => ({ name, value })), lr: 1e-2, weightDecay: 0.1, schedule: options.schedule });
+    const batches = [samples, samples.slice(0, 4), samples.slice(2)];
+    for (const [index, batch] of batches.entries()) {
+      const result = await trained.trainer.step(batch);
+      const { gradients } = await manual.trainer.computeGradients(batch);
+      const norm = clipGradNorm(gradients, options.gradClip);
+      expect(norm, `step ${index + 1}: clipping is active`).toBeGreaterThan(options.gradClip);
+      const { learningRate } = optimizer.step(gradients);
+      expect(result.metrics).toMatchObject({ gradNorm: norm, learningRate });
+      expect(sameBits(trained.policy.parameters, manual.policy.parameters), `parameters after step ${index + 1}`).toBe(true);
+    }
+    expect((await trained.trainer.state()).optimizer).toEqual(optimizer.saveState());
+  });
+
+  it('starts every pass from zero: gradients left in the policy do not reach the update', async () => {
+    const clean = setup({ optimizer: { lr: 1e-3 } });
+    const dirty = setup({ optimizer: { lr: 1e-3 } });
+    dirty.policy.training.accumulate(new Map([['lm_head.bias', new Float32Array(vocabSize).fill(5)]]));
+    await clean.trainer.step(samples);
+    await dirty.trainer.step(samples);
+    expect(sameBits(dirty.policy.parameters, clean.policy.parameters)).toBe(true);
+    expect((await dirty.policy.readGradients()).size).toBe(0);
+    const { gradients } = await dirty.trainer.computeGradients(samples);
+    expect(gradients.size).toBe(3);
+    expect((await dirty.policy.readGradients()).size, 'computeGradients leaves the accumulators zeroed').toBe(0);
+  });
+
+  it('discards the gradients of the micro-batches before a non-finite loss', async () => {
+    const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
+    // micro-batches of one row each; the NaN is in the last one (sample 3, length 5 starting with [5, 4])
+    const policy = wrapPolicy(tiny, { logprob: { index: (batch) => (batch.inputIds[1] === 4 ? 0 : undefined), value: Number.NaN } });
+    const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, maxTokensPerMicroBatch: 7 });
+    const result = await trainer.step(samples.slice(0, 4));
+    expect(result).toMatchObject({ skipped: true, reason: 'non-finite-loss' });
+    expect(policy.record.accumulated.length).toBeGreaterThan(0);
+    expect((await tiny.readGradients()).size).toBe(0);
+  });
+
+  it('saves the policy’s moments and its own update count; a state of another shape is rejected before anything changes', async () => {
+    const { policy, trainer } = setup({ optimizer: { lr: 1e-3 } });
+    await trainer.step(samples);
+    await trainer.step(samples.slice(0, 4));
+    const state = await trainer.state();
+    expect(state).toMatchObject({ step: 2, skippedSteps: 0, optimizer: { step: 2 } });
+    expect(state.optimizer.parameters).toEqual(await policy.readOptimizerState());
+    expect(Object.keys(state.optimizer.parameters)).toEqual(['embed_tokens.weight', 'lm_head.weight', 'lm_head.bias']);
+    const wrong = structuredClone(state);
+    wrong.optimizer.parameters['lm_head.bias']!.expAvg = new Float32Array(2);
+    wrong.step = 7;
+    await expect(trainer.loadState(wrong)).rejects.toThrow(/field "state\.parameters\.lm_head\.bias\.expAvg"/);
+    expect(await trainer.state()).toEqual(state);
+    await expect(trainer.loadState({ ...state, optimizer: { ...state.optimizer, step: -1 } })).rejects.toThrow(/state\.optimizer\.step/);
   });
 
   it('reports the gradient norm before clipping', async () => {
@@ -414,7 +475,12 @@ describe('createGrpoTrainer', () => {
     expect(() => createGrpoTrainer({ ...base, ppoEpochs: 0 })).toThrow(/ppoEpochs/);
     expect(() => createGrpoTrainer({ ...base, maxTokensPerMicroBatch: 1 })).toThrow(/maxTokensPerMicroBatch/);
     expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, aggregation: { mode: 'nope' as 'token-mean' } } })).toThrow(/unknown aggregation mode "nope"/);
-    expect(() => createGrpoTrainer({ ...base, optimizer: { lr: -1 } })).toThrow(/lr/);
+    expect(() => createGrpoTrainer({ ...base, optimizer: { lr: -1 } })).toThrow(/config field "optimizer\.lr": must be a finite number ≥ 0, got -1/);
+    expect(() => createGrpoTrainer({ ...base, optimizer: { betas: [0.9, 1] } })).toThrow(new InvalidConfigError('optimizer', 'betas[1] must be in [0, 1), got 1'));
+    expect(() => createGrpoTrainer({ ...base, optimizer: { eps: Number.NaN, weightDecay: -0.1 } })).toThrow(
+      /config field "optimizer": eps must be a finite number ≥ 0, got NaN; weightDecay must be a finite number ≥ 0, got -0\.1/,
+    );
+    expect(() => createGrpoTrainer({ ...base, schedule: { kind: 'linear', totalSteps: 0 } })).toThrow(/schedule\.totalSteps/);
     // an explicit undefined keeps the default
     expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: undefined } })).toThrow(/reference policy is required/);
 
@@ -432,14 +498,10 @@ describe('createGrpoTrainer', () => {
 
     const short = { ...policy, scoreTokens: async (batch: TokenBatch) => ({ logprobs: new Float32Array(1), entropies: new Float32Array(batch.batch * (batch.length - 1)) }) };
     await expect(createGrpoTrainer({ ...base, policy: short }).step(samples)).rejects.toThrow(/field "policy\.scoreTokens": returned 1 logprobs for a \[8, 7\] batch/);
-    const stranger = { ...policy, backward: async () => new Map([['lm_head.gamma', new Float32Array(1)]]) };
-    const strangerTrainer = createGrpoTrainer({ ...base, policy: stranger });
-    await expect(strangerTrainer.step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
-    expect(strangerTrainer.stepCount).toBe(0);
-
-    const replaced = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 1 });
-    const replacedTrainer = createGrpoTrainer({ ...base, policy: replaced });
-    (replaced.parameters as Map<string, Float32Array>).set('lm_head.bias', new Float32Array(vocabSize));
-    await expect(replacedTrainer.step(samples)).rejects.toThrow(/parameter "lm_head.bias" is no longer the array/);
+    // a policy whose accumulation fails: the step rejects and counts nothing
+    const failing = { ...policy, accumulateGradients: async () => policy.training.accumulate(new Map([['lm_head.gamma', new Float32Array(1)]])) };
+    const failingTrainer = createGrpoTrainer({ ...base, policy: failing });
+    await expect(failingTrainer.step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
+    expect(failingTrainer.stepCount).toBe(0);
   });
 });

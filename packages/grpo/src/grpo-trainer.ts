@@ -1,11 +1,20 @@
-import { InvalidConfigError, InvalidInputError, ResearchError, type TokenBatch, type TokenScores, type TrainablePolicy } from '@research-ts/spec';
+import {
+  checkParameterUpdate,
+  InvalidConfigError,
+  InvalidInputError,
+  ResearchError,
+  sumOfSquares,
+  type ParameterUpdate,
+  type TokenBatch,
+  type TokenScores,
+  type TrainablePolicy,
+} from '@research-ts/spec';
 import { computeActorLoss, researchActorLossDefaults, type ActorLossBatch, type ActorLossMetrics, type ActorLossOptions } from './actor-loss';
-import { createAdamW, type AdamWState } from './adamw';
+import type { AdamWState } from './adamw';
 import { expectNumber } from './batch-shape';
-import { clipGradNorm } from './clip-grad-norm';
 import { computeAdvantages, type AdvantageMode } from './compute-advantages';
 import { globalAggregation } from './global-aggregation';
-import type { LearningRateSchedule } from './learning-rate-schedule';
+import { learningRateFactor, type LearningRateSchedule } from './learning-rate-schedule';
 import { computeAggregationWeights } from './loss-aggregation';
 import { packTrajectories, type MicroBatch, type TrainingSample } from './pack-trajectories';
 
@@ -31,9 +40,10 @@ export interface GrpoOptimizerOptions {
 
 export interface GrpoTrainerOptions {
   /**
-   * The policy being trained; its `parameters` are updated in place (keep the same arrays for the
-   * trainer's lifetime). It may reuse its output buffers from call to call (the trainer copies what it
-   * keeps); the upstream gradients passed to `backward` are the trainer's, reused after it resolves.
+   * The policy being trained: it accumulates the gradients and applies each update to its own
+   * parameters and optimizer moments (on a GPU they stay on the device). It may reuse its output
+   * buffers from call to call (the trainer copies what it keeps); the upstream gradients passed to
+   * `accumulateGradients` are the trainer's, reused after it resolves.
    */
   policy: TrainablePolicy;
   /** A frozen copy of the initial policy; required when the KL coefficient is not 0 (the default is 0.001). */
@@ -47,7 +57,7 @@ export interface GrpoTrainerOptions {
   advantageMode?: AdvantageMode;
   /** Default: the mode's own ε. */
   advantageEpsilon?: number;
-  /** The most padded tokens the policy sees in one `scoreTokens` / `backward` call (see {@link packTrajectories}). */
+  /** The most padded tokens the policy sees in one `scoreTokens` / `accumulateGradients` call (see {@link packTrajectories}). */
   maxTokensPerMicroBatch: number;
   /** The id written into padding positions; default 0. */
   padId?: number;
@@ -94,9 +104,9 @@ export interface GrpoStepTimings {
   referenceScoresMs: number;
   scoresMs: number;
   lossMs: number;
+  /** `policy.accumulateGradients`: the backward pass and the accumulation, in the policy. */
   backwardMs: number;
-  accumulateMs: number;
-  clipMs: number;
+  /** `policy.applyUpdate`: clipping and AdamW, in the policy. */
   optimizerMs: number;
   totalMs: number;
   policyMs: number;
@@ -147,7 +157,11 @@ export type GrpoStepResult =
   | { skipped: false; metrics: GrpoStepMetrics }
   | { skipped: true; reason: GrpoSkipReason; message: string; metrics: GrpoStepMetrics };
 
-/** A checkpoint of the trainer (the parameters are the policy's to save). */
+/**
+ * A checkpoint of the trainer (the parameters are the policy's to save): the step counters, and the
+ * optimizer as `createAdamW` saves it — its update count (which drives the schedule) and the moments
+ * the policy holds (`policy.readOptimizerState()`).
+ */
 export interface GrpoTrainerState {
   step: number;
   skippedSteps: number;
@@ -174,9 +188,10 @@ export interface GrpoTrainer {
    * micro-batch: `metrics.gradNorm` is NaN and the gradients are partial.
    */
   computeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients>;
-  /** A deep copy of the optimizer state and the step counters. */
-  state(): GrpoTrainerState;
-  loadState(state: GrpoTrainerState): void;
+  /** A deep copy of the optimizer state (read back from the policy) and the step counters. */
+  state(): Promise<GrpoTrainerState>;
+  /** Restores the counters and loads the moments into the policy; not while a step runs. */
+  loadState(state: GrpoTrainerState): Promise<void>;
 }
 
 /** Everything one batch needs before its epochs run. */
@@ -202,8 +217,9 @@ interface PreparedBatch {
  * 3. old log-probabilities from the policy before any update, reference log-probabilities from `reference`;
  * 4. per epoch, per micro-batch: scores → {@link computeActorLoss} with every normaliser fixed to the
  *    whole batch ({@link globalAggregation}), so that the micro-batch gradients add up to exactly the
- *    gradient of the full-batch loss → `policy.backward` → accumulate; then the global gradient norm
- *    is clipped, AdamW updates `policy.parameters` in place, and `policy.parametersChanged()` is called.
+ *    gradient of the full-batch loss → `policy.accumulateGradients`; then one `policy.applyUpdate`
+ *    (the policy clips the global gradient norm and steps AdamW on its own state) with the learning
+ *    rate of this update from `schedule`. Only scalars come back: the norm and whether it was applied.
  *
  * A non-finite reward, loss or gradient norm, or a batch without a token in the loss, skips the update
  * and leaves the parameters untouched (with `ppoEpochs > 1`, the updates of earlier epochs stay); the
@@ -226,33 +242,27 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     throw new InvalidConfigError('reference', `a reference policy is required when lossOptions.klCoefficient is ${lossOptions.klCoefficient} (set it to 0 to train without one)`);
   }
   computeAggregationWeights(new Uint8Array(1), 1, lossOptions.aggregation); // validates the aggregation now
-  if (policy.parameters.size === 0) throw new InvalidConfigError('policy.parameters', 'the policy has no trainable parameters');
+  if (policy.parameterSizes.size === 0) throw new InvalidConfigError('policy.parameterSizes', 'the policy has no trainable parameters');
+  const schedule = options.schedule ?? { kind: 'constant' };
+  learningRateFactor(schedule, 0); // validates the schedule now rather than at the first update
+  const baseLearningRate = options.optimizer?.lr ?? 1e-6;
+  expectNumber('optimizer.lr', baseLearningRate, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
+  /** The update of every optimizer step but its learning rate (PyTorch's AdamW defaults, ReSearch's lr). */
+  const updateSettings: Omit<ParameterUpdate, 'learningRate'> = {
+    betas: options.optimizer?.betas ?? [0.9, 0.999],
+    eps: options.optimizer?.eps ?? 1e-8,
+    weightDecay: options.optimizer?.weightDecay ?? 0.01,
+    maxGradNorm: gradClip,
+  };
+  checkOptimizerSettings({ ...updateSettings, learningRate: baseLearningRate }, policy.parameterSizes);
 
-  const parameterArrays = new Map(policy.parameters);
-  const optimizer = createAdamW({
-    parameters: [...parameterArrays].map(([name, value]) => ({ name, value })),
-    lr: options.optimizer?.lr ?? 1e-6,
-    betas: options.optimizer?.betas,
-    eps: options.optimizer?.eps,
-    weightDecay: options.optimizer?.weightDecay,
-    schedule: options.schedule,
-  });
   let stepCount = 0;
   let skippedSteps = 0;
+  /** Optimizer updates applied (drives the schedule). */
+  let updateCount = 0;
   let busy = false;
-  const accumulators = new Map<string, Float32Array>();
   let upstreamLogprobs = new Float32Array(0);
   let upstreamEntropies = new Float32Array(0);
-
-  function expectSameParameters(): void {
-    for (const [name, value] of parameterArrays) {
-      if (policy.parameters.get(name) !== value) {
-        throw new InvalidInputError(`parameter "${name}" is no longer the array the trainer was created with; create a new trainer after replacing parameters`, {
-          field: 'policy.parameters',
-        });
-      }
-    }
-  }
 
   function expectScores(scores: TokenScores, micro: MicroBatch, source: string, entropies: boolean): void {
     const size = micro.batch.batch * (micro.batch.length - 1);
@@ -304,14 +314,17 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   }
 
   /**
-   * The loss of the whole batch and its gradient, accumulated over the micro-batches into
-   * `accumulators`; returns the names that received a gradient, or the micro-batch whose loss was not finite.
+   * The loss of the whole batch and its gradient, accumulated over the micro-batches in the policy
+   * (from zero); returns the micro-batch whose loss was not finite (the policy then holds the gradients
+   * of the micro-batches before it), or −1.
    */
   async function accumulate(prepared: PreparedBatch, epoch: number, timings: GrpoStepTimings) {
     const sums = new LossSums();
-    const touched = new Set<string>();
+    let start = performance.now();
+    await policy.zeroGradients();
+    timings.backwardMs += performance.now() - start;
     for (const [index, micro] of prepared.microBatches.entries()) {
-      let start = performance.now();
+      start = performance.now();
       let scores = prepared.oldScores[index]!;
       if (epoch > 0 || rescoreFirstEpoch) {
         scores = await policy.scoreTokens(micro.batch);
@@ -338,37 +351,13 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       });
       sums.add(result.metrics);
       timings.lossMs += performance.now() - start;
-      if (!result.metrics.isFinite) return { sums, touched, nonFiniteMicroBatch: index, nonFiniteMetrics: result.metrics };
+      if (!result.metrics.isFinite) return { sums, nonFiniteMicroBatch: index, nonFiniteMetrics: result.metrics };
 
       start = performance.now();
-      const gradients = await policy.backward(micro.batch, { gradLogprobs: result.gradLogprobs, gradEntropies: result.gradEntropies });
+      await policy.accumulateGradients(micro.batch, { gradLogprobs: result.gradLogprobs, gradEntropies: result.gradEntropies });
       timings.backwardMs += performance.now() - start;
-      start = performance.now();
-      for (const [name, gradient] of gradients) {
-        const parameter = parameterArrays.get(name);
-        if (parameter === undefined) throw new InvalidInputError(`returned a gradient for unknown parameter "${name}"`, { field: 'policy.backward' });
-        if (gradient.length !== parameter.length) {
-          throw new InvalidInputError(`returned ${gradient.length} values for parameter "${name}" of ${parameter.length}`, { field: 'policy.backward' });
-        }
-        let accumulator = accumulators.get(name);
-        if (accumulator === undefined) {
-          accumulator = new Float32Array(parameter.length);
-          accumulators.set(name, accumulator);
-        }
-        if (touched.has(name)) addInto(accumulator, gradient);
-        else accumulator.set(gradient);
-        touched.add(name);
-      }
-      timings.accumulateMs += performance.now() - start;
     }
-    return { sums, touched, nonFiniteMicroBatch: -1, nonFiniteMetrics: undefined };
-  }
-
-  /** The touched accumulators in parameter order. */
-  function gradientsOf(touched: ReadonlySet<string>): Map<string, Float32Array> {
-    const gradients = new Map<string, Float32Array>();
-    for (const name of parameterArrays.keys()) if (touched.has(name)) gradients.set(name, accumulators.get(name)!);
-    return gradients;
+    return { sums, nonFiniteMicroBatch: -1, nonFiniteMetrics: undefined };
   }
 
   function validateSamples(samples: readonly TrainingSample[]): void {
@@ -404,7 +393,6 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   async function runStep(samples: readonly TrainingSample[]): Promise<GrpoStepResult> {
     const stepStart = performance.now();
     validateSamples(samples);
-    expectSameParameters();
     const timings = emptyTimings();
     const rewards = samples.map((sample) => sample.reward);
     const advantages = advantagesOf(samples);
@@ -417,9 +405,9 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     const finish = (epochs: GrpoEpochMetrics[], packedCounts: PackedCounts): GrpoStepMetrics => {
       stepCount++;
       timings.totalMs = performance.now() - stepStart;
-      timings.policyMs = timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs;
+      timings.policyMs = timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs + timings.optimizerMs;
       timings.overheadMs = timings.totalMs - timings.policyMs;
-      return stepMetrics({ step: stepCount, optimizerStep: optimizer.stepCount, epochs, timings, ...base, ...packedCounts });
+      return stepMetrics({ step: stepCount, optimizerStep: updateCount, epochs, timings, ...base, ...packedCounts });
     };
     const skip = (reason: GrpoSkipReason, message: string, epochs: GrpoEpochMetrics[], counts: PackedCounts): GrpoStepResult => {
       skippedSteps++;
@@ -442,21 +430,19 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       if (outcome.nonFiniteMicroBatch >= 0) {
         const metrics = outcome.nonFiniteMetrics!;
         epochs.push(outcome.sums.epochMetrics(Number.NaN, Number.NaN));
+        await policy.zeroGradients();
         const message = `non-finite loss ${metrics.loss} in micro-batch ${outcome.nonFiniteMicroBatch} of epoch ${epoch} (${metrics.nonFiniteTokenCount} tokens with non-finite inputs)`;
         return skip('non-finite-loss', message, epochs, counts);
       }
-      let start = performance.now();
-      const gradients = gradientsOf(outcome.touched);
-      const gradNorm = clipGradNorm(gradients, gradClip);
-      timings.clipMs += performance.now() - start;
-      if (!Number.isFinite(gradNorm)) {
+      const learningRate = baseLearningRate * learningRateFactor(schedule, updateCount);
+      const start = performance.now();
+      const { gradNorm, applied } = await policy.applyUpdate({ ...updateSettings, learningRate });
+      timings.optimizerMs += performance.now() - start;
+      if (!applied) {
         epochs.push(outcome.sums.epochMetrics(gradNorm, Number.NaN));
         return skip('non-finite-grad-norm', `gradient norm ${gradNorm} in epoch ${epoch}`, epochs, counts);
       }
-      start = performance.now();
-      const { learningRate } = optimizer.step(gradients);
-      policy.parametersChanged();
-      timings.optimizerMs += performance.now() - start;
+      updateCount++;
       epochs.push(outcome.sums.epochMetrics(gradNorm, learningRate));
     }
     return { skipped: false, metrics: finish(epochs, counts) };
@@ -464,12 +450,12 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
 
   async function runComputeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients> {
     validateSamples(samples);
-    expectSameParameters();
     const prepared = await prepare(samples, emptyTimings(), advantagesOf(samples));
     const outcome = await accumulate(prepared, 0, emptyTimings());
-    const gradients = new Map([...gradientsOf(outcome.touched)].map(([name, gradient]) => [name, gradient.slice()]));
+    const gradients = await policy.readGradients();
+    await policy.zeroGradients();
     let squares = 0;
-    for (const gradient of gradients.values()) for (const value of gradient) squares += value * value;
+    for (const gradient of gradients.values()) squares += sumOfSquares(gradient);
     const metrics = outcome.sums.epochMetrics(outcome.nonFiniteMicroBatch >= 0 ? Number.NaN : Math.sqrt(squares), Number.NaN);
     return { loss: metrics.loss, gradients, metrics };
   }
@@ -483,23 +469,32 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     },
     step: (samples) => exclusive('step', () => runStep(samples)),
     computeGradients: (samples) => exclusive('computeGradients', () => runComputeGradients(samples)),
-    state() {
-      return { step: stepCount, skippedSteps, optimizer: optimizer.saveState() };
-    },
-    loadState(state: GrpoTrainerState) {
-      if (busy) throw new ResearchError('loadState() was called while a step was running');
-      expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
-      expectNumber('state.skippedSteps', state.skippedSteps, (value) => Number.isInteger(value) && value >= 0 && value <= state.step, 'must be an integer in [0, state.step]');
-      optimizer.loadState(state.optimizer);
-      stepCount = state.step;
-      skippedSteps = state.skippedSteps;
-    },
+    state: () =>
+      exclusive('state', async () => ({ step: stepCount, skippedSteps, optimizer: { step: updateCount, parameters: await policy.readOptimizerState() } })),
+    loadState: (state: GrpoTrainerState) =>
+      exclusive('loadState', async () => {
+        expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+        expectNumber('state.skippedSteps', state.skippedSteps, (value) => Number.isInteger(value) && value >= 0 && value <= state.step, 'must be an integer in [0, state.step]');
+        expectNumber('state.optimizer.step', state.optimizer?.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+        await policy.loadOptimizerState(state.optimizer.parameters);
+        stepCount = state.step;
+        skippedSteps = state.skippedSteps;
+        updateCount = state.optimizer.step;
+      }),
   };
 }
 
-/** Float32 accumulation, one rounding per addition (as a float32 `.grad +=`). */
-function addInto(accumulator: Float32Array, gradient: Float32Array): void {
-  for (let index = 0; index < accumulator.length; index++) accumulator[index]! += gradient[index]!;
+/**
+ * Checks the optimizer options against the seam's rules ({@link checkParameterUpdate}) when the trainer
+ * is created, so that a bad value fails before any work; the error names the trainer's option.
+ */
+function checkOptimizerSettings(update: ParameterUpdate, parameterSizes: ReadonlyMap<string, number>): void {
+  try {
+    checkParameterUpdate(update, parameterSizes);
+  } catch (error) {
+    if (error instanceof InvalidConfigError) throw new InvalidConfigError('optimizer', error.problem, { cause: error });
+    throw error;
+  }
 }
 
 function describeArray(values: unknown): string {
@@ -608,8 +603,6 @@ function emptyTimings(): GrpoStepTimings {
     scoresMs: 0,
     lossMs: 0,
     backwardMs: 0,
-    accumulateMs: 0,
-    clipMs: 0,
     optimizerMs: 0,
     totalMs: 0,
     policyMs: 0,

@@ -57,9 +57,13 @@ describe('tiny policy (the test model of the trainer)', () => {
       const saved = { gradLogprobs: gradLogprobs.slice(), gradEntropies: gradEntropies.slice() };
       gradLogprobs.set(upstream.gradLogprobs);
       gradEntropies.set(upstream.gradEntropies);
-      const analytic = await policy.backward(batch, upstream);
+      const analytic = policy.parameterGradients(batch, upstream);
       expect([...analytic.keys()]).toEqual([...policy.parameters.keys()]);
+      await policy.accumulateGradients(batch, upstream);
+      const accumulated = await policy.readGradients();
+      await policy.zeroGradients();
       for (const [name, value] of policy.parameters) {
+        expect(accumulated.get(name), `${name}: accumulated as computed`).toEqual(analytic.get(name));
         const numeric = new Float64Array(value.length);
         for (let index = 0; index < value.length; index++) {
           const original = value[index]!;

@@ -1,10 +1,12 @@
-import type {
-  GenerateRequest,
-  GenerateResult,
-  TokenBatch,
-  TokenScoreGradients,
-  TokenScores,
-  TrainablePolicy,
+import {
+  createHostTrainingState,
+  type GenerateRequest,
+  type GenerateResult,
+  type HostTrainingState,
+  type TokenBatch,
+  type TokenScoreGradients,
+  type TokenScores,
+  type TrainablePolicy,
 } from '@research-ts/spec';
 import { seededRandom } from './expect-close';
 
@@ -21,17 +23,24 @@ import { seededRandom } from './expect-close';
  * logp = z − logsumexp(z),  H = −Σ p·logp
  * ```
  *
- * Arithmetic is float64 inside; `scoreTokens` and `backward` round to float32 at the seam, as spec's
- * `TrainablePolicy` asks. `scoreTokensFloat64` gives the unrounded scores for finite-difference checks.
+ * Arithmetic is float64 inside; `scoreTokens` and `parameterGradients` round to float32 at the seam, as
+ * spec's `TrainablePolicy` asks. `scoreTokensFloat64` gives the unrounded scores for finite-difference
+ * checks. The training half of the seam is spec's `createHostTrainingState` over the live `parameters`.
  */
 export interface TinyPolicy extends TrainablePolicy {
   readonly vocabSize: number;
   readonly hiddenSize: number;
-  /** Number of `parametersChanged()` calls. */
-  readonly parametersChangedCount: number;
-  /** Number of `scoreTokens` / `backward` calls. */
+  /** The live parameters (updated in place by `applyUpdate`). */
+  readonly parameters: ReadonlyMap<string, Float32Array>;
+  /** The host training state behind the seam (its gradient accumulators, moments and update). */
+  readonly training: HostTrainingState;
+  /** Number of `applyUpdate` calls that changed the parameters. */
+  readonly appliedUpdates: number;
+  /** Number of `scoreTokens` / `accumulateGradients` calls. */
   readonly calls: { scoreTokens: number; backward: number };
   scoreTokensFloat64(batch: TokenBatch): { logprobs: Float64Array; entropies: Float64Array };
+  /** The gradients of one batch by parameter name (what `accumulateGradients` adds), without accumulating them. */
+  parameterGradients(batch: TokenBatch, upstream: TokenScoreGradients): Map<string, Float32Array>;
   /** A deep copy of the parameters. */
   snapshot(): Map<string, Float32Array>;
 }
@@ -61,7 +70,8 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
     ['lm_head.weight', head],
     ['lm_head.bias', bias],
   ]);
-  let parametersChangedCount = 0;
+  const training = createHostTrainingState(parameters);
+  let appliedUpdates = 0;
   const calls = { scoreTokens: 0, backward: 0 };
   let generateCount = 0;
 
@@ -124,8 +134,7 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
     return { logprobs: Float32Array.from(logprobs), entropies: Float32Array.from(entropies) };
   }
 
-  async function backward(batch: TokenBatch, upstream: TokenScoreGradients): Promise<Map<string, Float32Array>> {
-    calls.backward++;
+  function parameterGradients(batch: TokenBatch, upstream: TokenScoreGradients): Map<string, Float32Array> {
     const { hidden, logProbabilities, entropy } = distributions();
     // d loss / d logits, summed over the positions that share a previous token
     const gradLogits = new Float64Array(vocabSize * vocabSize);
@@ -203,17 +212,30 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
     vocabSize,
     hiddenSize,
     parameters,
-    get parametersChangedCount() {
-      return parametersChangedCount;
+    training,
+    get appliedUpdates() {
+      return appliedUpdates;
     },
     calls,
     generate,
     scoreTokens,
     scoreTokensFloat64,
-    backward,
-    parametersChanged() {
-      parametersChangedCount++;
+    parameterGradients,
+    parameterSizes: training.parameterSizes,
+    async accumulateGradients(batch, upstream) {
+      calls.backward++;
+      training.accumulate(parameterGradients(batch, upstream));
     },
+    async applyUpdate(update) {
+      const result = training.applyUpdate(update);
+      if (result.applied) appliedUpdates++;
+      return result;
+    },
+    zeroGradients: async () => training.zeroGradients(),
+    readGradients: async () => training.readGradients(),
+    readParameters: async (names) => training.readParameters(names),
+    readOptimizerState: async () => training.readOptimizerState(),
+    loadOptimizerState: async (moments) => training.loadOptimizerState(moments),
     snapshot() {
       return new Map([...parameters].map(([name, value]) => [name, value.slice()]));
     },

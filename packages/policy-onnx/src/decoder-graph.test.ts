@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSession, runSession, runSessionFloat64, type FeedTensor, type OnnxSession } from './backend/onnxruntime';
 import { tinyConfig } from './decoder-config-presets';
-import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
+import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
 import { parameterFeeds } from './decoder-training';
 import { createRandomModel } from './random-model';
@@ -164,6 +164,41 @@ describe('the inference graph: KV-cached decoding against a full recompute', () 
     }
     expect(worst).toBeLessThan(1e-4);
     expect(worst).toBeGreaterThanOrEqual(0);
+  });
+
+  it("cacheOutputs 'present' returns past ++ new keys and values, and the same logits (atol 1e-5)", async () => {
+    const prefill = await runSession(await session('last'), {
+      ...parameterFeeds(config, model.parameters),
+      input_ids: { data: int64(tokens.slice(0, 3)), dims: [1, 3] },
+      position_ids: { data: int64([0, 1, 2]), dims: [1, 3] },
+      attention_mask: { data: int64([1, 1, 1]), dims: [1, 3] },
+      ...emptyCache(1),
+    });
+    const past = cacheOf(prefill);
+    const feeds = {
+      ...parameterFeeds(config, model.parameters),
+      input_ids: { data: int64([tokens[3]!]), dims: [1, 1] },
+      position_ids: { data: int64([3]), dims: [1, 1] },
+      attention_mask: { data: int64([1, 1, 1, 1]), dims: [1, 4] },
+      ...past,
+    };
+    const withNew = await runSession(await session('last'), feeds);
+    const present = await createSession(buildInferenceGraph(config, { cacheOutputs: 'present' }).serialize(), { executionProvider: 'cpu', intraOpNumThreads: 1 });
+    const withPresent = await runSession(present, feeds);
+    expect(Object.keys(withPresent).some((name) => name.startsWith('new_key_values'))).toBe(false);
+    const worst = (actual: Float32Array, reference: Float32Array) => actual.reduce((most, value, index) => Math.max(most, Math.abs(value - reference[index]!)), 0);
+    // the two graphs are optimised differently: equal to float32 rounding
+    expect(worst(withPresent.logits!.data, withNew.logits!.data)).toBeLessThan(1e-5);
+    const expected = cacheOf(withNew, past);
+    for (let layer = 0; layer < config.numHiddenLayers; layer++) {
+      for (const kind of ['key', 'value'] as const) {
+        const output = withPresent[presentKeyValueNames(layer)[kind]]!;
+        const reference = expected[pastKeyValueNames(layer)[kind]]! as { data: Float32Array; dims: number[] };
+        expect(output.dims).toEqual([1, config.numKeyValueHeads, 4, config.headDim]);
+        expect(worst(output.data, reference.data)).toBeLessThan(1e-5);
+      }
+    }
+    await present.release();
   });
 
   it('a batched step over caches of different lengths (padding slots masked) matches each sequence alone', async () => {

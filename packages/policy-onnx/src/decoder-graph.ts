@@ -19,6 +19,14 @@ export function newKeyValueNames(layer: number): { key: string; value: string } 
   return { key: `new_key_values.${layer}.key`, value: `new_key_values.${layer}.value` };
 }
 
+/**
+ * The output names of layer `layer`'s whole cache after a step, `[batch, kvHeads, past + sequence,
+ * headDim]`: the past slots, then the step's new tokens (see `InferenceGraphOptions.cacheOutputs`).
+ */
+export function presentKeyValueNames(layer: number): { key: string; value: string } {
+  return { key: `present_key_values.${layer}.key`, value: `present_key_values.${layer}.value` };
+}
+
 /** What differs between the graphs the one decoder definition emits. */
 interface DecoderMode {
   /** Token ids `[batch, sequence]` (int64). */
@@ -251,6 +259,13 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
    * float32 (onnxruntime's `RotaryEmbedding` has no float64 kernel).
    */
   fusedOps?: boolean;
+  /**
+   * `'new'` (default): output the step's new keys and values (`new_key_values.*`), which a host cache
+   * writes into its arrays. `'present'`: output the whole cache after the step instead
+   * (`present_key_values.*` = past ++ new on the slot axis), for a cache that stays on a GPU and is fed
+   * back as the next step's past without crossing to the host.
+   */
+  cacheOutputs?: 'new' | 'present';
 }
 
 /**
@@ -260,7 +275,8 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
  * `past_key_values.{i}.key/value [batch, kvHeads, past, headDim]` (keys after RoPE; `past` may include
  * unused capacity, masked 0). Outputs: `logits` and `new_key_values.{i}.key/value [batch, kvHeads,
  * sequence, headDim]`, the new tokens' keys and values only: the caller writes them into its cache, so a
- * step never copies the whole cache in or out. New token j of the step sits at slot `past + j`; it sees
+ * step never copies the whole cache in or out (or, with `cacheOutputs: 'present'`,
+ * `present_key_values.{i}.key/value`, the whole cache after the step). New token j of the step sits at slot `past + j`; it sees
  * slots `≤ past + j` whose mask is 1.
  */
 export function buildInferenceGraph(config: DecoderConfig, options: InferenceGraphOptions = {}): GraphBuilder {
@@ -281,9 +297,15 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
     positions,
     fusedOps: options.fusedOps ?? dtype === 'float32',
     keyValueSegments: (layer, keys, values) => {
-      const names = newKeyValueNames(layer);
-      graph.output(keys, names.key);
-      graph.output(values, names.value);
+      if (options.cacheOutputs === 'present') {
+        const names = presentKeyValueNames(layer);
+        graph.output(graph.concat([past[layer]!.key, keys], 2), names.key);
+        graph.output(graph.concat([past[layer]!.value, values], 2), names.value);
+      } else {
+        const names = newKeyValueNames(layer);
+        graph.output(keys, names.key);
+        graph.output(values, names.value);
+      }
       return [
         { keys: past[layer]!.key, values: past[layer]!.value },
         { keys, values },

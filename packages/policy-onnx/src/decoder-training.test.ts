@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSession, runSession } from './backend/onnxruntime';
+import { createSession, readDeviceTensors, runSession } from './backend/onnxruntime';
 import { DecoderTraining, parameterFeeds } from './decoder-training';
 import { buildInferenceGraph } from './decoder-graph';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
+import { DeviceParameters } from './device/device-parameters';
 import { loadModelDirectory } from './model-directory';
 
 const fixtureDirectory = fileURLToPath(new URL('./__fixtures__/tiny-qwen2-reference', import.meta.url));
@@ -69,6 +70,27 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
       for (const [name, values] of wholeGradients) expect(maxDifference(parts.gradients.get(name)!, values), name).toBeLessThan(1e-6);
     } finally {
       await grouped.release();
+    }
+  });
+
+  it('backwardOnDevice (device parameter feeds, row groups summed by the accumulate graph) gives backward\'s numbers', async () => {
+    const deviceParameters = await DeviceParameters.upload('cpu', model.config, model.parameters);
+    const grouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7, deviceParameters });
+    const hostGrouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7 });
+    try {
+      const upstream = { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) };
+      const onHost = await hostGrouped.backward(batch, upstream);
+      const onDevice = await grouped.backwardOnDevice(batch, upstream);
+      expect(Array.from(onDevice.logprobs)).toEqual(Array.from(onHost.logprobs));
+      expect(Array.from(onDevice.entropies)).toEqual(Array.from(onHost.entropies));
+      expect([...onDevice.gradients.keys()]).toEqual([...onHost.gradients.keys()]);
+      const copies = await readDeviceTensors([...onDevice.gradients.values()]);
+      [...onHost.gradients.values()].forEach((expected, index) => expect(Array.from(copies[index]!)).toEqual(Array.from(expected)));
+      for (const tensor of onDevice.gradients.values()) tensor.dispose();
+    } finally {
+      await grouped.release();
+      await hostGrouped.release();
+      deviceParameters.dispose();
     }
   });
 

@@ -1,5 +1,5 @@
 export { createSession, listExecutionProviders, OnnxSession, runSession, runSessionFloat64 } from './backend/onnxruntime';
-export type { CreateSessionOptions, ExecutionProvider, FeedTensor, OutputTensor, RunSessionOptions } from './backend/onnxruntime';
+export type { CreateSessionOptions, DeviceTensor, ExecutionProvider, FeedTensor, OutputTensor, RunSessionOptions } from './backend/onnxruntime';
 export { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './bfloat16';
 export {
   checkDecoderConfig,
@@ -13,7 +13,8 @@ export { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
 export { decoderParameterCount, decoderParameterShapes } from './decoder-parameter-shapes';
 export type { ParameterShape } from './decoder-parameter-shapes';
 export { decodeFloat32, encodeFloat32 } from './decode-float-tensor';
-export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
+export type { DeviceParameters } from './device/device-parameters';
+export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
 export type { DecoderDtype, DecoderGraphOptions, InferenceGraphOptions } from './decoder-graph';
 export { DecoderTraining, parameterFeeds } from './decoder-training';
 export type { DecoderTrainingOptions, TokenLogprobGradients, TokenLogprobs } from './decoder-training';

@@ -39,4 +39,20 @@ describe('KvCachePool', () => {
     pool.clear();
     expect([pool.size, pool.bytes]).toEqual([0, 0]);
   });
+
+  it('hands every entry it drops or declines to dispose, once', () => {
+    const disposed: string[] = [];
+    const entry = (tokenIds: number[]) => ({ tokenIds, bytes: tokenIds.length });
+    const pool = new KvCachePool<{ tokenIds: number[]; bytes: number }>(6, { bytesOf: (cache) => cache.bytes, dispose: (cache) => disposed.push(cache.tokenIds.join(',')) });
+    pool.add(entry([1, 2]));
+    pool.add(entry([1, 2, 3])); // covers [1, 2]
+    pool.add(entry([1])); // covered: declined
+    pool.add(entry([5, 5, 5, 5])); // over 6 bytes with [1, 2, 3]: the older goes
+    pool.add(entry([9, 9, 9, 9, 9, 9, 9])); // larger than the pool: declined
+    pool.add(entry([])); // nothing to cache: declined
+    expect(disposed).toEqual(['1,2', '1', '1,2,3', '9,9,9,9,9,9,9', '']);
+    pool.clear();
+    expect(disposed.slice(5)).toEqual(['5,5,5,5']);
+    expect([pool.size, pool.bytes]).toEqual([0, 0]);
+  });
 });

@@ -182,7 +182,7 @@ describe('createOnnxPolicy: options, providers, model directories', () => {
     }
   });
 
-  it("inferenceWeights 'initializers' (the GPU default) generates as 'inputs' does, and clearCache() picks up new parameters", async () => {
+  it("inferenceWeights 'initializers' generates as 'inputs' does, and clearCache() picks up new parameters", async () => {
     const model = tinyWordModel(tokenizer);
     const baked = await createOnnxPolicy({ model, tokenizer, threads: 1, inferenceWeights: 'initializers' });
     try {

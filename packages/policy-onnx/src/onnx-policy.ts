@@ -10,17 +10,20 @@ import {
   type TrainablePolicy,
 } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
-import { randomBytes } from 'node:crypto';
-import { createSession, runSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type OutputTensor } from './backend/onnxruntime';
+import { createSession, readDeviceTensors, runSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type OutputTensor } from './backend/onnxruntime';
 import type { DecoderConfig } from './decoder-config';
 import { buildInferenceGraph, newKeyValueNames, pastKeyValueNames } from './decoder-graph';
 import { DecoderTraining, parameterFeeds, type TokenLogprobGradients, type TokenLogprobs } from './decoder-training';
-import { GenerationText } from './generation-text';
+import { DeviceParameters } from './device/device-parameters';
+import { createDeviceTrainingState } from './device/device-training-state';
+import { DeviceGeneration } from './generation/device-generation';
+import { buildDeviceStepGraph, deviceStepOutputNames } from './generation/device-step';
+import type { GenerationStatistics } from './generation/generation-statistics';
+import { acceptToken, createSequences, type Sequence } from './generation/sequence';
 import { KvCachePool, type SequenceCache } from './kv-cache-pool';
 import { loadModelDirectory, saveModelDirectory, type SaveModelOptions } from './model-directory';
 import type { DecoderModel } from './random-model';
-import { resolveSampling, sampleToken, type SamplingSettings } from './sampling';
-import { SeededRandom } from './seeded-random';
+import { sampleToken } from './sampling';
 import type { TokenBatch } from './token-batch';
 
 export interface OnnxPolicyOptions {
@@ -46,10 +49,11 @@ export interface OnnxPolicyOptions {
   /** Training runs: see `DecoderTrainingOptions.maxTokensPerRun` (default 4096). */
   maxTokensPerRun?: number;
   /**
-   * How the generation graph gets the weights: `'inputs'` (fed zero-copy on every run; the default on
-   * `cpu`) or `'initializers'` (stored in the session, so a GPU provider keeps them on the device; the
-   * default on `webgpu` and `cuda`, where inputs are uploaded on every run). With initializers,
-   * `clearCache()` also rebuilds the generation session from the current parameters.
+   * How the generation graph gets the weights: `'inputs'` (default: fed on every run, zero-copy from the
+   * host arrays on `cpu`, the device tensors of `deviceParameters` on a GPU provider, so an update needs
+   * no new session) or `'initializers'` (stored in the session; `clearCache()`, which every applied
+   * update calls, then rebuilds the generation session from the current parameters, on a GPU provider
+   * read back from the device and uploaded again).
    */
   inferenceWeights?: 'inputs' | 'initializers';
   /**
@@ -63,15 +67,27 @@ export interface OnnxPolicyOptions {
 /** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
 export interface OnnxPolicy extends TrainablePolicy {
   readonly config: DecoderConfig;
-  /** The live parameters (Hugging Face names, float32). Update them in place, then call `clearCache()`. */
+  /**
+   * The live parameters (Hugging Face names, float32) on `cpu`: update them in place, then call
+   * `clearCache()`. On a GPU provider the parameters live on the device (`deviceParameters`) and this
+   * map holds the initial values only: training does not update it; read the current values with
+   * `readParameters()`.
+   */
   readonly parameters: Map<string, Float32Array>;
+  /**
+   * On a GPU provider, the parameters on the device: uploaded once at creation, fed to the training
+   * graphs, replaced by each applied update (read them when feeding them: a tensor is disposed when
+   * replaced). `undefined` on `cpu`.
+   */
+  readonly deviceParameters: DeviceParameters | undefined;
   readonly tokenizer: Tokenizer;
   readonly executionProvider: ExecutionProvider;
   /** Per-token logprobs and entropies of a right-padded batch, `[batch · (seq-1)]` each. */
   computeLogprobs(batch: TokenBatch): Promise<TokenLogprobs>;
   /**
    * Gradients of `Σ gradLogprobs·logprobs + Σ gradEntropies·entropies` for every parameter, by name.
-   * The arrays are reused (overwritten) by the next `backward` call.
+   * The arrays are reused (overwritten) by the next `backward` call. On a GPU provider they are host
+   * copies read back from the device (for tests; training goes through `accumulateGradients`).
    */
   backward(batch: TokenBatch | SpecTokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
   /** Spec `TrainablePolicy`: `computeLogprobs` over a spec `TokenBatch` (`length` for `seq`). */
@@ -80,39 +96,13 @@ export interface OnnxPolicy extends TrainablePolicy {
   readonly statistics: GenerationStatistics;
   /** Drops every cached KV prefix; call after changing `parameters`. */
   clearCache(): void;
-  /** Writes the current parameters as a Hugging Face model directory. */
+  /** Writes the current parameters as a Hugging Face model directory (on a GPU provider, read back from the device first). */
   save(directory: string, options?: SaveModelOptions): Promise<string>;
   /** Frees the onnxruntime sessions. */
   release(): Promise<void>;
 }
 
-/** Cumulative generation counters of an `OnnxPolicy`. */
-export interface GenerationStatistics {
-  /** Context tokens run through the model in prefill. */
-  prefilledTokens: number;
-  /** Context tokens whose keys and values were taken from the cache pool instead. */
-  reusedTokens: number;
-  /** Batched decode steps. */
-  decodeSteps: number;
-  /** Tokens fed in decode steps (the sum of the batch sizes). */
-  decodedTokens: number;
-}
-
-interface Sequence {
-  index: number;
-  request: GenerateRequest;
-  settings: SamplingSettings;
-  random: SeededRandom;
-  text: GenerationText;
-  endIds: ReadonlySet<number>;
-  /** Ids whose keys and values are in the cache. */
-  cachedIds: number[];
-  /** The sampled id not yet fed to the model. */
-  pending: number;
-  outputIds: number[];
-  logprobs: number[];
-  result: GenerateResult | undefined;
-}
+export type { GenerationStatistics } from './generation/generation-statistics';
 
 /** Decode-time batch: every layer's cache `[rows, kvHeads, slots, headDim]` and which slots each row uses. */
 interface DecodeBatch {
@@ -128,18 +118,6 @@ interface DecodeBatch {
   mask: Uint8Array;
 }
 
-function checkRequest(request: GenerateRequest, index: number, vocabSize: number): void {
-  const source = `requests[${index}]`;
-  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
-  for (const [position, id] of request.inputIds.entries()) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'inputIds' });
-  }
-  if (!Number.isSafeInteger(request.maxNewTokens) || request.maxNewTokens < 0) throw new InvalidInputError(`must be an integer >= 0, got ${request.maxNewTokens}`, { source, field: 'maxNewTokens' });
-  for (const id of request.stopTokenIds ?? []) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'stopTokenIds' });
-  }
-}
-
 /**
  * Creates a `Policy` over a decoder model on onnxruntime, with KV-cache generation and the training
  * passes (`computeLogprobs`, `backward`) over the same live parameters.
@@ -151,6 +129,11 @@ function checkRequest(request: GenerateRequest, index: number, vocabSize: number
  * padding slots are masked, each sequence at its own positions. A finished sequence leaves the batch
  * and its cache joins the pool. Sampling: `sampleToken` with one RNG per request seeded by
  * `sampling.seed` (random when absent), so a seed gives the same tokens whatever else is in the batch.
+ *
+ * On a GPU provider the same algorithm runs with the KV cache on the device (`DeviceGeneration`): caches
+ * and pool entries are device tensors, each step feeds the cache back without a copy to the host, and
+ * the graph samples (`appendSampler`, `sampleToken`'s choice for the same logits and uniform number), so
+ * a decode step uploads ids, positions, mask and sampler feed and downloads a few numbers per sequence.
  */
 export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<OnnxPolicy> {
   if ((options.model === undefined) === (options.modelDirectory === undefined)) {
@@ -177,13 +160,25 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const pool = new KvCachePool(options.maxCacheBytes ?? 256 * 1024 * 1024);
   const prefillChunk = options.prefillChunkTokens ?? 512;
   if (!Number.isSafeInteger(prefillChunk) || prefillChunk < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunk}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
-  const hostTraining = createHostTrainingState(parameters);
-  const training = new DecoderTraining(config, parameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
+  // On a GPU provider parameters, gradients and AdamW moments live on the device; on cpu in host arrays.
+  const deviceParameters = executionProvider === 'cpu' ? undefined : await DeviceParameters.upload(executionProvider, config, parameters);
+  const deviceTraining = deviceParameters === undefined ? undefined : createDeviceTrainingState(deviceParameters, { threads: options.threads });
+  const hostTraining = deviceTraining === undefined ? createHostTrainingState(parameters) : undefined;
+  const trainingState = (deviceTraining ?? hostTraining)!;
+  const training = new DecoderTraining(config, parameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun, deviceParameters });
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim, vocabSize } = config;
   const sessionOptions = { executionProvider, intraOpNumThreads: options.threads };
-  const weightsAsInitializers = (options.inferenceWeights ?? (executionProvider === 'cpu' ? 'inputs' : 'initializers')) === 'initializers';
+  const weightsAsInitializers = (options.inferenceWeights ?? 'inputs') === 'initializers';
   const createInference = async (): Promise<OnnxSession> => {
     const fusedOps = options.fusedOps ?? true;
+    if (deviceParameters !== undefined) {
+      // a GPU provider: the step graph keeps the cache (and the logits) on the device and samples in the graph
+      const deviceOptions = { ...sessionOptions, deviceOutputs: deviceStepOutputNames(config) };
+      if (!weightsAsInitializers) return createSession(buildDeviceStepGraph(config, { fusedOps }).serialize(), deviceOptions);
+      const current = await deviceParameters.read(); // the host map holds the initial values only
+      const { model: bytes, externalData } = buildDeviceStepGraph(config, { initializers: current, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
+      return createSession(bytes, { ...deviceOptions, externalData: [...externalData] });
+    }
     if (!weightsAsInitializers) return createSession(buildInferenceGraph(config, { fusedOps }).serialize(), sessionOptions);
     const { model: bytes, externalData } = buildInferenceGraph(config, { initializers: parameters, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
     return createSession(bytes, { ...sessionOptions, externalData: [...externalData] });
@@ -206,6 +201,19 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const releaseRetired = async () => {
     while (running === 0 && retired.length > 0) await retired.pop()!.release();
   };
+  /** On a GPU provider: generation with the KV cache on the device, the parameters fed from `deviceParameters`. */
+  const deviceGeneration =
+    deviceParameters === undefined
+      ? undefined
+      : new DeviceGeneration({
+          config,
+          executionProvider,
+          session: inferenceSession,
+          parameterFeeds: () => (weightsAsInitializers ? {} : deviceParameters.feeds()),
+          statistics,
+          maxCacheBytes: options.maxCacheBytes ?? 256 * 1024 * 1024,
+          prefillChunkTokens: prefillChunk,
+        });
 
   /**
    * One run of the inference graph over `rows` rows of `inputIds.length / rows` new tokens and a padded
@@ -345,35 +353,6 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     return rowsInOrder.map((row) => ({ logits: row.logits!, cache: { tokenIds: [...row.ids], keys: row.keys, values: row.values } }));
   }
 
-  /** Takes a sampled token; returns true when the sequence is finished (its `result` is set). */
-  function accept(sequence: Sequence, logits: Float32Array, onText: GenerateOptions['onText']): boolean {
-    const { id, logprob } = sampleToken(logits, sequence.settings, sequence.random);
-    sequence.outputIds.push(id);
-    sequence.logprobs.push(logprob);
-    sequence.pending = id;
-    const { delta, stopString } = sequence.text.push(id);
-    if (delta !== '') onText?.(sequence.index, delta);
-    let finishReason: GenerateResult['finishReason'] | undefined;
-    if (stopString !== undefined) finishReason = 'stop-string';
-    else if (sequence.endIds.has(id)) finishReason = 'eos';
-    else if (sequence.outputIds.length >= sequence.request.maxNewTokens) finishReason = 'length';
-    if (finishReason === undefined) return false;
-    if (finishReason !== 'stop-string') {
-      const rest = sequence.text.finish();
-      if (rest !== '') onText?.(sequence.index, rest);
-    }
-    sequence.result = {
-      outputIds: sequence.outputIds,
-      text: sequence.text.text,
-      finishReason,
-      idsExact: true,
-      ...(finishReason === 'stop-string' ? { stopString } : {}),
-      ...(finishReason === 'eos' ? { stopTokenId: id } : {}),
-      ...(sequence.request.logprobs === true ? { logprobs: sequence.logprobs } : {}),
-    };
-    return true;
-  }
-
   /** Packs contiguous per-row caches (`length` real slots each) into `[rows, kvHeads, slots, headDim]` per layer. */
   function packCaches(caches: readonly { length: number; keys: Float32Array[]; values: Float32Array[] }[], slots: number): { keys: Float32Array[]; values: Float32Array[] } {
     const rows = caches.length;
@@ -454,20 +433,11 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   async function generateBatch(requests: readonly GenerateRequest[], generateOptions: GenerateOptions): Promise<GenerateResult[]> {
     const { signal, onText } = generateOptions;
     signal?.throwIfAborted();
-    requests.forEach((request, index) => checkRequest(request, index, vocabSize));
-    const sequences: Sequence[] = requests.map((request, index) => ({
-      index,
-      request,
-      settings: resolveSampling(request.sampling, `requests[${index}].sampling`),
-      random: new SeededRandom(request.sampling?.seed ?? randomBytes(4).readUInt32LE(0)),
-      text: new GenerationText(tokenizer!, request.stopStrings ?? []),
-      endIds: new Set([...tokenizer!.eosTokenIds, ...(request.stopTokenIds ?? [])]),
-      cachedIds: [],
-      pending: -1,
-      outputIds: [],
-      logprobs: [],
-      result: request.maxNewTokens === 0 ? { outputIds: [], text: '', finishReason: 'length', idsExact: true, ...(request.logprobs === true ? { logprobs: [] } : {}) } : undefined,
-    }));
+    const sequences = createSequences(requests, tokenizer!, vocabSize);
+    if (deviceGeneration !== undefined) {
+      await deviceGeneration.generate(sequences, generateOptions);
+      return sequences.map((sequence) => sequence.result!);
+    }
     const active: Sequence[] = [];
     const caches: SequenceCache[] = [];
     const starting = sequences.filter((sequence) => sequence.result === undefined);
@@ -479,7 +449,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       const { logits, cache } = prefilled[index]!;
       pool.add(cache);
       sequence.cachedIds = [...sequence.request.inputIds];
-      if (accept(sequence, logits, onText)) return;
+      if (acceptToken(sequence, sampleToken(logits, sequence.settings, sequence.random), onText)) return;
       active.push(sequence);
       caches.push(cache);
     });
@@ -520,7 +490,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       const finished: number[] = [];
       batch.sequences.forEach((sequence, row) => {
         sequence.cachedIds.push(sequence.pending);
-        if (accept(sequence, out.logits.subarray(row * vocabSize, (row + 1) * vocabSize), onText)) finished.push(row);
+        if (acceptToken(sequence, sampleToken(out.logits.subarray(row * vocabSize, (row + 1) * vocabSize), sequence.settings, sequence.random), onText)) finished.push(row);
       });
       if (finished.length === 0) continue;
       const remaining: Sequence[] = [];
@@ -540,6 +510,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
 
   const clearCache = () => {
     pool.clear();
+    deviceGeneration?.clearCache();
     if (weightsAsInitializers && inference !== undefined) {
       retired.push(inference);
       inference = undefined;
@@ -557,26 +528,40 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     generate,
     computeLogprobs: (batch) => training.computeLogprobs(batch),
     scoreTokens: (batch) => training.computeLogprobs(fromSpecBatch(batch)),
-    backward: async (batch, upstream) => (await training.backward(fromSpecBatch(batch), upstream)).gradients,
+    backward: async (batch, upstream) => {
+      if (deviceParameters === undefined) return (await training.backward(fromSpecBatch(batch), upstream)).gradients;
+      const { gradients } = await training.backwardOnDevice(fromSpecBatch(batch), upstream);
+      const copies = await readDeviceTensors([...gradients.values()]).finally(() => gradients.forEach((tensor) => tensor.dispose()));
+      return new Map([...gradients.keys()].map((name, index) => [name, copies[index]!]));
+    },
     clearCache,
-    parameterSizes: hostTraining.parameterSizes,
+    deviceParameters,
+    parameterSizes: trainingState.parameterSizes,
     async accumulateGradients(batch, upstream) {
-      hostTraining.accumulate((await training.backward(fromSpecBatch(batch), upstream)).gradients);
+      if (deviceTraining !== undefined) await deviceTraining.accumulate((await training.backwardOnDevice(fromSpecBatch(batch), upstream)).gradients);
+      else hostTraining!.accumulate((await training.backward(fromSpecBatch(batch), upstream)).gradients);
     },
     async applyUpdate(update) {
-      const result = hostTraining.applyUpdate(update);
+      const result = await trainingState.applyUpdate(update);
       if (result.applied) clearCache();
       return result;
     },
-    zeroGradients: async () => hostTraining.zeroGradients(),
-    readGradients: async () => hostTraining.readGradients(),
-    readParameters: async (names) => hostTraining.readParameters(names),
-    readOptimizerState: async () => hostTraining.readOptimizerState(),
-    loadOptimizerState: async (moments) => hostTraining.loadOptimizerState(moments),
-    save: (directory, saveOptions) => saveModelDirectory(directory, { config, parameters }, saveOptions),
+    zeroGradients: async () => trainingState.zeroGradients(),
+    readGradients: async () => trainingState.readGradients(),
+    readParameters: async (names) => trainingState.readParameters(names),
+    readOptimizerState: async () => trainingState.readOptimizerState(),
+    loadOptimizerState: async (moments) => trainingState.loadOptimizerState(moments),
+    save: async (directory, saveOptions) => {
+      // a checkpoint of a GPU policy is written from the device: its host map holds the initial values
+      const current = deviceTraining === undefined ? parameters : new Map([...parameters, ...(await deviceTraining.readParameters())]);
+      return saveModelDirectory(directory, { config, parameters: current }, saveOptions);
+    },
     release: async () => {
       pool.clear();
+      await deviceGeneration?.release();
       await training.release();
+      await deviceTraining?.release();
+      deviceParameters?.dispose();
       if (inference !== undefined) retired.push(inference);
       inference = undefined;
       await releaseRetired();

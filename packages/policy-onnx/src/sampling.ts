@@ -1,5 +1,4 @@
 import { InvalidInputError, type SamplingOptions } from '@research-ts/spec';
-import type { SeededRandom } from './seeded-random';
 
 /** Sampling settings with defaults applied: temperature 1, topP 1 (off), topK 0 (off). */
 export interface SamplingSettings {
@@ -17,6 +16,12 @@ export function resolveSampling(options: SamplingOptions | undefined, source = '
   if (!Number.isFinite(topP) || topP <= 0 || topP > 1) throw new InvalidInputError(`must be in (0, 1], got ${topP}`, { source, field: 'topP' });
   if (!Number.isSafeInteger(topK) || topK < 0) throw new InvalidInputError(`must be an integer >= 0, got ${topK}`, { source, field: 'topK' });
   return { temperature, topP, topK };
+}
+
+/** Where `sampleToken` draws its uniform number: a `SeededRandom`, or a draw already made. */
+export interface UniformSource {
+  /** Uniform in [0, 1). */
+  nextFloat(): number;
 }
 
 /** A sampled token and its log-probability under the distribution it was drawn from. */
@@ -89,7 +94,7 @@ function topKIds(logits: ArrayLike<number>, k: number): number[] {
  * Without top-k, the nucleus is found without sorting the vocabulary: candidates with probability at
  * least 10⁻³, 10⁻⁴, … are collected until their total reaches `topP` (the nucleus is then among them).
  */
-export function sampleToken(logits: ArrayLike<number>, settings: SamplingSettings, random: SeededRandom): SampledToken {
+export function sampleToken(logits: ArrayLike<number>, settings: SamplingSettings, random: UniformSource): SampledToken {
   const vocab = logits.length;
   if (settings.temperature === 0) {
     let best = 0;

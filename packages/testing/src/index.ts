@@ -7,6 +7,7 @@ export {
   type MockPolicyScript,
   type MockPolicyScriptContext,
 } from './mock-policy';
+export { createMockTrainablePolicy, type MockTrainablePolicy, type MockTrainablePolicyOptions } from './mock-trainable-policy';
 export { MockRetriever, termsOf, type MockRetrieverCall, type MockRetrieverOptions } from './mock-retriever';
 export { MOCK_SPECIAL_TOKENS, MockTokenizer, type MockTokenizerOptions } from './mock-tokenizer';
 export {
@@ -26,3 +27,10 @@ export {
   type RetrieverConformanceCheck,
   type RetrieverConformanceOptions,
 } from './run-retriever-conformance';
+export {
+  runTrainablePolicyConformance,
+  trainablePolicyConformanceChecks,
+  type TrainablePolicyConformanceCheck,
+  type TrainablePolicyConformanceContext,
+  type TrainablePolicyConformanceOptions,
+} from './run-trainable-policy-conformance';
