@@ -7,7 +7,7 @@
  * micro-batches (the math no trainer can skip). Run: `npm run bench -w @research-ts/grpo`.
  */
 import { performance } from 'node:perf_hooks';
-import { createHostTrainingState, type TokenBatch, type TokenScores, type TrainablePolicy, type Trajectory } from '@research-ts/spec';
+import { createHostTrainingState, trainingStateMethods, type TokenBatch, type TokenScores, type TrainablePolicy, type Trajectory } from '@research-ts/spec';
 import { computeActorLoss, createGrpoTrainer, packTrajectories, type GrpoStepTimings, type TrainingSample } from '@research-ts/grpo';
 
 const sampleCount = 160;
@@ -47,7 +47,7 @@ function standInPolicy(): TrainablePolicy {
   return {
     specificationVersion: 'v1',
     name: 'stand-in',
-    parameterSizes: training.parameterSizes,
+    ...trainingStateMethods(training),
     generate: async () => [],
     async scoreTokens(batch: TokenBatch): Promise<TokenScores> {
       const size = batch.batch * (batch.length - 1);
@@ -60,12 +60,6 @@ function standInPolicy(): TrainablePolicy {
       return { logprobs, entropies };
     },
     accumulateGradients: async () => training.accumulate(gradients),
-    applyUpdate: async (update) => training.applyUpdate(update),
-    zeroGradients: async () => training.zeroGradients(),
-    readGradients: async () => training.readGradients(),
-    readParameters: async (names) => training.readParameters(names),
-    readOptimizerState: async () => training.readOptimizerState(),
-    loadOptimizerState: async (moments) => training.loadOptimizerState(moments),
   };
 }
 

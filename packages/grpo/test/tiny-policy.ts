@@ -1,5 +1,6 @@
 import {
   createHostTrainingState,
+  trainingStateMethods,
   type GenerateRequest,
   type GenerateResult,
   type HostTrainingState,
@@ -221,7 +222,7 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
     scoreTokens,
     scoreTokensFloat64,
     parameterGradients,
-    parameterSizes: training.parameterSizes,
+    ...trainingStateMethods(training),
     async accumulateGradients(batch, upstream) {
       calls.backward++;
       training.accumulate(parameterGradients(batch, upstream));
@@ -231,11 +232,6 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
       if (result.applied) appliedUpdates++;
       return result;
     },
-    zeroGradients: async () => training.zeroGradients(),
-    readGradients: async () => training.readGradients(),
-    readParameters: async (names) => training.readParameters(names),
-    readOptimizerState: async () => training.readOptimizerState(),
-    loadOptimizerState: async (moments) => training.loadOptimizerState(moments),
     snapshot() {
       return new Map([...parameters].map(([name, value]) => [name, value.slice()]));
     },

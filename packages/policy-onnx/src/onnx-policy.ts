@@ -1,5 +1,6 @@
 import {
   createHostTrainingState,
+  trainingStateMethods,
   InvalidInputError,
   type GenerateOptions,
   type GenerateRequest,
@@ -17,6 +18,7 @@ import { DecoderTraining, parameterFeeds, type TokenLogprobGradients, type Token
 import { DeviceParameters } from './device/device-parameters';
 import { createDeviceTrainingState } from './device/device-training-state';
 import { DeviceGeneration } from './generation/device-generation';
+import { nextPrefillGroup } from './generation/next-prefill-group';
 import { buildDeviceStepGraph, deviceStepOutputNames } from './generation/device-step';
 import type { GenerationStatistics } from './generation/generation-statistics';
 import { acceptToken, createSequences, type Sequence } from './generation/sequence';
@@ -298,15 +300,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     const pending = [...rowOf.values()];
     while (pending.length > 0) {
       signal?.throwIfAborted();
-      // the next run: rows in order while rows × longest new piece stays within prefillChunk
-      const group: Row[] = [];
-      let longest = 0;
-      for (const row of pending) {
-        const piece = Math.min(row.ids.length - row.done, prefillChunk);
-        if (group.length > 0 && (group.length + 1) * Math.max(longest, piece) > prefillChunk) break;
-        group.push(row);
-        longest = Math.max(longest, piece);
-      }
+      const { group, longest } = nextPrefillGroup(pending, prefillChunk);
       const rows = group.length;
       // At least one (masked) past slot: an empty cache makes zero-sized attention MatMuls/Splits, which
       // crash onnxruntime-node 1.30's webgpu provider (SIGSEGV, fused graph or not; H100, 2026-11-26).
@@ -536,7 +530,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     },
     clearCache,
     deviceParameters,
-    parameterSizes: trainingState.parameterSizes,
+    ...trainingStateMethods(trainingState),
     async accumulateGradients(batch, upstream) {
       if (deviceTraining !== undefined) await deviceTraining.accumulate((await training.backwardOnDevice(fromSpecBatch(batch), upstream)).gradients);
       else hostTraining!.accumulate((await training.backward(fromSpecBatch(batch), upstream)).gradients);
@@ -546,11 +540,6 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       if (result.applied) clearCache();
       return result;
     },
-    zeroGradients: async () => trainingState.zeroGradients(),
-    readGradients: async () => trainingState.readGradients(),
-    readParameters: async (names) => trainingState.readParameters(names),
-    readOptimizerState: async () => trainingState.readOptimizerState(),
-    loadOptimizerState: async (moments) => trainingState.loadOptimizerState(moments),
     save: async (directory, saveOptions) => {
       // a checkpoint of a GPU policy is written from the device: its host map holds the initial values
       const current = deviceTraining === undefined ? parameters : new Map([...parameters, ...(await deviceTraining.readParameters())]);

@@ -121,6 +121,25 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
     expect(server.maxInFlight).toBe(2);
   });
 
+  it('runs 20 requests at once without a MaxListenersExceededWarning (no abort listeners pile up on one signal)', async () => {
+    const server = await serve({ answerDelayMs: 20 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const requests = Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? searchRequest : answerRequest));
+      const caller = new AbortController();
+      // all 20 in flight at once, then 20 again with most of them waiting for one of 4 slots
+      expect(await policyFor(server).generate(requests, { signal: caller.signal })).toHaveLength(20);
+      expect(await policyFor(server, { concurrency: 4 }).generate(requests, { signal: caller.signal })).toHaveLength(20);
+      expect(await policyFor(server, { concurrency: 4 }).generate(requests)).toHaveLength(20);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([]);
+  });
+
   it('bounds concurrency across generate calls of one policy', async () => {
     const server = await serve({ answerDelayMs: 40 });
     const policy = policyFor(server, { concurrency: 1 });

@@ -1,6 +1,6 @@
 import { adamWConstants, applyAdamW, gradClipCoefficient, sumOfSquares } from './adamw-math';
 import { InvalidConfigError, InvalidInputError } from './research-error';
-import type { AdamWMoments, AdamWParameterState, ParameterUpdate, ParameterUpdateResult } from './trainable-policy';
+import type { AdamWMoments, AdamWParameterState, ParameterUpdate, ParameterUpdateResult, TrainablePolicy } from './trainable-policy';
 
 /**
  * The training half of a {@link TrainablePolicy} over host arrays: gradient accumulators, the
@@ -123,5 +123,37 @@ export function createHostTrainingState(parameters: ReadonlyMap<string, Float32A
     loadOptimizerState: (saved) => {
       moments = checkAdamWMoments(saved, parameterSizes);
     },
+  };
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A training state, host or device: the methods a `TrainablePolicy` forwards to it. */
+export interface TrainingStateLike {
+  readonly parameterSizes: ReadonlyMap<string, number>;
+  applyUpdate(update: ParameterUpdate): MaybePromise<ParameterUpdateResult>;
+  zeroGradients(): MaybePromise<void>;
+  readGradients(): MaybePromise<Map<string, Float32Array>>;
+  readParameters(names?: readonly string[]): MaybePromise<Map<string, Float32Array>>;
+  readOptimizerState(): MaybePromise<AdamWMoments>;
+  loadOptimizerState(moments: AdamWMoments): MaybePromise<void>;
+}
+
+/** The methods of a `TrainablePolicy` that forward to its training state (everything but scoring and accumulating). */
+export type TrainingStateMethods = Pick<
+  TrainablePolicy,
+  'parameterSizes' | 'applyUpdate' | 'zeroGradients' | 'readGradients' | 'readParameters' | 'readOptimizerState' | 'loadOptimizerState'
+>;
+
+/** The seam's update and read-back methods over a training state (the async forms of its methods). */
+export function trainingStateMethods(state: TrainingStateLike): TrainingStateMethods {
+  return {
+    parameterSizes: state.parameterSizes,
+    applyUpdate: async (update) => state.applyUpdate(update),
+    zeroGradients: async () => state.zeroGradients(),
+    readGradients: async () => state.readGradients(),
+    readParameters: async (names) => state.readParameters(names),
+    readOptimizerState: async () => state.readOptimizerState(),
+    loadOptimizerState: async (moments) => state.loadOptimizerState(moments),
   };
 }

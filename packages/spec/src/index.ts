@@ -27,4 +27,12 @@ export type {
 } from './trainable-policy';
 export type { SearchRecord, Trajectory, TrajectoryFinishReason, TrajectorySegment } from './trajectory';
 export { adamWConstants, applyAdamW, gradClipCoefficient, sumOfSquares, type AdamWConstants } from './adamw-math';
-export { checkAdamWMoments, checkParameterUpdate, createHostTrainingState, type HostTrainingState } from './host-training-state';
+export {
+  checkAdamWMoments,
+  checkParameterUpdate,
+  createHostTrainingState,
+  trainingStateMethods,
+  type HostTrainingState,
+  type TrainingStateLike,
+  type TrainingStateMethods,
+} from './host-training-state';

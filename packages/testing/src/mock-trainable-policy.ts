@@ -1,5 +1,6 @@
 import {
   createHostTrainingState,
+  trainingStateMethods,
   InvalidInputError,
   type GenerateRequest,
   type GenerateResult,
@@ -152,15 +153,9 @@ export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = 
     specificationVersion: 'v1',
     name: options.name ?? `mock-bigram-${vocabSize}`,
     parameters,
-    parameterSizes: training.parameterSizes,
+    ...trainingStateMethods(training),
     generate,
     scoreTokens,
     accumulateGradients,
-    applyUpdate: async (update) => training.applyUpdate(update),
-    zeroGradients: async () => training.zeroGradients(),
-    readGradients: async () => training.readGradients(),
-    readParameters: async (names) => training.readParameters(names),
-    readOptimizerState: async () => training.readOptimizerState(),
-    loadOptimizerState: async (moments) => training.loadOptimizerState(moments),
   };
 }

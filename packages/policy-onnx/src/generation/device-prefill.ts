@@ -3,6 +3,7 @@ import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceGenerationContext } from './device-generation-context';
 import type { CacheRow, DeviceCacheBlock } from './device-kv-cache';
 import { planDraw, resolveDraws, samplingFeed, type Draw } from './device-sampling';
+import { nextPrefillGroup } from './next-prefill-group';
 import type { Sequence } from './sequence';
 
 /** What prefill gives one sequence: its first token and where its context's keys and values are. */
@@ -84,14 +85,7 @@ export async function prefillOnDevice(context: DeviceGenerationContext, sequence
     const pending = [...rowOf.values()];
     while (pending.length > 0) {
       signal?.throwIfAborted();
-      const group: PrefillRow[] = [];
-      let longest = 0;
-      for (const row of pending) {
-        const piece = Math.min(row.ids.length - row.done, prefillChunk);
-        if (group.length > 0 && (group.length + 1) * Math.max(longest, piece) > prefillChunk) break;
-        group.push(row);
-        longest = Math.max(longest, piece);
-      }
+      const { group, longest } = nextPrefillGroup(pending, prefillChunk);
       await runPrefillGroup(context, group, longest, moveCache);
       for (const row of group) if (row.done === row.ids.length) pending.splice(pending.indexOf(row), 1);
     }
