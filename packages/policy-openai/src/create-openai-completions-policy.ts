@@ -102,16 +102,22 @@ export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOp
           ...(options.extraBody === undefined ? {} : { extraBody: options.extraBody }),
         }),
       );
-      const batch = new AbortController();
-      const forwardAbort = () => batch.abort(signal?.reason);
+      // One controller per request, aborted together by one listener on the caller's signal: a shared
+      // batch signal would collect an abort listener per request (and per waiter for a slot), which
+      // passes Node's limit of 10 listeners and prints MaxListenersExceededWarning for any batch of 11+.
+      const controllers = requests.map(() => new AbortController());
+      const abortBatch = (reason: unknown) => {
+        for (const controller of controllers) controller.abort(reason);
+      };
+      const forwardAbort = () => abortBatch(signal?.reason);
       signal?.addEventListener('abort', forwardAbort, { once: true });
       try {
         return await Promise.all(
           requests.map(async (request, index) => {
             try {
-              return await generateOne(request, bodies[index]!, index);
+              return await generateOne(request, bodies[index]!, index, controllers[index]!.signal);
             } catch (error) {
-              batch.abort(error);
+              abortBatch(error);
               throw error;
             }
           }),
@@ -120,13 +126,13 @@ export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOp
         signal?.removeEventListener('abort', forwardAbort);
       }
 
-      async function generateOne(request: GenerateRequest, body: Record<string, unknown>, index: number): Promise<GenerateResult> {
+      async function generateOne(request: GenerateRequest, body: Record<string, unknown>, index: number, requestSignal: AbortSignal): Promise<GenerateResult> {
         if (request.maxNewTokens === 0) return { outputIds: [], text: '', finishReason: 'length' };
-        const release = await semaphore.acquire(batch.signal);
+        const release = await semaphore.acquire(requestSignal);
         try {
           const { result, appendedText } = await requestCompletion(transport, body, {
             index,
-            signal: batch.signal,
+            signal: requestSignal,
             ...(onText === undefined ? {} : { onDelta: (delta: string) => onText(index, delta) }),
             finish: (choice) =>
               choiceToResult(choice, {
