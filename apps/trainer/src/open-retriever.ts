@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { World } from '@research-ts/datasets';
 import { createFlexsearchRetriever, loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { createFlashRagClient } from '@research-ts/retriever-http';
@@ -13,9 +14,9 @@ export async function openRetriever(source: RetrieverSource): Promise<Retriever>
   return createFlashRagClient({ baseURL: source.url });
 }
 
-/** The source a CLI `--retriever` value names: a URL is an HTTP server, anything else an index folder. */
+/** The source a CLI `--retriever` value names: a URL is an HTTP server, anything else an index folder (made absolute). */
 export function retrieverSourceOf(value: string): RetrieverSource {
   if (/^https?:\/\//i.test(value)) return { kind: 'http', url: value };
   if (value.trim() === '') throw new InvalidConfigError('retriever', 'is empty');
-  return { kind: 'flexsearch', indexDirectory: value };
+  return { kind: 'flexsearch', indexDirectory: resolve(value) };
 }

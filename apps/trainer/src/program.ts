@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ResearchError } from '@research-ts/spec';
+import { InvalidConfigError, ResearchError } from '@research-ts/spec';
 import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
@@ -10,8 +11,11 @@ import { runEvaluation } from './run-evaluation';
 import { serveRetriever } from './serve-retriever';
 import { formatTrainSummary } from './format-train-summary';
 import { train } from './train';
+import packageJson from '../package.json' with { type: 'json' };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** A path argument, made absolute at the door so that every message names the file it looked for. */
+const absolutePath = (value: string) => resolve(value);
 const integer = (name: string) => (value: string) => {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed)) throw new ResearchError(`--${name} must be an integer, got ${JSON.stringify(value)}`);
@@ -21,7 +25,7 @@ const integer = (name: string) => (value: string) => {
 /** Options every config-driven command takes. */
 function withConfigOptions(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'a JSON config file (fields of the train config schema)')
+    .option('-c, --config <file>', 'a JSON config file (fields of the train config schema)', absolutePath)
     .option('-p, --preset <name>', `start from a preset (${presetNames().join(', ')})`)
     .option('-s, --set <path=value>', 'override one field, e.g. --set optimizer.learningRate=1e-3 (repeatable)', collect, [] as string[]);
 }
@@ -30,6 +34,7 @@ function withConfigOptions(command: Command): Command {
 export function createProgram(): Command {
   const program = new Command('research-ts')
     .description('Train LLMs to reason with search by GRPO (ReSearch), evaluate them, and serve retrievers.')
+    .version(packageJson.version, '-V, --version', 'print the version of research-ts')
     .showHelpAfterError()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -37,10 +42,10 @@ export function createProgram(): Command {
     program
       .command('init-model')
       .description('write a randomly initialised model directory of a named size, with a tokenizer built from a corpus or the generated world')
-      .argument('<directory>', 'the model directory to create')
+      .argument('<directory>', 'the model directory to create', absolutePath)
       .addOption(new Option('--size <size>', 'model size').choices(Object.keys(modelSizes)).default('tiny'))
       .option('--seed <n>', 'weight seed', integer('seed'), 1)
-      .option('--corpus <file>', 'build the tokenizer from this FlashRAG corpus JSONL (default: the config’s generated world)')
+      .option('--corpus <file>', 'build the tokenizer from this FlashRAG corpus JSONL (default: the config’s generated world)', absolutePath)
       .addOption(new Option('--tokenizer <kind>', 'word-level (small synthetic corpora) or byte-level BPE').choices(['word', 'bpe']).default('word'))
       .option('--bpe-vocab <n>', 'BPE vocabulary size', integer('bpe-vocab'), 4096)
       .option('--overwrite', 'replace an existing directory'),
@@ -61,8 +66,8 @@ export function createProgram(): Command {
   program
     .command('index')
     .description('build a flexsearch (BM25) index folder from a FlashRAG corpus JSONL ({id, contents} per line)')
-    .argument('<corpus>', 'the corpus JSONL (.gz allowed)')
-    .argument('<directory>', 'the index folder to write')
+    .argument('<corpus>', 'the corpus JSONL (.gz allowed)', absolutePath)
+    .argument('<directory>', 'the index folder to write', absolutePath)
     .option('--no-progress', 'no progress output')
     .action(async (corpus: string, directory: string, options) => {
       const result = await buildIndex({ corpusFile: corpus, directory, progress: options.progress });
@@ -73,8 +78,8 @@ export function createProgram(): Command {
     program
       .command('train')
       .description('GRPO with the ReSearch rollout loop; writes metrics.jsonl, checkpoints/ and model/ under the output directory')
-      .option('-m, --model <directory>', 'the policy to train (sets modelDirectory)')
-      .option('-o, --output <directory>', 'the run folder (sets outputDirectory)')
+      .option('-m, --model <directory>', 'the policy to train (sets modelDirectory)', absolutePath)
+      .option('-o, --output <directory>', 'the run folder (sets outputDirectory)', absolutePath)
       .option('--resume', 'continue from the newest good checkpoint in the run folder')
       .option('--no-progress', 'no progress output')
       .option('--print-config', 'print the resolved config and exit'),
@@ -94,14 +99,14 @@ export function createProgram(): Command {
   program
     .command('eval')
     .description('run the ReSearch loop greedily over a question set and print EM / F1 (/ LLM judge) beside the paper')
-    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file')
+    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file', absolutePath)
     .requiredOption('-r, --retriever <index-or-url>', 'a flexsearch index folder, or the URL of a FlashRAG retrieval server')
-    .option('-m, --model <directory>', 'a local model directory (onnxruntime)')
+    .option('-m, --model <directory>', 'a local model directory (onnxruntime)', absolutePath)
     .option('--server <url>', 'an OpenAI-compatible completions server, e.g. http://127.0.0.1:8000/v1')
     .option('--served-model <name>', 'the model name the server serves')
     .addOption(new Option('--server-kind <kind>', 'the server dialect').choices(['vllm', 'sglang', 'llama.cpp', 'generic']).default('vllm'))
     .option('--api-key-env <name>', 'environment variable holding the server’s API key')
-    .option('--tokenizer <directory>', 'tokenizer directory (default: the model directory; required with --server)')
+    .option('--tokenizer <directory>', 'tokenizer directory (default: the model directory; required with --server)', absolutePath)
     .addOption(new Option('--template <template>', 'prompt template').choices(['base', 'instruct', 'compact']).default('base'))
     .option('--budget <tokens>', 'response token budget (ReSearch: 8192)', integer('budget'), 8192)
     .option('--top-k <n>', 'passages per search (ReSearch: 5)', integer('top-k'), 5)
@@ -109,13 +114,17 @@ export function createProgram(): Command {
     .option('--dataset <name>', 'the dataset name in the table (default: the file name)')
     .option('--judge-url <url>', 'an OpenAI-compatible API for the LLM judge, e.g. https://api.openai.com/v1')
     .option('--judge-model <name>', 'the judge model (ReSearch: gpt-4o-mini)')
-    .option('--judge-key-env <name>', 'environment variable holding the judge’s API key', 'OPENAI_API_KEY')
-    .option('-o, --output <file>', 'predictions JSONL', 'predictions.jsonl')
+    .option('--judge-key-env <name>', 'environment variable holding the judge’s API key (unset: no key is sent, as for a local judge server)', 'OPENAI_API_KEY')
+    .option('-o, --output <file>', 'predictions JSONL (default: predictions.jsonl)', absolutePath)
     .option('--threads <n>', 'onnxruntime threads', integer('threads'))
     .option('--no-progress', 'no progress output')
-    .action(async (options) => {
-      const judgeKey = options.judgeUrl === undefined ? undefined : process.env[options.judgeKeyEnv];
-      if (options.judgeUrl !== undefined && (judgeKey === undefined || judgeKey === '')) throw new ResearchError(`--judge-url needs an API key in $${options.judgeKeyEnv}`);
+    .action(async (options, command: Command) => {
+      const judgeKey = options.judgeUrl === undefined || process.env[options.judgeKeyEnv] === '' ? undefined : process.env[options.judgeKeyEnv];
+      // a key variable named on the command line must hold a key; the default one may be unset (a local judge)
+      if (options.judgeUrl !== undefined && judgeKey === undefined && command.getOptionValueSource('judgeKeyEnv') === 'cli') {
+        throw new InvalidConfigError('judge-key-env', `$${options.judgeKeyEnv} is not set (leave --judge-key-env out to call the judge without a key)`);
+      }
+      const outputFile: string = options.output ?? resolve('predictions.jsonl');
       const result = await runEvaluation({
         questionsFile: options.questions,
         ...(options.dataset === undefined ? {} : { dataset: options.dataset }),
@@ -128,8 +137,10 @@ export function createProgram(): Command {
         template: options.template,
         responseBudget: options.budget,
         topK: options.topK,
-        ...(options.judgeUrl === undefined ? {} : { judge: { baseURL: options.judgeUrl, apiKey: judgeKey!, ...(options.judgeModel === undefined ? {} : { model: options.judgeModel }) } }),
-        outputFile: options.output,
+        ...(options.judgeUrl === undefined
+          ? {}
+          : { judge: { baseURL: options.judgeUrl, ...(judgeKey === undefined ? {} : { apiKey: judgeKey }), ...(options.judgeModel === undefined ? {} : { model: options.judgeModel }) } }),
+        outputFile,
         ...(options.threads === undefined ? {} : { threads: options.threads }),
         progress: options.progress,
       });
@@ -137,14 +148,14 @@ export function createProgram(): Command {
       console.log(result.table);
       console.log(
         `${summary.count} questions: reward ${summary.reward.toFixed(3)}, format ok ${(100 * summary.formatOk).toFixed(1)}%, ` +
-          `${summary.searches.toFixed(2)} searches and ${summary.generatedTokens.toFixed(1)} generated tokens per question; predictions in ${options.output}`,
+          `${summary.searches.toFixed(2)} searches and ${summary.generatedTokens.toFixed(1)} generated tokens per question; predictions in ${outputFile}`,
       );
     });
 
   program
     .command('serve-retriever')
     .description('serve a flexsearch index over the FlashRAG (/search, /batch_search, /health) and Search-R1 (/retrieve) APIs')
-    .argument('<index>', 'an index folder built by `research-ts index`')
+    .argument('<index>', 'an index folder built by `research-ts index`', absolutePath)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free one)', integer('port'), 8000)
     .action(async (index: string, options) => {
@@ -158,8 +169,8 @@ export function createProgram(): Command {
   program
     .command('report')
     .description('write one self-contained HTML report of a run: training curves and a rollout viewer')
-    .argument('<run>', 'a run folder written by `research-ts train` (metrics.jsonl, rollouts.jsonl)')
-    .option('-o, --output <file>', 'where to write the HTML (default: <run>/report.html)')
+    .argument('<run>', 'a run folder written by `research-ts train` (metrics.jsonl, rollouts.jsonl)', absolutePath)
+    .option('-o, --output <file>', 'where to write the HTML (default: <run>/report.html)', absolutePath)
     .option('--max-rollouts <n>', 'at most this many rollouts in the viewer', integer('max-rollouts'), 400)
     .action(async (run: string, options) => {
       const written = await writeRunReport({ runDirectory: run, outputFile: options.output, maxRollouts: options.maxRollouts });

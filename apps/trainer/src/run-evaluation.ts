@@ -33,8 +33,8 @@ export interface RunEvaluationOptions {
   template: PromptTemplate;
   responseBudget: number;
   topK: number;
-  /** An OpenAI-compatible chat endpoint for the LLM judge (`…/v1`). */
-  judge?: { baseURL: string; apiKey: string; model?: string };
+  /** An OpenAI-compatible chat endpoint for the LLM judge (`…/v1`); without `apiKey` no Authorization header is sent. */
+  judge?: { baseURL: string; apiKey?: string; model?: string };
   /** Where to write the predictions JSONL. */
   outputFile: string;
   threads?: number;
@@ -94,7 +94,11 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
   const records: EvaluationRecord[] = predictions.map((prediction) => ({ dataset, prediction: prediction.prediction, goldenAnswers: prediction.goldenAnswers }));
   const judgements: (string | undefined)[] = predictions.map(() => undefined);
   if (options.judge !== undefined) {
-    const judge = createOpenAIJudge({ baseURL: options.judge.baseURL, apiKey: options.judge.apiKey, ...(options.judge.model === undefined ? {} : { model: options.judge.model }) });
+    const judge = createOpenAIJudge({
+      baseURL: options.judge.baseURL,
+      ...(options.judge.apiKey === undefined ? {} : { apiKey: options.judge.apiKey }),
+      ...(options.judge.model === undefined ? {} : { model: options.judge.model }),
+    });
     const verdicts = await judge.judge(predictions.map((prediction) => ({ question: prediction.question, goldenAnswers: prediction.goldenAnswers, prediction: prediction.prediction })));
     verdicts.forEach((verdict, index) => {
       records[index]!.verdict = verdict;

@@ -14,10 +14,10 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `research-ts <args>` as a child process. */
-export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}): CliRun {
+/** Starts `research-ts <args>` as a child process (in the repository root unless `cwd` says otherwise). */
+export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}, cwd: string = repositoryRoot): CliRun {
   const child = spawn(process.execPath, ['--conditions=@research-ts/source', '--import', 'tsx', cliPath, ...args], {
-    cwd: repositoryRoot,
+    cwd,
     env: { ...process.env, CI: 'true', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,8 +32,8 @@ export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv
 }
 
 /** Runs `research-ts <args>` to completion. */
-export function runCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}) {
-  return startCli(args, environment).done;
+export function runCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}, cwd?: string) {
+  return startCli(args, environment, cwd).done;
 }
 
 export function sha256(path: string): string {

@@ -88,13 +88,13 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
     expect(result.table).toContain((expectedEm * 100).toFixed(2));
   });
 
-  it('through the CLI, with the retriever served over HTTP and the LLM judge', async () => {
+  it('through the CLI, with the retriever served over HTTP and a local LLM judge that needs no API key', async () => {
     const served = await serveRetriever({ indexDirectory: index, port: 0 });
     try {
       const output = join(root, 'cli-predictions.jsonl');
       const run = await runCli(
         ['eval', '-q', questionsFile, '-r', served.url, '--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model, '--judge-url', server.baseURL, '--limit', '6', '-o', output],
-        { JUDGE_KEY_FOR_TEST: 'secret', OPENAI_API_KEY: 'secret' },
+        { OPENAI_API_KEY: undefined },
       );
       expect(run.code, run.stderr).toBe(0);
       // EM 50.00 (3 of 6), LJ 50.00: the judge calls "no idea" incorrect
@@ -103,11 +103,19 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
       expect(run.stdout).toContain(PAPER_TABLE_2[0]!.label);
       expect(run.stdout).toMatch(/6 questions: reward 0\.550, format ok 100\.0%, 1\.00 searches/);
       expect(server.judgePrompts.some((prompt) => prompt.includes(`question: ${questions[0]!.question}`))).toBe(true);
+      expect(server.judgeAuthorizations).toHaveLength(6);
+      expect(server.judgeAuthorizations.every((authorization) => authorization === undefined)).toBe(true);
       const lines = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
       expect(lines.map((line) => line.judgement)).toEqual(['correct', 'incorrect', 'correct', 'incorrect', 'correct', 'incorrect']);
     } finally {
       await served.close();
     }
+  });
+
+  it('--judge-key-env naming an unset variable fails before any work, naming the option', async () => {
+    const run = await runCli(['eval', '-q', questionsFile, '-r', index, '-m', model, '--judge-url', server.baseURL, '--judge-key-env', 'RESEARCH_TS_UNSET_KEY'], { RESEARCH_TS_UNSET_KEY: undefined });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe('research-ts: config field "judge-key-env": $RESEARCH_TS_UNSET_KEY is not set (leave --judge-key-env out to call the judge without a key)');
   });
 
   it('a missing policy or an unreadable question file fails with the field named', async () => {

@@ -9,6 +9,8 @@ export interface FakeOpenAIServer {
   prompts: string[];
   /** Every judge request's user message. */
   judgePrompts: string[];
+  /** The Authorization header of every judge request (undefined when none was sent). */
+  judgeAuthorizations: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions): Promise<FakeOpenAIServer> {
   const prompts: string[] = [];
   const judgePrompts: string[] = [];
+  const judgeAuthorizations: (string | undefined)[] = [];
   const eosId = options.tokenizer.tokenToId(options.tokenizer.eosToken!)!;
   const server: Server = createServer((request, response) => {
     void (async () => {
@@ -52,6 +55,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions): P
         const messages = body.messages as { content: string }[];
         const prompt = messages.at(-1)!.content;
         judgePrompts.push(prompt);
+        judgeAuthorizations.push(request.headers.authorization);
         const judgement = options.judge?.(prompt) ?? 'correct';
         reply({ choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify({ rationale: 'scripted', judgement }) }, finish_reason: 'stop' }] });
       } else {
@@ -65,6 +69,7 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions): P
     baseURL: `http://127.0.0.1:${port}/v1`,
     prompts,
     judgePrompts,
+    judgeAuthorizations,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }

@@ -171,6 +171,12 @@ describe('createOpenAIJudge', () => {
     expect(content.endsWith('\n\nYour output:')).toBe(true);
   });
 
+  it('sends no Authorization header without an apiKey (a local judge server)', async () => {
+    const verdicts = await createOpenAIJudge({ baseURL }).judge([item('correct')]);
+    expect(verdicts).toEqual([{ status: 'correct', rationale: 'the prediction is correct' }]);
+    expect(recorded[0]!.authorization).toBeUndefined();
+  });
+
   it('returns verdicts in item order and honours the model option', async () => {
     const judge = testJudge({ model: 'judge-small' });
     const verdicts = await judge.judge([item('incorrect'), item('correct'), item('incorrect#2')]);
@@ -296,6 +302,21 @@ describe('createOpenAIJudge', () => {
     clientMaxInFlight = 0;
     await testJudge({ concurrency: 20, fetch: countingFetch }).judge(items);
     expect(clientMaxInFlight).toBe(9);
+  });
+
+  it('judges 20 items at once with the caller\'s signal and no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const items = Array.from({ length: 20 }, (_, index) => item(`correct#${index}`));
+      const verdicts = await testJudge({ concurrency: 20 }).judge(items, { signal: new AbortController().signal });
+      expect(verdicts.every((verdict) => verdict.status === 'correct')).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([]);
   });
 
   it('rejects with the abort reason when the caller aborts', async () => {

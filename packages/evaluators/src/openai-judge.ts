@@ -7,7 +7,7 @@ export const openAIJudgeOptionsSchema = z.object({
   baseURL: z
     .url()
     .describe('Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1; requests go to {baseURL}/chat/completions.'),
-  apiKey: z.string().describe('Sent as `Authorization: Bearer <apiKey>`.'),
+  apiKey: z.string().optional().describe('Sent as `Authorization: Bearer <apiKey>`; without one (a local judge server) no Authorization header is sent.'),
   model: z.string().min(1).default('gpt-4o-mini').describe('The judge model; ReSearch used gpt-4o-mini.'),
   concurrency: z.number().int().positive().default(10).describe('Requests in flight at once; ReSearch used 10 worker threads.'),
   maxRetries: z
@@ -91,7 +91,7 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
     try {
       const response = await fetchImplementation(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${settings.apiKey}` },
+        headers: { 'content-type': 'application/json', ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` }) },
         body: JSON.stringify({
           model: settings.model,
           messages: [{ role: 'user', content: renderJudgePrompt(item) }],
@@ -147,14 +147,25 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
       if (signal?.aborted) throw signal.reason;
       const verdicts: JudgeVerdict[] = new Array(items.length);
       let next = 0;
-      const worker = async () => {
+      // Each worker listens on a signal of its own, and one listener on the caller's signal aborts them all:
+      // a listener per worker on the caller's signal passes Node's limit of 10 (MaxListenersExceededWarning).
+      const workers = Array.from({ length: Math.min(settings.concurrency, items.length) }, () => new AbortController());
+      const forwardAbort = () => {
+        for (const controller of workers) controller.abort(signal?.reason);
+      };
+      signal?.addEventListener('abort', forwardAbort, { once: true });
+      const worker = async (workerSignal: AbortSignal | undefined) => {
         while (next < items.length) {
           const index = next;
           next += 1;
-          verdicts[index] = await judgeOne(items[index]!, index, signal);
+          verdicts[index] = await judgeOne(items[index]!, index, workerSignal);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(settings.concurrency, items.length) }, worker));
+      try {
+        await Promise.all(workers.map((controller) => worker(signal === undefined ? undefined : controller.signal)));
+      } finally {
+        signal?.removeEventListener('abort', forwardAbort);
+      }
       return verdicts;
     },
   };

@@ -4,7 +4,8 @@
 #   packages/policy-onnx/tools/gpu-smoke-bundle.sh pack [DIR]      (here: needs node_modules, esbuild, xz, apt-get)
 #   packages/policy-onnx/tools/gpu-smoke-bundle.sh run [DIR] [LOGS] [gpu-smoke options]   (there, as root)
 #   packages/policy-onnx/tools/gpu-smoke-bundle.sh bench [DIR] [LOGS] [bench options]     (there, as root, after run)
-# bench runs the decoder benchmark (bench/decoder.bench.ts, bundled as bench.mjs) on webgpu with the CPU baseline
+# bench runs the decoder benchmark (bench/decoder.bench.ts, bundled as bench.mjs) and one GRPO step
+# (apps/trainer/bench/grpo-step.bench.ts) on webgpu with the CPU baseline
 # in the same call, appends its rows to LOGS/results.jsonl (copy them into bench/results.jsonl) and polls
 # nvidia-smi every 0.5 s for the device memory in use (LOGS/device-memory.csv: the peak per phase).
 # pack writes DIR (default .gpu, keep it out of git): the esbuild bundle smoke.mjs, this machine's node
@@ -26,6 +27,8 @@ case "$command" in
       --conditions=@research-ts/source --external:onnxruntime-node --outfile="$dir/smoke.mjs" --log-level=warning
     npx esbuild packages/policy-onnx/bench/decoder.bench.ts --bundle --platform=node --format=esm --target=node20 \
       --conditions=@research-ts/source --external:onnxruntime-node --outfile="$dir/bench.mjs" --log-level=warning
+    npx esbuild apps/trainer/bench/grpo-step.bench.ts --bundle --platform=node --format=esm --target=node20 \
+      --conditions=@research-ts/source --external:onnxruntime-node --outfile="$dir/grpo-step.mjs" --log-level=warning
     cp -r node_modules/onnxruntime-common "$dir/node_modules/"
     cp -r node_modules/onnxruntime-node/{package.json,dist,lib} "$dir/node_modules/onnxruntime-node/"
     cp node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node "$native/"
@@ -68,6 +71,9 @@ case "$command" in
     poller=$!
     timeout "${BENCH_TIMEOUT_S:-3000}" /tmp/node --expose-gc "$dir/bench.mjs" --provider webgpu --results "$logs/results.jsonl" "$@" 2>&1 | tee "$logs/bench.log"
     status=${PIPESTATUS[0]}
+    # one whole GRPO step (16 questions × 5 rollouts, ≤ 256 new tokens) with a 0.5B-shaped policy, then the CPU's
+    timeout "${GRPO_TIMEOUT_S:-900}" /tmp/node --expose-gc "$dir/grpo-step.mjs" --model 0.5b --provider webgpu 2>&1 | tee "$logs/grpo-step.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     kill "$poller" 2>/dev/null
     exit "$status"
     ;;
