@@ -56,7 +56,7 @@ const config = await resolveConfig({
   overrides,
   fields: { modelDirectory, outputDirectory: join(root, 'run'), retriever: { kind: 'flexsearch', indexDirectory } },
 });
-const summary = await train({ config });
+const summary = await train({ config, overwrite: true });
 console.log(`\n${formatTrainSummary(summary)}`);
 const report = await writeRunReport({ runDirectory: config.outputDirectory });
 console.log(

@@ -18,6 +18,7 @@ export const layerTable: Record<string, { layer: number; mayImport: readonly str
   grpo: { layer: 2, mayImport: ['spec'] },
   rollout: { layer: 3, mayImport: ['spec', 'tags'] },
   testing: { layer: 3, mayImport: ['spec'] },
+  training: { layer: 4, mayImport: ['spec', 'tags', 'grpo', 'rollout', 'evaluators'] },
 };
 
 /** Third-party engines: the packages they may enter, each through one non-test source file. */

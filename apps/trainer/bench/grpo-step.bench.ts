@@ -10,7 +10,7 @@
  *     [--questions 16] [--group 5] [--budget 256] [--threads N] [--micro-batch-tokens 4096] [--no-cpu-baseline]
  */
 import { availableParallelism, cpus } from 'node:os';
-import { createGrpoTrainer } from '@research-ts/grpo';
+import { createGrpoTrainer } from '@research-ts/training';
 import { createOnnxPolicy, createRandomModel, qwen2_5_0_5bConfig, tinyConfig, type DecoderConfig, type ExecutionProvider } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { rollout } from '@research-ts/rollout';

@@ -1,4 +1,6 @@
-import { indexCorpusFile } from '@research-ts/retriever-flexsearch';
+import { open, stat } from 'node:fs/promises';
+import { indexCorpusFile, type SkippedLine } from '@research-ts/retriever-flexsearch';
+import { InvalidInputError, ResearchError } from '@research-ts/spec';
 import { createProgress } from './progress';
 
 export interface BuildIndexOptions {
@@ -6,26 +8,60 @@ export interface BuildIndexOptions {
   directory: string;
   /** Progress output on stderr (default true). */
   progress?: boolean;
+  /** Stop at the first malformed line (an `InvalidInputError` naming the file and line) instead of skipping it. */
+  strict?: boolean;
 }
 
 export interface BuildIndexResult {
   passages: number;
+  /** Malformed lines skipped (0 with `strict`). */
   skipped: number;
+  /** The first 1000 skipped lines: file, line, field and reason. */
+  skippedLines: SkippedLine[];
   seconds: number;
 }
 
-/** `research-ts index`: indexes a FlashRAG corpus JSONL with the flexsearch BM25 retriever and saves it. */
+/** The first byte of a file that is not whitespace, or undefined (an empty or unreadable file). */
+async function firstSignificantCharacter(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (handle === undefined) return undefined;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
+    return /\S/.exec(buffer.toString('latin1', 0, bytesRead).replace(/^\xef\xbb\xbf/, ''))?.[0];
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `research-ts index`: indexes a FlashRAG corpus JSONL with the flexsearch BM25 retriever and saves it.
+ * Fails before reading the corpus when `directory` is a file, and refuses to write an index of 0 passages.
+ */
 export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndexResult> {
   const started = performance.now();
+  const existing = await stat(options.directory).catch(() => undefined);
+  if (existing !== undefined && !existing.isDirectory()) {
+    throw new ResearchError(`cannot write the index to ${options.directory}: it is a file, not a folder`);
+  }
   let progress: ReturnType<typeof createProgress> | undefined;
   const result = await indexCorpusFile(options.corpusFile, {
+    onError: options.strict === true ? 'throw' : 'skip',
     progressInterval: 1000,
     onProgress: (update) => {
       progress ??= createProgress({ label: 'index (KiB)', total: Math.ceil(update.totalBytes / 1024), silent: options.progress === false });
       progress.update(Math.ceil(update.bytesRead / 1024), `${update.passages} passages`);
     },
-  });
-  progress?.stop();
+  }).finally(() => progress?.stop());
+  if (result.passages === 0) {
+    const isArray = !options.corpusFile.endsWith('.gz') && (await firstSignificantCharacter(options.corpusFile)) === '[';
+    const hint = isArray ? '; the file is a JSON array, but a corpus is JSONL: one {"id", "contents"} object per line' : '';
+    const first = result.skippedLines[0];
+    const problem =
+      first === undefined
+        ? 'the file has no lines but blank ones'
+        : `${result.skipped} of its ${result.lines} lines are malformed (the first, line ${first.line}${first.field === '' ? '' : `, field "${first.field}"`}: ${first.reason})${hint}`;
+    throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: options.corpusFile });
+  }
   await result.retriever.save(options.directory);
-  return { passages: result.passages, skipped: result.skipped, seconds: (performance.now() - started) / 1000 };
+  return { passages: result.passages, skipped: result.skipped, skippedLines: result.skippedLines, seconds: (performance.now() - started) / 1000 };
 }

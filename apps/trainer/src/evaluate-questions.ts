@@ -1,5 +1,5 @@
 import { rollout } from '@research-ts/rollout';
-import type { Policy, Retriever, Tokenizer } from '@research-ts/spec';
+import type { Policy, Retriever, Tokenizer, Trajectory } from '@research-ts/spec';
 import { buildPromptIds, type PromptTemplate } from './build-prompt';
 import { scoreRollout, type ScoredRollout } from './score-rollout';
 
@@ -31,8 +31,12 @@ export interface EvaluateQuestionsOptions {
   topK: number;
   /** Questions per rollout batch (default 64). */
   batchSize?: number;
-  /** Called after each batch with the number done. */
-  onProgress?: (done: number, total: number) => void;
+  /** The share of a batch's searches that may fail after their retries before the evaluation rejects (see `rollout`); default 1. */
+  maxFailedSearchShare?: number;
+  /** Called as each question finishes, with the number done and the failed searches so far. */
+  onProgress?: (done: number, total: number, failedSearches: number) => void;
+  /** Called with each prediction as soon as its rollout ends (in the order they end), and its index in `questions`. */
+  onPrediction?: (prediction: Prediction, index: number) => void;
   signal?: AbortSignal;
 }
 
@@ -45,32 +49,25 @@ export interface EvaluationSummary {
   searches: number;
   generatedTokens: number;
   formatOk: number;
+  /** Searches that still failed after their retries (a count, not a mean). */
+  failedSearches: number;
 }
 
 /**
  * Runs the ReSearch loop GREEDILY (temperature 0, as ReSearch's evaluation) over the questions, in
- * batches, and scores each rollout: its `\boxed{}` answer, EM and F1 against the golden answers, and
- * the ReSearch reward.
+ * batches, and scores each rollout as it ends: its `\boxed{}` answer, EM and F1 against the golden
+ * answers, and the ReSearch reward. Returns the predictions in the order of `questions`.
  */
 export async function evaluateQuestions(options: EvaluateQuestionsOptions): Promise<Prediction[]> {
   const batchSize = options.batchSize ?? 64;
   const predictions: Prediction[] = [];
+  let done = 0;
+  let failedSearches = 0;
   for (let start = 0; start < options.questions.length; start += batchSize) {
     const batch = options.questions.slice(start, start + batchSize);
-    const samples = await rollout({
-      policy: options.policy,
-      retriever: options.retriever,
-      tokenizer: options.tokenizer,
-      prompts: batch.map((question) => buildPromptIds(options.tokenizer, question.question, options.template)),
-      responseBudget: options.responseBudget,
-      topK: options.topK,
-      sampling: { temperature: 0 },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    samples.forEach((sample, index) => {
+    const finish = (index: number, trajectory: Trajectory) => {
       const question = batch[index]!;
-      const { trajectory } = sample;
-      predictions.push({
+      const prediction: Prediction = {
         id: question.id,
         question: question.question,
         goldenAnswers: question.goldenAnswers,
@@ -78,9 +75,27 @@ export async function evaluateQuestions(options: EvaluateQuestionsOptions): Prom
         response: trajectory.text,
         queries: trajectory.searches.map((search) => search.query),
         finishReason: trajectory.finishReason,
-      });
+      };
+      predictions[start + index] = prediction;
+      done += 1;
+      failedSearches += prediction.failedSearches;
+      options.onPrediction?.(prediction, start + index);
+      options.onProgress?.(done, options.questions.length, failedSearches);
+    };
+    await rollout({
+      policy: options.policy,
+      retriever: options.retriever,
+      tokenizer: options.tokenizer,
+      prompts: batch.map((question) => buildPromptIds(options.tokenizer, question.question, options.template)),
+      responseBudget: options.responseBudget,
+      topK: options.topK,
+      sampling: { temperature: 0 },
+      ...(options.maxFailedSearchShare === undefined ? {} : { maxFailedSearchShare: options.maxFailedSearchShare }),
+      onEvent: (event) => {
+        if (event.type === 'trajectory-end') finish(event.sample, event.trajectory);
+      },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    options.onProgress?.(Math.min(options.questions.length, start + batchSize), options.questions.length);
   }
   return predictions;
 }
@@ -97,6 +112,7 @@ export function summarizePredictions(predictions: readonly ScoredRollout[]): Eva
     searches: mean((prediction) => prediction.searches),
     generatedTokens: mean((prediction) => prediction.generatedTokens),
     formatOk: mean((prediction) => (prediction.formatOk ? 1 : 0)),
+    failedSearches: predictions.reduce((sum, prediction) => sum + prediction.failedSearches, 0),
   };
 }
 

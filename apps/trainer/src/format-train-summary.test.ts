@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatTrainSummary, rewardStartEnd } from './format-train-summary';
 import type { TrainSummary } from './train';
 
-const evaluation = { count: 4, reward: 0.775, exactMatch: 0.75, f1: 0.75, searches: 1, generatedTokens: 13, formatOk: 1 };
+const evaluation = { count: 4, reward: 0.775, exactMatch: 0.75, f1: 0.75, searches: 1, generatedTokens: 13, formatOk: 1, failedSearches: 1 };
 const summary = (curve: number[], firstStep = 1): TrainSummary => ({
   outputDirectory: 'runs/x',
   steps: firstStep + curve.length - 1,
@@ -12,6 +12,7 @@ const summary = (curve: number[], firstStep = 1): TrainSummary => ({
   heldOutWithoutRetrieval: { ...evaluation, exactMatch: 0, f1: 0, reward: 0.1 },
   heldOutWithDecoyCorpus: { count: 4, followsCorpus: 0.75, exactMatch: 0.25, searches: 1 },
   modelDirectory: 'runs/x/model',
+  failedSearches: 3,
   warmupSeconds: 12.4,
   trainingSeconds: 99.6,
 });
@@ -31,6 +32,7 @@ describe('formatTrainSummary', () => {
     expect(value('held-out EM, retriever returns nothing')).toBe('0.000');
     expect(value('names permuted in the corpus: answers as the corpus says')).toBe('0.750');
     expect(value('names permuted in the corpus: EM against the real answer')).toBe('0.250');
+    expect(value('failed searches, training / held-out')).toBe('3 / 1');
     expect(value('warm-up / GRPO wall time (s)')).toBe('12 / 100');
   });
 

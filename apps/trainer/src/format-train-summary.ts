@@ -20,6 +20,7 @@ export function formatTrainSummary(summary: TrainSummary): string {
     [`held-out EM, greedy (${summary.heldOut.count} questions)`, fixed(summary.heldOut.exactMatch)],
     ['held-out F1', fixed(summary.heldOut.f1)],
     ['held-out searches per question', fixed(summary.heldOut.searches, 2)],
+    ['failed searches, training / held-out', `${summary.failedSearches} / ${summary.heldOut.failedSearches}`],
     ['held-out EM, retriever returns nothing', fixed(summary.heldOutWithoutRetrieval?.exactMatch)],
     ['names permuted in the corpus: answers as the corpus says', fixed(summary.heldOutWithDecoyCorpus?.followsCorpus)],
     ['names permuted in the corpus: EM against the real answer', fixed(summary.heldOutWithDecoyCorpus?.exactMatch)],

@@ -35,7 +35,6 @@ export { runEvaluation, type RunEvaluationOptions, type RunEvaluationResult } fr
 export { scoreRollout, type ScoredRollout } from './score-rollout';
 export { SeededRng, type RngState } from './seeded-rng';
 export { serveRetriever, type ServeRetrieverOptions } from './serve-retriever';
-export { supervisedStep, type SupervisedExample, type SupervisedStepOptions, type SupervisedStepResult } from './supervised-step';
 export { train, type RewardPoint, type TrainOptions, type TrainSummary } from './train';
 export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput } from './trainer-config';
 export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';

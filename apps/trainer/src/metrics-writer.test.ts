@@ -18,15 +18,24 @@ describe('MetricsWriter', () => {
     expect(Number.isNaN(Date.parse(first.time))).toBe(false);
   });
 
-  it('truncateAfter keeps run records and steps up to the checkpoint, and drops a torn last line', () => {
+  it('truncateAfter drops the given kinds after the checkpoint’s step, and a torn last line', () => {
     const writer = new MetricsWriter(freshPath());
     writer.write({ kind: 'run', step: 0, event: 'start' });
     for (let step = 1; step <= 5; step++) writer.write({ kind: 'train', step, reward: step / 10 });
     writer.write({ kind: 'eval', step: 4, exactMatch: 0.1 });
     appendFileSync(writer.path, '{"kind":"train","step":6,"rew');
     expect(readMetrics(writer.path).map((record) => record.step)).toEqual([0, 1, 2, 3, 4, 5, 4]);
-    writer.truncateAfter(3);
+    writer.truncateAfter(3, ['train', 'eval']);
     expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual(['run:0', 'train:1', 'train:2', 'train:3']);
+  });
+
+  it('truncateAfter keeps the warm-up’s records, numbered by warm-up step, when GRPO resumes at an earlier step', () => {
+    const writer = new MetricsWriter(freshPath());
+    writer.write({ kind: 'run', step: 0, event: 'start' });
+    for (const step of [10, 20, 30]) writer.write({ kind: 'warmup', step, loss: 1 / step });
+    for (let step = 1; step <= 5; step++) writer.write({ kind: 'train', step, reward: step / 10 });
+    writer.truncateAfter(2, ['train', 'eval', 'eval-ablation', 'eval-decoy']);
+    expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual(['run:0', 'warmup:10', 'warmup:20', 'warmup:30', 'train:1', 'train:2']);
   });
 
   it('readMetrics refuses a broken line that is not the last', () => {

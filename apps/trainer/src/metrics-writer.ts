@@ -22,12 +22,13 @@ export class MetricsWriter {
   }
 
   /**
-   * Drops every record but `kind: 'run'` whose step is after `step` (what a run resumed from the
-   * checkpoint of `step` will write again), and any torn last line.
+   * Drops the records of the given `kinds` whose step is after `step` — what a run resumed from the
+   * checkpoint of `step` will write again — and any torn last line. Records of other kinds stay, whatever
+   * their step: the warm-up numbers its own steps, and a resumed run does not repeat it.
    */
-  truncateAfter(step: number): void {
+  truncateAfter(step: number, kinds: readonly string[]): void {
     if (!existsSync(this.path)) return;
-    const kept = readMetrics(this.path).filter((record) => record.kind === 'run' || record.step <= step);
+    const kept = readMetrics(this.path).filter((record) => !kinds.includes(record.kind) || record.step <= step);
     writeFileSync(this.path, kept.map((record) => `${JSON.stringify(record, finiteReplacer)}\n`).join(''));
   }
 

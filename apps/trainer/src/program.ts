@@ -4,11 +4,12 @@ import { InvalidConfigError, ResearchError } from '@research-ts/spec';
 import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
-import { retrieverSourceOf } from './open-retriever';
+import { retrieverApis, retrieverSourceOf } from './open-retriever';
 import { writeRunReport } from './report';
 import { presetNames, resolveConfig } from './resolve-config';
-import { runEvaluation } from './run-evaluation';
+import { evaluationServerRetryDefaults, runEvaluation } from './run-evaluation';
 import { serveRetriever } from './serve-retriever';
+import { formatSkippedLines } from './format-skipped-lines';
 import { formatTrainSummary } from './format-train-summary';
 import { train } from './train';
 import packageJson from '../package.json' with { type: 'json' };
@@ -68,10 +69,13 @@ export function createProgram(): Command {
     .description('build a flexsearch (BM25) index folder from a FlashRAG corpus JSONL ({id, contents} per line)')
     .argument('<corpus>', 'the corpus JSONL (.gz allowed)', absolutePath)
     .argument('<directory>', 'the index folder to write', absolutePath)
+    .option('--strict', 'fail at the first malformed line instead of skipping it')
     .option('--no-progress', 'no progress output')
     .action(async (corpus: string, directory: string, options) => {
-      const result = await buildIndex({ corpusFile: corpus, directory, progress: options.progress });
-      console.log(`indexed ${result.passages} passages from ${corpus} into ${directory} (${result.skipped} lines skipped, ${result.seconds.toFixed(1)} s)`);
+      const result = await buildIndex({ corpusFile: corpus, directory, progress: options.progress, strict: options.strict === true });
+      for (const message of formatSkippedLines(result.skippedLines, result.skipped)) process.stderr.write(`research-ts: skipped ${message}\n`);
+      const skipped = result.skipped === 0 ? '' : `, ${result.skipped} malformed line${result.skipped === 1 ? '' : 's'} skipped (--strict fails on them)`;
+      console.log(`indexed ${result.passages} passages from ${corpus} into ${directory} (${result.seconds.toFixed(1)} s${skipped})`);
     });
 
   withConfigOptions(
@@ -80,7 +84,8 @@ export function createProgram(): Command {
       .description('GRPO with the ReSearch rollout loop; writes metrics.jsonl, checkpoints/ and model/ under the output directory')
       .option('-m, --model <directory>', 'the policy to train (sets modelDirectory)', absolutePath)
       .option('-o, --output <directory>', 'the run folder (sets outputDirectory)', absolutePath)
-      .option('--resume', 'continue from the newest good checkpoint in the run folder')
+      .option('--resume', 'continue from the newest good checkpoint in the run folder (an error when none verifies)')
+      .option('--overwrite', 'replace the run the folder holds (without --resume or --overwrite, a folder holding a run is an error)')
       .option('--no-progress', 'no progress output')
       .option('--print-config', 'print the resolved config and exit'),
   ).action(async (options) => {
@@ -92,15 +97,20 @@ export function createProgram(): Command {
       console.log(JSON.stringify(config, null, 2));
       return;
     }
-    const summary = await train({ config, resume: options.resume === true, progress: options.progress });
+    const summary = await train({ config, resume: options.resume === true, overwrite: options.overwrite === true, progress: options.progress });
     console.log(formatTrainSummary(summary));
   });
 
   program
     .command('eval')
     .description('run the ReSearch loop greedily over a question set and print EM / F1 (/ LLM judge) beside the paper')
-    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file', absolutePath)
-    .requiredOption('-r, --retriever <index-or-url>', 'a flexsearch index folder, or the URL of a FlashRAG retrieval server')
+    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file; repeat it to evaluate several datasets into one table', (value: string, previous: string[]) => [...previous, resolve(value)], [] as string[])
+    .requiredOption('-r, --retriever <index-or-url>', 'a flexsearch index folder, or the base URL of a retrieval server (http://host:port)')
+    .addOption(
+      new Option('--retriever-api <api>', 'the API of a retriever URL: FlashRAG’s POST /batch_search (top_n) or Search-R1’s POST /retrieve (topk)')
+        .choices(retrieverApis)
+        .default('flashrag'),
+    )
     .option('-m, --model <directory>', 'a local model directory (onnxruntime)', absolutePath)
     .option('--server <url>', 'an OpenAI-compatible completions server, e.g. http://127.0.0.1:8000/v1')
     .option('--served-model <name>', 'the model name the server serves')
@@ -110,12 +120,16 @@ export function createProgram(): Command {
     .addOption(new Option('--template <template>', 'prompt template').choices(['base', 'instruct', 'compact']).default('base'))
     .option('--budget <tokens>', 'response token budget (ReSearch: 8192)', integer('budget'), 8192)
     .option('--top-k <n>', 'passages per search (ReSearch: 5)', integer('top-k'), 5)
-    .option('--limit <n>', 'only the first N questions', integer('limit'))
-    .option('--dataset <name>', 'the dataset name in the table (default: the file name)')
+    .option('--limit <n>', 'only the first N questions of each file', integer('limit'))
+    .option('--dataset <name>', 'the name of a question file’s dataset in the table, one per -q in order (default: the file name; hotpotqa_dev, bamboogle_test, … fill the paper’s columns)', collect, [] as string[])
     .option('--judge-url <url>', 'an OpenAI-compatible API for the LLM judge, e.g. https://api.openai.com/v1')
     .option('--judge-model <name>', 'the judge model (ReSearch: gpt-4o-mini)')
     .option('--judge-key-env <name>', 'environment variable holding the judge’s API key (unset: no key is sent, as for a local judge server)', 'OPENAI_API_KEY')
-    .option('-o, --output <file>', 'predictions JSONL (default: predictions.jsonl)', absolutePath)
+    .option('-o, --output <file>', 'predictions JSONL, one line appended per finished question (default: predictions.jsonl)', absolutePath)
+    .option('--resume', 'keep the predictions already in the output file and ask only the other questions')
+    .option('--retries <n>', 'retries of a completions request (with --server): waits of 1, 2, 4 … s, capped by --retry-max-wait', integer('retries'), evaluationServerRetryDefaults.maxRetries)
+    .option('--retry-max-wait <seconds>', 'the longest wait between two retries (with --server)', integer('retry-max-wait'), evaluationServerRetryDefaults.maxBackoffMs / 1000)
+    .option('--max-failed-search-share <share>', 'the share of a batch’s searches that may fail after their retries (0: a failed search stops the evaluation)', Number, 0)
     .option('--threads <n>', 'onnxruntime threads', integer('threads'))
     .option('--no-progress', 'no progress output')
     .action(async (options, command: Command) => {
@@ -125,15 +139,19 @@ export function createProgram(): Command {
         throw new InvalidConfigError('judge-key-env', `$${options.judgeKeyEnv} is not set (leave --judge-key-env out to call the judge without a key)`);
       }
       const outputFile: string = options.output ?? resolve('predictions.jsonl');
+      const retriever = retrieverSourceOf(options.retriever, options.retrieverApi);
+      if (retriever.kind !== 'http' && command.getOptionValueSource('retrieverApi') === 'cli') {
+        throw new InvalidConfigError('retriever-api', `applies to a retriever URL (-r http://host:port), not to the index folder ${options.retriever}`);
+      }
       const result = await runEvaluation({
-        questionsFile: options.questions,
-        ...(options.dataset === undefined ? {} : { dataset: options.dataset }),
+        questionsFiles: options.questions,
+        ...(options.dataset.length === 0 ? {} : { datasets: options.dataset }),
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.model === undefined ? {} : { modelDirectory: options.model }),
         ...(options.server === undefined ? {} : { serverUrl: options.server, servedModel: options.servedModel, server: options.serverKind }),
         ...(options.apiKeyEnv === undefined ? {} : { apiKey: process.env[options.apiKeyEnv] }),
         ...(options.tokenizer === undefined ? {} : { tokenizerDirectory: options.tokenizer }),
-        retriever: retrieverSourceOf(options.retriever),
+        retriever,
         template: options.template,
         responseBudget: options.budget,
         topK: options.topK,
@@ -141,6 +159,9 @@ export function createProgram(): Command {
           ? {}
           : { judge: { baseURL: options.judgeUrl, ...(judgeKey === undefined ? {} : { apiKey: judgeKey }), ...(options.judgeModel === undefined ? {} : { model: options.judgeModel }) } }),
         outputFile,
+        resume: options.resume === true,
+        serverRetry: { maxRetries: options.retries, maxBackoffMs: 1000 * options.retryMaxWait },
+        maxFailedSearchShare: options.maxFailedSearchShare,
         ...(options.threads === undefined ? {} : { threads: options.threads }),
         progress: options.progress,
       });
@@ -148,7 +169,7 @@ export function createProgram(): Command {
       console.log(result.table);
       console.log(
         `${summary.count} questions: reward ${summary.reward.toFixed(3)}, format ok ${(100 * summary.formatOk).toFixed(1)}%, ` +
-          `${summary.searches.toFixed(2)} searches and ${summary.generatedTokens.toFixed(1)} generated tokens per question; predictions in ${outputFile}`,
+          `${summary.searches.toFixed(2)} searches and ${summary.generatedTokens.toFixed(1)} generated tokens per question, ${summary.failedSearches} failed searches; predictions in ${outputFile}`,
       );
     });
 

@@ -14,6 +14,8 @@ export interface ScoredRollout {
   exactMatch: boolean;
   f1: number;
   searches: number;
+  /** 1 when a search still failed after its retries and ended the rollout (`finishReason: 'error'`), else 0. */
+  failedSearches: number;
   /** Tokens the policy wrote (the loss mask's ones): the paper's response length, without result tokens. */
   generatedTokens: number;
   /** Tokens the environment inserted (`<result>` blocks). */
@@ -41,6 +43,7 @@ export function scoreRollout(trajectory: Trajectory, goldenAnswers: readonly str
     exactMatch: exactMatch(prediction, goldenAnswers) === 1,
     f1: f1Score(prediction, goldenAnswers).f1,
     searches: trajectory.searches.length,
+    failedSearches: trajectory.finishReason === 'error' ? 1 : 0,
     generatedTokens,
     insertedTokens: trajectory.lossMask.length - generatedTokens,
   };

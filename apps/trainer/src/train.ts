@@ -3,30 +3,34 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadQuestions, relationCatalog, splitWorldWords, type QaExample, type RelationName, type World } from '@research-ts/datasets';
 import { exactMatch } from '@research-ts/evaluators';
-import { createGrpoTrainer, type GrpoStepResult } from '@research-ts/grpo';
+import { createGrpoTrainer, freezeParameters, supervisedStep, type GrpoStepResult } from '@research-ts/training';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
-import { rollout } from '@research-ts/rollout';
+import { countSearches, probeRetriever, rollout } from '@research-ts/rollout';
 import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
 import { buildPromptIds } from './build-prompt';
-import { freezeParameters } from './freeze-parameters';
-import { findLatestCheckpoint, loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
+import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { createDecoyCorpus, decoyAnswers } from './decoy-corpus';
 import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
 import { learningRateScheduleOf } from './learning-rate-schedule-of';
-import { MetricsWriter } from './metrics-writer';
+import { MetricsWriter, readMetrics } from './metrics-writer';
 import { openRetriever } from './open-retriever';
 import { createProgress } from './progress';
+import { checkRunDirectory, clearRunDirectory } from './run-directory';
 import { scoreRollout } from './score-rollout';
 import { SeededRng } from './seeded-rng';
-import { supervisedStep } from './supervised-step';
 import type { TrainerConfig } from './trainer-config';
 import { buildWarmupTranscript } from './warmup-transcript';
 import { buildWorld } from './world-source';
 
 export interface TrainOptions {
   config: TrainerConfig;
-  /** Continue from the newest good checkpoint under `<outputDirectory>/checkpoints` (a fresh start when there is none). */
+  /**
+   * Continue from the newest good checkpoint under `<outputDirectory>/checkpoints`. A missing directory, or
+   * one where no checkpoint verifies, is an error (listing each checkpoint and why it was rejected).
+   */
   resume?: boolean;
+  /** Replace the run the output directory holds; without `resume` or `overwrite` such a directory is an error. */
+  overwrite?: boolean;
   /** Log lines (default: stderr). */
   log?: (line: string) => void;
   /** Progress bars / plain progress lines on stderr; default true. */
@@ -71,6 +75,8 @@ export interface TrainSummary {
   heldOutWithDecoyCorpus?: DecoyEvaluation;
   /** The final model directory. */
   modelDirectory: string;
+  /** Searches of the training steps that still failed after their retries (all steps, resumed ones included). */
+  failedSearches: number;
   warmupSeconds: number;
   trainingSeconds: number;
 }
@@ -133,17 +139,15 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const checkpoints = join(output, 'checkpoints');
   if (config.modelDirectory === undefined) throw new InvalidConfigError('modelDirectory', 'is required: create one with `research-ts init-model`');
   if (!existsSync(config.modelDirectory)) throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
-  await mkdir(output, { recursive: true });
-  await writeFile(join(output, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
+  // Everything is checked before the run directory changes: the directory, the data, the retriever (one search), the model.
+  const latest = await checkRunDirectory(output, { resume: options.resume === true, overwrite: options.overwrite === true });
+  for (const rejected of latest?.rejected ?? []) log(`skipping checkpoint ${rejected.directory}: ${rejected.reason}`);
   const dataset = await loadDataset(config);
   if (dataset.train.length === 0) throw new InvalidConfigError('data', 'there are no training questions');
   const retriever = await trainingRetriever(config, dataset.world);
-  const metrics = new MetricsWriter(join(output, 'metrics.jsonl'));
-  const rollouts = new MetricsWriter(join(output, 'rollouts.jsonl'));
-
-  const latest = options.resume === true ? await findLatestCheckpoint(checkpoints) : undefined;
-  for (const rejected of latest?.rejected ?? []) log(`skipping checkpoint ${rejected.directory}: ${rejected.reason}`);
+  if (config.retriever.kind === 'http') log(`checking the retriever ${retriever.name} with one search`);
+  await probeRetriever(retriever, { topK: config.retriever.topK });
   const resumed = latest === undefined ? undefined : await loadCheckpointState(latest.directory);
   const runtime = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads, maxCacheBytes: config.runtime.maxCacheBytes };
   const onnx: OnnxPolicy = await createOnnxPolicy({ modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'), ...runtime });
@@ -151,13 +155,22 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const tokenizer = onnx.tokenizer;
   const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
   const startStep = resumed?.step ?? 0;
+
+  if (options.overwrite === true) await clearRunDirectory(output);
+  await mkdir(output, { recursive: true });
+  await writeFile(join(output, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const metrics = new MetricsWriter(join(output, 'metrics.jsonl'));
+  const rollouts = new MetricsWriter(join(output, 'rollouts.jsonl'));
+  // The resumed phase writes its steps again; the warm-up's records (and the steps up to the checkpoint) stay.
+  const rewrittenKinds = ['train', 'eval', 'eval-ablation', 'eval-decoy'];
+  const rewardCurve: RewardPoint[] = [];
   if (resumed !== undefined) {
-    metrics.truncateAfter(startStep);
-    rollouts.truncateAfter(startStep);
+    metrics.truncateAfter(startStep, rewrittenKinds);
+    rollouts.truncateAfter(startStep, rewrittenKinds);
+    for (const record of readMetrics(metrics.path)) {
+      if (record.kind === 'train') rewardCurve.push({ step: record.step, reward: (record.reward as { mean: number }).mean, searches: record.searchesPerRollout as number });
+    }
     log(`resumed from ${latest!.directory} (step ${startStep})`);
-  } else {
-    if (existsSync(metrics.path)) metrics.truncateAfter(-1);
-    if (existsSync(rollouts.path)) rollouts.truncateAfter(-1);
   }
   metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameterSizes.values()].reduce((sum, size) => sum + size, 0) });
 
@@ -256,12 +269,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   if (resumed === undefined && config.warmup.steps > 0) await checkpointAt(0, { warmupDone: true, warmupSeconds });
 
   // 2. GRPO.
-  const rewardCurve: RewardPoint[] = [];
   const evaluationQuestions = dataset.heldOut.slice(0, config.evaluation.questions);
   const evaluationBudget = config.evaluation.responseBudget ?? config.rollout.responseBudget;
   const evaluate = async (against: Retriever, label: string, questions: readonly EvaluationQuestion[] = evaluationQuestions) => {
     const progress = createProgress({ label, total: questions.length, silent: !showProgress });
     const predictions = await evaluateQuestions({
+      maxFailedSearchShare: config.retriever.maxFailedSearchShare,
       policy,
       retriever: against,
       tokenizer,
@@ -269,7 +282,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       template,
       responseBudget: evaluationBudget,
       topK,
-      onProgress: (done) => progress.update(done),
+      onProgress: (done, _total, failed) => progress.update(done, failed === 0 ? '' : `failed searches ${failed}`),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     progress.stop();
@@ -293,6 +306,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
       topK,
       sampling: { temperature: config.rollout.temperature, topP: config.rollout.topP, seed },
+      maxFailedSearchShare: config.retriever.maxFailedSearchShare,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     const rolloutSeconds = (performance.now() - stepStarted) / 1000;
@@ -305,6 +319,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const generated = scored.reduce((sum, score) => sum + score.generatedTokens, 0);
     const reward = mean(scored.map((score) => score.reward));
     const searches = mean(scored.map((score) => score.searches));
+    const stepSearches = countSearches(samples.map((sample) => sample.trajectory));
     const m = result.metrics;
     const stepSeconds = (performance.now() - stepStarted) / 1000;
     metrics.write({
@@ -324,6 +339,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       responseLength: { mean: generated / scored.length, max: Math.max(...scored.map((score) => score.generatedTokens)) },
       insertedLength: { mean: mean(scored.map((score) => score.insertedTokens)) },
       searchesPerRollout: searches,
+      failedSearches: stepSearches.failed,
       rollouts: scored.length,
       skipped: result.skipped ? result.reason : null,
       throughput: { tokensPerSecond: generated / Math.max(1e-9, stepSeconds), rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds), trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds) },
@@ -351,7 +367,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       });
     }
     rewardCurve.push({ step, reward, searches });
-    progress.update(step, `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}`);
+    progress.update(step, `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}${stepSearches.failed === 0 ? '' : ` failed searches ${stepSearches.failed}`}`);
     if (step % config.checkpoint.every === 0 || step === config.training.steps) await checkpointAt(step, { warmupDone: true });
     if (config.evaluation.every > 0 && step % config.evaluation.every === 0 && step !== config.training.steps && evaluationQuestions.length > 0) {
       const { summary } = await evaluate(retriever, 'eval');
@@ -403,6 +419,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     ...(heldOutWithoutRetrieval === undefined ? {} : { heldOutWithoutRetrieval }),
     ...(heldOutWithDecoyCorpus === undefined ? {} : { heldOutWithDecoyCorpus }),
     modelDirectory,
+    failedSearches: readMetrics(metrics.path).reduce((sum, record) => sum + (record.kind === 'train' ? Number(record.failedSearches ?? 0) : 0), 0),
     warmupSeconds,
     trainingSeconds,
   };

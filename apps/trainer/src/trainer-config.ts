@@ -1,5 +1,7 @@
+import { actorLossSettingRules, klEstimators, type KlEstimator } from '@research-ts/grpo';
 import { InvalidConfigError } from '@research-ts/spec';
 import { z } from 'zod';
+import { retrieverApis, retrieverUrlProblem } from './open-retriever';
 
 const positiveInteger = () => z.number().int().min(1);
 const nonNegativeInteger = () => z.number().int().min(0);
@@ -52,13 +54,27 @@ const retrieverSchema = z
   .strictObject({
     kind: z.enum(['world', 'flexsearch', 'http']).default('world').describe('`world`: index the generated world in memory; `flexsearch`: an index folder built by `research-ts index`; `http`: a FlashRAG / Search-R1 retrieval server.'),
     indexDirectory: z.string().optional().describe('With `flexsearch`: the index folder.'),
-    url: z.string().url().optional().describe('With `http`: the server’s base URL (FlashRAG `/batch_search`).'),
+    url: z.string().url().optional().describe('With `http`: the server’s base URL (`http://127.0.0.1:8000`); the client adds the endpoint of `api`.'),
+    api: z
+      .enum(retrieverApis)
+      .default('flashrag')
+      .describe('With `http`: the server’s API. `flashrag`: FlashRAG’s `POST /batch_search` with `top_n` (the server ReSearch trains against); `search-r1`: Search-R1’s `POST /retrieve` with `topk` (its wiki-18 E5 / BM25 `retrieval_server.py`). Both are asked for `topK` passages with their scores.'),
     topK: positiveInteger().default(5).describe('Passages per search (ReSearch: top-5 in training and evaluation).'),
+    maxFailedSearchShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe(
+        'The share of one step’s searches (or one evaluation batch’s) that may still fail after their retries before the run stops with an error naming the retriever. 0: any such search stops the run; a failed search would otherwise end its rollout with reward 0 and train on a broken environment.',
+      ),
   })
   .prefault({})
   .superRefine((value, context) => {
     if (value.kind === 'flexsearch' && value.indexDirectory === undefined) context.addIssue({ code: 'custom', path: ['indexDirectory'], message: 'is required when kind is "flexsearch"' });
     if (value.kind === 'http' && value.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: 'is required when kind is "http"' });
+    const urlProblem = value.kind === 'http' && value.url !== undefined ? retrieverUrlProblem(value.url) : undefined;
+    if (urlProblem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: urlProblem });
   })
   .describe('Where searches go.');
 
@@ -103,9 +119,15 @@ const optimizerSchema = z
 
 const lossSchema = z
   .strictObject({
-    clipRatio: z.number().gt(0).default(0.2).describe('PPO clip ε of the ratio (ReSearch `clip_ratio` = 0.2).'),
+    clipRatio: z
+      .number()
+      .refine((value) => actorLossSettingRules.clipLow.holds(value) && actorLossSettingRules.clipHigh.holds(value), {
+        error: (issue) => `${actorLossSettingRules.clipLow.rule}, got ${String(issue.input)}`,
+      })
+      .default(0.2)
+      .describe('PPO clip ε of the ratio, below and above (ReSearch `clip_ratio` = 0.2); the ratio is clipped to [1 − ε, 1 + ε], so ε < 1.'),
     klCoefficient: z.number().min(0).default(0.001).describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
-    klEstimator: z.enum(['k1', 'abs', 'k2', 'k3', 'k1+', 'abs+', 'k3+', 'k3-unclamped']).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
+    klEstimator: z.enum(Object.keys(klEstimators) as [KlEstimator, ...KlEstimator[]]).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
     entropyCoefficient: z.number().min(0).default(0.001).describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
     aggregation: z.enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm']).default('token-mean').describe('How per-token losses become one scalar (verl default: token-mean).'),
   })
@@ -164,6 +186,9 @@ const warmupSchema = z
       .describe('`synthetic` (generated worlds): a random question template of the world filled with a random entity of any split, so every name is seen as a copy target; `train`: the training questions.'),
   })
   .prefault({})
+  .superRefine((value, context) => {
+    if (value.minSearches > value.maxSearches) context.addIssue({ code: 'custom', path: ['minSearches'], message: `must be ≤ maxSearches (${value.maxSearches}), got ${value.minSearches}` });
+  })
   .describe('A format-only warm-up for randomly initialised models, which cannot emit the tags.');
 
 const checkpointSchema = z
@@ -223,15 +248,16 @@ export type TrainerConfig = z.output<typeof trainerConfigSchema>;
 export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
 
 /**
- * Validates a configuration and fills in the defaults. Throws `InvalidConfigError` naming the first bad
+ * Validates a configuration and fills in the defaults. Throws one `InvalidConfigError` naming EVERY bad
  * field by its dotted path (`optimizer.learningRate`), before any work starts.
  */
 export function parseTrainerConfig(input: unknown): TrainerConfig {
   const parsed = trainerConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.map(String).join('.');
-  const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => (path === '' ? key : `${path}.${key}`)) : [];
-  if (keys.length > 0) throw new InvalidConfigError(keys[0]!, `is not a config field (${issue.message})`);
-  throw new InvalidConfigError(path === '' ? 'config' : path, issue.message);
+  const issues = parsed.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, problem: `is not a config field (${issue.message})` }));
+    return [{ path: path === '' ? 'config' : path, problem: issue.message }];
+  });
+  throw InvalidConfigError.ofIssues(issues);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadQuestions } from '@research-ts/datasets';
 import { PAPER_TABLE_2 } from '@research-ts/evaluators';
 import { loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { createRetrieverServer } from '@research-ts/retriever-http';
 import { loadTokenizer } from '@research-ts/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../src/build-index';
@@ -16,8 +17,9 @@ import { startFakeOpenAIServer, type FakeOpenAIServer } from './fake-openai-serv
 const sample = join(repositoryRoot, '..', 'shared', 'research-data', 'flashrag-sample');
 const corpusFile = join(sample, 'corpus.jsonl');
 const questionsFile = join(sample, 'nq_test.jsonl');
+const bamboogleFile = join(repositoryRoot, '..', 'shared', 'research-data', 'qa-dev', 'bamboogle_test.json');
 // CI keeps a copy of `shared/` beside the clone: missing data fails the suite rather than skipping it
-for (const file of [corpusFile, questionsFile]) if (!existsSync(file)) throw new Error(`the shared FlashRAG sample is missing: expected ${file}`);
+for (const file of [corpusFile, questionsFile, bamboogleFile]) if (!existsSync(file)) throw new Error(`the shared FlashRAG sample is missing: expected ${file}`);
 
 describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG sample corpus', () => {
   const root = mkdtempSync(join(tmpdir(), 'research-ts-eval-'));
@@ -55,7 +57,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
   it('runs the loop with a local index: one search and one answer per question, EM = the scripted share', async () => {
     const output = join(root, 'predictions.jsonl');
     const result = await runEvaluation({
-      questionsFile,
+      questionsFiles: [questionsFile],
       serverUrl: server.baseURL,
       servedModel: 'fake',
       tokenizerDirectory: model,
@@ -112,6 +114,54 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
     }
   });
 
+  it('--retriever-api search-r1 speaks Search-R1’s /retrieve to a server that serves only that API', async () => {
+    const searchR1Only = await createRetrieverServer(await loadFlexsearchRetriever(index), { port: 0, apis: ['search-r1'] }).listen();
+    try {
+      const output = join(root, 'search-r1-predictions.jsonl');
+      const base = ['eval', '-q', questionsFile, '-r', searchR1Only.url, '--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model, '--limit', '2', '-o', output];
+      const promptsBefore = server.prompts.length;
+      const run = await runCli([...base, '--retriever-api', 'search-r1']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/2 questions: reward 0\.550, format ok 100\.0%, 1\.00 searches/);
+      // the passages of the local index came back through /retrieve and were inserted
+      const [passages] = await (await loadFlexsearchRetriever(index)).search([questions[1]!.question], 5);
+      expect(server.prompts.slice(promptsBefore).some((prompt) => prompt.includes(` <result>\n${passages!.map((passage) => passage.contents).join('\n\n').trim()}\n</result>`))).toBe(true);
+      // FlashRAG (the default) against it fails, naming the endpoint it called
+      const flashRag = await runCli(base);
+      expect(flashRag.code).toBe(1);
+      expect(flashRag.stderr).toContain(`${searchR1Only.url}/batch_search`);
+    } finally {
+      await searchR1Only.close();
+    }
+  });
+
+  it('several -q files: one table, a row per dataset, the paper’s columns filled for the usual file names', async () => {
+    const output = join(root, 'two-datasets.jsonl');
+    const run = await runCli(['eval', '-q', questionsFile, '-q', bamboogleFile, '-r', index, '--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model, '--limit', '4', '-o', output]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^system +\| nq_test EM \| nq_test LJ \| Bamboogle EM \| Bamboogle LJ$/);
+    // bamboogle_test.json is the paper's Bamboogle: its rows show the paper's numbers there
+    expect(lines.find((line) => line.startsWith('ReSearch-Qwen-7B-Instruct'))).toMatch(/\|\s+- \|\s+- \|\s+42\.40 \|\s+54\.40$/);
+    // the scripted model answers half of the NQ questions and none of Bamboogle's
+    expect(lines.find((line) => line.startsWith('ours'))).toMatch(/\|\s+50\.00 \|\s+- \|\s+0\.00 \|\s+-$/);
+    const detail = lines.slice(lines.findIndex((line) => line.startsWith('dataset')) + 2).filter((line) => line.includes(' | '));
+    expect(detail.map((line) => line.split(' | ')[0]!.trim())).toEqual(['nq_test', 'bamboogle_test']);
+    expect(detail.map((line) => line.split(' | ')[1]!.trim())).toEqual(['4', '4']);
+    expect(run.stdout).toMatch(/8 questions: /);
+    const rows = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { dataset: string });
+    expect(rows.map((row) => row.dataset)).toEqual([...Array(4).fill('nq_test'), ...Array(4).fill('bamboogle_test')]);
+  });
+
+  it('two -q files of one name, or a --dataset count that does not match, fail before any work', async () => {
+    const twice = await runCli(['eval', '-q', questionsFile, '-q', questionsFile, '-r', index, '-m', model]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toBe(`research-ts: config field "dataset": ${questionsFile} and ${questionsFile} are both named "nq_test": give one --dataset per file to tell them apart`);
+    const names = await runCli(['eval', '-q', questionsFile, '-q', bamboogleFile, '--dataset', 'nq', '-r', index, '-m', model]);
+    expect(names.code).toBe(1);
+    expect(names.stderr.trim()).toBe('research-ts: config field "dataset": give one name per question file (2 files, 1 name)');
+  });
+
   it('--judge-key-env naming an unset variable fails before any work, naming the option', async () => {
     const run = await runCli(['eval', '-q', questionsFile, '-r', index, '-m', model, '--judge-url', server.baseURL, '--judge-key-env', 'RESEARCH_TS_UNSET_KEY'], { RESEARCH_TS_UNSET_KEY: undefined });
     expect(run.code).toBe(1);
@@ -119,7 +169,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
   });
 
   it('a missing policy or an unreadable question file fails with the field named', async () => {
-    await expect(runEvaluation({ questionsFile, retriever: { kind: 'flexsearch', indexDirectory: index }, template: 'base', responseBudget: 10, topK: 1, outputFile: join(root, 'x.jsonl') })).rejects.toThrow(/exactly one of --model/);
+    await expect(runEvaluation({ questionsFiles: [questionsFile], retriever: { kind: 'flexsearch', indexDirectory: index }, template: 'base', responseBudget: 10, topK: 1, outputFile: join(root, 'x.jsonl') })).rejects.toThrow(/exactly one of --model/);
     const run = await runCli(['eval', '-q', join(root, 'missing.jsonl'), '-r', index, '-m', model]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^research-ts: .*missing\.jsonl/m);

@@ -4,7 +4,7 @@
  */
 import { generateWorld } from '@research-ts/datasets';
 import { reSearchReward } from '@research-ts/evaluators';
-import { createGrpoTrainer } from '@research-ts/grpo';
+import { createGrpoTrainer } from '@research-ts/training';
 import { createOnnxPolicy, createRandomModel, tinyConfig } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { rollout } from '@research-ts/rollout';

@@ -1,3 +1,4 @@
+export { datasetNameOfFile } from './dataset-name-of-file';
 export { loadQuestions, detectQuestionFormat, type LoadedQuestions, type QuestionFileFormat } from './load-questions';
 export { formatPassageContents, parsePassageContents } from './passage-contents';
 export { PythonRandom } from './python-random';

@@ -63,6 +63,18 @@ describe('formatMetricsTable', () => {
     expect(alone.slice(0, 3)).toEqual(['system | MuSiQue EM | MuSiQue LJ', '-------+------------+-----------', 'ours   |      25.00 |      66.67']);
   });
 
+  it('maps the usual file names onto the paper’s columns (bamboogle_test, hotpotqa_dev, …)', () => {
+    const rows = ['hotpotqa_dev', '2wikimultihopqa_dev', 'musique_dev', 'bamboogle_test'].map((dataset) => ({ ...ours[2]!, dataset }));
+    const table = formatMetricsTable(rows, { paperRows: PAPER_TABLE_2.slice(5, 6) }).split('\n');
+    expect(table.slice(0, 3)).toEqual([
+      'system                    | HotpotQA EM | HotpotQA LJ | 2Wiki EM | 2Wiki LJ | MuSiQue EM | MuSiQue LJ | Bamboogle EM | Bamboogle LJ',
+      '--------------------------+-------------+-------------+----------+----------+------------+------------+--------------+-------------',
+      'ReSearch-Qwen-7B-Instruct |       43.52 |       63.62 |    47.59 |    54.22 |      22.30 |      33.43 |        42.40 |        54.40',
+    ]);
+    // the detail table keeps the file's name, a row per dataset
+    expect(table.slice(8, 12).map((line) => line.split(' | ')[0]!.trim())).toEqual(['hotpotqa_dev', '2wikimultihopqa_dev', 'musique_dev', 'bamboogle_test']);
+  });
+
   it('maps 2wiki names onto the paper column', () => {
     const table = formatMetricsTable([{ ...ours[2]!, dataset: '2WikiMultihopQA' }], { paperRows: PAPER_TABLE_2.slice(0, 1) });
     expect(table.split('\n').slice(0, 3)).toEqual([

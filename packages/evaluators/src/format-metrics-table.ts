@@ -1,4 +1,5 @@
-import { PAPER_DATASETS, PAPER_TABLE_2, type PaperDataset, type PaperTableRow } from './paper-table-2';
+import { paperDatasetOf } from './paper-dataset-of';
+import { PAPER_TABLE_2, type PaperDataset, type PaperTableRow } from './paper-table-2';
 import type { DatasetMetrics } from './summarize-metrics';
 
 export interface FormatMetricsTableOptions {
@@ -14,13 +15,6 @@ const datasetTitles: Record<PaperDataset, string> = {
   musique: 'MuSiQue',
   bamboogle: 'Bamboogle',
 };
-
-/** Our dataset name as one of the paper's, ignoring case and punctuation (`2wiki` and `2WikiMultihopQA` both count). */
-function paperDatasetOf(dataset: string): PaperDataset | undefined {
-  const key = dataset.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (key === '2wiki') return '2wikimultihopqa';
-  return PAPER_DATASETS.find((name) => name === key);
-}
 
 const percent = (value: number | undefined) => (value === undefined ? '-' : (value * 100).toFixed(2));
 

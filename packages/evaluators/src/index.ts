@@ -5,6 +5,7 @@ export { formatMetricsTable, type FormatMetricsTableOptions } from './format-met
 export { renderJudgePrompt } from './judge-prompt';
 export { answerTokens, normalizeAnswer } from './normalize-answer';
 export { createOpenAIJudge, openAIJudgeOptionsSchema, type OpenAIJudgeOptions } from './openai-judge';
+export { paperDatasetOf } from './paper-dataset-of';
 export { PAPER_DATASETS, PAPER_TABLE_2, type PaperDataset, type PaperTableRow } from './paper-table-2';
 export { pythonListRepr, pythonStringRepr } from './python-list-repr';
 export {

@@ -1,6 +1,7 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose, readFixture } from '../test/expect-close';
+import { expectClose } from '@research-ts/testing';
+import { readFixture } from '../test/read-fixture';
 import { randomBatch } from '../test/random-batch';
 import { computeActorLoss, researchActorLossDefaults, type ActorLossOptions } from './actor-loss';
 import type { KlEstimator } from './kl-estimators';

@@ -102,6 +102,36 @@ export const researchActorLossDefaults = {
   aggregation: { mode: 'token-mean' },
 } as const satisfies Required<Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip'>> & { dualClip: undefined };
 
+/** The values a loss knob may take, as the math of {@link computeActorLoss} states them. */
+export interface LossSettingRule {
+  holds(value: number): boolean;
+  /** The rule in words (`must be in [0, 1)`), for the error that names the knob. */
+  readonly rule: string;
+}
+
+/**
+ * The admissible values of the loss knobs. A configuration can check its fields against these before
+ * any work (a clip of 1 would clamp the ratio below at 0), and {@link computeActorLoss} and
+ * `createGrpoTrainer` apply the same rules.
+ */
+export const actorLossSettingRules = {
+  /** The ratio's lower bound `1 − clipLow` must stay above 0. */
+  clipLow: { holds: (value) => value >= 0 && value < 1, rule: 'must be in [0, 1)' },
+  clipHigh: { holds: (value) => value >= 0 && Number.isFinite(value), rule: 'must be a finite number ≥ 0' },
+  dualClip: { holds: (value) => value > 1, rule: 'must be > 1 (verl asserts clip_ratio_c > 1)' },
+  logRatioClamp: { holds: (value) => value > 0, rule: 'must be > 0 (Infinity for none)' },
+  klCoefficient: { holds: Number.isFinite, rule: 'must be finite' },
+  entropyCoefficient: { holds: Number.isFinite, rule: 'must be finite' },
+} as const satisfies Record<keyof PolicyLossSettings | 'klCoefficient' | 'entropyCoefficient', LossSettingRule>;
+
+/** Throws an `InvalidConfigError` naming `prefix + knob` for the first knob that breaks {@link actorLossSettingRules}. */
+export function checkActorLossSettings(settings: Partial<Record<keyof typeof actorLossSettingRules, number | undefined>>, prefix = ''): void {
+  for (const [knob, { holds, rule }] of Object.entries(actorLossSettingRules) as [keyof typeof actorLossSettingRules, LossSettingRule][]) {
+    const value = settings[knob];
+    if (value !== undefined) expectNumber(`${prefix}${knob}`, value, holds, rule);
+  }
+}
+
 /**
  * The GRPO actor loss of verl's `dp_actor` and its gradients, in one fused pass:
  *
@@ -131,12 +161,7 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   const aggregation = options.aggregation ?? defaults.aggregation;
   const klRule = klEstimatorRule(options.klEstimator ?? defaults.klEstimator);
 
-  expectNumber('clipLow', clipLow, (value) => value >= 0 && value < 1, 'must be in [0, 1)');
-  expectNumber('clipHigh', clipHigh, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
-  if (dualClip !== undefined) expectNumber('dualClip', dualClip, (value) => value > 1, 'must be > 1 (verl asserts clip_ratio_c > 1)');
-  expectNumber('logRatioClamp', logRatioClamp, (value) => value > 0, 'must be > 0 (Infinity for none)');
-  expectNumber('klCoefficient', klCoefficient, Number.isFinite, 'must be finite');
-  expectNumber('entropyCoefficient', entropyCoefficient, Number.isFinite, 'must be finite');
+  checkActorLossSettings({ clipLow, clipHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient });
 
   const batch = rowCount('logprobs', logprobs, responseLength);
   const size = batch * responseLength;

@@ -1,6 +1,7 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose, readFixture, seededRandom } from '../test/expect-close';
+import { expectClose, seededRandom } from '@research-ts/testing';
+import { readFixture } from '../test/read-fixture';
 import { createAdamW, type AdamWState } from './adamw';
 import { learningRateFactor } from './learning-rate-schedule';
 

@@ -2,8 +2,8 @@
 // createAdamW: the update a policy applies on the host must be the one a caller would compute itself.
 import { createHostTrainingState } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../test/expect-close';
-import { sameBits } from '../test/policy-wrappers';
+import { seededRandom } from '@research-ts/testing';
+import { sameBits } from '@research-ts/testing';
 import { createAdamW } from './adamw';
 import { clipGradNorm } from './clip-grad-norm';
 import { learningRateFactor, type LearningRateSchedule } from './learning-rate-schedule';

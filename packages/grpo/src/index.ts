@@ -1,10 +1,13 @@
 export {
+  actorLossSettingRules,
+  checkActorLossSettings,
   computeActorLoss,
   researchActorLossDefaults,
   type ActorLossBatch,
   type ActorLossMetrics,
   type ActorLossOptions,
   type ActorLossResult,
+  type LossSettingRule,
   type PolicyLossSettings,
 } from './actor-loss';
 export {
@@ -16,7 +19,7 @@ export {
   type NamedGradients,
   type NamedParameter,
 } from './adamw';
-export type { MaskArray, RealArray } from './batch-shape';
+export { expectNumber, type MaskArray, type RealArray } from './batch-shape';
 export { broadcastAdvantages } from './broadcast-advantages';
 export { clipGradNorm, type GradientSet } from './clip-grad-norm';
 export {
@@ -28,23 +31,7 @@ export {
   type AdvantageResult,
   type ComputeAdvantagesOptions,
 } from './compute-advantages';
-export { globalAggregation, type BatchTotals } from './global-aggregation';
-export {
-  createGrpoTrainer,
-  type GrpoEpochMetrics,
-  type GrpoGradients,
-  type GrpoLossOptions,
-  type GrpoOptimizerOptions,
-  type GrpoSkipReason,
-  type GrpoStepMetrics,
-  type GrpoStepResult,
-  type GrpoStepTimings,
-  type GrpoTrainer,
-  type GrpoTrainerOptions,
-  type GrpoTrainerState,
-  type ReferencePolicy,
-} from './grpo-trainer';
-export { computeKlPenalty, klEstimators, type KlEstimator, type KlEstimatorRule } from './kl-estimators';
+export { computeKlPenalty, klEstimatorRule, klEstimators, type KlEstimator, type KlEstimatorRule } from './kl-estimators';
 export {
   learningRateFactor,
   learningRateSchedules,
@@ -61,11 +48,4 @@ export {
   type AggregationRule,
   type LossAggregation,
 } from './loss-aggregation';
-export {
-  packTrajectories,
-  type MicroBatch,
-  type PackedTrajectories,
-  type PackTrajectoriesOptions,
-  type TrainingSample,
-} from './pack-trajectories';
 export { computePolicyLoss, type PolicyLossMetrics, type PolicyLossOptions } from './policy-loss';

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose, readFixture } from '../test/expect-close';
+import { expectClose } from '@research-ts/testing';
+import { readFixture } from '../test/read-fixture';
 import { computeKlPenalty, klEstimators, type KlEstimator } from './kl-estimators';
 
 interface KlRow {

@@ -1,6 +1,7 @@
 import { InvalidConfigError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose, readFixture } from '../test/expect-close';
+import { expectClose } from '@research-ts/testing';
+import { readFixture } from '../test/read-fixture';
 import { aggregateLoss, aggregationModes, computeAggregationWeights, type LossAggregation } from './loss-aggregation';
 
 interface AggregationFixture {

@@ -1,4 +1,4 @@
-import { seededRandom } from './expect-close';
+import { seededRandom } from '@research-ts/testing';
 
 /** A random `[batch, responseLength]` GRPO batch (float64) with partial masks and one empty row. */
 export interface RandomBatch {

@@ -166,22 +166,21 @@ async function trainPhase(model: string): Promise<PhaseResult> {
   const maxTokensPerRun = Number(option('max-tokens-per-run', '1024'));
   const policy = await createOnnxPolicy({ model: { config, parameters }, tokenizer: plainTokenizer(config.vocabSize), threads, executionProvider: provider, maxTokensPerRun });
   const inputIds = Int32Array.from({ length: batch * sequence }, (_, index) => (index * 7919) % config.vocabSize);
-  const tokenBatch = { inputIds, batch, seq: sequence };
+  const tokenBatch = { inputIds, attentionMask: new Uint8Array(batch * sequence).fill(1), batch, length: sequence };
   const upstream = { gradLogprobs: new Float32Array(batch * (sequence - 1)).fill(1 / (batch * sequence)), gradEntropies: new Float32Array(batch * (sequence - 1)).fill(-0.01) };
   const before = await matMulRate();
   const rssBefore = peakMiB();
   await policy.backward(tokenBatch, upstream); // warm-up (sessions, buffers)
   const runs = model === 'tiny' ? 5 : 1;
   const ms = await median(runs, async () => void (await policy.backward(tokenBatch, upstream)));
-  const forwardMs = await median(runs, async () => void (await policy.computeLogprobs(tokenBatch)));
+  const forwardMs = await median(runs, async () => void (await policy.scoreTokens(tokenBatch)));
   // one whole step through the training seam: gradients accumulated and the update applied where the policy keeps its state
-  const specBatch = { inputIds, attentionMask: new Uint8Array(batch * sequence).fill(1), batch, length: sequence };
   const update = { learningRate: 1e-6, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
   let accumulateMs = 0;
   let updateMs = 0;
   const stepMs = await median(runs, async () => {
     let start = performance.now();
-    await policy.accumulateGradients(specBatch, upstream);
+    await policy.accumulateGradients(tokenBatch, upstream);
     accumulateMs = performance.now() - start;
     start = performance.now();
     await policy.applyUpdate(update);

@@ -1,7 +1,8 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildWordLevelTokenizer, writeTokenizerDirectory } from '@research-ts/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDecoderConfig, toHuggingFaceConfig, type DecoderConfig } from './decoder-config';
 import { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
@@ -117,7 +118,11 @@ describe('readModelConfig', () => {
       [{ eos_token_id: 151936 }, 'eos_token_id', 'must be a token id in [0, 151936) (vocab_size), got 151936'],
       [{ eos_token_id: [1, -2] }, 'eos_token_id.1', 'must be a token id in [0, 151936) (vocab_size), got -2'],
       [{ eos_token_id: [] }, 'eos_token_id', 'must not be an empty list'],
-      [{ eos_token_id: undefined }, 'eos_token_id', 'is required (the token that ends generation)'],
+      [
+        { eos_token_id: undefined },
+        'eos_token_id',
+        `is required (the token that ends generation), and no fallback names one: ${join(scratch, 'generation_config.json')} does not exist; ${join(scratch, 'tokenizer.json')} (the tokenizer) does not exist`,
+      ],
       [{ bos_token_id: 'a' }, 'bos_token_id', 'must be a token id in [0, 151936) (vocab_size), got "a"'],
       [{ torch_dtype: 'int8' }, 'torch_dtype', 'must be one of float32, bfloat16, float16, got "int8"'],
       [{ hidden_act: 'gelu' }, 'hidden_act', 'must be "silu" (SwiGLU), got "gelu"'],
@@ -169,6 +174,55 @@ describe('readModelConfig', () => {
     await expect(readModelConfig(broken)).rejects.toThrow(`${broken}: not valid JSON`);
     await writeFile(broken, '[1]');
     await expect(readModelConfig(broken)).rejects.toThrow(`${broken}: must be a JSON object`);
+  });
+});
+
+describe('readModelConfig: a config.json without eos_token_id, as transformers reads it', () => {
+  /** A model directory holding the given files (objects are written as JSON). */
+  async function directoryWith(name: string, files: Record<string, unknown>): Promise<string> {
+    const directory = join(scratch, name);
+    await mkdir(directory);
+    for (const [file, contents] of Object.entries(files)) await writeFile(join(directory, file), JSON.stringify(contents));
+    return directory;
+  }
+  const withoutEos = async (fixture: string) => {
+    const { eos_token_id: _, ...config } = JSON.parse(await readFile(join(fixture, 'config.json'), 'utf8')) as Record<string, unknown>;
+    return config;
+  };
+
+  it('takes generation_config.json’s eos_token_id (what generate() stops on)', async () => {
+    const qwen = await directoryWith('eos-from-generation-config', {
+      'config.json': await withoutEos(qwenDirectory),
+      'generation_config.json': { bos_token_id: 151643, eos_token_id: [151645, 151643] },
+    });
+    expect((await readModelConfig(qwen)).eosTokenId).toEqual([151645, 151643]);
+    // it comes before LlamaConfig's default
+    const llama = await directoryWith('llama-eos-from-generation-config', { 'config.json': await withoutEos(llamaDirectory), 'generation_config.json': { eos_token_id: 128009 } });
+    expect((await readModelConfig(llama)).eosTokenId).toBe(128009);
+  });
+
+  it('takes LlamaConfig’s default (2) for Llama, and nothing for Qwen2 (Qwen2Config has no default)', async () => {
+    const llama = await directoryWith('llama-eos-default', { 'config.json': await withoutEos(llamaDirectory) });
+    expect((await readModelConfig(llama)).eosTokenId).toBe(2);
+    expect(parseDecoderConfig(await withoutEos(llamaDirectory)).eosTokenId).toBe(2);
+    const qwen = await withoutEos(qwenDirectory);
+    expect(() => parseDecoderConfig(qwen)).toThrow('config.json, field "eos_token_id": is required (the token that ends generation)');
+  });
+
+  it('takes the tokenizer’s eos_token when no config file names one', async () => {
+    const directory = await directoryWith('eos-from-tokenizer', { 'config.json': await withoutEos(qwenDirectory), 'generation_config.json': { bos_token_id: 151643 } });
+    const tokenizerJson = buildWordLevelTokenizer(['who wrote the book ?'], { tagTokens: true });
+    await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '<|im_end|>', padToken: null });
+    const imEnd = tokenizerJson.added_tokens.find((token) => token.content === '<|im_end|>')!.id;
+    const endOfText = tokenizerJson.added_tokens.find((token) => token.content === '<|endoftext|>')?.id;
+    expect((await readModelConfig(directory)).eosTokenId).toEqual(endOfText === undefined ? imEnd : [imEnd, endOfText]);
+  });
+
+  it('names the file and field of a fallback with a bad value, and keeps config.json’s own value first', async () => {
+    const bad = await directoryWith('bad-generation-eos', { 'config.json': await withoutEos(qwenDirectory), 'generation_config.json': { eos_token_id: 151936 } });
+    await expect(readModelConfig(bad)).rejects.toThrow(`${join(bad, 'generation_config.json')}, field "eos_token_id": must be a token id in [0, 151936) (vocab_size), got 151936`);
+    const own = await directoryWith('own-eos', { 'config.json': { ...(await withoutEos(qwenDirectory)), eos_token_id: 151643 }, 'generation_config.json': { eos_token_id: 151936 } });
+    expect((await readModelConfig(own)).eosTokenId).toBe(151643);
   });
 });
 

@@ -58,6 +58,36 @@ export const writtenTransformersVersion = '4.46.0';
 
 type Json = Record<string, unknown>;
 
+/** An `eos_token_id` found outside `config.json`: its value, and the file and field that hold it (for messages). */
+export interface EosTokenIdSource {
+  value: unknown;
+  source: string;
+  field: string;
+}
+
+/**
+ * Where a `config.json` without `eos_token_id` gets one (read by `readEosTokenIdFallbacks`), in the order
+ * `parseDecoderConfig` tries them.
+ */
+export interface EosTokenIdFallbacks {
+  /** `generation_config.json`'s `eos_token_id`, when that file sets it. */
+  generationConfig?: EosTokenIdSource;
+  /** The tokenizer's end-of-sequence ids (`tokenizer_config.json` `eos_token`). */
+  tokenizer?: EosTokenIdSource;
+  /** What was looked for and not found (`…/generation_config.json does not exist`), named when nothing was found. */
+  notFound?: readonly string[];
+}
+
+/**
+ * transformers' class default of `eos_token_id` for a parsed `config.json`: `LlamaConfig(eos_token_id=2)`;
+ * `Qwen2Config` has none (PretrainedConfig's `None`). Undefined too when the default is not a token of the
+ * vocabulary.
+ */
+export function familyDefaultEosTokenId(json: Json): number | undefined {
+  const vocabSize = json.vocab_size;
+  return json.model_type === 'llama' && typeof vocabSize === 'number' && vocabSize > 2 ? 2 : undefined;
+}
+
 /** Reads one field of a parsed `config.json`, failing with an error that names the file and the field. */
 class ConfigReader {
   constructor(
@@ -109,8 +139,13 @@ class ConfigReader {
  * Validates a parsed Hugging Face `config.json` of a Qwen2 or Llama causal LM and returns its
  * `DecoderConfig`. Shape fields are required (no silent 7B-sized defaults); other fields take the
  * `transformers` defaults. Every problem is an `InvalidInputError` naming `source` and the field.
+ *
+ * `eos_token_id`, when `config.json` leaves it out, is found as transformers finds it: first
+ * `generation_config.json`'s (what `generate()` stops on), then the config class's default (Llama: 2),
+ * then the tokenizer's EOS (`fallbacks`, read from the model directory by `readModelConfig`). Only when
+ * none of them names one is it an error, naming `config.json`'s field and what was looked for.
  */
-export function parseDecoderConfig(json: unknown, source = 'config.json'): DecoderConfig {
+export function parseDecoderConfig(json: unknown, source = 'config.json', fallbacks: EosTokenIdFallbacks = {}): DecoderConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidInputError('must be a JSON object', { source });
   const raw = json as Json;
   const read: ConfigReader = new ConfigReader(raw, source);
@@ -152,13 +187,17 @@ export function parseDecoderConfig(json: unknown, source = 'config.json'): Decod
   }
   if (headDim % 2 !== 0) read.fail(read.has('head_dim') ? 'head_dim' : 'num_attention_heads', `the head dimension must be even for RoPE, got ${headDim}`);
 
-  const eos = raw.eos_token_id;
-  if (eos === undefined || eos === null) read.fail('eos_token_id', 'is required (the token that ends generation)');
-  let eosTokenId: number | number[];
-  if (Array.isArray(eos)) {
-    if (eos.length === 0) read.fail('eos_token_id', 'must not be an empty list');
-    eosTokenId = eos.map((id, index) => read.tokenId(`eos_token_id.${index}`, vocabSize, id));
-  } else eosTokenId = read.tokenId('eos_token_id', vocabSize);
+  const familyDefault = familyDefaultEosTokenId(raw);
+  const eosFrom: EosTokenIdSource | undefined = read.has('eos_token_id')
+    ? { value: raw.eos_token_id, source, field: 'eos_token_id' }
+    : (fallbacks.generationConfig ??
+      (familyDefault === undefined ? undefined : { value: familyDefault, source: `${source} (the ${architectures[family]} default)`, field: 'eos_token_id' }) ??
+      fallbacks.tokenizer);
+  if (eosFrom === undefined) {
+    const notFound = fallbacks.notFound ?? [];
+    read.fail('eos_token_id', `is required (the token that ends generation)${notFound.length === 0 ? '' : `, and no fallback names one: ${notFound.join('; ')}`}`);
+  }
+  const eosTokenId = parseEosTokenId(eosFrom, vocabSize);
 
   const dtype = raw.torch_dtype ?? raw.dtype ?? 'float32';
   if (!torchDtypes.includes(dtype as TorchDtype)) {
@@ -188,6 +227,15 @@ export function parseDecoderConfig(json: unknown, source = 'config.json'): Decod
     torchDtype: dtype as TorchDtype,
     ropeScaling: parseRopeScaling(raw.rope_scaling, read),
   };
+}
+
+/** An `eos_token_id` value (one id or a non-empty list), checked against the vocabulary; errors name where it came from. */
+function parseEosTokenId(from: EosTokenIdSource, vocabSize: number): number | number[] {
+  const read = new ConfigReader({}, from.source);
+  const { value, field } = from;
+  if (!Array.isArray(value)) return read.tokenId(field, vocabSize, value);
+  if (value.length === 0) read.fail(field, 'must not be an empty list');
+  return value.map((id, index) => read.tokenId(`${field}.${index}`, vocabSize, id));
 }
 
 function parseRopeScaling(value: unknown, read: ConfigReader): RopeScaling | undefined {

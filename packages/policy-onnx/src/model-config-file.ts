@@ -1,27 +1,15 @@
-import { InvalidInputError } from '@research-ts/spec';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomically, writeFully } from './atomic-file';
 import { parseDecoderConfig, toHuggingFaceConfig, toHuggingFaceGenerationConfig, type DecoderConfig } from './decoder-config';
-
-/** Reads and parses a JSON file; errors name the file. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`cannot read: ${(error as Error).message}`, { source: path }, { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`not valid JSON: ${(error as Error).message}`, { source: path }, { cause: error });
-  }
-}
+import { readEosTokenIdFallbacks } from './eos-token-id-fallbacks';
+import { readJsonFile } from './read-json-file';
 
 /**
  * The `DecoderConfig` of a model: from a model directory (its `config.json`), a path to a
- * `config.json`, or an already-parsed `config.json` object. Errors name the file and the field.
+ * `config.json`, or an already-parsed `config.json` object. Errors name the file and the field. A
+ * `config.json` without `eos_token_id` takes it from the files beside it, as transformers does (see
+ * `readEosTokenIdFallbacks`); a parsed object has no files beside it.
  */
 export async function readModelConfig(input: string | object): Promise<DecoderConfig> {
   if (typeof input !== 'string') return parseDecoderConfig(input, 'config.json');
@@ -30,7 +18,8 @@ export async function readModelConfig(input: string | object): Promise<DecoderCo
     () => false,
   );
   const path = isDirectory ? join(input, 'config.json') : input;
-  return parseDecoderConfig(await readJsonFile(path), path);
+  const json = await readJsonFile(path);
+  return parseDecoderConfig(json, path, await readEosTokenIdFallbacks(json, dirname(path)));
 }
 
 /** Writes `value` as pretty JSON (2-space indent, trailing newline) atomically. */

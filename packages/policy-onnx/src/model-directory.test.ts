@@ -156,6 +156,14 @@ describe('loadModelDirectory checks the checkpoint against config.json', () => {
     expect(loaded.parameters.get('model.layers.0.mlp.up_proj.weight')).toEqual(model.parameters.get('model.layers.0.mlp.up_proj.weight'));
   });
 
+  it('loads a checkpoint whose config.json has no eos_token_id, taking it from generation_config.json as transformers does', async () => {
+    const directory = await handMade('no-eos-in-config', () => {}, { ...config, eosTokenId: 7 });
+    const { eos_token_id: _, ...withoutEos } = JSON.parse(await readFile(join(directory, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(directory, 'config.json'), JSON.stringify(withoutEos));
+    const loaded = await loadModelDirectory(directory);
+    expect(loaded.config).toEqual({ ...config, eosTokenId: 7 });
+  });
+
   it('names the file and the tensor that is missing, misshapen, unexpected or not floating point', async () => {
     const missing = await handMade('hand-missing', (tensors) => tensors.delete('model.layers.1.post_attention_layernorm.weight'));
     expect(await loadError(missing)).toBe(

@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
+import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import type { ExecutionProvider } from './backend/onnxruntime';
-import { DecoderTraining } from './decoder-training';
 import { loadModelDirectory } from './model-directory';
 import { createOnnxPolicy, type OnnxPolicy } from './onnx-policy';
+import { DecoderTraining } from './training/decoder-training';
 
 const tokenizer = tinyWordTokenizer();
 const providers: ExecutionProvider[] = ['webgpu', 'cuda'];
@@ -56,7 +57,7 @@ for (const provider of providers) {
       const model = await loadModelDirectory(fixtureDirectory);
       const training = new DecoderTraining(model.config, model.parameters, { executionProvider: provider });
       try {
-        const batch = { inputIds: fixture.inputIds, attentionMask: fixture.attentionMask, batch: fixture.batch, seq: fixture.sequence };
+        const batch = { inputIds: Int32Array.from(fixture.inputIds), attentionMask: Uint8Array.from(fixture.attentionMask), batch: fixture.batch, length: fixture.sequence };
         const { logprobs, gradients } = await training.backward(batch, { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) });
         const valid = fixture.attentionMask.flatMap((value, index) => (index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!]));
         fixture.logprobs.forEach((value, index) => expect(Math.abs(logprobs[index]! - value * valid[index]!)).toBeLessThan(tolerance));
@@ -80,7 +81,7 @@ for (const provider of providers) {
         const [onCpu] = await cpu.generate([request]);
         expect(onGpu!.outputIds).toEqual(onCpu!.outputIds);
         const ids = [...prompt, ...onGpu!.outputIds];
-        const { logprobs } = await gpu.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+        const { logprobs } = await gpu.scoreTokens(tokenBatchOf([ids]));
         onGpu!.logprobs!.forEach((value, index) => expect(Math.abs(value - logprobs[prompt.length - 1 + index]!)).toBeLessThan(tolerance));
       } finally {
         await gpu.release();

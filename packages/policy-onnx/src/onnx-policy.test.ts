@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
+import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import { listExecutionProviders } from './backend/onnxruntime';
 import { loadModelDirectory } from './model-directory';
 import { createOnnxPolicy } from './onnx-policy';
@@ -18,7 +19,7 @@ describe('createOnnxPolicy: generation', () => {
   it('greedy logprobs from the KV-cache graphs agree with the training graph to 1e-4', async () => {
     const [result] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 10, sampling: greedy, logprobs: true }]);
     const ids = [...prompts[0]!, ...result!.outputIds];
-    const { logprobs } = await policy.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+    const { logprobs } = await policy.scoreTokens(tokenBatchOf([ids]));
     const fromTraining = Array.from(logprobs.slice(prompts[0]!.length - 1));
     expect(result!.logprobs).toHaveLength(result!.outputIds.length);
     result!.logprobs!.forEach((value, index) => expect(Math.abs(value - fromTraining[index]!), `token ${index}`).toBeLessThan(1e-4));
@@ -38,7 +39,7 @@ describe('createOnnxPolicy: generation', () => {
       const result = results[index]!;
       expect(result.outputIds).toHaveLength(request.maxNewTokens);
       const ids = [...request.inputIds, ...result.outputIds];
-      const { logprobs } = await policy.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+      const { logprobs } = await policy.scoreTokens(tokenBatchOf([ids]));
       const expected = Array.from(logprobs.slice(request.inputIds.length - 1));
       result.logprobs!.forEach((value, position) => expect(Math.abs(value - expected[position]!), `request ${index} token ${position}`).toBeLessThan(1e-4));
     }

@@ -1,37 +1,40 @@
-import type { TokenBatch, TrainablePolicy } from '@research-ts/spec';
+import type { TrainablePolicy } from '@research-ts/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
+import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import { createOnnxPolicy } from './onnx-policy';
 
 const tokenizer = tinyWordTokenizer();
 const policy = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1 });
 afterAll(() => policy.release());
 
-/** Two prompts, right-padded into one spec `TokenBatch`. */
-function specBatch(): TokenBatch {
-  const rows = tinyPromptTexts.slice(0, 2).map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
-  const length = Math.max(...rows.map((row) => row.length));
-  const inputIds = new Int32Array(rows.length * length);
-  const attentionMask = new Uint8Array(rows.length * length);
-  rows.forEach((row, b) => row.forEach((id, t) => ((inputIds[b * length + t] = id), (attentionMask[b * length + t] = 1))));
-  return { inputIds, attentionMask, batch: rows.length, length };
-}
+/** Two prompts of different lengths. */
+const rows = tinyPromptTexts.slice(0, 2).map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
 
 describe('createOnnxPolicy as a spec TrainablePolicy', () => {
-  it('scoreTokens and accumulateGradients take the spec TokenBatch and agree with computeLogprobs / backward', async () => {
+  it('scoreTokens takes a right-padded spec TokenBatch: each row scores as it does alone (1e-5), padding scores 0', async () => {
+    const batch = tokenBatchOf(rows);
+    const scores = await policy.scoreTokens(batch);
+    const columns = batch.length - 1;
+    for (const [index, row] of rows.entries()) {
+      const alone = await policy.scoreTokens(tokenBatchOf([row]));
+      const logprobs = scores.logprobs.subarray(index * columns, (index + 1) * columns);
+      alone.logprobs.forEach((value, position) => expect(Math.abs(logprobs[position]! - value), `row ${index}, token ${position}`).toBeLessThan(1e-5));
+      expect(Array.from(logprobs.subarray(row.length - 1))).toEqual(new Array(batch.length - row.length).fill(0));
+    }
+  });
+
+  it('accumulateGradients adds what backward returns; readGradients after zeroGradients is empty', async () => {
     const trainable: TrainablePolicy = policy;
-    const batch = specBatch();
-    const spec = await trainable.scoreTokens(batch);
-    const native = await policy.computeLogprobs({ ...batch, seq: batch.length });
-    expect(Array.from(spec.logprobs)).toEqual(Array.from(native.logprobs));
-    expect(Array.from(spec.entropies)).toEqual(Array.from(native.entropies));
-    const upstream = { gradLogprobs: new Float32Array(spec.logprobs.length).fill(1), gradEntropies: new Float32Array(spec.logprobs.length) };
+    const batch = tokenBatchOf(rows);
+    const outputs = batch.batch * (batch.length - 1);
+    const upstream = { gradLogprobs: new Float32Array(outputs).fill(1), gradEntropies: new Float32Array(outputs) };
     await trainable.accumulateGradients(batch, upstream);
-    const fromSpec = await trainable.readGradients();
+    const accumulated = await trainable.readGradients();
     await trainable.zeroGradients();
-    const fromSeq = await policy.backward({ ...batch, seq: batch.length }, upstream);
-    expect([...fromSpec.keys()]).toEqual([...fromSeq.keys()]);
-    for (const [name, grad] of fromSeq) expect(Array.from(grad), name).toEqual(Array.from(fromSpec.get(name)!));
+    const gradients = await policy.backward(batch, upstream);
+    expect([...accumulated.keys()]).toEqual([...gradients.keys()]);
+    for (const [name, grad] of gradients) expect(Array.from(grad), name).toEqual(Array.from(accumulated.get(name)!));
     expect((await trainable.readGradients()).size).toBe(0);
   });
 

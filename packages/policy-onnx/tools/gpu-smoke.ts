@@ -136,7 +136,7 @@ async function referenceCheck(provider: ExecutionProvider): Promise<void> {
     gradients: Record<string, number[]>;
   };
   const training = new DecoderTraining(model.config, model.parameters, { executionProvider: provider });
-  const batch = { inputIds: fixture.inputIds, attentionMask: fixture.attentionMask, batch: fixture.batch, seq: fixture.sequence };
+  const batch = { inputIds: Int32Array.from(fixture.inputIds), attentionMask: Uint8Array.from(fixture.attentionMask), batch: fixture.batch, length: fixture.sequence };
   const { logprobs, gradients } = await training.backward(batch, { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) });
   const valid = fixture.attentionMask.flatMap((_, index) => (index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!]));
   let logprobError = 0;
@@ -184,7 +184,7 @@ async function decodeCheck(provider: ExecutionProvider, fusedOps: boolean, prefi
     for (const [index, request] of requests.entries()) {
       const generated = results[index]!;
       const ids = [...request.inputIds, ...generated.outputIds];
-      const { logprobs } = await onProvider.computeLogprobs({ inputIds: ids, batch: 1, seq: ids.length });
+      const { logprobs } = await onProvider.scoreTokens({ inputIds: Int32Array.from(ids), attentionMask: new Uint8Array(ids.length).fill(1), batch: 1, length: ids.length });
       generated.logprobs!.forEach((value, position) => (logprobError = Math.max(logprobError, Math.abs(value - logprobs[request.inputIds.length - 1 + position]!))));
       cpuLogprobError = Math.max(cpuLogprobError, maxAbsDiff(generated.logprobs!, cpuResults[index]!.logprobs!));
     }
@@ -408,9 +408,10 @@ async function throughput(provider: ExecutionProvider, parameters: Map<string, F
   const [rows, sequence] = [1, 256];
   const inputIds = Int32Array.from({ length: rows * sequence }, (_, index) => (index * 7919) % config.vocabSize);
   const upstream = { gradLogprobs: new Float32Array(rows * (sequence - 1)).fill(1e-3) };
-  await policy.backward({ inputIds, batch: rows, seq: sequence }, upstream);
+  const tokenBatch = { inputIds, attentionMask: new Uint8Array(rows * sequence).fill(1), batch: rows, length: sequence };
+  await policy.backward(tokenBatch, upstream);
   start = performance.now();
-  await policy.backward({ inputIds, batch: rows, seq: sequence }, upstream);
+  await policy.backward(tokenBatch, upstream);
   const trainMs = performance.now() - start;
   const flops = 3 * 2 * decoderParameterCount(config) * rows * sequence;
   await policy.release();

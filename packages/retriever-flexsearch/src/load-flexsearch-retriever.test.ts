@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@research-ts/spec';
+import { InvalidInputError, ResearchError } from '@research-ts/spec';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +150,14 @@ describe('a damaged or mismatched index throws instead of answering', () => {
     (manifest.analyzer as unknown as Record<string, unknown>).stemmer = 'porter';
     writeFileSync(join(copy, 'manifest.json'), JSON.stringify(manifest));
     await expect(loadFlexsearchRetriever(copy)).rejects.toThrow('bad settings: config field "analyzer.stemmer"');
+  });
+
+  it('saving where a file stands fails with a ResearchError naming the path, not a bare EEXIST', async () => {
+    const file = join(await savedCopy(), 'manifest.json');
+    const failure = createFlexsearchRetriever([{ id: 'only', contents: 'one passage' }]).save(file);
+    await expect(failure).rejects.toThrow(`cannot write the index to ${file}: ${file} or a folder above it is a file, not a folder`);
+    await expect(failure).rejects.toSatisfy((error) => ResearchError.isInstance(error));
+    await expect(createFlexsearchRetriever([{ id: 'only', contents: 'x' }]).save(join(file, 'below'))).rejects.toThrow(`cannot write the index to ${join(file, 'below')}: `);
   });
 
   it('saving again over an index replaces it completely', async () => {

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ResearchError } from '@research-ts/spec';
 import { frequencySlots } from './backend/flexsearch';
 import type { IndexData } from './index-data';
 import { indexDataFiles, indexFormat, indexFormatVersion, manifestFileName, type IndexFileEntry, type IndexManifest } from './index-manifest';
@@ -63,9 +64,21 @@ function lengthBytes(lengths: Uint32Array): Uint8Array {
 
 /**
  * Saves an index to `directory`: the data files, then `manifest.json` (written to a temporary name and
- * renamed, so a manifest is present only when all files it lists are complete).
+ * renamed, so a manifest is present only when all files it lists are complete). A file-system failure
+ * (the path is a file, no permission, a full disk) is a `ResearchError` naming the folder.
  */
 export async function saveIndex(directory: string, data: IndexData): Promise<IndexManifest> {
+  try {
+    return await writeIndex(directory, data);
+  } catch (error) {
+    if (ResearchError.isInstance(error) || typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string') throw error;
+    const { code, message } = error as NodeJS.ErrnoException;
+    const problem = code === 'EEXIST' || code === 'ENOTDIR' ? `${directory} or a folder above it is a file, not a folder` : message;
+    throw new ResearchError(`cannot write the index to ${directory}: ${problem}`, { cause: error });
+  }
+}
+
+async function writeIndex(directory: string, data: IndexData): Promise<IndexManifest> {
   await mkdir(directory, { recursive: true });
   await rm(join(directory, manifestFileName), { force: true });
   const overall = createHash('sha256');

@@ -346,6 +346,49 @@ describe('rollout: retriever failures', () => {
   });
 });
 
+describe('rollout: the share of failed searches', () => {
+  it('rejects at the first search that fails after its retries when maxFailedSearchShare is 0, naming the retriever', async () => {
+    const policy = scriptedPolicy({}, '<search>x</search>');
+    const retriever = new MockRetriever(corpus, { name: 'flaky', failTimes: 10 });
+    const error = await rollout({ policy, retriever, tokenizer, prompts: [[68], [69]], retry: fast, maxFailedSearchShare: 0 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiCallError);
+    expect((error as ApiCallError).url).toBe('retriever:flaky');
+    expect((error as Error).message).toBe(
+      'retriever "flaky" failed after 3 tries: mock retriever failure on call 2 (2 of 2 searches failed so far in this batch; none may fail: maxFailedSearchShare is 0)',
+    );
+    // it stopped at the first failed call: no generation after it
+    expect(policy.calls).toHaveLength(1);
+  });
+
+  it('goes on while the failed share stays within maxFailedSearchShare, and rejects past it at the end of the call', async () => {
+    // both samples search once (one call, answered); then sample 0 searches again and that call fails: 1 of 3 failed
+    const script = { '0:0': '<search>x</search>', '0:1': '<search>y</search>', '1:0': '<search>x</search>' };
+    const failSecondCall = () => {
+      const retriever = new MockRetriever(corpus);
+      const search = retriever.search.bind(retriever);
+      let call = 0;
+      retriever.search = async (queries, k, options) => {
+        call += 1;
+        if (call >= 2) throw new ApiCallError('down', { url: 'http://retriever', isRetryable: false });
+        return search(queries, k, options);
+      };
+      return retriever;
+    };
+    // 1 failed of 3 searches: allowed at 0.5, not at 0.25
+    const samples = await rollout({ policy: scriptedPolicy(script, '<|im_end|>'), retriever: failSecondCall(), tokenizer, prompts: [[68]], samplesPerPrompt: 2, retry: fast, maxFailedSearchShare: 0.5 });
+    expect(samples.map((sample) => sample.trajectory.finishReason)).toEqual(['error', 'eos']);
+    const error = await rollout({ policy: scriptedPolicy(script, '<|im_end|>'), retriever: failSecondCall(), tokenizer, prompts: [[68]], samplesPerPrompt: 2, retry: fast, maxFailedSearchShare: 0.25 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(/^retriever "mock" failed after 1 try: down \(1 of 3 searches failed so far in this batch; at most 25\.0% may fail/);
+  });
+
+  it('validates maxFailedSearchShare', async () => {
+    const error = await rollout({ policy: scriptedPolicy({}, '<|im_end|>'), retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], maxFailedSearchShare: 2 }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe('config field "maxFailedSearchShare": must be a number in [0, 1], got 2');
+  });
+});
+
 describe('rollout: token ids end to end', () => {
   it('passes the policy its own ids back, never a re-tokenization of the text', async () => {
     const merged = new MockTokenizer({ merges: ['<search>', '</search>', ' <result>\n', '\n</result>'] });

@@ -10,6 +10,7 @@ import {
 import { buildReSearchPrompt, type ReSearchTemplate } from './build-research-prompt';
 import { generateTurn, searchAndInsert } from './rollout-steps';
 import { createSampleState, type RolloutRun } from './sample-state';
+import { checkSearchFailures } from './search-failures';
 import { resolveRetryOptions, type RetryOptions } from './search-with-retry';
 import { maxTurns, tokenBudget } from './stop-predicates';
 
@@ -30,6 +31,12 @@ interface RolloutSettings {
   onEvent?: (event: RolloutEvent) => void;
   /** Retries of a failed search call (defaults: 5 tries, 1000 ms, backoff 2, no timeout). */
   retry?: RetryOptions;
+  /**
+   * The share of this call's searches that may fail after their retries. Past it `rollout` rejects
+   * with an `ApiCallError` naming the retriever (at the first failure when it is 0). Default 1: a failed
+   * search only ends its sample with `'error'`.
+   */
+  maxFailedSearchShare?: number;
 }
 
 /** Prompts as token ids, or questions rendered with a ReSearch template by {@link buildReSearchPrompt}. */
@@ -50,7 +57,8 @@ export interface RolloutSample {
  * The ReSearch rollout (`vLLMRolloutWithSearch`): every step, all active samples generate in one batch
  * until `</search>`, EOS or the budget; the queries of the step go to the retriever in one call; each
  * result block is appended with loss mask 0; samples stop on EOS, the token budget (inserted tokens
- * count), the optional turn limit, or a search that still fails after its retries (`'error'`).
+ * count), the optional turn limit, or a search that still fails after its retries (`'error'`); past
+ * `maxFailedSearchShare` of failed searches the call rejects, naming the retriever.
  *
  * The query comes from the text of the sample's latest generation only (ReSearch extracts it from the
  * turn's decoded output): that text ends at its first `</search>`, so the last `<search>` in it opened
@@ -67,13 +75,21 @@ export async function rollout(options: RolloutOptions): Promise<RolloutSample[]>
     run.signal?.throwIfAborted();
     await generateTurn(run, active); // generating → searching | done
     await searchAndInsert(run, active.filter((state) => state.status === 'searching')); // searching → generating | done
+    checkSearchFailures(samples.map((state) => state.trajectory), { ...run.searchFailures, final: false });
   }
+  checkSearchFailures(samples.map((state) => state.trajectory), { ...run.searchFailures, final: true });
   return samples.map(({ sample, promptIndex, sampleIndex, trajectory }) => ({ sample, promptIndex, sampleIndex, trajectory: trajectory! }));
 }
 
 function positiveInteger(path: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
   if (!Number.isInteger(resolved) || resolved < 1) throw new InvalidConfigError(path, `must be a positive integer, got ${String(resolved)}`);
+  return resolved;
+}
+
+function shareOf(path: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (typeof resolved !== 'number' || !(resolved >= 0 && resolved <= 1)) throw new InvalidConfigError(path, `must be a number in [0, 1], got ${String(resolved)}`);
   return resolved;
 }
 
@@ -99,6 +115,7 @@ function resolveRollout(options: RolloutOptions): { run: RolloutRun; promptIds: 
       topK: positiveInteger('topK', options.topK, 5),
       sampling: options.sampling,
       retry: resolveRetryOptions(options.retry),
+      searchFailures: { maxShare: shareOf('maxFailedSearchShare', options.maxFailedSearchShare, 1), retrieverName: options.retriever.name },
       signal: options.signal,
       stopWhen: [tokenBudget(responseBudget), ...(options.maxTurns === undefined ? [] : [maxTurns(options.maxTurns)])],
       emit: options.onEvent,

@@ -28,6 +28,8 @@ export interface RolloutRun {
   topK: number;
   sampling: SamplingOptions | undefined;
   retry: ResolvedRetryOptions;
+  /** The share of the call's searches that may fail (see `rollout`'s `maxFailedSearchShare`). */
+  searchFailures: { maxShare: number; retrieverName: string };
   signal: AbortSignal | undefined;
   stopWhen: readonly StopPredicate[];
   emit: ((event: RolloutEvent) => void) | undefined;

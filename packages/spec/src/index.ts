@@ -9,6 +9,7 @@ export {
   ResearchError,
   TimeoutError,
   UnsupportedError,
+  type ConfigIssue,
   type InputLocation,
 } from './research-error';
 export type { Retriever, RetrieverSearchOptions } from './retriever';

@@ -57,16 +57,41 @@ export class InvalidInputError extends ResearchError {
   }
 }
 
-/** A configuration value that fails validation; `path` is the dotted path of the field. */
+/** One invalid field of a configuration: its dotted path and what is wrong with it. */
+export interface ConfigIssue {
+  path: string;
+  problem: string;
+}
+
+/**
+ * A configuration value that fails validation; `path` is the dotted path of the (first) field. A validator
+ * that checks every field reports them all at once ({@link InvalidConfigError.ofIssues}), in `issues`.
+ */
 export class InvalidConfigError extends ResearchError {
   readonly path: string;
   readonly problem: string;
+  /** Every invalid field found, the first being `path` and `problem`. */
+  readonly issues: readonly ConfigIssue[];
 
-  constructor(path: string, problem: string, options: { cause?: unknown } = {}) {
-    super(`config field "${path}": ${problem}`, options);
+  constructor(path: string, problem: string, options: { cause?: unknown; moreIssues?: readonly ConfigIssue[] } = {}) {
+    const issues = [{ path, problem }, ...(options.moreIssues ?? [])];
+    super(
+      issues.length === 1
+        ? `config field "${path}": ${problem}`
+        : `${issues.length} config fields are invalid:\n${issues.map((issue) => `  config field "${issue.path}": ${issue.problem}`).join('\n')}`,
+      options,
+    );
     this.name = 'InvalidConfigError';
     this.path = path;
     this.problem = problem;
+    this.issues = issues;
+  }
+
+  /** One error for one or more invalid fields (at least one); the message names each on its own line. */
+  static ofIssues(issues: readonly ConfigIssue[], options: { cause?: unknown } = {}): InvalidConfigError {
+    const [first, ...more] = issues;
+    if (first === undefined) throw new TypeError('InvalidConfigError.ofIssues needs at least one issue');
+    return new InvalidConfigError(first.path, first.problem, { ...options, moreIssues: more });
   }
 }
 

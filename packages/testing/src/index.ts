@@ -34,3 +34,4 @@ export {
   type TrainablePolicyConformanceContext,
   type TrainablePolicyConformanceOptions,
 } from './run-trainable-policy-conformance';
+export { expectClose, sameBits, seededRandom, type Tolerance } from './expect-close';

@@ -1,4 +1,4 @@
-import type { CachedSequence } from '../kv-cache-pool';
+import type { CachedSequence } from './kv-cache-pool';
 import type { DeviceCacheBlock } from './device-kv-cache';
 
 /**

@@ -1,5 +1,5 @@
 import type { DecoderConfig } from '../decoder-config';
-import type { KvCachePool } from '../kv-cache-pool';
+import type { KvCachePool } from './kv-cache-pool';
 import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceKvCache } from './device-kv-cache';
 import type { DeviceStepInput, DeviceStepOutput } from './device-step';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from '../__fixtures__/tiny-word-model';
 import { createSession, transferCounters, type OnnxSession } from '../backend/onnxruntime';
 import { tinyConfig } from '../decoder-config-presets';
-import { parameterFeeds } from '../decoder-training';
+import { parameterFeeds } from '../training/decoder-training';
 import { webgpuSkipReason } from '../device/webgpu-available';
 import { createOnnxPolicy, type OnnxPolicy } from '../onnx-policy';
 import { createRandomModel } from '../random-model';

@@ -1,29 +1,13 @@
 import type { GenerateOptions } from '@research-ts/spec';
-import type { ExecutionProvider, OnnxSession, SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
-import { KvCachePool } from '../kv-cache-pool';
 import { DeviceCacheEntry } from './device-cache-entry';
 import { decodeOnDevice, gatherDecodeBatch, type DeviceDecodeBatch } from './device-decode';
 import type { DeviceGenerationContext } from './device-generation-context';
 import { DeviceKvCache, type CacheRow } from './device-kv-cache';
 import { prefillOnDevice } from './device-prefill';
 import { runDeviceStep, samplesInGraph } from './device-step';
-import type { GenerationStatistics } from './generation-statistics';
+import type { GenerationEngine, GenerationEngineOptions } from './generation-engine';
+import { KvCachePool } from './kv-cache-pool';
 import { acceptToken, type Sequence } from './sequence';
-
-export interface DeviceGenerationOptions {
-  config: DecoderConfig;
-  executionProvider: ExecutionProvider;
-  /** The session of `buildDeviceStepGraph` (its present caches and logits as device outputs), asked for on every run. */
-  session: () => Promise<OnnxSession>;
-  /** The parameter feeds of one run (device tensors; none when the graph holds them), asked for on every run. */
-  parameterFeeds: () => Readonly<Record<string, SessionFeed>>;
-  statistics: GenerationStatistics;
-  /** Bytes of KV cache the pool keeps between calls. */
-  maxCacheBytes: number;
-  /** New tokens (padding included) one prefill run holds at most. */
-  prefillChunkTokens: number;
-}
 
 /**
  * Generation on a GPU provider with the KV cache on the device: the same algorithm as the host path
@@ -32,11 +16,12 @@ export interface DeviceGenerationOptions {
  * positions, the attention mask and the sampler's feed, and downloads each sequence's sampled id,
  * logprob and margin (the logits only for top-k/top-p draws and draws too close to call); the
  * parameters are fed from the device. The transfers of a step do not depend on the number of layers.
+ * Its session is `buildDeviceStepGraph`'s (the present caches and logits as device outputs).
  */
-export class DeviceGeneration {
+export class DeviceGeneration implements GenerationEngine {
   readonly #context: DeviceGenerationContext;
 
-  constructor(options: DeviceGenerationOptions) {
+  constructor(options: GenerationEngineOptions) {
     const cache = new DeviceKvCache(options.config, options.executionProvider);
     this.#context = {
       config: options.config,

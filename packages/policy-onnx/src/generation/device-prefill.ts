@@ -1,9 +1,10 @@
-import type { SampledToken } from '../sampling';
+import type { SampledToken } from './sampling';
 import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceGenerationContext } from './device-generation-context';
 import type { CacheRow, DeviceCacheBlock } from './device-kv-cache';
 import { planDraw, resolveDraws, samplingFeed, type Draw } from './device-sampling';
 import { nextPrefillGroup } from './next-prefill-group';
+import { prefillRunTokens } from './prefill-run-tokens';
 import type { Sequence } from './sequence';
 
 /** What prefill gives one sequence: its first token and where its context's keys and values are. */
@@ -108,27 +109,15 @@ async function runPrefillGroup(context: DeviceGenerationContext, group: PrefillR
   const direct = rows === 1 && only.block.rows === 1 && (group[0]!.done === 0 || only.slots.length === only.block.slots);
   const past = direct ? group[0]!.cache.block : await cache.gather(group.map((row) => row.cache), Math.max(1, ...group.map((row) => row.done)));
   const pastSlots = past.slots;
-  const width = pastSlots + longest;
-  const inputIds = new Array<number>(rows * longest).fill(0);
-  const positions = new Array<number>(rows * longest).fill(0);
-  const mask = new Uint8Array(rows * width);
   const pastSlotsOf = group.map((row) => (direct ? row.cache.slots : Array.from({ length: row.done }, (_, slot) => slot)));
+  const { tokens, pieces } = prefillRunTokens(group, longest, context.prefillChunk, pastSlots, pastSlotsOf);
   const draws: Draw[] = [];
-  const pieces = group.map((row, index) => {
-    const piece = Math.min(row.ids.length - row.done, context.prefillChunk);
-    const offset = longest - piece; // left padding of the new tokens
-    for (let position = 0; position < piece; position++) {
-      inputIds[index * longest + offset + position] = row.ids[row.done + position]!;
-      positions[index * longest + offset + position] = row.done + position;
-    }
-    for (const slot of pastSlotsOf[index]!) mask[index * width + slot] = 1;
-    mask.fill(1, index * width + pastSlots + offset, (index + 1) * width);
-    if (row.done + piece === row.ids.length) for (const sequence of row.sequences) draws.push(planDraw(sequence, index, config.vocabSize, context.samplerInGraph));
-    return piece;
+  group.forEach((row, index) => {
+    if (row.done + pieces[index]! === row.ids.length) for (const sequence of row.sequences) draws.push(planDraw(sequence, index, config.vocabSize, context.samplerInGraph));
   });
   let out;
   try {
-    out = await context.step({ inputIds, positions, rows, mask, past, sampling: context.samplerInGraph ? samplingFeed(draws) : undefined });
+    out = await context.step({ ...tokens, past, sampling: context.samplerInGraph ? samplingFeed(draws) : undefined });
   } finally {
     if (!direct) cache.discard(past);
   }

@@ -1,5 +1,5 @@
 import { readDeviceTensors, type DeviceTensor } from '../backend/onnxruntime';
-import { sampleToken, type SampledToken } from '../sampling';
+import { sampleToken, type SampledToken } from './sampling';
 import type { Sequence } from './sequence';
 
 /**

@@ -1,9 +1,10 @@
 import { runOnDevice, type DeviceTensor, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
 import type { DecoderConfig } from '../decoder-config';
-import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from '../decoder-graph';
+import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from '../decoder/decoder-graph';
 import type { GraphBuilder } from '@research-ts/onnx-graph';
 import type { DeviceCacheBlock } from './device-kv-cache';
 import { appendSampler, samplerMaxVocab, samplesOutputName, samplingInputName } from './sampler-graph';
+import { stepTokenFeeds, type StepTokens } from './step-feeds';
 
 export interface DeviceStepGraphOptions {
   /** See `InferenceGraphOptions.fusedOps`. */
@@ -32,12 +33,7 @@ export function deviceStepOutputNames(config: DecoderConfig): string[] {
 }
 
 /** One run of the step graph over `rows` rows of `inputIds.length / rows` new tokens each. */
-export interface DeviceStepInput {
-  inputIds: readonly number[];
-  positions: readonly number[];
-  rows: number;
-  /** `[rows, maskWidth]`: 1 where a past slot or new token is real; `maskWidth = past.slots + new tokens`. */
-  mask: Uint8Array;
+export interface DeviceStepInput extends StepTokens {
   past: DeviceCacheBlock;
   /** The sampler's `[draws, 3]` feed (see `appendSampler`), when the graph samples. */
   sampling: Float32Array | undefined;
@@ -60,14 +56,7 @@ export interface DeviceStepOutput {
 export async function runDeviceStep(config: DecoderConfig, session: OnnxSession, parameters: Readonly<Record<string, SessionFeed>>, input: DeviceStepInput): Promise<DeviceStepOutput> {
   const { rows, past } = input;
   const sequence = input.inputIds.length / rows;
-  const maskFeed = new BigInt64Array(input.mask.length);
-  for (let index = 0; index < input.mask.length; index++) if (input.mask[index] === 1) maskFeed[index] = 1n;
-  const feeds: Record<string, SessionFeed> = {
-    ...parameters,
-    input_ids: { data: BigInt64Array.from(input.inputIds, BigInt), dims: [rows, sequence] },
-    position_ids: { data: BigInt64Array.from(input.positions, BigInt), dims: [rows, sequence] },
-    attention_mask: { data: maskFeed, dims: [rows, past.slots + sequence] },
-  };
+  const feeds: Record<string, SessionFeed> = { ...parameters, ...stepTokenFeeds(input, past.slots) };
   if (input.sampling !== undefined) feeds[samplingInputName] = { data: input.sampling, dims: [input.sampling.length / 3, 3] };
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const names = pastKeyValueNames(layer);

@@ -1,7 +1,7 @@
 import { GraphBuilder } from '@research-ts/onnx-graph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, runSession, type OnnxSession } from '../backend/onnxruntime';
-import { sampleToken } from '../sampling';
+import { sampleToken } from './sampling';
 import { SeededRandom } from '../seeded-random';
 import { appendSampler, samplesOutputName, samplingInputName } from './sampler-graph';
 

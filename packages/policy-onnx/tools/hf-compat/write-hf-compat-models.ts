@@ -21,9 +21,9 @@ const cases: { name: string; config: DecoderConfig; dtype: 'float32' | 'bfloat16
   },
 ];
 const batch = 2;
-const seq = 12;
-const inputIds = Int32Array.from({ length: batch * seq }, (_, index) => (index * 37 + 11) % 96);
-const attentionMask = Int32Array.from({ length: batch * seq }, (_, index) => (index >= seq && index % seq >= 9 ? 0 : 1));
+const length = 12;
+const inputIds = Int32Array.from({ length: batch * length }, (_, index) => (index * 37 + 11) % 96);
+const attentionMask = Uint8Array.from({ length: batch * length }, (_, index) => (index >= length && index % length >= 9 ? 0 : 1));
 for (const { name, config, dtype } of cases) {
   const model = createRandomModel(config, { seed: 31, initStd: 0.2 });
   const directory = join(out, name);
@@ -32,8 +32,8 @@ for (const { name, config, dtype } of cases) {
   const { loadModelDirectory } = await import('@research-ts/policy-onnx');
   const loaded = await loadModelDirectory(directory);
   const training = new DecoderTraining(loaded.config, loaded.parameters);
-  const scores = await training.computeLogprobs({ inputIds, attentionMask, batch, seq });
+  const scores = await training.scoreTokens({ inputIds, attentionMask, batch, length });
   await training.release();
-  await writeFile(join(directory, 'expected.json'), JSON.stringify({ batch, seq, inputIds: [...inputIds], attentionMask: [...attentionMask], logprobs: [...scores.logprobs], entropies: [...scores.entropies] }));
+  await writeFile(join(directory, 'expected.json'), JSON.stringify({ batch, seq: length, inputIds: [...inputIds], attentionMask: [...attentionMask], logprobs: [...scores.logprobs], entropies: [...scores.entropies] }));
   console.log(`wrote ${directory}`);
 }

@@ -1,0 +1,25 @@
+export { globalAggregation, type BatchTotals } from './global-aggregation';
+export {
+  createGrpoTrainer,
+  type GrpoEpochMetrics,
+  type GrpoGradients,
+  type GrpoLossOptions,
+  type GrpoOptimizerOptions,
+  type GrpoSkipReason,
+  type GrpoStepMetrics,
+  type GrpoStepResult,
+  type GrpoStepTimings,
+  type GrpoTrainer,
+  type GrpoTrainerOptions,
+  type GrpoTrainerState,
+  type ReferencePolicy,
+} from './grpo-trainer';
+export {
+  packTrajectories,
+  type MicroBatch,
+  type PackedTrajectories,
+  type PackTrajectoriesOptions,
+  type TrainingSample,
+} from './pack-trajectories';
+export { freezeParameters } from './freeze-parameters';
+export { supervisedStep, type SupervisedExample, type SupervisedStepOptions, type SupervisedStepResult } from './supervised-step';
