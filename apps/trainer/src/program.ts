@@ -103,8 +103,8 @@ export function createProgram(): Command {
 
   program
     .command('eval')
-    .description('run the ReSearch loop greedily over a question set and print EM / F1 (/ LLM judge) beside the paper')
-    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file; repeat it to evaluate several datasets into one table', (value: string, previous: string[]) => [...previous, resolve(value)], [] as string[])
+    .description('run the ReSearch loop greedily over one or more question sets and print EM / F1 (/ LLM judge) of each beside the paper')
+    .requiredOption('-q, --questions <file>', 'FlashRAG JSONL or a {question, answer} JSON file; repeat it to evaluate several datasets into one table', (value: string, previous: string[] | undefined) => [...(previous ?? []), resolve(value)])
     .requiredOption('-r, --retriever <index-or-url>', 'a flexsearch index folder, or the base URL of a retrieval server (http://host:port)')
     .addOption(
       new Option('--retriever-api <api>', 'the API of a retriever URL: FlashRAG’s POST /batch_search (top_n) or Search-R1’s POST /retrieve (topk)')

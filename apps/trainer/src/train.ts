@@ -107,7 +107,7 @@ async function trainingRetriever(config: TrainerConfig, world: World | undefined
     return openRetriever({ kind: 'world', world });
   }
   if (retriever.kind === 'flexsearch') return openRetriever({ kind: 'flexsearch', indexDirectory: retriever.indexDirectory! });
-  return openRetriever({ kind: 'http', url: retriever.url! });
+  return openRetriever({ kind: 'http', url: retriever.url!, api: retriever.api });
 }
 
 /** An evaluation summary as a metrics line (`reward: { mean }`, as `research-ts report` reads it). */

@@ -20,6 +20,8 @@ export interface FakeOpenAIServerOptions {
   complete(prompt: string): { text: string; stop: 'search' | 'eos' };
   /** The judge's verdict for a judge prompt (default: always correct). */
   judge?(prompt: string): 'correct' | 'incorrect';
+  /** An HTTP status to answer a completion prompt with instead of completing it (a server gone down); default none. */
+  fail?(prompt: string): number | undefined;
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -48,6 +50,8 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions): P
       if (request.url === '/v1/completions') {
         const prompt = options.tokenizer.decode(body.prompt as number[]);
         prompts.push(prompt);
+        const status = options.fail?.(prompt);
+        if (status !== undefined) return void response.writeHead(status, { 'content-type': 'application/json' }).end('{"error":{"message":"the server is restarting"}}');
         const { text, stop } = options.complete(prompt);
         const ids = options.tokenizer.encode(text, { addSpecialTokens: false });
         reply({ id: 'cmpl-1', object: 'text_completion', model: body.model, choices: [{ index: 0, text, token_ids: ids, finish_reason: 'stop', stop_reason: stop === 'search' ? '</search>' : eosId }] });

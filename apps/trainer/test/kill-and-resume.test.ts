@@ -71,7 +71,9 @@ describe('kill -9 during training, then --resume', () => {
     const kills: { delay: number; stepsWritten: number; resumedAt: number | undefined }[] = [];
     let finished = false;
     for (let attempt = 0; attempt < 12 && !finished; attempt++) {
-      const resume = attempt > 0 ? ['--resume'] : [];
+      // a run killed before its first checkpoint cannot resume (--resume would say so): it starts again
+      const resumable = attempt > 0 && (await findLatestCheckpoint(join(killed, 'checkpoints'))) !== undefined;
+      const resume = attempt === 0 ? [] : resumable ? ['--resume'] : ['--overwrite'];
       const run = startCli(['train', '--config', configFile, '-m', model, '-o', killed, ...resume]);
       const delay = attempt < 5 ? delays.next().value : Number.POSITIVE_INFINITY; // after 5 kills, let it finish
       const timer = Number.isFinite(delay) ? setTimeout(() => run.child.kill('SIGKILL'), delay) : undefined;

@@ -5,6 +5,7 @@
 import type { GenerateRequest } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
+import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import { webgpuSkipReason } from './device/webgpu-available';
 import { createOnnxPolicy } from './onnx-policy';
@@ -29,14 +30,9 @@ for (const provider of ['cpu', 'webgpu'] as const satisfies readonly ExecutionPr
         expect(policy.statistics.reusedTokens).toBeGreaterThan(reusedBefore);
         // the whole sequences, right-padded, scored by the training graph
         const rows = contexts.map((ids, index) => [...ids, ...second[index]!.outputIds]);
-        const length = Math.max(...rows.map((row) => row.length));
-        const inputIds = new Int32Array(rows.length * length);
-        const attentionMask = new Uint8Array(rows.length * length);
-        rows.forEach((row, index) => {
-          inputIds.set(row, index * length);
-          attentionMask.fill(1, index * length, index * length + row.length);
-        });
-        const { logprobs } = await policy.scoreTokens({ inputIds, attentionMask, batch: rows.length, length });
+        const batch = tokenBatchOf(rows);
+        const { length } = batch;
+        const { logprobs } = await policy.scoreTokens(batch);
         let worst = 0;
         rows.forEach((_, index) => {
           const turns = [

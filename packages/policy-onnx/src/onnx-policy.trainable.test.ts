@@ -8,8 +8,8 @@ const tokenizer = tinyWordTokenizer();
 const policy = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, threads: 1 });
 afterAll(() => policy.release());
 
-/** Two prompts of different lengths. */
-const rows = tinyPromptTexts.slice(0, 2).map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
+/** Two prompts of different lengths (each of at least two tokens, so that each can be scored alone). */
+const rows = [tinyPromptTexts[0]!, tinyPromptTexts[2]!].map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
 
 describe('createOnnxPolicy as a spec TrainablePolicy', () => {
   it('scoreTokens takes a right-padded spec TokenBatch: each row scores as it does alone (1e-5), padding scores 0', async () => {
