@@ -23,6 +23,12 @@ const integer = (name: string) => (value: string) => {
   return parsed;
 };
 
+const share = (name: string) => (value: string) => {
+  const parsed = Number(value);
+  if (value.trim() === '' || !(parsed >= 0 && parsed <= 1)) throw new ResearchError(`--${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  return parsed;
+};
+
 /** Options every config-driven command takes. */
 function withConfigOptions(command: Command): Command {
   return command
@@ -129,7 +135,7 @@ export function createProgram(): Command {
     .option('--resume', 'keep the predictions already in the output file and ask only the other questions')
     .option('--retries <n>', 'retries of a completions request (with --server): waits of 1, 2, 4 … s, capped by --retry-max-wait', integer('retries'), evaluationServerRetryDefaults.maxRetries)
     .option('--retry-max-wait <seconds>', 'the longest wait between two retries (with --server)', integer('retry-max-wait'), evaluationServerRetryDefaults.maxBackoffMs / 1000)
-    .option('--max-failed-search-share <share>', 'the share of a batch’s searches that may fail after their retries (0: a failed search stops the evaluation)', Number, 0)
+    .option('--max-failed-search-share <share>', 'the share of a batch’s searches that may fail after their retries (0: a failed search stops the evaluation)', share('max-failed-search-share'), 0)
     .option('--threads <n>', 'onnxruntime threads', integer('threads'))
     .option('--no-progress', 'no progress output')
     .action(async (options, command: Command) => {

@@ -111,6 +111,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
   const tokenizer: Tokenizer = await loadTokenizer(tokenizerDirectory);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const retriever = await openRetriever(options.retriever);
+  if (options.retriever.kind === 'http') log(`checking the retriever ${retriever.name} with one search`);
   await probeRetriever(retriever, { topK: options.topK });
   let policy: Policy;
   let release = async () => {};

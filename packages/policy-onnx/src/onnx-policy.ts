@@ -105,25 +105,11 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   if (!Number.isSafeInteger(prefillChunkTokens) || prefillChunkTokens < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunkTokens}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
   // On a GPU provider parameters, gradients, AdamW moments and the KV cache live on the device; on cpu in host arrays.
   const deviceParameters = executionProvider === 'cpu' ? undefined : await DeviceParameters.upload(executionProvider, config, parameters);
-  const session = await GenerationSession.open({
-    config,
-    executionProvider,
-    threads: options.threads,
-    parameters,
-    deviceParameters,
-    weights: options.inferenceWeights ?? 'inputs',
-    fusedOps: options.fusedOps ?? true,
-  });
+  const weights = options.inferenceWeights ?? 'inputs';
+  const session = await GenerationSession.open({ config, executionProvider, threads: options.threads, parameters, deviceParameters, weights, fusedOps: options.fusedOps ?? true });
   const statistics: GenerationStatistics = { prefilledTokens: 0, reusedTokens: 0, decodeSteps: 0, decodedTokens: 0 };
-  const engineOptions = {
-    config,
-    executionProvider,
-    session: () => session.session(),
-    parameterFeeds: () => session.parameterFeeds(),
-    statistics,
-    maxCacheBytes: options.maxCacheBytes ?? 256 * 1024 * 1024,
-    prefillChunkTokens,
-  };
+  const maxCacheBytes = options.maxCacheBytes ?? 256 * 1024 * 1024;
+  const engineOptions = { config, executionProvider, session: () => session.session(), parameterFeeds: () => session.parameterFeeds(), statistics, maxCacheBytes, prefillChunkTokens };
   const generation: GenerationEngine = deviceParameters === undefined ? new HostGeneration(engineOptions) : new DeviceGeneration(engineOptions);
   const training = createPolicyTraining(config, parameters, deviceParameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
   const clearCache = () => {

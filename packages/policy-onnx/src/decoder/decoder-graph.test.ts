@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createSession, runSession, runSessionFloat64, type FeedTensor, type OnnxSession } from '../backend/onnxruntime';
 import { tinyConfig } from '../decoder-config-presets';
-import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
 import { decoderParameterShapes } from '../decoder-parameter-shapes';
-import { parameterFeeds } from '../training/decoder-training';
 import { createRandomModel } from '../random-model';
 import { deriveSeed, SeededRandom } from '../seeded-random';
+import { parameterFeeds } from '../training/decoder-training';
+import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
 
 /** A Llama-family variant with every optional parameter (untied lm_head, o_proj and MLP biases) and llama3 RoPE scaling. */
 const llamaConfig = tinyConfig({

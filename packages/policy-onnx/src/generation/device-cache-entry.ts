@@ -1,5 +1,5 @@
-import type { CachedSequence } from './kv-cache-pool';
 import type { DeviceCacheBlock } from './device-kv-cache';
+import type { CachedSequence } from './kv-cache-pool';
 
 /**
  * A KV-cache pool entry on the device: one sequence's keys and values, a block of one row whose slots

@@ -1,9 +1,9 @@
 import type { DecoderConfig } from '../decoder-config';
-import type { KvCachePool } from './kv-cache-pool';
 import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceKvCache } from './device-kv-cache';
 import type { DeviceStepInput, DeviceStepOutput } from './device-step';
 import type { GenerationStatistics } from './generation-statistics';
+import type { KvCachePool } from './kv-cache-pool';
 
 /** What prefill and decode on the device share within one policy. */
 export interface DeviceGenerationContext {

@@ -1,10 +1,10 @@
-import type { SampledToken } from './sampling';
 import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceGenerationContext } from './device-generation-context';
 import type { CacheRow, DeviceCacheBlock } from './device-kv-cache';
 import { planDraw, resolveDraws, samplingFeed, type Draw } from './device-sampling';
 import { nextPrefillGroup } from './next-prefill-group';
 import { prefillRunTokens } from './prefill-run-tokens';
+import type { SampledToken } from './sampling';
 import type { Sequence } from './sequence';
 
 /** What prefill gives one sequence: its first token and where its context's keys and values are. */

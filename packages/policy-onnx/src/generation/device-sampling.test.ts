@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tinyWordTokenizer } from '../__fixtures__/tiny-word-model';
 import { uploadTensor } from '../backend/onnxruntime';
-import { sampleToken } from './sampling';
 import { SeededRandom } from '../seeded-random';
 import { planDraw, resolveDraws, samplingFeed } from './device-sampling';
+import { sampleToken } from './sampling';
 import { createSequences } from './sequence';
 
 const tokenizer = tinyWordTokenizer();

@@ -1,9 +1,9 @@
 import { GraphBuilder } from '@research-ts/onnx-graph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, runSession, type OnnxSession } from '../backend/onnxruntime';
-import { sampleToken } from './sampling';
 import { SeededRandom } from '../seeded-random';
 import { appendSampler, samplesOutputName, samplingInputName } from './sampler-graph';
+import { sampleToken } from './sampling';
 
 const vocab = 50;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSampling, sampleToken } from './sampling';
 import { SeededRandom } from '../seeded-random';
+import { resolveSampling, sampleToken } from './sampling';
 
 const settings = (temperature: number, topP = 1, topK = 0) => ({ temperature, topP, topK });
 

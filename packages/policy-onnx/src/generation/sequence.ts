@@ -1,8 +1,8 @@
 import { InvalidInputError, type GenerateOptions, type GenerateRequest, type GenerateResult, type Tokenizer } from '@research-ts/spec';
 import { randomBytes } from 'node:crypto';
+import { SeededRandom } from '../seeded-random';
 import { GenerationText } from './generation-text';
 import { resolveSampling, type SampledToken, type SamplingSettings } from './sampling';
-import { SeededRandom } from '../seeded-random';
 
 /** One request of a `generate` call while it runs: its sampling state, text and output so far. */
 export interface Sequence {

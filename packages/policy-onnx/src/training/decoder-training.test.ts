@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, readDeviceTensors, runSession } from '../backend/onnxruntime';
-import { DecoderTraining, parameterFeeds } from './decoder-training';
-import { buildInferenceGraph } from '../decoder/decoder-graph';
 import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import { buildInferenceGraph } from '../decoder/decoder-graph';
 import { DeviceParameters } from '../device/device-parameters';
 import { loadModelDirectory } from '../model-directory';
+import { DecoderTraining, parameterFeeds } from './decoder-training';
 
 const fixtureDirectory = fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference', import.meta.url));
 interface ReferenceFixture {

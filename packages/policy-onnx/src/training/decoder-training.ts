@@ -10,8 +10,8 @@ import {
   type SessionFeed,
 } from '../backend/onnxruntime';
 import type { DecoderConfig } from '../decoder-config';
-import { buildBackwardGraph, buildTrainingGraph } from '../decoder/decoder-graph';
 import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import { buildBackwardGraph, buildTrainingGraph } from '../decoder/decoder-graph';
 import type { DeviceParameters } from '../device/device-parameters';
 import { buildAccumulateGraph, optimizerGraphNames } from '../device/optimizer-graphs';
 import { toInt64TokenBatch, type Int64TokenBatch } from './token-batch';
@@ -133,7 +133,7 @@ export class DecoderTraining {
     return (this.#accumulate ??= create());
   }
 
-  #groups(lengths: Int32Array, columns: number): RowGroup[] {
+  #groups(lengths: Int32Array, width: number): RowGroup[] {
     const groups: RowGroup[] = [];
     let current: RowGroup | undefined;
     for (let row = 0; row < lengths.length; row++) {
@@ -146,7 +146,7 @@ export class DecoderTraining {
           continue;
         }
       }
-      current = { firstRow: row, rows: 1, length: Math.min(columns, length) };
+      current = { firstRow: row, rows: 1, length: Math.min(width, length) };
       groups.push(current);
     }
     return groups;
