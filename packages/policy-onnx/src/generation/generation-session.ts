@@ -5,6 +5,7 @@ import type { DeviceParameters } from '../device/device-parameters';
 import { parameterFeeds } from '../training/decoder-training';
 import { buildDeviceStepGraph, deviceStepOutputNames } from './device-step';
 
+/** What the generation graph is built from. */
 export interface GenerationSessionOptions {
   config: DecoderConfig;
   executionProvider: ExecutionProvider;
@@ -61,6 +62,7 @@ export class GenerationSession {
     this.#current = session;
   }
 
+  /** Builds the generation graph and opens its session (see `GenerationSessionOptions`). */
   static async open(options: GenerationSessionOptions): Promise<GenerationSession> {
     return new GenerationSession(options, await openGenerationSession(options));
   }

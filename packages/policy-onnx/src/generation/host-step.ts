@@ -11,6 +11,7 @@ export interface HostStepInput extends StepTokens {
   pastSlots: number;
 }
 
+/** What one run of the inference graph returns. */
 export interface HostStepOutput {
   /** The last position's logits `[rows, vocab]`. */
   logits: Float32Array;

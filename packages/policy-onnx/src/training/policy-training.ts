@@ -5,6 +5,7 @@ import type { DeviceParameters } from '../device/device-parameters';
 import { createDeviceTrainingState } from '../device/device-training-state';
 import { DecoderTraining, type TokenLogprobGradients } from './decoder-training';
 
+/** The onnxruntime settings of the training sessions. */
 export interface PolicyTrainingOptions {
   executionProvider: ExecutionProvider;
   /** Threads of one operator on the CPU provider. */
