@@ -9,7 +9,7 @@
 import { open, readFile, rm, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bfloat16ToFloat32Loop, float32ToBfloat16Loop } from '../src/bfloat16';
+import { bfloat16ToFloat32Loop, float32ToBfloat16Loop } from '../src/model/bfloat16';
 import {
   bfloat16ToFloat32,
   createRandomModel,

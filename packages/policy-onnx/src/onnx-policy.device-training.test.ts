@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
 import { transferCounters, type TransferCounters } from './backend/onnxruntime';
-import { tinyConfig } from './decoder-config-presets';
+import { tinyConfig } from './model/decoder-config-presets';
 import { webgpuSkipReason } from './device/webgpu-available';
-import { loadModelDirectory } from './model-directory';
+import { loadModelDirectory } from './model/model-directory';
 import { createOnnxPolicy, type OnnxPolicy } from './onnx-policy';
-import { createRandomModel, type DecoderModel } from './random-model';
+import { createRandomModel, type DecoderModel } from './model/random-model';
 import { SeededRandom } from './seeded-random';
 
 const tokenizer = tinyWordTokenizer();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
 import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import type { ExecutionProvider } from './backend/onnxruntime';
-import { loadModelDirectory } from './model-directory';
+import { loadModelDirectory } from './model/model-directory';
 import { createOnnxPolicy, type OnnxPolicy } from './onnx-policy';
 import { DecoderTraining } from './training/decoder-training';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tinyPromptTexts, tinyWordModel, tinyWordTokenizer } from './__fixtures__/tiny-word-model';
 import { tokenBatchOf } from './__fixtures__/token-batch-of';
 import { listExecutionProviders } from './backend/onnxruntime';
-import { loadModelDirectory } from './model-directory';
+import { loadModelDirectory } from './model/model-directory';
 import { createOnnxPolicy } from './onnx-policy';
 
 const tokenizer = tinyWordTokenizer();

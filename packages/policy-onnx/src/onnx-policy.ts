@@ -1,7 +1,7 @@
 import { InvalidInputError, trainingStateMethods, type GenerateResult, type TokenBatch, type Tokenizer, type TrainablePolicy } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
 import type { ExecutionProvider } from './backend/onnxruntime';
-import type { DecoderConfig } from './decoder-config';
+import type { DecoderConfig } from './model/decoder-config';
 import { DeviceParameters } from './device/device-parameters';
 import { DeviceGeneration } from './generation/device-generation';
 import type { GenerationEngine } from './generation/generation-engine';
@@ -9,8 +9,8 @@ import { GenerationSession } from './generation/generation-session';
 import type { GenerationStatistics } from './generation/generation-statistics';
 import { HostGeneration } from './generation/host-generation';
 import { createSequences } from './generation/sequence';
-import { loadModelDirectory, saveModelDirectory, type SaveModelOptions } from './model-directory';
-import type { DecoderModel } from './random-model';
+import { loadModelDirectory, saveModelDirectory, type SaveModelOptions } from './model/model-directory';
+import type { DecoderModel } from './model/random-model';
 import type { TokenLogprobGradients } from './training/decoder-training';
 import { createPolicyTraining } from './training/policy-training';
 
@@ -37,11 +37,12 @@ export interface OnnxPolicyOptions {
   /** Training runs: see `DecoderTrainingOptions.maxTokensPerRun` (default 4096). */
   maxTokensPerRun?: number;
   /**
-   * How the generation graph gets the weights: `'inputs'` (default: fed on every run, zero-copy from the
-   * host arrays on `cpu`, the device tensors of `deviceParameters` on a GPU provider, so an update needs
-   * no new session) or `'initializers'` (stored in the session; `clearCache()`, which every applied
-   * update calls, then rebuilds the generation session from the current parameters, on a GPU provider
-   * read back from the device and uploaded again).
+   * How the generation graph gets the weights: `'inputs'` (fed on every run, zero-copy from the host
+   * arrays on `cpu`, the device tensors of `deviceParameters` on `webgpu`, so an update needs no new
+   * session; the default on both) or `'initializers'` (stored in the session; `clearCache()`, which every
+   * applied update calls, then rebuilds the generation session from the current parameters, on webgpu
+   * read back from the device and uploaded again; the default on `cuda`, whose runs would otherwise copy
+   * every weight from the host).
    */
   inferenceWeights?: 'inputs' | 'initializers';
   /**
@@ -103,9 +104,11 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const executionProvider = options.executionProvider ?? 'cpu';
   const prefillChunkTokens = options.prefillChunkTokens ?? 512;
   if (!Number.isSafeInteger(prefillChunkTokens) || prefillChunkTokens < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunkTokens}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
-  // On a GPU provider parameters, gradients, AdamW moments and the KV cache live on the device; on cpu in host arrays.
-  const deviceParameters = executionProvider === 'cpu' ? undefined : await DeviceParameters.upload(executionProvider, config, parameters);
-  const weights = options.inferenceWeights ?? 'inputs';
+  // On webgpu parameters, gradients, AdamW moments and the KV cache live on the device; on cpu in host arrays. The
+  // cuda provider of onnxruntime-node has no device location for tensors in its JS API (every run copies its
+  // inputs and outputs), so it runs the host algorithm, with the generation weights stored in its session.
+  const deviceParameters = executionProvider === 'webgpu' ? await DeviceParameters.upload(executionProvider, config, parameters) : undefined;
+  const weights = options.inferenceWeights ?? (executionProvider === 'cuda' ? 'initializers' : 'inputs');
   const session = await GenerationSession.open({ config, executionProvider, threads: options.threads, parameters, deviceParameters, weights, fusedOps: options.fusedOps ?? true });
   const statistics: GenerationStatistics = { prefilledTokens: 0, reusedTokens: 0, decodeSteps: 0, decodedTokens: 0 };
   const maxCacheBytes = options.maxCacheBytes ?? 256 * 1024 * 1024;

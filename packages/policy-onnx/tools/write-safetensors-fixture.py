@@ -4,7 +4,7 @@ header length, a compact JSON header padded with spaces to a multiple of 8, tens
 size (largest first) then by name, contiguous from offset 0.
 
 Run: /usr/bin/python3 packages/policy-onnx/tools/write-safetensors-fixture.py
-The values are simple formulas, so src/safetensors.test.ts can state them independently.
+The values are simple formulas, so src/safetensors/safetensors.test.ts can state them independently.
 """
 import json
 import os

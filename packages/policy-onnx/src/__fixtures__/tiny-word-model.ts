@@ -2,8 +2,8 @@
 // Qwen2 decoder over its vocabulary whose EOS embedding is twice the embedding of "the", so that
 // greedy generations end with EOS now and then (a random model would almost never emit it).
 import { buildWordLevelTokenizer, loadTokenizerFromJson, type HuggingFaceTokenizer } from '@research-ts/tokenizer';
-import { tinyConfig } from '../decoder-config-presets';
-import { createRandomModel, type DecoderModel } from '../random-model';
+import { tinyConfig } from '../model/decoder-config-presets';
+import { createRandomModel, type DecoderModel } from '../model/random-model';
 
 const corpus = [
   'The lighthouse keeper climbed the stairs and looked at the sea .',

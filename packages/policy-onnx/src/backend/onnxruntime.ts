@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '@research-ts/onnx-graph';
-import { float16ToFloat32 } from '../float16';
+import { float16ToFloat32 } from '../model/float16';
 
 /** Execution providers this package asks onnxruntime for. */
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSession, runSession, runSessionFloat64, type FeedTensor, type OnnxSession } from '../backend/onnxruntime';
-import { tinyConfig } from '../decoder-config-presets';
-import { decoderParameterShapes } from '../decoder-parameter-shapes';
-import { createRandomModel } from '../random-model';
+import { tinyConfig } from '../model/decoder-config-presets';
+import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
+import { createRandomModel } from '../model/random-model';
 import { deriveSeed, SeededRandom } from '../seeded-random';
 import { parameterFeeds } from '../training/decoder-training';
 import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';

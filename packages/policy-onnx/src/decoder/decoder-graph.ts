@@ -1,6 +1,6 @@
 import { attribute, GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
-import type { DecoderConfig } from '../decoder-config';
-import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import type { DecoderConfig } from '../model/decoder-config';
+import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { ropeInverseFrequencies } from './rope-frequencies';
 
 /** Floating-point type of a decoder graph's parameters and activations (float64 for gradient checks). */

@@ -1,4 +1,4 @@
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 
 /**
  * RoPE inverse frequencies `[headDim / 2]` as `transformers` computes them for Qwen2/Llama:

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { readDeviceTensors, uploadTensor, type DeviceTensor, type ExecutionProvider } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
-import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import type { DecoderConfig } from '../model/decoder-config';
+import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 
 /**
  * A decoder's parameters held on a GPU provider's device: uploaded once when the policy is created;

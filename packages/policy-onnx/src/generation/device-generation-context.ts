@@ -1,4 +1,4 @@
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import type { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceKvCache } from './device-kv-cache';
 import type { DeviceStepInput, DeviceStepOutput } from './device-step';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeviceTensors, uploadTensor } from '../backend/onnxruntime';
-import { tinyConfig } from '../decoder-config-presets';
+import { tinyConfig } from '../model/decoder-config-presets';
 import { DeviceKvCache, type CacheRow, type DeviceCacheBlock } from './device-kv-cache';
 
 const config = tinyConfig({ numHiddenLayers: 2 });

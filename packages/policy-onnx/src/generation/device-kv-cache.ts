@@ -1,5 +1,5 @@
 import { createSession, runOnDevice, uploadTensor, type DeviceTensor, type ExecutionProvider, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import { buildGatherCacheGraph, gatheredCacheName, gatherSourceName } from './gather-cache-graph';
 
 /** The keys and values of every layer on the device, `[rows, kvHeads, slots, headDim]` each. */

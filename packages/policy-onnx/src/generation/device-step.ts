@@ -1,5 +1,5 @@
 import { runOnDevice, type DeviceTensor, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from '../decoder/decoder-graph';
 import type { GraphBuilder } from '@research-ts/onnx-graph';
 import type { DeviceCacheBlock } from './device-kv-cache';

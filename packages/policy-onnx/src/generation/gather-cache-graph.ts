@@ -1,5 +1,5 @@
 import { GraphBuilder, type Value } from '@research-ts/onnx-graph';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 
 /** The input name of source `source`'s layer `layer` keys or values in a gather-cache graph. */
 export function gatherSourceName(source: number, layer: number, kind: 'key' | 'value'): string {

@@ -1,6 +1,6 @@
 import type { GenerateOptions } from '@research-ts/spec';
 import type { ExecutionProvider, OnnxSession, SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import type { GenerationStatistics } from './generation-statistics';
 import type { Sequence } from './sequence';
 

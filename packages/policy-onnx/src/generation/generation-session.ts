@@ -1,5 +1,5 @@
 import { createSession, type ExecutionProvider, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import { buildInferenceGraph } from '../decoder/decoder-graph';
 import type { DeviceParameters } from '../device/device-parameters';
 import { parameterFeeds } from '../training/decoder-training';

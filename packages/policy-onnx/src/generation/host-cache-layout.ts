@@ -1,4 +1,4 @@
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 
 /** The dimensions of a decoder's KV cache. */
 export type CacheShape = Pick<DecoderConfig, 'numHiddenLayers' | 'numKeyValueHeads' | 'headDim'>;

@@ -1,4 +1,4 @@
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import type { GenerationStatistics } from './generation-statistics';
 import type { HostStepInput, HostStepOutput } from './host-step';
 import type { KvCachePool } from './kv-cache-pool';

@@ -1,5 +1,5 @@
 import { runSession, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import { newKeyValueNames, pastKeyValueNames } from '../decoder/decoder-graph';
 import { stepTokenFeeds, type StepTokens } from './step-feeds';
 

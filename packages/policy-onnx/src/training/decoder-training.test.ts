@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, readDeviceTensors, runSession } from '../backend/onnxruntime';
-import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { buildInferenceGraph } from '../decoder/decoder-graph';
 import { DeviceParameters } from '../device/device-parameters';
-import { loadModelDirectory } from '../model-directory';
+import { loadModelDirectory } from '../model/model-directory';
 import { DecoderTraining, parameterFeeds } from './decoder-training';
 
 const fixtureDirectory = fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference', import.meta.url));

@@ -9,8 +9,8 @@ import {
   type OnnxSession,
   type SessionFeed,
 } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
-import { decoderParameterShapes } from '../decoder-parameter-shapes';
+import type { DecoderConfig } from '../model/decoder-config';
+import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { buildBackwardGraph, buildTrainingGraph } from '../decoder/decoder-graph';
 import type { DeviceParameters } from '../device/device-parameters';
 import { buildAccumulateGraph, optimizerGraphNames } from '../device/optimizer-graphs';

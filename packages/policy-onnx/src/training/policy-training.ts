@@ -1,6 +1,6 @@
 import { createHostTrainingState, type TokenBatch, type TokenScoreGradients, type TokenScores, type TrainingStateLike } from '@research-ts/spec';
 import { readDeviceTensors, type ExecutionProvider } from '../backend/onnxruntime';
-import type { DecoderConfig } from '../decoder-config';
+import type { DecoderConfig } from '../model/decoder-config';
 import type { DeviceParameters } from '../device/device-parameters';
 import { createDeviceTrainingState } from '../device/device-training-state';
 import { DecoderTraining, type TokenLogprobGradients } from './decoder-training';

@@ -6,9 +6,9 @@ import type { DecoderConfig, TorchDtype } from './decoder-config';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
 import { readModelConfig, writeModelConfig } from './model-config-file';
 import type { DecoderModel } from './random-model';
-import type { FloatDtype } from './safetensors-dtype';
-import { openSafetensorsDirectory, writeSafetensorsShards } from './safetensors-shards';
-import type { TensorToWrite } from './write-safetensors';
+import type { FloatDtype } from '../safetensors/safetensors-dtype';
+import { openSafetensorsDirectory, writeSafetensorsShards } from '../safetensors/safetensors-shards';
+import type { TensorToWrite } from '../safetensors/write-safetensors';
 
 /** A model read from a Hugging Face model directory. */
 export interface LoadedModel extends DecoderModel {

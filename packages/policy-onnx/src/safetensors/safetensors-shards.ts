@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically, writeFully, type AtomicWriteOptions } from './atomic-file';
+import { writeFileAtomically, writeFully, type AtomicWriteOptions } from '../model/atomic-file';
 import { openSafetensors, type SafetensorsFile, type SafetensorsTensor } from './read-safetensors';
 import { elementCount, safetensorsDtypeSizes } from './safetensors-dtype';
 import type { SafetensorsEntry } from './safetensors-header';

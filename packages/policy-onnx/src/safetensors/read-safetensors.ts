@@ -1,9 +1,9 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { open, type FileHandle } from 'node:fs/promises';
-import { readFully } from './atomic-file';
-import { bfloat16ToFloat32 } from './bfloat16';
+import { readFully } from '../model/atomic-file';
+import { bfloat16ToFloat32 } from '../model/bfloat16';
 import { assertLittleEndianHost, decodeFloat32 } from './decode-float-tensor';
-import { float16ToFloat32 } from './float16';
+import { float16ToFloat32 } from '../model/float16';
 import { elementCount, type SafetensorsDtype } from './safetensors-dtype';
 import { checkHeaderLength, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header';
 

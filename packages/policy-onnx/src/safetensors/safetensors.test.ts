@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { float32ToBfloat16 } from './bfloat16';
-import { float32ToFloat16 } from './float16';
+import { float32ToBfloat16 } from '../model/bfloat16';
+import { float32ToFloat16 } from '../model/float16';
 import { openSafetensors, readSafetensors, type SafetensorsTensor } from './read-safetensors';
 import { encodeSafetensors, writeSafetensors, type TensorToWrite } from './write-safetensors';
 
@@ -16,7 +16,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const fixture = join(import.meta.dirname, '__fixtures__', 'python-written.safetensors');
+const fixture = join(import.meta.dirname, '..', '__fixtures__', 'python-written.safetensors');
 
 function randomBytes(count: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(count);

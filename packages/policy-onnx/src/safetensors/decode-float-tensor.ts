@@ -1,7 +1,7 @@
 import { InvalidInputError, UnsupportedError } from '@research-ts/spec';
 import { endianness } from 'node:os';
-import { bfloat16ToFloat32, float32ToBfloat16 } from './bfloat16';
-import { float16ToFloat32, float32ToFloat16 } from './float16';
+import { bfloat16ToFloat32, float32ToBfloat16 } from '../model/bfloat16';
+import { float16ToFloat32, float32ToFloat16 } from '../model/float16';
 import { isFloatDtype, type FloatDtype, type SafetensorsDtype } from './safetensors-dtype';
 
 /** Typed arrays view memory in the host's byte order; safetensors is little-endian. */

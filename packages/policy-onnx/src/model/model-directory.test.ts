@@ -10,8 +10,8 @@ import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { writeModelConfig } from './model-config-file';
 import { loadModelDirectory, saveModelDirectory } from './model-directory';
 import { createRandomModel } from './random-model';
-import { readSafetensors } from './read-safetensors';
-import { writeSafetensors, type TensorToWrite } from './write-safetensors';
+import { readSafetensors } from '../safetensors/read-safetensors';
+import { writeSafetensors, type TensorToWrite } from '../safetensors/write-safetensors';
 
 let root: string;
 beforeAll(async () => {

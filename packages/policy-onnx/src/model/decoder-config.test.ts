@@ -8,7 +8,7 @@ import { parseDecoderConfig, toHuggingFaceConfig, type DecoderConfig } from './d
 import { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
 import { readModelConfig, writeModelConfig } from './model-config-file';
 
-const fixtures = join(import.meta.dirname, '__fixtures__');
+const fixtures = join(import.meta.dirname, '..', '__fixtures__');
 const qwenDirectory = join(fixtures, 'qwen2.5-0.5b');
 const llamaDirectory = join(fixtures, 'llama-3.2-1b');
 
