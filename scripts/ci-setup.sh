@@ -54,7 +54,8 @@ for item in "${wanted[@]}"; do
       target=()
       if [ "$codename" = bookworm ]; then
         # the mirror the machine already uses, with the backports suite
-        mirror="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ')"
+        # (some of these files may not exist; pipefail must not stop the script for that)
+        mirror="$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true) | grep -v '^[[:space:]]*#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)"
         mirror="${mirror:-http://deb.debian.org/debian}"
         if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
           echo "deb ${mirror%/} bookworm-backports main" | "${as_root[@]}" tee /etc/apt/sources.list.d/research-ts-backports.list >/dev/null

@@ -39,3 +39,34 @@ export function runCli(args: readonly string[], environment: NodeJS.ProcessEnv =
 export function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
+
+/**
+ * The config of a run of a few seconds for CLI tests: a micro world of 30 people (1-hop questions, split by
+ * question), 3 rollouts of 2 prompts per step, a checkpoint every step; `overrides` replaces whole sections.
+ */
+export function microRunConfig(overrides: Record<string, unknown> = {}) {
+  const base = {
+    seed: 5,
+    data: {
+      world: {
+        seed: 3,
+        people: 30,
+        places: 8,
+        organisations: 8,
+        countries: 3,
+        personNameWords: 1,
+        organisationSuffixes: [],
+        relations: ['born_in', 'works_for'],
+        questionsPerHop: { 1: 20, 2: 0, 3: 0 },
+        split: 'question',
+      },
+    },
+    retriever: { kind: 'world', topK: 1 },
+    prompt: { template: 'compact' },
+    rollout: { groupSize: 3, promptsPerStep: 2, responseBudget: 40 },
+    optimizer: { learningRate: 1e-2, weightDecay: 0 },
+    checkpoint: { every: 1, keep: 3 },
+    runtime: { threads: 1 },
+  };
+  return { ...base, ...overrides } as typeof base & Record<string, unknown>;
+}

@@ -4,36 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLatestCheckpoint } from '../src/checkpoint';
 import { readMetrics } from '../src/metrics-writer';
-import { runCli, sha256, startCli } from './cli-helpers';
+import { microRunConfig, runCli, sha256, startCli } from './cli-helpers';
 
 /** A run small enough to be killed many times in a test: a micro model, a small world, a checkpoint every step. */
-const config = {
-  seed: 5,
-  data: {
-    world: {
-      seed: 3,
-      people: 30,
-      places: 8,
-      organisations: 8,
-      countries: 3,
-      personNameWords: 1,
-      organisationSuffixes: [],
-      relations: ['born_in', 'works_for'],
-      questionsPerHop: { 1: 20, 2: 0, 3: 0 },
-      split: 'question',
-    },
-  },
-  retriever: { kind: 'world', topK: 1 },
-  prompt: { template: 'compact' },
-  rollout: { groupSize: 3, promptsPerStep: 2, responseBudget: 40 },
-  optimizer: { learningRate: 1e-2, weightDecay: 0 },
+const config = microRunConfig({
   loss: { klCoefficient: 0.001, entropyCoefficient: 0.001 },
   training: { steps: 8, maxTokensPerMicroBatch: 1024 },
   warmup: { steps: 3, batchSize: 2, maxSearches: 2 },
-  checkpoint: { every: 1, keep: 3 },
   evaluation: { every: 0, questions: 3 },
-  runtime: { threads: 1 },
-};
+});
 
 const trainLines = (runDirectory: string) =>
   readMetrics(join(runDirectory, 'metrics.jsonl'))

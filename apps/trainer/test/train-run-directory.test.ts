@@ -6,37 +6,16 @@ import { buildWorld } from '../src/world-source';
 import { initModel } from '../src/init-model';
 import { readMetrics } from '../src/metrics-writer';
 import { openRetriever } from '../src/open-retriever';
-import { runCli } from './cli-helpers';
+import { microRunConfig, runCli } from './cli-helpers';
 import { startFakeRetrieverServer, type FakeRetrieverServer } from './fake-retriever-server';
 
 /** A run of a few seconds: a micro model, a small world, a warm-up of 20 steps (metrics rows at warm-up steps 10 and 20), 2 GRPO steps. */
-const config = {
-  seed: 5,
-  data: {
-    world: {
-      seed: 3,
-      people: 30,
-      places: 8,
-      organisations: 8,
-      countries: 3,
-      personNameWords: 1,
-      organisationSuffixes: [],
-      relations: ['born_in', 'works_for'],
-      questionsPerHop: { 1: 20, 2: 0, 3: 0 },
-      split: 'question',
-    },
-  },
-  retriever: { kind: 'world', topK: 1 },
-  prompt: { template: 'compact' },
-  rollout: { groupSize: 3, promptsPerStep: 2, responseBudget: 40 },
-  optimizer: { learningRate: 1e-2, weightDecay: 0 },
+const config = microRunConfig({
   loss: { klCoefficient: 0, entropyCoefficient: 0 },
   training: { steps: 2, maxTokensPerMicroBatch: 1024 },
   warmup: { steps: 20, batchSize: 4, maxSearches: 1, learningRate: 1e-2 },
-  checkpoint: { every: 1, keep: 3 },
   evaluation: { every: 0, questions: 2 },
-  runtime: { threads: 1 },
-};
+});
 
 describe('research-ts train: the run folder', () => {
   const root = mkdtempSync(join(tmpdir(), 'research-ts-run-folder-'));
