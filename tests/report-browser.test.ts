@@ -47,7 +47,7 @@ beforeAll(async () => {
       throw new Error(`Debian chromium is not installed at ${executablePath} and scripts/ci-setup.sh could not install it:\n${setup.stderr}${setup.stdout}`);
     }
   }
-  writeSampleRun(runDirectory, { steps: 40 });
+  writeSampleRun(runDirectory, { steps: 40, warmupSteps: 100, finalEvaluations: true });
   await writeRunReport({ runDirectory, outputFile: reportFile });
   context = await chromium.launchPersistentContext(join(workDirectory, 'profile'), {
     executablePath,
@@ -82,34 +82,66 @@ describe('run report in headless Chromium', () => {
     expect(requests).toEqual([pathToFileURL(reportFile).href]);
   });
 
-  it('draws every chart: SVG paths with points and a real size on screen', async () => {
+  it('draws every chart with the inlined uPlot: a canvas with lines on it, a legend, and an x axis that ends at the last step', async () => {
     const charts = await page.$$eval('figure.chart', (figures) =>
       figures.map((figure) => {
-        const paths = [...figure.querySelectorAll('path.series')] as BrowserNode[];
+        const plot = figure.querySelector('div.plot') as BrowserNode;
+        const canvas = figure.querySelector('canvas') as BrowserNode;
+        let coloured = 0;
+        if (canvas !== null) {
+          const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          // pixels of a series colour: clearly saturated, not the grey of axes and grid
+          for (let index = 0; index < pixels.length; index += 4) {
+            const [red, green, blue, alpha] = [pixels[index], pixels[index + 1], pixels[index + 2], pixels[index + 3]];
+            if (alpha > 200 && Math.max(red, green, blue) - Math.min(red, green, blue) > 60) coloured += 1;
+          }
+        }
         return {
-          series: paths.map((path) => path.getAttribute('data-series') as string),
           title: figure.querySelector('h3')?.firstChild?.textContent?.trim() ?? '',
-          points: paths.map((path) => (path.getAttribute('d') ?? '').split(/[ML]/).filter((part: string) => part.trim() !== '').length),
-          sizes: paths.map((path) => {
-            const box = path.getBBox();
-            return [box.width, path.getTotalLength()];
-          }),
           noData: figure.querySelector('.no-data') !== null,
+          width: canvas === null ? 0 : canvas.getBoundingClientRect().width,
+          coloured,
+          legend: [...figure.querySelectorAll('.u-legend .u-series .u-label')].map((label) => (label as BrowserNode).textContent as string),
+          xRange: plot === null ? [] : [Number(plot.getAttribute('data-x-min')), Number(plot.getAttribute('data-x-max'))],
         };
       }),
     );
-    expect(charts.map((chart) => chart.title)).toEqual(['Reward', 'KL to the reference', 'Entropy', 'Response length', 'Searches per rollout', 'Clip fraction', 'Throughput']);
+    expect(charts.map((chart) => chart.title)).toEqual([
+      'Reward',
+      'KL to the reference',
+      'Entropy',
+      'Response length',
+      'Searches per rollout',
+      'Clip fraction',
+      'Throughput',
+      'Loss',
+      'Gradient norm',
+      'Learning rate',
+      'Warm-up loss',
+    ]);
     for (const chart of charts) {
       expect(chart.noData, chart.title).toBe(false);
-      expect(chart.points.length, chart.title).toBeGreaterThan(0);
-      // 40 training steps; the evaluation ran every 10 steps.
-      chart.points.forEach((count, index) => expect(count, `${chart.title}: ${chart.series[index]}`).toBe(chart.series[index] === 'eval reward' ? 4 : 40));
-      for (const [width, length] of chart.sizes) {
-        // Every path spans most of the steps, so it is wide on screen.
-        expect(width, chart.title).toBeGreaterThan(100);
-        expect(length, chart.title).toBeGreaterThan(100);
-      }
+      expect(chart.width, chart.title).toBeGreaterThan(250);
+      expect(chart.coloured, chart.title).toBeGreaterThan(200);
+      // 40 training steps; the warm-up's lines every 10 of its 100 steps.
+      expect(chart.xRange, chart.title).toEqual(chart.title === 'Warm-up loss' ? [10, 100] : [1, 40]);
     }
+    expect(charts[0]!.legend).toEqual(['step', 'reward (raw)', 'reward', 'f1 (raw)', 'f1', 'format (raw)', 'format', 'eval reward']);
+    expect(charts.at(-1)!.legend).toEqual(['warm-up step', 'loss']);
+  });
+
+  it('shows the held-out results as train prints them', async () => {
+    const rows = await page.$$eval('table.headline tr', (trs) => trs.map((tr) => [(tr as BrowserNode).querySelector('th').textContent, (tr as BrowserNode).querySelector('td').textContent]));
+    expect(rows.map(([label]) => label)).toEqual([
+      'held-out EM, greedy (66 questions)',
+      'held-out F1',
+      'held-out searches per question',
+      'held-out EM, retriever returns nothing',
+      'names permuted in the corpus: answers as the corpus says',
+      'names permuted in the corpus: EM against the real answer',
+    ]);
+    expect(rows[3]![1]).toBe('0.015');
+    expect(await page.title()).toContain('run-sample');
   });
 
   it('shows the rollouts with coloured tags, masked results, and the script text as text', async () => {
@@ -161,7 +193,7 @@ describe('run report in headless Chromium', () => {
     const image = decodePng(png);
     expect([image.width, image.height]).toEqual([1280, 1000]);
     const statistics = imageStatistics(image);
-    // Text, axes, seven charts in several colours: many colours and a good share off the background.
+    // Text, axes, eleven charts in several colours: many colours and a good share off the background.
     expect(statistics.distinctColors).toBeGreaterThan(100);
     expect(statistics.foregroundShare).toBeGreaterThan(0.2);
     const rollout = await page.locator('article.rollout').last().screenshot();

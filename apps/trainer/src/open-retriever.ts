@@ -21,11 +21,16 @@ export type RetrieverSource =
  * terms: FlashRAG `{"query": [...], "top_n": k, "return_score": true}`, Search-R1
  * `{"queries": [...], "topk": k, "return_scores": true}` (a query with k = 0 is answered with no passages
  * without asking, since Search-R1 reads `topk: 0` as its own default).
+ *
+ * One retry layer per search: the rollout retries every search call (`searchWithRetry`: 5 tries, waits of
+ * 1, 2, 4, 8 s), so the HTTP client makes one attempt per call (`maxRetries: 0`). With the client's own
+ * retries on top, one search could make up to 5 · 6 = 30 HTTP attempts.
  */
 export async function openRetriever(source: RetrieverSource): Promise<Retriever> {
   if (source.kind === 'world') return createFlexsearchRetriever(source.world.passages);
   if (source.kind === 'flexsearch') return loadFlexsearchRetriever(source.indexDirectory);
-  return source.api === 'search-r1' ? createSearchR1Client({ baseURL: source.url }) : createFlashRagClient({ baseURL: source.url });
+  const options = { baseURL: source.url, maxRetries: 0 };
+  return source.api === 'search-r1' ? createSearchR1Client(options) : createFlashRagClient(options);
 }
 
 const endpoints = new Map<string, RetrieverServerApi>([

@@ -32,7 +32,7 @@ const share = (name: string) => (value: string) => {
 /** Options every config-driven command takes. */
 function withConfigOptions(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'a JSON config file (fields of the train config schema)', absolutePath)
+    .option('-c, --config <file>', 'a JSON or YAML (.yaml, .yml) config file (fields of the train config schema)', absolutePath)
     .option('-p, --preset <name>', `start from a preset (${presetNames().join(', ')})`)
     .option('-s, --set <path=value>', 'override one field, e.g. --set optimizer.learningRate=1e-3 (repeatable)', collect, [] as string[]);
 }

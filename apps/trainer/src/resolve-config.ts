@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidConfigError } from '@research-ts/spec';
 import { configPresets, type ConfigPresetName } from './config-presets';
+import { readConfigFile } from './read-config-file';
 import { parseTrainerConfig, type TrainerConfig } from './trainer-config';
 
 export interface ResolveConfigOptions {
   /** A preset to start from (`research` = the schema defaults, `tiny` = the CPU demo). */
   preset?: string;
-  /** A JSON config file; its fields override the preset's. */
+  /** A JSON or YAML (`.yaml`, `.yml`) config file; its fields override the preset's. */
   configFile?: string;
   /** `path=value` overrides (`optimizer.learningRate=1e-3`), applied last; values are JSON or bare strings. */
   overrides?: readonly string[];
@@ -59,22 +59,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     if (preset === undefined) throw new InvalidConfigError('preset', `unknown preset "${options.preset}" (presets: ${presetNames().join(', ')})`);
     config = mergeConfig(config, preset);
   }
-  if (options.configFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(options.configFile, 'utf8');
-    } catch (error) {
-      throw new InvalidConfigError('config', `cannot read ${options.configFile}: ${(error as Error).message}`, { cause: error });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidConfigError('config', `${options.configFile} is not valid JSON: ${(error as Error).message}`, { cause: error });
-    }
-    if (!isRecord(parsed)) throw new InvalidConfigError('config', `${options.configFile} must hold a JSON object`);
-    config = mergeConfig(config, parsed);
-  }
+  if (options.configFile !== undefined) config = mergeConfig(config, await readConfigFile(options.configFile));
   if (options.fields !== undefined) config = mergeConfig(config, options.fields);
   for (const override of options.overrides ?? []) config = mergeConfig(config, parseOverride(override));
   return parseTrainerConfig(config);

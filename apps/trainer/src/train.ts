@@ -14,6 +14,7 @@ import { emptyRetriever, evaluateQuestions, summarizePredictions, type Evaluatio
 import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { MetricsWriter, readMetrics } from './metrics-writer';
 import { openRetriever } from './open-retriever';
+import { refreshRunReport } from './refresh-run-report';
 import { createProgress } from './progress';
 import { checkRunDirectory, clearRunDirectory } from './run-directory';
 import { scoreRollout } from './score-rollout';
@@ -127,6 +128,8 @@ const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.re
  *    through the real loop (sampling seeded from the RNG); ReSearch rewards; one `createGrpoTrainer`
  *    step; a metrics line; a checkpoint every `checkpoint.every` steps and at the end; a greedy held-out
  *    evaluation every `evaluation.every` steps.
+ * 4. `report.html` (see `writeRunReport`) is rewritten at each checkpoint and at the end; a failure to
+ *    write it is logged, and the run goes on.
  *
  * Every random draw comes from one `SeededRng` whose state is checkpointed, and generation is seeded,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted run would have.
@@ -265,6 +268,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
     await saveCheckpoint(checkpoints, { step, trainer: await trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
     await pruneCheckpoints(checkpoints, config.checkpoint.keep);
+    await refreshRunReport(output, log);
   };
   if (resumed === undefined && config.warmup.steps > 0) await checkpointAt(0, { warmupDone: true, warmupSeconds });
 
@@ -410,6 +414,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     }
   }
   await Promise.all([onnx.release(), reference?.release()]);
+  await refreshRunReport(output, log);
   return {
     outputDirectory: output,
     steps: config.training.steps,

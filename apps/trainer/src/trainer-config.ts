@@ -1,5 +1,5 @@
 import { actorLossSettingRules, klEstimators, type KlEstimator } from '@research-ts/grpo';
-import { InvalidConfigError } from '@research-ts/spec';
+import { invalidConfigOf } from '@research-ts/spec';
 import { z } from 'zod';
 import { retrieverApis, retrieverUrlProblem } from './open-retriever';
 
@@ -254,10 +254,5 @@ export type TrainerConfigInput = z.input<typeof trainerConfigSchema>;
 export function parseTrainerConfig(input: unknown): TrainerConfig {
   const parsed = trainerConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, problem: `is not a config field (${issue.message})` }));
-    return [{ path: path === '' ? 'config' : path, problem: issue.message }];
-  });
-  throw InvalidConfigError.ofIssues(issues);
+  throw invalidConfigOf(parsed.error.issues, 'config');
 }

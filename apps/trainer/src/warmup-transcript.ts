@@ -81,7 +81,7 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   if (belowOne !== undefined && anyName.length === 0) throw new InvalidConfigError(belowOne[0], 'below 1 needs names to draw from outside the context (anyName is empty)');
   /** A name of the context pool, or (with probability 1 - rate) any name; '' when there is none. */
   const choose = (pool: readonly string[], rate: number): string => {
-    if (rate < 1 && rng.next() >= rate) return rng.pick(anyName);
+    if (rate < 1 && rng.nextFloat() >= rate) return rng.pick(anyName);
     return pool.length > 0 ? rng.pick(pool) : '';
   };
   const searches = minSearches + rng.integer(options.maxSearches - minSearches + 1);

@@ -1,4 +1,4 @@
-import { delay as sleep, ApiCallError, InvalidConfigError, TimeoutError, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
+import { ApiCallError, invalidConfigOf, parseRetryAfter, TimeoutError, withRetries, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
 import { z } from 'zod';
 import { renderJudgePrompt } from './judge-prompt';
 
@@ -71,8 +71,7 @@ const responseBodyLimit = 500;
 export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
   const parsed = openAIJudgeOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidConfigError(issue.path.join('.') || 'options', issue.message);
+    throw invalidConfigOf(parsed.error.issues);
   }
   const settings = parsed.data;
   const fetchImplementation = options.fetch ?? globalThis.fetch;
@@ -124,19 +123,21 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
   }
 
   async function judgeOne(item: JudgeItem, index: number, signal: AbortSignal | undefined): Promise<JudgeVerdict> {
-    let lastError = '';
-    for (let attempt = 0; attempt <= settings.maxRetries; attempt += 1) {
-      const outcome = await attemptOnce(item, signal);
-      if (outcome.kind === 'verdict') return outcome.verdict;
-      if (outcome.kind === 'fatal') return { status: 'failed', error: outcome.error };
-      lastError = outcome.error;
-      if (attempt === settings.maxRetries) break;
-      const backoff = Math.min(settings.maxBackoffMs, settings.initialBackoffMs * 2 ** attempt) * (0.5 + 0.5 * random());
-      const delayMs = outcome.retryAfterMs ?? backoff;
-      options.onRetry?.({ item: index, attempt: attempt + 1, delayMs, error: outcome.error });
-      await sleep(delayMs, signal);
-    }
-    return { status: 'failed', error: `${lastError} (gave up after ${settings.maxRetries + 1} attempts)` };
+    const result = await withRetries<JudgeVerdict, string>(
+      async () => {
+        const outcome = await attemptOnce(item, signal);
+        if (outcome.kind === 'verdict') return { ok: true, value: outcome.verdict };
+        if (outcome.kind === 'fatal') return { ok: true, value: { status: 'failed', error: outcome.error } };
+        return outcome.retryAfterMs === undefined ? { ok: false, error: outcome.error } : { ok: false, error: outcome.error, retryAfterMs: outcome.retryAfterMs };
+      },
+      {
+        maxRetries: settings.maxRetries,
+        backoff: { initialMs: settings.initialBackoffMs, maxMs: settings.maxBackoffMs, random },
+        signal,
+        onRetry: ({ attempt, delayMs, error }) => options.onRetry?.({ item: index, attempt, delayMs, error }),
+      },
+    );
+    return result.ok ? result.value : { status: 'failed', error: `${result.error} (gave up after ${settings.maxRetries + 1} attempts)` };
   }
 
   return {
@@ -190,17 +191,3 @@ function safeJsonParse(text: string): unknown {
     return undefined;
   }
 }
-
-/** `retry-after-ms` (OpenAI) or `Retry-After` in seconds or as an HTTP date, capped; undefined when absent or unreadable. */
-function parseRetryAfter(headers: Headers, capMs: number): number | undefined {
-  const milliseconds = Number.parseFloat(headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.min(milliseconds, capMs);
-  const value = headers.get('retry-after');
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, capMs);
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(0, date - Date.now()), capMs);
-}
-

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { expectLength, expectNumber, rowCount, type MaskArray, type RealArray } from './batch-shape';
-import { klEstimatorRule, klKernelOf, type KlEstimator } from './kl-estimators';
+import { k3ValueAndSlope, klEstimatorRule, klKernelOf, type KlEstimator } from './kl-estimators';
 import { computeAggregationWeights, type LossAggregation } from './loss-aggregation';
 
 /** The clipped surrogate's knobs. */
@@ -275,6 +275,9 @@ const enum Sum {
   length,
 }
 
+/** Scratch for {@link k3ValueAndSlope}: value, slope. */
+const k3Pair = new Float64Array(2);
+
 const kernelCodes = { generic: 0, k3: 1, 'k3-straight-through': 2, 'k3-unclamped': 3 } as const;
 
 interface TokenPass {
@@ -390,21 +393,10 @@ function runTokenPass(pass: TokenPass): Float64Array {
           klTerm = klValue(logprob, ref);
           klSlope = klGradient(logprob, ref);
         } else {
-          // the k3 family with one exp: k = e^d − d − 1, d = ref − logprob (verl clamps d to ±20 and k to ±10)
-          const d = ref - logprob;
-          if (klKernel === kernelCodes['k3-unclamped']) {
-            const e = Math.exp(d);
-            klTerm = e - d - 1;
-            klSlope = 1 - e;
-          } else {
-            const dPasses = d >= -20 && d <= 20;
-            const clampedD = d < -20 ? -20 : d > 20 ? 20 : d;
-            const e = Math.exp(clampedD);
-            const k = e - clampedD - 1;
-            const kPasses = k >= -10 && k <= 10;
-            klTerm = k < -10 ? -10 : k > 10 ? 10 : k;
-            klSlope = klKernel === kernelCodes['k3-straight-through'] ? logprob - ref : dPasses && kPasses ? 1 - e : 0;
-          }
+          // the k3 family with one exp (kl-estimators.ts holds its one definition)
+          k3ValueAndSlope(logprob, ref, klKernel !== kernelCodes['k3-unclamped'], k3Pair);
+          klTerm = k3Pair[0]!;
+          klSlope = klKernel === kernelCodes['k3-straight-through'] ? logprob - ref : k3Pair[1]!;
         }
         klLoss += weight * klTerm;
         gradient += klCoefficient * klSlope;

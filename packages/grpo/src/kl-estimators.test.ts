@@ -2,7 +2,7 @@ import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '@research-ts/testing';
 import { readFixture } from '../test/read-fixture';
-import { computeKlPenalty, klEstimators, type KlEstimator } from './kl-estimators';
+import { computeKlPenalty, k3ValueAndSlope, klEstimators, type KlEstimator } from './kl-estimators';
 
 interface KlRow {
   logprob: number;
@@ -104,5 +104,24 @@ describe('computeKlPenalty', () => {
     expect(() => computeKlPenalty({ logprobs: a, refLogprobs: new Float32Array(2), estimator: 'k1', responseLength: 2 })).toThrow(
       InvalidInputError,
     );
+  });
+});
+
+describe('k3ValueAndSlope', () => {
+  it('gives the k3 and k3-unclamped rules their value and slope, clamps included', () => {
+    const out = new Float64Array(2);
+    for (const [logprob, ref] of [[-1.2, -0.7], [-0.1, -30], [-25, -1], [-3, -3], [-0.5, -12.5], [Number.NaN, -1]] as const) {
+      k3ValueAndSlope(logprob, ref, true, out);
+      expect([out[0], out[1]]).toEqual([klEstimators.k3.value(logprob, ref), klEstimators.k3.gradient(logprob, ref)]);
+      k3ValueAndSlope(logprob, ref, false, out);
+      const d = ref - logprob;
+      expect([out[0], out[1]]).toEqual([Math.exp(d) - d - 1, 1 - Math.exp(d)]);
+    }
+    // d = −29.9 is clamped to −20, so k = e^−20 + 19 is clamped to 10; the slope is 0 where a clamp bites.
+    k3ValueAndSlope(-0.1, -30, true, out);
+    expect([out[0], out[1]]).toEqual([10, 0]);
+    // Inside both clamps: the slope is 1 − e^d.
+    k3ValueAndSlope(-1.2, -0.7, true, out);
+    expect([out[0], out[1]]).toEqual([Math.exp(0.5) - 0.5 - 1, 1 - Math.exp(0.5)]);
   });
 });

@@ -45,27 +45,46 @@ function absGradient(logprob: number, ref: number): number {
 function k2Gradient(logprob: number, ref: number): number {
   return logprob - ref;
 }
-// k3 is computed as verl and TRL write it, e^d − d − 1 (not expm1(d) − d): the same values as the peers.
+/**
+ * The k3 estimator and its autograd slope with one `exp`, written to `out[0]` (value) and `out[1]`
+ * (d value / d logprob): `k = e^d − d − 1`, `d = ref − logprob`, computed as verl and TRL write it (not
+ * `expm1(d) − d`: the same values as the peers). `clamped` (verl `low_var_kl`) clamps d to ±20 and k to
+ * [−10, 10], and the slope is 0 where either clamp bites; unclamped (TRL), the slope is `1 − e^d`. The one
+ * definition of k3: the estimator rules below and the fused actor-loss loop both call it.
+ */
+export function k3ValueAndSlope(logprob: number, ref: number, clamped: boolean, out: Float64Array): void {
+  const d = ref - logprob;
+  if (!clamped) {
+    const e = Math.exp(d);
+    out[0] = e - d - 1;
+    out[1] = 1 - e;
+    return;
+  }
+  const dPasses = d >= -k3PreClamp && d <= k3PreClamp;
+  const clampedD = d < -k3PreClamp ? -k3PreClamp : d > k3PreClamp ? k3PreClamp : d;
+  const e = Math.exp(clampedD);
+  const k = e - clampedD - 1;
+  const kPasses = k >= -k3Clamp && k <= k3Clamp;
+  out[0] = k < -k3Clamp ? -k3Clamp : k > k3Clamp ? k3Clamp : k;
+  out[1] = dPasses && kPasses ? 1 - e : 0;
+}
+
+const k3Scratch = new Float64Array(2);
 function k3Value(logprob: number, ref: number): number {
-  let d = ref - logprob;
-  d = d < -k3PreClamp ? -k3PreClamp : d > k3PreClamp ? k3PreClamp : d;
-  const k = Math.exp(d) - d - 1;
-  return k < -k3Clamp ? -k3Clamp : k > k3Clamp ? k3Clamp : k;
+  k3ValueAndSlope(logprob, ref, true, k3Scratch);
+  return k3Scratch[0]!;
 }
 function k3Gradient(logprob: number, ref: number): number {
-  const d = ref - logprob;
-  if (!(d >= -k3PreClamp && d <= k3PreClamp)) return 0;
-  const e = Math.exp(d);
-  const k = e - d - 1;
-  if (!(k >= -k3Clamp && k <= k3Clamp)) return 0;
-  return 1 - e;
+  k3ValueAndSlope(logprob, ref, true, k3Scratch);
+  return k3Scratch[1]!;
 }
 function k3UnclampedValue(logprob: number, ref: number): number {
-  const d = ref - logprob;
-  return Math.exp(d) - d - 1;
+  k3ValueAndSlope(logprob, ref, false, k3Scratch);
+  return k3Scratch[0]!;
 }
 function k3UnclampedGradient(logprob: number, ref: number): number {
-  return 1 - Math.exp(ref - logprob);
+  k3ValueAndSlope(logprob, ref, false, k3Scratch);
+  return k3Scratch[1]!;
 }
 
 /** The KL estimators; `satisfies` makes the compiler demand one entry per {@link KlEstimator}. */

@@ -42,7 +42,8 @@ export type { SafetensorsCheckpoint, WriteShardsOptions, WrittenShards } from '.
 export { ropeInverseFrequencies } from './decoder/rope-frequencies';
 export { resolveSampling, sampleToken } from './generation/sampling';
 export type { SampledToken, SamplingSettings } from './generation/sampling';
-export { deriveSeed, SeededRandom } from './seeded-random';
+/** Re-exported from spec, where the one seeded generator of research-ts lives. */
+export { deriveSeed, SeededRandom } from '@research-ts/spec';
 export { toInt64TokenBatch } from './training/token-batch';
 export type { Int64TokenBatch } from './training/token-batch';
 export { encodeSafetensors, writeSafetensors } from './safetensors/write-safetensors';

@@ -13,7 +13,7 @@ import { webgpuSkipReason } from './device/webgpu-available';
 import { loadModelDirectory } from './model/model-directory';
 import { createOnnxPolicy, type OnnxPolicy } from './onnx-policy';
 import { createRandomModel, type DecoderModel } from './model/random-model';
-import { SeededRandom } from './seeded-random';
+import { SeededRandom } from '@research-ts/spec';
 
 const tokenizer = tinyWordTokenizer();
 const frozen = 'model.norm.weight';

@@ -1,8 +1,7 @@
-import { InvalidConfigError, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
+import { createSemaphore, InvalidConfigError, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
 import { buildCompletionRequestBody } from './build-completion-request-body';
 import { choiceToResult } from './completion-choice';
 import { completionServerProfiles, completionServers, type CompletionServer } from './completion-server';
-import { createSemaphore } from './create-semaphore';
 import { requestCompletion, type CompletionTransport, type RetryEvent } from './request-completion';
 
 export interface OpenAICompletionsPolicyOptions {

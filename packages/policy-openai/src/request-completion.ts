@@ -1,6 +1,5 @@
-import { ApiCallError, ResearchError, TimeoutError } from '@research-ts/spec';
+import { ApiCallError, parseRetryAfter, ResearchError, TimeoutError, withRetries, type TryOutcome } from '@research-ts/spec';
 import { createChoiceAccumulator, readCompletionChoice, type CompletionChoice } from './completion-choice';
-import { backoffDelay, parseRetryAfter, sleep } from './retry-delay';
 import { messageOf, serverErrorMessage, statusCodeOf } from './server-error-message';
 import { createServerSentEventParser } from './server-sent-events';
 
@@ -44,7 +43,7 @@ export interface RequestCompletionOptions<T> {
   finish: (choice: CompletionChoice) => T;
 }
 
-type Outcome<T> = { kind: 'done'; value: T } | { kind: 'retry'; error: Error; retryAfterMs?: number };
+type Outcome<T> = TryOutcome<T, Error>;
 
 /**
  * Posts one completion and returns `finish(choice)`. Retries with exponential backoff and jitter (or the
@@ -56,16 +55,14 @@ type Outcome<T> = { kind: 'done'; value: T } | { kind: 'retry'; error: Error; re
  */
 export async function requestCompletion<T>(transport: CompletionTransport, body: Record<string, unknown>, options: RequestCompletionOptions<T>): Promise<T> {
   const { signal } = options;
-  const attempts = transport.maxRetries + 1;
-  for (let attempt = 0; ; attempt += 1) {
-    if (signal.aborted) throw signal.reason;
-    const outcome = await attemptOnce(transport, body, options);
-    if (outcome.kind === 'done') return outcome.value;
-    if (attempt + 1 >= attempts) throw exhausted(outcome.error, attempts);
-    const delayMs = outcome.retryAfterMs ?? backoffDelay(attempt, transport, transport.random);
-    transport.onRetry?.({ index: options.index, attempt: attempt + 1, delayMs, error: outcome.error });
-    await sleep(delayMs, signal);
-  }
+  const result = await withRetries<T, Error>((_attempt) => attemptOnce(transport, body, options), {
+    maxRetries: transport.maxRetries,
+    backoff: { initialMs: transport.initialBackoffMs, maxMs: transport.maxBackoffMs, random: transport.random },
+    signal,
+    onRetry: ({ attempt, delayMs, error }) => transport.onRetry?.({ index: options.index, attempt, delayMs, error }),
+  });
+  if (result.ok) return result.value;
+  throw exhausted(result.error, result.attempts);
 }
 
 function exhausted(error: Error, attempts: number): Error {
@@ -99,7 +96,7 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
   const retryOrFail = (error: ApiCallError): Outcome<T> => {
     if (!error.isRetryable) throw error;
     if (emitted) throw streamBroke(error, url);
-    return { kind: 'retry', error };
+    return { ok: false, error };
   };
   try {
     const response = await transport.fetch(url, {
@@ -117,7 +114,7 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
       });
       if (!error.isRetryable) throw error;
       const retryAfterMs = parseRetryAfter(response.headers, transport.maxRetryAfterMs);
-      return retryAfterMs === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs };
+      return retryAfterMs === undefined ? { ok: false, error } : { ok: false, error, retryAfterMs };
     }
     let choice: CompletionChoice;
     // A server that ignores `stream: true` answers with plain JSON: read it whole and pass its text on once.
@@ -142,7 +139,7 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
       }
     }
     try {
-      return { kind: 'done', value: options.finish(choice) };
+      return { ok: true, value: options.finish(choice) };
     } catch (error) {
       if (error instanceof ApiCallError) return retryOrFail(error);
       throw error;
@@ -152,12 +149,12 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
     if (timedOut) {
       const timeout = new TimeoutError(`completion request to ${url}`, transport.timeoutMs, { cause: error });
       if (emitted) throw streamBroke(timeout, url);
-      return { kind: 'retry', error: timeout };
+      return { ok: false, error: timeout };
     }
     if (ResearchError.isInstance(error)) throw error;
     const network = new ApiCallError(`network error calling ${url}: ${describeError(error)}`, { url, isRetryable: true, cause: error });
     if (emitted) throw streamBroke(network, url);
-    return { kind: 'retry', error: network };
+    return { ok: false, error: network };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', forwardAbort);

@@ -1,39 +1,6 @@
 import { ApiCallError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, callJsonApi, retryAfterMs, type JsonApiSettings } from './call-json-api';
-
-describe('backoffDelayMs', () => {
-  const doubling = { retryDelayMs: 1000, backoffFactor: 2, maxRetryDelayMs: 30_000 };
-  it.each([
-    [1, doubling, 1000],
-    [2, doubling, 2000],
-    [3, doubling, 4000],
-    [5, doubling, 16_000],
-    [6, doubling, 30_000],
-    // ReSearch: a fixed 1 s sleep between tries.
-    [4, { retryDelayMs: 1000, backoffFactor: 1, maxRetryDelayMs: 30_000 }, 1000],
-    [3, { retryDelayMs: 0, backoffFactor: 2, maxRetryDelayMs: 30_000 }, 0],
-  ])('retry %i with %j waits %i ms', (retry, settings, expected) => {
-    expect(backoffDelayMs(retry, settings)).toBe(expected);
-  });
-});
-
-describe('retryAfterMs', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z');
-  it.each([
-    [null, undefined],
-    ['', undefined],
-    ['0', 0],
-    ['2', 2000],
-    ['1.5', 1500],
-    ['-3', 0],
-    ['Wed, 01 Jan 2025 00:00:05 GMT', 5000],
-    ['Tue, 31 Dec 2024 23:59:00 GMT', 0],
-    ['soon', undefined],
-  ])('%j -> %j', (header, expected) => {
-    expect(retryAfterMs(header, now)).toBe(expected);
-  });
-});
+import { callJsonApi, type JsonApiSettings } from './call-json-api';
 
 describe('callJsonApi', () => {
   const settings = (fetch: typeof globalThis.fetch, overrides: Partial<JsonApiSettings> = {}): JsonApiSettings => ({

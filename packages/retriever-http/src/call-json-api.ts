@@ -1,4 +1,4 @@
-import { delay as sleep, ApiCallError, TimeoutError } from '@research-ts/spec';
+import { ApiCallError, parseRetryAfter, TimeoutError, withRetries, type TryOutcome } from '@research-ts/spec';
 import type { z } from 'zod';
 import { firstFieldProblem, formatFieldProblem } from './field-error';
 
@@ -47,20 +47,6 @@ function networkProblem(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Milliseconds to wait from a Retry-After header (seconds or an HTTP date); undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** The wait before retry number `retry` (1-based): `retryDelayMs * backoffFactor^(retry-1)`, capped. */
-export function backoffDelayMs(retry: number, settings: Pick<JsonApiSettings, 'retryDelayMs' | 'backoffFactor' | 'maxRetryDelayMs'>): number {
-  return Math.min(settings.maxRetryDelayMs, settings.retryDelayMs * settings.backoffFactor ** (retry - 1));
-}
-
 /** The `detail` of a FastAPI-style error body, else the body itself, shortened. */
 function describeErrorBody(text: string): string {
   let detail: unknown = text;
@@ -77,7 +63,8 @@ function describeErrorBody(text: string): string {
 /**
  * One JSON call with a per-attempt timeout and retries. Retried: network failures (the server is
  * down or cut the connection), timeouts, HTTP 408, 429 and 5xx; the wait doubles from `retryDelayMs`
- * (times `backoffFactor`), or follows Retry-After. Not retried: other 4xx, a body that is not JSON,
+ * (times `backoffFactor`, spec's `backoffDelay`), or follows the server's Retry-After (spec's `parseRetryAfter`), each wait
+ * capped by `maxRetryDelayMs`; spec's `withRetries` runs the loop. Not retried: other 4xx, a body that is not JSON,
  * and the caller's own abort (which rejects with the signal's reason at once).
  *
  * Failures: `ApiCallError` (with `statusCode` and `responseBody` when the server answered) or
@@ -87,13 +74,12 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
   const attempts = settings.maxRetries + 1;
   const what = `${call.method} ${call.url}`;
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  for (let attempt = 1; ; attempt += 1) {
-    call.signal?.throwIfAborted();
+  const attemptOnce = async (attempt: number): Promise<TryOutcome<unknown, ApiCallError | TimeoutError>> => {
     const suffix = attempts > 1 ? ` (attempt ${attempt} of ${attempts})` : '';
     const timeout = AbortSignal.timeout(settings.timeoutMs);
     const signal = call.signal === undefined ? timeout : AbortSignal.any([call.signal, timeout]);
     let failure: ApiCallError | TimeoutError;
-    let waitMs: number | undefined;
+    let retryAfterMs: number | undefined;
     try {
       const response = await settings.fetch(call.url, {
         method: call.method,
@@ -108,7 +94,7 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
       const text = await response.text();
       if (response.ok) {
         try {
-          return JSON.parse(text);
+          return { ok: true, value: JSON.parse(text) };
         } catch {
           throw new ApiCallError(`${what} answered HTTP ${response.status} with a body that is not JSON: ${describeErrorBody(text)}`, {
             url: call.url,
@@ -123,7 +109,7 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
         statusCode: response.status,
         responseBody: text,
       });
-      waitMs = retryAfterMs(response.headers.get('retry-after'));
+      retryAfterMs = parseRetryAfter(response.headers);
     } catch (error) {
       if (ApiCallError.isInstance(error)) throw error;
       if (call.signal?.aborted) throw call.signal.reason;
@@ -132,9 +118,16 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
         : new ApiCallError(`could not reach ${call.url}: ${networkProblem(error)}${suffix}`, { url: call.url, cause: error });
     }
     const retryable = failure instanceof TimeoutError || failure.isRetryable;
-    if (!retryable || attempt >= attempts) throw failure;
-    await sleep(Math.min(waitMs ?? backoffDelayMs(attempt, settings), settings.maxRetryDelayMs), call.signal);
-  }
+    return { ok: false, error: failure, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  };
+  const result = await withRetries(attemptOnce, {
+    maxRetries: settings.maxRetries,
+    backoff: { initialMs: settings.retryDelayMs, factor: settings.backoffFactor, maxMs: settings.maxRetryDelayMs },
+    maxDelayMs: settings.maxRetryDelayMs,
+    signal: call.signal,
+  });
+  if (result.ok) return result.value;
+  throw result.error;
 }
 
 /** `response field "1.0.2": expected a number or null, got string "x"`. */

@@ -1,7 +1,6 @@
-import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
+import { invalidConfigOf, InvalidInputError } from '@research-ts/spec';
 import { z } from 'zod';
 import type { JsonApiSettings } from './call-json-api';
-import { firstFieldProblem } from './field-error';
 
 const clientOptionsSchema = z.object({
   baseURL: z
@@ -28,8 +27,7 @@ export type HttpRetrieverClientOptions = z.input<typeof clientOptionsSchema>;
 export function resolveClientOptions(options: HttpRetrieverClientOptions): JsonApiSettings & { baseURL: string } {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const { field, problem } = firstFieldProblem(parsed.error);
-    throw new InvalidConfigError(field === '' ? 'options' : field, problem);
+    throw invalidConfigOf(parsed.error.issues);
   }
   const settings = parsed.data;
   return {

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidConfigError, ResearchError, type Passage, type Retriever } from '@research-ts/spec';
+import { createSemaphore, invalidConfigOf, ResearchError, type Passage, type Retriever } from '@research-ts/spec';
 import { z } from 'zod';
-import { ConcurrencyGate } from './concurrency-gate';
 import { firstFieldProblem, formatFieldProblem } from './field-error';
 import {
   flashRagBatchSearchRequestSchema,
@@ -114,12 +113,11 @@ class ClientGone {}
 export function createRetrieverServer(retriever: Retriever, options: RetrieverServerOptions = {}): RetrieverServer {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const { field, problem } = firstFieldProblem(parsed.error);
-    throw new InvalidConfigError(field === '' ? 'options' : field, problem);
+    throw invalidConfigOf(parsed.error.issues);
   }
   const settings = parsed.data;
   const limits: RequestLimits = { maxTopK: settings.maxTopK, maxQueriesPerRequest: settings.maxQueriesPerRequest };
-  const gate = new ConcurrencyGate(settings.maxConcurrency, settings.maxQueuedRequests);
+  const gate = createSemaphore(settings.maxConcurrency, { maxWaiting: settings.maxQueuedRequests });
   let closing = false;
 
   const searchSchema = flashRagSearchRequestSchema(limits, settings.defaultTopK.flashrag);
@@ -134,11 +132,11 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
     };
     response.on('close', onClose);
     try {
-      const waiting = gate.acquire(controller.signal);
+      const waiting = gate.tryAcquire(controller.signal);
       if (waiting === undefined) {
         throw new RequestRefusal(
           503,
-          `server busy: all ${gate.slots} retriever slots are in use and the queue of ${gate.maxQueued} is full; retry later`,
+          `server busy: all ${gate.limit} retriever slots are in use and the queue of ${gate.maxWaiting} is full; retry later`,
         );
       }
       const release = await waiting.catch(() => {
@@ -196,7 +194,7 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
   routes.set('/health', {
     method: 'GET',
     handle: async (_request, response) =>
-      sendJson(response, 200, { status: 'healthy', retrievers: { total: gate.slots, available: gate.available } }),
+      sendJson(response, 200, { status: 'healthy', retrievers: { total: gate.limit, available: gate.available } }),
   });
   if (settings.apis.includes('flashrag')) {
     routes.set('/search', {

@@ -1,4 +1,4 @@
-import { delay as wait, ApiCallError, InvalidConfigError, ResearchError, TimeoutError, type Passage, type Retriever } from '@research-ts/spec';
+import { ApiCallError, InvalidConfigError, ResearchError, TimeoutError, withRetries, type Passage, type Retriever } from '@research-ts/spec';
 
 export interface RetryOptions {
   /** Tries in all, the first included (ReSearch: 5). */
@@ -63,28 +63,34 @@ export async function searchWithRetry(
   k: number,
   options: SearchWithRetryOptions,
 ): Promise<SearchOutcome> {
-  const { retry, signal, onError, sleep = wait } = options;
-  for (let attempt = 1; ; attempt += 1) {
-    signal?.throwIfAborted();
-    try {
-      const results = await searchOnce(retriever, queries, k, retry.timeoutMs, signal);
-      if (!Array.isArray(results) || results.length !== queries.length || !results.every(Array.isArray)) {
-        throw new ApiCallError(`retriever returned ${Array.isArray(results) ? results.length : typeof results} result lists for ${queries.length} queries`, {
-          url: `retriever:${retriever.name}`,
-        });
+  const { retry, signal, onError, sleep } = options;
+  const result = await withRetries<Passage[][]>(
+    async (attempt) => {
+      try {
+        const results = await searchOnce(retriever, queries, k, retry.timeoutMs, signal);
+        if (!Array.isArray(results) || results.length !== queries.length || !results.every(Array.isArray)) {
+          throw new ApiCallError(`retriever returned ${Array.isArray(results) ? results.length : typeof results} result lists for ${queries.length} queries`, {
+            url: `retriever:${retriever.name}`,
+          });
+        }
+        return { ok: true, value: results };
+      } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
+        const retryable = !(ResearchError.isInstance(error) && (error as Partial<ApiCallError>).isRetryable === false);
+        onError?.(error, attempt, retryable && attempt < retry.attempts);
+        return { ok: false, error, retryable };
       }
-      return { ok: true, results };
-    } catch (error) {
-      if (signal?.aborted === true) throw signal.reason;
-      const retryable = !(ResearchError.isInstance(error) && (error as Partial<ApiCallError>).isRetryable === false);
-      const willRetry = retryable && attempt < retry.attempts;
-      onError?.(error, attempt, willRetry);
-      if (!willRetry) {
-        return { ok: false, error: `retriever "${retriever.name}" failed after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${messageOf(error)}` };
-      }
-      await sleep(retry.delayMs * retry.backoff ** (attempt - 1), signal);
-    }
-  }
+    },
+    {
+      maxRetries: retry.attempts - 1,
+      backoff: { initialMs: retry.delayMs, factor: retry.backoff },
+      ...(signal === undefined ? {} : { signal }),
+      ...(sleep === undefined ? {} : { sleep }),
+    },
+  );
+  if (result.ok) return { ok: true, results: result.value };
+  const tries = result.attempts;
+  return { ok: false, error: `retriever "${retriever.name}" failed after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${messageOf(result.error)}` };
 }
 
 function searchOnce(

@@ -37,3 +37,9 @@ export {
   type TrainingStateLike,
   type TrainingStateMethods,
 } from './host-training-state';
+export { backoffDelay, type BackoffSettings } from './backoff-delay';
+export { parseRetryAfter, type HeaderSource } from './retry-after';
+export { withRetries, type RetryNotice, type RetryPolicy, type RetryResult, type TryOutcome } from './with-retries';
+export { createSemaphore, type ReleaseSlot, type Semaphore } from './semaphore';
+export { deriveSeed, SeededRandom, splitMix32, type RandomState } from './seeded-random';
+export { configIssuesOf, invalidConfigOf, type SchemaIssue } from './config-issues';

@@ -1,5 +1,4 @@
 export { escapeHtml } from './escape-html';
-export { renderLineChart, type ChartPoint, type ChartSeries, type LineChartOptions } from './line-chart';
 export { metricAliases, normalizeMetricsRecord, type MetricsRecord } from './metrics-record';
 export { readRunDirectory, type ReadRunDirectoryOptions, type RunData } from './read-run-directory';
 export { renderRunReport, type RenderRunReportOptions } from './render-run-report';

@@ -15,6 +15,10 @@ export interface RunData {
   metrics: MetricsRecord[];
   /** Evaluation records (`kind: 'eval'`), ordered by step. */
   evaluations: MetricsRecord[];
+  /** The format warm-up's lines (`kind: 'warmup'`; `step` is the warm-up step), ordered by step. */
+  warmup: MetricsRecord[];
+  /** The final evaluations with a retriever that returns nothing (`eval-ablation`) and a permuted corpus (`eval-decoy`). */
+  ablations: MetricsRecord[];
   hasMetricsFile: boolean;
   /** The kept rollouts, in file order. */
   rollouts: RolloutRecord[];
@@ -56,12 +60,16 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
 
   const metrics: MetricsRecord[] = [];
   const evaluations: MetricsRecord[] = [];
+  const warmup: MetricsRecord[] = [];
+  const ablations: MetricsRecord[] = [];
   if (hasMetricsFile) {
     const stream = readJsonl(metricsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'metrics.jsonl')) });
     for await (const raw of stream) {
       const record = normalizeMetricsRecord(raw, metrics.length + 1);
       if (isTrainingRecord(record)) metrics.push(record);
       else if (record.kind === 'eval') evaluations.push(record);
+      else if (record.kind === 'warmup') warmup.push(record);
+      else if (record.kind === 'eval-ablation' || record.kind === 'eval-decoy') ablations.push(record);
     }
   }
 
@@ -84,6 +92,8 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
     directory,
     metrics: orderMetricsRecords(metrics),
     evaluations: orderMetricsRecords(evaluations),
+    warmup: orderMetricsRecords(warmup),
+    ablations: ['eval-ablation', 'eval-decoy'].flatMap((kind) => orderMetricsRecords(ablations.filter((record) => record.kind === kind))),
     hasMetricsFile,
     rollouts: keep.map((index) => valid[index]!),
     rolloutTotal: valid.length,

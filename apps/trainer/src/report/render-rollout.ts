@@ -1,6 +1,6 @@
 import { parseTags, type TagName } from '@research-ts/tags';
 import { escapeHtml } from './escape-html';
-import { formatNumber } from './nice-ticks';
+import { formatNumber } from './format-number';
 import type { RolloutRecord } from './rollout-record';
 
 /** A run of characters of the response with one look: its tag, whether it is a tag literal, whether the tag is unclosed. */

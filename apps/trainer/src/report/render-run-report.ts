@@ -1,11 +1,14 @@
+import { chartScript } from './chart-script';
 import { escapeHtml } from './escape-html';
-import { renderLineChart } from './line-chart';
+import { formatNumber } from './format-number';
 import { metricFields, type MetricsRecord } from './metrics-record';
-import { formatNumber } from './nice-ticks';
 import type { RunData } from './read-run-directory';
 import { reportScript, reportStyle } from './report-assets';
-import { chartSeries, emptyChartMessage, reportCharts } from './report-charts';
+import { chartSeries, chartStepRange, emptyChartMessage, reportCharts } from './report-charts';
+import { renderChart } from './render-chart';
+import { renderHeadlineTable } from './render-headline-table';
 import { renderRollout } from './render-rollout';
+import { uplotBundle } from './uplot-bundle';
 
 export interface RenderRunReportOptions {
   /** Shown in the footer (default: now). */
@@ -87,31 +90,44 @@ function rolloutSection(run: RunData): string {
   return `<section id="rollouts"><h2>Rollouts</h2>${filters}${key}<div id="rollout-list">${run.rollouts.map(renderRollout).join('')}</div></section>`;
 }
 
-/** The whole report page: one self-contained HTML document with inline CSS, SVG charts and the filter script. */
-export function renderRunReport(run: RunData, options: RenderRunReportOptions = {}): string {
-  const charts = reportCharts
-    .map((chart) =>
-      renderLineChart({
+function charts(run: RunData): string {
+  const records = { train: run.metrics, evaluations: run.evaluations, warmup: run.warmup };
+  return reportCharts
+    .map((chart) => {
+      const series = chartSeries(chart, records);
+      const range = series.length === 0 ? { min: 0, max: 1 } : chartStepRange(chart, records, series);
+      return renderChart({
         title: chart.title,
         unit: chart.unit,
-        series: chartSeries(chart, run.metrics, run.evaluations),
-        emptyMessage: emptyChartMessage(chart, run.hasMetricsFile),
+        xLabel: chart.phase === 'warmup' ? 'warm-up step' : 'step',
+        series,
+        xMin: range.min,
+        xMax: range.max,
         includeZero: chart.includeZero,
-      }),
-    )
+        emptyMessage: emptyChartMessage(chart, run.hasMetricsFile),
+      });
+    })
     .join('');
+}
+
+/**
+ * The whole report page: one self-contained HTML document with inline CSS, the held-out results, the
+ * charts (uPlot, inlined) and the rollout viewer. Its title and heading name the run folder.
+ */
+export function renderRunReport(run: RunData, options: RenderRunReportOptions = {}): string {
+  const uplot = uplotBundle();
   const config = run.configText === undefined ? '' : `<section id="config"><h2>Config</h2><details><summary>config.json</summary><pre class="config">${escapeHtml(run.configText)}</pre></details></section>`;
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy}">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<title>Run report: ${escapeHtml(run.name)}</title><style>${reportStyle}</style></head><body>` +
-    `<header class="page"><h1>Run <code>${escapeHtml(run.name)}</code></h1><p class="summary">${summary(run)}</p>` +
+    `<title>Run report: ${escapeHtml(run.name)} (${escapeHtml(run.directory)})</title><style>${uplot.style}${reportStyle}</style></head><body>` +
+    `<header class="page"><h1>Run <code>${escapeHtml(run.name)}</code></h1><p class="directory"><code>${escapeHtml(run.directory)}</code></p><p class="summary">${summary(run)}</p>` +
     `${problemsBox(run.problems, options.maxProblemsListed ?? 20)}</header>` +
-    `<main><section id="charts"><h2>Training curves</h2><div class="charts">${charts}</div>${lastValuesTable(run.metrics)}</section>` +
+    `<main>${renderHeadlineTable(run)}<section id="charts"><h2>Training curves</h2><div class="charts">${charts(run)}</div>${lastValuesTable(run.metrics)}</section>` +
     `${rolloutSection(run)}${config}</main>` +
-    `<footer>Written by <code>research-ts report</code> from <code>${escapeHtml(run.directory)}</code> at ${escapeHtml(generatedAt)}.</footer>` +
-    `<script>${reportScript}</script></body></html>\n`
+    `<footer>Written by <code>research-ts</code> from <code>${escapeHtml(run.directory)}</code> at ${escapeHtml(generatedAt)}.</footer>` +
+    `<script>${uplot.script}\n${chartScript}\n${reportScript}</script></body></html>\n`
   );
 }

@@ -15,18 +15,15 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .problems ul { margin: 4px 0; padding-left: 20px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 14px; }
 figure.chart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 6px; }
-figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart .plot { width: 100%; min-height: 220px; }
+figure.chart .u-legend { font-size: 12px; }
+figure.chart .u-title { display: none; }
+table.headline { border-collapse: collapse; background: var(--panel); }
+table.headline th, table.headline td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; font-weight: normal; }
+table.headline td.number { text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }
+.directory { color: var(--muted); margin: 0 0 4px; font-size: 12px; }
 .unit { color: var(--muted); font-weight: normal; font-size: 12px; }
 .no-data { color: var(--muted); font-style: italic; padding: 30px 0; text-align: center; margin: 0; }
-svg .grid { stroke: #e8ebf1; stroke-width: 1; }
-svg .axis, svg .axis-tick { stroke: #8a93a5; stroke-width: 1; }
-svg .tick, svg .axis-label { fill: var(--muted); font-size: 11px; }
-svg path { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
-svg path.raw { stroke-width: 1; opacity: 0.35; }
-svg path.smoothed { stroke-width: 2.2; }
-.legend { list-style: none; margin: 2px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; }
-.legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
-.legend .last, .legend .note { color: var(--muted); }
 table.last-values { border-collapse: collapse; background: var(--panel); font-size: 12px; }
 table.last-values td, table.last-values th { border: 1px solid var(--line); padding: 3px 8px; text-align: left; }
 table.last-values td.number { text-align: right; font-variant-numeric: tabular-nums; }

@@ -22,7 +22,7 @@ describe('research-ts report', () => {
     const output = join(run, 'report.html');
     expect(existsSync(output)).toBe(true);
     const html = readFileSync(output, 'utf8');
-    expect(html).toContain('<svg');
+    expect(html).toContain('data-chart=');
     expect(lines[0]).toMatch(new RegExp(`^wrote ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(6 steps, \\d+ of \\d+ rollouts, \\d+ bytes\\)$`));
   });
 });

@@ -6,6 +6,10 @@ export interface SampleRunOptions {
   steps?: number;
   /** Metric fields to leave out of every line (to test charts without data). */
   omitFields?: readonly string[];
+  /** Format warm-up steps before the GRPO steps, a `warmup` line every 10 (as the trainer writes them). Default 0. */
+  warmupSteps?: number;
+  /** End as a finished run: an `eval` line at the last step, then no retrieval (`eval-ablation`) and a permuted corpus (`eval-decoy`). Default false. */
+  finalEvaluations?: boolean;
   /** Extra raw lines appended to metrics.jsonl (to test malformed input). */
   extraMetricsLines?: readonly string[];
   /** Extra raw lines appended to rollouts.jsonl. */
@@ -33,7 +37,7 @@ const result = (title: string, text: string) => ` <result>\n"${title}"\n${text}\
 
 /**
  * Writes a plausible run folder for tests and screenshots: `metrics.jsonl` with a reward that rises over
- * the steps, an evaluation every 10 steps (and KL, entropy, lengths, searches, clip fraction, throughput), `rollouts.jsonl` with a
+ * the steps, an evaluation every 10 steps, optionally warm-up lines before and the final ablations after (and KL, entropy, lengths, searches, clip fraction, throughput), `rollouts.jsonl` with a
  * trajectory of each kind (right answer with tokens and loss mask, wrong answer, format error, over length,
  * one whose text holds `<script>`), and `config.json`.
  */
@@ -44,6 +48,10 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
   mkdirSync(directory, { recursive: true });
   // As the trainer writes it: a `run` line first, `train` lines, and an `eval` line every 10 steps.
   const metrics: string[] = [JSON.stringify({ kind: 'run', step: 0, time: '2025-01-01T00:00:00.000Z', model: 'tiny' })];
+  const warmupSteps = options.warmupSteps ?? 0;
+  for (let step = 10; step <= warmupSteps; step += 10) {
+    metrics.push(JSON.stringify({ kind: 'warmup', step, loss: 0.4 + 8 * Math.exp(-step / 25) + 0.05 * next(), gradNorm: 1 + next(), tokens: 800 }));
+  }
   for (let step = 1; step <= steps; step += 1) {
     const progress = step / steps;
     const mean = Math.min(1, 0.08 + 0.55 * progress + 0.08 * (next() - 0.5));
@@ -69,7 +77,12 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       else delete (record[head!] as Record<string, unknown> | undefined)?.[tail];
     }
     metrics.push(JSON.stringify(record));
-    if (step % 10 === 0) metrics.push(JSON.stringify({ kind: 'eval', step, reward: { mean: Math.max(0, mean - 0.05) }, exactMatch: mean * 0.8 }));
+    if (step % 10 === 0) metrics.push(JSON.stringify({ kind: 'eval', step, reward: { mean: Math.max(0, mean - 0.05) }, count: 66, exactMatch: mean * 0.8, f1: mean * 0.85, searches: 1.5 }));
+  }
+  if (options.finalEvaluations === true) {
+    if (steps % 10 !== 0) metrics.push(JSON.stringify({ kind: 'eval', step: steps, reward: { mean: 0.6 }, count: 66, exactMatch: 0.909, f1: 0.92, searches: 2.23 }));
+    metrics.push(JSON.stringify({ kind: 'eval-ablation', step: steps, retriever: 'empty', count: 66, exactMatch: 0.015, f1: 0.02, reward: { mean: 0.01 } }));
+    metrics.push(JSON.stringify({ kind: 'eval-decoy', step: steps, retriever: 'decoy', count: 66, followsCorpus: 0.924, exactMatch: 0.03, searches: 2 }));
   }
   metrics.push(...(options.extraMetricsLines ?? []));
   writeFileSync(join(directory, 'metrics.jsonl'), `${metrics.join('\n')}\n`);

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidInputError } from '@research-ts/spec';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ChartData } from './render-chart';
 import { writeSampleRun } from './sample-run';
 import { writeRunReport } from './write-run-report';
 
@@ -10,6 +11,16 @@ const root = mkdtempSync(join(tmpdir(), 'research-ts-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const freshDirectory = () => join(root, `run-${(counter += 1)}`);
+
+const allTitles = ['Reward', 'KL to the reference', 'Entropy', 'Response length', 'Searches per rollout', 'Clip fraction', 'Throughput', 'Loss', 'Gradient norm', 'Learning rate', 'Warm-up loss'];
+
+/** The data a chart's plot box carries (its `data-chart` attribute, unescaped). */
+function chartDataOf(figure: string): ChartData {
+  const attribute = /data-chart="([^"]*)"/.exec(figure)?.[1];
+  if (attribute === undefined) throw new Error(`no chart data in ${figure.slice(0, 200)}`);
+  const text = attribute.replace(/&(quot|#39|lt|gt|amp);/g, (_, name: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[name]!);
+  return JSON.parse(text) as ChartData;
+}
 
 /** The `<figure class="chart">` of the chart with this title. */
 function chartNamed(html: string, title: string): string {
@@ -29,16 +40,31 @@ describe('writeRunReport', () => {
     const html = readFileSync(outputFile, 'utf8');
     expect(result.bytes).toBe(Buffer.byteLength(html));
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    for (const title of ['Reward', 'KL to the reference', 'Entropy', 'Response length', 'Searches per rollout', 'Clip fraction', 'Throughput']) {
-      const figure = chartNamed(html, title);
-      expect(figure, title).toContain('<svg');
-      expect(figure, title).toMatch(/data-points="40"/);
+    for (const title of allTitles.filter((title) => title !== 'Warm-up loss')) {
+      const data = chartDataOf(chartNamed(html, title));
+      expect(data.lines[0]!.count, title).toBe(40);
+      expect([data.xMin, data.xMax], title).toEqual([1, 40]);
+      expect(data.columns[0], title).toHaveLength(40);
     }
-    // Reward: the mean, both components, and the evaluations (steps 10, 20, 30, 40); response length: mean and max.
-    expect(chartNamed(html, 'Reward').match(/class="series/g)).toHaveLength(4);
-    expect(chartNamed(html, 'Reward')).toMatch(/data-series="eval reward" data-points="4"/);
-    expect(chartNamed(html, 'Reward')).toContain('>f1 <span class="last">');
-    expect(chartNamed(html, 'Response length').match(/class="series/g)).toHaveLength(2);
+    // Reward: the mean and both components (40 points each: raw and smoothed), and the evaluations (steps 10, 20, 30, 40).
+    const reward = chartDataOf(chartNamed(html, 'Reward'));
+    expect(reward.lines.map((line) => [line.label, line.count])).toEqual([
+      ['reward (raw)', 40],
+      ['reward', 40],
+      ['f1 (raw)', 40],
+      ['f1', 40],
+      ['format (raw)', 40],
+      ['format', 40],
+      ['eval reward', 4],
+    ]);
+    expect(reward.lines.at(-1)).toMatchObject({ spanGaps: true, points: true });
+    expect(reward.columns.at(-1)!.filter((value) => value !== null)).toHaveLength(4);
+    expect(chartDataOf(chartNamed(html, 'Response length')).lines.map((line) => line.label)).toEqual(['mean (raw)', 'mean', 'max (raw)', 'max']);
+    expect(chartNamed(html, 'Warm-up loss')).toContain('No data: no warm-up line (kind &quot;warmup&quot;) in metrics.jsonl has &quot;loss&quot;');
+    // The charts are drawn by the inlined uPlot: its code and stylesheet are in the page, no SVG is.
+    expect(html).toContain('var uPlot=');
+    expect(html).toContain('.uplot');
+    expect(html).not.toContain('<svg');
     expect(html.match(/<article class="rollout"/g)).toHaveLength(4);
     expect(html).toContain('2025-01-02T03:04:05.000Z');
     expect(html).toContain('<b>40</b> steps (1–40)');
@@ -63,10 +89,33 @@ describe('writeRunReport', () => {
     const html = readFileSync(outputFile, 'utf8');
     expect(chartNamed(html, 'KL to the reference')).toContain('No data: no step in metrics.jsonl has &quot;kl&quot;');
     expect(chartNamed(html, 'Throughput')).toContain('No data: no step in metrics.jsonl has &quot;throughput/tokensPerSecond&quot;');
-    expect(chartNamed(html, 'Reward').match(/class="series/g)).toHaveLength(1);
-    expect(chartNamed(html, 'Entropy')).toContain('data-points="6"');
+    expect(chartDataOf(chartNamed(html, 'Reward')).lines.map((line) => line.label)).toEqual(['reward']);
+    expect(chartDataOf(chartNamed(html, 'Entropy')).lines[0]!.count).toBe(6);
     // The `run` line (step 0) is not a training step.
     expect(html).toContain('<b>6</b> steps (1–6)');
+  });
+
+  it('shows the held-out results, the warm-up loss and the loss, gradient norm and learning rate, on axes that end at the last step', async () => {
+    const runDirectory = freshDirectory();
+    writeSampleRun(runDirectory, { steps: 7, warmupSteps: 100, finalEvaluations: true });
+    const html = readFileSync((await writeRunReport({ runDirectory })).outputFile, 'utf8');
+    expect(chartNamed(html, allTitles[0]!)).toBeDefined();
+    expect([...html.matchAll(/<h3>([^<]*) <span/g)].map((match) => match[1])).toEqual(allTitles);
+    // 7 steps: the axes end at step 7 (not at a rounded 8 or 10); the warm-up's at its step 100.
+    for (const title of ['Reward', 'Loss', 'Gradient norm', 'Learning rate']) {
+      const data = chartDataOf(chartNamed(html, title));
+      expect([data.xMin, data.xMax, data.xLabel], title).toEqual([1, 7, 'step']);
+      expect(data.lines[0]!.count, title).toBe(7);
+    }
+    const warmup = chartDataOf(chartNamed(html, 'Warm-up loss'));
+    expect([warmup.xMin, warmup.xMax, warmup.xLabel, warmup.lines[0]!.count]).toEqual([10, 100, 'warm-up step', 10]);
+    expect(html).toContain('<tr><th>held-out EM, retriever returns nothing</th><td class="number">0.015</td></tr>');
+    expect(html).toContain('<th>names permuted in the corpus: answers as the corpus says</th><td class="number">0.924</td>');
+    expect(html).toMatch(/<th>held-out EM, greedy \(66 questions\)<\/th><td class="number">0\.\d{3}<\/td>/);
+    expect(html).toContain('<th>held-out F1</th>');
+    // The title and the heading name the run folder.
+    expect(html).toContain(`<title>Run report: ${basename(runDirectory)} (${runDirectory})</title>`);
+    expect(html).toContain(`<p class="directory"><code>${runDirectory}</code></p>`);
   });
 
   it('skips malformed lines and lists them in the page', async () => {
@@ -96,7 +145,7 @@ describe('writeRunReport', () => {
     writeSampleRun(rolloutsOnly, { steps: 2 });
     unlinkSync(join(rolloutsOnly, 'metrics.jsonl'));
     let html = readFileSync((await writeRunReport({ runDirectory: rolloutsOnly })).outputFile, 'utf8');
-    expect(html.match(/No data: the run folder has no metrics\.jsonl/g)).toHaveLength(7);
+    expect(html.match(/No data: the run folder has no metrics\.jsonl/g)).toHaveLength(allTitles.length);
     expect(html.match(/<article class="rollout"/g)).toHaveLength(4);
 
     const metricsOnly = freshDirectory();

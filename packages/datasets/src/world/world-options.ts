@@ -1,4 +1,4 @@
-import { InvalidConfigError } from '@research-ts/spec';
+import { InvalidConfigError, invalidConfigOf } from '@research-ts/spec';
 import { z } from 'zod';
 import { defaultIntroTemplates, defaultQuestionTemplates, defaultRelations, entityTypes, relationCatalog, relationNames } from './world-relations';
 import type { EntityType, RelationName } from './world-types';
@@ -147,9 +147,7 @@ const minimumEntities = { person: 'people', place: 'places', organisation: 'orga
 export function resolveWorldOptions(options: GenerateWorldOptions): WorldSettings {
   const parsed = worldOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join('.');
-    throw new InvalidConfigError(path === '' ? 'options' : path, issue.message);
+    throw invalidConfigOf(parsed.error.issues);
   }
   const input = parsed.data;
   const relations = relationNames.filter((relation) => input.relations.includes(relation));

@@ -3,7 +3,7 @@ import { createSession, runSession, runSessionFloat64, type FeedTensor, type Onn
 import { tinyConfig } from '../model/decoder-config-presets';
 import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { createRandomModel } from '../model/random-model';
-import { deriveSeed, SeededRandom } from '../seeded-random';
+import { deriveSeed, SeededRandom } from '@research-ts/spec';
 import { parameterFeeds } from '../training/decoder-training';
 import { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder-graph';
 

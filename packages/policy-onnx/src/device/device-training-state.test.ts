@@ -1,10 +1,9 @@
-import { createHostTrainingState, type ParameterUpdate } from '@research-ts/spec';
+import { createHostTrainingState, SeededRandom, type ParameterUpdate } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { transferCounters, uploadTensor, type DeviceTensor, type ExecutionProvider } from '../backend/onnxruntime';
 import { tinyConfig } from '../model/decoder-config-presets';
 import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { createRandomModel } from '../model/random-model';
-import { SeededRandom } from '../seeded-random';
 import { DeviceParameters } from './device-parameters';
 import { createDeviceTrainingState, type DeviceTrainingState } from './device-training-state';
 import { webgpuSkipReason } from './webgpu-available';

@@ -1,7 +1,6 @@
-import { adamWConstants, applyAdamW, sumOfSquares } from '@research-ts/spec';
+import { adamWConstants, applyAdamW, SeededRandom, sumOfSquares } from '@research-ts/spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, readDeviceTensors, runOnDevice, type ExecutionProvider, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
-import { SeededRandom } from '../seeded-random';
 import {
   adamWConstantColumns,
   adamWConstantsRow,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tinyWordTokenizer } from '../__fixtures__/tiny-word-model';
 import { uploadTensor } from '../backend/onnxruntime';
-import { SeededRandom } from '../seeded-random';
+import { SeededRandom } from '@research-ts/spec';
 import { planDraw, resolveDraws, samplingFeed } from './device-sampling';
 import { sampleToken } from './sampling';
 import { createSequences } from './sequence';

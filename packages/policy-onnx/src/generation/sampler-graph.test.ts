@@ -1,7 +1,7 @@
 import { GraphBuilder } from '@research-ts/onnx-graph';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, runSession, type OnnxSession } from '../backend/onnxruntime';
-import { SeededRandom } from '../seeded-random';
+import { SeededRandom } from '@research-ts/spec';
 import { appendSampler, samplesOutputName, samplingInputName } from './sampler-graph';
 import { sampleToken } from './sampling';
 

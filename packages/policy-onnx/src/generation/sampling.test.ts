@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../seeded-random';
+import { SeededRandom } from '@research-ts/spec';
 import { resolveSampling, sampleToken } from './sampling';
 
 const settings = (temperature: number, topP = 1, topK = 0) => ({ temperature, topP, topK });

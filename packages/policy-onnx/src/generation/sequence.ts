@@ -1,6 +1,5 @@
-import { InvalidInputError, type GenerateOptions, type GenerateRequest, type GenerateResult, type Tokenizer } from '@research-ts/spec';
+import { InvalidInputError, SeededRandom, type GenerateOptions, type GenerateRequest, type GenerateResult, type Tokenizer } from '@research-ts/spec';
 import { randomBytes } from 'node:crypto';
-import { SeededRandom } from '../seeded-random';
 import { GenerationText } from './generation-text';
 import { resolveSampling, type SampledToken, type SamplingSettings } from './sampling';
 

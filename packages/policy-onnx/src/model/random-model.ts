@@ -1,6 +1,6 @@
 import type { DecoderConfig } from './decoder-config';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
-import { deriveSeed, SeededRandom } from '../seeded-random';
+import { deriveSeed, SeededRandom } from '@research-ts/spec';
 
 /** A decoder's configuration and its parameters (float32, row-major) under their Hugging Face names. */
 export interface DecoderModel {

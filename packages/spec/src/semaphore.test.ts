@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSemaphore } from './create-semaphore';
+import { createSemaphore } from './semaphore';
 
 describe('createSemaphore', () => {
   it('admits up to the limit at once and queues the rest in arrival order', async () => {
@@ -72,5 +72,33 @@ describe('createSemaphore', () => {
   it('refuses a limit that is not a positive integer', () => {
     expect(() => createSemaphore(0)).toThrow('positive integer, got 0');
     expect(() => createSemaphore(1.5)).toThrow('positive integer, got 1.5');
+  });
+
+  it('with maxWaiting, tryAcquire answers undefined and acquire rejects when the queue is full', async () => {
+    const semaphore = createSemaphore(2, { maxWaiting: 1 });
+    const first = await semaphore.tryAcquire()!;
+    const second = await semaphore.tryAcquire()!;
+    expect(semaphore.available).toBe(0);
+    const third = semaphore.tryAcquire();
+    expect(third).toBeDefined();
+    expect(semaphore.waiting).toBe(1);
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    await expect(semaphore.acquire()).rejects.toThrow(RangeError);
+    first();
+    const thirdRelease = await third!;
+    expect(semaphore.available).toBe(0);
+    expect(semaphore.waiting).toBe(0);
+    second();
+    thirdRelease();
+    expect(semaphore.available).toBe(2);
+  });
+
+  it('with maxWaiting 0, never queues', async () => {
+    const semaphore = createSemaphore(1, { maxWaiting: 0 });
+    const release = await semaphore.tryAcquire()!;
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    release();
+    expect(semaphore.available).toBe(1);
+    expect(() => createSemaphore(1, { maxWaiting: -1 })).toThrow('non-negative integer, got -1');
   });
 });

@@ -1,9 +1,14 @@
+/** Where response headers are read from: a fetch `Headers`, or anything with the same `get`. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
 /**
  * How long to wait before a retry that the server asked to delay: `retry-after-ms` (milliseconds, as
  * OpenAI sends it) or `Retry-After` (RFC 9110: seconds, or an HTTP date), capped at `capMs`.
- * Undefined when the response has neither header or it cannot be read.
+ * Undefined when the response has neither header or it cannot be read (`-3`, `1e3`, a bad date).
  */
-export function parseRetryAfter(headers: Headers, capMs: number, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(headers: HeaderSource, capMs: number = Number.POSITIVE_INFINITY, now: number = Date.now()): number | undefined {
   const milliseconds = Number.parseFloat(headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.min(milliseconds, capMs);
   const value = headers.get('retry-after')?.trim();
@@ -15,15 +20,3 @@ export function parseRetryAfter(headers: Headers, capMs: number, now: number = D
   if (Number.isNaN(date)) return undefined;
   return Math.min(Math.max(0, date - now), capMs);
 }
-
-/**
- * Exponential backoff with jitter: `min(maxMs, initialMs · 2^retry) · (0.5 + 0.5 · random)`, where
- * `retry` counts from 0 and `random` is in [0, 1). The jitter spreads the retries of many clients that
- * failed together (a restarting server, a 429 burst).
- */
-export function backoffDelay(retry: number, settings: { initialBackoffMs: number; maxBackoffMs: number }, random: () => number): number {
-  const ceiling = Math.min(settings.maxBackoffMs, settings.initialBackoffMs * 2 ** retry);
-  return ceiling * (0.5 + 0.5 * random());
-}
-
-export { delay as sleep } from '@research-ts/spec';
