@@ -80,7 +80,7 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
       const failed = await runCli(evalArgs(retriever.url, output));
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(
-        new RegExp(`research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: POST ${retriever.url}/batch_search failed with HTTP 422: the index is not loaded \\(attempt 1 of 6\\) \\(3 of 3 searches failed so far in this batch; none may fail`),
+        new RegExp(`research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: POST ${retriever.url}/batch_search failed with HTTP 422: the index is not loaded \\(3 of 3 searches failed so far in this batch; none may fail`),
       );
       // the questions that needed no search finished and were written as they finished; the others end in 'error'
       const kept = rowsOf(output);
