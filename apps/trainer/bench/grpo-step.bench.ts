@@ -13,13 +13,12 @@ import { availableParallelism, cpus } from 'node:os';
 import { createGrpoTrainer } from '@research-ts/training';
 import { createOnnxPolicy, createRandomModel, qwen2_5_0_5bConfig, tinyConfig, type DecoderConfig, type ExecutionProvider } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
-import { rollout } from '@research-ts/rollout';
-import { loadTokenizerFromJson } from '@research-ts/tokenizer';
-import { buildPromptIds } from '../src/build-prompt';
+import { worldTexts } from '@research-ts/datasets';
+import { scoreRollout } from '@research-ts/evaluators';
+import { buildPromptIds, rollout } from '@research-ts/rollout';
+import { buildWorldTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
 import { configPresets } from '../src/config-presets';
-import { scoreRollout } from '../src/score-rollout';
-import { buildWorld, worldTexts, type WorldSource } from '../src/world-source';
-import { buildWorldTokenizer } from '../src/world-tokenizer';
+import { buildWorld, type WorldSource } from '../src/world-source';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { readQuestionsJsonl } from '@research-ts/datasets';
 import { createOnnxPolicy } from '@research-ts/policy-onnx';
 import { loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
-import { rollout } from '@research-ts/rollout';
+import { buildPromptIds, rollout } from '@research-ts/rollout';
 import type { GenerateOptions, GenerateRequest, Policy } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
-import { buildPromptIds } from '../src/build-prompt';
 
 const demo = join(process.cwd(), '..', '..', 'runs', 'demo');
 const modelDirectory = process.argv[2] ?? join(demo, 'run', 'warmup-model');

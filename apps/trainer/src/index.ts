@@ -1,5 +1,4 @@
 export { buildIndex, type BuildIndexOptions, type BuildIndexResult } from './build-index';
-export { buildPromptIds, renderCompactPrompt, type PromptTemplate } from './build-prompt';
 export {
   checkpointFormat,
   checkpointName,
@@ -15,15 +14,6 @@ export {
 } from './checkpoint';
 export { createProgram, main } from './program';
 export { configPresets, type ConfigPresetName } from './config-presets';
-export {
-  emptyRetriever,
-  evaluateQuestions,
-  summarizePredictions,
-  type EvaluateQuestionsOptions,
-  type EvaluationQuestion,
-  type EvaluationSummary,
-  type Prediction,
-} from './evaluate-questions';
 export { formatTrainSummary, rewardStartEnd } from './format-train-summary';
 export { initModel, type InitModelOptions, type InitModelResult } from './init-model';
 export { MetricsWriter, readMetrics, type MetricsRecord } from './metrics-writer';
@@ -32,12 +22,10 @@ export { openRetriever, retrieverSourceOf, type RetrieverSource } from './open-r
 export { createProgress, wantsPlainProgress, type Progress, type ProgressOptions } from './progress';
 export { mergeConfig, parseOverride, presetNames, resolveConfig, type ResolveConfigOptions } from './resolve-config';
 export { runEvaluation, type RunEvaluationOptions, type RunEvaluationResult } from './run-evaluation';
-export { scoreRollout, type ScoredRollout } from './score-rollout';
 export { SeededRng, type RngState } from './seeded-rng';
 export { serveRetriever, type ServeRetrieverOptions } from './serve-retriever';
 export { train, type RewardPoint, type TrainOptions, type TrainSummary } from './train';
 export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput } from './trainer-config';
 export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
-export { buildWorld, worldOptions, worldTexts, type WorldSource } from './world-source';
-export { boxedOpenToken, buildWorldTokenizer } from './world-tokenizer';
+export { buildWorld, worldOptions, type WorldSource } from './world-source';
 export { readRunDirectory, renderRunReport, writeRunReport, type RunData, type WriteRunReportOptions, type WriteRunReportResult } from './report';

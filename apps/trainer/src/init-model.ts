@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCorpusJsonl, type World } from '@research-ts/datasets';
+import { readCorpusJsonl, worldTexts, type World } from '@research-ts/datasets';
 import { createRandomModel, decoderParameterCount, saveModelDirectory } from '@research-ts/policy-onnx';
 import { InvalidConfigError } from '@research-ts/spec';
-import { buildBpeTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
+import { buildBpeTokenizer, buildWorldTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
 import { embeddingInitStds, modelSizeConfig, type ModelSizeName } from './model-sizes';
-import { worldTexts, type WorldSource } from './world-source';
-import { buildWorldTokenizer } from './world-tokenizer';
+import { buildWorld, type WorldSource } from './world-source';
 
 export interface InitModelOptions {
   /** The model directory to write (must not exist or be empty unless `overwrite`). */
@@ -53,7 +52,7 @@ export async function initModel(options: InitModelOptions): Promise<InitModelRes
   if (options.corpusFile !== undefined) {
     for await (const passage of readCorpusJsonl(options.corpusFile)) texts.push(passage.contents);
   } else if (options.world !== undefined) {
-    texts.push(...worldTexts(options.world));
+    texts.push(...worldTexts('entities' in options.world ? options.world : buildWorld(options.world)));
   } else throw new InvalidConfigError('corpus', 'give a corpus file or a world to build the tokenizer from');
   let tokenizerJson: TokenizerJson;
   if (options.tokenizer === 'word') tokenizerJson = buildWorldTokenizer(texts);

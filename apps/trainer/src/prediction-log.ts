@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
-import type { Prediction } from './evaluate-questions';
+import type { Prediction } from '@research-ts/training';
 
 /** One line of the predictions JSONL that `research-ts eval` writes. */
 export type PredictionRow = Prediction & { dataset: string; judgement?: string };

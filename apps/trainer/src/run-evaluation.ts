@@ -2,11 +2,10 @@ import { datasetNameOfFile, loadQuestions, type QaExample } from '@research-ts/d
 import { createOpenAIJudge, formatMetricsTable, summarizeMetrics, type DatasetMetrics, type EvaluationRecord } from '@research-ts/evaluators';
 import { createOnnxPolicy } from '@research-ts/policy-onnx';
 import { createOpenAICompletionsPolicy, type CompletionServer, type RetryEvent } from '@research-ts/policy-openai';
-import { probeRetriever } from '@research-ts/rollout';
+import { probeRetriever, type PromptTemplate } from '@research-ts/rollout';
 import { InvalidConfigError, type Policy, type Tokenizer } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
-import type { PromptTemplate } from './build-prompt';
-import { evaluateQuestions, summarizePredictions, type EvaluationSummary, type Prediction } from './evaluate-questions';
+import { evaluateQuestions, summarizePredictions, type EvaluationSummary, type Prediction } from '@research-ts/training';
 import { openRetriever, type RetrieverSource } from './open-retriever';
 import { openPredictionLog, predictionKey, type PredictionRow } from './prediction-log';
 import { createProgress } from './progress';

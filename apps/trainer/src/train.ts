@@ -1,23 +1,29 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadQuestions, relationCatalog, splitWorldWords, type QaExample, type RelationName, type World } from '@research-ts/datasets';
-import { exactMatch } from '@research-ts/evaluators';
-import { createGrpoTrainer, freezeParameters, supervisedStep, type GrpoStepResult } from '@research-ts/training';
+import { createDecoyCorpus, decoyAnswers, loadQuestions, relationCatalog, type QaExample, type RelationName, type World } from '@research-ts/datasets';
+import { exactMatch, scoreRollout } from '@research-ts/evaluators';
+import {
+  createGrpoTrainer,
+  emptyRetriever,
+  evaluateQuestions,
+  freezeParameters,
+  summarizePredictions,
+  supervisedStep,
+  type EvaluationQuestion,
+  type EvaluationSummary,
+  type GrpoStepResult,
+} from '@research-ts/training';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
-import { countSearches, probeRetriever, rollout } from '@research-ts/rollout';
-import { InvalidConfigError, type Retriever, type TrainablePolicy } from '@research-ts/spec';
-import { buildPromptIds } from './build-prompt';
+import { buildPromptIds, countSearches, probeRetriever, rollout } from '@research-ts/rollout';
+import { InvalidConfigError, splitWorldWords, type Retriever, type TrainablePolicy } from '@research-ts/spec';
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
-import { createDecoyCorpus, decoyAnswers } from './decoy-corpus';
-import { emptyRetriever, evaluateQuestions, summarizePredictions, type EvaluationQuestion, type EvaluationSummary } from './evaluate-questions';
 import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { MetricsWriter, readMetrics } from './metrics-writer';
 import { openRetriever } from './open-retriever';
 import { refreshRunReport } from './refresh-run-report';
 import { createProgress } from './progress';
 import { checkRunDirectory, clearRunDirectory } from './run-directory';
-import { scoreRollout } from './score-rollout';
 import { SeededRng } from './seeded-rng';
 import type { TrainerConfig } from './trainer-config';
 import { buildWarmupTranscript } from './warmup-transcript';

@@ -1,14 +1,13 @@
-import { generateWorld, splitWorldWords } from '@research-ts/datasets';
+import { generateWorld, worldTexts } from '@research-ts/datasets';
 import { reSearchReward } from '@research-ts/evaluators';
+import { buildPromptIds } from '@research-ts/rollout';
+import { splitWorldWords } from '@research-ts/spec';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { validateReSearchFormat } from '@research-ts/tags';
-import { loadTokenizerFromJson } from '@research-ts/tokenizer';
+import { buildWorldTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { buildPromptIds } from './build-prompt';
 import { SeededRng } from './seeded-rng';
 import { buildWarmupTranscript } from './warmup-transcript';
-import { buildWorldTokenizer } from './world-tokenizer';
-import { worldTexts } from './world-source';
 
 const world = generateWorld({
   seed: 11,
@@ -159,7 +158,7 @@ describe('buildWarmupTranscript', () => {
   });
 });
 
-describe('buildWorldTokenizer', () => {
+describe('buildWorldTokenizer on a generated world', () => {
   it('splits punctuation off words, keeps tags and \\boxed{ whole, and decodes with single spaces', () => {
     const passage = world.passages[0]!.contents;
     const ids = tokenizer.encode(passage, { addSpecialTokens: false });

@@ -29,11 +29,3 @@ export function worldOptions(source: WorldSource): GenerateWorldOptions {
 export function buildWorld(source: WorldSource): World {
   return generateWorld(worldOptions(source));
 }
-
-/** Every text of a world a tokenizer must cover: passages, questions (train and held out) and answers. */
-export function worldTexts(source: WorldSource | World): string[] {
-  const world = 'entities' in source ? source : buildWorld(source);
-  const texts = world.passages.map((passage) => passage.contents);
-  for (const question of [...world.questions.train, ...world.questions.heldOut]) texts.push(question.question, ...question.goldenAnswers);
-  return texts;
-}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOnnxPolicy } from '@research-ts/policy-onnx';
-import { evaluateQuestions, summarizePredictions } from '../src/evaluate-questions';
+import { evaluateQuestions, summarizePredictions } from '@research-ts/training';
 import { openRetriever } from '../src/open-retriever';
 import { buildWorld } from '../src/world-source';
 import { initModel } from '../src/init-model';

@@ -3,7 +3,7 @@
  *   npm start -w @research-ts/example-train-tiny -- [steps]
  */
 import { generateWorld } from '@research-ts/datasets';
-import { reSearchReward } from '@research-ts/evaluators';
+import { scoreRollout } from '@research-ts/evaluators';
 import { createGrpoTrainer } from '@research-ts/training';
 import { createOnnxPolicy, createRandomModel, tinyConfig } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
@@ -26,7 +26,7 @@ const steps = Number(process.argv[2] ?? 3);
 for (let step = 0; step < steps; step += 1) {
   const questions = world.questions.train.slice(step * 2, step * 2 + 2); // 2 prompts × 4 samples per step
   const samples = await rollout({ policy, retriever, tokenizer, questions: questions.map((q) => q.question), template: 'base', samplesPerPrompt: 4, responseBudget: 48, sampling: { temperature: 1, seed: step } });
-  const scored = samples.map(({ trajectory, promptIndex }) => ({ trajectory, groupId: promptIndex, reward: reSearchReward.score({ response: trajectory.text, goldenAnswers: questions[promptIndex]!.goldenAnswers, endedWithEos: trajectory.finishReason === 'eos' }).score }));
+  const scored = samples.map(({ trajectory, promptIndex }) => ({ trajectory, groupId: promptIndex, reward: scoreRollout(trajectory, questions[promptIndex]!.goldenAnswers, tokenizer).reward }));
   const result = await trainer.step(scored);
   const reward = scored.reduce((sum, sample) => sum + sample.reward, 0) / scored.length;
   console.log(`step ${step + 1}: reward ${reward.toFixed(3)}`, result.skipped ? `skipped (${result.reason})` : `loss ${result.metrics.loss.toFixed(4)} kl ${result.metrics.klLoss?.toExponential(2)} entropy ${result.metrics.entropy.toFixed(3)} grad ${result.metrics.gradNorm.toFixed(3)}`);

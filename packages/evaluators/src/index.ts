@@ -15,6 +15,7 @@ export {
   type ReSearchTemplate,
   type ScoreReSearchSequenceInput,
 } from './research-reward';
+export { scoreRollout, type ScoredRollout } from './score-rollout';
 export { validateSearchR1Format, type SearchR1FormatReason, type SearchR1FormatResult } from './search-r1-format';
 export {
   createSearchR1EmReward,

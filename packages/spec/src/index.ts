@@ -1,6 +1,7 @@
 export type { Judge, JudgeItem, JudgeVerdict } from './judge';
 export { delay } from './delay';
 export { splitPassageContents, type Passage } from './passage';
+export { splitWorldWords } from './split-world-words';
 export type { FinishReason, GenerateOptions, GenerateRequest, GenerateResult, Policy, SamplingOptions } from './policy';
 export {
   ApiCallError,

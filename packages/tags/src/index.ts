@@ -1,3 +1,4 @@
+export { renderCompactPrompt } from './compact-prompt';
 export { extractAnswer, type ExtractAnswerReason, type ExtractAnswerResult } from './extract-answer';
 export { extractSearchQuery } from './extract-search-query';
 export {

@@ -1,5 +1,6 @@
 export { buildBpeTokenizer, type BuildBpeTokenizerOptions } from './build-bpe-tokenizer';
 export { buildWordLevelTokenizer, type BuildWordLevelTokenizerOptions } from './build-word-level-tokenizer';
+export { boxedOpenToken, buildWorldTokenizer } from './build-world-tokenizer';
 export { requiredSpecialTokens, tagTokens, type AddedTokenOptions } from './built-added-tokens';
 export { chatMlTemplate } from './chatml-template';
 export { createStreamingDecoder, type StreamingDecoder, type StreamingDecoderOptions } from './create-streaming-decoder';

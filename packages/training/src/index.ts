@@ -1,3 +1,12 @@
+export {
+  emptyRetriever,
+  evaluateQuestions,
+  summarizePredictions,
+  type EvaluateQuestionsOptions,
+  type EvaluationQuestion,
+  type EvaluationSummary,
+  type Prediction,
+} from './evaluate-questions';
 export { globalAggregation, type BatchTotals } from './global-aggregation';
 export {
   createGrpoTrainer,

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateWorld } from './generate-world';
-import { splitWorldWords, worldVocabulary } from './world-vocabulary';
-
-describe('splitWorldWords', () => {
-  it.each([
-    ['"Molhe Group"\nMolhe Group is a company.', ['"', 'Molhe', 'Group', '"', 'Molhe', 'Group', 'is', 'a', 'company', '.']],
-    ['Where was Velor Quenth born?', ['Where', 'was', 'Velor', 'Quenth', 'born', '?']],
-    ["Rezex's 2 cities, Zürich\t!", ['Rezex', "'", 's', '2', 'cities', ',', 'Zürich', '!']],
-    ['  \n ', []],
-  ])('%j', (text, words) => {
-    expect(splitWorldWords(text)).toEqual(words);
-  });
-});
+import { worldVocabulary } from './world-vocabulary';
 
 describe('worldVocabulary', () => {
   it('lists the words of a small world: punctuation, names and template words, sorted', () => {

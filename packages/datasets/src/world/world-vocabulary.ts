@@ -1,19 +1,8 @@
+import { splitWorldWords } from '@research-ts/spec';
 import type { World } from './world-types';
 
-const wordPattern = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
-
 /**
- * The words of a text as `worldVocabulary` counts them: each run of letters and digits is a word, and
- * each other non-space character (`"`, `.`, `?`, `'`) is a word of its own; spaces and line breaks
- * separate. Case is kept. `'"Molhe Group"\nMolhe Group is a company.'` →
- * `['"', 'Molhe', 'Group', '"', 'Molhe', 'Group', 'is', 'a', 'company', '.']`.
- */
-export function splitWorldWords(text: string): string[] {
-  return text.match(wordPattern) ?? [];
-}
-
-/**
- * Every distinct word (by `splitWorldWords`) of a world's passages, questions (train and held out) and
+ * Every distinct word (by spec's `splitWorldWords`) of a world's passages, questions (train and held out) and
  * gold answers, sorted by UTF-16 code units: the vocabulary of a word-level tokenizer that covers the
  * world. It holds the name words, the template words and the punctuation, and nothing else.
  */

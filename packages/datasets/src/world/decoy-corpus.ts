@@ -1,6 +1,5 @@
-import type { RelationName, World } from '@research-ts/datasets';
-import type { Passage } from '@research-ts/spec';
-import type { SeededRng } from './seeded-rng';
+import type { Passage, SeededRandom } from '@research-ts/spec';
+import type { RelationName, World } from './world-types';
 
 /** A world's corpus with its names permuted, and the permutation. */
 export interface DecoyCorpus {
@@ -20,7 +19,7 @@ export interface DecoyCorpus {
  * result without teaching a single fact of the world, the held-out entities' included; and the final
  * evaluation runs against another one, to tell reading (answers follow the corpus) from recall.
  */
-export function createDecoyCorpus(world: World, rng: SeededRng): DecoyCorpus {
+export function createDecoyCorpus(world: World, rng: SeededRandom): DecoyCorpus {
   const rename = new Map<string, string>();
   for (const type of new Set(world.entities.map((entity) => entity.type))) {
     const names = world.entities.filter((entity) => entity.type === type).map((entity) => entity.name);
@@ -55,7 +54,7 @@ export function decoyAnswers(world: World, corpus: DecoyCorpus): (subject: strin
   };
 }
 
-function shuffle<T>(items: T[], rng: SeededRng): void {
+function shuffle<T>(items: T[], rng: SeededRandom): void {
   for (let index = items.length - 1; index > 0; index--) {
     const other = rng.integer(index + 1);
     [items[index], items[other]] = [items[other]!, items[index]!];

@@ -1,8 +1,8 @@
-import { generateWorld, type World } from '@research-ts/datasets';
-import { splitPassageContents } from '@research-ts/spec';
+import { SeededRandom, splitPassageContents } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { createDecoyCorpus, decoyAnswers } from './decoy-corpus';
-import { SeededRng } from './seeded-rng';
+import { generateWorld } from './generate-world';
+import type { World } from './world-types';
 
 const worldOf = (personNameWords: 1 | 2, organisationSuffixes?: string[]) =>
   generateWorld({
@@ -27,7 +27,7 @@ describe('createDecoyCorpus', () => {
     ['two-word people and suffixed companies', worldOf(2, ['Group', 'Labs'])],
   ] as const) {
     it(`renames every name to another name of its type, and nothing else (${label})`, () => {
-      const { passages: decoy, rename: applied } = createDecoyCorpus(world, new SeededRng(5));
+      const { passages: decoy, rename: applied } = createDecoyCorpus(world, SeededRandom.fromSeed(5));
       expect(decoy.map((passage) => passage.id)).toEqual(world.passages.map((passage) => passage.id));
       const rename = renamingOf(world, decoy);
       expect(rename).toEqual(applied);
@@ -62,7 +62,7 @@ describe('createDecoyCorpus', () => {
 
   it('states the real facts only by chance', () => {
     const world = worldOf(1, []);
-    const decoy = createDecoyCorpus(world, new SeededRng(9)).passages;
+    const decoy = createDecoyCorpus(world, SeededRandom.fromSeed(9)).passages;
     const born = world.facts.filter((fact) => fact.relation === 'born_in');
     expect(born.length).toBe(40);
     const stillTrue = born.filter((fact) => decoy.some((passage) => passage.contents.includes(fact.sentence)));
@@ -72,13 +72,13 @@ describe('createDecoyCorpus', () => {
 
   it('is deterministic for a seed and differs between seeds', () => {
     const world = worldOf(1, []);
-    expect(createDecoyCorpus(world, new SeededRng(1))).toEqual(createDecoyCorpus(world, new SeededRng(1)));
-    expect(createDecoyCorpus(world, new SeededRng(1)).passages).not.toEqual(createDecoyCorpus(world, new SeededRng(2)).passages);
+    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1))).toEqual(createDecoyCorpus(world, SeededRandom.fromSeed(1)));
+    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1)).passages).not.toEqual(createDecoyCorpus(world, SeededRandom.fromSeed(2)).passages);
   });
 
   it('answers a question as its decoy passages state it, hop by hop', () => {
     const world = generateWorld({ seed: 4, people: 30, places: 6, organisations: 6, countries: 2, personNameWords: 1, organisationSuffixes: [], questionsPerHop: { 1: 20, 2: 20, 3: 0 } });
-    const corpus = createDecoyCorpus(world, new SeededRng(2));
+    const corpus = createDecoyCorpus(world, SeededRandom.fromSeed(2));
     const decoyAnswer = decoyAnswers(world, corpus);
     const titled = new Map(corpus.passages.map((passage) => [splitPassageContents(passage.contents).title, splitPassageContents(passage.contents).text]));
     // read each hop's sentence off the decoy passage with the real sentence template of the hop's relation

@@ -1,5 +1,6 @@
-import { splitWorldWords } from '@research-ts/datasets';
-import { buildWordLevelTokenizer, type TokenizerJson } from '@research-ts/tokenizer';
+import { splitWorldWords } from '@research-ts/spec';
+import { buildWordLevelTokenizer } from './build-word-level-tokenizer';
+import type { TokenizerJson } from './tokenizer-json';
 
 /** The boxed-answer opener, one token, so that `\boxed{ name }` decodes as the reward's extractor expects. */
 export const boxedOpenToken = '\\boxed{';
@@ -9,7 +10,7 @@ const promptWords = ['User', ':', 'Assistant', '}', 'The', 'final', 'answer', 'i
 
 /**
  * A word-level tokenizer for a small synthetic corpus: every word and punctuation mark of `texts`
- * (split as `splitWorldWords` splits them) is one id, the ReSearch tags and `\boxed{` are single
+ * (split as spec's `splitWorldWords` splits them) is one id, the ReSearch tags and `\boxed{` are single
  * tokens, and pre-tokenization is Hugging Face's `Whitespace` (`\w+|[^\w\s]+`), so a passage's
  * `Tonouth.` encodes as `Tonouth` `.` and an answer copied from a passage is the same token as in it.
  * Decoding joins tokens with one space (`<answer> \boxed{ Tonouth } </answer>`), which the reward's

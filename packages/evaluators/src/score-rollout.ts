@@ -1,8 +1,10 @@
-import { exactMatch, f1Score, reSearchReward } from '@research-ts/evaluators';
 import type { Tokenizer, Trajectory } from '@research-ts/spec';
 import { extractAnswer } from '@research-ts/tags';
+import { exactMatch } from './exact-match';
+import { f1Score } from './f1-score';
+import { reSearchReward } from './research-reward';
 
-/** What the trainer records about one rollout. */
+/** The reward input of one rollout: its ReSearch reward, answer scores and token counts. */
 export interface ScoredRollout {
   /** The ReSearch reward: F1, 0.1 for a good format with a wrong answer, 0 otherwise. */
   reward: number;

@@ -1,7 +1,6 @@
-import { rollout } from '@research-ts/rollout';
+import { scoreRollout, type ScoredRollout } from '@research-ts/evaluators';
+import { buildPromptIds, rollout, type PromptTemplate } from '@research-ts/rollout';
 import type { Policy, Retriever, Tokenizer, Trajectory } from '@research-ts/spec';
-import { buildPromptIds, type PromptTemplate } from './build-prompt';
-import { scoreRollout, type ScoredRollout } from './score-rollout';
 
 /** A question with its accepted answers. */
 export interface EvaluationQuestion {

@@ -1,16 +1,11 @@
-import { createTrajectory } from '@research-ts/rollout';
-import type { TrajectoryFinishReason } from '@research-ts/spec';
-import { loadTokenizerFromJson } from '@research-ts/tokenizer';
+import type { Trajectory, TrajectoryFinishReason } from '@research-ts/spec';
+import { MockTokenizer } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
 import { scoreRollout } from './score-rollout';
-import { buildWorldTokenizer } from './world-tokenizer';
 
-const tokenizer = loadTokenizerFromJson({
-  tokenizerJson: buildWorldTokenizer(['"Vorshuk"\nVorshuk is a company. Vorshuk is based in Multom. Vorshuk was founded by Nelnoun.', 'Who founded Vorshuk?']),
-  tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' },
-});
+const tokenizer = new MockTokenizer();
 
-/** A trajectory of model text, one inserted result block, then more model text. */
+/** A trajectory of model text, one inserted result block, then more model text (a plain spec `Trajectory`, its arrays of equal length). */
 function trajectory(before: string, result: string, after: string, finishReason: TrajectoryFinishReason) {
   const pieces = [
     { kind: 'model' as const, text: before },
@@ -26,15 +21,16 @@ function trajectory(before: string, result: string, after: string, finishReason:
     lossMask.push(...ids.map(() => (piece.kind === 'model' ? 1 : 0)));
     return { kind: piece.kind, start, end: responseIds.length, text: piece.text };
   });
-  return createTrajectory({
+  const trajectory: Trajectory = {
     promptIds: [1],
     responseIds,
-    lossMask,
+    lossMask: Uint8Array.from(lossMask),
     segments,
     text: pieces.map((piece) => piece.text).join(''),
     finishReason,
     searches: result === '' ? [] : [{ turn: 0, query: 'Vorshuk', passages: [] }],
-  });
+  };
+  return trajectory;
 }
 
 const search = '<think> </think> <search> Vorshuk </search>';
