@@ -7,6 +7,7 @@ import { initModel } from '../src/init-model';
 import { readMetrics } from '../src/metrics-writer';
 import { resolveConfig } from '../src/resolve-config';
 import { train } from '../src/train';
+import { microRunConfig } from './cli-helpers';
 
 /** Each report write: the GRPO steps in metrics.jsonl at that moment (or the error it was told to throw). */
 const reportWrites = vi.hoisted(() => ({ steps: [] as number[], failWith: undefined as string | undefined }));
@@ -25,32 +26,12 @@ vi.mock('../src/report/write-run-report', async (importOriginal) => {
 });
 
 /** A run of a few seconds: a micro world and model, a warm-up of 20 steps, 2 GRPO steps, a checkpoint every step. */
-const world = {
-  seed: 3,
-  people: 30,
-  places: 8,
-  organisations: 8,
-  countries: 3,
-  personNameWords: 1,
-  organisationSuffixes: [],
-  relations: ['born_in', 'works_for'],
-  questionsPerHop: { 1: 20, 2: 0, 3: 0 },
-  split: 'question',
-};
-const settings = {
-  seed: 5,
-  data: { world },
-  retriever: { kind: 'world', topK: 1 },
-  prompt: { template: 'compact' },
-  rollout: { groupSize: 3, promptsPerStep: 2, responseBudget: 40 },
-  optimizer: { learningRate: 1e-2, weightDecay: 0 },
+const settings = microRunConfig({
   loss: { klCoefficient: 0, entropyCoefficient: 0 },
   training: { steps: 2, maxTokensPerMicroBatch: 1024 },
   warmup: { steps: 20, batchSize: 4, maxSearches: 1, learningRate: 1e-2 },
   evaluation: { every: 0, questions: 2 },
-  checkpoint: { every: 1, keep: 3 },
-  runtime: { threads: 1 },
-};
+});
 
 describe('train writes report.html', () => {
   const root = mkdtempSync(join(tmpdir(), 'research-ts-train-report-'));
