@@ -26,7 +26,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeWorld } from '@research-ts/datasets';
-import { buildIndex, buildWorld, formatTrainSummary, initModel, resolveConfig, train, writeRunReport } from '@research-ts/trainer';
+import { writeRunReport } from '@research-ts/report';
+import { buildIndex, buildWorld, formatTrainSummary, initModel, resolveConfig, train } from '@research-ts/trainer';
 
 const started = performance.now();
 const root = join(process.cwd(), 'runs', 'demo');

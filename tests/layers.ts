@@ -18,6 +18,7 @@ export const layerTable: Record<string, { layer: number; mayImport: readonly str
   grpo: { layer: 2, mayImport: ['spec'] },
   rollout: { layer: 3, mayImport: ['spec', 'tags'] },
   testing: { layer: 3, mayImport: ['spec'] },
+  report: { layer: 3, mayImport: ['spec', 'tags'] },
   training: { layer: 4, mayImport: ['spec', 'tags', 'grpo', 'rollout', 'evaluators'] },
 };
 

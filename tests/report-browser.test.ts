@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeRunReport, writeSampleRun } from '@research-ts/report';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSampleRun } from '../apps/trainer/src/report/sample-run';
-import { writeRunReport } from '../apps/trainer/src/report/write-run-report';
 import { decodePng, imageStatistics } from './support/decode-png';
 
 // The run report in a real browser: Debian's chromium, headless, with a fresh profile and no network.

@@ -28,4 +28,3 @@ export { train, type RewardPoint, type TrainOptions, type TrainSummary } from '.
 export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput } from './trainer-config';
 export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
 export { buildWorld, worldOptions, type WorldSource } from './world-source';
-export { readRunDirectory, renderRunReport, writeRunReport, type RunData, type WriteRunReportOptions, type WriteRunReportResult } from './report';

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** One line of `metrics.jsonl` (`kind`: `train`, `eval`, `eval-ablation`, `warmup`, `run`) or `rollouts.jsonl`; the fields are in `src/report/FORMAT.md`. */
+/** One line of `metrics.jsonl` (`kind`: `train`, `eval`, `eval-ablation`, `warmup`, `run`) or `rollouts.jsonl`; the fields are in `@research-ts/report`'s `FORMAT.md`. */
 export type MetricsRecord = { kind: string; step: number } & Record<string, unknown>;
 
 /**

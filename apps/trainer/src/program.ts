@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { writeRunReport } from '@research-ts/report';
 import { InvalidConfigError, ResearchError } from '@research-ts/spec';
 import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
 import { retrieverApis, retrieverSourceOf } from './open-retriever';
-import { writeRunReport } from './report';
 import { presetNames, resolveConfig } from './resolve-config';
 import { evaluationServerRetryDefaults, runEvaluation } from './run-evaluation';
 import { serveRetriever } from './serve-retriever';

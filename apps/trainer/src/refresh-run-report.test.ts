@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSampleRun } from '@research-ts/report';
 import { afterAll, describe, expect, it } from 'vitest';
 import { refreshRunReport } from './refresh-run-report';
-import { writeSampleRun } from './report/sample-run';
 
 const root = mkdtempSync(join(tmpdir(), 'refresh-run-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { writeRunReport } from './report/write-run-report';
+import { writeRunReport } from '@research-ts/report';
 
 /**
  * Rewrites `<runDirectory>/report.html` (as `research-ts report` does) during training: at each

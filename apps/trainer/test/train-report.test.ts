@@ -12,8 +12,8 @@ import { microRunConfig } from './cli-helpers';
 /** Each report write: the GRPO steps in metrics.jsonl at that moment (or the error it was told to throw). */
 const reportWrites = vi.hoisted(() => ({ steps: [] as number[], failWith: undefined as string | undefined }));
 
-vi.mock('../src/report/write-run-report', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/report/write-run-report')>();
+vi.mock('@research-ts/report', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@research-ts/report')>();
   return {
     ...original,
     writeRunReport: async (options: Parameters<typeof original.writeRunReport>[0]) => {

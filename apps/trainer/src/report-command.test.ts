@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSampleRun } from '@research-ts/report';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createProgram } from '../program';
-import { writeSampleRun } from './sample-run';
+import { createProgram } from './program';
 
 const directory = mkdtempSync(join(tmpdir(), 'report-command-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readJsonl } from '@research-ts/datasets';
 import { InvalidInputError } from '@research-ts/spec';
-import { z } from 'zod';
 import { isTrainingRecord, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
+import { readJsonLines } from './read-json-lines';
 import { evenlySpacedIndexes, normalizeRolloutRecord, type RolloutRecord } from './rollout-record';
 
 /** Everything the report shows, read from a run folder (see FORMAT.md). */
@@ -36,8 +35,6 @@ export interface ReadRunDirectoryOptions {
   maxRollouts?: number;
 }
 
-const objectLine = z.record(z.string(), z.unknown());
-
 /**
  * Reads `metrics.jsonl`, `rollouts.jsonl` and `config.json` of a run folder. A malformed line is skipped
  * and listed in `problems`. Throws `InvalidInputError` when the folder does not exist or holds neither
@@ -56,16 +53,18 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
     throw new InvalidInputError('no metrics.jsonl or rollouts.jsonl in the run folder: is it the folder a training run wrote?', { source: directory });
   }
   const problems: string[] = [];
-  const describe = (error: InvalidInputError, file: string) => `${file}${error.line === undefined ? '' : ` line ${error.line}`}: ${error.problem}`;
 
   const metrics: MetricsRecord[] = [];
   const evaluations: MetricsRecord[] = [];
   const warmup: MetricsRecord[] = [];
   const ablations: MetricsRecord[] = [];
   if (hasMetricsFile) {
-    const stream = readJsonl(metricsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'metrics.jsonl')) });
-    for await (const raw of stream) {
-      const record = normalizeMetricsRecord(raw, metrics.length + 1);
+    for await (const entry of readJsonLines(metricsPath)) {
+      if (!entry.ok) {
+        problems.push(`metrics.jsonl line ${entry.line}: ${entry.reason}`);
+        continue;
+      }
+      const record = normalizeMetricsRecord(entry.value, metrics.length + 1);
       if (isTrainingRecord(record)) metrics.push(record);
       else if (record.kind === 'eval') evaluations.push(record);
       else if (record.kind === 'warmup') warmup.push(record);
@@ -75,14 +74,10 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
 
   const valid: RolloutRecord[] = [];
   if (hasRolloutsFile) {
-    let line = 0;
-    const stream = readJsonl(rolloutsPath, objectLine, { onError: 'skip', onSkip: (error) => problems.push(describe(error, 'rollouts.jsonl')) });
-    for await (const raw of stream) {
-      // Records come in file order; the stats count every line read so far, this one included.
-      line = stream.stats.entries;
-      const result = normalizeRolloutRecord(raw, line);
+    for await (const entry of readJsonLines(rolloutsPath)) {
+      const result = entry.ok ? normalizeRolloutRecord(entry.value, entry.line) : entry;
       if (result.ok) valid.push(result.record);
-      else problems.push(`rollouts.jsonl line ${line}: ${result.reason}`);
+      else problems.push(`rollouts.jsonl line ${entry.line}: ${result.reason}`);
     }
   }
   const keep = evenlySpacedIndexes(valid.length, options.maxRollouts ?? 400);
