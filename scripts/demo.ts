@@ -46,7 +46,9 @@ console.log(`e.g. ${example.metadata.hops}-hop: ${example.question} -> ${example
 
 const modelDirectory = join(root, 'initial-model');
 const model = await initModel({ directory: modelDirectory, size: 'tiny', seed: preset.seed, tokenizer: 'word', world });
-console.log(`policy: ${model.parameterCount.toLocaleString('en-US')} parameters, random init; word-level tokenizer of ${model.vocabSize} ids`);
+console.log(
+  `policy: ${model.parameterCount.toLocaleString('en-US')} parameters, random init; word-level tokenizer of ${model.vocabSize} ids`,
+);
 
 const indexDirectory = join(root, 'index');
 const index = await buildIndex({ corpusFile: files.corpus.path, directory: indexDirectory, progress: false });

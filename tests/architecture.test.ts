@@ -29,7 +29,8 @@ function packageOf(specifier: string): string | undefined {
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-const isTestFile = (path: string) => /\.(test|bench)\.ts$/.test(path) || /[/\\](__fixtures__|test|bench|tools)[/\\]/.test(path);
+const isTestFile = (path: string) =>
+  /\.(test|bench)\.ts$/.test(path) || /[/\\](__fixtures__|test|bench|tools)[/\\]/.test(path);
 
 interface SourceFile {
   path: string;
@@ -37,7 +38,12 @@ interface SourceFile {
 }
 
 /** Every way `files` (the sources of package `name`, under `directory`) break the layer table. */
-function layerViolations(name: string, directory: string, dependencies: readonly string[], files: readonly SourceFile[]): string[] {
+function layerViolations(
+  name: string,
+  directory: string,
+  dependencies: readonly string[],
+  files: readonly SourceFile[],
+): string[] {
   const row = layerTable[name];
   if (row === undefined) return [`${name} is not in the layer table (tests/layers.ts, DESIGN.md)`];
   const allowed = new Set(row.mayImport.map((other) => scope + other));
@@ -51,7 +57,8 @@ function layerViolations(name: string, directory: string, dependencies: readonly
     for (const specifier of importSpecifiers(source)) {
       if (specifier.startsWith('.')) {
         const target = resolve(dirname(path), specifier);
-        if (!target.startsWith(directory + '/')) violations.push(`${where} reaches outside its package through ${specifier}`);
+        if (!target.startsWith(directory + '/'))
+          violations.push(`${where} reaches outside its package through ${specifier}`);
         continue;
       }
       const imported = packageOf(specifier);
@@ -60,26 +67,35 @@ function layerViolations(name: string, directory: string, dependencies: readonly
       else if (imported.startsWith(scope)) {
         const other = imported.slice(scope.length);
         const lowerForTests = test && (other === 'testing' || (layerTable[other]?.layer ?? 99) < row.layer);
-        if (!allowed.has(imported) && !lowerForTests) violations.push(`${where} imports ${imported} (layer ${layerTable[other]?.layer ?? '?'})`);
+        if (!allowed.has(imported) && !lowerForTests)
+          violations.push(`${where} imports ${imported} (layer ${layerTable[other]?.layer ?? '?'})`);
       } else if (imported in engines && !test) {
-        if (!engines[imported]!.includes(name)) violations.push(`${where} imports the engine ${imported}, allowed only in ${engines[imported]!.join(', ')}`);
+        if (!engines[imported]!.includes(name))
+          violations.push(`${where} imports the engine ${imported}, allowed only in ${engines[imported]!.join(', ')}`);
         engineFiles.set(imported, [...new Set([...(engineFiles.get(imported) ?? []), where])]);
       }
     }
   }
   for (const [engine, paths] of engineFiles) {
-    if (paths.length > 1) violations.push(`${engine} enters ${name} through ${paths.length} files (${paths.join(', ')}), not one`);
+    if (paths.length > 1)
+      violations.push(`${engine} enters ${name} through ${paths.length} files (${paths.join(', ')}), not one`);
   }
   return violations;
 }
 
-const packageNames = readdirSync(join(root, 'packages')).filter((name) => statSync(join(root, 'packages', name)).isDirectory());
+const packageNames = readdirSync(join(root, 'packages')).filter((name) =>
+  statSync(join(root, 'packages', name)).isDirectory(),
+);
 
 describe('architecture: the layer table of DESIGN.md', () => {
   it('reads every import form', () => {
     const sample = `import a from '@research-ts/spec';\nimport type { B } from "@research-ts/tags/x";\nconst c = await import('flexsearch');\nrequire('onnxruntime-node');\nimport './local';\nexport { d } from '@scope/pkg';`;
     expect(importSpecifiers(sample).map(packageOf).filter(Boolean).sort()).toEqual([
-      '@research-ts/spec', '@research-ts/tags', '@scope/pkg', 'flexsearch', 'onnxruntime-node',
+      '@research-ts/spec',
+      '@research-ts/tags',
+      '@scope/pkg',
+      'flexsearch',
+      'onnxruntime-node',
     ]);
   });
 
@@ -90,7 +106,10 @@ describe('architecture: the layer table of DESIGN.md', () => {
       { path: `${directory}/src/b.ts`, source: `import { y } from '../../rollout/src/index';` },
       { path: `${directory}/src/c.ts`, source: `import { z } from '@research-ts/tags';` },
       { path: `${directory}/src/d.ts`, source: `import * as ort from 'onnxruntime-node';` },
-      { path: `${directory}/src/e.test.ts`, source: `import { s } from '@research-ts/spec'; import { t } from '@research-ts/testing';` },
+      {
+        path: `${directory}/src/e.test.ts`,
+        source: `import { s } from '@research-ts/spec'; import { t } from '@research-ts/testing';`,
+      },
     ];
     expect(layerViolations('tags', directory, ['@research-ts/spec', '@research-ts/grpo'], files)).toEqual([
       'package.json depends on @research-ts/grpo',

@@ -25,7 +25,12 @@ interface Manifest {
   bin?: Record<string, string>;
   exports?: Record<string, unknown>;
 }
-const manifests = new Map(packageDirectories.map((directory) => [directory, JSON.parse(readFileSync(join(root, directory, 'package.json'), 'utf8')) as Manifest]));
+const manifests = new Map(
+  packageDirectories.map((directory) => [
+    directory,
+    JSON.parse(readFileSync(join(root, directory, 'package.json'), 'utf8')) as Manifest,
+  ]),
+);
 
 /** Packages published as ESM only (no `require` condition): `@research-ts/testing` imports vitest, which refuses `require()`. */
 const isEsmOnly = (manifest: Manifest) => {
@@ -47,29 +52,49 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
 }
 
 async function node(argumentsList: string[], timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, argumentsList, { cwd: projectDirectory, env: cleanEnvironment(), timeout, maxBuffer: 32 * 1024 * 1024 });
+  return run(process.execPath, argumentsList, {
+    cwd: projectDirectory,
+    env: cleanEnvironment(),
+    timeout,
+    maxBuffer: 32 * 1024 * 1024,
+  });
 }
 
 beforeAll(async () => {
   const unbuilt = packageDirectories.filter(
-    (directory) => !existsSync(join(root, directory, 'dist', 'index.js')) || (!isEsmOnly(manifests.get(directory)!) && !existsSync(join(root, directory, 'dist', 'index.cjs'))),
+    (directory) =>
+      !existsSync(join(root, directory, 'dist', 'index.js')) ||
+      (!isEsmOnly(manifests.get(directory)!) && !existsSync(join(root, directory, 'dist', 'index.cjs'))),
   );
   if (unbuilt.length > 0) {
-    throw new Error(`no built dist/ in ${unbuilt.join(', ')}: run \`npm run build\` first (\`npm test\` builds before it runs vitest)`);
+    throw new Error(
+      `no built dist/ in ${unbuilt.join(', ')}: run \`npm run build\` first (\`npm test\` builds before it runs vitest)`,
+    );
   }
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const workspaces = packageDirectories.flatMap((directory) => ['-w', directory]);
   mkdirSync(tarballDirectory, { recursive: true });
-  const packed = await run(npm, ['pack', ...workspaces, '--pack-destination', tarballDirectory, '--json', '--ignore-scripts'], {
-    cwd: root,
-    env: cleanEnvironment(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const packed = await run(
+    npm,
+    ['pack', ...workspaces, '--pack-destination', tarballDirectory, '--json', '--ignore-scripts'],
+    {
+      cwd: root,
+      env: cleanEnvironment(),
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const entries = JSON.parse(packed.stdout) as { name: string; filename: string; files: { path: string }[] }[];
-  for (const entry of entries) packedFiles.set(entry.name, entry.files.map((file) => file.path));
+  for (const entry of entries)
+    packedFiles.set(
+      entry.name,
+      entry.files.map((file) => file.path),
+    );
 
   mkdirSync(projectDirectory, { recursive: true });
-  writeFileSync(join(projectDirectory, 'package.json'), JSON.stringify({ name: 'research-ts-packaging-check', version: '1.0.0', private: true }, null, 2));
+  writeFileSync(
+    join(projectDirectory, 'package.json'),
+    JSON.stringify({ name: 'research-ts-packaging-check', version: '1.0.0', private: true }, null, 2),
+  );
   // onnxruntime-node's postinstall downloads CUDA libraries from outside the npm registry: skip it.
   writeFileSync(join(projectDirectory, '.npmrc'), 'onnxruntime-node-install=skip\nfund=false\naudit=false\n');
   const tarballs = entries.map((entry) => join(tarballDirectory, entry.filename));
@@ -89,10 +114,19 @@ describe('packages as published', () => {
     const byName = new Map([...manifests.values()].map((manifest) => [manifest.name, manifest]));
     for (const [name, files] of packedFiles) {
       const esmOnly = isEsmOnly(byName.get(name)!);
-      for (const required of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', ...(esmOnly ? [] : ['dist/index.cjs', 'dist/index.d.cts'])]) {
-                expect(files, `${name} lacks ${required}`).toContain(required);
+      for (const required of [
+        'package.json',
+        'README.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        ...(esmOnly ? [] : ['dist/index.cjs', 'dist/index.d.cts']),
+      ]) {
+        expect(files, `${name} lacks ${required}`).toContain(required);
       }
-      expect(files.filter((file) => /\.test\.ts$|__fixtures__|\.tsbuildinfo$/.test(file)), `${name} ships test files`).toEqual([]);
+      expect(
+        files.filter((file) => /\.test\.ts$|__fixtures__|\.tsbuildinfo$/.test(file)),
+        `${name} ships test files`,
+      ).toEqual([]);
     }
   });
 
@@ -127,7 +161,11 @@ describe('packages as published', () => {
         expect(blocks, `${directory}/README.md has exactly one \`\`\`ts block`).toHaveLength(1);
         // Strip the types with TypeScript itself (the project has no tsx), then run the result as an ES module.
         const javascript = ts.transpileModule(blocks[0]!, {
-          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+          compilerOptions: {
+            module: ts.ModuleKind.ESNext,
+            target: ts.ScriptTarget.ES2022,
+            verbatimModuleSyntax: false,
+          },
           reportDiagnostics: false,
         }).outputText;
         const file = join(projectDirectory, `quick-start-${name.replace(/\W+/g, '-')}.mjs`);
@@ -139,7 +177,11 @@ describe('packages as published', () => {
 
     for (const [command, target] of Object.entries(manifest.bin ?? {})) {
       it(`${name}: the \`${command}\` bin (${target}) runs --help from node_modules/.bin`, async () => {
-        const { stdout } = await run(join(projectDirectory, 'node_modules', '.bin', command), ['--help'], { cwd: projectDirectory, env: cleanEnvironment(), timeout: 60_000 });
+        const { stdout } = await run(join(projectDirectory, 'node_modules', '.bin', command), ['--help'], {
+          cwd: projectDirectory,
+          env: cleanEnvironment(),
+          timeout: 60_000,
+        });
         expect(stdout).toContain(command);
       });
     }

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 // package's folder, against the package's source (the `@research-ts/source` condition), with no network.
 const root = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
-const packages = readdirSync(join(root, 'packages')).filter((name) => existsSync(join(root, 'packages', name, 'package.json')));
+const packages = readdirSync(join(root, 'packages')).filter((name) =>
+  existsSync(join(root, 'packages', name, 'package.json')),
+);
 
 export function quickStartBlocks(readme: string): string[] {
   return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);

@@ -41,9 +41,14 @@ const dialogs: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(executablePath)) {
-    const setup = spawnSync('bash', [join(import.meta.dirname, '..', 'scripts', 'ci-setup.sh'), 'chromium'], { encoding: 'utf8', timeout: 600_000 });
+    const setup = spawnSync('bash', [join(import.meta.dirname, '..', 'scripts', 'ci-setup.sh'), 'chromium'], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     if (setup.status !== 0 || !existsSync(executablePath)) {
-      throw new Error(`Debian chromium is not installed at ${executablePath} and scripts/ci-setup.sh could not install it:\n${setup.stderr}${setup.stdout}`);
+      throw new Error(
+        `Debian chromium is not installed at ${executablePath} and scripts/ci-setup.sh could not install it:\n${setup.stderr}${setup.stdout}`,
+      );
     }
   }
   writeSampleRun(runDirectory, { steps: 40, warmupSteps: 100, finalEvaluations: true });
@@ -58,7 +63,8 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      consoleErrors.push(`${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
   page.on('dialog', async (dialog) => {
@@ -100,8 +106,11 @@ describe('run report in headless Chromium', () => {
           noData: figure.querySelector('.no-data') !== null,
           width: canvas === null ? 0 : canvas.getBoundingClientRect().width,
           coloured,
-          legend: [...figure.querySelectorAll('.u-legend .u-series .u-label')].map((label) => (label as BrowserNode).textContent as string),
-          xRange: plot === null ? [] : [Number(plot.getAttribute('data-x-min')), Number(plot.getAttribute('data-x-max'))],
+          legend: [...figure.querySelectorAll('.u-legend .u-series .u-label')].map(
+            (label) => (label as BrowserNode).textContent as string,
+          ),
+          xRange:
+            plot === null ? [] : [Number(plot.getAttribute('data-x-min')), Number(plot.getAttribute('data-x-max'))],
         };
       }),
     );
@@ -125,12 +134,26 @@ describe('run report in headless Chromium', () => {
       // 40 training steps; the warm-up's lines every 10 of its 100 steps.
       expect(chart.xRange, chart.title).toEqual(chart.title === 'Warm-up loss' ? [10, 100] : [1, 40]);
     }
-    expect(charts[0]!.legend).toEqual(['step', 'reward (raw)', 'reward', 'f1 (raw)', 'f1', 'format (raw)', 'format', 'eval reward']);
+    expect(charts[0]!.legend).toEqual([
+      'step',
+      'reward (raw)',
+      'reward',
+      'f1 (raw)',
+      'f1',
+      'format (raw)',
+      'format',
+      'eval reward',
+    ]);
     expect(charts.at(-1)!.legend).toEqual(['warm-up step', 'loss']);
   });
 
   it('shows the held-out results as train prints them', async () => {
-    const rows = await page.$$eval('table.headline tr', (trs) => trs.map((tr) => [(tr as BrowserNode).querySelector('th').textContent, (tr as BrowserNode).querySelector('td').textContent]));
+    const rows = await page.$$eval('table.headline tr', (trs) =>
+      trs.map((tr) => [
+        (tr as BrowserNode).querySelector('th').textContent,
+        (tr as BrowserNode).querySelector('td').textContent,
+      ]),
+    );
     expect(rows.map(([label]) => label)).toEqual([
       'held-out EM, greedy (66 questions)',
       'held-out F1',
@@ -160,13 +183,20 @@ describe('run report in headless Chromium', () => {
     expect(rollouts[2]!.text).toContain('<script>alert("rollout")</script>');
     expect(await page.$$eval('script', (scripts) => scripts.length)).toBe(1);
     const thinkColor = await page.$eval('.trajectory .k-think', (element) => getComputedStyle(element).backgroundColor);
-    const answerColor = await page.$eval('.trajectory .k-answer', (element) => getComputedStyle(element).backgroundColor);
+    const answerColor = await page.$eval(
+      '.trajectory .k-answer',
+      (element) => getComputedStyle(element).backgroundColor,
+    );
     expect(thinkColor).not.toBe(answerColor);
     expect(thinkColor).not.toBe('rgba(0, 0, 0, 0)');
   });
 
   it('filters the rollouts by step, reward and reason', async () => {
-    const visible = () => page.$$eval('article.rollout', (articles) => articles.filter((article) => !(article as BrowserNode).hidden).length);
+    const visible = () =>
+      page.$$eval(
+        'article.rollout',
+        (articles) => articles.filter((article) => !(article as BrowserNode).hidden).length,
+      );
     const shown = () => page.textContent('#shown-count');
     await page.selectOption('#filter-step', '1');
     expect([await visible(), await shown()]).toEqual([2, '2']);

@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.config.base';
 
-export default packageBuild({ external: ["flexsearch"] });
+export default packageBuild({ external: ['flexsearch'] });

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 const icdDirectories = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d'];
 
 function hasVulkanDriver(): boolean {
-  return icdDirectories.some((directory) => existsSync(directory) && readdirSync(directory).some((name) => name.endsWith('.json')));
+  return icdDirectories.some(
+    (directory) => existsSync(directory) && readdirSync(directory).some((name) => name.endsWith('.json')),
+  );
 }
 
 export default function setup(): void {

@@ -12,7 +12,13 @@ function chunk(type: string, body: Uint8Array): Buffer {
 }
 
 /** A PNG encoder written from the specification, applying filter `filters[row % 5]` to each row. */
-function encodePng(width: number, height: number, channels: number, samples: Uint8Array, filters = [0, 1, 2, 3, 4]): Buffer {
+function encodePng(
+  width: number,
+  height: number,
+  channels: number,
+  samples: Uint8Array,
+  filters = [0, 1, 2, 3, 4],
+): Buffer {
   const colorType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels]!;
   const stride = width * channels;
   const raw = Buffer.alloc(height * (stride + 1));
@@ -40,7 +46,13 @@ function encodePng(width: number, height: number, channels: number, samples: Uin
   const deflated = deflateSync(raw);
   // Split the data over two IDAT chunks, as encoders may.
   const half = Math.floor(deflated.length / 2);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflated.subarray(0, half)), chunk('IDAT', deflated.subarray(half)), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflated.subarray(0, half)),
+    chunk('IDAT', deflated.subarray(half)),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 function pseudoRandomSamples(length: number): Uint8Array {
@@ -59,7 +71,10 @@ describe('decodePng', () => {
     expect([image.width, image.height]).toEqual([width, height]);
     for (let pixel = 0; pixel < width * height; pixel += 1) {
       const source = samples.subarray(pixel * channels, pixel * channels + channels);
-      const rgba = channels >= 3 ? [source[0], source[1], source[2], channels === 4 ? source[3] : 255] : [source[0], source[0], source[0], channels === 2 ? source[1] : 255];
+      const rgba =
+        channels >= 3
+          ? [source[0], source[1], source[2], channels === 4 ? source[3] : 255]
+          : [source[0], source[0], source[0], channels === 2 ? source[1] : 255];
       expect([...image.pixels.subarray(pixel * 4, pixel * 4 + 4)]).toEqual(rgba);
     }
   });

@@ -59,7 +59,8 @@ export function decodePng(png: Uint8Array): DecodedImage {
   if (width === 0 || height === 0) throw new Error('PNG without IHDR or with an empty image');
   const raw = inflateSync(Buffer.concat(data));
   const stride = width * channels;
-  if (raw.length !== height * (stride + 1)) throw new Error(`PNG data is ${raw.length} bytes, expected ${height * (stride + 1)}`);
+  if (raw.length !== height * (stride + 1))
+    throw new Error(`PNG data is ${raw.length} bytes, expected ${height * (stride + 1)}`);
   const rows = new Uint8Array(height * stride);
   for (let row = 0; row < height; row += 1) {
     const filter = raw[row * (stride + 1)]!;
@@ -93,7 +94,11 @@ export function decodePng(png: Uint8Array): DecodedImage {
 }
 
 /** How varied an image is: distinct RGBA colours, and the share of pixels that differ from the commonest colour. */
-export function imageStatistics(image: DecodedImage): { distinctColors: number; backgroundShare: number; foregroundShare: number } {
+export function imageStatistics(image: DecodedImage): {
+  distinctColors: number;
+  backgroundShare: number;
+  foregroundShare: number;
+} {
   const counts = new Map<number, number>();
   const view = new DataView(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
   for (let offset = 0; offset < image.pixels.length; offset += 4) {

@@ -53,14 +53,32 @@ for (const round of ['warm-up', 'measured'] as const) {
   insidePolicyMs = 0;
   insideRetrieverMs = 0;
   const start = performance.now();
-  const samples = await rollout({ policy: timedPolicy, retriever: timedRetriever, tokenizer, prompts, samplesPerPrompt: 5, responseBudget: 256, topK: 5, sampling: { temperature: 1, seed: 1 } });
+  const samples = await rollout({
+    policy: timedPolicy,
+    retriever: timedRetriever,
+    tokenizer,
+    prompts,
+    samplesPerPrompt: 5,
+    responseBudget: 256,
+    topK: 5,
+    sampling: { temperature: 1, seed: 1 },
+  });
   const totalMs = performance.now() - start;
   if (round === 'warm-up') continue;
-  const tokens = samples.reduce((sum, sample) => sum + sample.trajectory.lossMask.reduce((count, bit) => count + bit, 0), 0);
+  const tokens = samples.reduce(
+    (sum, sample) => sum + sample.trajectory.lossMask.reduce((count, bit) => count + bit, 0),
+    0,
+  );
   const searches = samples.reduce((sum, sample) => sum + sample.trajectory.searches.length, 0);
   const outside = totalMs - insidePolicyMs;
-  console.log(`${samples.length} rollouts, ${tokens} generated tokens, ${searches} searches, wall ${totalMs.toFixed(0)} ms`);
-  console.log(`inside policy.generate: ${insidePolicyMs.toFixed(0)} ms (${((tokens / insidePolicyMs) * 1000).toFixed(0)} tokens/s)`);
-  console.log(`outside the policy: ${outside.toFixed(0)} ms = ${((100 * outside) / totalMs).toFixed(2)} % of wall time (retrieval ${insideRetrieverMs.toFixed(0)} ms)`);
+  console.log(
+    `${samples.length} rollouts, ${tokens} generated tokens, ${searches} searches, wall ${totalMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `inside policy.generate: ${insidePolicyMs.toFixed(0)} ms (${((tokens / insidePolicyMs) * 1000).toFixed(0)} tokens/s)`,
+  );
+  console.log(
+    `outside the policy: ${outside.toFixed(0)} ms = ${((100 * outside) / totalMs).toFixed(2)} % of wall time (retrieval ${insideRetrieverMs.toFixed(0)} ms)`,
+  );
 }
 await onnx.release();

@@ -11,9 +11,13 @@ if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
   const source = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=@research-ts/source', '--import', import.meta.resolve('tsx'), source, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@research-ts/source', '--import', import.meta.resolve('tsx'), source, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   // Ctrl-C reaches both processes from the terminal: this one waits for the program to stop on its own.
   process.on('SIGINT', () => {});
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));

@@ -48,13 +48,20 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     onError: options.strict === true ? 'throw' : 'skip',
     progressInterval: 1000,
     onProgress: (update) => {
-      progress ??= createProgress({ label: 'index (KiB)', total: Math.ceil(update.totalBytes / 1024), silent: options.progress === false });
+      progress ??= createProgress({
+        label: 'index (KiB)',
+        total: Math.ceil(update.totalBytes / 1024),
+        silent: options.progress === false,
+      });
       progress.update(Math.ceil(update.bytesRead / 1024), `${update.passages} passages`);
     },
   }).finally(() => progress?.stop());
   if (result.passages === 0) {
-    const isArray = !options.corpusFile.endsWith('.gz') && (await firstSignificantCharacter(options.corpusFile)) === '[';
-    const hint = isArray ? '; the file is a JSON array, but a corpus is JSONL: one {"id", "contents"} object per line' : '';
+    const isArray =
+      !options.corpusFile.endsWith('.gz') && (await firstSignificantCharacter(options.corpusFile)) === '[';
+    const hint = isArray
+      ? '; the file is a JSON array, but a corpus is JSONL: one {"id", "contents"} object per line'
+      : '';
     const first = result.skippedLines[0];
     const problem =
       first === undefined
@@ -63,5 +70,10 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: options.corpusFile });
   }
   await result.retriever.save(options.directory);
-  return { passages: result.passages, skipped: result.skipped, skippedLines: result.skippedLines, seconds: (performance.now() - started) / 1000 };
+  return {
+    passages: result.passages,
+    skipped: result.skipped,
+    skippedLines: result.skippedLines,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

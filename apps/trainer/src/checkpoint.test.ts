@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createRandomModel, loadModelDirectory, saveModelDirectory, tinyConfig } from '@research-ts/policy-onnx';
 import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { checkpointName, findLatestCheckpoint, listCheckpoints, loadCheckpointState, pruneCheckpoints, saveCheckpoint, verifyCheckpoint } from './checkpoint';
+import {
+  checkpointName,
+  findLatestCheckpoint,
+  listCheckpoints,
+  loadCheckpointState,
+  pruneCheckpoints,
+  saveCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint';
 
 const model = createRandomModel(tinyConfig({ hiddenSize: 16, intermediateSize: 16, vocabSize: 32 }), { seed: 3 });
 
@@ -51,8 +59,15 @@ describe('checkpoints', () => {
     const loaded = await loadModelDirectory(join(directory, 'model'));
     for (const [name, value] of model.parameters) expect(loaded.parameters.get(name)).toEqual(value);
     const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8'));
-    expect(Object.keys(manifest.files).sort()).toEqual(['model/config.json', 'model/generation_config.json', 'model/model.safetensors', 'optimizer.safetensors', 'state.json']);
-    for (const entry of Object.values(manifest.files) as { sha256: string }[]) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      'model/config.json',
+      'model/generation_config.json',
+      'model/model.safetensors',
+      'optimizer.safetensors',
+      'state.json',
+    ]);
+    for (const entry of Object.values(manifest.files) as { sha256: string }[])
+      expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('the newest checkpoint that verifies wins; corrupt, truncated or manifest-less ones are skipped with a reason', async () => {
@@ -73,7 +88,8 @@ describe('checkpoints', () => {
     expect(latest?.step).toBe(1);
     expect(latest?.rejected.map((entry) => entry.reason)).toEqual([
       'optimizer.safetensors does not match its sha256',
-      'model/model.safetensors has 100 bytes, the manifest says ' + (await manifestBytes(root, 3, 'model/model.safetensors')),
+      'model/model.safetensors has 100 bytes, the manifest says ' +
+        (await manifestBytes(root, 3, 'model/model.safetensors')),
       expect.stringMatching(/^manifest.json is missing or unreadable/),
     ]);
     await expect(loadCheckpointState(join(root, checkpointName(4)))).rejects.toThrow(InvalidInputError);

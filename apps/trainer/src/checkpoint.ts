@@ -66,7 +66,8 @@ async function listFiles(directory: string): Promise<string[]> {
  */
 export async function saveCheckpoint(root: string, options: SaveCheckpointOptions): Promise<string> {
   await mkdir(root, { recursive: true });
-  for (const entry of await readdir(root)) if (entry.startsWith('.partial-')) await rm(join(root, entry), { recursive: true, force: true });
+  for (const entry of await readdir(root))
+    if (entry.startsWith('.partial-')) await rm(join(root, entry), { recursive: true, force: true });
   const name = checkpointName(options.step);
   const staging = join(root, `.partial-${name}-${randomBytes(4).toString('hex')}`);
   await mkdir(staging);
@@ -77,21 +78,37 @@ export async function saveCheckpoint(root: string, options: SaveCheckpointOption
     for (const [parameter, moments] of Object.entries(options.trainer.optimizer.parameters)) {
       parameterSteps[parameter] = moments.step;
       tensors.push([`${parameter}.exp_avg`, { dtype: 'F32', shape: [moments.expAvg.length], data: moments.expAvg }]);
-      tensors.push([`${parameter}.exp_avg_sq`, { dtype: 'F32', shape: [moments.expAvgSq.length], data: moments.expAvgSq }]);
+      tensors.push([
+        `${parameter}.exp_avg_sq`,
+        { dtype: 'F32', shape: [moments.expAvgSq.length], data: moments.expAvgSq },
+      ]);
     }
     await writeSafetensors(join(staging, 'optimizer.safetensors'), tensors);
     const state = {
       step: options.step,
-      trainer: { step: options.trainer.step, skippedSteps: options.trainer.skippedSteps, optimizerStep: options.trainer.optimizer.step, parameterSteps },
+      trainer: {
+        step: options.trainer.step,
+        skippedSteps: options.trainer.skippedSteps,
+        optimizerStep: options.trainer.optimizer.step,
+        parameterSteps,
+      },
       rng: options.rng,
       extra: options.extra,
     };
     await writeFile(join(staging, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
     const files: Manifest['files'] = {};
     for (const path of (await listFiles(staging)).sort()) {
-      files[relative(staging, path).split('\\').join('/')] = { sha256: await sha256File(path), bytes: (await stat(path)).size };
+      files[relative(staging, path).split('\\').join('/')] = {
+        sha256: await sha256File(path),
+        bytes: (await stat(path)).size,
+      };
     }
-    const manifest: Manifest = { format: checkpointFormat, step: options.step, createdAt: new Date().toISOString(), files };
+    const manifest: Manifest = {
+      format: checkpointFormat,
+      step: options.step,
+      createdAt: new Date().toISOString(),
+      files,
+    };
     await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const target = join(root, name);
     const previous = join(root, `.partial-old-${name}-${randomBytes(4).toString('hex')}`);
@@ -116,7 +133,8 @@ export async function verifyCheckpoint(directory: string): Promise<string | unde
   } catch (error) {
     return `manifest.json is missing or unreadable (${(error as Error).message})`;
   }
-  if (manifest.format !== checkpointFormat) return `manifest format ${JSON.stringify(manifest.format)} is not ${checkpointFormat}`;
+  if (manifest.format !== checkpointFormat)
+    return `manifest format ${JSON.stringify(manifest.format)} is not ${checkpointFormat}`;
   const present = new Set((await listFiles(directory)).map((path) => relative(directory, path).split('\\').join('/')));
   for (const [path, expected] of Object.entries(manifest.files ?? {})) {
     if (!present.has(path)) return `${path} is missing`;
@@ -125,7 +143,8 @@ export async function verifyCheckpoint(directory: string): Promise<string | unde
     if (bytes !== expected.bytes) return `${path} has ${bytes} bytes, the manifest says ${expected.bytes}`;
     if ((await sha256File(full)) !== expected.sha256) return `${path} does not match its sha256`;
   }
-  for (const required of ['state.json', 'optimizer.safetensors']) if (manifest.files[required] === undefined) return `the manifest does not list ${required}`;
+  for (const required of ['state.json', 'optimizer.safetensors'])
+    if (manifest.files[required] === undefined) return `the manifest does not list ${required}`;
   return undefined;
 }
 
@@ -177,11 +196,19 @@ export async function loadCheckpointState(directory: string): Promise<Checkpoint
   try {
     const parameters: Record<string, AdamWParameterState> = {};
     for (const [parameter, step] of Object.entries(state.trainer.parameterSteps)) {
-      parameters[parameter] = { step, expAvg: await file.readFloat32(`${parameter}.exp_avg`), expAvgSq: await file.readFloat32(`${parameter}.exp_avg_sq`) };
+      parameters[parameter] = {
+        step,
+        expAvg: await file.readFloat32(`${parameter}.exp_avg`),
+        expAvgSq: await file.readFloat32(`${parameter}.exp_avg_sq`),
+      };
     }
     return {
       step: state.step,
-      trainer: { step: state.trainer.step, skippedSteps: state.trainer.skippedSteps, optimizer: { step: state.trainer.optimizerStep, parameters } },
+      trainer: {
+        step: state.trainer.step,
+        skippedSteps: state.trainer.skippedSteps,
+        optimizer: { step: state.trainer.optimizerStep, parameters },
+      },
       rng: state.rng,
       extra: state.extra ?? {},
     };

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { formatSkippedLines } from './format-skipped-lines';
 
 describe('formatSkippedLines', () => {
-  const line = (number: number, field = '') => ({ source: '/data/corpus.jsonl', line: number, field, reason: 'expected a string, got 42' });
+  const line = (number: number, field = '') => ({
+    source: '/data/corpus.jsonl',
+    line: number,
+    field,
+    reason: 'expected a string, got 42',
+  });
 
   it('names the file, line and field of each skipped line', () => {
     expect(formatSkippedLines([line(2), line(5, 'contents')], 2)).toEqual([

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { formatTrainSummary, rewardStartEnd } from './format-train-summary';
 import type { TrainSummary } from './train';
 
-const evaluation = { count: 4, reward: 0.775, exactMatch: 0.75, f1: 0.75, searches: 1, generatedTokens: 13, formatOk: 1, failedSearches: 1 };
+const evaluation = {
+  count: 4,
+  reward: 0.775,
+  exactMatch: 0.75,
+  f1: 0.75,
+  searches: 1,
+  generatedTokens: 13,
+  formatOk: 1,
+  failedSearches: 1,
+};
 const summary = (curve: number[], firstStep = 1): TrainSummary => ({
   outputDirectory: 'runs/x',
   steps: firstStep + curve.length - 1,
@@ -23,7 +32,12 @@ describe('formatTrainSummary', () => {
     const eightSteps = summary([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
     const text = formatTrainSummary(eightSteps);
     expect(rewardStartEnd(eightSteps)).toEqual({ start: expect.closeTo(0.3, 12), end: expect.closeTo(0.6, 12) });
-    const value = (label: string) => text.split('\n').find((line) => line.startsWith(label))?.slice(label.length).trim();
+    const value = (label: string) =>
+      text
+        .split('\n')
+        .find((line) => line.startsWith(label))
+        ?.slice(label.length)
+        .trim();
     expect(text.split('\n')[0]).toBe('run runs/x: 8 steps');
     expect(value('training reward, step 1 (before any update)')).toBe('0.100');
     expect(value('training reward, first 5 steps (mean)')).toBe('0.300');
@@ -40,6 +54,12 @@ describe('formatTrainSummary', () => {
     const text = formatTrainSummary(summary([0.5, 0.6], 11));
     expect(text.split('\n')[0]).toBe('run runs/x: 12 steps (resumed at 10)');
     expect(text).toContain('training reward, step 1 (before any update)');
-    expect(text.split('\n').find((line) => line.startsWith('training reward, step 1'))?.trim().endsWith('-')).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .find((line) => line.startsWith('training reward, step 1'))
+        ?.trim()
+        .endsWith('-'),
+    ).toBe(true);
   });
 });

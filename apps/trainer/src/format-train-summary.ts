@@ -5,7 +5,8 @@ const fixed = (value: number | undefined, digits = 3) => (value === undefined ? 
 /** The mean reward of the first and last `window` points of a curve. */
 export function rewardStartEnd(summary: Pick<TrainSummary, 'rewardCurve'>, window = 5): { start: number; end: number } {
   const curve = summary.rewardCurve;
-  const mean = (points: typeof curve) => (points.length === 0 ? Number.NaN : points.reduce((sum, point) => sum + point.reward, 0) / points.length);
+  const mean = (points: typeof curve) =>
+    points.length === 0 ? Number.NaN : points.reduce((sum, point) => sum + point.reward, 0) / points.length;
   return { start: mean(curve.slice(0, window)), end: mean(curve.slice(-window)) };
 }
 
@@ -14,7 +15,10 @@ export function formatTrainSummary(summary: TrainSummary): string {
   const { start, end } = rewardStartEnd(summary);
   const rows: [string, string][] = [
     // step 1's rollouts come from the policy before any GRPO update (absent from a resumed run's curve)
-    ['training reward, step 1 (before any update)', fixed(summary.rewardCurve.find((point) => point.step === 1)?.reward)],
+    [
+      'training reward, step 1 (before any update)',
+      fixed(summary.rewardCurve.find((point) => point.step === 1)?.reward),
+    ],
     ['training reward, first 5 steps (mean)', fixed(start)],
     ['training reward, last 5 steps (mean)', fixed(end)],
     [`held-out EM, greedy (${summary.heldOut.count} questions)`, fixed(summary.heldOut.exactMatch)],
@@ -28,5 +32,9 @@ export function formatTrainSummary(summary: TrainSummary): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
-  return [`run ${summary.outputDirectory}: ${summary.steps} steps${summary.resumedFrom > 0 ? ` (resumed at ${summary.resumedFrom})` : ''}`, ...lines, `model: ${summary.modelDirectory}`].join('\n');
+  return [
+    `run ${summary.outputDirectory}: ${summary.steps} steps${summary.resumedFrom > 0 ? ` (resumed at ${summary.resumedFrom})` : ''}`,
+    ...lines,
+    `model: ${summary.modelDirectory}`,
+  ].join('\n');
 }

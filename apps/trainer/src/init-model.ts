@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { readCorpusJsonl, worldTexts, type World } from '@research-ts/datasets';
 import { createRandomModel, decoderParameterCount, saveModelDirectory } from '@research-ts/policy-onnx';
 import { InvalidConfigError } from '@research-ts/spec';
-import { buildBpeTokenizer, buildWorldTokenizer, loadTokenizer, writeTokenizerDirectory, type TokenizerJson } from '@research-ts/tokenizer';
+import {
+  buildBpeTokenizer,
+  buildWorldTokenizer,
+  loadTokenizer,
+  writeTokenizerDirectory,
+  type TokenizerJson,
+} from '@research-ts/tokenizer';
 import { embeddingInitStds, modelSizeConfig, type ModelSizeName } from './model-sizes';
 import { buildWorld, type WorldSource } from './world-source';
 
@@ -66,13 +72,22 @@ export async function initModel(options: InitModelOptions): Promise<InitModelRes
     const model = createRandomModel(config, { seed: options.seed });
     const embeddingInitStd = options.embeddingInitStd ?? embeddingInitStds[options.size as ModelSizeName];
     if (embeddingInitStd !== undefined) {
-      if (!(embeddingInitStd > 0)) throw new InvalidConfigError('embeddingInitStd', `must be > 0 (got ${embeddingInitStd})`);
+      if (!(embeddingInitStd > 0))
+        throw new InvalidConfigError('embeddingInitStd', `must be > 0 (got ${embeddingInitStd})`);
       const embeddings = model.parameters.get('model.embed_tokens.weight')!;
       const scale = embeddingInitStd / defaultInitStd;
       for (let index = 0; index < embeddings.length; index++) embeddings[index]! *= scale;
     }
-    await saveModelDirectory(options.directory, model, { copyTokenizerFrom: staging, overwrite: options.overwrite ?? false });
-    return { directory: options.directory, parameterCount: decoderParameterCount(config), vocabSize: tokenizer.vocabSize, texts: texts.length };
+    await saveModelDirectory(options.directory, model, {
+      copyTokenizerFrom: staging,
+      overwrite: options.overwrite ?? false,
+    });
+    return {
+      directory: options.directory,
+      parameterCount: decoderParameterCount(config),
+      vocabSize: tokenizer.vocabSize,
+      texts: texts.length,
+    };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -5,8 +5,12 @@
  * and `npm_package_name` say so): `INIT_CWD` is inherited by every process below an npm script, and a
  * `research-ts` started by some other script (after a `cd`) must keep its own working directory.
  */
-export function invocationDirectory(environment: NodeJS.ProcessEnv = process.env, workingDirectory: string = process.cwd()): string {
+export function invocationDirectory(
+  environment: NodeJS.ProcessEnv = process.env,
+  workingDirectory: string = process.cwd(),
+): string {
   const initial = environment.INIT_CWD;
-  const startedByCliScript = environment.npm_lifecycle_event === 'cli' && environment.npm_package_name === '@research-ts/trainer';
+  const startedByCliScript =
+    environment.npm_lifecycle_event === 'cli' && environment.npm_package_name === '@research-ts/trainer';
   return startedByCliScript && initial !== undefined && initial !== '' ? initial : workingDirectory;
 }

@@ -14,7 +14,9 @@ describe('learningRateScheduleOf', () => {
     expect(await factors('optimizer.warmupSteps=2')).toEqual([0, 0.5, 1, 1, 1]);
     expect(await factors('optimizer.schedule=linear')).toEqual([1, 0.75, 0.5, 0.25, 0]);
     // half a cosine from 1 down to the floor 0.2: 0.2 + 0.8 · (1 + cos(π·step/4)) / 2
-    expect(await factors('optimizer.schedule=cosine', 'optimizer.minLearningRateRatio=0.2')).toEqual([1, 0.882843, 0.6, 0.317157, 0.2]);
+    expect(await factors('optimizer.schedule=cosine', 'optimizer.minLearningRateRatio=0.2')).toEqual([
+      1, 0.882843, 0.6, 0.317157, 0.2,
+    ]);
     await expect(factors('optimizer.schedule=step')).rejects.toThrow(/optimizer\.schedule/);
   });
 });

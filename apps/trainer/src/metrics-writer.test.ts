@@ -26,7 +26,12 @@ describe('MetricsWriter', () => {
     appendFileSync(writer.path, '{"kind":"train","step":6,"rew');
     expect(readMetrics(writer.path).map((record) => record.step)).toEqual([0, 1, 2, 3, 4, 5, 4]);
     writer.truncateAfter(3, ['train', 'eval']);
-    expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual(['run:0', 'train:1', 'train:2', 'train:3']);
+    expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual([
+      'run:0',
+      'train:1',
+      'train:2',
+      'train:3',
+    ]);
   });
 
   it('truncateAfter keeps the warm-up’s records, numbered by warm-up step, when GRPO resumes at an earlier step', () => {
@@ -35,7 +40,14 @@ describe('MetricsWriter', () => {
     for (const step of [10, 20, 30]) writer.write({ kind: 'warmup', step, loss: 1 / step });
     for (let step = 1; step <= 5; step++) writer.write({ kind: 'train', step, reward: step / 10 });
     writer.truncateAfter(2, ['train', 'eval', 'eval-ablation', 'eval-decoy']);
-    expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual(['run:0', 'warmup:10', 'warmup:20', 'warmup:30', 'train:1', 'train:2']);
+    expect(readMetrics(writer.path).map((record) => `${record.kind}:${record.step}`)).toEqual([
+      'run:0',
+      'warmup:10',
+      'warmup:20',
+      'warmup:30',
+      'train:1',
+      'train:2',
+    ]);
   });
 
   it('readMetrics refuses a broken line that is not the last', () => {

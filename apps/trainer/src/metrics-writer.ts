@@ -42,7 +42,9 @@ export class MetricsWriter {
 
 /** The records of a metrics file; a last line that does not parse (a torn write) is skipped. */
 export function readMetrics(path: string): MetricsRecord[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   const records: MetricsRecord[] = [];
   lines.forEach((line, index) => {
     try {

@@ -24,7 +24,12 @@ const row = (id: string, finishReason = 'eos', dataset = 'nq'): PredictionRow =>
   queries: ['a'],
   finishReason,
 });
-const lines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as PredictionRow);
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as PredictionRow);
 const freshPath = () => join(mkdtempSync(join(tmpdir(), 'research-ts-predictions-')), 'out', 'predictions.jsonl');
 
 describe('openPredictionLog', () => {
@@ -58,7 +63,9 @@ describe('openPredictionLog', () => {
     await expect(openPredictionLog(path, { resume: true })).rejects.toThrow(InvalidConfigError);
     await openPredictionLog(path, { resume: false });
     writeFileSync(path, `${JSON.stringify(row('q0'))}\n{"broken\n${JSON.stringify(row('q1'))}\n`);
-    await expect(openPredictionLog(path, { resume: true })).rejects.toThrow(new RegExp(`^${path.replaceAll('/', '\\/')}, line 2: not JSON`));
+    await expect(openPredictionLog(path, { resume: true })).rejects.toThrow(
+      new RegExp(`^${path.replaceAll('/', '\\/')}, line 2: not JSON`),
+    );
     writeFileSync(path, `${JSON.stringify({ ...row('q0'), id: 7 })}\n`);
     const error = await openPredictionLog(path, { resume: true }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidInputError);

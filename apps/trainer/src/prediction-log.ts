@@ -38,8 +38,13 @@ export async function openPredictionLog(path: string, options: { resume: boolean
   };
   const answered = new Map<string, PredictionRow>();
   if (options.resume) {
-    if (!existsSync(path)) throw new InvalidConfigError('output', `${path} does not exist: there is nothing to resume (leave out --resume to start the evaluation)`);
-    for (const row of readPredictionRows(path)) if (row.finishReason !== 'error') answered.set(predictionKey(row.dataset, row.id), row);
+    if (!existsSync(path))
+      throw new InvalidConfigError(
+        'output',
+        `${path} does not exist: there is nothing to resume (leave out --resume to start the evaluation)`,
+      );
+    for (const row of readPredictionRows(path))
+      if (row.finishReason !== 'error') answered.set(predictionKey(row.dataset, row.id), row);
     // written back whole, so that the next line is not appended to a torn one
     await replace([...answered.values()]);
   } else {
@@ -60,11 +65,16 @@ function readPredictionRows(path: string): PredictionRow[] {
     } catch (error) {
       const last = lines.slice(index + 1).every((rest) => rest.trim() === '');
       if (last) return; // a line torn by a crash
-      throw new InvalidInputError(`not JSON (${(error as Error).message})`, { source: path, line: index + 1 }, { cause: error });
+      throw new InvalidInputError(
+        `not JSON (${(error as Error).message})`,
+        { source: path, line: index + 1 },
+        { cause: error },
+      );
     }
     const record = row as Partial<PredictionRow> | null;
     for (const field of ['id', 'dataset'] as const) {
-      if (typeof record?.[field] !== 'string') throw new InvalidInputError('expected a string', { source: path, line: index + 1, field });
+      if (typeof record?.[field] !== 'string')
+        throw new InvalidInputError('expected a string', { source: path, line: index + 1, field });
     }
     rows.push({ ...(record as PredictionRow), failedSearches: record!.failedSearches ?? 0 });
   });

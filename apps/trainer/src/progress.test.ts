@@ -22,7 +22,9 @@ describe('wantsPlainProgress', () => {
     [{ isTTY: true }, { CI: '0' }, false],
     [{ isTTY: false }, {}, true],
     [{}, {}, true],
-  ])('stream %j env %j -> plain %s', (stream, environment, plain) => expect(wantsPlainProgress(stream, environment as NodeJS.ProcessEnv)).toBe(plain));
+  ])('stream %j env %j -> plain %s', (stream, environment, plain) =>
+    expect(wantsPlainProgress(stream, environment as NodeJS.ProcessEnv)).toBe(plain),
+  );
 });
 
 describe('createProgress', () => {
@@ -40,7 +42,12 @@ describe('createProgress', () => {
 
   it('a bar on a terminal shows the label and the count', () => {
     const { stream, text } = capture();
-    const progress = createProgress({ label: 'index', total: 4, stream: Object.assign(stream, { isTTY: true }), plain: false });
+    const progress = createProgress({
+      label: 'index',
+      total: 4,
+      stream: Object.assign(stream, { isTTY: true }),
+      plain: false,
+    });
     progress.update(4, 'done');
     progress.stop();
     expect(text()).toContain('index [');

@@ -38,7 +38,12 @@ export function createProgress(options: ProgressOptions): Progress {
   const total = Math.max(0, options.total);
   if (!plain) {
     const bar = new cliProgress.SingleBar(
-      { format: `${options.label} [{bar}] {value}/{total} {duration_formatted} eta {eta_formatted} {status}`, stream, hideCursor: false, etaBuffer: 20 },
+      {
+        format: `${options.label} [{bar}] {value}/{total} {duration_formatted} eta {eta_formatted} {status}`,
+        stream,
+        hideCursor: false,
+        etaBuffer: 20,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, { status: '' });

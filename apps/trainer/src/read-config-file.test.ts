@@ -14,7 +14,12 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-const fields = { seed: 7, rollout: { groupSize: 3, temperature: 0.7 }, optimizer: { learningRate: 0.002, betas: [0.9, 0.95] }, training: { frozenParameters: ['embed'] } };
+const fields = {
+  seed: 7,
+  rollout: { groupSize: 3, temperature: 0.7 },
+  optimizer: { learningRate: 0.002, betas: [0.9, 0.95] },
+  training: { frozenParameters: ['embed'] },
+};
 const yamlText = `# the same fields as the JSON file
 seed: 7
 rollout:
@@ -34,7 +39,9 @@ describe('readConfigFile', () => {
     expect(json).toEqual(fields);
     expect(await readConfigFile(file('run.yaml', yamlText))).toEqual(json);
     expect(await readConfigFile(file('run.yml', yamlText))).toEqual(json);
-    expect(await resolveConfig({ preset: 'tiny', configFile: join(directory, 'run.yaml') })).toEqual(await resolveConfig({ preset: 'tiny', configFile: join(directory, 'run.json') }));
+    expect(await resolveConfig({ preset: 'tiny', configFile: join(directory, 'run.yaml') })).toEqual(
+      await resolveConfig({ preset: 'tiny', configFile: join(directory, 'run.json') }),
+    );
   });
 
   it('names the file, line and column of a YAML syntax error', async () => {
@@ -42,9 +49,13 @@ describe('readConfigFile', () => {
     const error = await readConfigFile(path).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidConfigError);
     expect((error as InvalidConfigError).path).toBe('config');
-    expect((error as Error).message).toMatch(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line \\d+, column \\d+: is not valid YAML \\(`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} line \\d+, column \\d+: is not valid YAML \\(`),
+    );
     const duplicate = file('duplicate.yml', 'seed: 7\nrollout:\n  groupSize: 3\n  groupSize: 4\n');
-    await expect(readConfigFile(duplicate)).rejects.toThrow(`${duplicate} line 4, column 3: is not valid YAML (Map keys must be unique)`);
+    await expect(readConfigFile(duplicate)).rejects.toThrow(
+      `${duplicate} line 4, column 3: is not valid YAML (Map keys must be unique)`,
+    );
   });
 
   it('names the line of a JSON syntax error', async () => {
@@ -53,8 +64,12 @@ describe('readConfigFile', () => {
   });
 
   it('refuses a file that does not hold a mapping, and an invalid field is named as for JSON', async () => {
-    await expect(readConfigFile(file('list.yaml', '- 1\n- 2\n'))).rejects.toThrow(/list\.yaml must hold a YAML mapping of config fields/);
+    await expect(readConfigFile(file('list.yaml', '- 1\n- 2\n'))).rejects.toThrow(
+      /list\.yaml must hold a YAML mapping of config fields/,
+    );
     await expect(readConfigFile(file('empty.yaml', ''))).rejects.toThrow(/empty\.yaml must hold a YAML mapping/);
-    await expect(resolveConfig({ configFile: file('bad-field.yaml', 'rollout:\n  groupSize: 0\n') })).rejects.toMatchObject({ path: 'rollout.groupSize' });
+    await expect(
+      resolveConfig({ configFile: file('bad-field.yaml', 'rollout:\n  groupSize: 0\n') }),
+    ).rejects.toMatchObject({ path: 'rollout.groupSize' });
   });
 });

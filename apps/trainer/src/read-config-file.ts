@@ -21,7 +21,11 @@ function parseYaml(text: string, file: string): unknown {
     const position = first.linePos?.[0];
     const where = position === undefined ? '' : ` line ${position.line}, column ${position.col}`;
     const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new InvalidConfigError('config', `${file}${where}: is not valid YAML (${message})${more.length > 0 ? ` and ${more.length} more error${more.length === 1 ? '' : 's'}` : ''}`, { cause: first });
+    throw new InvalidConfigError(
+      'config',
+      `${file}${where}: is not valid YAML (${message})${more.length > 0 ? ` and ${more.length} more error${more.length === 1 ? '' : 's'}` : ''}`,
+      { cause: first },
+    );
   }
   return document.toJS();
 }
@@ -46,11 +50,18 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
       parsed = JSON.parse(text);
     } catch (error) {
       const message = (error as Error).message;
-      throw new InvalidConfigError('config', `${file}${jsonErrorLocation(text, message)}: is not valid JSON (${message})`, { cause: error });
+      throw new InvalidConfigError(
+        'config',
+        `${file}${jsonErrorLocation(text, message)}: is not valid JSON (${message})`,
+        { cause: error },
+      );
     }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidConfigError('config', `${file} must hold ${isYaml ? 'a YAML mapping' : 'a JSON object'} of config fields`);
+    throw new InvalidConfigError(
+      'config',
+      `${file} must hold ${isYaml ? 'a YAML mapping' : 'a JSON object'} of config fields`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

@@ -10,7 +10,9 @@ export async function refreshRunReport(runDirectory: string, log: (line: string)
     await writeRunReport({ runDirectory });
     return true;
   } catch (error) {
-    log(`could not write ${runDirectory}/report.html (training goes on): ${error instanceof Error ? error.message : String(error)}`);
+    log(
+      `could not write ${runDirectory}/report.html (training goes on): ${error instanceof Error ? error.message : String(error)}`,
+    );
     return false;
   }
 }

@@ -23,6 +23,10 @@ describe('research-ts report', () => {
     expect(existsSync(output)).toBe(true);
     const html = readFileSync(output, 'utf8');
     expect(html).toContain('data-chart=');
-    expect(lines[0]).toMatch(new RegExp(`^wrote ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(6 steps, \\d+ of \\d+ rollouts, \\d+ bytes\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^wrote ${output.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(6 steps, \\d+ of \\d+ rollouts, \\d+ bytes\\)$`,
+      ),
+    );
   });
 });

@@ -25,7 +25,10 @@ describe('parseOverride', () => {
 
 describe('mergeConfig', () => {
   it('merges records key by key and replaces arrays and scalars', () => {
-    expect(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: { e: 2 } })).toEqual({ a: { b: 1, c: [3] }, d: { e: 2 } });
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: { e: 2 } })).toEqual({
+      a: { b: 1, c: [3] },
+      d: { e: 2 },
+    });
   });
 });
 
@@ -33,8 +36,16 @@ describe('resolveConfig', () => {
   it('applies preset, then file, then fields, then overrides', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'research-ts-config-'));
     const file = join(directory, 'config.json');
-    await writeFile(file, JSON.stringify({ optimizer: { learningRate: 0.01 }, rollout: { groupSize: 7 }, outputDirectory: 'from-file' }));
-    const config = await resolveConfig({ preset: 'tiny', configFile: file, fields: { outputDirectory: 'from-flag' }, overrides: ['rollout.groupSize=3'] });
+    await writeFile(
+      file,
+      JSON.stringify({ optimizer: { learningRate: 0.01 }, rollout: { groupSize: 7 }, outputDirectory: 'from-file' }),
+    );
+    const config = await resolveConfig({
+      preset: 'tiny',
+      configFile: file,
+      fields: { outputDirectory: 'from-flag' },
+      overrides: ['rollout.groupSize=3'],
+    });
     expect(config.optimizer.learningRate).toBe(0.01); // file over preset
     expect(config.rollout.groupSize).toBe(3); // override over file
     expect(config.outputDirectory).toBe('from-flag'); // fields over file
@@ -47,14 +58,22 @@ describe('resolveConfig', () => {
   });
 
   it('fails before any work with the field named', async () => {
-    await expect(resolveConfig({ preset: 'nano' })).rejects.toThrow(/unknown preset "nano" \(presets: research, tiny\)/);
-    await expect(resolveConfig({ overrides: ['optimizer.learningRate=-2'] })).rejects.toMatchObject({ path: 'optimizer.learningRate' });
+    await expect(resolveConfig({ preset: 'nano' })).rejects.toThrow(
+      /unknown preset "nano" \(presets: research, tiny\)/,
+    );
+    await expect(resolveConfig({ overrides: ['optimizer.learningRate=-2'] })).rejects.toMatchObject({
+      path: 'optimizer.learningRate',
+    });
     await expect(resolveConfig({ overrides: ['optimizer.lr=2'] })).rejects.toMatchObject({ path: 'optimizer.lr' });
-    await expect(resolveConfig({ configFile: '/nonexistent/config.json' })).rejects.toThrow(/cannot read \/nonexistent\/config.json/);
+    await expect(resolveConfig({ configFile: '/nonexistent/config.json' })).rejects.toThrow(
+      /cannot read \/nonexistent\/config.json/,
+    );
     const directory = await mkdtemp(join(tmpdir(), 'research-ts-config-'));
     await writeFile(join(directory, 'bad.json'), '{ "optimizer": ');
     await expect(resolveConfig({ configFile: join(directory, 'bad.json') })).rejects.toThrow(/is not valid JSON/);
     await writeFile(join(directory, 'list.json'), '[1]');
-    await expect(resolveConfig({ configFile: join(directory, 'list.json') })).rejects.toThrow(/must hold a JSON object/);
+    await expect(resolveConfig({ configFile: join(directory, 'list.json') })).rejects.toThrow(
+      /must hold a JSON object/,
+    );
   });
 });

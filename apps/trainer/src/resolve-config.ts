@@ -16,12 +16,14 @@ export interface ResolveConfigOptions {
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `target` with `source` merged in: records merge key by key, anything else replaces. */
 export function mergeConfig(target: Json, source: Json): Json {
   const out: Json = { ...target };
-  for (const [key, value] of Object.entries(source)) out[key] = isRecord(value) && isRecord(out[key]) ? mergeConfig(out[key] as Json, value) : value;
+  for (const [key, value] of Object.entries(source))
+    out[key] = isRecord(value) && isRecord(out[key]) ? mergeConfig(out[key] as Json, value) : value;
   return out;
 }
 
@@ -56,7 +58,11 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   let config: Json = {};
   if (options.preset !== undefined) {
     const preset = (configPresets as Record<string, Json>)[options.preset];
-    if (preset === undefined) throw new InvalidConfigError('preset', `unknown preset "${options.preset}" (presets: ${presetNames().join(', ')})`);
+    if (preset === undefined)
+      throw new InvalidConfigError(
+        'preset',
+        `unknown preset "${options.preset}" (presets: ${presetNames().join(', ')})`,
+      );
     config = mergeConfig(config, preset);
   }
   if (options.configFile !== undefined) config = mergeConfig(config, await readConfigFile(options.configFile));

@@ -8,7 +8,11 @@ import { saveCheckpoint } from './checkpoint';
 import { checkRunDirectory, clearRunDirectory } from './run-directory';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'research-ts-run-directory-')), 'run');
-const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as Error);
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
 
 async function saveTinyCheckpoint(run: string, step: number) {
   return saveCheckpoint(join(run, 'checkpoints'), {
@@ -38,7 +42,9 @@ describe('checkRunDirectory', () => {
     await writeFile(join(run, 'metrics.jsonl'), '{"kind":"train","step":1}\n');
     const error = await errorOf(checkRunDirectory(run, { resume: false, overwrite: false }));
     expect(error).toBeInstanceOf(InvalidConfigError);
-    expect(error?.message).toBe(`config field "outputDirectory": ${run} holds a run (metrics.jsonl): pass --resume to continue it or --overwrite to replace it`);
+    expect(error?.message).toBe(
+      `config field "outputDirectory": ${run} holds a run (metrics.jsonl): pass --resume to continue it or --overwrite to replace it`,
+    );
     expect(await checkRunDirectory(run, { resume: false, overwrite: true })).toBeUndefined();
     expect((await errorOf(checkRunDirectory(run, { resume: true, overwrite: true })))?.message).toMatch(/not both/);
   });
@@ -47,7 +53,9 @@ describe('checkRunDirectory', () => {
     const run = fresh();
     const error = await errorOf(checkRunDirectory(run, { resume: true, overwrite: false }));
     expect(error).toBeInstanceOf(InvalidConfigError);
-    expect(error?.message).toBe(`config field "outputDirectory": ${run} does not exist: there is no run to resume (leave out --resume to start one)`);
+    expect(error?.message).toBe(
+      `config field "outputDirectory": ${run} does not exist: there is no run to resume (leave out --resume to start one)`,
+    );
   });
 
   it('refuses to resume when no checkpoint verifies, listing each checkpoint and why it was rejected', async () => {
@@ -84,7 +92,8 @@ describe('clearRunDirectory', () => {
   it('removes the run’s entries and nothing else', async () => {
     const run = fresh();
     await saveTinyCheckpoint(run, 1);
-    for (const file of ['config.json', 'metrics.jsonl', 'rollouts.jsonl', 'notes.txt']) await writeFile(join(run, file), 'x');
+    for (const file of ['config.json', 'metrics.jsonl', 'rollouts.jsonl', 'notes.txt'])
+      await writeFile(join(run, file), 'x');
     await clearRunDirectory(run);
     expect(await readdir(run)).toEqual(['notes.txt']);
     await clearRunDirectory(join(run, 'missing'));

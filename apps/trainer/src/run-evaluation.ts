@@ -1,11 +1,22 @@
 import { datasetNameOfFile, loadQuestions, type QaExample } from '@research-ts/datasets';
-import { createOpenAIJudge, formatMetricsTable, summarizeMetrics, type DatasetMetrics, type EvaluationRecord } from '@research-ts/evaluators';
+import {
+  createOpenAIJudge,
+  formatMetricsTable,
+  summarizeMetrics,
+  type DatasetMetrics,
+  type EvaluationRecord,
+} from '@research-ts/evaluators';
 import { createOnnxPolicy } from '@research-ts/policy-onnx';
 import { createOpenAICompletionsPolicy, type CompletionServer, type RetryEvent } from '@research-ts/policy-openai';
 import { probeRetriever, type PromptTemplate } from '@research-ts/rollout';
 import { InvalidConfigError, type Policy, type Tokenizer } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
-import { evaluateQuestions, summarizePredictions, type EvaluationSummary, type Prediction } from '@research-ts/training';
+import {
+  evaluateQuestions,
+  summarizePredictions,
+  type EvaluationSummary,
+  type Prediction,
+} from '@research-ts/training';
 import { openRetriever, type RetrieverSource } from './open-retriever';
 import { openPredictionLog, predictionKey, type PredictionRow } from './prediction-log';
 import { createProgress } from './progress';
@@ -74,18 +85,27 @@ interface DatasetQuestion {
 }
 
 /** The questions of every file, in order, each with its file's dataset name; two files may not share a name. */
-async function loadDatasetQuestions(options: RunEvaluationOptions): Promise<{ datasets: string[]; questions: DatasetQuestion[] }> {
+async function loadDatasetQuestions(
+  options: RunEvaluationOptions,
+): Promise<{ datasets: string[]; questions: DatasetQuestion[] }> {
   const files = options.questionsFiles;
   if (files.length === 0) throw new InvalidConfigError('questions', 'give at least one question file');
   if (options.datasets !== undefined && options.datasets.length !== files.length) {
-    throw new InvalidConfigError('dataset', `give one name per question file (${files.length} files, ${options.datasets.length} name${options.datasets.length === 1 ? '' : 's'})`);
+    throw new InvalidConfigError(
+      'dataset',
+      `give one name per question file (${files.length} files, ${options.datasets.length} name${options.datasets.length === 1 ? '' : 's'})`,
+    );
   }
   const datasets: string[] = [];
   const questions: DatasetQuestion[] = [];
   for (const [index, file] of files.entries()) {
     const dataset = options.datasets?.[index] ?? datasetNameOfFile(file);
     const earlier = datasets.indexOf(dataset);
-    if (earlier !== -1) throw new InvalidConfigError('dataset', `${files[earlier]} and ${file} are both named "${dataset}": give one --dataset per file to tell them apart`);
+    if (earlier !== -1)
+      throw new InvalidConfigError(
+        'dataset',
+        `${files[earlier]} and ${file} are both named "${dataset}": give one --dataset per file to tell them apart`,
+      );
     const loaded = await loadQuestions(file);
     const examples = loaded.examples.slice(0, options.limit ?? loaded.examples.length);
     if (examples.length === 0) throw new InvalidConfigError('questions', `${file} holds no questions`);
@@ -102,10 +122,16 @@ async function loadDatasetQuestions(options: RunEvaluationOptions): Promise<{ da
  * dataset beside the paper's rows.
  */
 export async function runEvaluation(options: RunEvaluationOptions): Promise<RunEvaluationResult> {
-  if ((options.modelDirectory === undefined) === (options.serverUrl === undefined)) throw new InvalidConfigError('model', 'give exactly one of --model (a local directory) and --server (an OpenAI-compatible URL)');
-  if (options.serverUrl !== undefined && options.servedModel === undefined) throw new InvalidConfigError('served-model', 'is required with --server');
+  if ((options.modelDirectory === undefined) === (options.serverUrl === undefined))
+    throw new InvalidConfigError(
+      'model',
+      'give exactly one of --model (a local directory) and --server (an OpenAI-compatible URL)',
+    );
+  if (options.serverUrl !== undefined && options.servedModel === undefined)
+    throw new InvalidConfigError('served-model', 'is required with --server');
   const tokenizerDirectory = options.tokenizerDirectory ?? options.modelDirectory;
-  if (tokenizerDirectory === undefined) throw new InvalidConfigError('tokenizer', 'is required with --server (a directory holding tokenizer.json)');
+  if (tokenizerDirectory === undefined)
+    throw new InvalidConfigError('tokenizer', 'is required with --server (a directory holding tokenizer.json)');
   const { datasets, questions } = await loadDatasetQuestions(options);
   const tokenizer: Tokenizer = await loadTokenizer(tokenizerDirectory);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -115,20 +141,42 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
   let policy: Policy;
   let release = async () => {};
   if (options.modelDirectory !== undefined) {
-    const onnx = await createOnnxPolicy({ modelDirectory: options.modelDirectory, tokenizer, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+    const onnx = await createOnnxPolicy({
+      modelDirectory: options.modelDirectory,
+      tokenizer,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    });
     policy = onnx;
     release = () => onnx.release();
   } else {
     const retry = { ...evaluationServerRetryDefaults, ...options.serverRetry };
-    const onRetry = (event: RetryEvent) => log(`completions server: ${event.error.message}; retry ${event.attempt} of ${retry.maxRetries} in ${(event.delayMs / 1000).toFixed(1)} s`);
-    policy = createOpenAICompletionsPolicy({ baseURL: options.serverUrl!, model: options.servedModel!, tokenizer, server: options.server ?? 'vllm', ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }), ...retry, onRetry });
+    const onRetry = (event: RetryEvent) =>
+      log(
+        `completions server: ${event.error.message}; retry ${event.attempt} of ${retry.maxRetries} in ${(event.delayMs / 1000).toFixed(1)} s`,
+      );
+    policy = createOpenAICompletionsPolicy({
+      baseURL: options.serverUrl!,
+      model: options.servedModel!,
+      tokenizer,
+      server: options.server ?? 'vllm',
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      ...retry,
+      onRetry,
+    });
   }
   // each prediction is appended as its question finishes; `resume` skips the ones already there
   const predictionLog = await openPredictionLog(options.outputFile, { resume: options.resume === true });
   const keyOf = ({ dataset, question }: DatasetQuestion) => predictionKey(dataset, question.id);
   const asked = questions.filter((question) => !predictionLog.answered.has(keyOf(question)));
-  if (asked.length < questions.length) log(`resuming: ${questions.length - asked.length} of ${questions.length} questions already answered in ${options.outputFile}`);
-  const progress = createProgress({ label: `eval ${datasets.join(', ')}`, total: questions.length, silent: options.progress === false });
+  if (asked.length < questions.length)
+    log(
+      `resuming: ${questions.length - asked.length} of ${questions.length} questions already answered in ${options.outputFile}`,
+    );
+  const progress = createProgress({
+    label: `eval ${datasets.join(', ')}`,
+    total: questions.length,
+    silent: options.progress === false,
+  });
   progress.update(questions.length - asked.length);
   let predictions: Prediction[];
   try {
@@ -142,15 +190,23 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
       topK: options.topK,
       maxFailedSearchShare: options.maxFailedSearchShare ?? 0,
       onPrediction: (prediction, index) => predictionLog.append({ dataset: asked[index]!.dataset, ...prediction }),
-      onProgress: (done, _total, failed) => progress.update(questions.length - asked.length + done, failed === 0 ? '' : `failed searches ${failed}`),
+      onProgress: (done, _total, failed) =>
+        progress.update(questions.length - asked.length + done, failed === 0 ? '' : `failed searches ${failed}`),
     });
-    const byKey = new Map<string, Prediction>([...predictionLog.answered, ...fresh.map((prediction, index) => [keyOf(asked[index]!), prediction] as const)]);
+    const byKey = new Map<string, Prediction>([
+      ...predictionLog.answered,
+      ...fresh.map((prediction, index) => [keyOf(asked[index]!), prediction] as const),
+    ]);
     predictions = questions.map((question) => byKey.get(keyOf(question))!);
   } finally {
     progress.stop();
     await release();
   }
-  const records: EvaluationRecord[] = predictions.map((prediction, index) => ({ dataset: questions[index]!.dataset, prediction: prediction.prediction, goldenAnswers: prediction.goldenAnswers }));
+  const records: EvaluationRecord[] = predictions.map((prediction, index) => ({
+    dataset: questions[index]!.dataset,
+    prediction: prediction.prediction,
+    goldenAnswers: prediction.goldenAnswers,
+  }));
   const judgements: (string | undefined)[] = predictions.map(() => undefined);
   if (options.judge !== undefined) {
     const judge = createOpenAIJudge({
@@ -158,7 +214,13 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
       ...(options.judge.apiKey === undefined ? {} : { apiKey: options.judge.apiKey }),
       ...(options.judge.model === undefined ? {} : { model: options.judge.model }),
     });
-    const verdicts = await judge.judge(predictions.map((prediction) => ({ question: prediction.question, goldenAnswers: prediction.goldenAnswers, prediction: prediction.prediction })));
+    const verdicts = await judge.judge(
+      predictions.map((prediction) => ({
+        question: prediction.question,
+        goldenAnswers: prediction.goldenAnswers,
+        prediction: prediction.prediction,
+      })),
+    );
     verdicts.forEach((verdict, index) => {
       records[index]!.verdict = verdict;
       judgements[index] = verdict.status;
@@ -166,9 +228,18 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
   }
   const rows = predictions.map((prediction, index) => {
     const { dataset: _dataset, judgement: _judgement, ...fields } = prediction as PredictionRow;
-    return { dataset: questions[index]!.dataset, ...fields, ...(judgements[index] === undefined ? {} : { judgement: judgements[index] }) };
+    return {
+      dataset: questions[index]!.dataset,
+      ...fields,
+      ...(judgements[index] === undefined ? {} : { judgement: judgements[index] }),
+    };
   });
   await predictionLog.replace(rows);
   const metrics = summarizeMetrics(records);
-  return { predictions: rows, summary: summarizePredictions(predictions), metrics, table: formatMetricsTable(metrics, { label: `ours (${policy.name})` }) };
+  return {
+    predictions: rows,
+    summary: summarizePredictions(predictions),
+    metrics,
+    table: formatMetricsTable(metrics, { label: `ours (${policy.name})` }),
+  };
 }

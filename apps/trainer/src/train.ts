@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDecoyCorpus, decoyAnswers, loadQuestions, relationCatalog, type QaExample, type RelationName, type World } from '@research-ts/datasets';
+import {
+  createDecoyCorpus,
+  decoyAnswers,
+  loadQuestions,
+  relationCatalog,
+  type QaExample,
+  type RelationName,
+  type World,
+} from '@research-ts/datasets';
 import { exactMatch, scoreRollout } from '@research-ts/evaluators';
 import {
   createGrpoTrainer,
@@ -97,12 +105,18 @@ interface Dataset {
 async function loadDataset(config: TrainerConfig): Promise<Dataset> {
   const { data } = config;
   if (data.trainFile !== undefined) {
-    const toQuestion = (example: QaExample): EvaluationQuestion => ({ id: example.id, question: example.question, goldenAnswers: example.goldenAnswers });
+    const toQuestion = (example: QaExample): EvaluationQuestion => ({
+      id: example.id,
+      question: example.question,
+      goldenAnswers: example.goldenAnswers,
+    });
     const train = (await loadQuestions(data.trainFile)).examples.map(toQuestion);
-    const heldOut = data.heldOutFile === undefined ? [] : (await loadQuestions(data.heldOutFile)).examples.map(toQuestion);
+    const heldOut =
+      data.heldOutFile === undefined ? [] : (await loadQuestions(data.heldOutFile)).examples.map(toQuestion);
     return { train, heldOut, world: undefined };
   }
-  if (data.world === undefined) throw new InvalidConfigError('data', 'set data.world (a generated world) or data.trainFile');
+  if (data.world === undefined)
+    throw new InvalidConfigError('data', 'set data.world (a generated world) or data.trainFile');
   const world = buildWorld(data.world);
   return { train: world.questions.train, heldOut: world.questions.heldOut, world };
 }
@@ -110,17 +124,20 @@ async function loadDataset(config: TrainerConfig): Promise<Dataset> {
 async function trainingRetriever(config: TrainerConfig, world: World | undefined): Promise<Retriever> {
   const { retriever } = config;
   if (retriever.kind === 'world') {
-    if (world === undefined) throw new InvalidConfigError('retriever.kind', '"world" needs data.world (or use "flexsearch" / "http")');
+    if (world === undefined)
+      throw new InvalidConfigError('retriever.kind', '"world" needs data.world (or use "flexsearch" / "http")');
     return openRetriever({ kind: 'world', world });
   }
-  if (retriever.kind === 'flexsearch') return openRetriever({ kind: 'flexsearch', indexDirectory: retriever.indexDirectory! });
+  if (retriever.kind === 'flexsearch')
+    return openRetriever({ kind: 'flexsearch', indexDirectory: retriever.indexDirectory! });
   return openRetriever({ kind: 'http', url: retriever.url!, api: retriever.api });
 }
 
 /** An evaluation summary as a metrics line (`reward: { mean }`, as `research-ts report` reads it). */
 const evaluationRecord = (summary: EvaluationSummary) => ({ ...summary, reward: { mean: summary.reward } });
 
-const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 /**
  * `research-ts train`: GRPO with the ReSearch rollout loop.
@@ -146,11 +163,16 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const showProgress = options.progress ?? true;
   const output = config.outputDirectory;
   const checkpoints = join(output, 'checkpoints');
-  if (config.modelDirectory === undefined) throw new InvalidConfigError('modelDirectory', 'is required: create one with `research-ts init-model`');
-  if (!existsSync(config.modelDirectory)) throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
+  if (config.modelDirectory === undefined)
+    throw new InvalidConfigError('modelDirectory', 'is required: create one with `research-ts init-model`');
+  if (!existsSync(config.modelDirectory))
+    throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
 
   // Everything is checked before the run directory changes: the directory, the data, the retriever (one search), the model.
-  const latest = await checkRunDirectory(output, { resume: options.resume === true, overwrite: options.overwrite === true });
+  const latest = await checkRunDirectory(output, {
+    resume: options.resume === true,
+    overwrite: options.overwrite === true,
+  });
   for (const rejected of latest?.rejected ?? []) log(`skipping checkpoint ${rejected.directory}: ${rejected.reason}`);
   const dataset = await loadDataset(config);
   if (dataset.train.length === 0) throw new InvalidConfigError('data', 'there are no training questions');
@@ -158,8 +180,15 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   if (config.retriever.kind === 'http') log(`checking the retriever ${retriever.name} with one search`);
   await probeRetriever(retriever, { topK: config.retriever.topK });
   const resumed = latest === undefined ? undefined : await loadCheckpointState(latest.directory);
-  const runtime = { executionProvider: config.runtime.executionProvider, threads: config.runtime.threads, maxCacheBytes: config.runtime.maxCacheBytes };
-  const onnx: OnnxPolicy = await createOnnxPolicy({ modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'), ...runtime });
+  const runtime = {
+    executionProvider: config.runtime.executionProvider,
+    threads: config.runtime.threads,
+    maxCacheBytes: config.runtime.maxCacheBytes,
+  };
+  const onnx: OnnxPolicy = await createOnnxPolicy({
+    modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'),
+    ...runtime,
+  });
   const policy: TrainablePolicy = onnx;
   const tokenizer = onnx.tokenizer;
   const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
@@ -177,17 +206,29 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     metrics.truncateAfter(startStep, rewrittenKinds);
     rollouts.truncateAfter(startStep, rewrittenKinds);
     for (const record of readMetrics(metrics.path)) {
-      if (record.kind === 'train') rewardCurve.push({ step: record.step, reward: (record.reward as { mean: number }).mean, searches: record.searchesPerRollout as number });
+      if (record.kind === 'train')
+        rewardCurve.push({
+          step: record.step,
+          reward: (record.reward as { mean: number }).mean,
+          searches: record.searchesPerRollout as number,
+        });
     }
     log(`resumed from ${latest!.directory} (step ${startStep})`);
   }
-  metrics.write({ kind: 'run', step: startStep, event: resumed === undefined ? 'start' : 'resume', policy: policy.name, parameters: [...policy.parameterSizes.values()].reduce((sum, size) => sum + size, 0) });
+  metrics.write({
+    kind: 'run',
+    step: startStep,
+    event: resumed === undefined ? 'start' : 'resume',
+    policy: policy.name,
+    parameters: [...policy.parameterSizes.values()].reduce((sum, size) => sum + size, 0),
+  });
 
   const padId = tokenizer.padTokenId ?? 0;
   const topK = config.retriever.topK;
   const template = config.prompt.template;
   const warmupModel = join(output, 'warmup-model');
-  const saveModel = (directory: string) => onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
+  const saveModel = (directory: string) =>
+    onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
 
   // 1. The format warm-up (only on a fresh run); its result is saved as `warmup-model/`.
   if (resumed === undefined) await rm(warmupModel, { recursive: true, force: true });
@@ -196,16 +237,31 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const started = performance.now();
     const names = new Set(dataset.world?.entities.map((entity) => entity.name) ?? []);
     const candidates =
-      names.size > 0 ? (text: string) => splitWorldWords(text).filter((word) => names.has(word)) : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
+      names.size > 0
+        ? (text: string) => splitWorldWords(text).filter((word) => names.has(word))
+        : (text: string) => splitWorldWords(text).filter((word) => /\w/.test(word));
     // The warm-up searches a decoy corpus (names permuted within each type): it teaches the format and copying, no fact.
-    const warmupRetriever = config.warmup.corpus === 'decoy' && dataset.world !== undefined ? await openRetriever({ kind: 'world', world: { ...dataset.world, passages: createDecoyCorpus(dataset.world, rng).passages } }) : retriever;
-    const anyName = names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
+    const warmupRetriever =
+      config.warmup.corpus === 'decoy' && dataset.world !== undefined
+        ? await openRetriever({
+            kind: 'world',
+            world: { ...dataset.world, passages: createDecoyCorpus(dataset.world, rng).passages },
+          })
+        : retriever;
+    const anyName =
+      names.size > 0 ? [...names] : [...new Set(dataset.train.flatMap((question) => candidates(question.question)))];
     const world = dataset.world;
     const hopCounts = config.data.world?.questionsPerHop;
-    const chains = world === undefined ? [] : Object.entries(world.settings.questionTemplates).filter(([key]) => (hopCounts?.[key.split('>').length as 1 | 2 | 3] ?? 0) > 0);
+    const chains =
+      world === undefined
+        ? []
+        : Object.entries(world.settings.questionTemplates).filter(
+            ([key]) => (hopCounts?.[key.split('>').length as 1 | 2 | 3] ?? 0) > 0,
+          );
     /** A warm-up question: a world template filled with a random entity (no answer is needed), or a training question. */
     const warmupQuestion = (): string => {
-      if (config.warmup.questions === 'train' || world === undefined || chains.length === 0) return rng.pick(dataset.train).question;
+      if (config.warmup.questions === 'train' || world === undefined || chains.length === 0)
+        return rng.pick(dataset.train).question;
       const [key, templates] = rng.pick(chains);
       const type = relationCatalog[key.split('>')[0] as RelationName].subject;
       const subject = rng.pick(world.entities.filter((entity) => entity.type === type));
@@ -235,9 +291,20 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           }),
         );
       }
-      const result = await supervisedStep(policy, examples, { padId, gradClip: config.optimizer.gradClip, learningRate: config.warmup.learningRate });
+      const result = await supervisedStep(policy, examples, {
+        padId,
+        gradClip: config.optimizer.gradClip,
+        learningRate: config.warmup.learningRate,
+      });
       progress.update(step, `nll ${result.loss.toFixed(3)}`);
-      if (step % 10 === 0 || step === config.warmup.steps) metrics.write({ kind: 'warmup', step, loss: result.loss, gradNorm: result.gradNorm, tokens: result.tokenCount });
+      if (step % 10 === 0 || step === config.warmup.steps)
+        metrics.write({
+          kind: 'warmup',
+          step,
+          loss: result.loss,
+          gradNorm: result.gradNorm,
+          tokens: result.tokenCount,
+        });
     }
     progress.stop();
     warmupSeconds = (performance.now() - started) / 1000;
@@ -250,11 +317,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const reference =
     config.loss.klCoefficient === 0
       ? undefined
-      : await createOnnxPolicy({ modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory, ...runtime });
+      : await createOnnxPolicy({
+          modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory,
+          ...runtime,
+        });
   const trainer = createGrpoTrainer({
     policy: freezeParameters(policy, config.training.frozenParameters),
     ...(reference === undefined ? {} : { reference }),
-    optimizer: { lr: config.optimizer.learningRate, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay },
+    optimizer: {
+      lr: config.optimizer.learningRate,
+      betas: config.optimizer.betas,
+      eps: config.optimizer.eps,
+      weightDecay: config.optimizer.weightDecay,
+    },
     schedule: learningRateScheduleOf(config),
     lossOptions: {
       clipLow: config.loss.clipRatio,
@@ -272,7 +347,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   });
   if (resumed !== undefined) await trainer.loadState(resumed.trainer);
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
-    await saveCheckpoint(checkpoints, { step, trainer: await trainer.state(), rng: rng.state(), extra, writeModel: saveModel });
+    await saveCheckpoint(checkpoints, {
+      step,
+      trainer: await trainer.state(),
+      rng: rng.state(),
+      extra,
+      writeModel: saveModel,
+    });
     await pruneCheckpoints(checkpoints, config.checkpoint.keep);
     await refreshRunReport(output, log);
   };
@@ -281,7 +362,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   // 2. GRPO.
   const evaluationQuestions = dataset.heldOut.slice(0, config.evaluation.questions);
   const evaluationBudget = config.evaluation.responseBudget ?? config.rollout.responseBudget;
-  const evaluate = async (against: Retriever, label: string, questions: readonly EvaluationQuestion[] = evaluationQuestions) => {
+  const evaluate = async (
+    against: Retriever,
+    label: string,
+    questions: readonly EvaluationQuestion[] = evaluationQuestions,
+  ) => {
     const progress = createProgress({ label, total: questions.length, silent: !showProgress });
     const predictions = await evaluateQuestions({
       maxFailedSearchShare: config.retriever.maxFailedSearchShare,
@@ -320,9 +405,17 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     const rolloutSeconds = (performance.now() - stepStarted) / 1000;
-    const scored = samples.map((sample) => scoreRollout(sample.trajectory, questions[sample.promptIndex]!.goldenAnswers, tokenizer));
+    const scored = samples.map((sample) =>
+      scoreRollout(sample.trajectory, questions[sample.promptIndex]!.goldenAnswers, tokenizer),
+    );
     const trainStarted = performance.now();
-    const result: GrpoStepResult = await trainer.step(samples.map((sample, index) => ({ trajectory: sample.trajectory, groupId: sample.promptIndex, reward: scored[index]!.reward })));
+    const result: GrpoStepResult = await trainer.step(
+      samples.map((sample, index) => ({
+        trajectory: sample.trajectory,
+        groupId: sample.promptIndex,
+        reward: scored[index]!.reward,
+      })),
+    );
     const trainSeconds = (performance.now() - trainStarted) / 1000;
     const reasons: Record<string, number> = {};
     for (const score of scored) reasons[score.reason] = (reasons[score.reason] ?? 0) + 1;
@@ -336,7 +429,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       kind: 'train',
       step,
       reward: { mean: reward, std: m.rewardStd, min: m.rewardMin, max: m.rewardMax },
-      rewardComponents: { f1: mean(scored.map((score) => score.f1)), format: mean(scored.map((score) => (score.formatOk ? 1 : 0))) },
+      rewardComponents: {
+        f1: mean(scored.map((score) => score.f1)),
+        format: mean(scored.map((score) => (score.formatOk ? 1 : 0))),
+      },
       exactMatch: mean(scored.map((score) => (score.exactMatch ? 1 : 0))),
       reasons,
       kl: m.klLoss ?? null,
@@ -346,13 +442,20 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       loss: m.loss,
       gradNorm: m.gradNorm,
       learningRate: m.learningRate,
-      responseLength: { mean: generated / scored.length, max: Math.max(...scored.map((score) => score.generatedTokens)) },
+      responseLength: {
+        mean: generated / scored.length,
+        max: Math.max(...scored.map((score) => score.generatedTokens)),
+      },
       insertedLength: { mean: mean(scored.map((score) => score.insertedTokens)) },
       searchesPerRollout: searches,
       failedSearches: stepSearches.failed,
       rollouts: scored.length,
       skipped: result.skipped ? result.reason : null,
-      throughput: { tokensPerSecond: generated / Math.max(1e-9, stepSeconds), rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds), trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds) },
+      throughput: {
+        tokensPerSecond: generated / Math.max(1e-9, stepSeconds),
+        rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds),
+        trainedTokensPerSecond: m.tokenCount / Math.max(1e-9, trainSeconds),
+      },
       rolloutSeconds,
       trainSeconds,
       stepSeconds,
@@ -377,9 +480,18 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       });
     }
     rewardCurve.push({ step, reward, searches });
-    progress.update(step, `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}${stepSearches.failed === 0 ? '' : ` failed searches ${stepSearches.failed}`}`);
-    if (step % config.checkpoint.every === 0 || step === config.training.steps) await checkpointAt(step, { warmupDone: true });
-    if (config.evaluation.every > 0 && step % config.evaluation.every === 0 && step !== config.training.steps && evaluationQuestions.length > 0) {
+    progress.update(
+      step,
+      `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}${stepSearches.failed === 0 ? '' : ` failed searches ${stepSearches.failed}`}`,
+    );
+    if (step % config.checkpoint.every === 0 || step === config.training.steps)
+      await checkpointAt(step, { warmupDone: true });
+    if (
+      config.evaluation.every > 0 &&
+      step % config.evaluation.every === 0 &&
+      step !== config.training.steps &&
+      evaluationQuestions.length > 0
+    ) {
       const { summary } = await evaluate(retriever, 'eval');
       metrics.write({ kind: 'eval', step, ...evaluationRecord(summary) });
     }
@@ -391,13 +503,30 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   metrics.removeWhere((record) => record.kind.startsWith('eval') && record.step >= config.training.steps);
   const modelDirectory = join(output, 'model');
   await onnx.save(modelDirectory, { copyTokenizerFrom: config.modelDirectory, overwrite: true });
-  const final = evaluationQuestions.length > 0 ? await evaluate(retriever, 'eval') : { predictions: [], summary: summarizePredictions([]) };
-  metrics.write({ kind: 'eval', step: config.training.steps, retriever: retriever.name, ...evaluationRecord(final.summary) });
-  await writeFile(join(output, 'predictions.jsonl'), final.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') + (final.predictions.length > 0 ? '\n' : ''));
+  const final =
+    evaluationQuestions.length > 0
+      ? await evaluate(retriever, 'eval')
+      : { predictions: [], summary: summarizePredictions([]) };
+  metrics.write({
+    kind: 'eval',
+    step: config.training.steps,
+    retriever: retriever.name,
+    ...evaluationRecord(final.summary),
+  });
+  await writeFile(
+    join(output, 'predictions.jsonl'),
+    final.predictions.map((prediction) => JSON.stringify(prediction)).join('\n') +
+      (final.predictions.length > 0 ? '\n' : ''),
+  );
   let heldOutWithoutRetrieval: EvaluationSummary | undefined;
   if ((options.ablateRetriever ?? true) && evaluationQuestions.length > 0) {
     heldOutWithoutRetrieval = (await evaluate(emptyRetriever, 'eval (no retrieval)')).summary;
-    metrics.write({ kind: 'eval-ablation', step: config.training.steps, retriever: 'empty', ...evaluationRecord(heldOutWithoutRetrieval) });
+    metrics.write({
+      kind: 'eval-ablation',
+      step: config.training.steps,
+      retriever: 'empty',
+      ...evaluationRecord(heldOutWithoutRetrieval),
+    });
   }
   // Reading or recall? The same questions against a corpus whose names are permuted (not the warm-up's permutation).
   let heldOutWithDecoyCorpus: DecoyEvaluation | undefined;
@@ -405,17 +534,28 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   if ((options.ablateRetriever ?? true) && world !== undefined && evaluationQuestions.length > 0) {
     const corpus = createDecoyCorpus(world, new SeededRng(config.seed + 104_729));
     const decoyAnswer = decoyAnswers(world, corpus);
-    const metadataOf = new Map([...world.questions.train, ...world.questions.heldOut].map((question) => [question.id, question.metadata]));
+    const metadataOf = new Map(
+      [...world.questions.train, ...world.questions.heldOut].map((question) => [question.id, question.metadata]),
+    );
     const asked = evaluationQuestions.flatMap((question) => {
       const metadata = metadataOf.get(question.id);
       const answer = metadata === undefined ? undefined : decoyAnswer(metadata.searchQueries[0]!, metadata.relations);
-      return answer === undefined ? [] : [{ ...question, goldenAnswers: [answer], realAnswers: question.goldenAnswers }];
+      return answer === undefined
+        ? []
+        : [{ ...question, goldenAnswers: [answer], realAnswers: question.goldenAnswers }];
     });
     if (asked.length > 0) {
       const decoyRetriever = await openRetriever({ kind: 'world', world: { ...world, passages: corpus.passages } });
       const { predictions, summary } = await evaluate(decoyRetriever, 'eval (names permuted)', asked);
-      const realExactMatch = mean(predictions.map((prediction, index) => exactMatch(prediction.prediction, asked[index]!.realAnswers)));
-      heldOutWithDecoyCorpus = { count: summary.count, followsCorpus: summary.exactMatch, exactMatch: realExactMatch, searches: summary.searches };
+      const realExactMatch = mean(
+        predictions.map((prediction, index) => exactMatch(prediction.prediction, asked[index]!.realAnswers)),
+      );
+      heldOutWithDecoyCorpus = {
+        count: summary.count,
+        followsCorpus: summary.exactMatch,
+        exactMatch: realExactMatch,
+        searches: summary.searches,
+      };
       metrics.write({ kind: 'eval-decoy', step: config.training.steps, retriever: 'decoy', ...heldOutWithDecoyCorpus });
     }
   }
@@ -430,7 +570,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     ...(heldOutWithoutRetrieval === undefined ? {} : { heldOutWithoutRetrieval }),
     ...(heldOutWithDecoyCorpus === undefined ? {} : { heldOutWithDecoyCorpus }),
     modelDirectory,
-    failedSearches: readMetrics(metrics.path).reduce((sum, record) => sum + (record.kind === 'train' ? Number(record.failedSearches ?? 0) : 0), 0),
+    failedSearches: readMetrics(metrics.path).reduce(
+      (sum, record) => sum + (record.kind === 'train' ? Number(record.failedSearches ?? 0) : 0),
+      0,
+    ),
     warmupSeconds,
     trainingSeconds,
   };

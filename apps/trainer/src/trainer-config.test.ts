@@ -66,25 +66,46 @@ describe('trainerConfigSchema', () => {
   });
 
   it('checks every knob against the math before any work: a clip ratio of 1 fails here, not in the loss', () => {
-    expect(configError({ loss: { clipRatio: 1 } }).message).toBe('config field "loss.clipRatio": must be in [0, 1), got 1');
-    expect(configError({ warmup: { minSearches: 4, maxSearches: 2 } }).message).toBe('config field "warmup.minSearches": must be ≤ maxSearches (2), got 4');
+    expect(configError({ loss: { clipRatio: 1 } }).message).toBe(
+      'config field "loss.clipRatio": must be in [0, 1), got 1',
+    );
+    expect(configError({ warmup: { minSearches: 4, maxSearches: 2 } }).message).toBe(
+      'config field "warmup.minSearches": must be ≤ maxSearches (2), got 4',
+    );
     expect(configError({ retriever: { maxFailedSearchShare: 1.5 } }).path).toBe('retriever.maxFailedSearchShare');
     expect(parseTrainerConfig({ loss: { clipRatio: 0.28 } }).loss.clipRatio).toBe(0.28);
     // the enums are the math's records
-    expect(trainerConfigSchema.shape.loss.unwrap().shape.klEstimator.unwrap().options).toEqual(Object.keys(klEstimators));
-    for (const mode of trainerConfigSchema.shape.loss.unwrap().shape.aggregation.unwrap().options) expect(Object.keys(aggregationModes)).toContain(mode);
+    expect(trainerConfigSchema.shape.loss.unwrap().shape.klEstimator.unwrap().options).toEqual(
+      Object.keys(klEstimators),
+    );
+    for (const mode of trainerConfigSchema.shape.loss.unwrap().shape.aggregation.unwrap().options)
+      expect(Object.keys(aggregationModes)).toContain(mode);
   });
 
   it('reports every invalid field at once, not only the first', () => {
-    const error = configError({ loss: { clipRatio: 1 }, rollout: { groupSize: 0 }, optimizer: { lr: 1e-3 }, warmup: { minSearches: 4, maxSearches: 2 } });
-    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['loss.clipRatio', 'optimizer.lr', 'rollout.groupSize', 'warmup.minSearches']);
+    const error = configError({
+      loss: { clipRatio: 1 },
+      rollout: { groupSize: 0 },
+      optimizer: { lr: 1e-3 },
+      warmup: { minSearches: 4, maxSearches: 2 },
+    });
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual([
+      'loss.clipRatio',
+      'optimizer.lr',
+      'rollout.groupSize',
+      'warmup.minSearches',
+    ]);
     expect(error.message.split('\n')[0]).toBe('4 config fields are invalid:');
     for (const issue of error.issues) expect(error.message).toContain(`config field "${issue.path}": ${issue.problem}`);
   });
 
   it('retriever.api picks the HTTP API beside retriever.url: FlashRAG by default, or Search-R1', () => {
-    expect(parseTrainerConfig({ retriever: { kind: 'http', url: 'http://127.0.0.1:8000' } }).retriever.api).toBe('flashrag');
-    expect(parseTrainerConfig({ retriever: { kind: 'http', url: 'http://127.0.0.1:8000', api: 'search-r1' } }).retriever).toMatchObject({ url: 'http://127.0.0.1:8000', api: 'search-r1' });
+    expect(parseTrainerConfig({ retriever: { kind: 'http', url: 'http://127.0.0.1:8000' } }).retriever.api).toBe(
+      'flashrag',
+    );
+    expect(
+      parseTrainerConfig({ retriever: { kind: 'http', url: 'http://127.0.0.1:8000', api: 'search-r1' } }).retriever,
+    ).toMatchObject({ url: 'http://127.0.0.1:8000', api: 'search-r1' });
     expect(configError({ retriever: { kind: 'http', url: 'http://127.0.0.1:8000/retrieve' } }).message).toContain(
       'config field "retriever.url": http://127.0.0.1:8000/retrieve names the /retrieve endpoint: give the server\'s base URL, http://127.0.0.1:8000, and the "search-r1" API',
     );
@@ -110,7 +131,9 @@ describe('trainerConfigSchema', () => {
         else if (definition.in !== undefined) inner = definition.in;
         else break;
       }
-      if (inner instanceof z.ZodObject) for (const [key, child] of Object.entries(inner.shape)) walk(child as z.ZodType, path === '' ? key : `${path}.${key}`);
+      if (inner instanceof z.ZodObject)
+        for (const [key, child] of Object.entries(inner.shape))
+          walk(child as z.ZodType, path === '' ? key : `${path}.${key}`);
     };
     walk(trainerConfigSchema, '');
     expect(visited).toContain('optimizer.learningRate');

@@ -11,13 +11,23 @@ const dataSchema = z
   .strictObject({
     world: z
       .strictObject({
-        seed: nonNegativeInteger().default(7).describe('The world generator seed: a seed names one world on every platform.'),
+        seed: nonNegativeInteger()
+          .default(7)
+          .describe('The world generator seed: a seed names one world on every platform.'),
         people: nonNegativeInteger().default(200).describe('People in the world (most questions start from a person).'),
         places: nonNegativeInteger().default(40).describe('Places (cities): birthplaces and headquarters.'),
-        organisations: nonNegativeInteger().default(40).describe('Organisations (companies): employers with a founder and a headquarters.'),
+        organisations: nonNegativeInteger()
+          .default(40)
+          .describe('Organisations (companies): employers with a founder and a headquarters.'),
         countries: nonNegativeInteger().default(8).describe('Countries; every place lies in one.'),
-        personNameWords: z.union([z.literal(1), z.literal(2)]).default(2).describe('Words per person name; 1 keeps names single tokens for a word-level tokenizer.'),
-        organisationSuffixes: z.array(z.string()).default(['Group', 'Guild', 'Foundry']).describe('Suffixes of organisation names; [] names them by one word.'),
+        personNameWords: z
+          .union([z.literal(1), z.literal(2)])
+          .default(2)
+          .describe('Words per person name; 1 keeps names single tokens for a word-level tokenizer.'),
+        organisationSuffixes: z
+          .array(z.string())
+          .default(['Group', 'Guild', 'Foundry'])
+          .describe('Suffixes of organisation names; [] names them by one word.'),
         relations: z
           .array(z.enum(['born_in', 'works_for', 'spouse', 'founded_by', 'headquartered_in', 'located_in', 'capital']))
           .optional()
@@ -25,12 +35,21 @@ const dataSchema = z
         sentenceTemplates: z
           .record(z.string(), z.array(z.string()).min(1))
           .optional()
-          .describe('Per relation, the sentences that state a fact (`{subject} was born in {object}.`); one template per relation is the easiest world.'),
-        spouseFraction: z.number().min(0).max(1).default(0.5).describe('With the `spouse` relation: the share of people who are married (in pairs).'),
+          .describe(
+            'Per relation, the sentences that state a fact (`{subject} was born in {object}.`); one template per relation is the easiest world.',
+          ),
+        spouseFraction: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('With the `spouse` relation: the share of people who are married (in pairs).'),
         questionTemplates: z
           .record(z.string(), z.array(z.string()).min(1))
           .optional()
-          .describe('Question templates per relation chain (`works_for>headquartered_in`) with `{subject}`; replaces the generator’s defaults as a whole.'),
+          .describe(
+            'Question templates per relation chain (`works_for>headquartered_in`) with `{subject}`; replaces the generator’s defaults as a whole.',
+          ),
         questionsPerHop: z
           .strictObject({
             1: nonNegativeInteger().default(200).describe('Questions answered by one fact.'),
@@ -39,12 +58,27 @@ const dataSchema = z
           })
           .prefault({})
           .describe('Questions per hop count, train and held-out together.'),
-        heldOutFraction: z.number().min(0).max(1).default(0.2).describe('Share of each hop count’s questions held out for evaluation.'),
-        split: z.enum(['entity', 'question']).default('entity').describe('`entity`: held-out questions are about entities no train question is about.'),
+        heldOutFraction: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.2)
+          .describe('Share of each hop count’s questions held out for evaluation.'),
+        split: z
+          .enum(['entity', 'question'])
+          .default('entity')
+          .describe('`entity`: held-out questions are about entities no train question is about.'),
       })
       .optional()
-      .describe('Generate a fictional world (passages + multi-hop questions no model can know). Used when `trainFile` is not set.'),
-    trainFile: z.string().optional().describe('Training questions: FlashRAG JSONL (`question`, `golden_answers`) or a `{question, answer}` JSON/JSONL file.'),
+      .describe(
+        'Generate a fictional world (passages + multi-hop questions no model can know). Used when `trainFile` is not set.',
+      ),
+    trainFile: z
+      .string()
+      .optional()
+      .describe(
+        'Training questions: FlashRAG JSONL (`question`, `golden_answers`) or a `{question, answer}` JSON/JSONL file.',
+      ),
     heldOutFile: z.string().optional().describe('Held-out questions for validation, same formats as `trainFile`.'),
   })
   .prefault({})
@@ -52,13 +86,24 @@ const dataSchema = z
 
 const retrieverSchema = z
   .strictObject({
-    kind: z.enum(['world', 'flexsearch', 'http']).default('world').describe('`world`: index the generated world in memory; `flexsearch`: an index folder built by `research-ts index`; `http`: a FlashRAG / Search-R1 retrieval server.'),
+    kind: z
+      .enum(['world', 'flexsearch', 'http'])
+      .default('world')
+      .describe(
+        '`world`: index the generated world in memory; `flexsearch`: an index folder built by `research-ts index`; `http`: a FlashRAG / Search-R1 retrieval server.',
+      ),
     indexDirectory: z.string().optional().describe('With `flexsearch`: the index folder.'),
-    url: z.string().url().optional().describe('With `http`: the server’s base URL (`http://127.0.0.1:8000`); the client adds the endpoint of `api`.'),
+    url: z
+      .string()
+      .url()
+      .optional()
+      .describe('With `http`: the server’s base URL (`http://127.0.0.1:8000`); the client adds the endpoint of `api`.'),
     api: z
       .enum(retrieverApis)
       .default('flashrag')
-      .describe('With `http`: the server’s API. `flashrag`: FlashRAG’s `POST /batch_search` with `top_n` (the server ReSearch trains against); `search-r1`: Search-R1’s `POST /retrieve` with `topk` (its wiki-18 E5 / BM25 `retrieval_server.py`). Both are asked for `topK` passages with their scores.'),
+      .describe(
+        'With `http`: the server’s API. `flashrag`: FlashRAG’s `POST /batch_search` with `top_n` (the server ReSearch trains against); `search-r1`: Search-R1’s `POST /retrieve` with `topk` (its wiki-18 E5 / BM25 `retrieval_server.py`). Both are asked for `topK` passages with their scores.',
+      ),
     topK: positiveInteger().default(5).describe('Passages per search (ReSearch: top-5 in training and evaluation).'),
     maxFailedSearchShare: z
       .number()
@@ -71,8 +116,10 @@ const retrieverSchema = z
   })
   .prefault({})
   .superRefine((value, context) => {
-    if (value.kind === 'flexsearch' && value.indexDirectory === undefined) context.addIssue({ code: 'custom', path: ['indexDirectory'], message: 'is required when kind is "flexsearch"' });
-    if (value.kind === 'http' && value.url === undefined) context.addIssue({ code: 'custom', path: ['url'], message: 'is required when kind is "http"' });
+    if (value.kind === 'flexsearch' && value.indexDirectory === undefined)
+      context.addIssue({ code: 'custom', path: ['indexDirectory'], message: 'is required when kind is "flexsearch"' });
+    if (value.kind === 'http' && value.url === undefined)
+      context.addIssue({ code: 'custom', path: ['url'], message: 'is required when kind is "http"' });
     const urlProblem = value.kind === 'http' && value.url !== undefined ? retrieverUrlProblem(value.url) : undefined;
     if (urlProblem !== undefined) context.addIssue({ code: 'custom', path: ['url'], message: urlProblem });
   })
@@ -83,7 +130,9 @@ const promptSchema = z
     template: z
       .enum(['base', 'instruct', 'compact'])
       .default('base')
-      .describe('`base`: ReSearch’s raw template ending in `Assistant:`; `instruct`: its system prompt through the chat template; `compact`: `User: {question} Assistant:` for tiny models whose context is short.'),
+      .describe(
+        '`base`: ReSearch’s raw template ending in `Assistant:`; `instruct`: its system prompt through the chat template; `compact`: `User: {question} Assistant:` for tiny models whose context is short.',
+      ),
   })
   .prefault({})
   .describe('How a question becomes the prompt.');
@@ -91,28 +140,54 @@ const promptSchema = z
 const rolloutSchema = z
   .strictObject({
     groupSize: positiveInteger().default(5).describe('Rollouts per prompt: the GRPO group (ReSearch `rollout.n` = 5).'),
-    promptsPerStep: positiveInteger().default(256).describe('Prompts per training step (ReSearch `train_batch_size` = 256; one optimizer update per batch).'),
+    promptsPerStep: positiveInteger()
+      .default(256)
+      .describe('Prompts per training step (ReSearch `train_batch_size` = 256; one optimizer update per batch).'),
     temperature: z.number().min(0).default(1.0).describe('Sampling temperature of training rollouts (ReSearch: 1.0).'),
     topP: z.number().gt(0).max(1).default(1).describe('Nucleus sampling of training rollouts (ReSearch: 1, off).'),
-    responseBudget: positiveInteger().default(8192).describe('Generated plus inserted tokens per response (ReSearch `max_response_length` = 8192).'),
-    maxTurns: positiveInteger().optional().describe('Generations per rollout; unset as in ReSearch (only the token budget bounds searches).'),
+    responseBudget: positiveInteger()
+      .default(8192)
+      .describe('Generated plus inserted tokens per response (ReSearch `max_response_length` = 8192).'),
+    maxTurns: positiveInteger()
+      .optional()
+      .describe('Generations per rollout; unset as in ReSearch (only the token budget bounds searches).'),
   })
   .prefault({})
   .describe('The ReSearch rollout loop of training.');
 
 const optimizerSchema = z
   .strictObject({
-    learningRate: z.number().gt(0).default(1e-6).describe('AdamW learning rate (ReSearch: 1e-6, constant). Tiny random models need far more.'),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas (PyTorch defaults).'),
+    learningRate: z
+      .number()
+      .gt(0)
+      .default(1e-6)
+      .describe('AdamW learning rate (ReSearch: 1e-6, constant). Tiny random models need far more.'),
+    betas: z
+      .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)])
+      .default([0.9, 0.999])
+      .describe('AdamW betas (PyTorch defaults).'),
     eps: z.number().gt(0).default(1e-8).describe('AdamW epsilon (PyTorch default).'),
-    weightDecay: z.number().min(0).default(0.01).describe('Decoupled weight decay (PyTorch’s AdamW default, which verl keeps).'),
+    weightDecay: z
+      .number()
+      .min(0)
+      .default(0.01)
+      .describe('Decoupled weight decay (PyTorch’s AdamW default, which verl keeps).'),
     gradClip: z.number().gt(0).default(1.0).describe('Global gradient-norm clip (ReSearch `grad_clip` = 1.0).'),
-    warmupSteps: nonNegativeInteger().default(0).describe('Linear learning-rate warm-up steps (ReSearch: 0, constant).'),
+    warmupSteps: nonNegativeInteger()
+      .default(0)
+      .describe('Linear learning-rate warm-up steps (ReSearch: 0, constant).'),
     schedule: z
       .enum(['constant', 'linear', 'cosine'])
       .default('constant')
-      .describe('Learning rate after the warm-up steps, over `training.steps`: `constant` (ReSearch), `linear` decay to 0, or `cosine` decay to `minLearningRateRatio` × the rate (verl\'s and transformers\' schedules).'),
-    minLearningRateRatio: z.number().min(0).max(1).default(0).describe('The floor of the `cosine` schedule, as a fraction of `learningRate`.'),
+      .describe(
+        "Learning rate after the warm-up steps, over `training.steps`: `constant` (ReSearch), `linear` decay to 0, or `cosine` decay to `minLearningRateRatio` × the rate (verl's and transformers' schedules).",
+      ),
+    minLearningRateRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('The floor of the `cosine` schedule, as a fraction of `learningRate`.'),
   })
   .prefault({})
   .describe('The AdamW optimizer.');
@@ -125,75 +200,129 @@ const lossSchema = z
         error: (issue) => `${actorLossSettingRules.clipLow.rule}, got ${String(issue.input)}`,
       })
       .default(0.2)
-      .describe('PPO clip ε of the ratio, below and above (ReSearch `clip_ratio` = 0.2); the ratio is clipped to [1 − ε, 1 + ε], so ε < 1.'),
-    klCoefficient: z.number().min(0).default(0.001).describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
-    klEstimator: z.enum(Object.keys(klEstimators) as [KlEstimator, ...KlEstimator[]]).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
-    entropyCoefficient: z.number().min(0).default(0.001).describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
-    aggregation: z.enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm']).default('token-mean').describe('How per-token losses become one scalar (verl default: token-mean).'),
+      .describe(
+        'PPO clip ε of the ratio, below and above (ReSearch `clip_ratio` = 0.2); the ratio is clipped to [1 − ε, 1 + ε], so ε < 1.',
+      ),
+    klCoefficient: z
+      .number()
+      .min(0)
+      .default(0.001)
+      .describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
+    klEstimator: z
+      .enum(Object.keys(klEstimators) as [KlEstimator, ...KlEstimator[]])
+      .default('k3')
+      .describe('KL estimator (ReSearch `low_var_kl` = k3).'),
+    entropyCoefficient: z
+      .number()
+      .min(0)
+      .default(0.001)
+      .describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
+    aggregation: z
+      .enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'])
+      .default('token-mean')
+      .describe('How per-token losses become one scalar (verl default: token-mean).'),
   })
   .prefault({})
   .describe('The GRPO actor loss.');
 
 const trainingSchema = z
   .strictObject({
-    steps: positiveInteger().default(100).describe('Training steps (each: rollouts for `promptsPerStep` prompts, one GRPO update).'),
+    steps: positiveInteger()
+      .default(100)
+      .describe('Training steps (each: rollouts for `promptsPerStep` prompts, one GRPO update).'),
     ppoEpochs: positiveInteger().default(1).describe('Updates per batch (ReSearch `ppo_epochs` = 1).'),
-    maxTokensPerMicroBatch: z.number().int().min(2).default(2 * (512 + 8192)).describe('Padded tokens per forward/backward call (ReSearch `ppo_max_token_len_per_gpu` = 2·(512+8192)).'),
+    maxTokensPerMicroBatch: z
+      .number()
+      .int()
+      .min(2)
+      .default(2 * (512 + 8192))
+      .describe('Padded tokens per forward/backward call (ReSearch `ppo_max_token_len_per_gpu` = 2·(512+8192)).'),
     frozenParameters: z
       .array(z.string())
       .default([])
-      .describe('Parameters RL leaves as they are (e.g. `model.embed_tokens.weight`: the warm-up’s word embeddings); [] trains all, as ReSearch.'),
+      .describe(
+        'Parameters RL leaves as they are (e.g. `model.embed_tokens.weight`: the warm-up’s word embeddings); [] trains all, as ReSearch.',
+      ),
     rescoreFirstEpoch: z
       .boolean()
       .default(true)
-      .describe('Score the batch again for the first epoch’s loss, as verl does; false reuses the rollout-time scores (same numbers on a deterministic CPU policy, one forward pass less).'),
+      .describe(
+        'Score the batch again for the first epoch’s loss, as verl does; false reuses the rollout-time scores (same numbers on a deterministic CPU policy, one forward pass less).',
+      ),
   })
   .prefault({})
   .describe('The GRPO loop.');
 
 const warmupSchema = z
   .strictObject({
-    steps: nonNegativeInteger().default(0).describe('Supervised format warm-up steps before RL (0 = none, as ReSearch). Transcripts have the ReSearch format with queries and answers chosen at random.'),
+    steps: nonNegativeInteger()
+      .default(0)
+      .describe(
+        'Supervised format warm-up steps before RL (0 = none, as ReSearch). Transcripts have the ReSearch format with queries and answers chosen at random.',
+      ),
     batchSize: positiveInteger().default(16).describe('Transcripts per warm-up step.'),
     learningRate: z.number().gt(0).default(3e-3).describe('AdamW learning rate of the warm-up.'),
-    maxSearches: positiveInteger().default(3).describe('Each transcript makes minSearches … maxSearches searches, uniformly.'),
-    minSearches: nonNegativeInteger().default(1).describe('The fewest searches of a transcript; 0 also teaches answering without a search (from a name of the question), so that whether to search is left to RL too.'),
+    maxSearches: positiveInteger()
+      .default(3)
+      .describe('Each transcript makes minSearches … maxSearches searches, uniformly.'),
+    minSearches: nonNegativeInteger()
+      .default(1)
+      .describe(
+        'The fewest searches of a transcript; 0 also teaches answering without a search (from a name of the question), so that whether to search is left to RL too.',
+      ),
     queryContextRate: z
       .number()
       .min(0)
       .max(1)
       .default(1)
-      .describe('How often the first warm-up query is a name of the question; otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question\'s name: RL has to find it.'),
+      .describe(
+        "How often the first warm-up query is a name of the question; otherwise it is any name of the world (of the training questions, for a question file), drawn uniformly. Below 1 the warmed-up policy is not even biased towards searching the question's name: RL has to find it.",
+      ),
     followUpQueryContextRate: z
       .number()
       .min(0)
       .max(1)
       .default(1)
-      .describe('How often a second or later warm-up query is a name of the latest result; otherwise any name, as for queryContextRate.'),
+      .describe(
+        'How often a second or later warm-up query is a name of the latest result; otherwise any name, as for queryContextRate.',
+      ),
     answerContextRate: z
       .number()
       .min(0)
       .max(1)
       .default(1)
-      .describe('How often a warm-up answer is a name of the latest result; otherwise any name, as for queryContextRate.'),
+      .describe(
+        'How often a warm-up answer is a name of the latest result; otherwise any name, as for queryContextRate.',
+      ),
     corpus: z
       .enum(['decoy', 'training'])
       .default('decoy')
-      .describe('What the warm-up searches. `decoy` (generated worlds): the world\'s passages with the names permuted within each type, so results look like real ones but state no true fact (except by chance), and the warm-up cannot teach any fact, of held-out entities or others; `training`: the training retriever (always the case for question files, which have no world to permute).'),
+      .describe(
+        "What the warm-up searches. `decoy` (generated worlds): the world's passages with the names permuted within each type, so results look like real ones but state no true fact (except by chance), and the warm-up cannot teach any fact, of held-out entities or others; `training`: the training retriever (always the case for question files, which have no world to permute).",
+      ),
     questions: z
       .enum(['synthetic', 'train'])
       .default('synthetic')
-      .describe('`synthetic` (generated worlds): a random question template of the world filled with a random entity of any split, so every name is seen as a copy target; `train`: the training questions.'),
+      .describe(
+        '`synthetic` (generated worlds): a random question template of the world filled with a random entity of any split, so every name is seen as a copy target; `train`: the training questions.',
+      ),
   })
   .prefault({})
   .superRefine((value, context) => {
-    if (value.minSearches > value.maxSearches) context.addIssue({ code: 'custom', path: ['minSearches'], message: `must be ≤ maxSearches (${value.maxSearches}), got ${value.minSearches}` });
+    if (value.minSearches > value.maxSearches)
+      context.addIssue({
+        code: 'custom',
+        path: ['minSearches'],
+        message: `must be ≤ maxSearches (${value.maxSearches}), got ${value.minSearches}`,
+      });
   })
   .describe('A format-only warm-up for randomly initialised models, which cannot emit the tags.');
 
 const checkpointSchema = z
   .strictObject({
-    every: positiveInteger().default(10).describe('Save a checkpoint every N steps (ReSearch `save_freq` = 10); the last step is always saved.'),
+    every: positiveInteger()
+      .default(10)
+      .describe('Save a checkpoint every N steps (ReSearch `save_freq` = 10); the last step is always saved.'),
     keep: positiveInteger().default(3).describe('Checkpoints kept on disk (oldest removed first).'),
   })
   .prefault({})
@@ -201,18 +330,29 @@ const checkpointSchema = z
 
 const evaluationSchema = z
   .strictObject({
-    every: nonNegativeInteger().default(10).describe('Evaluate on held-out questions every N steps (ReSearch `test_freq` = 10); 0 = only at the end.'),
-    questions: positiveInteger().default(100).describe('Held-out questions per evaluation (ReSearch: 100 MuSiQue dev rows).'),
-    responseBudget: positiveInteger().optional().describe('Token budget of evaluation rollouts (default: the training budget).'),
+    every: nonNegativeInteger()
+      .default(10)
+      .describe('Evaluate on held-out questions every N steps (ReSearch `test_freq` = 10); 0 = only at the end.'),
+    questions: positiveInteger()
+      .default(100)
+      .describe('Held-out questions per evaluation (ReSearch: 100 MuSiQue dev rows).'),
+    responseBudget: positiveInteger()
+      .optional()
+      .describe('Token budget of evaluation rollouts (default: the training budget).'),
   })
   .prefault({})
   .describe('Greedy evaluation during training.');
 
 const runtimeSchema = z
   .strictObject({
-    executionProvider: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('onnxruntime execution provider of the policy.'),
+    executionProvider: z
+      .enum(['cpu', 'webgpu', 'cuda'])
+      .default('cpu')
+      .describe('onnxruntime execution provider of the policy.'),
     threads: positiveInteger().optional().describe('Threads per onnxruntime operator (default: onnxruntime’s choice).'),
-    maxCacheBytes: positiveInteger().optional().describe('KV-cache bytes kept between generate calls for prefix reuse.'),
+    maxCacheBytes: positiveInteger()
+      .optional()
+      .describe('KV-cache bytes kept between generate calls for prefix reuse.'),
   })
   .prefault({})
   .describe('Where the policy runs.');
@@ -225,9 +365,19 @@ const runtimeSchema = z
  */
 export const trainerConfigSchema = z
   .strictObject({
-    seed: nonNegativeInteger().default(1).describe('Seeds question order, rollout sampling and the warm-up: the same seed and config give the same run.'),
-    modelDirectory: z.string().optional().describe('The policy: a Hugging Face model directory (config.json + safetensors + tokenizer), e.g. from `research-ts init-model`.'),
-    outputDirectory: z.string().default('runs/research').describe('Where metrics.jsonl, checkpoints/ and the final model go.'),
+    seed: nonNegativeInteger()
+      .default(1)
+      .describe('Seeds question order, rollout sampling and the warm-up: the same seed and config give the same run.'),
+    modelDirectory: z
+      .string()
+      .optional()
+      .describe(
+        'The policy: a Hugging Face model directory (config.json + safetensors + tokenizer), e.g. from `research-ts init-model`.',
+      ),
+    outputDirectory: z
+      .string()
+      .default('runs/research')
+      .describe('Where metrics.jsonl, checkpoints/ and the final model go.'),
     data: dataSchema,
     retriever: retrieverSchema,
     prompt: promptSchema,

@@ -21,12 +21,21 @@ const world = generateWorld({
   questionsPerHop: { 1: 20, 2: 20, 3: 0 },
   split: 'question',
 });
-const tokenizer = loadTokenizerFromJson({ tokenizerJson: buildWorldTokenizer(worldTexts(world)), tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' } });
+const tokenizer = loadTokenizerFromJson({
+  tokenizerJson: buildWorldTokenizer(worldTexts(world)),
+  tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' },
+});
 const retriever = createFlexsearchRetriever(world.passages);
 const names = new Set(world.entities.map((entity) => entity.name));
 const candidates = (text: string) => splitWorldWords(text).filter((word) => names.has(word));
 
-async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3, minSearches?: number, rates?: { query: number; answer: number; followUp?: number }) {
+async function transcriptOf(
+  seed: number,
+  questionIndex: number,
+  maxSearches = 3,
+  minSearches?: number,
+  rates?: { query: number; answer: number; followUp?: number },
+) {
   const question = world.questions.train[questionIndex]!;
   return {
     question,
@@ -40,7 +49,14 @@ async function transcriptOf(seed: number, questionIndex: number, maxSearches = 3
       topK: 1,
       maxSearches,
       ...(minSearches === undefined ? {} : { minSearches }),
-      ...(rates === undefined ? {} : { queryContextRate: rates.query, followUpQueryContextRate: rates.followUp ?? 1, answerContextRate: rates.answer, anyName: [...names] }),
+      ...(rates === undefined
+        ? {}
+        : {
+            queryContextRate: rates.query,
+            followUpQueryContextRate: rates.followUp ?? 1,
+            answerContextRate: rates.answer,
+            anyName: [...names],
+          }),
     }),
   };
 }
@@ -59,7 +75,11 @@ describe('buildWarmupTranscript', () => {
       const trained = tokenizer.decode(transcript.responseIds.filter((_, index) => transcript.lossMask[index] === 1));
       expect(trained).not.toContain('<result>');
       // it scores as a rollout would: 0.1 for a wrong name, F1 for the right one; never a format failure
-      const reward = reSearchReward.score({ response: transcript.text, goldenAnswers: question.goldenAnswers, endedWithEos: true });
+      const reward = reSearchReward.score({
+        response: transcript.text,
+        goldenAnswers: question.goldenAnswers,
+        endedWithEos: true,
+      });
       expect(reward.formatOk).toBe(true);
       expect([0.1, 1]).toContain(reward.score);
     }
@@ -98,12 +118,17 @@ describe('buildWarmupTranscript', () => {
         expect(transcript.lossMask.every((bit) => bit === 1)).toBe(true);
         const answer = /\\boxed\{ (\S*) \}/.exec(transcript.text)![1]!;
         expect(candidates(question.question)).toContain(answer);
-        expect(reSearchReward.score({ response: transcript.text, goldenAnswers: question.goldenAnswers, endedWithEos: true }).score).toBe(0.1);
+        expect(
+          reSearchReward.score({ response: transcript.text, goldenAnswers: question.goldenAnswers, endedWithEos: true })
+            .score,
+        ).toBe(0.1);
       }
     }
     expect([...searchCounts.keys()].sort()).toEqual([0, 1, 2]);
     for (const count of searchCounts.values()) expect(count).toBeGreaterThan(200 / 3 - 30);
-    await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(/warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/);
+    await expect(transcriptOf(1, 0, 2, 3)).rejects.toThrow(
+      /warmup\.minSearches.*must be an integer in 0 … maxSearches \(2\); got 3/,
+    );
   });
 
   it('with context rates q, f and a searches a name of the question q of the time, a name of the result f of the time, and answers a name of the result a of the time; otherwise any name of the world', async () => {
@@ -139,17 +164,38 @@ describe('buildWarmupTranscript', () => {
       const queries = [...transcript.text.matchAll(/<search> (\S*) <\/search>/g)].map((match) => match[1]!);
       expect(queries).toHaveLength(2);
       expect(candidates(question.question)).toContain(queries[0]);
-      const firstResult = transcript.text.slice(transcript.text.indexOf('<result>'), transcript.text.indexOf('</result>'));
+      const firstResult = transcript.text.slice(
+        transcript.text.indexOf('<result>'),
+        transcript.text.indexOf('</result>'),
+      );
       if (candidates(firstResult).includes(queries[1]!)) secondInFirstResult += 1;
     }
     expect(secondInFirstResult / 200).toBeLessThan(0.2);
     // rates of 1 draw exactly what the default draws (the same random stream)
-    expect((await transcriptOf(9, 4, 3, 1, { query: 1, answer: 1 })).transcript).toEqual((await transcriptOf(9, 4)).transcript);
-    await expect(transcriptOf(1, 0, 2, 1, { query: 1.5, answer: 1 })).rejects.toThrow(/warmup\.queryContextRate.*must be in 0 … 1; got 1\.5/);
-    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: 1, followUp: 2 })).rejects.toThrow(/warmup\.followUpQueryContextRate.*must be in 0 … 1; got 2/);
-    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: -0.1 })).rejects.toThrow(/warmup\.answerContextRate.*must be in 0 … 1; got -0\.1/);
+    expect((await transcriptOf(9, 4, 3, 1, { query: 1, answer: 1 })).transcript).toEqual(
+      (await transcriptOf(9, 4)).transcript,
+    );
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1.5, answer: 1 })).rejects.toThrow(
+      /warmup\.queryContextRate.*must be in 0 … 1; got 1\.5/,
+    );
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: 1, followUp: 2 })).rejects.toThrow(
+      /warmup\.followUpQueryContextRate.*must be in 0 … 1; got 2/,
+    );
+    await expect(transcriptOf(1, 0, 2, 1, { query: 1, answer: -0.1 })).rejects.toThrow(
+      /warmup\.answerContextRate.*must be in 0 … 1; got -0\.1/,
+    );
     await expect(
-      buildWarmupTranscript({ promptIds: [], question: 'Where?', retriever, tokenizer, rng: new SeededRng(1), candidates, topK: 1, maxSearches: 1, answerContextRate: 0.5 }),
+      buildWarmupTranscript({
+        promptIds: [],
+        question: 'Where?',
+        retriever,
+        tokenizer,
+        rng: new SeededRng(1),
+        candidates,
+        topK: 1,
+        maxSearches: 1,
+        answerContextRate: 0.5,
+      }),
     ).rejects.toThrow(/warmup\.answerContextRate.*anyName is empty/);
   });
 
@@ -167,7 +213,16 @@ describe('buildWorldTokenizer on a generated world', () => {
     const name = world.entities[0]!.name;
     const answer = `<think> </think> <answer> \\boxed{${name}} </answer><|im_end|>`;
     const answerIds = tokenizer.encode(answer, { addSpecialTokens: false });
-    expect(answerIds.map((id) => tokenizer.idToToken(id))).toEqual(['<think>', '</think>', '<answer>', '\\boxed{', name, '}', '</answer>', '<|im_end|>']);
+    expect(answerIds.map((id) => tokenizer.idToToken(id))).toEqual([
+      '<think>',
+      '</think>',
+      '<answer>',
+      '\\boxed{',
+      name,
+      '}',
+      '</answer>',
+      '<|im_end|>',
+    ]);
     expect(tokenizer.vocabSize).toBeLessThan(400);
   });
 });

@@ -71,14 +71,27 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   let latest: string[] = [];
   const minSearches = options.minSearches ?? 1;
   if (!Number.isInteger(minSearches) || minSearches < 0 || minSearches > options.maxSearches) {
-    throw new InvalidConfigError('warmup.minSearches', `must be an integer in 0 … maxSearches (${options.maxSearches}); got ${minSearches}`);
+    throw new InvalidConfigError(
+      'warmup.minSearches',
+      `must be an integer in 0 … maxSearches (${options.maxSearches}); got ${minSearches}`,
+    );
   }
   const queryRate = contextRate(options.queryContextRate, 'warmup.queryContextRate');
   const followUpRate = contextRate(options.followUpQueryContextRate, 'warmup.followUpQueryContextRate');
   const answerRate = contextRate(options.answerContextRate, 'warmup.answerContextRate');
   const anyName = options.anyName ?? [];
-  const belowOne = ([['warmup.queryContextRate', queryRate], ['warmup.followUpQueryContextRate', followUpRate], ['warmup.answerContextRate', answerRate]] as const).find(([, rate]) => rate < 1);
-  if (belowOne !== undefined && anyName.length === 0) throw new InvalidConfigError(belowOne[0], 'below 1 needs names to draw from outside the context (anyName is empty)');
+  const belowOne = (
+    [
+      ['warmup.queryContextRate', queryRate],
+      ['warmup.followUpQueryContextRate', followUpRate],
+      ['warmup.answerContextRate', answerRate],
+    ] as const
+  ).find(([, rate]) => rate < 1);
+  if (belowOne !== undefined && anyName.length === 0)
+    throw new InvalidConfigError(
+      belowOne[0],
+      'below 1 needs names to draw from outside the context (anyName is empty)',
+    );
   /** A name of the context pool, or (with probability 1 - rate) any name; '' when there is none. */
   const choose = (pool: readonly string[], rate: number): string => {
     if (rate < 1 && rng.nextFloat() >= rate) return rng.pick(anyName);

@@ -15,7 +15,11 @@ export interface CliRun {
 }
 
 /** Starts `research-ts <args>` as a child process (in the repository root unless `cwd` says otherwise). */
-export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv = {}, cwd: string = repositoryRoot): CliRun {
+export function startCli(
+  args: readonly string[],
+  environment: NodeJS.ProcessEnv = {},
+  cwd: string = repositoryRoot,
+): CliRun {
   const child = spawn(process.execPath, ['--conditions=@research-ts/source', '--import', 'tsx', cliPath, ...args], {
     cwd,
     env: { ...process.env, CI: 'true', ...environment },
@@ -25,9 +29,11 @@ export function startCli(args: readonly string[], environment: NodeJS.ProcessEnv
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolvePromise) => {
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolvePromise) => {
+      child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, done };
 }
 

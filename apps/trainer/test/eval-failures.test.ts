@@ -14,7 +14,8 @@ import { startFakeRetrieverServer } from './fake-retriever-server';
 const sample = join(repositoryRoot, '..', 'shared', 'research-data', 'flashrag-sample');
 const corpusFile = join(sample, 'corpus.jsonl');
 const questionsFile = join(sample, 'nq_test.jsonl');
-for (const file of [corpusFile, questionsFile]) if (!existsSync(file)) throw new Error(`the shared FlashRAG sample is missing: expected ${file}`);
+for (const file of [corpusFile, questionsFile])
+  if (!existsSync(file)) throw new Error(`the shared FlashRAG sample is missing: expected ${file}`);
 
 /**
  * `research-ts eval` when a dependency fails mid-run: a retriever, or the completions server. The
@@ -42,9 +43,17 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
       tokenizer: await loadTokenizer(model),
       complete(prompt) {
         const position = positionOf(prompt);
-        if (position % 2 === 1) return { text: ' <think> I know this. </think> <answer> \\boxed{no idea} </answer>', stop: 'eos' };
-        if (!hasResult(prompt)) return { text: ` <think> I should look this up. </think> <search> ${questions[position]!.question} </search>`, stop: 'search' };
-        return { text: ` <think> Found it. </think> <answer> \\boxed{${questions[position]!.goldenAnswers[0]}} </answer>`, stop: 'eos' };
+        if (position % 2 === 1)
+          return { text: ' <think> I know this. </think> <answer> \\boxed{no idea} </answer>', stop: 'eos' };
+        if (!hasResult(prompt))
+          return {
+            text: ` <think> I should look this up. </think> <search> ${questions[position]!.question} </search>`,
+            stop: 'search',
+          };
+        return {
+          text: ` <think> Found it. </think> <answer> \\boxed{${questions[position]!.goldenAnswers[0]}} </answer>`,
+          stop: 'eos',
+        };
       },
       fail: (prompt) => (state.generationDown && hasResult(prompt) ? 500 : undefined),
     });
@@ -55,10 +64,32 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
   });
 
   const evalArgs = (retriever: string, output: string, ...extra: string[]) => [
-    'eval', '-q', questionsFile, '--limit', String(limit), '-r', retriever, '--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model, '-o', output, ...extra,
+    'eval',
+    '-q',
+    questionsFile,
+    '--limit',
+    String(limit),
+    '-r',
+    retriever,
+    '--server',
+    server.baseURL,
+    '--served-model',
+    'fake',
+    '--tokenizer',
+    model,
+    '-o',
+    output,
+    ...extra,
   ];
-  const rowsOf = (output: string) => readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; finishReason: string; prediction: string });
-  const askedIn = (prompts: readonly string[]) => questions.filter((entry) => prompts.some((prompt) => prompt.includes(`User: ${entry.question}.`))).map((entry) => entry.id);
+  const rowsOf = (output: string) =>
+    readFileSync(output, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; finishReason: string; prediction: string });
+  const askedIn = (prompts: readonly string[]) =>
+    questions
+      .filter((entry) => prompts.some((prompt) => prompt.includes(`User: ${entry.question}.`)))
+      .map((entry) => entry.id);
 
   it('a retriever URL that speaks another API stops eval at its start with exit 1, naming the retriever; nothing is written', async () => {
     const other = server.baseURL.replace(/\/v1$/, ''); // the completions server: no /batch_search there
@@ -80,12 +111,24 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
       const failed = await runCli(evalArgs(retriever.url, output));
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(
-        new RegExp(`research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: POST ${retriever.url}/batch_search failed with HTTP 422: the index is not loaded \\(3 of 3 searches failed so far in this batch; none may fail`),
+        new RegExp(
+          `research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: POST ${retriever.url}/batch_search failed with HTTP 422: the index is not loaded \\(3 of 3 searches failed so far in this batch; none may fail`,
+        ),
       );
       // the questions that needed no search finished and were written as they finished; the others end in 'error'
       const kept = rowsOf(output);
-      expect(kept.filter((row) => row.finishReason === 'eos').map((row) => row.id).sort()).toEqual(['test_1', 'test_3', 'test_5']);
-      expect(kept.filter((row) => row.finishReason === 'error').map((row) => row.id).sort()).toEqual(['test_0', 'test_2', 'test_4']);
+      expect(
+        kept
+          .filter((row) => row.finishReason === 'eos')
+          .map((row) => row.id)
+          .sort(),
+      ).toEqual(['test_1', 'test_3', 'test_5']);
+      expect(
+        kept
+          .filter((row) => row.finishReason === 'error')
+          .map((row) => row.id)
+          .sort(),
+      ).toEqual(['test_0', 'test_2', 'test_4']);
 
       retriever.failing = false;
       const before = server.prompts.length;
@@ -111,7 +154,11 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
       expect(failed.stderr).toMatch(/completions server: .*HTTP 500.*; retry 1 of 2 in \d\.\d s/);
       expect(failed.stderr).toMatch(/retry 2 of 2 in/);
       expect(failed.stderr).toMatch(/^research-ts: .*gave up after 3 attempts/m);
-      expect(rowsOf(output).map((row) => row.id).sort()).toEqual(['test_1', 'test_3', 'test_5']);
+      expect(
+        rowsOf(output)
+          .map((row) => row.id)
+          .sort(),
+      ).toEqual(['test_1', 'test_3', 'test_5']);
     } finally {
       state.generationDown = false;
     }
@@ -119,7 +166,9 @@ describe('research-ts eval: failing dependencies, and --resume', () => {
     const resumed = await runCli(evalArgs(index, output, '--resume'));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(askedIn(server.prompts.slice(before))).toEqual(['test_0', 'test_2', 'test_4']);
-    expect(rowsOf(output).map((row) => [row.id, row.finishReason])).toEqual(questions.map((entry) => [entry.id, 'eos']));
+    expect(rowsOf(output).map((row) => [row.id, row.finishReason])).toEqual(
+      questions.map((entry) => [entry.id, 'eos']),
+    );
   });
 
   it('with --max-failed-search-share 1 the evaluation goes on and counts the failed searches', async () => {

@@ -51,17 +51,41 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions): P
         const prompt = options.tokenizer.decode(body.prompt as number[]);
         prompts.push(prompt);
         const status = options.fail?.(prompt);
-        if (status !== undefined) return void response.writeHead(status, { 'content-type': 'application/json' }).end('{"error":{"message":"the server is restarting"}}');
+        if (status !== undefined)
+          return void response
+            .writeHead(status, { 'content-type': 'application/json' })
+            .end('{"error":{"message":"the server is restarting"}}');
         const { text, stop } = options.complete(prompt);
         const ids = options.tokenizer.encode(text, { addSpecialTokens: false });
-        reply({ id: 'cmpl-1', object: 'text_completion', model: body.model, choices: [{ index: 0, text, token_ids: ids, finish_reason: 'stop', stop_reason: stop === 'search' ? '</search>' : eosId }] });
+        reply({
+          id: 'cmpl-1',
+          object: 'text_completion',
+          model: body.model,
+          choices: [
+            {
+              index: 0,
+              text,
+              token_ids: ids,
+              finish_reason: 'stop',
+              stop_reason: stop === 'search' ? '</search>' : eosId,
+            },
+          ],
+        });
       } else if (request.url === '/v1/chat/completions') {
         const messages = body.messages as { content: string }[];
         const prompt = messages.at(-1)!.content;
         judgePrompts.push(prompt);
         judgeAuthorizations.push(request.headers.authorization);
         const judgement = options.judge?.(prompt) ?? 'correct';
-        reply({ choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify({ rationale: 'scripted', judgement }) }, finish_reason: 'stop' }] });
+        reply({
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: JSON.stringify({ rationale: 'scripted', judgement }) },
+              finish_reason: 'stop',
+            },
+          ],
+        });
       } else {
         response.writeHead(404).end();
       }

@@ -17,20 +17,29 @@ export interface FakeRetrieverServer {
  * `Retriever`, whose searches can be made to fail: `failAfter` calls answered (the test search of a run
  * included), it answers HTTP 422 until `failing` is set to false.
  */
-export async function startFakeRetrieverServer(retriever: Retriever, options: { failAfter?: number } = {}): Promise<FakeRetrieverServer> {
+export async function startFakeRetrieverServer(
+  retriever: Retriever,
+  options: { failAfter?: number } = {},
+): Promise<FakeRetrieverServer> {
   const calls: string[][] = [];
   const state = { failing: false };
   const server: Server = createServer((request, response) => {
     void (async () => {
       let body = '';
       for await (const chunk of request) body += String(chunk);
-      if (request.url !== '/batch_search') return void response.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+      if (request.url !== '/batch_search')
+        return void response.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
       const { query, top_n: topN } = JSON.parse(body) as { query: string[]; top_n: number };
       calls.push(query);
       if (calls.length === (options.failAfter ?? Infinity) + 1) state.failing = true;
-      if (state.failing) return void response.writeHead(422, { 'content-type': 'application/json' }).end('{"detail":"the index is not loaded"}');
+      if (state.failing)
+        return void response
+          .writeHead(422, { 'content-type': 'application/json' })
+          .end('{"detail":"the index is not loaded"}');
       const results = await retriever.search(query, topN);
-      const documents = results.map((passages) => passages.map((passage) => ({ id: passage.id, contents: passage.contents })));
+      const documents = results.map((passages) =>
+        passages.map((passage) => ({ id: passage.id, contents: passage.contents })),
+      );
       const scores = results.map((passages) => passages.map((passage) => passage.score ?? 0));
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([documents, scores]));
     })();

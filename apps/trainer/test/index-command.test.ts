@@ -13,16 +13,23 @@ const write = (name: string, text: string) => {
 };
 
 describe('research-ts index with a corpus that is not clean JSONL', () => {
-  const broken = write('broken.jsonl', [passage(1), '{"id": "2", "contents": ', passage(3), JSON.stringify({ id: '4' })].join('\n') + '\n');
+  const broken = write(
+    'broken.jsonl',
+    [passage(1), '{"id": "2", "contents": ', passage(3), JSON.stringify({ id: '4' })].join('\n') + '\n',
+  );
 
   it('names each skipped line on stderr (file, line, field, reason) and counts them', async () => {
     const run = await runCli(['index', broken, join(root, 'broken-index'), '--no-progress']);
     expect(run.code, run.stderr).toBe(0);
     const skipped = run.stderr.trim().split('\n');
     expect(skipped).toHaveLength(2);
-    expect(skipped[0]).toMatch(new RegExp(`^research-ts: skipped ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, line 2: invalid JSON \\(`));
+    expect(skipped[0]).toMatch(
+      new RegExp(`^research-ts: skipped ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, line 2: invalid JSON \\(`),
+    );
     expect(skipped[1]).toBe(`research-ts: skipped ${broken}, line 4, field "contents": expected a string, got nothing`);
-    expect(run.stdout).toMatch(/^indexed 2 passages from .*broken\.jsonl into .*broken-index \(\d+\.\d s, 2 malformed lines skipped \(--strict fails on them\)\)\n$/);
+    expect(run.stdout).toMatch(
+      /^indexed 2 passages from .*broken\.jsonl into .*broken-index \(\d+\.\d s, 2 malformed lines skipped \(--strict fails on them\)\)\n$/,
+    );
   });
 
   it('shows the first 20 skipped lines, then how many more', async () => {
@@ -39,7 +46,9 @@ describe('research-ts index with a corpus that is not clean JSONL', () => {
     const output = join(root, 'strict-index');
     const run = await runCli(['index', broken, output, '--strict', '--no-progress']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^research-ts: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, line 2: invalid JSON`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^research-ts: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, line 2: invalid JSON`),
+    );
     expect(existsSync(output)).toBe(false);
   });
 
@@ -48,17 +57,26 @@ describe('research-ts index with a corpus that is not clean JSONL', () => {
     const output = join(root, 'array-index');
     const run = await runCli(['index', array, output, '--no-progress']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^research-ts: .*array\.json: holds no passages to index: 10 of its 10 lines are malformed \(the first, line 1: invalid JSON \(.*\)\); the file is a JSON array, but a corpus is JSONL: one \{"id", "contents"\} object per line\n$/);
+    expect(run.stderr).toMatch(
+      /^research-ts: .*array\.json: holds no passages to index: 10 of its 10 lines are malformed \(the first, line 1: invalid JSON \(.*\)\); the file is a JSON array, but a corpus is JSONL: one \{"id", "contents"\} object per line\n$/,
+    );
     expect(run.stderr).toContain(array);
     expect(existsSync(output)).toBe(false);
     // Search-R1's BM25 dumps say "text", not "contents": the reason is in the message
-    const renamed = write('renamed.jsonl', `${JSON.stringify({ id: '1', title: 'Paris', text: 'Paris is in France.' })}\n\n`);
+    const renamed = write(
+      'renamed.jsonl',
+      `${JSON.stringify({ id: '1', title: 'Paris', text: 'Paris is in France.' })}\n\n`,
+    );
     const wrongField = await runCli(['index', renamed, output, '--no-progress']);
     expect(wrongField.code).toBe(1);
-    expect(wrongField.stderr).toBe(`research-ts: ${renamed}: holds no passages to index: 1 of its 2 lines are malformed (the first, line 1, field "contents": expected a string, got nothing)\n`);
+    expect(wrongField.stderr).toBe(
+      `research-ts: ${renamed}: holds no passages to index: 1 of its 2 lines are malformed (the first, line 1, field "contents": expected a string, got nothing)\n`,
+    );
     const empty = await runCli(['index', write('empty.jsonl', '\n'), output, '--no-progress']);
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toBe(`research-ts: ${join(root, 'empty.jsonl')}: holds no passages to index: the file has no lines but blank ones\n`);
+    expect(empty.stderr).toBe(
+      `research-ts: ${join(root, 'empty.jsonl')}: holds no passages to index: the file has no lines but blank ones\n`,
+    );
     expect(existsSync(output)).toBe(false);
   });
 

@@ -27,19 +27,29 @@ describe('train (end to end, CPU)', () => {
     const config = await resolveConfig({
       preset: 'tiny',
       // a constant learning rate: the preset's cosine decay is for its long run
-      overrides: ['warmup.steps=500', 'training.steps=60', 'optimizer.schedule=constant', 'evaluation.every=0', 'evaluation.questions=40', 'checkpoint.every=20'],
+      overrides: [
+        'warmup.steps=500',
+        'training.steps=60',
+        'optimizer.schedule=constant',
+        'evaluation.every=0',
+        'evaluation.questions=40',
+        'checkpoint.every=20',
+      ],
       fields: { modelDirectory, outputDirectory: join(root, 'run') },
     });
     const summary = await train({ config, progress: false });
     const steps = readMetrics(join(root, 'run', 'metrics.jsonl')).filter((record) => record.kind === 'train');
     expect(steps.map((record) => record.step)).toEqual(Array.from({ length: 60 }, (_, index) => index + 1));
-    const rewardOf = (records: typeof steps) => records.reduce((sum, record) => sum + (record.reward as { mean: number }).mean, 0) / records.length;
+    const rewardOf = (records: typeof steps) =>
+      records.reduce((sum, record) => sum + (record.reward as { mean: number }).mean, 0) / records.length;
     const start = rewardOf(steps.slice(0, 10));
     const end = rewardOf(steps.slice(-10));
     expect(end - start).toBeGreaterThan(0.05);
     // the greedy held-out reward (less noisy than 10 sampled steps) rose clearly from the warmed-up policy's
     const before = await createOnnxPolicy({ modelDirectory: join(root, 'run', 'warmup-model'), threads: 1 });
-    const questions = world.questions.heldOut.slice(0, 40).map(({ id, question, goldenAnswers }) => ({ id, question, goldenAnswers }));
+    const questions = world.questions.heldOut
+      .slice(0, 40)
+      .map(({ id, question, goldenAnswers }) => ({ id, question, goldenAnswers }));
     const predictions = await evaluateQuestions({
       policy: before,
       retriever: await openRetriever({ kind: 'world', world }),

@@ -36,27 +36,38 @@ const settings = microRunConfig({
 describe('train writes report.html', () => {
   const root = mkdtempSync(join(tmpdir(), 'research-ts-train-report-'));
   const model = join(root, 'model');
-  const configOf = (outputDirectory: string) => resolveConfig({ fields: { ...settings, modelDirectory: model, outputDirectory } });
+  const configOf = (outputDirectory: string) =>
+    resolveConfig({ fields: { ...settings, modelDirectory: model, outputDirectory } });
 
   beforeAll(async () => {
     const config = await configOf(join(root, 'unused'));
-    await initModel({ directory: model, size: 'micro', seed: 1, tokenizer: 'word', world: buildWorld(config.data.world!) });
+    await initModel({
+      directory: model,
+      size: 'micro',
+      seed: 1,
+      tokenizer: 'word',
+      world: buildWorld(config.data.world!),
+    });
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('at each checkpoint (the warm-up’s, steps 1 and 2) and at the end, with the held-out results', { timeout: 300_000 }, async () => {
-    reportWrites.steps = [];
-    reportWrites.failWith = undefined;
-    const output = join(root, 'run');
-    await train({ config: await configOf(output), progress: false, log: () => {} });
-    expect(reportWrites.steps).toEqual([0, 1, 2, 2]);
-    const html = readFileSync(join(output, 'report.html'), 'utf8');
-    expect(html).toContain('<th>held-out EM, greedy (2 questions)</th>');
-    expect(html).toContain('<th>held-out EM, retriever returns nothing</th>');
-    expect(html).toContain('<th>names permuted in the corpus: answers as the corpus says</th>');
-    expect(html).toContain('<h3>Warm-up loss <span');
-    expect(html).toContain(`<p class="directory"><code>${output}</code></p>`);
-  });
+  it(
+    'at each checkpoint (the warm-up’s, steps 1 and 2) and at the end, with the held-out results',
+    { timeout: 300_000 },
+    async () => {
+      reportWrites.steps = [];
+      reportWrites.failWith = undefined;
+      const output = join(root, 'run');
+      await train({ config: await configOf(output), progress: false, log: () => {} });
+      expect(reportWrites.steps).toEqual([0, 1, 2, 2]);
+      const html = readFileSync(join(output, 'report.html'), 'utf8');
+      expect(html).toContain('<th>held-out EM, greedy (2 questions)</th>');
+      expect(html).toContain('<th>held-out EM, retriever returns nothing</th>');
+      expect(html).toContain('<th>names permuted in the corpus: answers as the corpus says</th>');
+      expect(html).toContain('<h3>Warm-up loss <span');
+      expect(html).toContain(`<p class="directory"><code>${output}</code></p>`);
+    },
+  );
 
   it('a report that cannot be written is logged, and the run finishes', { timeout: 300_000 }, async () => {
     reportWrites.steps = [];
@@ -67,6 +78,8 @@ describe('train writes report.html', () => {
     expect(summary.steps).toBe(2);
     expect(existsSync(join(output, 'model'))).toBe(true);
     expect(existsSync(join(output, 'report.html'))).toBe(false);
-    expect(lines.filter((line) => line.includes('report.html'))).toEqual(Array(4).fill(`could not write ${output}/report.html (training goes on): disk full`));
+    expect(lines.filter((line) => line.includes('report.html'))).toEqual(
+      Array(4).fill(`could not write ${output}/report.html (training goes on): disk full`),
+    );
   });
 });

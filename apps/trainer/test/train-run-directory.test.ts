@@ -27,14 +27,18 @@ describe('research-ts train: the run folder', () => {
     writeFileSync(configFile, JSON.stringify(config));
     await initModel({ directory: model, size: 'micro', seed: 1, tokenizer: 'word', world: config.data.world as never });
     // the world's passages over HTTP; the searches after the test search fail
-    retriever = await startFakeRetrieverServer(await openRetriever({ kind: 'world', world: buildWorld(config.data.world as never) }), { failAfter: 1 });
+    retriever = await startFakeRetrieverServer(
+      await openRetriever({ kind: 'world', world: buildWorld(config.data.world as never) }),
+      { failAfter: 1 },
+    );
   }, 120_000);
 
   afterAll(async () => {
     await retriever?.close();
   });
 
-  const train = (output: string, ...extra: string[]) => runCli(['train', '--config', configFile, '-m', model, '-o', output, '--no-progress', ...extra]);
+  const train = (output: string, ...extra: string[]) =>
+    runCli(['train', '--config', configFile, '-m', model, '-o', output, '--no-progress', ...extra]);
 
   it('a folder holding a run needs --resume or --overwrite, and a refused or failing start changes nothing in it', async () => {
     const run = join(root, 'existing');
@@ -47,7 +51,9 @@ describe('research-ts train: the run folder', () => {
     };
     const refused = await train(run);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`research-ts: config field "outputDirectory": ${run} holds a run (config.json, metrics.jsonl): pass --resume to continue it or --overwrite to replace it`);
+    expect(refused.stderr).toContain(
+      `research-ts: config field "outputDirectory": ${run} holds a run (config.json, metrics.jsonl): pass --resume to continue it or --overwrite to replace it`,
+    );
     untouched();
     // --overwrite with data that does not load: the error comes before the folder changes
     const badData = await train(run, '--overwrite', '--set', `data.trainFile=${join(root, 'missing.jsonl')}`);
@@ -56,7 +62,9 @@ describe('research-ts train: the run folder', () => {
     untouched();
     const noCheckpoint = await train(run, '--resume');
     expect(noCheckpoint.code).toBe(1);
-    expect(noCheckpoint.stderr).toContain(`research-ts: ${join(run, 'checkpoints')}: holds no checkpoint, so the run cannot resume`);
+    expect(noCheckpoint.stderr).toContain(
+      `research-ts: ${join(run, 'checkpoints')}: holds no checkpoint, so the run cannot resume`,
+    );
     untouched();
   });
 
@@ -64,7 +72,9 @@ describe('research-ts train: the run folder', () => {
     const run = join(root, 'mistyped');
     const result = await train(run, '--resume');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`research-ts: config field "outputDirectory": ${run} does not exist: there is no run to resume`);
+    expect(result.stderr).toContain(
+      `research-ts: config field "outputDirectory": ${run} does not exist: there is no run to resume`,
+    );
     expect(existsSync(run)).toBe(false);
   });
 
@@ -72,7 +82,9 @@ describe('research-ts train: the run folder', () => {
     const run = join(root, 'wrong-retriever');
     const result = await train(run, '--set', 'retriever.kind=http', '--set', `retriever.url=${retriever.url}/v1`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`research-ts: the retriever cannot be used: its test search failed (retriever "http:flashrag:${retriever.url}/v1/" failed after 1 try`);
+    expect(result.stderr).toContain(
+      `research-ts: the retriever cannot be used: its test search failed (retriever "http:flashrag:${retriever.url}/v1/" failed after 1 try`,
+    );
     expect(existsSync(run)).toBe(false);
   });
 
@@ -80,7 +92,9 @@ describe('research-ts train: the run folder', () => {
     const run = join(root, 'resumed');
     const first = await train(run);
     expect(first.code, first.stderr).toBe(0);
-    const firstStep = readMetrics(join(run, 'metrics.jsonl')).find((record) => record.kind === 'train' && record.step === 1)!;
+    const firstStep = readMetrics(join(run, 'metrics.jsonl')).find(
+      (record) => record.kind === 'train' && record.step === 1,
+    )!;
     const resumed = await train(run, '--resume', '--set', 'training.steps=3');
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumed from .*step-000002 \(step 2\)/);
@@ -92,11 +106,19 @@ describe('research-ts train: the run folder', () => {
     expect(existsSync(join(run, 'warmup-model'))).toBe(true);
   });
 
-  it('a retriever that fails during training stops the run with a non-zero exit, naming it', { timeout: 300_000 }, async () => {
-    const run = join(root, 'retriever-down');
-    retriever.failing = false;
-    const result = await train(run, '--set', 'retriever.kind=http', '--set', `retriever.url=${retriever.url}`);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: .*HTTP 422: the index is not loaded.*none may fail`));
-  });
+  it(
+    'a retriever that fails during training stops the run with a non-zero exit, naming it',
+    { timeout: 300_000 },
+    async () => {
+      const run = join(root, 'retriever-down');
+      retriever.failing = false;
+      const result = await train(run, '--set', 'retriever.kind=http', '--set', `retriever.url=${retriever.url}`);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `research-ts: retriever "http:flashrag:${retriever.url}/" failed after 1 try: .*HTTP 422: the index is not loaded.*none may fail`,
+        ),
+      );
+    },
+  );
 });

@@ -40,13 +40,16 @@ async function readBody(request: IncomingMessage): Promise<string> {
  * scripted turns, so the example runs offline; every other part of the loop (tokenizer, rollout, retrieval,
  * reward) is real.
  */
-export async function startFakeCompletionsServer(options: FakeCompletionsServerOptions): Promise<FakeCompletionsServer> {
+export async function startFakeCompletionsServer(
+  options: FakeCompletionsServerOptions,
+): Promise<FakeCompletionsServer> {
   const { tokenizer, turns } = options;
   const eosId = tokenizer.eosTokenIds[0]!;
   const chunkDelayMs = options.chunkDelayMs ?? 10;
 
   function complete(body: CompletionBody) {
-    if (!Array.isArray(body.prompt) || !body.prompt.every((id) => Number.isInteger(id))) throw new Error('prompt must be token ids (vLLM dialect)');
+    if (!Array.isArray(body.prompt) || !body.prompt.every((id) => Number.isInteger(id)))
+      throw new Error('prompt must be token ids (vLLM dialect)');
     const context = tokenizer.decode(body.prompt as number[]);
     let turn = 0;
     while (turn < turns.length && context.includes(turns[turn]!)) turn += 1;
@@ -73,24 +76,47 @@ export async function startFakeCompletionsServer(options: FakeCompletionsServerO
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.method !== 'POST' || request.url !== '/v1/completions') {
-      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: `no route ${request.method} ${request.url}` }));
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'error', message: `no route ${request.method} ${request.url}` }));
       return;
     }
     const body = JSON.parse(await readBody(request)) as CompletionBody;
     const { ids, finishReason, stopReason } = complete(body);
-    const base = { id: 'cmpl-fake', object: 'text_completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'fake' };
+    const base = {
+      id: 'cmpl-fake',
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? 'fake',
+    };
     if (body.stream !== true) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ ...base, choices: [{ index: 0, text: tokenizer.decode(ids), token_ids: ids, finish_reason: finishReason, stop_reason: stopReason }] }));
+      response.end(
+        JSON.stringify({
+          ...base,
+          choices: [
+            {
+              index: 0,
+              text: tokenizer.decode(ids),
+              token_ids: ids,
+              finish_reason: finishReason,
+              stop_reason: stopReason,
+            },
+          ],
+        }),
+      );
       return;
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const send = (choice: Record<string, unknown>) => response.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, ...choice }] })}\n\n`);
+    const send = (choice: Record<string, unknown>) =>
+      response.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, ...choice }] })}\n\n`);
     const tokensPerChunk = 3;
     for (let at = 0; at < ids.length; at += tokensPerChunk) {
       const chunkIds = ids.slice(at, at + tokensPerChunk);
       // Decode the running prefix so that characters spanning chunk boundaries come out whole.
-      const delta = tokenizer.decode(ids.slice(0, at + chunkIds.length)).slice(tokenizer.decode(ids.slice(0, at)).length);
+      const delta = tokenizer
+        .decode(ids.slice(0, at + chunkIds.length))
+        .slice(tokenizer.decode(ids.slice(0, at)).length);
       send({ text: delta, token_ids: chunkIds, finish_reason: null });
       if (chunkDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
     }
@@ -100,7 +126,9 @@ export async function startFakeCompletionsServer(options: FakeCompletionsServerO
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: String(error) }));
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'error', message: String(error) }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

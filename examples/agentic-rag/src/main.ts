@@ -50,10 +50,16 @@ let server: FakeCompletionsServer | undefined;
 let policyURL: string;
 let model: string;
 if (fake) {
-  if (flags.question !== undefined) throw new Error('the fake server only replays the built-in question; set OPENAI_BASE_URL, MODEL and TOKENIZER_DIR for a real model');
+  if (flags.question !== undefined)
+    throw new Error(
+      'the fake server only replays the built-in question; set OPENAI_BASE_URL, MODEL and TOKENIZER_DIR for a real model',
+    );
   // A small byte-level BPE tokenizer learned from the corpus, with the tags as single tokens.
   tokenizer = loadTokenizerFromJson({
-    tokenizerJson: buildBpeTokenizer([...corpus.map((passage) => passage.contents), ...fakeTurns], { vocabSize: 700, tagTokens: true }),
+    tokenizerJson: buildBpeTokenizer([...corpus.map((passage) => passage.contents), ...fakeTurns], {
+      vocabSize: 700,
+      tagTokens: true,
+    }),
     tokenizerConfig: { eos_token: '<|im_end|>', pad_token: '<|endoftext|>', chat_template: chatMlTemplate },
   });
   server = await startFakeCompletionsServer({ tokenizer, turns: fakeTurns });
@@ -63,7 +69,9 @@ if (fake) {
 } else {
   const tokenizerDirectory = process.env.TOKENIZER_DIR;
   if (tokenizerDirectory === undefined || process.env.MODEL === undefined) {
-    throw new Error('with OPENAI_BASE_URL, also set MODEL (the served model name) and TOKENIZER_DIR (the model folder with tokenizer.json)');
+    throw new Error(
+      'with OPENAI_BASE_URL, also set MODEL (the served model name) and TOKENIZER_DIR (the model folder with tokenizer.json)',
+    );
   }
   tokenizer = await loadTokenizer(tokenizerDirectory);
   policyURL = baseURL!;
@@ -91,7 +99,8 @@ const printEvent = (event: RolloutEvent) => {
       process.stdout.write(`\n--- search ${event.turn}: ${JSON.stringify(event.query)}\n`);
       break;
     case 'search-end':
-      for (const passage of event.passages) console.log(`    ${passage.id.padStart(3)}  ${splitPassageContents(passage.contents).title}`);
+      for (const passage of event.passages)
+        console.log(`    ${passage.id.padStart(3)}  ${splitPassageContents(passage.contents).title}`);
       break;
     case 'search-error':
       console.log(`    search failed: ${event.error}${event.willRetry ? ' (retrying)' : ''}`);
@@ -120,10 +129,19 @@ try {
   });
   const { trajectory } = sample!;
   const generated = trajectory.lossMask.reduce((sum, value) => sum + value, 0);
-  console.log(`\nfinish: ${trajectory.finishReason}, searches: ${trajectory.searches.length}, response tokens: ${trajectory.responseIds.length} (${generated} generated, ${trajectory.responseIds.length - generated} inserted)`);
+  console.log(
+    `\nfinish: ${trajectory.finishReason}, searches: ${trajectory.searches.length}, response tokens: ${trajectory.responseIds.length} (${generated} generated, ${trajectory.responseIds.length - generated} inserted)`,
+  );
   if (goldenAnswers.length > 0) {
-    const reward = reSearchReward.score({ response: trajectory.text, goldenAnswers, endedWithEos: trajectory.finishReason === 'eos', question });
-    console.log(`reward: ${reward.score} (${reward.reason}), prediction: ${JSON.stringify(reward.prediction ?? null)}, golden: ${goldenAnswers.join(' | ')}`);
+    const reward = reSearchReward.score({
+      response: trajectory.text,
+      goldenAnswers,
+      endedWithEos: trajectory.finishReason === 'eos',
+      question,
+    });
+    console.log(
+      `reward: ${reward.score} (${reward.reason}), prediction: ${JSON.stringify(reward.prediction ?? null)}, golden: ${goldenAnswers.join(' | ')}`,
+    );
   }
 } finally {
   await server?.close();

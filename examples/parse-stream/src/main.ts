@@ -5,7 +5,13 @@
  *   npm start -w @research-ts/example-parse-stream
  */
 import { reSearchReward } from '@research-ts/evaluators';
-import { createTagParser, extractAnswer, tagEventSourceText, validateReSearchFormat, type TagEvent } from '@research-ts/tags';
+import {
+  createTagParser,
+  extractAnswer,
+  tagEventSourceText,
+  validateReSearchFormat,
+  type TagEvent,
+} from '@research-ts/tags';
 import { brokenCompletion, recordedCompletion, recordedGoldenAnswers, recordedQuestion } from './recorded-completion';
 
 /** Cuts text into chunks of 1 to 7 characters (a fixed cycle, so every run prints the same). */
@@ -26,7 +32,8 @@ function streamThroughParser(text: string): TagEvent[] {
   const show = (event: TagEvent) => {
     events.push(event);
     if (event.type.endsWith('-delta')) process.stdout.write(JSON.stringify(tagEventSourceText(event)).slice(1, -1));
-    else if (event.type === 'tag-error') process.stdout.write(`\n  ! tag-error ${event.reason} <${event.tag}> at offset ${event.offset}\n`);
+    else if (event.type === 'tag-error')
+      process.stdout.write(`\n  ! tag-error ${event.reason} <${event.tag}> at offset ${event.offset}\n`);
     else process.stdout.write(event.type.endsWith('-start') ? `\n[${event.type}] ` : ` [${event.type}]`);
   };
   for (const chunk of chunks(text)) {
@@ -47,7 +54,11 @@ function score(label: string, response: string): void {
   console.log('format:', format.ok ? 'ok' : `${format.reason} (${format.message})`);
   const answer = extractAnswer(response);
   console.log('answer:', answer.ok ? JSON.stringify(answer.answer) : answer.reason);
-  const reward = reSearchReward.score({ response, goldenAnswers: recordedGoldenAnswers, endedWithEos: response.endsWith('<|im_end|>') });
+  const reward = reSearchReward.score({
+    response,
+    goldenAnswers: recordedGoldenAnswers,
+    endedWithEos: response.endsWith('<|im_end|>'),
+  });
   console.log(`reward: ${reward.score} (reason ${reward.reason}, components ${JSON.stringify(reward.components)})`);
 }
 

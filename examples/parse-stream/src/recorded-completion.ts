@@ -19,4 +19,7 @@ export const recordedCompletion = [
 ].join('');
 
 /** The same rollout cut short by a policy that forgot to close its first thought: a format failure, reward 0. */
-export const brokenCompletion = recordedCompletion.replace('then who founded that company and when. </think>', 'then who founded that company and when.');
+export const brokenCompletion = recordedCompletion.replace(
+  'then who founded that company and when. </think>',
+  'then who founded that company and when.',
+);

@@ -34,17 +34,30 @@ try {
   const rows: { label: string; seconds: number }[] = [];
   const baseline = await best(() => JSON.stringify(world));
   rows.push({ label: 'JSON.stringify(default world) (baseline)', seconds: baseline });
-  rows.push({ label: 'generateWorld({ seed }) (288 entities, 600 questions)', seconds: await best(() => generateWorld({ seed: 1 })) });
-  rows.push({ label: 'generateWorld ×10 (2,880 entities, 6,000 questions)', seconds: await best(() => generateWorld(scaled(10))) });
-  rows.push({ label: 'generateWorld ×50 (14,400 entities, 30,000 questions)', seconds: await best(() => generateWorld(scaled(50))) });
+  rows.push({
+    label: 'generateWorld({ seed }) (288 entities, 600 questions)',
+    seconds: await best(() => generateWorld({ seed: 1 })),
+  });
+  rows.push({
+    label: 'generateWorld ×10 (2,880 entities, 6,000 questions)',
+    seconds: await best(() => generateWorld(scaled(10))),
+  });
+  rows.push({
+    label: 'generateWorld ×50 (14,400 entities, 30,000 questions)',
+    seconds: await best(() => generateWorld(scaled(50))),
+  });
   rows.push({ label: 'worldVocabulary(default world)', seconds: await best(() => worldVocabulary(world)) });
-  rows.push({ label: 'writeWorld(default world) (3 files, fsync each)', seconds: await best(() => writeWorld(folder, world)) });
+  rows.push({
+    label: 'writeWorld(default world) (3 files, fsync each)',
+    seconds: await best(() => writeWorld(folder, world)),
+  });
 
   console.log(`Node ${process.version}, ${process.platform} ${process.arch}; best of ${repetitions}`);
   console.log(`first generateWorld({ seed: 1 }) in a fresh process (cold JIT): ${(firstSeconds * 1000).toFixed(1)} ms`);
   console.log('| operation | ms | time vs baseline |');
   console.log('|---|---:|---:|');
-  for (const row of rows) console.log(`| ${row.label} | ${(row.seconds * 1000).toFixed(2)} | ${(row.seconds / baseline).toFixed(1)}× |`);
+  for (const row of rows)
+    console.log(`| ${row.label} | ${(row.seconds * 1000).toFixed(2)} | ${(row.seconds / baseline).toFixed(1)}× |`);
 } finally {
   rmSync(folder, { recursive: true, force: true });
 }

@@ -9,7 +9,10 @@ import { formatPassageContents, readCorpusJsonl, readQuestionArray, writeJsonl }
 const repetitions = 3;
 const corpusBytes = 100 * 1024 * 1024;
 
-async function best(label: string, run: () => Promise<number>): Promise<{ label: string; seconds: number; count: number }> {
+async function best(
+  label: string,
+  run: () => Promise<number>,
+): Promise<{ label: string; seconds: number; count: number }> {
   let seconds = Infinity;
   let count = 0;
   for (let repetition = 0; repetition < repetitions; repetition += 1) {
@@ -22,14 +25,20 @@ async function best(label: string, run: () => Promise<number>): Promise<{ label:
 
 async function rawReadline(path: string): Promise<number> {
   let lines = 0;
-  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
+  const input = createInterface({
+    input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }),
+    crlfDelay: Infinity,
+  });
   for await (const line of input) if (line.length >= 0) lines += 1;
   return lines;
 }
 
 async function readlineJsonParse(path: string): Promise<number> {
   let records = 0;
-  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
+  const input = createInterface({
+    input: createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 }),
+    crlfDelay: Infinity,
+  });
   for await (const line of input) if (JSON.parse(line) !== null) records += 1;
   return records;
 }
@@ -40,14 +49,21 @@ async function countRecords(iterable: AsyncIterable<unknown>): Promise<number> {
   return records;
 }
 
-function report(title: string, bytes: number, baseline: { seconds: number }, rows: { label: string; seconds: number; count: number }[]): void {
+function report(
+  title: string,
+  bytes: number,
+  baseline: { seconds: number },
+  rows: { label: string; seconds: number; count: number }[],
+): void {
   console.log(`\n${title} (${(bytes / 1e6).toFixed(1)} MB, best of ${repetitions})`);
   console.log('| reader | records | seconds | records/s | MB/s | time vs baseline |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const rate = Math.round(row.count / row.seconds).toLocaleString('en-US');
     const megabytes = (bytes / 1e6 / row.seconds).toFixed(1);
-    console.log(`| ${row.label} | ${row.count} | ${row.seconds.toFixed(3)} | ${rate} | ${megabytes} | ${(row.seconds / baseline.seconds).toFixed(2)}× |`);
+    console.log(
+      `| ${row.label} | ${row.count} | ${row.seconds.toFixed(3)} | ${rate} | ${megabytes} | ${(row.seconds / baseline.seconds).toFixed(2)}× |`,
+    );
   }
 }
 
@@ -55,7 +71,24 @@ const folder = mkdtempSync(join(tmpdir(), 'research-ts-datasets-bench-'));
 try {
   // A wiki-18-like corpus: ~600-byte passages with a quoted title line, some non-ASCII text.
   const corpusPath = join(folder, 'corpus.jsonl');
-  const words = ['the', 'river', 'Zürich', 'station', 'was', 'opened', 'in', '1912', 'by', 'Société', 'des', 'chemins', 'de', 'fer', '—', 'and'];
+  const words = [
+    'the',
+    'river',
+    'Zürich',
+    'station',
+    'was',
+    'opened',
+    'in',
+    '1912',
+    'by',
+    'Société',
+    'des',
+    'chemins',
+    'de',
+    'fer',
+    '—',
+    'and',
+  ];
   await writeJsonl(
     corpusPath,
     (function* () {
@@ -78,7 +111,10 @@ try {
 
   const wikiPath = resolve(import.meta.dirname, '../../../../shared/research-data/qa-dev/2wikimultihopqa_dev.json');
   const wikiSize = statSync(wikiPath).size;
-  const parse = await best('readFileSync + JSON.parse (baseline)', async () => (JSON.parse(readFileSync(wikiPath, 'utf8')) as unknown[]).length);
+  const parse = await best(
+    'readFileSync + JSON.parse (baseline)',
+    async () => (JSON.parse(readFileSync(wikiPath, 'utf8')) as unknown[]).length,
+  );
   report('2WikiMultiHopQA dev, JSON array', wikiSize, parse, [
     parse,
     await best('readQuestionArray (validated QaExample)', () => countRecords(readQuestionArray(wikiPath))),

@@ -17,4 +17,6 @@ const tinyWorldOptions = {
 
 const world = generateWorld({ ...tinyWorldOptions, relations: [...tinyWorldOptions.relations] });
 writeFileSync(new URL('../src/__fixtures__/tiny-world.json', import.meta.url), `${JSON.stringify(world, null, 2)}\n`);
-console.log(`wrote tiny-world.json: ${world.passages.length} passages, ${world.questions.train.length} train, ${world.questions.heldOut.length} held out`);
+console.log(
+  `wrote tiny-world.json: ${world.passages.length} passages, ${world.questions.train.length} train, ${world.questions.heldOut.length} held out`,
+);

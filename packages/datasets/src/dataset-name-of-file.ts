@@ -12,5 +12,7 @@ const splitNames = new Set(['train', 'dev', 'test', 'val', 'validation']);
 export function datasetNameOfFile(path: string): string {
   const name = datasetBaseName(path);
   const folder = basename(dirname(path));
-  return splitNames.has(name.toLowerCase()) && folder !== '' && folder !== '.' && folder !== '/' ? `${folder}_${name}` : name;
+  return splitNames.has(name.toLowerCase()) && folder !== '' && folder !== '.' && folder !== '/'
+    ? `${folder}_${name}`
+    : name;
 }

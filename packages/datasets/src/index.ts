@@ -14,8 +14,22 @@ export { writeJsonl, type WriteJsonlResult } from './write-jsonl';
 export { createDecoyCorpus, decoyAnswers, type DecoyCorpus } from './world/decoy-corpus';
 export { generateWorld } from './world/generate-world';
 export type { GenerateWorldOptions, WorldSettings } from './world/world-options';
-export { defaultIntroTemplates, defaultQuestionTemplates, defaultRelations, relationCatalog, type RelationDefinition } from './world/world-relations';
-export type { EntityType, RelationName, World, WorldEntity, WorldFact, WorldQuestion, WorldQuestionMetadata } from './world/world-types';
+export {
+  defaultIntroTemplates,
+  defaultQuestionTemplates,
+  defaultRelations,
+  relationCatalog,
+  type RelationDefinition,
+} from './world/world-relations';
+export type {
+  EntityType,
+  RelationName,
+  World,
+  WorldEntity,
+  WorldFact,
+  WorldQuestion,
+  WorldQuestionMetadata,
+} from './world/world-types';
 export { worldTexts } from './world/world-texts';
 export { worldVocabulary } from './world/world-vocabulary';
 export { writeWorld, type WriteWorldResult } from './world/write-world';

@@ -65,7 +65,11 @@ describe('PythonRandom against CPython', () => {
   it('refuses what it cannot reproduce', () => {
     expect(() => new PythonRandom(1.5)).toThrow(InvalidConfigError);
     expect(() => new PythonRandom(2 ** 60)).toThrow('config field "seed": must be a safe integer or a bigint');
-    expect(() => new PythonRandom(1).getrandbits(54)).toThrow('config field "bits": must be an integer from 0 to 53 (got 54)');
-    expect(() => new PythonRandom(1).randbelow(0)).toThrow('config field "n": must be an integer from 1 to 2^53 (got 0)');
+    expect(() => new PythonRandom(1).getrandbits(54)).toThrow(
+      'config field "bits": must be an integer from 0 to 53 (got 54)',
+    );
+    expect(() => new PythonRandom(1).randbelow(0)).toThrow(
+      'config field "n": must be an integer from 1 to 2^53 (got 0)',
+    );
   });
 });

@@ -19,7 +19,10 @@ function seedKey(seed: number | bigint): number[] {
   if (typeof seed === 'bigint') magnitude = seed < 0n ? -seed : seed;
   else {
     if (!Number.isSafeInteger(seed)) {
-      throw new InvalidConfigError('seed', `must be a safe integer or a bigint (got ${seed}); Python hashes other seeds, which is not reproduced`);
+      throw new InvalidConfigError(
+        'seed',
+        `must be a safe integer or a bigint (got ${seed}); Python hashes other seeds, which is not reproduced`,
+      );
     }
     magnitude = BigInt(Math.abs(seed));
   }
@@ -67,7 +70,8 @@ export class PythonRandom {
     let keyIndex = 0;
     for (let count = Math.max(stateSize, key.length); count > 0; count -= 1) {
       const previous = state[index - 1]!;
-      state[index] = ((state[index]! ^ Math.imul(previous ^ (previous >>> 30), 1664525)) + key[keyIndex]! + keyIndex) >>> 0;
+      state[index] =
+        ((state[index]! ^ Math.imul(previous ^ (previous >>> 30), 1664525)) + key[keyIndex]! + keyIndex) >>> 0;
       index += 1;
       keyIndex += 1;
       if (index >= stateSize) {
@@ -119,7 +123,8 @@ export class PythonRandom {
 
   /** Python's `getrandbits(bits)` for 0 ≤ bits ≤ 53 (so the result is an exact JS number). */
   getrandbits(bits: number): number {
-    if (!Number.isInteger(bits) || bits < 0 || bits > 53) throw new InvalidConfigError('bits', `must be an integer from 0 to 53 (got ${bits})`);
+    if (!Number.isInteger(bits) || bits < 0 || bits > 53)
+      throw new InvalidConfigError('bits', `must be an integer from 0 to 53 (got ${bits})`);
     if (bits === 0) return 0;
     if (bits <= 32) return this.nextUint32() >>> (32 - bits);
     // Words from least to most significant; the last one keeps its high bits (CPython, little-endian).
@@ -136,7 +141,8 @@ export class PythonRandom {
 
   /** Python's `_randbelow(n)`: a uniform integer in [0, n), for 1 ≤ n ≤ 2^53. */
   randbelow(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 53) throw new InvalidConfigError('n', `must be an integer from 1 to 2^53 (got ${n})`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 53)
+      throw new InvalidConfigError('n', `must be an integer from 1 to 2^53 (got ${n})`);
     const bits = bitLength(n);
     let value = this.getrandbits(bits);
     while (value >= n) value = this.getrandbits(bits);

@@ -22,5 +22,10 @@ export interface FlashRagQuestion {
  * first, so they never replace the three core fields. `readQuestionsJsonl` reads it back as the same example.
  */
 export function toFlashRagQuestion(example: QaExample): FlashRagQuestion {
-  return { ...example.metadata, id: example.id, question: example.question, golden_answers: [...example.goldenAnswers] };
+  return {
+    ...example.metadata,
+    id: example.id,
+    question: example.question,
+    golden_answers: [...example.goldenAnswers],
+  };
 }

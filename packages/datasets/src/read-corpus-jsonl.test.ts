@@ -16,20 +16,28 @@ describe('readCorpusJsonl', () => {
     expect(new Set(passages.map((passage) => passage.id)).size).toBe(1000);
     expect(passages[0]!.id).toBe('0');
     expect(parsePassageContents(passages[0]!.contents).title).toBe('Evan Morris');
-    expect(parsePassageContents(passages[0]!.contents).text).toMatch(/^Evan Morris Evan L\. Morris \(January 26, 1977 \u2013 July 9, 2015\)/);
+    expect(parsePassageContents(passages[0]!.contents).text).toMatch(
+      /^Evan Morris Evan L\. Morris \(January 26, 1977 \u2013 July 9, 2015\)/,
+    );
     expect(Object.keys(passages[0]!).sort()).toEqual(['contents', 'id']);
   });
 
   it('reads the 10 passages of the Search-R1 example corpus', async () => {
     const passages = await readCorpusJsonl(researchDataPath('search-r1-example', 'corpus.jsonl')).toArray();
     expect(passages).toHaveLength(10);
-    expect(passages.every((passage) => passage.contents.startsWith('"') && passage.contents.includes('"\n'))).toBe(true);
+    expect(passages.every((passage) => passage.contents.startsWith('"') && passage.contents.includes('"\n'))).toBe(
+      true,
+    );
   });
 
   it('normalizes numeric ids to strings and drops other fields', async () => {
     const path = files.write(
       'ids.jsonl',
-      ['{"id": 0, "contents": "\\"A\\"\\ntext a"}', '{"id": "17", "contents": "\\"B\\"\\ntext b", "title": "B", "text": "text b"}', '{"id": 21015323, "contents": ""}'].join('\n'),
+      [
+        '{"id": 0, "contents": "\\"A\\"\\ntext a"}',
+        '{"id": "17", "contents": "\\"B\\"\\ntext b", "title": "B", "text": "text b"}',
+        '{"id": 21015323, "contents": ""}',
+      ].join('\n'),
     );
     expect(await readCorpusJsonl(path).toArray()).toEqual([
       { id: '0', contents: '"A"\ntext a' },

@@ -42,7 +42,9 @@ describe('readJsonl line handling', () => {
 
   it('drops a UTF-8 byte-order mark at the start and keeps line numbers', async () => {
     const path = files.write('bom.jsonl', `\uFEFF${question('a')}\n{"id":"b"}\n`);
-    const first = await readQuestionsJsonl(path).toArray().catch((error: unknown) => error);
+    const first = await readQuestionsJsonl(path)
+      .toArray()
+      .catch((error: unknown) => error);
     expect((first as InvalidInputError).line).toBe(2);
     const stream = readQuestionsJsonl(path, { onError: 'skip' });
     expect((await stream.toArray()).map((example) => example.id)).toEqual(['a']);
@@ -62,7 +64,10 @@ describe('readJsonl line handling', () => {
   });
 
   it('names file and line of bad JSON, and stops there by default', async () => {
-    const path = files.write('bad-json.jsonl', `${question('a')}\n${question('b')}\n{"id": "c", question: 1}\n${question('d')}\n`);
+    const path = files.write(
+      'bad-json.jsonl',
+      `${question('a')}\n${question('b')}\n{"id": "c", question: 1}\n${question('d')}\n`,
+    );
     const seen: string[] = [];
     const error = await caught(
       (async () => {
@@ -73,14 +78,18 @@ describe('readJsonl line handling', () => {
     expect(error.line).toBe(3);
     expect(error.source).toBe(path);
     expect(error.field).toBeUndefined();
-    expect(error.message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, line 3: invalid JSON \\(.+\\)$`));
+    expect(error.message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, line 3: invalid JSON \\(.+\\)$`),
+    );
     expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 
   it("with onError 'skip' counts and keeps every skipped line's error and calls onSkip", async () => {
     const path = files.write(
       'mixed.jsonl',
-      [question('a'), '{oops', question('b'), '{"id":"c","question":"q","golden_answers":[1]}', '', question('d')].join('\n'),
+      [question('a'), '{oops', question('b'), '{"id":"c","question":"q","golden_answers":[1]}', '', question('d')].join(
+        '\n',
+      ),
     );
     const skippedLines: number[] = [];
     const stream = readQuestionsJsonl(path, { onError: 'skip', onSkip: (error) => skippedLines.push(error.line!) });
@@ -106,7 +115,14 @@ describe('readJsonl line handling', () => {
   it('an error thrown by onSkip ends the read', async () => {
     const path = files.write('abort.jsonl', ['x', question('a')].join('\n'));
     const stop = new Error('stop here');
-    await expect(readQuestionsJsonl(path, { onError: 'skip', onSkip: () => { throw stop; } }).toArray()).rejects.toBe(stop);
+    await expect(
+      readQuestionsJsonl(path, {
+        onError: 'skip',
+        onSkip: () => {
+          throw stop;
+        },
+      }).toArray(),
+    ).rejects.toBe(stop);
   });
 
   it('says when a bad last line has no newline: a truncated file', async () => {
@@ -114,7 +130,9 @@ describe('readJsonl line handling', () => {
     const path = files.write('truncated.jsonl', truncated);
     const error = await caught(readQuestionsJsonl(path).toArray());
     expect(error.line).toBe(3);
-    expect(error.message).toMatch(/line 3: invalid JSON \(.+\); the file ends inside this line, so it looks truncated$/);
+    expect(error.message).toMatch(
+      /line 3: invalid JSON \(.+\); the file ends inside this line, so it looks truncated$/,
+    );
     const stream = readQuestionsJsonl(path, { onError: 'skip' });
     expect(await stream.toArray()).toHaveLength(2);
     expect(stream.stats).toMatchObject({ entries: 3, records: 2, skipped: 1 });
@@ -139,7 +157,9 @@ describe('readJsonl line handling', () => {
     expect(error.problem).toBe(`invalid UTF-8: byte 0xff at byte offset ${good.length}`);
     // A file cut inside a multi-byte character.
     const cut = files.write('cut.jsonl', Buffer.concat([Buffer.from(`${question('a')}\n"\u00e9`).subarray(0, -1)]));
-    expect((await caught(readQuestionsJsonl(cut).toArray())).problem).toBe('the file ends inside a multi-byte character');
+    expect((await caught(readQuestionsJsonl(cut).toArray())).problem).toBe(
+      'the file ends inside a multi-byte character',
+    );
   });
 
   it('decodes multi-byte characters that straddle read chunks', async () => {
@@ -151,7 +171,9 @@ describe('readJsonl line handling', () => {
     const path = files.write('multibyte.jsonl', `${lines.join('\n')}\n`);
     const examples = await readQuestionsJsonl(path).toArray();
     expect(examples).toHaveLength(4000);
-    expect(examples.every((example, index) => example.question === `${'é€𝄞'.repeat(20 + (index % 7))} ${index}`)).toBe(true);
+    expect(examples.every((example, index) => example.question === `${'é€𝄞'.repeat(20 + (index % 7))} ${index}`)).toBe(
+      true,
+    );
   });
 
   it('reads gzip files (path ending in .gz) and reports broken gzip as InvalidInputError', async () => {

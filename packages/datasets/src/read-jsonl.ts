@@ -23,7 +23,11 @@ function isBlank(text: string): boolean {
  * Blank lines are skipped and counted. A byte-order mark at the start is ignored. Line breaks may be
  * `\n`, `\r\n` or a lone `\r`. A last line without a line break is read like any other.
  */
-export function readJsonl<Output>(path: string, schema: z.ZodType<Output>, options: ReadOptions = {}): RecordStream<Output> {
+export function readJsonl<Output>(
+  path: string,
+  schema: z.ZodType<Output>,
+  options: ReadOptions = {},
+): RecordStream<Output> {
   return readJsonlWith(path, schema, (record) => record, options);
 }
 
@@ -45,10 +49,15 @@ export function readJsonlWith<Validated, Output>(
       try {
         value = JSON.parse(line.text);
       } catch (error) {
-        const truncated = line.isLast && !line.endsWithNewline ? '; the file ends inside this line, so it looks truncated' : '';
+        const truncated =
+          line.isLast && !line.endsWithNewline ? '; the file ends inside this line, so it looks truncated' : '';
         const detail = error instanceof Error ? error.message : String(error);
         handleInvalidEntry(
-          new InvalidInputError(`invalid JSON (${detail})${truncated}`, { source: path, line: line.number }, { cause: error }),
+          new InvalidInputError(
+            `invalid JSON (${detail})${truncated}`,
+            { source: path, line: line.number },
+            { cause: error },
+          ),
           stats,
           options,
         );

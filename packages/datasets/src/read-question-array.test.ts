@@ -16,15 +16,28 @@ describe('readQuestionArray over the shared dev sets', () => {
     const stream = readQuestionArray(researchDataPath('qa-dev', name));
     const examples = await stream.toArray();
     expect(examples).toHaveLength(count);
-    expect(stream.stats).toMatchObject({ entries: count, records: count, blankLines: 0, skipped: 0, errors: [], done: true });
+    expect(stream.stats).toMatchObject({
+      entries: count,
+      records: count,
+      blankLines: 0,
+      skipped: 0,
+      errors: [],
+      done: true,
+    });
     expect(examples[0]!.id).toBe(`${prefix}-0`);
     expect(examples.at(-1)!.id).toBe(`${prefix}-${count - 1}`);
-    expect(examples.every((example) => example.goldenAnswers.length === 1 && example.metadata === undefined)).toBe(true);
+    expect(examples.every((example) => example.goldenAnswers.length === 1 && example.metadata === undefined)).toBe(
+      true,
+    );
   });
 
   it('keeps question and answer as written (first MuSiQue row)', async () => {
     const [first] = await readQuestionArray(researchDataPath('qa-dev', 'musique_dev.json')).toArray();
-    expect(first).toEqual({ id: 'musique_dev-0', question: 'Who is the spouse of the Green performer?', goldenAnswers: ['Miquette Giraudy'] });
+    expect(first).toEqual({
+      id: 'musique_dev-0',
+      question: 'Who is the spouse of the Green performer?',
+      goldenAnswers: ['Miquette Giraudy'],
+    });
   });
 });
 
@@ -65,25 +78,38 @@ describe('readQuestionArray errors', () => {
       `${object}: expected a JSON array of {question, answer} objects, got an object`,
     );
     // When V8 reports a position, the error names its line.
-    const broken = files.write('broken.json', '[\n {"question": "q", "answer": "a"},\n {"question": "q" "answer": "a"}\n]');
+    const broken = files.write(
+      'broken.json',
+      '[\n {"question": "q", "answer": "a"},\n {"question": "q" "answer": "a"}\n]',
+    );
     const error = await rejectionOf(readQuestionArray(broken, { onError: 'skip' }).toArray());
     expect(error.line).toBe(3);
     expect(error.problem).toMatch(/^invalid JSON \(Expected ',' or '}' after property value in JSON at position 55\)$/);
     const unquoted = files.write('unquoted.json', '[{"question": oops}]');
-    await expect(readQuestionArray(unquoted).toArray()).rejects.toThrow(new RegExp(`^${unquoted}: invalid JSON \\(.+\\)$`));
+    await expect(readQuestionArray(unquoted).toArray()).rejects.toThrow(
+      new RegExp(`^${unquoted}: invalid JSON \\(.+\\)$`),
+    );
   });
 
   it('reads a BOM, CRLF pretty-printing and gzip', async () => {
     const text = '\uFEFF[\r\n  {"question": "q", "answer": "a"}\r\n]\r\n';
-    expect(await readQuestionArray(files.write('pretty.json', text)).toArray()).toEqual([{ id: 'pretty-0', question: 'q', goldenAnswers: ['a'] }]);
+    expect(await readQuestionArray(files.write('pretty.json', text)).toArray()).toEqual([
+      { id: 'pretty-0', question: 'q', goldenAnswers: ['a'] },
+    ]);
     expect(await readQuestionArray(files.write('packed.json.gz', gzipSync(text))).toArray()).toEqual([
       { id: 'packed-0', question: 'q', goldenAnswers: ['a'] },
     ]);
   });
 
   it('rejects invalid UTF-8', async () => {
-    const bytes = Buffer.concat([Buffer.from('[{"question": "caf'), Buffer.from([0xe9]), Buffer.from('", "answer": "a"}]')]);
-    await expect(readQuestionArray(files.write('latin1.json', bytes)).toArray()).rejects.toThrow('line 1: invalid UTF-8: byte 0xe9 at byte offset 18');
+    const bytes = Buffer.concat([
+      Buffer.from('[{"question": "caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('", "answer": "a"}]'),
+    ]);
+    await expect(readQuestionArray(files.write('latin1.json', bytes)).toArray()).rejects.toThrow(
+      'line 1: invalid UTF-8: byte 0xe9 at byte offset 18',
+    );
   });
 });
 

@@ -57,7 +57,9 @@ export function readQuestionArray(path: string, options: ReadOptions = {}): Reco
       throw new InvalidInputError(`invalid JSON (${detail})`, { source: path, line }, { cause: error });
     }
     if (!Array.isArray(value)) {
-      throw new InvalidInputError(`expected a JSON array of {question, answer} objects, got ${describeValue(value)}`, { source: path });
+      throw new InvalidInputError(`expected a JSON array of {question, answer} objects, got ${describeValue(value)}`, {
+        source: path,
+      });
     }
     for (let index = 0; index < value.length; index += 1) {
       stats.entries += 1;
@@ -65,10 +67,18 @@ export function readQuestionArray(path: string, options: ReadOptions = {}): Reco
       if (!result.success) {
         const { field, problem } = describeZodError(result.error);
         const fieldPath = field === '' ? String(index) : `${index}.${field}`;
-        handleInvalidEntry(new InvalidInputError(`element ${index}: ${problem}`, { source: path, field: fieldPath }), stats, options);
+        handleInvalidEntry(
+          new InvalidInputError(`element ${index}: ${problem}`, { source: path, field: fieldPath }),
+          stats,
+          options,
+        );
         continue;
       }
-      const example: QaExample = { id: `${prefix}-${index}`, question: result.data.question, goldenAnswers: [result.data.answer] };
+      const example: QaExample = {
+        id: `${prefix}-${index}`,
+        question: result.data.question,
+        goldenAnswers: [result.data.answer],
+      };
       const metadata = extraFields(value[index], questionAnswerFields);
       if (metadata !== undefined) example.metadata = metadata;
       stats.records += 1;

@@ -71,7 +71,10 @@ async function* decodeUtf8(bytes: AsyncIterable<Buffer>, source: string, state: 
     let chunk = pending === undefined ? incoming : Buffer.concat([pending, incoming]);
     pending = undefined;
     if (atStart) {
-      if (chunk.length < byteOrderMark.length && byteOrderMark.slice(0, chunk.length).every((byte, index) => chunk[index] === byte)) {
+      if (
+        chunk.length < byteOrderMark.length &&
+        byteOrderMark.slice(0, chunk.length).every((byte, index) => chunk[index] === byte)
+      ) {
         pending = chunk;
         continue;
       }
@@ -96,7 +99,13 @@ async function* decodeUtf8(bytes: AsyncIterable<Buffer>, source: string, state: 
   }
 }
 
-function invalidUtf8Error(bytes: Buffer, offset: number, linesBefore: number, source: string, reason?: string): InvalidInputError {
+function invalidUtf8Error(
+  bytes: Buffer,
+  offset: number,
+  linesBefore: number,
+  source: string,
+  reason?: string,
+): InvalidInputError {
   const found = firstInvalidUtf8Offset(bytes);
   const at = found < 0 ? 0 : found;
   const byte = bytes[at] ?? 0;

@@ -24,15 +24,23 @@ describe('sampleQuestions', () => {
     expect(sampleQuestions(items, { n: 5, seed: 42 })).toEqual([19, 5, 14, 4, 9]);
     expect(sampleQuestions(items, { n: 5, seed: 42 })).toEqual(sampleQuestions(items, { n: 5, seed: 42 }));
     expect(items).toEqual(copy);
-    expect(sampleQuestions(items, { n: 1000, seed: 42 })).toEqual([19, 5, 14, 4, 9, 13, 15, 18, 6, 12, 17, 10, 1, 11, 2, 16, 7, 8, 0, 3]);
+    expect(sampleQuestions(items, { n: 1000, seed: 42 })).toEqual([
+      19, 5, 14, 4, 9, 13, 15, 18, 6, 12, 17, 10, 1, 11, 2, 16, 7, 8, 0, 3,
+    ]);
     expect(sampleQuestions(items, { n: 0, seed: 42 })).toEqual([]);
     expect(sampleQuestions([], { n: 3, seed: 42 })).toEqual([]);
-    expect(sampleQuestions(items, { n: 3, seed: 7 })).toEqual(fixture.cases.find((testCase) => testCase.seed === '7')!.shuffle[4]!.slice(0, 3));
+    expect(sampleQuestions(items, { n: 3, seed: 7 })).toEqual(
+      fixture.cases.find((testCase) => testCase.seed === '7')!.shuffle[4]!.slice(0, 3),
+    );
   });
 
   it('rejects a bad n or method', () => {
     expect(() => sampleQuestions([1], { n: -1, seed: 1 })).toThrow(InvalidConfigError);
-    expect(() => sampleQuestions([1], { n: 1.5, seed: 1 })).toThrow('config field "n": must be a non-negative integer (got 1.5)');
-    expect(() => sampleQuestions([1], { n: 1, seed: 1, method: 'numpy' as 'python' })).toThrow(`config field "method": must be 'python' (got "numpy")`);
+    expect(() => sampleQuestions([1], { n: 1.5, seed: 1 })).toThrow(
+      'config field "n": must be a non-negative integer (got 1.5)',
+    );
+    expect(() => sampleQuestions([1], { n: 1, seed: 1, method: 'numpy' as 'python' })).toThrow(
+      `config field "method": must be 'python' (got "numpy")`,
+    );
   });
 });

@@ -10,10 +10,14 @@ export const recordIdSchema = z
   .refine(notBlank, { message: 'must not be empty' });
 
 /** A question: a string with at least one non-space character. */
-export const questionTextSchema = z.string({ error: expectedType('a string') }).refine(notBlank, { message: 'must not be empty' });
+export const questionTextSchema = z
+  .string({ error: expectedType('a string') })
+  .refine(notBlank, { message: 'must not be empty' });
 
 /** One accepted answer: a string with at least one non-space character (an empty gold would match an empty prediction). */
-export const answerTextSchema = z.string({ error: expectedType('a string') }).refine(notBlank, { message: 'must not be empty' });
+export const answerTextSchema = z
+  .string({ error: expectedType('a string') })
+  .refine(notBlank, { message: 'must not be empty' });
 
 /** FlashRAG golden answers: a non-empty list of answers. */
 export const goldenAnswersSchema = z

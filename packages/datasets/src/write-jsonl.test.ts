@@ -20,7 +20,12 @@ describe('writeJsonl', () => {
     const text = readFileSync(path, 'utf8');
     expect(text).toBe('{"a":1}\n"text with\\nnewline and \u2028"\n[1,2]\nnull\n');
     expect(result).toEqual({ records: 4, bytes: statSync(path).size });
-    expect(await readJsonl(path, z.unknown()).toArray()).toEqual([{ a: 1 }, 'text with\nnewline and \u2028', [1, 2], null]);
+    expect(await readJsonl(path, z.unknown()).toArray()).toEqual([
+      { a: 1 },
+      'text with\nnewline and \u2028',
+      [1, 2],
+      null,
+    ]);
   });
 
   it('round-trips a shared dev set to FlashRAG JSONL and back', async () => {
@@ -31,16 +36,25 @@ describe('writeJsonl', () => {
   });
 
   it('round-trips examples with metadata and corpora, from an async iterable, through gzip', async () => {
-    const example: QaExample = { id: '7', question: 'q', goldenAnswers: ['a', 'b'], metadata: { level: 'hard', id: 'ignored' } };
+    const example: QaExample = {
+      id: '7',
+      question: 'q',
+      goldenAnswers: ['a', 'b'],
+      metadata: { level: 'hard', id: 'ignored' },
+    };
     const path = files.path('with-metadata.jsonl.gz');
     await writeJsonl(path, [toFlashRagQuestion(example)]);
-    expect(gunzipSync(readFileSync(path)).toString()).toBe('{"level":"hard","id":"7","question":"q","golden_answers":["a","b"]}\n');
+    expect(gunzipSync(readFileSync(path)).toString()).toBe(
+      '{"level":"hard","id":"7","question":"q","golden_answers":["a","b"]}\n',
+    );
     expect(await readQuestionsJsonl(path).toArray()).toEqual([{ ...example, metadata: { level: 'hard' } }]);
 
     const corpusPath = files.path('corpus.jsonl');
     await writeJsonl(corpusPath, readCorpusJsonl(researchDataPath('search-r1-example', 'corpus.jsonl')));
     expect(readFileSync(corpusPath, 'utf8').split('\n')).toHaveLength(11);
-    expect(await readCorpusJsonl(corpusPath).toArray()).toEqual(await readCorpusJsonl(researchDataPath('search-r1-example', 'corpus.jsonl')).toArray());
+    expect(await readCorpusJsonl(corpusPath).toArray()).toEqual(
+      await readCorpusJsonl(researchDataPath('search-r1-example', 'corpus.jsonl')).toArray(),
+    );
   });
 
   it('replaces the file atomically: a failing record leaves the old file and no temporary file', async () => {
@@ -52,13 +66,15 @@ describe('writeJsonl', () => {
       [10n, 'record 2 cannot be written as JSON (Do not know how to serialize a BigInt)'],
     ] as const) {
       const error = await rejectionOf(writeJsonl(path, [{ a: 1 }, { a: 2 }, bad, { a: 4 }]));
-        expect(error.message).toBe(`${path}: ${detail}`);
+      expect(error.message).toBe(`${path}: ${detail}`);
       expect(readFileSync(path, 'utf8')).toBe('{"old":true}\n');
       expect(new Set(readdirSync(files.folder))).toEqual(before);
     }
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    await expect(writeJsonl(path, [cyclic])).rejects.toThrow(/record 0 cannot be written as JSON \(Converting circular structure/);
+    await expect(writeJsonl(path, [cyclic])).rejects.toThrow(
+      /record 0 cannot be written as JSON \(Converting circular structure/,
+    );
   });
 
   it('a failing source iterator leaves the old file', async () => {
@@ -80,7 +96,10 @@ describe('writeJsonl', () => {
 
   it('writes many records across batches', async () => {
     const path = files.path('many.jsonl');
-    const records = Array.from({ length: 20_000 }, (_, index) => ({ id: String(index), contents: `"T${index}"\n${'x'.repeat(index % 50)}` }));
+    const records = Array.from({ length: 20_000 }, (_, index) => ({
+      id: String(index),
+      contents: `"T${index}"\n${'x'.repeat(index % 50)}`,
+    }));
     const result = await writeJsonl(path, records);
     expect(result.records).toBe(20_000);
     expect(await readCorpusJsonl(path).toArray()).toEqual(records);

@@ -29,10 +29,16 @@ async function* jsonlBatches(
       line = JSON.stringify(record);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new InvalidInputError(`record ${result.records} cannot be written as JSON (${detail})`, { source: path }, { cause: error });
+      throw new InvalidInputError(
+        `record ${result.records} cannot be written as JSON (${detail})`,
+        { source: path },
+        { cause: error },
+      );
     }
     if (line === undefined) {
-      throw new InvalidInputError(`record ${result.records} cannot be written as JSON (it is ${typeof record})`, { source: path });
+      throw new InvalidInputError(`record ${result.records} cannot be written as JSON (it is ${typeof record})`, {
+        source: path,
+      });
     }
     batch += `${line}\n`;
     result.records += 1;
@@ -57,7 +63,10 @@ async function* jsonlBatches(
  *
  * `JSON.stringify` escapes line breaks inside strings, so every record is exactly one line.
  */
-export async function writeJsonl(path: string, records: Iterable<unknown> | AsyncIterable<unknown>): Promise<WriteJsonlResult> {
+export async function writeJsonl(
+  path: string,
+  records: Iterable<unknown> | AsyncIterable<unknown>,
+): Promise<WriteJsonlResult> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const result: WriteJsonlResult = { records: 0, bytes: 0 };
   try {

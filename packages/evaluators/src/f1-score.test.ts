@@ -71,7 +71,11 @@ describe('f1Score (max over golden answers)', () => {
   it.each(fixture.scores.map((entry) => [JSON.stringify([entry.prediction, entry.golds]), entry] as const))(
     'matches Python for %s',
     (_label, entry) => {
-      expect(f1Score(entry.prediction, entry.golds)).toEqual({ f1: entry.f1, precision: entry.precision, recall: entry.recall });
+      expect(f1Score(entry.prediction, entry.golds)).toEqual({
+        f1: entry.f1,
+        precision: entry.precision,
+        recall: entry.recall,
+      });
     },
   );
 });

@@ -20,7 +20,10 @@ const specialAnswers: ReadonlySet<string> = new Set(['yes', 'no', 'noanswer']);
 export function tokenScores(prediction: string, goldenAnswer: string): TokenScores {
   const normalizedPrediction = normalizeAnswer(prediction);
   const normalizedGold = normalizeAnswer(goldenAnswer);
-  if (normalizedPrediction !== normalizedGold && (specialAnswers.has(normalizedPrediction) || specialAnswers.has(normalizedGold))) {
+  if (
+    normalizedPrediction !== normalizedGold &&
+    (specialAnswers.has(normalizedPrediction) || specialAnswers.has(normalizedGold))
+  ) {
     return { f1: 0, precision: 0, recall: 0 };
   }
   const predictionTokens = answerTokens(prediction);

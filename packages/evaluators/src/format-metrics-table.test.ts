@@ -31,8 +31,10 @@ const ours: DatasetMetrics[] = [
 ];
 
 describe('formatMetricsTable', () => {
-  it("prints the chosen paper rows beside ours, then our details", () => {
-    const paperRows = PAPER_TABLE_2.filter((row) => row.modelSize === '7B' && (row.method === 'IRCoT' || row.method === 'ReSearch (instruct)'));
+  it('prints the chosen paper rows beside ours, then our details', () => {
+    const paperRows = PAPER_TABLE_2.filter(
+      (row) => row.modelSize === '7B' && (row.method === 'IRCoT' || row.method === 'ReSearch (instruct)'),
+    );
     expect(formatMetricsTable(ours, { paperRows, label: 'tiny-qwen (ours)' })).toBe(
       [
         'system                      | MuSiQue EM | MuSiQue LJ | Bamboogle EM | Bamboogle LJ | synthetic EM | synthetic LJ',
@@ -54,17 +56,26 @@ describe('formatMetricsTable', () => {
 
   it('prints all twelve paper rows by default, and ours alone with paperRows []', () => {
     const table = formatMetricsTable([ours[0]!]);
-    expect(table.split('\n').slice(2, 15).map((line) => line.split(' | ')[0]!.trim())).toEqual([
-      ...PAPER_TABLE_2.map((row) => row.label),
-      'ours',
-    ]);
+    expect(
+      table
+        .split('\n')
+        .slice(2, 15)
+        .map((line) => line.split(' | ')[0]!.trim()),
+    ).toEqual([...PAPER_TABLE_2.map((row) => row.label), 'ours']);
     expect(table).toContain('Naive Generation (Qwen2.5-32B-Instruct) |       6.12 |      14.23');
     const alone = formatMetricsTable([ours[0]!], { paperRows: [] }).split('\n');
-    expect(alone.slice(0, 3)).toEqual(['system | MuSiQue EM | MuSiQue LJ', '-------+------------+-----------', 'ours   |      25.00 |      66.67']);
+    expect(alone.slice(0, 3)).toEqual([
+      'system | MuSiQue EM | MuSiQue LJ',
+      '-------+------------+-----------',
+      'ours   |      25.00 |      66.67',
+    ]);
   });
 
   it('maps the usual file names onto the paper’s columns (bamboogle_test, hotpotqa_dev, …)', () => {
-    const rows = ['hotpotqa_dev', '2wikimultihopqa_dev', 'musique_dev', 'bamboogle_test'].map((dataset) => ({ ...ours[2]!, dataset }));
+    const rows = ['hotpotqa_dev', '2wikimultihopqa_dev', 'musique_dev', 'bamboogle_test'].map((dataset) => ({
+      ...ours[2]!,
+      dataset,
+    }));
     const table = formatMetricsTable(rows, { paperRows: PAPER_TABLE_2.slice(5, 6) }).split('\n');
     expect(table.slice(0, 3)).toEqual([
       'system                    | HotpotQA EM | HotpotQA LJ | 2Wiki EM | 2Wiki LJ | MuSiQue EM | MuSiQue LJ | Bamboogle EM | Bamboogle LJ',
@@ -72,11 +83,18 @@ describe('formatMetricsTable', () => {
       'ReSearch-Qwen-7B-Instruct |       43.52 |       63.62 |    47.59 |    54.22 |      22.30 |      33.43 |        42.40 |        54.40',
     ]);
     // the detail table keeps the file's name, a row per dataset
-    expect(table.slice(8, 12).map((line) => line.split(' | ')[0]!.trim())).toEqual(['hotpotqa_dev', '2wikimultihopqa_dev', 'musique_dev', 'bamboogle_test']);
+    expect(table.slice(8, 12).map((line) => line.split(' | ')[0]!.trim())).toEqual([
+      'hotpotqa_dev',
+      '2wikimultihopqa_dev',
+      'musique_dev',
+      'bamboogle_test',
+    ]);
   });
 
   it('maps 2wiki names onto the paper column', () => {
-    const table = formatMetricsTable([{ ...ours[2]!, dataset: '2WikiMultihopQA' }], { paperRows: PAPER_TABLE_2.slice(0, 1) });
+    const table = formatMetricsTable([{ ...ours[2]!, dataset: '2WikiMultihopQA' }], {
+      paperRows: PAPER_TABLE_2.slice(0, 1),
+    });
     expect(table.split('\n').slice(0, 3)).toEqual([
       'system                                 | 2Wiki EM | 2Wiki LJ',
       '---------------------------------------+----------+---------',

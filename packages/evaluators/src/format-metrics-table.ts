@@ -27,7 +27,10 @@ const percent = (value: number | undefined) => (value === undefined ? '-' : (val
 export function formatMetricsTable(rows: readonly DatasetMetrics[], options: FormatMetricsTableOptions = {}): string {
   const paperRows = options.paperRows ?? PAPER_TABLE_2;
   const label = options.label ?? 'ours';
-  const comparisonHeader = ['system', ...rows.flatMap((row) => [`${titleOf(row.dataset)} EM`, `${titleOf(row.dataset)} LJ`])];
+  const comparisonHeader = [
+    'system',
+    ...rows.flatMap((row) => [`${titleOf(row.dataset)} EM`, `${titleOf(row.dataset)} LJ`]),
+  ];
   const comparisonBody = [
     ...paperRows.map((paperRow) => [
       paperRow.label,

@@ -31,7 +31,9 @@ describe('renderJudgePrompt', () => {
   it('starts with the three instructions on one line, then a blank line and the criteria', () => {
     const lines = prompt.split('\n');
     expect(lines).toHaveLength(19);
-    expect(lines[0]).toMatch(/^You will be given a question .* ground truth answer\. Provided a pred_answer, .* list\. You should first .* \(i\.e\., correct or incorrect\)\.$/);
+    expect(lines[0]).toMatch(
+      /^You will be given a question .* ground truth answer\. Provided a pred_answer, .* list\. You should first .* \(i\.e\., correct or incorrect\)\.$/,
+    );
     expect(lines[1]).toBe('');
     expect(lines[2]).toBe('Here is the criteria for the judgement:');
     expect(lines[3]!.startsWith("1. The pred_answer doesn't need")).toBe(true);
@@ -43,7 +45,7 @@ describe('renderJudgePrompt', () => {
   it('equals the prompt Python renders for the same item, byte for byte', () => {
     // json.dumps of llm_judge_prompt.format(...) with str(golden_answers), printed by /usr/bin/python3
     const python =
-      "You will be given a question and its ground truth answer list where each item can be a ground truth answer. Provided a pred_answer, you need to judge if the pred_answer correctly answers the question based on the ground truth answer list. You should first give your rationale for the judgement, and then give your judgement result (i.e., correct or incorrect).\n\nHere is the criteria for the judgement:\n1. The pred_answer doesn't need to be exactly the same as any of the ground truth answers, but should be semantically same for the question.\n2. Each item in the ground truth answer list can be viewed as a ground truth answer for the question, and the pred_answer should be semantically same to at least one of them.\n\nquestion: Who was the fourth president of the United States?\nground truth answers: ['James Madison', \"Madison's\"]\npred_answer: Madison\n\nThe output should in the following json format:\n```json \n{\n    \"rationale\": \"your rationale for the judgement, as a text\",\n    \"judgement\": \"your judgement result, can only be 'correct' or 'incorrect'\"\n}\n```\n\nYour output:";
+      'You will be given a question and its ground truth answer list where each item can be a ground truth answer. Provided a pred_answer, you need to judge if the pred_answer correctly answers the question based on the ground truth answer list. You should first give your rationale for the judgement, and then give your judgement result (i.e., correct or incorrect).\n\nHere is the criteria for the judgement:\n1. The pred_answer doesn\'t need to be exactly the same as any of the ground truth answers, but should be semantically same for the question.\n2. Each item in the ground truth answer list can be viewed as a ground truth answer for the question, and the pred_answer should be semantically same to at least one of them.\n\nquestion: Who was the fourth president of the United States?\nground truth answers: [\'James Madison\', "Madison\'s"]\npred_answer: Madison\n\nThe output should in the following json format:\n```json \n{\n    "rationale": "your rationale for the judgement, as a text",\n    "judgement": "your judgement result, can only be \'correct\' or \'incorrect\'"\n}\n```\n\nYour output:';
     expect(prompt).toBe(python);
   });
 

@@ -84,7 +84,9 @@ async function handle(request: IncomingMessage, response: ServerResponse) {
         ? reply(response, 429, '{"error":{"message":"Rate limit"}}', { 'retry-after-ms': '15', 'retry-after': '7' })
         : reply(response, 200, completion(verdictJson('correct')));
     case '500-then-correct':
-      return attempt <= 2 ? reply(response, 500, '{"error":"boom"}') : reply(response, 200, completion(verdictJson('correct')));
+      return attempt <= 2
+        ? reply(response, 500, '{"error":"boom"}')
+        : reply(response, 200, completion(verdictJson('correct')));
     case 'always-503':
       return reply(response, 503, '{"error":"overloaded"}');
     case '401':
@@ -157,7 +159,12 @@ describe('createOpenAIJudge', () => {
     expect(verdicts).toEqual([{ status: 'correct', rationale: 'the prediction is correct' }]);
     expect(recorded).toHaveLength(1);
     const request = recorded[0]!;
-    expect(request).toMatchObject({ method: 'POST', url: '/v1/chat/completions', authorization: 'Bearer sk-test', contentType: 'application/json' });
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      authorization: 'Bearer sk-test',
+      contentType: 'application/json',
+    });
     expect(request.body).toEqual({
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: renderJudgePrompt(item('correct')) }],
@@ -188,7 +195,11 @@ describe('createOpenAIJudge', () => {
   it('retries unparseable output, a null content and a body that is not a completion', async () => {
     const retries: string[] = [];
     const judge = testJudge({ onRetry: (event) => retries.push(event.error) });
-    const verdicts = await judge.judge([item('malformed-then-correct'), item('null-content-then-incorrect'), item('not-a-completion-then-correct')]);
+    const verdicts = await judge.judge([
+      item('malformed-then-correct'),
+      item('null-content-then-incorrect'),
+      item('not-a-completion-then-correct'),
+    ]);
     expect(verdicts.map((verdict) => verdict.status)).toEqual(['correct', 'incorrect', 'correct']);
     expect(attempts.get('malformed-then-correct')).toBe(2);
     expect(retries.sort()).toEqual([
@@ -199,14 +210,20 @@ describe('createOpenAIJudge', () => {
   });
 
   it('fails an item whose output stays unusable, after maxRetries + 1 attempts, without scoring it', async () => {
-    const verdicts = await testJudge({ maxRetries: 2 }).judge([item('always-malformed'), item('bad-judgement'), item('correct')]);
+    const verdicts = await testJudge({ maxRetries: 2 }).judge([
+      item('always-malformed'),
+      item('bad-judgement'),
+      item('correct'),
+    ]);
     expect(verdicts[0]).toEqual({
       status: 'failed',
-      error: 'judge output is not {"rationale", "judgement": "correct"|"incorrect"}: {"rationale": "cut off (gave up after 3 attempts)',
+      error:
+        'judge output is not {"rationale", "judgement": "correct"|"incorrect"}: {"rationale": "cut off (gave up after 3 attempts)',
     });
     expect(verdicts[1]).toEqual({
       status: 'failed',
-      error: 'judge output is not {"rationale", "judgement": "correct"|"incorrect"}: {"rationale":"hm","judgement":"Correct"} (gave up after 3 attempts)',
+      error:
+        'judge output is not {"rationale", "judgement": "correct"|"incorrect"}: {"rationale":"hm","judgement":"Correct"} (gave up after 3 attempts)',
     });
     expect(verdicts[2]!.status).toBe('correct');
     expect(attempts.get('always-malformed')).toBe(3);
@@ -231,7 +248,12 @@ describe('createOpenAIJudge', () => {
 
   it('backs off exponentially with jitter on 5xx, then succeeds', async () => {
     const events: { attempt: number; delayMs: number; error: string }[] = [];
-    const judge = testJudge({ initialBackoffMs: 4, maxBackoffMs: 6, random: () => 0, onRetry: (event) => events.push(event) });
+    const judge = testJudge({
+      initialBackoffMs: 4,
+      maxBackoffMs: 6,
+      random: () => 0,
+      onRetry: (event) => events.push(event),
+    });
     const verdicts = await judge.judge([item('500-then-correct')]);
     expect(verdicts).toEqual([{ status: 'correct', rationale: 'the prediction is correct' }]);
     // jitter factor 0.5 + 0.5·random() = 0.5: min(6, 4·2^0)·0.5 = 2, min(6, 4·2^1)·0.5 = 3
@@ -244,7 +266,10 @@ describe('createOpenAIJudge', () => {
   it('reports a failure after retries on persistent 503s', async () => {
     const verdicts = await testJudge({ maxRetries: 1 }).judge([item('always-503')]);
     expect(verdicts).toEqual([
-      { status: 'failed', error: `HTTP 503 from ${baseURL}/chat/completions: {"error":"overloaded"} (gave up after 2 attempts)` },
+      {
+        status: 'failed',
+        error: `HTTP 503 from ${baseURL}/chat/completions: {"error":"overloaded"} (gave up after 2 attempts)`,
+      },
     ]);
     expect(attempts.get('always-503')).toBe(2);
   });
@@ -252,7 +277,10 @@ describe('createOpenAIJudge', () => {
   it('does not retry a non-retryable status such as 401', async () => {
     const verdicts = await testJudge().judge([item('401')]);
     expect(verdicts).toEqual([
-      { status: 'failed', error: `HTTP 401 from ${baseURL}/chat/completions: {"error":{"message":"Incorrect API key provided"}}` },
+      {
+        status: 'failed',
+        error: `HTTP 401 from ${baseURL}/chat/completions: {"error":{"message":"Incorrect API key provided"}}`,
+      },
     ]);
     expect(attempts.get('401')).toBe(1);
   });
@@ -274,10 +302,14 @@ describe('createOpenAIJudge', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const verdicts = await testJudge({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1 }).judge([item('correct')]);
+    const verdicts = await testJudge({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1 }).judge([
+      item('correct'),
+    ]);
     expect(verdicts[0]).toMatchObject({ status: 'failed' });
     expect((verdicts[0] as { error: string }).error).toMatch(
-      new RegExp(`^network error calling http://127\\.0\\.0\\.1:${port}/v1/chat/completions: .+ \\(gave up after 2 attempts\\)$`),
+      new RegExp(
+        `^network error calling http://127\\.0\\.0\\.1:${port}/v1/chat/completions: .+ \\(gave up after 2 attempts\\)$`,
+      ),
     );
   });
 
@@ -304,7 +336,7 @@ describe('createOpenAIJudge', () => {
     expect(clientMaxInFlight).toBe(9);
   });
 
-  it('judges 20 items at once with the caller\'s signal and no MaxListenersExceededWarning', async () => {
+  it("judges 20 items at once with the caller's signal and no MaxListenersExceededWarning", async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);

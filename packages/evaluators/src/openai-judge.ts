@@ -1,4 +1,13 @@
-import { ApiCallError, invalidConfigOf, parseRetryAfter, TimeoutError, withRetries, type Judge, type JudgeItem, type JudgeVerdict } from '@research-ts/spec';
+import {
+  ApiCallError,
+  invalidConfigOf,
+  parseRetryAfter,
+  TimeoutError,
+  withRetries,
+  type Judge,
+  type JudgeItem,
+  type JudgeVerdict,
+} from '@research-ts/spec';
 import { z } from 'zod';
 import { renderJudgePrompt } from './judge-prompt';
 
@@ -6,17 +15,33 @@ import { renderJudgePrompt } from './judge-prompt';
 export const openAIJudgeOptionsSchema = z.object({
   baseURL: z
     .url()
-    .describe('Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1; requests go to {baseURL}/chat/completions.'),
-  apiKey: z.string().optional().describe('Sent as `Authorization: Bearer <apiKey>`; without one (a local judge server) no Authorization header is sent.'),
+    .describe(
+      'Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1; requests go to {baseURL}/chat/completions.',
+    ),
+  apiKey: z
+    .string()
+    .optional()
+    .describe(
+      'Sent as `Authorization: Bearer <apiKey>`; without one (a local judge server) no Authorization header is sent.',
+    ),
   model: z.string().min(1).default('gpt-4o-mini').describe('The judge model; ReSearch used gpt-4o-mini.'),
-  concurrency: z.number().int().positive().default(10).describe('Requests in flight at once; ReSearch used 10 worker threads.'),
+  concurrency: z
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe('Requests in flight at once; ReSearch used 10 worker threads.'),
   maxRetries: z
     .number()
     .int()
     .nonnegative()
     .default(5)
     .describe('Retries after the first attempt, on 408/429/5xx, timeouts, network errors and unusable judge output.'),
-  timeoutMs: z.number().positive().default(60_000).describe('Deadline of one attempt, reading the whole response included.'),
+  timeoutMs: z
+    .number()
+    .positive()
+    .default(60_000)
+    .describe('Deadline of one attempt, reading the whole response included.'),
   initialBackoffMs: z
     .number()
     .nonnegative()
@@ -90,7 +115,10 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
     try {
       const response = await fetchImplementation(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(settings.apiKey === undefined ? {} : { authorization: `Bearer ${settings.apiKey}` }),
+        },
         body: JSON.stringify({
           model: settings.model,
           messages: [{ role: 'user', content: renderJudgePrompt(item) }],
@@ -109,13 +137,19 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
         });
         if (!error.isRetryable) return { kind: 'fatal', error: error.message };
         const retryAfterMs = parseRetryAfter(response.headers, settings.maxRetryAfterMs);
-        return retryAfterMs === undefined ? { kind: 'retry', error: error.message } : { kind: 'retry', error: error.message, retryAfterMs };
+        return retryAfterMs === undefined
+          ? { kind: 'retry', error: error.message }
+          : { kind: 'retry', error: error.message, retryAfterMs };
       }
       return parseCompletion(text);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (timedOut) return { kind: 'retry', error: new TimeoutError(`judge request to ${url}`, settings.timeoutMs).message };
-      return { kind: 'retry', error: `network error calling ${url}: ${error instanceof Error ? error.message : String(error)}` };
+      if (timedOut)
+        return { kind: 'retry', error: new TimeoutError(`judge request to ${url}`, settings.timeoutMs).message };
+      return {
+        kind: 'retry',
+        error: `network error calling ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', forwardAbort);
@@ -128,7 +162,9 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
         const outcome = await attemptOnce(item, signal);
         if (outcome.kind === 'verdict') return { ok: true, value: outcome.verdict };
         if (outcome.kind === 'fatal') return { ok: true, value: { status: 'failed', error: outcome.error } };
-        return outcome.retryAfterMs === undefined ? { ok: false, error: outcome.error } : { ok: false, error: outcome.error, retryAfterMs: outcome.retryAfterMs };
+        return outcome.retryAfterMs === undefined
+          ? { ok: false, error: outcome.error }
+          : { ok: false, error: outcome.error, retryAfterMs: outcome.retryAfterMs };
       },
       {
         maxRetries: settings.maxRetries,
@@ -137,7 +173,9 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
         onRetry: ({ attempt, delayMs, error }) => options.onRetry?.({ item: index, attempt, delayMs, error }),
       },
     );
-    return result.ok ? result.value : { status: 'failed', error: `${result.error} (gave up after ${settings.maxRetries + 1} attempts)` };
+    return result.ok
+      ? result.value
+      : { status: 'failed', error: `${result.error} (gave up after ${settings.maxRetries + 1} attempts)` };
   }
 
   return {
@@ -175,11 +213,15 @@ export function createOpenAIJudge(options: OpenAIJudgeOptions): Judge {
 function parseCompletion(text: string): Attempt {
   const body = safeJsonParse(text);
   const completion = completionSchema.safeParse(body);
-  if (!completion.success) return { kind: 'retry', error: `unexpected completion body: ${text.slice(0, responseBodyLimit)}` };
+  if (!completion.success)
+    return { kind: 'retry', error: `unexpected completion body: ${text.slice(0, responseBodyLimit)}` };
   const content = completion.data.choices[0]!.message.content;
   const verdict = verdictSchema.safeParse(safeJsonParse(content));
   if (!verdict.success) {
-    return { kind: 'retry', error: `judge output is not {"rationale", "judgement": "correct"|"incorrect"}: ${content.slice(0, responseBodyLimit)}` };
+    return {
+      kind: 'retry',
+      error: `judge output is not {"rationale", "judgement": "correct"|"incorrect"}: ${content.slice(0, responseBodyLimit)}`,
+    };
   }
   return { kind: 'verdict', verdict: { status: verdict.data.judgement, rationale: verdict.data.rationale } };
 }

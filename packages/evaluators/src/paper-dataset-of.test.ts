@@ -31,7 +31,10 @@ describe('paperDatasetOf', () => {
     expect(paperDatasetOf(name)).toBe(dataset);
   });
 
-  it.each(['nq_test', 'nq', 'triviaqa_dev', 'synthetic', 'dev', 'test', '', 'constructor', 'hotpotqa2'])('%j is none of the paper’s datasets', (name) => {
-    expect(paperDatasetOf(name)).toBeUndefined();
-  });
+  it.each(['nq_test', 'nq', 'triviaqa_dev', 'synthetic', 'dev', 'test', '', 'constructor', 'hotpotqa2'])(
+    '%j is none of the paper’s datasets',
+    (name) => {
+      expect(paperDatasetOf(name)).toBeUndefined();
+    },
+  );
 });

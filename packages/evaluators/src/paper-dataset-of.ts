@@ -18,7 +18,20 @@ const aliases: Readonly<Record<string, PaperDataset>> = {
  * extensions; versions (`v1.0`) are dropped as well.
  */
 const splitWords = new Set([
-  ...['train', 'dev', 'test', 'val', 'validation', 'questions', 'and', 'answers', 'ans', 'full', 'distractor', 'fullwiki'],
+  ...[
+    'train',
+    'dev',
+    'test',
+    'val',
+    'validation',
+    'questions',
+    'and',
+    'answers',
+    'ans',
+    'full',
+    'distractor',
+    'fullwiki',
+  ],
   ...['json', 'jsonl', 'ndjson', 'gz', 'parquet'],
 ]);
 
@@ -34,7 +47,10 @@ export function paperDatasetOf(name: string): PaperDataset | undefined {
   const words = name
     .toLowerCase()
     .split(/[^a-z0-9]+/)
-    .filter((word, index) => word !== '' && !splitWords.has(word) && !/^v\d+$/.test(word) && !(index > 0 && /^\d+$/.test(word)));
+    .filter(
+      (word, index) =>
+        word !== '' && !splitWords.has(word) && !/^v\d+$/.test(word) && !(index > 0 && /^\d+$/.test(word)),
+    );
   const key = words.join('');
   return Object.hasOwn(aliases, key) ? aliases[key] : undefined;
 }

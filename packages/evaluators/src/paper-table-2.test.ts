@@ -29,7 +29,8 @@ describe('PAPER_TABLE_2', () => {
   it('reproduces the average gains over the best baseline: +15.81 EM / +17.56 LJ (7B), +14.82 / +15.46 (32B)', () => {
     const baselines = ['Naive Generation', 'Naive RAG', 'Iter-RetGen', 'IRCoT'] as const;
     const gain = (modelSize: '7B' | '32B', metric: 'exactMatch' | 'llmJudge') =>
-      meanOf(find(modelSize, 'ReSearch (instruct)'), metric) - Math.max(...baselines.map((method) => meanOf(find(modelSize, method), metric)));
+      meanOf(find(modelSize, 'ReSearch (instruct)'), metric) -
+      Math.max(...baselines.map((method) => meanOf(find(modelSize, method), metric)));
     expect(gain('7B', 'exactMatch').toFixed(2)).toBe('15.81');
     expect(gain('7B', 'llmJudge').toFixed(2)).toBe('17.56');
     expect(gain('32B', 'exactMatch').toFixed(2)).toBe('14.82');
@@ -38,6 +39,11 @@ describe('PAPER_TABLE_2', () => {
 
   it('matches the 7B LJ numbers that Figure 1 shows (63.6 / 54.2 / 33.4 / 54.4)', () => {
     const row = find('7B', 'ReSearch (instruct)');
-    expect(PAPER_DATASETS.map((dataset) => row.scores[dataset].llmJudge.toFixed(1))).toEqual(['63.6', '54.2', '33.4', '54.4']);
+    expect(PAPER_DATASETS.map((dataset) => row.scores[dataset].llmJudge.toFixed(1))).toEqual([
+      '63.6',
+      '54.2',
+      '33.4',
+      '54.4',
+    ]);
   });
 });

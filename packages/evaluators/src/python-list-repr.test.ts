@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pythonListRepr, pythonStringRepr } from './python-list-repr';
 
-const fixture = JSON.parse(readFileSync(new URL('./__fixtures__/python-list-repr-cases.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('./__fixtures__/python-list-repr-cases.json', import.meta.url), 'utf8'),
+) as {
   cases: { input: string[]; repr: string }[];
 };
 

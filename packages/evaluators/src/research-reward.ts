@@ -85,7 +85,8 @@ export interface ScoreReSearchSequenceInput {
  * `eosToken` is empty.
  */
 export function scoreReSearchSequence(input: ScoreReSearchSequenceInput): RewardResult {
-  if (input.eosToken === '') throw new InvalidInputError('eosToken must be the non-empty text of the EOS token', { field: 'eosToken' });
+  if (input.eosToken === '')
+    throw new InvalidInputError('eosToken must be the non-empty text of the EOS token', { field: 'eosToken' });
   const template = input.template ?? 'auto';
   const marker =
     template === 'auto'

@@ -39,11 +39,31 @@ const answer = (name: string) => `<think> </think> <answer> \\boxed{ ${name} } <
 
 describe('scoreRollout', () => {
   it.each([
-    ['right answer after a search', trajectory(search, result, answer('Nelnoun'), 'eos'), { reward: 1, reason: 'ok', exactMatch: true, searches: 1, prediction: ' Nelnoun ' }],
-    ['wrong name, good format', trajectory(search, result, answer('Multom'), 'eos'), { reward: 0.1, reason: 'wrong-answer', exactMatch: false, searches: 1 }],
-    ['no search is still a valid format', trajectory(answer('Nelnoun'), '', '', 'eos'), { reward: 1, reason: 'ok', searches: 0 }],
-    ['budget cut before EOS', trajectory(search, result, '<think> </think> <answer> \\boxed{ Nelnoun } </answer>', 'budget'), { reward: 0, reason: 'over-length', formatOk: true }],
-    ['unclosed think', trajectory('<think> <search> Vorshuk </search>', result, answer('Nelnoun'), 'eos'), { reward: 0, formatOk: false }],
+    [
+      'right answer after a search',
+      trajectory(search, result, answer('Nelnoun'), 'eos'),
+      { reward: 1, reason: 'ok', exactMatch: true, searches: 1, prediction: ' Nelnoun ' },
+    ],
+    [
+      'wrong name, good format',
+      trajectory(search, result, answer('Multom'), 'eos'),
+      { reward: 0.1, reason: 'wrong-answer', exactMatch: false, searches: 1 },
+    ],
+    [
+      'no search is still a valid format',
+      trajectory(answer('Nelnoun'), '', '', 'eos'),
+      { reward: 1, reason: 'ok', searches: 0 },
+    ],
+    [
+      'budget cut before EOS',
+      trajectory(search, result, '<think> </think> <answer> \\boxed{ Nelnoun } </answer>', 'budget'),
+      { reward: 0, reason: 'over-length', formatOk: true },
+    ],
+    [
+      'unclosed think',
+      trajectory('<think> <search> Vorshuk </search>', result, answer('Nelnoun'), 'eos'),
+      { reward: 0, formatOk: false },
+    ],
   ])('%s', (_name, rollout, expected) => {
     expect(scoreRollout(rollout, ['Nelnoun'], tokenizer)).toMatchObject(expected);
   });
@@ -58,7 +78,12 @@ describe('scoreRollout', () => {
   });
 
   it('an EOS that is not the primary eos_token does not count as ending (ReSearch checks the text)', () => {
-    const rollout = trajectory(search, result, '<think> </think> <answer> \\boxed{ Nelnoun } </answer><|endoftext|>', 'eos');
+    const rollout = trajectory(
+      search,
+      result,
+      '<think> </think> <answer> \\boxed{ Nelnoun } </answer><|endoftext|>',
+      'eos',
+    );
     expect(scoreRollout(rollout, ['Nelnoun'], tokenizer)).toMatchObject({ reward: 0, reason: 'over-length' });
   });
 });

@@ -29,9 +29,14 @@ export interface ScoredRollout {
  * tokenizer's primary EOS token (`eos_token`, as ReSearch checks the text's ending); a stop on another
  * end id does not count.
  */
-export function scoreRollout(trajectory: Trajectory, goldenAnswers: readonly string[], tokenizer: Tokenizer): ScoredRollout {
+export function scoreRollout(
+  trajectory: Trajectory,
+  goldenAnswers: readonly string[],
+  tokenizer: Tokenizer,
+): ScoredRollout {
   const eosId = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenToId(tokenizer.eosToken);
-  const endedWithEos = trajectory.finishReason === 'eos' && eosId !== undefined && trajectory.responseIds.at(-1) === eosId;
+  const endedWithEos =
+    trajectory.finishReason === 'eos' && eosId !== undefined && trajectory.responseIds.at(-1) === eosId;
   const result = reSearchReward.score({ response: trajectory.text, goldenAnswers, endedWithEos });
   let generatedTokens = 0;
   for (const bit of trajectory.lossMask) generatedTokens += bit;

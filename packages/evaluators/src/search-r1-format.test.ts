@@ -8,7 +8,10 @@ describe('validateSearchR1Format', () => {
   it.each([
     ['think then answer', '<think> a </think> <answer> b </answer>'],
     ['one search round', valid],
-    ['two search rounds', `<think>a</think><search>q</search><information>d</information><think>b</think><search>q2</search><information>d2</information><think>c</think><answer>x</answer>`],
+    [
+      'two search rounds',
+      `<think>a</think><search>q</search><information>d</information><think>b</think><search>q2</search><information>d2</information><think>c</think><answer>x</answer>`,
+    ],
     ['whitespace around tags', '\n <think>a</think>\n\t<answer>x</answer>\n'],
   ])('%s is valid', (_label, response) => {
     expect(validateSearchR1Format(response)).toEqual({ ok: true });
@@ -16,11 +19,36 @@ describe('validateSearchR1Format', () => {
 
   it.each([
     ['unbalanced think', '<think> a <answer> b </answer>', 'tag-count-mismatch', 'think: 1 opening vs 0 closing tags'],
-    ['answer before think', '<answer> b </answer><think> a </think>', 'unexpected-tag', 'unexpected tag <answer> in state start'],
-    ['answer right after information', '<think>a</think><search>q</search><information>d</information><answer>x</answer>', 'unexpected-tag', 'unexpected tag <answer> in state after-information'],
-    ['text between tags', '<think> a </think> so <answer> b </answer>', 'unexpected-content', 'unexpected content "so" in state after-think'],
-    ['text before the first tag', 'Sure. <think> a </think><answer> b </answer>', 'unexpected-content', 'unexpected content "Sure." in state start'],
-    ['text after the answer (an EOS left in)', '<think> a </think><answer> b </answer><|im_end|>', 'unexpected-content', 'unexpected content "<|im_end|>" in state end'],
+    [
+      'answer before think',
+      '<answer> b </answer><think> a </think>',
+      'unexpected-tag',
+      'unexpected tag <answer> in state start',
+    ],
+    [
+      'answer right after information',
+      '<think>a</think><search>q</search><information>d</information><answer>x</answer>',
+      'unexpected-tag',
+      'unexpected tag <answer> in state after-information',
+    ],
+    [
+      'text between tags',
+      '<think> a </think> so <answer> b </answer>',
+      'unexpected-content',
+      'unexpected content "so" in state after-think',
+    ],
+    [
+      'text before the first tag',
+      'Sure. <think> a </think><answer> b </answer>',
+      'unexpected-content',
+      'unexpected content "Sure." in state start',
+    ],
+    [
+      'text after the answer (an EOS left in)',
+      '<think> a </think><answer> b </answer><|im_end|>',
+      'unexpected-content',
+      'unexpected content "<|im_end|>" in state end',
+    ],
     ['no answer', '<think> a </think>', 'incomplete', 'the response ends in state after-think'],
     ['empty', '', 'incomplete', 'the response ends in state start'],
   ])('%s → %s', (_label, response, reason, message) => {

@@ -1,6 +1,11 @@
 import { InvalidConfigError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { createSearchR1EmReward, createSearchR1FormatReward, extractSearchR1Answer, searchR1EmReward } from './search-r1-reward';
+import {
+  createSearchR1EmReward,
+  createSearchR1FormatReward,
+  extractSearchR1Answer,
+  searchR1EmReward,
+} from './search-r1-reward';
 
 const golds = ['Beijing'];
 const information = '\n\n<information>Doc 1(Title: Beijing) Beijing is the capital of China.\n</information>\n\n';
@@ -27,7 +32,14 @@ describe('searchR1EmReward (compute_score_em over the response)', () => {
   it.each([
     ['exact match', '<answer> beijing. </answer>', 1, 'ok', 'beijing.', 1],
     ['the last answer counts', '<answer> Beijing </answer> <answer> Paris </answer>', 0, 'wrong-answer', 'Paris', 0],
-    ['EM, not F1: a longer answer scores 0', '<answer> Beijing, China </answer>', 0, 'wrong-answer', 'Beijing, China', 0],
+    [
+      'EM, not F1: a longer answer scores 0',
+      '<answer> Beijing, China </answer>',
+      0,
+      'wrong-answer',
+      'Beijing, China',
+      0,
+    ],
     ['no answer', '<think> hmm </think>', 0, 'answer-missing', undefined, 0],
     // Search-R1 ignores the format entirely
     ['no think, still scored', 'Beijing <answer>The Beijing</answer> junk', 1, 'ok', 'The Beijing', 1],
@@ -39,20 +51,30 @@ describe('searchR1EmReward (compute_score_em over the response)', () => {
 
   it('uses its score and formatScore options', () => {
     const reward = createSearchR1EmReward({ score: 2, formatScore: 0.3 });
-    expect(reward.score({ response: '<answer>Beijing</answer>', goldenAnswers: golds, endedWithEos: true }).score).toBe(2);
-    expect(reward.score({ response: '<answer>Paris</answer>', goldenAnswers: golds, endedWithEos: true }).score).toBe(0.3);
+    expect(reward.score({ response: '<answer>Beijing</answer>', goldenAnswers: golds, endedWithEos: true }).score).toBe(
+      2,
+    );
+    expect(reward.score({ response: '<answer>Paris</answer>', goldenAnswers: golds, endedWithEos: true }).score).toBe(
+      0.3,
+    );
     expect(reward.score({ response: 'none', goldenAnswers: golds, endedWithEos: true }).score).toBe(0);
   });
 
   it('rejects options that are not finite numbers', () => {
     expect(() => createSearchR1EmReward({ score: Number.NaN })).toThrow(InvalidConfigError);
-    expect(() => createSearchR1FormatReward({ retrievalScore: Infinity })).toThrow('config field "retrievalScore": must be a finite number, got Infinity');
+    expect(() => createSearchR1FormatReward({ retrievalScore: Infinity })).toThrow(
+      'config field "retrievalScore": must be a finite number, got Infinity',
+    );
   });
 });
 
 describe('createSearchR1FormatReward (v0.3, script scores 0.2 / 0.1 / 0)', () => {
   const reward = createSearchR1FormatReward();
-  const withRetrieval = createSearchR1FormatReward({ structureFormatScore: 0.2, finalFormatScore: 0.1, retrievalScore: 0.1 });
+  const withRetrieval = createSearchR1FormatReward({
+    structureFormatScore: 0.2,
+    finalFormatScore: 0.1,
+    retrievalScore: 0.1,
+  });
 
   it.each([
     // [label, response, default score, score with retrievalScore 0.1, reason, em, format, retrievalHit]
@@ -68,7 +90,10 @@ describe('createSearchR1FormatReward (v0.3, script scores 0.2 / 0.1 / 0)', () =>
     expect(result.reason).toBe(reason);
     expect(result.formatOk).toBe(format === 1);
     expect(result.components).toEqual({ em, format, retrievalHit });
-    expect(withRetrieval.score({ response, goldenAnswers: golds, endedWithEos: true }).score).toBeCloseTo(scoreWithRetrieval, 15);
+    expect(withRetrieval.score({ response, goldenAnswers: golds, endedWithEos: true }).score).toBeCloseTo(
+      scoreWithRetrieval,
+      15,
+    );
   });
 
   it("keeps Search-R1's own defaults available (all three 0)", () => {

@@ -107,9 +107,13 @@ export function createSearchR1FormatReward(options: SearchR1FormatOptions = {}):
         return { ...base, score: format.ok ? formatReward : 0, reason: format.ok ? 'answer-missing' : format.reason };
       }
       if (em === 1) {
-        return format.ok ? { ...base, score, reason: 'ok' } : { ...base, score: score - structureFormatScore, reason: format.reason };
+        return format.ok
+          ? { ...base, score, reason: 'ok' }
+          : { ...base, score: score - structureFormatScore, reason: format.reason };
       }
-      return format.ok ? { ...base, score: formatReward, reason: 'wrong-answer' } : { ...base, score: finalFormatScore, reason: format.reason };
+      return format.ok
+        ? { ...base, score: formatReward, reason: 'wrong-answer' }
+        : { ...base, score: finalFormatScore, reason: format.reason };
     },
   };
 }

@@ -3,11 +3,26 @@ import { summarizeMetrics, type EvaluationRecord } from './summarize-metrics';
 
 const records: EvaluationRecord[] = [
   // musique: EM 1, F1 1, cover 1, judged correct
-  { dataset: 'musique', prediction: 'Liu Bang', goldenAnswers: ['Liu Bang'], verdict: { status: 'correct', rationale: 'same' } },
+  {
+    dataset: 'musique',
+    prediction: 'Liu Bang',
+    goldenAnswers: ['Liu Bang'],
+    verdict: { status: 'correct', rationale: 'same' },
+  },
   // EM 0, F1 2/3 ("Emperor Gaozu" vs "Emperor Gaozu of Han"), cover 0, judged correct
-  { dataset: 'musique', prediction: 'Emperor Gaozu', goldenAnswers: ['Emperor Gaozu of Han'], verdict: { status: 'correct', rationale: 'alias' } },
+  {
+    dataset: 'musique',
+    prediction: 'Emperor Gaozu',
+    goldenAnswers: ['Emperor Gaozu of Han'],
+    verdict: { status: 'correct', rationale: 'alias' },
+  },
   // EM 0, F1 0, cover 0, judged incorrect
-  { dataset: 'musique', prediction: 'Qin', goldenAnswers: ['Liu Bang'], verdict: { status: 'incorrect', rationale: 'no' } },
+  {
+    dataset: 'musique',
+    prediction: 'Qin',
+    goldenAnswers: ['Liu Bang'],
+    verdict: { status: 'incorrect', rationale: 'no' },
+  },
   // over length: prediction "", judge failed → not in the score
   { dataset: 'musique', prediction: '', goldenAnswers: ['Liu Bang'], verdict: { status: 'failed', error: 'HTTP 500' } },
   // bamboogle: cover 1 (gold inside the prediction), EM 0, F1 2·(1/2·1)/(3/2) = 2/3, not judged
@@ -29,7 +44,9 @@ describe('summarizeMetrics', () => {
   });
 
   it('gives no judge score when every verdict failed', () => {
-    const [row] = summarizeMetrics([{ dataset: 'x', prediction: 'a', goldenAnswers: ['a'], verdict: { status: 'failed', error: 'timeout' } }]);
+    const [row] = summarizeMetrics([
+      { dataset: 'x', prediction: 'a', goldenAnswers: ['a'], verdict: { status: 'failed', error: 'timeout' } },
+    ]);
     expect(row!.judge).toEqual({ correct: 0, incorrect: 0, failed: 1, unjudged: 0, score: undefined });
     expect(row!.exactMatch).toBe(1);
   });

@@ -95,7 +95,9 @@ const variants: [string, () => number][] = [
   ['actor loss, ReSearch defaults (k3, token-mean)', () => computeActorLoss(common).loss],
   [
     'actor loss, dual clip + k3+ + seq-mean-token-mean',
-    () => computeActorLoss({ ...common, dualClip: 3, klEstimator: 'k3+', aggregation: { mode: 'seq-mean-token-mean' } }).loss,
+    () =>
+      computeActorLoss({ ...common, dualClip: 3, klEstimator: 'k3+', aggregation: { mode: 'seq-mean-token-mean' } })
+        .loss,
   ],
   [
     'actor loss, TRL dapo + unclamped k3, no entropy',
@@ -109,12 +111,19 @@ const variants: [string, () => number][] = [
       }).loss,
   ],
   ['actor loss, k2 (generic estimator path)', () => computeActorLoss({ ...common, klEstimator: 'k2' }).loss],
-  ['policy loss only (no KL, no entropy)', () => computePolicyLoss({ logprobs, oldLogprobs, advantages, mask, responseLength, out: { gradLogprobs } }).loss],
+  [
+    'policy loss only (no KL, no entropy)',
+    () => computePolicyLoss({ logprobs, oldLogprobs, advantages, mask, responseLength, out: { gradLogprobs } }).loss,
+  ],
 ];
 
 const megatokens = (milliseconds: number) => (size / (milliseconds / 1000) / 1e6).toFixed(1);
-console.log(`GRPO loss + gradients, ${batch} × ${responseLength} = ${size} tokens (float32 inputs, Uint8 mask), ${repeats} timed pairs`);
-console.log('  baseline = one fused pass summing the 5 input arrays (memory-bandwidth bound), timed alternately with each variant');
+console.log(
+  `GRPO loss + gradients, ${batch} × ${responseLength} = ${size} tokens (float32 inputs, Uint8 mask), ${repeats} timed pairs`,
+);
+console.log(
+  '  baseline = one fused pass summing the 5 input arrays (memory-bandwidth bound), timed alternately with each variant',
+);
 for (const [name, run] of variants) {
   const result = compare(run, sumInputs);
   console.log(

@@ -212,7 +212,12 @@ function configurations(): ReferenceOptions[] {
   return list;
 }
 
-function actorOptions(batch: ReturnType<typeof randomBatch>, options: ReferenceOptions, logprobs = batch.logprobs, entropies = batch.entropies) {
+function actorOptions(
+  batch: ReturnType<typeof randomBatch>,
+  options: ReferenceOptions,
+  logprobs = batch.logprobs,
+  entropies = batch.entropies,
+) {
   return {
     logprobs,
     oldLogprobs: batch.oldLogprobs,
@@ -249,7 +254,11 @@ describe('computeActorLoss: loop reference and finite differences on random batc
     cases.forEach((options, index) => {
       const batch = randomBatch(100 + index);
       const label = `${options.aggregation.mode} ${options.klEstimator} dual=${options.dualClip}`;
-      expectClose(computeActorLoss(actorOptions(batch, options)).loss, referenceLoss(batch, options), { atol: 1e-12, rtol: 1e-12, label });
+      expectClose(computeActorLoss(actorOptions(batch, options)).loss, referenceLoss(batch, options), {
+        atol: 1e-12,
+        rtol: 1e-12,
+        label,
+      });
     });
   });
 
@@ -306,7 +315,10 @@ describe('computeActorLoss: loop reference and finite differences on random batc
     const broadcast = batch.sequenceAdvantages.length;
     const perToken = computeActorLoss({
       ...actorOptions(batch, options),
-      advantages: Float64Array.from({ length: batch.logprobs.length }, (_, k) => batch.sequenceAdvantages[Math.floor(k / batch.responseLength)]!),
+      advantages: Float64Array.from(
+        { length: batch.logprobs.length },
+        (_, k) => batch.sequenceAdvantages[Math.floor(k / batch.responseLength)]!,
+      ),
     });
     expect(broadcast).toBe(5);
     expect(perToken.loss).toBe(perSequence.loss);
@@ -353,8 +365,18 @@ describe('clipped surrogate and dual clip: worked table (one token, weight 1)', 
   });
 
   it('clamps the log ratio at ±20 (gradient passes at exactly 20, stops beyond); Infinity turns the clamp off', () => {
-    const base = { oldLogprobs: Float64Array.from([-21, -22]), advantages: Float64Array.from([-1]), mask: Uint8Array.from([1, 1]) };
-    const options = { ...base, logprobs: Float64Array.from([-1, -1]), responseLength: 2, klCoefficient: 0, entropyCoefficient: 0 };
+    const base = {
+      oldLogprobs: Float64Array.from([-21, -22]),
+      advantages: Float64Array.from([-1]),
+      mask: Uint8Array.from([1, 1]),
+    };
+    const options = {
+      ...base,
+      logprobs: Float64Array.from([-1, -1]),
+      responseLength: 2,
+      klCoefficient: 0,
+      entropyCoefficient: 0,
+    };
     const clamped = computeActorLoss(options);
     expectClose(clamped.gradLogprobs, [Math.exp(20) / 2, 0], { rtol: 1e-7 });
     expectClose(clamped.loss, Math.exp(20), { rtol: 1e-14 }); // both tokens at ratio e^20
@@ -374,7 +396,12 @@ describe('computeActorLoss: entropy and KL terms by hand', () => {
       mask: Uint8Array.from([1, 1, 1, 0]),
       responseLength: 2,
     };
-    const result = computeActorLoss({ ...common, klCoefficient: 0.1, entropyCoefficient: 0.01, aggregation: { mode: 'seq-mean-token-sum' } });
+    const result = computeActorLoss({
+      ...common,
+      klCoefficient: 0.1,
+      entropyCoefficient: 0.01,
+      aggregation: { mode: 'seq-mean-token-sum' },
+    });
     const k3 = (d: number) => Math.exp(d) - d - 1;
     // seq-mean-token-sum over 2 non-empty rows: pg = (−1 − 1 + 1)/2, entropy = (1 + 2 + 3)/2, kl = (k3(−0.5) + k3(0.8) + 0)/2
     const pg = -0.5;
@@ -385,9 +412,13 @@ describe('computeActorLoss: entropy and KL terms by hand', () => {
     expectClose(result.metrics.klLoss!, kl, { atol: 1e-15 });
     expectClose(result.loss, pg - 0.01 * entropy + 0.1 * kl, { atol: 1e-15 });
     expectClose(result.gradEntropies, [-0.005, -0.005, -0.005, 0], { rtol: 1e-7 });
-    expectClose(result.gradLogprobs, [(-1 + 0.1 * (1 - Math.exp(-0.5))) / 2, (-1 + 0.1 * (1 - Math.exp(0.8))) / 2, (1 + 0) / 2, 0], {
-      rtol: 1e-7,
-    });
+    expectClose(
+      result.gradLogprobs,
+      [(-1 + 0.1 * (1 - Math.exp(-0.5))) / 2, (-1 + 0.1 * (1 - Math.exp(0.8))) / 2, (1 + 0) / 2, 0],
+      {
+        rtol: 1e-7,
+      },
+    );
     expect(result.metrics).toMatchObject({ tokenCount: 3, sequenceCount: 2, nonFiniteTokenCount: 0, isFinite: true });
     expectClose(result.metrics.advantageMean, 1 / 3, { atol: 1e-15 });
     expectClose(result.metrics.advantageStd, Math.sqrt(((2 / 3) ** 2 * 2 + (4 / 3) ** 2) / 2), { atol: 1e-15 });
@@ -421,7 +452,11 @@ describe('computeActorLoss: entropy and KL terms by hand', () => {
       aggregation: { mode: 'token-mean' },
     });
     expect(computeActorLoss(common)).toEqual(explicit);
-    expect(researchActorLossDefaults).toMatchObject({ klEstimator: 'k3', klCoefficient: 0.001, entropyCoefficient: 0.001 });
+    expect(researchActorLossDefaults).toMatchObject({
+      klEstimator: 'k3',
+      klCoefficient: 0.001,
+      entropyCoefficient: 0.001,
+    });
     expect(computeActorLoss({ ...common, dualClip: 3 }).loss).not.toBe(explicit.loss);
   });
 
@@ -455,14 +490,17 @@ describe('computeActorLoss: non-finite inputs', () => {
     expect(poisoned.metrics).toMatchObject({ nonFiniteTokenCount: 0, isFinite: true });
   });
 
-  it.each(['logprobs', 'oldLogprobs', 'refLogprobs', 'entropies'] as const)('reports a NaN in %s on a token in the loss', (field) => {
-    const { batch, options } = base();
-    batch[field][2] = Number.NaN;
-    const result = computeActorLoss(options);
-    expect(result.metrics.nonFiniteTokenCount).toBe(1);
-    expect(result.metrics.isFinite).toBe(false);
-    expect(Number.isNaN(result.loss)).toBe(true);
-  });
+  it.each(['logprobs', 'oldLogprobs', 'refLogprobs', 'entropies'] as const)(
+    'reports a NaN in %s on a token in the loss',
+    (field) => {
+      const { batch, options } = base();
+      batch[field][2] = Number.NaN;
+      const result = computeActorLoss(options);
+      expect(result.metrics.nonFiniteTokenCount).toBe(1);
+      expect(result.metrics.isFinite).toBe(false);
+      expect(Number.isNaN(result.loss)).toBe(true);
+    },
+  );
 
   it('reports an infinite advantage over every token of its sequence', () => {
     const { batch, options } = base();
@@ -492,8 +530,12 @@ describe('computeActorLoss: validation', () => {
     expect(() => computeActorLoss({ ...options, advantages: new Float64Array(4) })).toThrow(
       'field "advantages": expected 2 ([batch]) or 6 ([batch, responseLength]) values, got 4',
     );
-    expect(() => computeActorLoss({ ...options, responseLength: 4 })).toThrow('length 6 is not a multiple of responseLength 4');
-    expect(() => computeActorLoss({ ...options, out: { gradLogprobs: new Float32Array(3) } })).toThrow('field "out.gradLogprobs"');
+    expect(() => computeActorLoss({ ...options, responseLength: 4 })).toThrow(
+      'length 6 is not a multiple of responseLength 4',
+    );
+    expect(() => computeActorLoss({ ...options, out: { gradLogprobs: new Float32Array(3) } })).toThrow(
+      'field "out.gradLogprobs"',
+    );
   });
 
   it('demands the reference and the entropies only when their coefficients are not 0', () => {
@@ -501,7 +543,9 @@ describe('computeActorLoss: validation', () => {
     expect(() => computeActorLoss({ ...bare, entropyCoefficient: 0 })).toThrow(
       'field "refLogprobs": refLogprobs are required when klCoefficient ≠ 0 (pass klCoefficient: 0 to train without a reference)',
     );
-    expect(() => computeActorLoss({ ...bare, klCoefficient: 0 })).toThrow('entropies are required when entropyCoefficient ≠ 0');
+    expect(() => computeActorLoss({ ...bare, klCoefficient: 0 })).toThrow(
+      'entropies are required when entropyCoefficient ≠ 0',
+    );
     const result = computeActorLoss({ ...bare, klCoefficient: 0, entropyCoefficient: 0 });
     expect(result.metrics.klLoss).toBeUndefined();
     expect(result.metrics.entropy).toBeUndefined();

@@ -100,7 +100,9 @@ export const researchActorLossDefaults = {
   klCoefficient: 0.001,
   entropyCoefficient: 0.001,
   aggregation: { mode: 'token-mean' },
-} as const satisfies Required<Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip'>> & { dualClip: undefined };
+} as const satisfies Required<Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip'>> & {
+  dualClip: undefined;
+};
 
 /** The values a loss knob may take, as the math of {@link computeActorLoss} states them. */
 export interface LossSettingRule {
@@ -125,8 +127,14 @@ export const actorLossSettingRules = {
 } as const satisfies Record<keyof PolicyLossSettings | 'klCoefficient' | 'entropyCoefficient', LossSettingRule>;
 
 /** Throws an `InvalidConfigError` naming `prefix + knob` for the first knob that breaks {@link actorLossSettingRules}. */
-export function checkActorLossSettings(settings: Partial<Record<keyof typeof actorLossSettingRules, number | undefined>>, prefix = ''): void {
-  for (const [knob, { holds, rule }] of Object.entries(actorLossSettingRules) as [keyof typeof actorLossSettingRules, LossSettingRule][]) {
+export function checkActorLossSettings(
+  settings: Partial<Record<keyof typeof actorLossSettingRules, number | undefined>>,
+  prefix = '',
+): void {
+  for (const [knob, { holds, rule }] of Object.entries(actorLossSettingRules) as [
+    keyof typeof actorLossSettingRules,
+    LossSettingRule,
+  ][]) {
     const value = settings[knob];
     if (value !== undefined) expectNumber(`${prefix}${knob}`, value, holds, rule);
   }
@@ -176,15 +184,21 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   const perTokenAdvantages = advantages.length === size;
   if (refLogprobs !== undefined) expectLength('refLogprobs', refLogprobs, size, shape);
   else if (klCoefficient !== 0) {
-    throw new InvalidInputError('refLogprobs are required when klCoefficient ≠ 0 (pass klCoefficient: 0 to train without a reference)', {
-      field: 'refLogprobs',
-    });
+    throw new InvalidInputError(
+      'refLogprobs are required when klCoefficient ≠ 0 (pass klCoefficient: 0 to train without a reference)',
+      {
+        field: 'refLogprobs',
+      },
+    );
   }
   if (entropies !== undefined) expectLength('entropies', entropies, size, shape);
   else if (entropyCoefficient !== 0) {
-    throw new InvalidInputError('entropies are required when entropyCoefficient ≠ 0 (pass entropyCoefficient: 0 to omit the bonus)', {
-      field: 'entropies',
-    });
+    throw new InvalidInputError(
+      'entropies are required when entropyCoefficient ≠ 0 (pass entropyCoefficient: 0 to omit the bonus)',
+      {
+        field: 'entropies',
+      },
+    );
   }
   const gradLogprobs = options.out?.gradLogprobs ?? new Float32Array(size);
   const gradEntropies = options.out?.gradEntropies ?? new Float32Array(size);
@@ -227,7 +241,10 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   // advantages are accumulated shifted by the first one in the loss, for a stable std
   const shiftedSum = sums[Sum.advantageShiftedSum]!;
   const advantageMean = tokenCount === 0 ? 0 : sums[Sum.advantageShift]! + shiftedSum / tokenCount;
-  const advantageVariance = tokenCount < 2 ? 0 : (sums[Sum.advantageShiftedSquares]! - (shiftedSum * shiftedSum) / tokenCount) / (tokenCount - 1);
+  const advantageVariance =
+    tokenCount < 2
+      ? 0
+      : (sums[Sum.advantageShiftedSquares]! - (shiftedSum * shiftedSum) / tokenCount) / (tokenCount - 1);
   let sequenceCount = 0;
   for (const sum of rowMaskSums) if (sum > 0) sequenceCount++;
   const metrics: ActorLossMetrics = {
@@ -313,7 +330,8 @@ interface TokenPass {
  */
 function runTokenPass(pass: TokenPass): Float64Array {
   const { logprobs, oldLogprobs, advantages, perTokenAdvantages, mask, refLogprobs, entropies, rowWeights } = pass;
-  const { batch, responseLength, ratioLow, ratioHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient } = pass;
+  const { batch, responseLength, ratioLow, ratioHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient } =
+    pass;
   const { klKernel, klValue, klGradient, gradLogprobs, gradEntropies } = pass;
   const useDualClip = dualClip !== 0;
   let pgLoss = 0;
@@ -352,7 +370,8 @@ function runTokenPass(pass: TokenPass): Float64Array {
       // Clipped surrogate and d L / d ratio.
       const logRatio = logprob - oldLogprobs[index]!;
       const logRatioPasses = logRatio >= -logRatioClamp && logRatio <= logRatioClamp;
-      const clampedLogRatio = logRatio < -logRatioClamp ? -logRatioClamp : logRatio > logRatioClamp ? logRatioClamp : logRatio;
+      const clampedLogRatio =
+        logRatio < -logRatioClamp ? -logRatioClamp : logRatio > logRatioClamp ? logRatioClamp : logRatio;
       const ratio = Math.exp(clampedLogRatio);
       const clippedRatio = ratio < ratioLow ? ratioLow : ratio > ratioHigh ? ratioHigh : ratio;
       const unclippedLoss = -advantage * ratio;

@@ -1,4 +1,10 @@
-import { adamWConstants, applyAdamW, checkAdamWMoments, InvalidInputError, type AdamWParameterState } from '@research-ts/spec';
+import {
+  adamWConstants,
+  applyAdamW,
+  checkAdamWMoments,
+  InvalidInputError,
+  type AdamWParameterState,
+} from '@research-ts/spec';
 import { expectNumber, type RealArray } from './batch-shape';
 import { learningRateFactor, type LearningRateSchedule } from './learning-rate-schedule';
 
@@ -75,14 +81,25 @@ export function createAdamW(options: AdamWOptions): AdamW {
   expectNumber('betas[0]', beta1, (value) => value >= 0 && value < 1, 'must be in [0, 1)');
   expectNumber('betas[1]', beta2, (value) => value >= 0 && value < 1, 'must be in [0, 1)');
   expectNumber('eps', eps, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
-  expectNumber('weightDecay', weightDecay, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
+  expectNumber(
+    'weightDecay',
+    weightDecay,
+    (value) => value >= 0 && Number.isFinite(value),
+    'must be a finite number ≥ 0',
+  );
   learningRateFactor(schedule, 0); // validates the schedule now rather than at the first step
 
   const byName = new Map<string, NamedParameter>();
   for (const parameter of parameters) {
-    if (byName.has(parameter.name)) throw new InvalidInputError(`duplicate parameter name "${parameter.name}"`, { field: 'parameters' });
+    if (byName.has(parameter.name))
+      throw new InvalidInputError(`duplicate parameter name "${parameter.name}"`, { field: 'parameters' });
     if (parameter.weightDecay !== undefined) {
-      expectNumber(`parameters.${parameter.name}.weightDecay`, parameter.weightDecay, (value) => value >= 0, 'must be ≥ 0');
+      expectNumber(
+        `parameters.${parameter.name}.weightDecay`,
+        parameter.weightDecay,
+        (value) => value >= 0,
+        'must be ≥ 0',
+      );
     }
     byName.set(parameter.name, parameter);
   }
@@ -92,13 +109,16 @@ export function createAdamW(options: AdamWOptions): AdamW {
   const learningRate = () => lr * learningRateFactor(schedule, stepCount);
 
   function gradientOf(gradients: NamedGradients, name: string): RealArray | undefined {
-    return gradients instanceof Map ? gradients.get(name) : (gradients as Readonly<Record<string, RealArray | undefined>>)[name];
+    return gradients instanceof Map
+      ? gradients.get(name)
+      : (gradients as Readonly<Record<string, RealArray | undefined>>)[name];
   }
 
   function step(gradients: NamedGradients) {
     const names = gradients instanceof Map ? [...gradients.keys()] : Object.keys(gradients);
     for (const name of names) {
-      if (!byName.has(name)) throw new InvalidInputError(`gradient for unknown parameter "${name}"`, { field: `gradients.${name}` });
+      if (!byName.has(name))
+        throw new InvalidInputError(`gradient for unknown parameter "${name}"`, { field: `gradients.${name}` });
     }
     const rate = learningRate();
     for (const parameter of parameters) {
@@ -106,7 +126,9 @@ export function createAdamW(options: AdamWOptions): AdamW {
       if (gradient === undefined) continue;
       const value = parameter.value;
       if (gradient.length !== value.length) {
-        throw new InvalidInputError(`expected ${value.length} values, got ${gradient.length}`, { field: `gradients.${parameter.name}` });
+        throw new InvalidInputError(`expected ${value.length} values, got ${gradient.length}`, {
+          field: `gradients.${parameter.name}`,
+        });
       }
       let state = moments.get(parameter.name);
       if (state === undefined) {
@@ -114,7 +136,19 @@ export function createAdamW(options: AdamWOptions): AdamW {
         moments.set(parameter.name, state);
       }
       state.step += 1;
-      applyAdamW(value, gradient, state.expAvg, state.expAvgSq, adamWConstants({ learningRate: rate, betas: [beta1, beta2], eps, weightDecay: parameter.weightDecay ?? weightDecay, step: state.step }));
+      applyAdamW(
+        value,
+        gradient,
+        state.expAvg,
+        state.expAvgSq,
+        adamWConstants({
+          learningRate: rate,
+          betas: [beta1, beta2],
+          eps,
+          weightDecay: parameter.weightDecay ?? weightDecay,
+          step: state.step,
+        }),
+      );
     }
     stepCount += 1;
     return { learningRate: rate, step: stepCount };
@@ -130,7 +164,10 @@ export function createAdamW(options: AdamWOptions): AdamW {
 
   function loadState(state: AdamWState): void {
     expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
-    const restored = checkAdamWMoments(state.parameters, new Map(parameters.map((parameter) => [parameter.name, parameter.value.length])));
+    const restored = checkAdamWMoments(
+      state.parameters,
+      new Map(parameters.map((parameter) => [parameter.name, parameter.value.length])),
+    );
     moments = restored;
     stepCount = state.step;
   }

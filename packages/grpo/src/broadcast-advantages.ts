@@ -9,7 +9,11 @@ import { expectLength, rowCount, type MaskArray } from './batch-shape';
  * @param mask `[batch, responseLength]` row-major
  * @returns `[batch, responseLength]` row-major
  */
-export function broadcastAdvantages(advantages: ArrayLike<number>, mask: MaskArray, responseLength: number): Float32Array {
+export function broadcastAdvantages(
+  advantages: ArrayLike<number>,
+  mask: MaskArray,
+  responseLength: number,
+): Float32Array {
   const batch = rowCount('mask', mask, responseLength);
   expectLength('advantages', advantages, batch, '[batch]');
   const out = new Float32Array(batch * responseLength);

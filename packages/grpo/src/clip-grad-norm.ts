@@ -28,6 +28,7 @@ export function clipGradNorm(gradients: GradientSet, maxNorm: number): number {
   for (const array of arrays) squares += sumOfSquares(array);
   const total = Math.sqrt(squares);
   const coefficient = gradClipCoefficient(total, maxNorm);
-  if (coefficient !== undefined && coefficient < 1) for (const array of arrays) for (let index = 0; index < array.length; index++) array[index]! *= coefficient;
+  if (coefficient !== undefined && coefficient < 1)
+    for (const array of arrays) for (let index = 0; index < array.length; index++) array[index]! *= coefficient;
   return total;
 }

@@ -5,7 +5,11 @@ import { readFixture } from '../test/read-fixture';
 import { advantageModes, computeAdvantages, computeGrpoAdvantages, type AdvantageMode } from './compute-advantages';
 
 interface WorkedAdvantages {
-  advantages: { scores: number[]; groupIds: string[]; tables: { mode: AdvantageMode; epsilon: number; advantages: number[] }[] };
+  advantages: {
+    scores: number[];
+    groupIds: string[];
+    tables: { mode: AdvantageMode; epsilon: number; advantages: number[] }[];
+  };
 }
 interface TorchReference {
   verlAdvantageFloat32: { scores: number[]; advantages: number[] };
@@ -18,28 +22,48 @@ describe('computeGrpoAdvantages (verl)', () => {
     // mean 0.34, unbiased std 0.415933 → (r − 0.34) / (0.415933 + 1e-6)
     const advantages = computeGrpoAdvantages({ scores: [1, 0.1, 0.1, 0, 0.5], groupIds: [0, 0, 0, 0, 0] });
     expectClose(advantages, [1.5868, -0.577, -0.577, -0.8174, 0.3847], { atol: 5e-5, label: 'A' });
-    expectClose(advantages, [0.66, -0.24, -0.24, -0.34, 0.16].map((d) => d / (Math.sqrt(0.692 / 4) + 1e-6)), { atol: 1e-12 });
+    expectClose(
+      advantages,
+      [0.66, -0.24, -0.24, -0.34, 0.16].map((d) => d / (Math.sqrt(0.692 / 4) + 1e-6)),
+      { atol: 1e-12 },
+    );
   });
 
   it('agrees with the float32 torch computation to float32 precision', () => {
     const { scores, advantages } = torch.verlAdvantageFloat32;
-    expectClose(computeGrpoAdvantages({ scores, groupIds: scores.map(() => 'q') }), advantages, { atol: 3e-7, label: 'A' });
+    expectClose(computeGrpoAdvantages({ scores, groupIds: scores.map(() => 'q') }), advantages, {
+      atol: 3e-7,
+      label: 'A',
+    });
   });
 
   it('gives a group of one mean 0 and std 1, and an all-equal group exactly 0', () => {
-    const advantages = computeGrpoAdvantages({ scores: [0.7, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2], groupIds: ['a', 'b', 'b', 'b', 'c', 'c', 'c'] });
+    const advantages = computeGrpoAdvantages({
+      scores: [0.7, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2],
+      groupIds: ['a', 'b', 'b', 'b', 'c', 'c', 'c'],
+    });
     expect(advantages[0]).toBe(0.7 / (1 + 1e-6));
     expect([...advantages.slice(1)]).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('drops the std with normalizeByStd: false (Dr.GRPO) and honours epsilon', () => {
-    expectClose(computeGrpoAdvantages({ scores: [1, 0, 0.5], groupIds: [1, 1, 1], normalizeByStd: false }), [0.5, -0.5, 0], { atol: 1e-15 });
+    expectClose(
+      computeGrpoAdvantages({ scores: [1, 0, 0.5], groupIds: [1, 1, 1], normalizeByStd: false }),
+      [0.5, -0.5, 0],
+      { atol: 1e-15 },
+    );
     // std of [1, 0] is √0.5; ε = 0.5 changes the divisor visibly
-    expectClose(computeGrpoAdvantages({ scores: [1, 0], groupIds: [1, 1], epsilon: 0.5 }), [0.5 / (Math.SQRT1_2 + 0.5), -0.5 / (Math.SQRT1_2 + 0.5)]);
+    expectClose(computeGrpoAdvantages({ scores: [1, 0], groupIds: [1, 1], epsilon: 0.5 }), [
+      0.5 / (Math.SQRT1_2 + 0.5),
+      -0.5 / (Math.SQRT1_2 + 0.5),
+    ]);
   });
 
   it('groups by id wherever the samples sit in the batch', () => {
-    const interleaved = computeGrpoAdvantages({ scores: [1, 5, 0, 3, 0.5, 4], groupIds: ['x', 'y', 'x', 'y', 'x', 'y'] });
+    const interleaved = computeGrpoAdvantages({
+      scores: [1, 5, 0, 3, 0.5, 4],
+      groupIds: ['x', 'y', 'x', 'y', 'x', 'y'],
+    });
     const x = computeGrpoAdvantages({ scores: [1, 0, 0.5], groupIds: ['x', 'x', 'x'] });
     const y = computeGrpoAdvantages({ scores: [5, 3, 4], groupIds: ['y', 'y', 'y'] });
     expectClose(interleaved, [x[0]!, y[0]!, x[1]!, y[1]!, x[2]!, y[2]!], { atol: 1e-15 });
@@ -88,8 +112,12 @@ describe('computeAdvantages worked tables', () => {
 
   it('rejects mismatched lengths, bad epsilon and unknown modes', () => {
     expect(() => computeAdvantages({ scores: [1, 2], groupIds: [0] })).toThrow(InvalidInputError);
-    expect(() => computeAdvantages({ scores: [1, 2], groupIds: [0] })).toThrow('expected 2 group ids (one per score), got 1');
+    expect(() => computeAdvantages({ scores: [1, 2], groupIds: [0] })).toThrow(
+      'expected 2 group ids (one per score), got 1',
+    );
     expect(() => computeAdvantages({ scores: [1], groupIds: [0], epsilon: -1 })).toThrow(InvalidConfigError);
-    expect(() => computeAdvantages({ scores: [1], groupIds: [0], mode: 'ppo' as AdvantageMode })).toThrow('unknown advantage mode "ppo"');
+    expect(() => computeAdvantages({ scores: [1], groupIds: [0], mode: 'ppo' as AdvantageMode })).toThrow(
+      'unknown advantage mode "ppo"',
+    );
   });
 });

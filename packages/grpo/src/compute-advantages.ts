@@ -96,7 +96,9 @@ export function computeAdvantages(options: ComputeAdvantagesOptions): AdvantageR
   expectNumber('epsilon', epsilon, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
   const batch = scores.length;
   if (groupIds.length !== batch) {
-    throw new InvalidInputError(`expected ${batch} group ids (one per score), got ${groupIds.length}`, { field: 'groupIds' });
+    throw new InvalidInputError(`expected ${batch} group ids (one per score), got ${groupIds.length}`, {
+      field: 'groupIds',
+    });
   }
 
   const members = new Map<string | number, number[]>();

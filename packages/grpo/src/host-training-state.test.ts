@@ -19,7 +19,9 @@ const trained = ['embed', 'head', 'bias'];
 describe('createHostTrainingState (spec) and clipGradNorm + createAdamW', () => {
   it('update bit for bit over several steps, with clipping active, a frozen tensor and a tensor without a gradient', () => {
     const random = seededRandom(41);
-    const initial = new Map(sizes.map(([name, size]) => [name, Float32Array.from({ length: size }, () => random() * 2 - 1)]));
+    const initial = new Map(
+      sizes.map(([name, size]) => [name, Float32Array.from({ length: size }, () => random() * 2 - 1)]),
+    );
     const copy = () => new Map([...initial].map(([name, value]) => [name, value.slice()]));
     const hostParameters = copy();
     const manualParameters = copy();
@@ -37,7 +39,13 @@ describe('createHostTrainingState (spec) and clipGradNorm + createAdamW', () => 
     for (let step = 0; step < 5; step++) {
       // two micro-batches; at step 2 the bias gets no gradient (as a tensor outside the loss)
       const names = step === 2 ? ['embed', 'frozen', 'head'] : sizes.map(([name]) => name);
-      const micro = () => new Map(names.map((name) => [name, Float32Array.from({ length: initial.get(name)!.length }, () => (random() * 2 - 1) * 3)]));
+      const micro = () =>
+        new Map(
+          names.map((name) => [
+            name,
+            Float32Array.from({ length: initial.get(name)!.length }, () => (random() * 2 - 1) * 3),
+          ]),
+        );
       const parts = [micro(), micro()];
       const accumulated = new Map<string, Float32Array>();
       for (const part of parts) {
@@ -59,7 +67,9 @@ describe('createHostTrainingState (spec) and clipGradNorm + createAdamW', () => 
       expect(sameBits(hostParameters, manualParameters), `parameters after step ${step + 1}`).toBe(true);
       expect(host.readGradients().size, 'the update zeroes the accumulators').toBe(0);
     }
-    expect(sameBits(new Map([['frozen', hostParameters.get('frozen')!]]), new Map([['frozen', initial.get('frozen')!]]))).toBe(true);
+    expect(
+      sameBits(new Map([['frozen', hostParameters.get('frozen')!]]), new Map([['frozen', initial.get('frozen')!]])),
+    ).toBe(true);
     const moments = host.readOptimizerState();
     expect(moments).toEqual(optimizer.saveState().parameters);
     expect(moments.frozen).toBeUndefined();

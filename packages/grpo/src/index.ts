@@ -31,7 +31,13 @@ export {
   type AdvantageResult,
   type ComputeAdvantagesOptions,
 } from './compute-advantages';
-export { computeKlPenalty, klEstimatorRule, klEstimators, type KlEstimator, type KlEstimatorRule } from './kl-estimators';
+export {
+  computeKlPenalty,
+  klEstimatorRule,
+  klEstimators,
+  type KlEstimator,
+  type KlEstimatorRule,
+} from './kl-estimators';
 export {
   learningRateFactor,
   learningRateSchedules,

@@ -24,7 +24,11 @@ describe('KL estimators: worked tables', () => {
       const label = `${name}(${row.logprob}, ${row.ref})`;
       // exp(d) − d − 1 in the table vs expm1(d) − d here: equal up to float64 cancellation
       expectClose(rule.value(row.logprob, row.ref), row.value, { atol: 1e-14, rtol: 1e-12, label: `${label} value` });
-      expectClose(rule.gradient(row.logprob, row.ref), row.gradient, { atol: 1e-14, rtol: 1e-12, label: `${label} gradient` });
+      expectClose(rule.gradient(row.logprob, row.ref), row.gradient, {
+        atol: 1e-14,
+        rtol: 1e-12,
+        label: `${label} gradient`,
+      });
     }
   });
 
@@ -91,26 +95,39 @@ describe('computeKlPenalty', () => {
   it('fills values and gradients per token, 0 on masked tokens', () => {
     const logprobs = Float64Array.from([-1, -2, -0.5, -1]);
     const refLogprobs = Float64Array.from([-1.5, -1.2, 1.5, -1]);
-    const { values, gradients } = computeKlPenalty({ logprobs, refLogprobs, estimator: 'k3', responseLength: 2, mask: Uint8Array.from([1, 1, 0, 1]) });
+    const { values, gradients } = computeKlPenalty({
+      logprobs,
+      refLogprobs,
+      estimator: 'k3',
+      responseLength: 2,
+      mask: Uint8Array.from([1, 1, 0, 1]),
+    });
     expectClose(values, [Math.exp(-0.5) - 0.5, Math.exp(0.8) - 1.8, 0, 0], { atol: 1e-7 });
     expectClose(gradients, [1 - Math.exp(-0.5), 1 - Math.exp(0.8), 0, 0], { atol: 1e-6 });
   });
 
   it('rejects unknown estimators and mismatched shapes', () => {
     const a = new Float32Array(4);
-    expect(() => computeKlPenalty({ logprobs: a, refLogprobs: a, estimator: 'low_var_kl' as KlEstimator, responseLength: 2 })).toThrow(
-      /unknown KL estimator "low_var_kl" \(expected one of k1, abs, k2, k3, k1\+, abs\+, k3\+, k3-unclamped\)/,
-    );
-    expect(() => computeKlPenalty({ logprobs: a, refLogprobs: new Float32Array(2), estimator: 'k1', responseLength: 2 })).toThrow(
-      InvalidInputError,
-    );
+    expect(() =>
+      computeKlPenalty({ logprobs: a, refLogprobs: a, estimator: 'low_var_kl' as KlEstimator, responseLength: 2 }),
+    ).toThrow(/unknown KL estimator "low_var_kl" \(expected one of k1, abs, k2, k3, k1\+, abs\+, k3\+, k3-unclamped\)/);
+    expect(() =>
+      computeKlPenalty({ logprobs: a, refLogprobs: new Float32Array(2), estimator: 'k1', responseLength: 2 }),
+    ).toThrow(InvalidInputError);
   });
 });
 
 describe('k3ValueAndSlope', () => {
   it('gives the k3 and k3-unclamped rules their value and slope, clamps included', () => {
     const out = new Float64Array(2);
-    for (const [logprob, ref] of [[-1.2, -0.7], [-0.1, -30], [-25, -1], [-3, -3], [-0.5, -12.5], [Number.NaN, -1]] as const) {
+    for (const [logprob, ref] of [
+      [-1.2, -0.7],
+      [-0.1, -30],
+      [-25, -1],
+      [-3, -3],
+      [-0.5, -12.5],
+      [Number.NaN, -1],
+    ] as const) {
       k3ValueAndSlope(logprob, ref, true, out);
       expect([out[0], out[1]]).toEqual([klEstimators.k3.value(logprob, ref), klEstimators.k3.gradient(logprob, ref)]);
       k3ValueAndSlope(logprob, ref, false, out);

@@ -105,7 +105,12 @@ export const klEstimators = {
   },
   'k1+': { description: 'k1 forward, k2 gradient', peerName: "verl 'k1+'", value: k1Value, gradient: k2Gradient },
   'abs+': { description: 'abs forward, k2 gradient', peerName: "verl 'abs+'", value: absValue, gradient: k2Gradient },
-  'k3+': { description: 'k3 forward, k2 gradient', peerName: "verl 'k3+' / 'low_var_kl+'", value: k3Value, gradient: k2Gradient },
+  'k3+': {
+    description: 'k3 forward, k2 gradient',
+    peerName: "verl 'k3+' / 'low_var_kl+'",
+    value: k3Value,
+    gradient: k2Gradient,
+  },
   'k3-unclamped': {
     description: 'e^d − d − 1, d = ref − logprob, no clamps',
     peerName: 'TRL GRPOTrainer per-token KL (beta ≠ 0)',
@@ -122,7 +127,13 @@ export const klEstimators = {
 export type KlKernel = 'generic' | 'k3' | 'k3-straight-through' | 'k3-unclamped';
 
 export function klKernelOf(estimator: KlEstimator): KlKernel {
-  return estimator === 'k3' ? 'k3' : estimator === 'k3+' ? 'k3-straight-through' : estimator === 'k3-unclamped' ? 'k3-unclamped' : 'generic';
+  return estimator === 'k3'
+    ? 'k3'
+    : estimator === 'k3+'
+      ? 'k3-straight-through'
+      : estimator === 'k3-unclamped'
+        ? 'k3-unclamped'
+        : 'generic';
 }
 
 /** The rule of `estimator`; throws for an unknown name (a config typo, say). */

@@ -13,7 +13,13 @@ const worked = await readFixture<{ cosineWithFloor: ScheduleRow }>('worked-value
 
 describe('learningRateFactor', () => {
   it(`matches transformers ${torch.transformers} LambdaLR schedules step by step`, () => {
-    expect(torch.schedules.map((row) => row.schedule.kind).sort()).toEqual(['constant', 'constant', 'cosine', 'cosine', 'linear']);
+    expect(torch.schedules.map((row) => row.schedule.kind).sort()).toEqual([
+      'constant',
+      'constant',
+      'cosine',
+      'cosine',
+      'linear',
+    ]);
     for (const { schedule, factors } of torch.schedules) {
       expectClose(
         factors.map((_, step) => learningRateFactor(schedule, step)),
@@ -36,7 +42,9 @@ describe('learningRateFactor', () => {
   });
 
   it('by hand: constant with warmup 4, linear decay to 0', () => {
-    expect([0, 1, 2, 3, 4, 5].map((step) => learningRateFactor({ kind: 'constant', warmupSteps: 4 }, step))).toEqual([0, 0.25, 0.5, 0.75, 1, 1]);
+    expect([0, 1, 2, 3, 4, 5].map((step) => learningRateFactor({ kind: 'constant', warmupSteps: 4 }, step))).toEqual([
+      0, 0.25, 0.5, 0.75, 1, 1,
+    ]);
     expect(learningRateFactor({ kind: 'constant' }, 0)).toBe(1); // ReSearch: constant, no warmup
     const linear = { kind: 'linear', warmupSteps: 0, totalSteps: 4 } as const;
     expect([0, 1, 2, 3, 4, 9].map((step) => learningRateFactor(linear, step))).toEqual([1, 0.75, 0.5, 0.25, 0, 0]);
@@ -44,10 +52,18 @@ describe('learningRateFactor', () => {
 
   it('has a rule per kind and rejects bad schedules', () => {
     expect(Object.keys(learningRateSchedules)).toEqual(['constant', 'linear', 'cosine']);
-    expect(() => learningRateFactor({ kind: 'linear', totalSteps: 0 }, 0)).toThrow('config field "schedule.totalSteps": must be an integer ≥ 1, got 0');
+    expect(() => learningRateFactor({ kind: 'linear', totalSteps: 0 }, 0)).toThrow(
+      'config field "schedule.totalSteps": must be an integer ≥ 1, got 0',
+    );
     expect(() => learningRateFactor({ kind: 'constant', warmupSteps: -1 }, 0)).toThrow(InvalidConfigError);
-    expect(() => learningRateFactor({ kind: 'cosine', totalSteps: 5, minLearningRateRatio: 2 }, 0)).toThrow('schedule.minLearningRateRatio');
-    expect(() => learningRateFactor({ kind: 'constant' }, 1.5)).toThrow('config field "step": must be an integer ≥ 0, got 1.5');
-    expect(() => learningRateFactor({ kind: 'step' } as unknown as LearningRateSchedule, 0)).toThrow('unknown schedule "step"');
+    expect(() => learningRateFactor({ kind: 'cosine', totalSteps: 5, minLearningRateRatio: 2 }, 0)).toThrow(
+      'schedule.minLearningRateRatio',
+    );
+    expect(() => learningRateFactor({ kind: 'constant' }, 1.5)).toThrow(
+      'config field "step": must be an integer ≥ 0, got 1.5',
+    );
+    expect(() => learningRateFactor({ kind: 'step' } as unknown as LearningRateSchedule, 0)).toThrow(
+      'unknown schedule "step"',
+    );
   });
 });

@@ -30,12 +30,22 @@ export interface LearningRateScheduleRule<Kind extends LearningRateScheduleKind>
 
 function warmupOf(schedule: { warmupSteps?: number }): number {
   const warmup = schedule.warmupSteps ?? 0;
-  expectNumber('schedule.warmupSteps', warmup, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+  expectNumber(
+    'schedule.warmupSteps',
+    warmup,
+    (value) => Number.isInteger(value) && value >= 0,
+    'must be an integer ≥ 0',
+  );
   return warmup;
 }
 
 function totalOf(schedule: { totalSteps: number }): number {
-  expectNumber('schedule.totalSteps', schedule.totalSteps, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+  expectNumber(
+    'schedule.totalSteps',
+    schedule.totalSteps,
+    (value) => Number.isInteger(value) && value >= 1,
+    'must be an integer ≥ 1',
+  );
   return schedule.totalSteps;
 }
 
@@ -65,7 +75,12 @@ export const learningRateSchedules: { readonly [Kind in LearningRateScheduleKind
       const minRatio = schedule.minLearningRateRatio ?? 0;
       expectNumber('schedule.minLearningRateRatio', minRatio, (value) => value >= 0 && value <= 1, 'must be in [0, 1]');
       const cycles = schedule.cycles ?? 0.5;
-      expectNumber('schedule.cycles', cycles, (value) => value > 0 && Number.isFinite(value), 'must be a finite number > 0');
+      expectNumber(
+        'schedule.cycles',
+        cycles,
+        (value) => value > 0 && Number.isFinite(value),
+        'must be a finite number > 0',
+      );
       if (step < warmup) return minRatio + (1 - minRatio) * (step / Math.max(1, warmup));
       const progress = (step - warmup) / Math.max(1, total - warmup);
       const wave = Math.cos(Math.PI * cycles * 2 * progress);
@@ -79,7 +94,10 @@ export function learningRateFactor(schedule: LearningRateSchedule, step: number)
   expectNumber('step', step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
   const rule = learningRateSchedules[schedule.kind] as LearningRateScheduleRule<LearningRateScheduleKind> | undefined;
   if (rule === undefined) {
-    throw new InvalidConfigError('schedule.kind', `unknown schedule "${String(schedule.kind)}" (expected constant, linear or cosine)`);
+    throw new InvalidConfigError(
+      'schedule.kind',
+      `unknown schedule "${String(schedule.kind)}" (expected constant, linear or cosine)`,
+    );
   }
   return rule.factor(step, schedule);
 }

@@ -5,7 +5,12 @@ import { readFixture } from '../test/read-fixture';
 import { aggregateLoss, aggregationModes, computeAggregationWeights, type LossAggregation } from './loss-aggregation';
 
 interface AggregationFixture {
-  aggregation: { losses: number[][]; mask: number[][]; responseLength: number; table: { aggregation: LossAggregation; value: number }[] };
+  aggregation: {
+    losses: number[][];
+    mask: number[][];
+    responseLength: number;
+    table: { aggregation: LossAggregation; value: number }[];
+  };
 }
 const worked = await readFixture<AggregationFixture>('worked-values.json');
 const { losses, mask, responseLength, table } = worked.aggregation;
@@ -24,15 +29,22 @@ describe('aggregateLoss worked table', () => {
   it('by hand: token-mean and seq-mean-token-mean of the 4×4 table', () => {
     // row sums over the mask: 1.5, 1.5, 0 (empty row), −0.5; 8 tokens; 3 non-empty rows
     expect(aggregateLoss(values, maskArray, 4, { mode: 'token-mean' })).toBeCloseTo(2.5 / 8, 15);
-    expect(aggregateLoss(values, maskArray, 4, { mode: 'seq-mean-token-mean' })).toBeCloseTo((1.5 / 3 + 1.5 / 1 - 0.5 / 4) / 3, 7);
-    expect(aggregateLoss(values, maskArray, 4, { mode: 'trl-grpo' })).toBeCloseTo((1.5 / 3 + 1.5 / 1 + 0 - 0.5 / 4) / 4, 15);
+    expect(aggregateLoss(values, maskArray, 4, { mode: 'seq-mean-token-mean' })).toBeCloseTo(
+      (1.5 / 3 + 1.5 / 1 - 0.5 / 4) / 3,
+      7,
+    );
+    expect(aggregateLoss(values, maskArray, 4, { mode: 'trl-grpo' })).toBeCloseTo(
+      (1.5 / 3 + 1.5 / 1 + 0 - 0.5 / 4) / 4,
+      15,
+    );
   });
 
   it('never reads masked-out tokens (a NaN there stays out)', () => {
     const poisoned = values.slice();
     poisoned[3] = Number.NaN;
     poisoned[9] = Number.NaN;
-    for (const { aggregation, value } of table) expectClose(aggregateLoss(poisoned, maskArray, 4, aggregation), value, { atol: 1e-12, rtol: 1e-12 });
+    for (const { aggregation, value } of table)
+      expectClose(aggregateLoss(poisoned, maskArray, 4, aggregation), value, { atol: 1e-12, rtol: 1e-12 });
   });
 
   it('returns 0 for an all-masked batch in the verl modes (verl returns loss × 0)', () => {
@@ -59,8 +71,14 @@ describe('computeAggregationWeights', () => {
 
   it('rejects bad options with the field path', () => {
     const bad: [LossAggregation, string][] = [
-      [{ mode: 'token-mean', globalTokenCount: 0 }, 'config field "aggregation.globalTokenCount": must be a finite number > 0, got 0'],
-      [{ mode: 'token-mean', dataParallelSize: 1.5 }, 'config field "aggregation.dataParallelSize": must be an integer ≥ 1, got 1.5'],
+      [
+        { mode: 'token-mean', globalTokenCount: 0 },
+        'config field "aggregation.globalTokenCount": must be a finite number > 0, got 0',
+      ],
+      [
+        { mode: 'token-mean', dataParallelSize: 1.5 },
+        'config field "aggregation.dataParallelSize": must be an integer ≥ 1, got 1.5',
+      ],
       [{ mode: 'seq-mean-token-sum-norm', lossScaleFactor: -1 }, 'aggregation.lossScaleFactor'],
       [{ mode: 'trl-dr-grpo', maxCompletionLength: 0 }, 'aggregation.maxCompletionLength'],
       [{ mode: 'trl-dapo', globalTokenCount: Number.NaN }, 'aggregation.globalTokenCount'],
@@ -70,7 +88,11 @@ describe('computeAggregationWeights', () => {
       expect(() => aggregateLoss(values, maskArray, 4, aggregation)).toThrow(InvalidConfigError);
       expect(() => aggregateLoss(values, maskArray, 4, aggregation)).toThrow(message);
     }
-    expect(() => aggregateLoss(values, maskArray, 4, { mode: 'mean' } as unknown as LossAggregation)).toThrow('unknown aggregation mode "mean"');
-    expect(() => aggregateLoss(values, new Uint8Array(12), 4, { mode: 'token-mean' })).toThrow('field "mask": expected 16 values');
+    expect(() => aggregateLoss(values, maskArray, 4, { mode: 'mean' } as unknown as LossAggregation)).toThrow(
+      'unknown aggregation mode "mean"',
+    );
+    expect(() => aggregateLoss(values, new Uint8Array(12), 4, { mode: 'token-mean' })).toThrow(
+      'field "mask": expected 16 values',
+    );
   });
 });

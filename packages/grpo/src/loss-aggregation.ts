@@ -58,7 +58,12 @@ function totalOf(sums: Float64Array): number {
 
 function dataParallelSizeOf(options: { dataParallelSize?: number }): number {
   const size = options.dataParallelSize ?? 1;
-  expectNumber('aggregation.dataParallelSize', size, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+  expectNumber(
+    'aggregation.dataParallelSize',
+    size,
+    (value) => Number.isInteger(value) && value >= 1,
+    'must be an integer ≥ 1',
+  );
   return size;
 }
 
@@ -138,9 +143,19 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
     formula: 'Σ L·M / (globalTokenCount / processCount)',
     source: "TRL GRPOTrainer loss_type='dapo' (its default)",
     rowWeights({ rowMaskSums: sums }, options) {
-      expectNumber('aggregation.globalTokenCount', options.globalTokenCount, (value) => value > 0 && Number.isFinite(value), 'must be a finite number > 0');
+      expectNumber(
+        'aggregation.globalTokenCount',
+        options.globalTokenCount,
+        (value) => value > 0 && Number.isFinite(value),
+        'must be a finite number > 0',
+      );
       const processes = options.processCount ?? 1;
-      expectNumber('aggregation.processCount', processes, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+      expectNumber(
+        'aggregation.processCount',
+        processes,
+        (value) => Number.isInteger(value) && value >= 1,
+        'must be an integer ≥ 1',
+      );
       return uniform(sums.length, processes, options.globalTokenCount);
     },
   },
@@ -175,7 +190,12 @@ export function computeAggregationWeights(
  * @param values `[batch, responseLength]` per-token losses
  * @param mask `[batch, responseLength]`
  */
-export function aggregateLoss(values: RealArray, mask: MaskArray, responseLength: number, aggregation: LossAggregation): number {
+export function aggregateLoss(
+  values: RealArray,
+  mask: MaskArray,
+  responseLength: number,
+  aggregation: LossAggregation,
+): number {
   const batch = rowCount('values', values, responseLength);
   expectLength('mask', mask, batch * responseLength, '[batch, responseLength]');
   const { rowWeights } = computeAggregationWeights(mask, responseLength, aggregation);

@@ -14,7 +14,11 @@ describe('computePolicyLoss', () => {
   };
 
   it('is the actor loss without KL and entropy terms, and needs neither reference nor entropies', () => {
-    for (const options of [{}, { dualClip: 3, clipHigh: 0.28 }, { aggregation: { mode: 'seq-mean-token-mean' } as const }]) {
+    for (const options of [
+      {},
+      { dualClip: 3, clipHigh: 0.28 },
+      { aggregation: { mode: 'seq-mean-token-mean' } as const },
+    ]) {
       const policy = computePolicyLoss({ ...common, ...options });
       const actor = computeActorLoss({ ...common, ...options, klCoefficient: 0, entropyCoefficient: 0 });
       expect(policy.loss).toBe(actor.loss);
@@ -28,7 +32,8 @@ describe('computePolicyLoss', () => {
     const result = computePolicyLoss({ ...common, oldLogprobs: batch.logprobs });
     const tokens = batch.mask.reduce((sum, m) => sum + m, 0);
     batch.mask.forEach((m, k) => {
-      const expected = m === 0 ? 0 : Math.fround(-batch.sequenceAdvantages[Math.floor(k / batch.responseLength)]! / tokens);
+      const expected =
+        m === 0 ? 0 : Math.fround(-batch.sequenceAdvantages[Math.floor(k / batch.responseLength)]! / tokens);
       expect(result.gradLogprobs[k]).toBe(expected);
     });
     expect(result.metrics.pgClipFrac).toBe(0);

@@ -23,8 +23,20 @@ export function randomBatch(seed: number, batch = 5, responseLength = 7): Random
   // ref − logprob up to ±4: k3 is clamped at 10 beyond about 2.53
   const refLogprobs = logprobs.map((logprob) => logprob + uniform(-4, 4));
   const entropies = Float64Array.from({ length: size }, () => uniform(0.01, 4));
-  const mask = Uint8Array.from({ length: size }, (_, index) => (Math.floor(index / responseLength) === 1 ? 0 : random() < 0.8 ? 1 : 0));
+  const mask = Uint8Array.from({ length: size }, (_, index) =>
+    Math.floor(index / responseLength) === 1 ? 0 : random() < 0.8 ? 1 : 0,
+  );
   const sequenceAdvantages = Float64Array.from({ length: batch }, () => uniform(-2, 2));
   const tokenAdvantages = Float64Array.from({ length: size }, () => uniform(-2, 2));
-  return { batch, responseLength, logprobs, oldLogprobs, refLogprobs, entropies, mask, sequenceAdvantages, tokenAdvantages };
+  return {
+    batch,
+    responseLength,
+    logprobs,
+    oldLogprobs,
+    refLogprobs,
+    entropies,
+    mask,
+    sequenceAdvantages,
+    tokenAdvantages,
+  };
 }

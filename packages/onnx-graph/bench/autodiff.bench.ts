@@ -26,7 +26,10 @@ function buildDecoder(layers: number): GraphBuilder {
   const embed = graph.input('embed', 'float32', [256, model]);
   let hidden = graph.gather(embed, ids);
   const rmsNorm = (x: Value, weight: Value) =>
-    graph.mul(graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(graph.reduceMean(graph.mul(x, x), [-1]), 1e-6)))), weight);
+    graph.mul(
+      graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(graph.reduceMean(graph.mul(x, x), [-1]), 1e-6)))),
+      weight,
+    );
   const positions = graph.range(0, graph.gather(graph.shape(ids), graph.constant(tensor('int64', [], [1]))));
   const future = graph.greater(graph.unsqueeze(positions, [0]), graph.unsqueeze(positions, [1]));
   const toHeads = (x: Value) => graph.transpose(graph.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
@@ -36,12 +39,19 @@ function buildDecoder(layers: number): GraphBuilder {
     const q = toHeads(graph.matMul(normed, weight('wq', [model, model])));
     const k = toHeads(graph.matMul(normed, weight('wk', [model, model])));
     const v = toHeads(graph.matMul(normed, weight('wv', [model, model])));
-    const scores = graph.where(future, -1e9, graph.div(graph.matMul(q, graph.transpose(k, [0, 1, 3, 2])), Math.sqrt(headDim)));
+    const scores = graph.where(
+      future,
+      -1e9,
+      graph.div(graph.matMul(q, graph.transpose(k, [0, 1, 3, 2])), Math.sqrt(headDim)),
+    );
     const mixed = graph.reshape(graph.transpose(graph.matMul(graph.softmax(scores), v), [0, 2, 1, 3]), [0, 0, model]);
     hidden = graph.add(hidden, graph.matMul(mixed, weight('wo', [model, model])));
     const normed2 = rmsNorm(hidden, weight('norm2', [model]));
     const gate = graph.matMul(normed2, weight('gate', [model, 4 * model]));
-    const swiglu = graph.mul(graph.mul(gate, graph.sigmoid(gate)), graph.matMul(normed2, weight('up', [model, 4 * model])));
+    const swiglu = graph.mul(
+      graph.mul(gate, graph.sigmoid(gate)),
+      graph.matMul(normed2, weight('up', [model, 4 * model])),
+    );
     hidden = graph.add(hidden, graph.matMul(swiglu, weight('down', [4 * model, model])));
   }
   const logprobs = graph.logSoftmax(graph.matMul(hidden, graph.transpose(embed)), -1);
@@ -80,9 +90,15 @@ function benchBuild(): void {
   const derive = median(derivations);
   const gradientSerialize = median(gradientSerializations);
   console.log(`graph building (${layers} decoder blocks, median of ${rounds})`);
-  console.log(`  forward: ${forwardNodes} nodes, ${forwardBytes} bytes; build ${build.toFixed(1)} ms, serialize ${serialize.toFixed(1)} ms`);
-  console.log(`  gradient graph: ${gradientNodes} nodes, ${gradientBytes} bytes; gradients() ${derive.toFixed(1)} ms, serialize ${gradientSerialize.toFixed(1)} ms`);
-  console.log(`  ratio gradients()+serialize / (build+serialize) = ${((derive + gradientSerialize) / (build + serialize)).toFixed(2)}`);
+  console.log(
+    `  forward: ${forwardNodes} nodes, ${forwardBytes} bytes; build ${build.toFixed(1)} ms, serialize ${serialize.toFixed(1)} ms`,
+  );
+  console.log(
+    `  gradient graph: ${gradientNodes} nodes, ${gradientBytes} bytes; gradients() ${derive.toFixed(1)} ms, serialize ${gradientSerialize.toFixed(1)} ms`,
+  );
+  console.log(
+    `  ratio gradients()+serialize / (build+serialize) = ${((derive + gradientSerialize) / (build + serialize)).toFixed(2)}`,
+  );
   console.log(`  per forward node: build+serialize ${((1000 * (build + serialize)) / forwardNodes).toFixed(1)} µs`);
 }
 
@@ -112,8 +128,14 @@ async function benchRun(): Promise<void> {
   const picked = graph.gatherElements(graph.logSoftmax(hidden, -1), targets, 1);
   graph.output(graph.neg(graph.reduceMean(picked, undefined, { keepDims: false })), 'loss');
   feeds.x = new ort.Tensor('float32', fill(batch * (sizes[0] as number), 1), [batch, sizes[0] as number]);
-  feeds.targets = new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, index) => BigInt(index % 16)), [batch, 1]);
-  const wrt = graph.inputs.filter((input) => input.name.startsWith('w') || input.name.startsWith('b')).map((input) => input.name);
+  feeds.targets = new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: batch }, (_, index) => BigInt(index % 16)),
+    [batch, 1],
+  );
+  const wrt = graph.inputs
+    .filter((input) => input.name.startsWith('w') || input.name.startsWith('b'))
+    .map((input) => input.name);
   const derived = gradients(graph, { outputs: ['loss'], wrt, keepOutputs: true });
   const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 2 };
   const forward = await ort.InferenceSession.create(graph.serialize(), options);
@@ -135,7 +157,9 @@ async function benchRun(): Promise<void> {
   console.log(`onnxruntime CPU, MLP ${sizes.join('-')}, batch ${batch}, float32, 2 threads (median of 15)`);
   console.log(`  forward (baseline): ${forwardMs.toFixed(2)} ms (${(flops / forwardMs / 1e6).toFixed(1)} GFLOP/s)`);
   console.log(`  forward + backward: ${bothMs.toFixed(2)} ms`);
-  console.log(`  ratio (forward+backward) / forward = ${(bothMs / forwardMs).toFixed(2)} (ideal ≈ 3: backward is two matmuls per forward matmul)`);
+  console.log(
+    `  ratio (forward+backward) / forward = ${(bothMs / forwardMs).toFixed(2)} (ideal ≈ 3: backward is two matmuls per forward matmul)`,
+  );
 }
 
 benchBuild();

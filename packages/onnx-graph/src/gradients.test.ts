@@ -37,41 +37,80 @@ describe('gradients: composite models', () => {
 
   it('2-layer MLP with log-softmax + gather of target logprobs: every parameter gradient matches finite differences', async () => {
     const graph = new GraphBuilder();
-    const inputs = Object.fromEntries(Object.entries(mlpShapes).map(([name, shape]) => [name, graph.input(name, 'float64', shape)]));
+    const inputs = Object.fromEntries(
+      Object.entries(mlpShapes).map(([name, shape]) => [name, graph.input(name, 'float64', shape)]),
+    );
     buildMlp(graph, inputs as Record<'w1' | 'b1' | 'w2' | 'b2', Value>);
-    const result = await checkGradients({ graph, feeds: { ...parameters, ...data }, wrt: ['w1', 'b1', 'w2', 'b2', 'x'] });
+    const result = await checkGradients({
+      graph,
+      feeds: { ...parameters, ...data },
+      wrt: ['w1', 'b1', 'w2', 'b2', 'x'],
+    });
     expect(result.maxDifference).toBeLessThan(1e-6);
   });
 
   it('parameters as initializers give the same gradients as parameters fed as inputs', async () => {
     const asInputs = new GraphBuilder();
-    buildMlp(asInputs, Object.fromEntries(Object.entries(mlpShapes).map(([name, shape]) => [name, asInputs.input(name, 'float64', shape)])) as never);
+    buildMlp(
+      asInputs,
+      Object.fromEntries(
+        Object.entries(mlpShapes).map(([name, shape]) => [name, asInputs.input(name, 'float64', shape)]),
+      ) as never,
+    );
     const asInitializers = new GraphBuilder();
-    buildMlp(asInitializers, Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, asInitializers.initializer(name, value)])) as never);
+    buildMlp(
+      asInitializers,
+      Object.fromEntries(
+        Object.entries(parameters).map(([name, value]) => [name, asInitializers.initializer(name, value)]),
+      ) as never,
+    );
     const wrt = ['w1', 'b1', 'w2', 'b2'];
     const upstream = { grad_loss: tensor('float64', [], [1]) };
-    const fromInputs = await runGraph(gradients(asInputs, { outputs: ['loss'], wrt }).graph, { ...parameters, ...data, ...upstream });
-    const fromInitializers = await runGraph(gradients(asInitializers, { outputs: ['loss'], wrt }).graph, { ...data, ...upstream });
+    const fromInputs = await runGraph(gradients(asInputs, { outputs: ['loss'], wrt }).graph, {
+      ...parameters,
+      ...data,
+      ...upstream,
+    });
+    const fromInitializers = await runGraph(gradients(asInitializers, { outputs: ['loss'], wrt }).graph, {
+      ...data,
+      ...upstream,
+    });
     for (const name of wrt) {
-      expectClose(numbers(fromInitializers[`grad_${name}`]), numbers(fromInputs[`grad_${name}`]), { atol: 1e-15, label: name });
+      expectClose(numbers(fromInitializers[`grad_${name}`]), numbers(fromInputs[`grad_${name}`]), {
+        atol: 1e-15,
+        label: name,
+      });
     }
   });
 
   it('symbolic batch: one gradient model runs with batch 2 and batch 5', async () => {
     const graph = new GraphBuilder();
-    buildMlp(graph, Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, graph.initializer(name, value)])) as never);
+    buildMlp(
+      graph,
+      Object.fromEntries(
+        Object.entries(parameters).map(([name, value]) => [name, graph.initializer(name, value)]),
+      ) as never,
+    );
     const derived = gradients(graph, { outputs: ['loss'], wrt: ['w1', 'x'], keepOutputs: true });
     expect(derived.graph.value('grad_x').shape).toEqual(['batch', 4]);
     expect(derived.graph.outputs.map((output) => output.name)).toEqual(['loss', 'grad_w1', 'grad_x']);
     const session = await createSession(derived.graph);
     for (const batch of [2, 5]) {
-      const feeds = { x: randomTensor(random, 'float64', [batch, 4]), targets: randomIndices(random, [batch, 1], 3), grad_loss: tensor('float64', [], [1]) };
+      const feeds = {
+        x: randomTensor(random, 'float64', [batch, 4]),
+        targets: randomIndices(random, [batch, 1], 3),
+        grad_loss: tensor('float64', [], [1]),
+      };
       const outputs = await runSession(session, feeds);
       expect(outputs.grad_x?.shape).toEqual([batch, 4]);
       expect(outputs.grad_w1?.shape).toEqual([4, 5]);
       // the mean over the batch: doubling the upstream gradient doubles every parameter gradient
       const doubled = await runSession(session, { ...feeds, grad_loss: tensor('float64', [], [2]) });
-      expectClose(numbers(doubled.grad_w1), numbers(outputs.grad_w1).map((value) => 2 * value), { atol: 1e-15, label: `batch ${batch}` });
+      expectClose(
+        numbers(doubled.grad_w1),
+        numbers(outputs.grad_w1).map((value) => 2 * value),
+        { atol: 1e-15, label: `batch ${batch}` },
+      );
     }
   });
 });
@@ -82,7 +121,10 @@ describe('gradients: graph structure', () => {
     const x = graph.input('x', 'float64', [3]);
     graph.output(graph.add(graph.mul(x, x), graph.mul(x, 3)), 'y');
     const derived = gradients(graph, { outputs: ['y'], wrt: ['x'] });
-    const outputs = await runGraph(derived.graph, { x: tensor('float64', [3], [1, -2, 0.5]), grad_y: tensor('float64', [3], [1, 1, 1]) });
+    const outputs = await runGraph(derived.graph, {
+      x: tensor('float64', [3], [1, -2, 0.5]),
+      grad_y: tensor('float64', [3], [1, 1, 1]),
+    });
     expect(numbers(outputs.grad_x)).toEqual([5, -1, 4]);
     await checkGradients({ graph, feeds: { x: randomTensor(random, 'float64', [3]) }, wrt: ['x'] });
   });
@@ -139,7 +181,10 @@ describe('gradients: graph structure', () => {
     graph.output(graph.mul(hidden, hidden), 'y');
     const derived = gradients(graph, { outputs: ['y'], wrt: [hidden, x] });
     expect(Object.keys(derived.gradients)).toEqual([hidden.name, 'x']);
-    const outputs = await runGraph(derived.graph, { x: tensor('float64', [3], [1, 2, 3]), grad_y: tensor('float64', [3], [1, 1, 1]) });
+    const outputs = await runGraph(derived.graph, {
+      x: tensor('float64', [3], [1, 2, 3]),
+      grad_y: tensor('float64', [3], [1, 1, 1]),
+    });
     expect(numbers(outputs[`grad_${hidden.name}`])).toEqual([4, 8, 12]);
     expect(numbers(outputs.grad_x)).toEqual([8, 16, 24]);
   });
@@ -149,7 +194,9 @@ describe('gradients: graph structure', () => {
     const x = graph.input('x', 'float32', [3]);
     const [y] = graph.emit('Softplus', [x], [{ dtype: 'float32', shape: [3] }]) as [Value];
     graph.output(y, 'y');
-    expect(() => gradients(graph, { outputs: ['y'], wrt: ['x'] })).toThrow(/^Softplus: no gradient is defined for this op \(node Softplus_node_\d+\) \(shapes \[3\]\)$/);
+    expect(() => gradients(graph, { outputs: ['y'], wrt: ['x'] })).toThrow(
+      /^Softplus: no gradient is defined for this op \(node Softplus_node_\d+\) \(shapes \[3\]\)$/,
+    );
     expect(differentiableOps).not.toContain('Softplus');
     expect(differentiableOps).toContain('MatMul');
   });
@@ -163,9 +210,16 @@ describe('gradients: graph structure', () => {
       outputs: ['y'],
       wrt: ['x'],
       // softplus'(x) = sigmoid(x)
-      customGradients: { Softplus: ({ graph: back, node, outputGradients }) => [back.mul(outputGradients[0] as Value, back.sigmoid(node.inputs[0] as Value))] },
+      customGradients: {
+        Softplus: ({ graph: back, node, outputGradients }) => [
+          back.mul(outputGradients[0] as Value, back.sigmoid(node.inputs[0] as Value)),
+        ],
+      },
     });
-    const outputs = await runGraph(derived.graph, { x: tensor('float64', [3], [0, 1, -1]), grad_y: tensor('float64', [3], [1, 1, 1]) });
+    const outputs = await runGraph(derived.graph, {
+      x: tensor('float64', [3], [0, 1, -1]),
+      grad_y: tensor('float64', [3], [1, 1, 1]),
+    });
     expectClose(numbers(outputs.grad_x), [0.5, 1 / (1 + Math.exp(-1)), 1 / (1 + Math.exp(1))], { atol: 1e-15 });
   });
 
@@ -175,8 +229,12 @@ describe('gradients: graph structure', () => {
     const x = graph.input('x', 'float32', [2]);
     graph.output(graph.add(ids, 1), 'shifted');
     graph.output(x, 'same');
-    expect(() => gradients(graph, { outputs: ['shifted'], wrt: ['x'] })).toThrow('gradients: output "shifted" is int64, not floating point (shapes [2])');
-    expect(() => gradients(graph, { outputs: ['same'], wrt: ['ids'] })).toThrow('gradients: "ids" is int64, not floating point (shapes [2])');
+    expect(() => gradients(graph, { outputs: ['shifted'], wrt: ['x'] })).toThrow(
+      'gradients: output "shifted" is int64, not floating point (shapes [2])',
+    );
+    expect(() => gradients(graph, { outputs: ['same'], wrt: ['ids'] })).toThrow(
+      'gradients: "ids" is int64, not floating point (shapes [2])',
+    );
     expect(() => gradients(graph, { outputs: ['nope'], wrt: ['x'] })).toThrow(GraphBuildError);
   });
 });
@@ -219,7 +277,9 @@ describe('gradients: a tiny decoder block (the pieces a Qwen2/Llama decoder need
 
   function build(): GraphBuilder {
     const graph = new GraphBuilder();
-    const p = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, graph.input(name, 'float64', shape)])) as Record<string, Value>;
+    const p = Object.fromEntries(
+      Object.entries(shapes).map(([name, shape]) => [name, graph.input(name, 'float64', shape)]),
+    ) as Record<string, Value>;
     const ids = graph.input('ids', 'int64', ['batch', 'seq']);
     const targets = graph.input('targets', 'int64', ['batch', 'seq']);
     const cos = graph.input('cos', 'float64', ['seq', headDim]);
@@ -227,7 +287,8 @@ describe('gradients: a tiny decoder block (the pieces a Qwen2/Llama decoder need
     const e = (name: string) => p[name] as Value;
     const hidden = graph.gather(e('embed'), ids); // [batch, seq, model]
     const normed = rmsNorm(graph, hidden, e('norm1'));
-    const toHeads = (x: Value, count: number) => graph.transpose(graph.reshape(x, [0, 0, count, headDim]), [0, 2, 1, 3]);
+    const toHeads = (x: Value, count: number) =>
+      graph.transpose(graph.reshape(x, [0, 0, count, headDim]), [0, 2, 1, 3]);
     const q = rope(graph, toHeads(graph.add(graph.matMul(normed, e('wq')), e('bq')), heads), cos, sin); // [batch, heads, seq, hd]
     const k = rope(graph, toHeads(graph.matMul(normed, e('wk')), 1), cos, sin); // [batch, 1, seq, hd]: shared by both heads
     const v = toHeads(graph.matMul(normed, e('wv')), 1);
@@ -254,13 +315,21 @@ describe('gradients: a tiny decoder block (the pieces a Qwen2/Llama decoder need
 
   function ropeTables(seq: number): { cos: TensorData; sin: TensorData } {
     const angles = Array.from({ length: seq }, (_, position) => [position * 1, position * 1]).flat();
-    return { cos: tensor('float64', [seq, headDim], angles.map(Math.cos)), sin: tensor('float64', [seq, headDim], angles.map(Math.sin)) };
+    return {
+      cos: tensor('float64', [seq, headDim], angles.map(Math.cos)),
+      sin: tensor('float64', [seq, headDim], angles.map(Math.sin)),
+    };
   }
 
   it('every parameter gradient (embedding used twice) matches finite differences', async () => {
     const graph = build();
     const feeds: Record<string, TensorData> = {
-      ...Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, randomTensor(random, 'float64', shape, name.startsWith('norm') ? { min: 0.5, max: 1.5 } : {})])),
+      ...Object.fromEntries(
+        Object.entries(shapes).map(([name, shape]) => [
+          name,
+          randomTensor(random, 'float64', shape, name.startsWith('norm') ? { min: 0.5, max: 1.5 } : {}),
+        ]),
+      ),
       ids: randomIndices(random, [2, 3], vocab),
       targets: randomIndices(random, [2, 3], vocab),
       ...ropeTables(3),
@@ -271,10 +340,21 @@ describe('gradients: a tiny decoder block (the pieces a Qwen2/Llama decoder need
 
   it('the causal mask holds: a later token does not change earlier logprobs or their gradients', async () => {
     const graph = build();
-    const parameters = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, randomTensor(random, 'float64', shape)]));
+    const parameters = Object.fromEntries(
+      Object.entries(shapes).map(([name, shape]) => [name, randomTensor(random, 'float64', shape)]),
+    );
     const session = await createSession(graph);
     const run = (ids: number[]) =>
-      runSession(session, { ...parameters, ids: tensor('int64', [1, ids.length], ids), targets: tensor('int64', [1, ids.length], ids.map((id) => (id + 1) % vocab)), ...ropeTables(ids.length) });
+      runSession(session, {
+        ...parameters,
+        ids: tensor('int64', [1, ids.length], ids),
+        targets: tensor(
+          'int64',
+          [1, ids.length],
+          ids.map((id) => (id + 1) % vocab),
+        ),
+        ...ropeTables(ids.length),
+      });
     const short = await run([1, 2, 3]);
     const long = await run([1, 2, 3, 6, 0]);
     expectClose(numbers(long.logprobs).slice(0, 3), numbers(short.logprobs), { atol: 1e-12, label: 'prefix logprobs' });

@@ -72,10 +72,14 @@ export function gradients(graph: GraphBuilder, options: GradientsOptions): Gradi
   const outputs = options.outputs.map((output) => resolve(graph, output));
   const wrt = options.wrt.map((value) => resolve(graph, value));
   for (const output of outputs) {
-    if (!isFloatingType(output.dtype)) throw new GraphBuildError('gradients', `output "${output.name}" is ${output.dtype}, not floating point`, [output.shape]);
+    if (!isFloatingType(output.dtype))
+      throw new GraphBuildError('gradients', `output "${output.name}" is ${output.dtype}, not floating point`, [
+        output.shape,
+      ]);
   }
   for (const value of wrt) {
-    if (!isFloatingType(value.dtype)) throw new GraphBuildError('gradients', `"${value.name}" is ${value.dtype}, not floating point`, [value.shape]);
+    if (!isFloatingType(value.dtype))
+      throw new GraphBuildError('gradients', `"${value.name}" is ${value.dtype}, not floating point`, [value.shape]);
   }
   const forwardNodes = graph.nodes;
   const back = graph.clone({ keepOutputs: options.keepOutputs ?? false });
@@ -138,7 +142,11 @@ export function gradients(graph: GraphBuilder, options: GradientsOptions): Gradi
     if (outputGradients.every((gradient) => gradient === undefined)) continue;
     const rule = node.domain === undefined ? registry[node.opType] : undefined;
     if (rule === undefined) {
-      throw new GraphBuildError(node.opType, `no gradient is defined for this op${node.domain === undefined ? '' : ` of domain ${node.domain}`} (node ${node.name})`, node.inputs.flatMap((input) => (input === undefined ? [] : [input.shape])));
+      throw new GraphBuildError(
+        node.opType,
+        `no gradient is defined for this op${node.domain === undefined ? '' : ` of domain ${node.domain}`} (node ${node.name})`,
+        node.inputs.flatMap((input) => (input === undefined ? [] : [input.shape])),
+      );
     }
     const inputGradients = rule({ graph: back, node, outputGradients, needsGradient });
     node.inputs.forEach((input, position) => {

@@ -19,7 +19,9 @@ describe('GraphBuilder', () => {
     const graph = new GraphBuilder();
     graph.input('x', 'float32', [2]);
     expect(() => graph.input('x', 'float32', [2])).toThrow('input: the name "x" is already used (shapes [2])');
-    expect(() => graph.initializer('x', tensor('float32', [1], [0]))).toThrow('initializer: the name "x" is already used');
+    expect(() => graph.initializer('x', tensor('float32', [1], [0]))).toThrow(
+      'initializer: the name "x" is already used',
+    );
     expect(() => graph.input('', 'float32', [2])).toThrow('input: a value name must not be empty');
     expect(() => graph.input('y', 'float32', [-1])).toThrow('input: invalid dim -1 in [-1]');
     expect(() => graph.input('z', 'float32', [''])).toThrow('input: invalid dim  in []');
@@ -94,7 +96,10 @@ describe('GraphBuilder', () => {
       expect(error).toBeInstanceOf(GraphBuildError);
       expect((error as Record<symbol, unknown>)[Symbol.for('research-ts.error')]).toBe(true);
       expect((error as GraphBuildError).op).toBe('MatMul');
-      expect((error as GraphBuildError).shapes).toEqual([[2, 3], [4, 5]]);
+      expect((error as GraphBuildError).shapes).toEqual([
+        [2, 3],
+        [4, 5],
+      ]);
       expect((error as GraphBuildError).name).toBe('GraphBuildError');
     }
   });

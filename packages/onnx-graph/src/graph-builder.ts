@@ -195,7 +195,10 @@ export class GraphBuilder {
     this.#check('assumeShape', value);
     validateShape('assumeShape', shape);
     if (shape.length !== value.shape.length) {
-      throw new GraphBuildError('assumeShape', `rank ${shape.length} differs from rank ${value.shape.length}`, [value.shape, shape]);
+      throw new GraphBuildError('assumeShape', `rank ${shape.length} differs from rank ${value.shape.length}`, [
+        value.shape,
+        shape,
+      ]);
     }
     shape.forEach((dim, index) => {
       const known = value.shape[index] as Dim;
@@ -210,7 +213,13 @@ export class GraphBuilder {
    * Low-level: appends one node and returns its outputs. For ops without a builder method; such a node has
    * no gradient unless its op type has one registered.
    */
-  emit(opType: string, inputs: readonly (Value | undefined)[], outputs: readonly OutputSpec[], options: EmitOptions = {}, outputName?: string): Value[] {
+  emit(
+    opType: string,
+    inputs: readonly (Value | undefined)[],
+    outputs: readonly OutputSpec[],
+    options: EmitOptions = {},
+    outputName?: string,
+  ): Value[] {
     for (const input of inputs) if (input !== undefined) this.#check(opType, input);
     const state = this.#state;
     const nodeName = this.#freshName(`${opType}_node`);
@@ -253,7 +262,9 @@ export class GraphBuilder {
   /** A Constant node holding `data` (small constants are shared: the same content yields the same value). */
   constant(data: TensorData): Value {
     const small = data.data.length <= 16;
-    const key = small ? `${data.dtype}|${data.shape.join(',')}|${Array.from(data.data as ArrayLike<number | bigint>, String).join(',')}` : undefined;
+    const key = small
+      ? `${data.dtype}|${data.shape.join(',')}|${Array.from(data.data as ArrayLike<number | bigint>, String).join(',')}`
+      : undefined;
     if (key !== undefined) {
       const cached = this.#state.constants.get(key);
       if (cached !== undefined) return cached;
@@ -425,7 +436,12 @@ export class GraphBuilder {
   }
 
   /** ONNX ScatterElements; `reduction: 'add'` accumulates repeated indices. */
-  scatterElements(data: Value, indices: Value, updates: Value, options: { axis?: number; reduction?: ScatterReduction } = {}): Value {
+  scatterElements(
+    data: Value,
+    indices: Value,
+    updates: Value,
+    options: { axis?: number; reduction?: ScatterReduction } = {},
+  ): Value {
     return buildScatterElements(this, data, indices, updates, options.axis ?? 0, options.reduction ?? 'none');
   }
 
@@ -538,7 +554,10 @@ export class GraphBuilder {
       throw new GraphBuildError(op, `value "${value.name}" does not belong to this graph`, [value.shape]);
     }
     if (known.dtype !== value.dtype) {
-      throw new GraphBuildError(op, `value "${value.name}" is ${known.dtype} in this graph, the handle says ${value.dtype}`);
+      throw new GraphBuildError(
+        op,
+        `value "${value.name}" is ${known.dtype} in this graph, the handle says ${value.dtype}`,
+      );
     }
   }
 

@@ -112,15 +112,25 @@ function liveNodes(graph: GraphBuilder): NodeRecord[] {
  * another output, that node writes the output name directly instead: the Identity is dropped and every
  * use of the value is renamed (each value at most once).
  */
-function elideOutputIdentities(graph: GraphBuilder, nodes: readonly NodeRecord[]): { nodes: NodeRecord[]; renamed: Map<string, string> } {
+function elideOutputIdentities(
+  graph: GraphBuilder,
+  nodes: readonly NodeRecord[],
+): { nodes: NodeRecord[]; renamed: Map<string, string> } {
   const outputNames = new Set(graph.outputs.map((output) => output.name));
   const produced = new Set(nodes.flatMap((node) => node.outputs.map((output) => output.name)));
   const renamed = new Map<string, string>();
   const kept = nodes.filter((node) => {
     const source = node.inputs[0];
     const target = node.outputs[0];
-    if (node.opType !== 'Identity' || node.domain !== undefined || source === undefined || target === undefined) return true;
-    if (!outputNames.has(target.name) || outputNames.has(source.name) || !produced.has(source.name) || renamed.has(source.name)) return true;
+    if (node.opType !== 'Identity' || node.domain !== undefined || source === undefined || target === undefined)
+      return true;
+    if (
+      !outputNames.has(target.name) ||
+      outputNames.has(source.name) ||
+      !produced.has(source.name) ||
+      renamed.has(source.name)
+    )
+      return true;
     renamed.set(source.name, target.name);
     return false;
   });
@@ -136,7 +146,10 @@ function fileNameFor(name: string, taken: Set<string>): string {
 }
 
 /** The ModelProto and the external-data files it refers to. */
-export function modelProto(graph: GraphBuilder, options: ModelProtoOptions = {}): { model: onnx.ModelProto; externalData: ExternalDataFile[] } {
+export function modelProto(
+  graph: GraphBuilder,
+  options: ModelProtoOptions = {},
+): { model: onnx.ModelProto; externalData: ExternalDataFile[] } {
   if (graph.outputs.length === 0) throw new GraphBuildError('serialize', 'the graph has no outputs (call output())');
   const { nodes, renamed } = elideOutputIdentities(graph, liveNodes(graph));
   const used = new Set<string>(graph.outputs.map((output) => output.name));
@@ -169,7 +182,12 @@ export function modelProto(graph: GraphBuilder, options: ModelProtoOptions = {})
   const model = onnxMessages.ModelProto.create({
     irVersion: irVersionOfOpset[graph.opset] ?? 8,
     producerName: '@research-ts/onnx-graph',
-    opsetImport: [{ domain: '', version: graph.opset }, ...[...new Set(nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])))].sort().map((domain) => ({ domain, version: 1 }))],
+    opsetImport: [
+      { domain: '', version: graph.opset },
+      ...[...new Set(nodes.flatMap((node) => (node.domain === undefined ? [] : [node.domain])))]
+        .sort()
+        .map((domain) => ({ domain, version: 1 })),
+    ],
     graph: {
       name: graph.name,
       node: nodes.map((node) => nodeProto(node, renamed)),
@@ -187,7 +205,10 @@ export function serializeModel(graph: GraphBuilder): Uint8Array {
 }
 
 /** Protobuf bytes plus one in-memory external-data file per initializer of at least `thresholdBytes`. */
-export function serializeModelWithExternalData(graph: GraphBuilder, options: ExternalDataOptions = {}): SerializedModel {
+export function serializeModelWithExternalData(
+  graph: GraphBuilder,
+  options: ExternalDataOptions = {},
+): SerializedModel {
   const { model, externalData } = modelProto(graph, { externalThresholdBytes: options.thresholdBytes ?? 1024 * 1024 });
   return { model: onnxMessages.ModelProto.encode(model).finish(), externalData };
 }

@@ -83,7 +83,12 @@ export function normalizeAxis(op: string, axis: number, rank: number, shapes: re
 }
 
 /** Several axes normalized, sorted ascending; duplicates are an error. */
-export function normalizeAxes(op: string, axes: readonly number[], rank: number, shapes: readonly Shape[] = []): number[] {
+export function normalizeAxes(
+  op: string,
+  axes: readonly number[],
+  rank: number,
+  shapes: readonly Shape[] = [],
+): number[] {
   const normalized = axes.map((axis) => normalizeAxis(op, axis, rank, shapes)).sort((left, right) => left - right);
   for (let index = 1; index < normalized.length; index += 1) {
     if (normalized[index] === normalized[index - 1]) {

@@ -24,7 +24,15 @@ describe('float16 conversion', () => {
   for (const [value, bits] of table) {
     it(`${value} <-> 0x${bits.toString(16).padStart(4, '0')}`, () => {
       expect(float16Bits(value)).toBe(bits);
-      if (Number.isFinite(value) && value !== 65520 && value !== 2 ** -25 && value !== 3 * 2 ** -25 && value !== 1 + 2 ** -11 && value !== 1 + 3 * 2 ** -11 && value !== 0.1) {
+      if (
+        Number.isFinite(value) &&
+        value !== 65520 &&
+        value !== 2 ** -25 &&
+        value !== 3 * 2 ** -25 &&
+        value !== 1 + 2 ** -11 &&
+        value !== 1 + 3 * 2 ** -11 &&
+        value !== 0.1
+      ) {
         expect(float16Value(bits)).toBe(value);
       }
     });

@@ -81,7 +81,10 @@ export function tensor<T extends DataType>(
 ): TensorData<T> {
   const count = elementCount(shape);
   if (values.length !== count) {
-    throw new GraphBuildError('tensor', `${values.length} values do not fill shape [${shape.join(', ')}] (${count} elements)`);
+    throw new GraphBuildError(
+      'tensor',
+      `${values.length} values do not fill shape [${shape.join(', ')}] (${count} elements)`,
+    );
   }
   return { dtype, shape: [...shape], data: toTypedArray(dtype, values) };
 }
@@ -89,17 +92,27 @@ export function tensor<T extends DataType>(
 function toTypedArray<T extends DataType>(dtype: T, values: ArrayLike<number> | ArrayLike<bigint>): TypedArrayOf[T] {
   switch (dtype) {
     case 'float32':
-      return (values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>, Number)) as TypedArrayOf[T];
+      return (
+        values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>, Number)
+      ) as TypedArrayOf[T];
     case 'float64':
-      return (values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number)) as TypedArrayOf[T];
+      return (
+        values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number)
+      ) as TypedArrayOf[T];
     case 'int32':
-      return (values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>, Number)) as TypedArrayOf[T];
+      return (
+        values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>, Number)
+      ) as TypedArrayOf[T];
     case 'bool':
-      return (values instanceof Uint8Array ? values : Uint8Array.from(values as ArrayLike<number>, (value) => (value ? 1 : 0))) as TypedArrayOf[T];
+      return (
+        values instanceof Uint8Array ? values : Uint8Array.from(values as ArrayLike<number>, (value) => (value ? 1 : 0))
+      ) as TypedArrayOf[T];
     case 'float16':
-      return (values instanceof Uint16Array
-        ? values
-        : Uint16Array.from(values as ArrayLike<number>, (value) => float16Bits(Number(value)))) as TypedArrayOf[T];
+      return (
+        values instanceof Uint16Array
+          ? values
+          : Uint16Array.from(values as ArrayLike<number>, (value) => float16Bits(Number(value)))
+      ) as TypedArrayOf[T];
     case 'int64': {
       if (values instanceof BigInt64Array) return values as TypedArrayOf[T];
       const result = new BigInt64Array(values.length);

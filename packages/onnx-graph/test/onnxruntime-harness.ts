@@ -26,20 +26,44 @@ export function randomTensor(
   const min = range.min ?? -1;
   const max = range.max ?? 1;
   const count = shape.reduce((product, dim) => product * dim, 1);
-  return tensor(dtype, shape, Array.from({ length: count }, () => min + (max - min) * random()));
+  return tensor(
+    dtype,
+    shape,
+    Array.from({ length: count }, () => min + (max - min) * random()),
+  );
 }
 
 /** Uniform integers in `[0, upper)`. */
-export function randomIndices(random: () => number, shape: readonly number[], upper: number, dtype: 'int64' | 'int32' = 'int64'): TensorData {
+export function randomIndices(
+  random: () => number,
+  shape: readonly number[],
+  upper: number,
+  dtype: 'int64' | 'int32' = 'int64',
+): TensorData {
   const count = shape.reduce((product, dim) => product * dim, 1);
-  return tensor(dtype, shape, Array.from({ length: count }, () => Math.floor(random() * upper)));
+  return tensor(
+    dtype,
+    shape,
+    Array.from({ length: count }, () => Math.floor(random() * upper)),
+  );
 }
 
 function toOrt(data: TensorData): ort.Tensor {
-  return new ort.Tensor(data.dtype === 'float32' ? 'float32' : data.dtype === 'float64' ? 'float64' : data.dtype, data.data as never, [...data.shape]);
+  return new ort.Tensor(
+    data.dtype === 'float32' ? 'float32' : data.dtype === 'float64' ? 'float64' : data.dtype,
+    data.data as never,
+    [...data.shape],
+  );
 }
 
-const ortTypes: Record<string, DataType> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', float16: 'float16' };
+const ortTypes: Record<string, DataType> = {
+  float32: 'float32',
+  float64: 'float64',
+  int64: 'int64',
+  int32: 'int32',
+  bool: 'bool',
+  float16: 'float16',
+};
 
 function fromOrt(value: ort.Tensor): TensorData {
   const dtype = ortTypes[value.type];
@@ -48,13 +72,24 @@ function fromOrt(value: ort.Tensor): TensorData {
 }
 
 /** A CPU session over serialized model bytes (or a builder, serialized here). */
-export async function createSession(model: Uint8Array | GraphBuilder, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: Uint8Array | GraphBuilder,
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<ort.InferenceSession> {
   const bytes = model instanceof Uint8Array ? model : model.serialize();
-  return ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, ...options });
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'disabled',
+    intraOpNumThreads: 1,
+    ...options,
+  });
 }
 
 /** Runs a session and returns every output as TensorData. */
-export async function runSession(session: ort.InferenceSession, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+export async function runSession(
+  session: ort.InferenceSession,
+  feeds: Record<string, TensorData>,
+): Promise<Record<string, TensorData>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, data] of Object.entries(feeds)) ortFeeds[name] = toOrt(data);
   const results = await session.run(ortFeeds);
@@ -64,7 +99,10 @@ export async function runSession(session: ort.InferenceSession, feeds: Record<st
 }
 
 /** Builds, serializes, runs once. */
-export async function runGraph(graph: GraphBuilder, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+export async function runGraph(
+  graph: GraphBuilder,
+  feeds: Record<string, TensorData>,
+): Promise<Record<string, TensorData>> {
   return runSession(await createSession(graph), feeds);
 }
 
@@ -141,7 +179,9 @@ export interface GradientCheckResult {
 export async function checkGradients(options: GradientCheckOptions): Promise<GradientCheckResult> {
   const { graph, feeds } = options;
   const random = createRandom(options.seed ?? 7);
-  const outputs = (options.outputs ?? graph.outputs).map((output) => (typeof output === 'string' ? output : output.name));
+  const outputs = (options.outputs ?? graph.outputs).map((output) =>
+    typeof output === 'string' ? output : output.name,
+  );
   const forward = await createSession(graph);
   const base = await runSession(forward, feeds);
   const upstream: Record<string, Float64Array> = {};
@@ -163,7 +203,8 @@ export async function checkGradients(options: GradientCheckOptions): Promise<Gra
       const weights = upstream[name] as Float64Array;
       const output = values[name] as TensorData;
       const data = output.data as ArrayLike<number>;
-      for (let index = 0; index < weights.length; index += 1) total += (weights[index] as number) * (data[index] as number);
+      for (let index = 0; index < weights.length; index += 1)
+        total += (weights[index] as number) * (data[index] as number);
     }
     return total;
   };

@@ -20,7 +20,14 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createOnnxPolicy, createSession, decoderParameterCount, qwen2_5_0_5bConfig, runSession, tinyConfig } from '../src/index';
+import {
+  createOnnxPolicy,
+  createSession,
+  decoderParameterCount,
+  qwen2_5_0_5bConfig,
+  runSession,
+  tinyConfig,
+} from '../src/index';
 import type { DecoderConfig, ExecutionProvider } from '../src/index';
 import { fastParameters } from '../tools/fast-parameters';
 
@@ -69,7 +76,10 @@ async function gemvStreamRate(): Promise<number> {
   const graph = new GraphBuilder();
   graph.output(graph.matMul(graph.input('x', 'float32', [1, k]), graph.input('w', 'float32', [k, n])), 'y');
   const session = await createSession(graph.serialize(), { executionProvider: provider, intraOpNumThreads: threads });
-  const feeds = { x: { data: new Float32Array(k).fill(0.5), dims: [1, k] }, w: { data: new Float32Array(k * n).fill(0.25), dims: [k, n] } };
+  const feeds = {
+    x: { data: new Float32Array(k).fill(0.5), dims: [1, k] },
+    w: { data: new Float32Array(k * n).fill(0.25), dims: [k, n] },
+  };
   await runSession(session, feeds);
   const ms = await median(7, async () => void (await runSession(session, feeds)));
   await session.release();
@@ -82,7 +92,10 @@ async function matMulRate(): Promise<number> {
   const graph = new GraphBuilder();
   graph.output(graph.matMul(graph.input('a', 'float32', [m, k]), graph.input('b', 'float32', [k, n])), 'y');
   const session = await createSession(graph.serialize(), { executionProvider: provider, intraOpNumThreads: threads });
-  const feeds = { a: { data: new Float32Array(m * k).fill(0.5), dims: [m, k] }, b: { data: new Float32Array(k * n).fill(0.25), dims: [k, n] } };
+  const feeds = {
+    a: { data: new Float32Array(m * k).fill(0.5), dims: [m, k] },
+    b: { data: new Float32Array(k * n).fill(0.25), dims: [k, n] },
+  };
   await runSession(session, feeds);
   const ms = await median(3, async () => void (await runSession(session, feeds)));
   await session.release();
@@ -93,7 +106,9 @@ async function matMulRate(): Promise<number> {
 function deviceName(): string {
   if (provider !== 'cpu') {
     try {
-      return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+      return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0]!;
     } catch {
       return `${provider} adapter (nvidia-smi not found; ${cpus()[0]?.model ?? 'unknown CPU'} host)`;
     }
@@ -103,7 +118,10 @@ function deviceName(): string {
 
 function gitCommit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -120,11 +138,20 @@ async function decodePhase(model: string): Promise<PhaseResult> {
   const config = modelConfig(model);
   const decodeTokens = Number(option('decode-tokens', model === 'tiny' ? '64' : '8'));
   const parameters = fastParameters(config);
-  const policy = await createOnnxPolicy({ model: { config, parameters }, tokenizer: plainTokenizer(config.vocabSize), threads, executionProvider: provider });
+  const policy = await createOnnxPolicy({
+    model: { config, parameters },
+    tokenizer: plainTokenizer(config.vocabSize),
+    threads,
+    executionProvider: provider,
+  });
   const prompt = Array.from({ length: 32 }, (_, index) => (17 + 31 * index) % config.vocabSize);
   const timeGeneration = async (batch: number, tokens: number) => {
     policy.clearCache();
-    const requests = Array.from({ length: batch }, (_, index) => ({ inputIds: [...prompt, index], maxNewTokens: tokens, sampling: { temperature: 1, seed: index } }));
+    const requests = Array.from({ length: batch }, (_, index) => ({
+      inputIds: [...prompt, index],
+      maxNewTokens: tokens,
+      sampling: { temperature: 1, seed: index },
+    }));
     const start = performance.now();
     await policy.generate(requests);
     return performance.now() - start;
@@ -161,13 +188,27 @@ function forwardFlopsPerToken(config: DecoderConfig, sequence: number): number {
 
 async function trainPhase(model: string): Promise<PhaseResult> {
   const config = modelConfig(model);
-  const [batch, sequence] = option(model === 'tiny' ? 'train-shape-tiny' : 'train-shape', model === 'tiny' ? '16x128' : '1x256').split('x').map(Number) as [number, number];
+  const [batch, sequence] = option(
+    model === 'tiny' ? 'train-shape-tiny' : 'train-shape',
+    model === 'tiny' ? '16x128' : '1x256',
+  )
+    .split('x')
+    .map(Number) as [number, number];
   const parameters = fastParameters(config);
   const maxTokensPerRun = Number(option('max-tokens-per-run', '1024'));
-  const policy = await createOnnxPolicy({ model: { config, parameters }, tokenizer: plainTokenizer(config.vocabSize), threads, executionProvider: provider, maxTokensPerRun });
+  const policy = await createOnnxPolicy({
+    model: { config, parameters },
+    tokenizer: plainTokenizer(config.vocabSize),
+    threads,
+    executionProvider: provider,
+    maxTokensPerRun,
+  });
   const inputIds = Int32Array.from({ length: batch * sequence }, (_, index) => (index * 7919) % config.vocabSize);
   const tokenBatch = { inputIds, attentionMask: new Uint8Array(batch * sequence).fill(1), batch, length: sequence };
-  const upstream = { gradLogprobs: new Float32Array(batch * (sequence - 1)).fill(1 / (batch * sequence)), gradEntropies: new Float32Array(batch * (sequence - 1)).fill(-0.01) };
+  const upstream = {
+    gradLogprobs: new Float32Array(batch * (sequence - 1)).fill(1 / (batch * sequence)),
+    gradEntropies: new Float32Array(batch * (sequence - 1)).fill(-0.01),
+  };
   const before = await matMulRate();
   const rssBefore = peakMiB();
   await policy.backward(tokenBatch, upstream); // warm-up (sessions, buffers)
@@ -219,19 +260,43 @@ if (phase !== '') {
   const models = option('models', 'tiny,0.5b').split(',');
   const device = deviceName();
   const commit = gitCommit();
-  console.log(`policy-onnx decoder benchmark: Node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, device ${device}, provider ${provider}, ${threads} threads, load average ${loadavg().map((value) => value.toFixed(1)).join(' ')}`);
+  console.log(
+    `policy-onnx decoder benchmark: Node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, device ${device}, provider ${provider}, ${threads} threads, load average ${loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ')}`,
+  );
   const self = fileURLToPath(import.meta.url);
   const resultsFile = option('results', fileURLToPath(new URL('./results.jsonl', import.meta.url)));
   const withBaseline = provider !== 'cpu' && !argv.includes('--no-cpu-baseline');
   const cpuThreads = option('cpu-threads', String(availableParallelism()));
-  const format = (value: number | string) => (typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3)) : value);
+  const format = (value: number | string) =>
+    typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3)) : value;
   const runPhase = (kind: string, model: string, onProvider: string, phaseThreads: string): PhaseResult => {
-    const args = [...argv.filter((_, index, all) => !['--provider', '--threads'].includes(all[index - 1]!) && !['--provider', '--threads'].includes(all[index]!))];
-    const output = execFileSync(process.execPath, [...process.execArgv, self, ...args, '--provider', onProvider, '--threads', phaseThreads, '--phase', `${kind}:${model}`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
+    const args = [
+      ...argv.filter(
+        (_, index, all) =>
+          !['--provider', '--threads'].includes(all[index - 1]!) && !['--provider', '--threads'].includes(all[index]!),
+      ),
+    ];
+    const output = execFileSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        self,
+        ...args,
+        '--provider',
+        onProvider,
+        '--threads',
+        phaseThreads,
+        '--phase',
+        `${kind}:${model}`,
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    );
     return JSON.parse(output.trim().split('\n').pop()!) as PhaseResult;
   };
   const rows: PhaseResult[] = [];
@@ -240,14 +305,26 @@ if (phase !== '') {
       console.log(`${new Date().toISOString()} running ${kind} ${model} on ${provider} …`);
       const row = runPhase(kind, model, provider, String(threads));
       rows.push(row);
-      console.log(`  ${Object.entries(row).map(([key, value]) => `${key}=${format(value)}`).join('  ')}`);
+      console.log(
+        `  ${Object.entries(row)
+          .map(([key, value]) => `${key}=${format(value)}`)
+          .join('  ')}`,
+      );
       let baseline: PhaseResult | undefined;
       if (withBaseline) {
         console.log(`${new Date().toISOString()} running ${kind} ${model} on cpu (baseline) …`);
         baseline = runPhase(kind, model, 'cpu', cpuThreads);
-        console.log(`  ${Object.entries(baseline).map(([key, value]) => `${key}=${format(value)}`).join('  ')}`);
-        const ratios = Object.entries(row).filter(([key, value]) => typeof value === 'number' && /PerSecond$/.test(key) && typeof baseline![key] === 'number');
-        console.log(`  ${provider} / cpu: ${ratios.map(([key, value]) => `${key} ${((value as number) / (baseline![key] as number)).toFixed(2)}×`).join('  ')}`);
+        console.log(
+          `  ${Object.entries(baseline)
+            .map(([key, value]) => `${key}=${format(value)}`)
+            .join('  ')}`,
+        );
+        const ratios = Object.entries(row).filter(
+          ([key, value]) => typeof value === 'number' && /PerSecond$/.test(key) && typeof baseline![key] === 'number',
+        );
+        console.log(
+          `  ${provider} / cpu: ${ratios.map(([key, value]) => `${key} ${((value as number) / (baseline![key] as number)).toFixed(2)}×`).join('  ')}`,
+        );
       }
       const date = new Date().toISOString();
       for (const [metric, value] of Object.entries(row)) {
@@ -264,7 +341,14 @@ if (phase !== '') {
           shape: row.shape ?? '',
           metric,
           value,
-          baseline: baseline === undefined ? (metric === 'batch1OfLimit' ? 'gemv stream rate' : metric === 'ofMatMul' ? 'MatMul rate' : null) : `cpu, ${cpuThreads} threads`,
+          baseline:
+            baseline === undefined
+              ? metric === 'batch1OfLimit'
+                ? 'gemv stream rate'
+                : metric === 'ofMatMul'
+                  ? 'MatMul rate'
+                  : null
+              : `cpu, ${cpuThreads} threads`,
           baselineValue: typeof baselineValue === 'number' ? baselineValue : null,
         };
         appendFileSync(resultsFile, `${JSON.stringify(line)}\n`);

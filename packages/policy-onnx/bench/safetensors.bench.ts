@@ -55,8 +55,12 @@ function report(label: string, bytes: number, seconds: number, baselineSeconds: 
 }
 
 const config = { ...qwen2_5_0_5bConfig(), numHiddenLayers: layers };
-console.log(`Qwen2.5-0.5B shapes with ${layers} of 24 layers: ${decoderParameterCount(config).toLocaleString('en-US')} parameters; median of ${repeats} runs`);
-console.log(`Node ${process.version}, ${process.platform}-${process.arch}, gc exposed: ${typeof (globalThis as { gc?: unknown }).gc === 'function'}`);
+console.log(
+  `Qwen2.5-0.5B shapes with ${layers} of 24 layers: ${decoderParameterCount(config).toLocaleString('en-US')} parameters; median of ${repeats} runs`,
+);
+console.log(
+  `Node ${process.version}, ${process.platform}-${process.arch}, gc exposed: ${typeof (globalThis as { gc?: unknown }).gc === 'function'}`,
+);
 
 let start = performance.now();
 const model = createRandomModel(config, { seed: 0 });
@@ -74,15 +78,22 @@ console.log(`createRandomModel: ${((performance.now() - start) / 1000).toFixed(1
   const widenSimd = await median(async () => void bfloat16ToFloat32(halves, widened));
   const widenLoop = await median(async () => void bfloat16ToFloat32Loop(halves, widened));
   console.log(`\nbf16 conversion of ${elements.toLocaleString('en-US')} values (the embedding):`);
-  console.log(`| float32 → bf16 (round to nearest even) | SIMD ${rate(narrowSimd)} | loop ${rate(narrowLoop)} | ${(narrowLoop / narrowSimd).toFixed(2)}× |`);
-  console.log(`| bf16 → float32 | SIMD ${rate(widenSimd)} | loop ${rate(widenLoop)} | ${(widenLoop / widenSimd).toFixed(2)}× |`);
+  console.log(
+    `| float32 → bf16 (round to nearest even) | SIMD ${rate(narrowSimd)} | loop ${rate(narrowLoop)} | ${(narrowLoop / narrowSimd).toFixed(2)}× |`,
+  );
+  console.log(
+    `| bf16 → float32 | SIMD ${rate(widenSimd)} | loop ${rate(widenLoop)} | ${(widenLoop / widenSimd).toFixed(2)}× |`,
+  );
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'policy-onnx-bench-'));
 try {
   console.log('\n| operation | bytes | time | throughput | baseline | ratio |\n|---|---|---|---|---|---|');
   for (const dtype of ['F32', 'BF16'] as FloatDtype[]) {
-    const tensors = decoderParameterShapes(config).map(({ name, shape }): [string, TensorToWrite] => [name, { dtype, shape, data: model.parameters.get(name)! }]);
+    const tensors = decoderParameterShapes(config).map(({ name, shape }): [string, TensorToWrite] => [
+      name,
+      { dtype, shape, data: model.parameters.get(name)! },
+    ]);
     const path = join(directory, `model-${dtype}.safetensors`);
     const copy = join(directory, `copy-${dtype}.bin`);
 
@@ -112,14 +123,26 @@ try {
       for (const name of file.entries.keys()) await file.readFloat32(name);
       await file.close();
     });
-    report(`readFloat32 all tensors, ${dtype} → float32 (fresh arrays)`, bytes, readFloatSeconds, readFileSeconds, 'fs.readFile');
+    report(
+      `readFloat32 all tensors, ${dtype} → float32 (fresh arrays)`,
+      bytes,
+      readFloatSeconds,
+      readFileSeconds,
+      'fs.readFile',
+    );
     // Into preallocated arrays: the model's own (same shapes), so no fresh memory is touched.
     const readIntoSeconds = await median(async () => {
       const file = await openSafetensors(path);
       for (const name of file.entries.keys()) await file.readFloat32(name, model.parameters.get(name));
       await file.close();
     });
-    report(`readFloat32 all tensors, ${dtype} → float32 (reused arrays)`, bytes, readIntoSeconds, readFileSeconds, 'fs.readFile');
+    report(
+      `readFloat32 all tensors, ${dtype} → float32 (reused arrays)`,
+      bytes,
+      readIntoSeconds,
+      readFileSeconds,
+      'fs.readFile',
+    );
     const readRawSeconds = await median(async () => {
       const file = await openSafetensors(path);
       for (const name of file.entries.keys()) await file.readTensor(name);

@@ -1,5 +1,18 @@
-export { createSession, listExecutionProviders, OnnxSession, runSession, runSessionFloat64 } from './backend/onnxruntime';
-export type { CreateSessionOptions, DeviceTensor, ExecutionProvider, FeedTensor, OutputTensor, RunSessionOptions } from './backend/onnxruntime';
+export {
+  createSession,
+  listExecutionProviders,
+  OnnxSession,
+  runSession,
+  runSessionFloat64,
+} from './backend/onnxruntime';
+export type {
+  CreateSessionOptions,
+  DeviceTensor,
+  ExecutionProvider,
+  FeedTensor,
+  OutputTensor,
+  RunSessionOptions,
+} from './backend/onnxruntime';
 export { bfloat16ToFloat32, float32BitsToBfloat16Bits, float32ToBfloat16 } from './model/bfloat16';
 export {
   checkDecoderConfig,
@@ -14,11 +27,23 @@ export { decoderParameterCount, decoderParameterShapes } from './model/decoder-p
 export type { ParameterShape } from './model/decoder-parameter-shapes';
 export { decodeFloat32, encodeFloat32 } from './safetensors/decode-float-tensor';
 export type { DeviceParameters } from './device/device-parameters';
-export { buildBackwardGraph, buildInferenceGraph, buildTrainingGraph, newKeyValueNames, pastKeyValueNames, presentKeyValueNames } from './decoder/decoder-graph';
+export {
+  buildBackwardGraph,
+  buildInferenceGraph,
+  buildTrainingGraph,
+  newKeyValueNames,
+  pastKeyValueNames,
+  presentKeyValueNames,
+} from './decoder/decoder-graph';
 export type { DecoderDtype, DecoderGraphOptions, InferenceGraphOptions } from './decoder/decoder-graph';
 export { DecoderTraining, parameterFeeds } from './training/decoder-training';
 export type { DecoderTrainingOptions, TokenLogprobGradients, TokenLogprobs } from './training/decoder-training';
-export { float16BitsToFloat32Bits, float16ToFloat32, float32BitsToFloat16Bits, float32ToFloat16 } from './model/float16';
+export {
+  float16BitsToFloat32Bits,
+  float16ToFloat32,
+  float32BitsToFloat16Bits,
+  float32ToFloat16,
+} from './model/float16';
 export { readModelConfig, writeModelConfig } from './model/model-config-file';
 export { loadModelDirectory, saveModelDirectory, tokenizerFileNames } from './model/model-directory';
 export type { LoadedModel, LoadModelOptions, SaveModelOptions } from './model/model-directory';
@@ -37,7 +62,11 @@ export { safetensorsDtypeSizes } from './safetensors/safetensors-dtype';
 export type { FloatDtype, SafetensorsDtype } from './safetensors/safetensors-dtype';
 export { maximumHeaderBytes } from './safetensors/safetensors-header';
 export type { SafetensorsEntry } from './safetensors/safetensors-header';
-export { defaultMaxShardBytes, openSafetensorsDirectory, writeSafetensorsShards } from './safetensors/safetensors-shards';
+export {
+  defaultMaxShardBytes,
+  openSafetensorsDirectory,
+  writeSafetensorsShards,
+} from './safetensors/safetensors-shards';
 export type { SafetensorsCheckpoint, WriteShardsOptions, WrittenShards } from './safetensors/safetensors-shards';
 export { ropeInverseFrequencies } from './decoder/rope-frequencies';
 export { resolveSampling, sampleToken } from './generation/sampling';

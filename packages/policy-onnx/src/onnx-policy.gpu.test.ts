@@ -25,13 +25,16 @@ async function probe(provider: ExecutionProvider): Promise<string | undefined> {
     await policy.release();
     return undefined;
   } catch (error) {
-    if (error instanceof UnsupportedError || /provider|adapter|vulkan|cuda|webgpu/i.test(String(error))) return String(error);
+    if (error instanceof UnsupportedError || /provider|adapter|vulkan|cuda|webgpu/i.test(String(error)))
+      return String(error);
     throw error;
   }
 }
 
 const fixtureDirectory = fileURLToPath(new URL('./__fixtures__/tiny-qwen2-reference', import.meta.url));
-const fixture = JSON.parse(await readFile(fileURLToPath(new URL('./__fixtures__/tiny-qwen2-reference.json', import.meta.url)), 'utf8')) as {
+const fixture = JSON.parse(
+  await readFile(fileURLToPath(new URL('./__fixtures__/tiny-qwen2-reference.json', import.meta.url)), 'utf8'),
+) as {
   inputIds: number[];
   attentionMask: number[];
   batch: number;
@@ -57,14 +60,28 @@ for (const provider of providers) {
       const model = await loadModelDirectory(fixtureDirectory);
       const training = new DecoderTraining(model.config, model.parameters, { executionProvider: provider });
       try {
-        const batch = { inputIds: Int32Array.from(fixture.inputIds), attentionMask: Uint8Array.from(fixture.attentionMask), batch: fixture.batch, length: fixture.sequence };
-        const { logprobs, gradients } = await training.backward(batch, { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) });
-        const valid = fixture.attentionMask.flatMap((value, index) => (index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!]));
-        fixture.logprobs.forEach((value, index) => expect(Math.abs(logprobs[index]! - value * valid[index]!)).toBeLessThan(tolerance));
+        const batch = {
+          inputIds: Int32Array.from(fixture.inputIds),
+          attentionMask: Uint8Array.from(fixture.attentionMask),
+          batch: fixture.batch,
+          length: fixture.sequence,
+        };
+        const { logprobs, gradients } = await training.backward(batch, {
+          gradLogprobs: Float32Array.from(fixture.gradLogprobs),
+          gradEntropies: Float32Array.from(fixture.gradEntropies),
+        });
+        const valid = fixture.attentionMask.flatMap((value, index) =>
+          index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!],
+        );
+        fixture.logprobs.forEach((value, index) =>
+          expect(Math.abs(logprobs[index]! - value * valid[index]!)).toBeLessThan(tolerance),
+        );
         for (const [name, expected] of Object.entries(fixture.gradients)) {
           const actual = gradients.get(name)!;
           const scale = Math.max(1, ...expected.map(Math.abs));
-          expected.forEach((value, index) => expect(Math.abs(actual[index]! - value) / scale, name).toBeLessThan(tolerance));
+          expected.forEach((value, index) =>
+            expect(Math.abs(actual[index]! - value) / scale, name).toBeLessThan(tolerance),
+          );
         }
       } finally {
         await training.release();
@@ -76,13 +93,21 @@ for (const provider of providers) {
       const cpu = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, executionProvider: 'cpu' });
       try {
         const prompt = tokenizer.encode(tinyPromptTexts[0]!, { addSpecialTokens: false });
-        const request = { inputIds: prompt, maxNewTokens: 12, sampling: { temperature: 0 }, stopTokenIds: [], logprobs: true };
+        const request = {
+          inputIds: prompt,
+          maxNewTokens: 12,
+          sampling: { temperature: 0 },
+          stopTokenIds: [],
+          logprobs: true,
+        };
         const [onGpu] = await gpu.generate([request]);
         const [onCpu] = await cpu.generate([request]);
         expect(onGpu!.outputIds).toEqual(onCpu!.outputIds);
         const ids = [...prompt, ...onGpu!.outputIds];
         const { logprobs } = await gpu.scoreTokens(tokenBatchOf([ids]));
-        onGpu!.logprobs!.forEach((value, index) => expect(Math.abs(value - logprobs[prompt.length - 1 + index]!)).toBeLessThan(tolerance));
+        onGpu!.logprobs!.forEach((value, index) =>
+          expect(Math.abs(value - logprobs[prompt.length - 1 + index]!)).toBeLessThan(tolerance),
+        );
       } finally {
         await gpu.release();
         await cpu.release();
@@ -97,4 +122,3 @@ for (const provider of providers) {
     tokenizer,
   });
 }
-

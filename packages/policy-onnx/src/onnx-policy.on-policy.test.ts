@@ -16,39 +16,55 @@ const webgpuSkip = await webgpuSkipReason();
 
 for (const provider of ['cpu', 'webgpu'] as const satisfies readonly ExecutionProvider[]) {
   const skip = provider === 'webgpu' ? webgpuSkip : undefined;
-  describe.skipIf(skip !== undefined)(`rollout logprobs equal training logprobs on ${provider}${skip === undefined ? '' : ` (skipped: ${skip})`}`, () => {
-    it('over two sampled turns of a batch, within the provider tolerance', async () => {
-      const policy = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer, executionProvider: provider, threads: 1 });
-      try {
-        const prompts = tinyPromptTexts.map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
-        const inserted = tokenizer.encode(' <result> the author is Ada </result>', { addSpecialTokens: false });
-        const request = (inputIds: number[], seed: number): GenerateRequest => ({ inputIds, maxNewTokens: 10, stopTokenIds: [], logprobs: true, sampling: { temperature: 1, seed } });
-        const first = await policy.generate(prompts.map((ids, index) => request(ids, 11 + index)));
-        const contexts = prompts.map((ids, index) => [...ids, ...first[index]!.outputIds, ...inserted]);
-        const reusedBefore = policy.statistics.reusedTokens;
-        const second = await policy.generate(contexts.map((ids, index) => request(ids, 101 + index)));
-        expect(policy.statistics.reusedTokens).toBeGreaterThan(reusedBefore);
-        // the whole sequences, right-padded, scored by the training graph
-        const rows = contexts.map((ids, index) => [...ids, ...second[index]!.outputIds]);
-        const batch = tokenBatchOf(rows);
-        const { length } = batch;
-        const { logprobs } = await policy.scoreTokens(batch);
-        let worst = 0;
-        rows.forEach((_, index) => {
-          const turns = [
-            { start: prompts[index]!.length, recorded: first[index]!.logprobs! },
-            { start: contexts[index]!.length, recorded: second[index]!.logprobs! },
-          ];
-          for (const { start, recorded } of turns) {
-            recorded.forEach((value, offset) => {
-              worst = Math.max(worst, Math.abs(value - logprobs[index * (length - 1) + start - 1 + offset]!));
-            });
-          }
+  describe.skipIf(skip !== undefined)(
+    `rollout logprobs equal training logprobs on ${provider}${skip === undefined ? '' : ` (skipped: ${skip})`}`,
+    () => {
+      it('over two sampled turns of a batch, within the provider tolerance', async () => {
+        const policy = await createOnnxPolicy({
+          model: tinyWordModel(tokenizer),
+          tokenizer,
+          executionProvider: provider,
+          threads: 1,
         });
-        expect(worst, `largest |rollout − training| logprob difference on ${provider}`).toBeLessThanOrEqual(tolerances[provider]);
-      } finally {
-        await policy.release();
-      }
-    });
-  });
+        try {
+          const prompts = tinyPromptTexts.map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
+          const inserted = tokenizer.encode(' <result> the author is Ada </result>', { addSpecialTokens: false });
+          const request = (inputIds: number[], seed: number): GenerateRequest => ({
+            inputIds,
+            maxNewTokens: 10,
+            stopTokenIds: [],
+            logprobs: true,
+            sampling: { temperature: 1, seed },
+          });
+          const first = await policy.generate(prompts.map((ids, index) => request(ids, 11 + index)));
+          const contexts = prompts.map((ids, index) => [...ids, ...first[index]!.outputIds, ...inserted]);
+          const reusedBefore = policy.statistics.reusedTokens;
+          const second = await policy.generate(contexts.map((ids, index) => request(ids, 101 + index)));
+          expect(policy.statistics.reusedTokens).toBeGreaterThan(reusedBefore);
+          // the whole sequences, right-padded, scored by the training graph
+          const rows = contexts.map((ids, index) => [...ids, ...second[index]!.outputIds]);
+          const batch = tokenBatchOf(rows);
+          const { length } = batch;
+          const { logprobs } = await policy.scoreTokens(batch);
+          let worst = 0;
+          rows.forEach((_, index) => {
+            const turns = [
+              { start: prompts[index]!.length, recorded: first[index]!.logprobs! },
+              { start: contexts[index]!.length, recorded: second[index]!.logprobs! },
+            ];
+            for (const { start, recorded } of turns) {
+              recorded.forEach((value, offset) => {
+                worst = Math.max(worst, Math.abs(value - logprobs[index * (length - 1) + start - 1 + offset]!));
+              });
+            }
+          });
+          expect(worst, `largest |rollout − training| logprob difference on ${provider}`).toBeLessThanOrEqual(
+            tolerances[provider],
+          );
+        } finally {
+          await policy.release();
+        }
+      });
+    },
+  );
 }

@@ -9,7 +9,9 @@ const policy = await createOnnxPolicy({ model: tinyWordModel(tokenizer), tokeniz
 afterAll(() => policy.release());
 
 /** Two prompts of different lengths (each of at least two tokens, so that each can be scored alone). */
-const rows = [tinyPromptTexts[0]!, tinyPromptTexts[2]!].map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
+const rows = [tinyPromptTexts[0]!, tinyPromptTexts[2]!].map((text) =>
+  tokenizer.encode(text, { addSpecialTokens: false }),
+);
 
 describe('createOnnxPolicy as a spec TrainablePolicy', () => {
   it('scoreTokens takes a right-padded spec TokenBatch: each row scores as it does alone (1e-5), padding scores 0', async () => {
@@ -19,7 +21,9 @@ describe('createOnnxPolicy as a spec TrainablePolicy', () => {
     for (const [index, row] of rows.entries()) {
       const alone = await policy.scoreTokens(tokenBatchOf([row]));
       const logprobs = scores.logprobs.subarray(index * columns, (index + 1) * columns);
-      alone.logprobs.forEach((value, position) => expect(Math.abs(logprobs[position]! - value), `row ${index}, token ${position}`).toBeLessThan(1e-5));
+      alone.logprobs.forEach((value, position) =>
+        expect(Math.abs(logprobs[position]! - value), `row ${index}, token ${position}`).toBeLessThan(1e-5),
+      );
       expect(Array.from(logprobs.subarray(row.length - 1))).toEqual(new Array(batch.length - row.length).fill(0));
     }
   });
@@ -39,7 +43,11 @@ describe('createOnnxPolicy as a spec TrainablePolicy', () => {
   });
 
   it('clearCache() drops KV caches computed with the old weights', async () => {
-    const request = { inputIds: tokenizer.encode(tinyPromptTexts[0]!, { addSpecialTokens: false }), maxNewTokens: 4, sampling: { temperature: 0 } };
+    const request = {
+      inputIds: tokenizer.encode(tinyPromptTexts[0]!, { addSpecialTokens: false }),
+      maxNewTokens: 4,
+      sampling: { temperature: 0 },
+    };
     await policy.generate([request]);
     const before = policy.statistics.reusedTokens;
     await policy.generate([request]);

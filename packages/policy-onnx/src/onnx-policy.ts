@@ -1,4 +1,11 @@
-import { InvalidInputError, trainingStateMethods, type GenerateResult, type TokenBatch, type Tokenizer, type TrainablePolicy } from '@research-ts/spec';
+import {
+  InvalidInputError,
+  trainingStateMethods,
+  type GenerateResult,
+  type TokenBatch,
+  type Tokenizer,
+  type TrainablePolicy,
+} from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { DecoderConfig } from './model/decoder-config';
@@ -103,18 +110,44 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   const { config, parameters } = model;
   const executionProvider = options.executionProvider ?? 'cpu';
   const prefillChunkTokens = options.prefillChunkTokens ?? 512;
-  if (!Number.isSafeInteger(prefillChunkTokens) || prefillChunkTokens < 1) throw new InvalidInputError(`must be a positive integer, got ${prefillChunkTokens}`, { source: 'createOnnxPolicy', field: 'prefillChunkTokens' });
+  if (!Number.isSafeInteger(prefillChunkTokens) || prefillChunkTokens < 1)
+    throw new InvalidInputError(`must be a positive integer, got ${prefillChunkTokens}`, {
+      source: 'createOnnxPolicy',
+      field: 'prefillChunkTokens',
+    });
   // On webgpu parameters, gradients, AdamW moments and the KV cache live on the device; on cpu in host arrays. The
   // cuda provider of onnxruntime-node has no device location for tensors in its JS API (every run copies its
   // inputs and outputs), so it runs the host algorithm, with the generation weights stored in its session.
-  const deviceParameters = executionProvider === 'webgpu' ? await DeviceParameters.upload(executionProvider, config, parameters) : undefined;
+  const deviceParameters =
+    executionProvider === 'webgpu' ? await DeviceParameters.upload(executionProvider, config, parameters) : undefined;
   const weights = options.inferenceWeights ?? (executionProvider === 'cuda' ? 'initializers' : 'inputs');
-  const session = await GenerationSession.open({ config, executionProvider, threads: options.threads, parameters, deviceParameters, weights, fusedOps: options.fusedOps ?? true });
+  const session = await GenerationSession.open({
+    config,
+    executionProvider,
+    threads: options.threads,
+    parameters,
+    deviceParameters,
+    weights,
+    fusedOps: options.fusedOps ?? true,
+  });
   const statistics: GenerationStatistics = { prefilledTokens: 0, reusedTokens: 0, decodeSteps: 0, decodedTokens: 0 };
   const maxCacheBytes = options.maxCacheBytes ?? 256 * 1024 * 1024;
-  const engineOptions = { config, executionProvider, session: () => session.session(), parameterFeeds: () => session.parameterFeeds(), statistics, maxCacheBytes, prefillChunkTokens };
-  const generation: GenerationEngine = deviceParameters === undefined ? new HostGeneration(engineOptions) : new DeviceGeneration(engineOptions);
-  const training = createPolicyTraining(config, parameters, deviceParameters, { executionProvider, threads: options.threads, maxTokensPerRun: options.maxTokensPerRun });
+  const engineOptions = {
+    config,
+    executionProvider,
+    session: () => session.session(),
+    parameterFeeds: () => session.parameterFeeds(),
+    statistics,
+    maxCacheBytes,
+    prefillChunkTokens,
+  };
+  const generation: GenerationEngine =
+    deviceParameters === undefined ? new HostGeneration(engineOptions) : new DeviceGeneration(engineOptions);
+  const training = createPolicyTraining(config, parameters, deviceParameters, {
+    executionProvider,
+    threads: options.threads,
+    maxTokensPerRun: options.maxTokensPerRun,
+  });
   const clearCache = () => {
     generation.clearCache();
     session.retire();
@@ -145,7 +178,8 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       return result;
     },
     clearCache,
-    save: async (directory, saveOptions) => saveModelDirectory(directory, { config, parameters: await training.readCurrentParameters() }, saveOptions),
+    save: async (directory, saveOptions) =>
+      saveModelDirectory(directory, { config, parameters: await training.readCurrentParameters() }, saveOptions),
     release: async () => {
       await generation.release();
       await training.release();
@@ -158,7 +192,10 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
 /** The model (given, or loaded from `modelDirectory`) and its tokenizer (given, or the directory's), checked against each other. */
 async function loadPolicyModel(options: OnnxPolicyOptions): Promise<{ model: DecoderModel; tokenizer: Tokenizer }> {
   if ((options.model === undefined) === (options.modelDirectory === undefined)) {
-    throw new InvalidInputError('give exactly one of model and modelDirectory', { source: 'createOnnxPolicy', field: 'model' });
+    throw new InvalidInputError('give exactly one of model and modelDirectory', {
+      source: 'createOnnxPolicy',
+      field: 'model',
+    });
   }
   let model: DecoderModel;
   let tokenizer = options.tokenizer;
@@ -166,13 +203,24 @@ async function loadPolicyModel(options: OnnxPolicyOptions): Promise<{ model: Dec
     const loaded = await loadModelDirectory(options.modelDirectory);
     model = loaded;
     if (tokenizer === undefined) {
-      if (loaded.tokenizerDirectory === undefined) throw new InvalidInputError('has no tokenizer.json; pass a tokenizer', { source: options.modelDirectory, field: 'tokenizer' });
+      if (loaded.tokenizerDirectory === undefined)
+        throw new InvalidInputError('has no tokenizer.json; pass a tokenizer', {
+          source: options.modelDirectory,
+          field: 'tokenizer',
+        });
       tokenizer = await loadTokenizer(loaded.tokenizerDirectory);
     }
   } else model = options.model!;
-  if (tokenizer === undefined) throw new InvalidInputError('is required with a model in memory', { source: 'createOnnxPolicy', field: 'tokenizer' });
+  if (tokenizer === undefined)
+    throw new InvalidInputError('is required with a model in memory', {
+      source: 'createOnnxPolicy',
+      field: 'tokenizer',
+    });
   if (tokenizer.vocabSize > model.config.vocabSize) {
-    throw new InvalidInputError(`the tokenizer has ${tokenizer.vocabSize} ids but the model only ${model.config.vocabSize} embeddings`, { source: 'createOnnxPolicy', field: 'tokenizer' });
+    throw new InvalidInputError(
+      `the tokenizer has ${tokenizer.vocabSize} ids but the model only ${model.config.vocabSize} embeddings`,
+      { source: 'createOnnxPolicy', field: 'tokenizer' },
+    );
   }
   return { model, tokenizer };
 }

@@ -4,7 +4,9 @@ import { createOnnxPolicy, createRandomModel, listExecutionProviders, tinyConfig
 import type { ExecutionProvider } from '@research-ts/policy-onnx';
 
 const listed = listExecutionProviders();
-console.log(`onnxruntime-node lists: ${listed.map(({ name, bundled }) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`);
+console.log(
+  `onnxruntime-node lists: ${listed.map(({ name, bundled }) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`,
+);
 const config = tinyConfig();
 const tokenizer = {
   specificationVersion: 'v1' as const,
@@ -21,7 +23,11 @@ const tokenizer = {
 const working: string[] = [];
 for (const provider of ['cpu', 'webgpu', 'cuda'] as ExecutionProvider[]) {
   try {
-    const policy = await createOnnxPolicy({ model: createRandomModel(config, { seed: 1 }), tokenizer, executionProvider: provider });
+    const policy = await createOnnxPolicy({
+      model: createRandomModel(config, { seed: 1 }),
+      tokenizer,
+      executionProvider: provider,
+    });
     const [result] = await policy.generate([{ inputIds: [1, 2, 3], maxNewTokens: 4, sampling: { temperature: 0 } }]);
     await policy.release();
     console.log(`${provider}: OK (greedy ids ${result!.outputIds.join(' ')})`);

@@ -22,7 +22,10 @@ export interface BuildCompletionRequestBodyOptions {
  * `InvalidInputError` for a malformed request (the field path names it) and `UnsupportedError` for a
  * request the chosen server cannot honour.
  */
-export function buildCompletionRequestBody(request: GenerateRequest, options: BuildCompletionRequestBodyOptions): Record<string, unknown> {
+export function buildCompletionRequestBody(
+  request: GenerateRequest,
+  options: BuildCompletionRequestBodyOptions,
+): Record<string, unknown> {
   const profile = completionServerProfiles[options.server];
   const field = (name: string) => `requests[${options.index}].${name}`;
   validateRequest(request, field);
@@ -32,7 +35,10 @@ export function buildCompletionRequestBody(request: GenerateRequest, options: Bu
     body.prompt = [...request.inputIds];
   } else {
     if (options.tokenizer === undefined) {
-      throw new UnsupportedError('text prompts', `the ${options.server} server takes text prompts; pass a tokenizer to decode inputIds`);
+      throw new UnsupportedError(
+        'text prompts',
+        `the ${options.server} server takes text prompts; pass a tokenizer to decode inputIds`,
+      );
     }
     body.prompt = options.tokenizer.decode(request.inputIds, { skipSpecialTokens: false });
   }
@@ -73,9 +79,11 @@ function validateRequest(request: GenerateRequest, field: (name: string) => stri
   const fail = (name: string, problem: string): never => {
     throw new InvalidInputError(problem, { field: field(name) });
   };
-  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) fail('inputIds', 'must be a non-empty array of token ids');
+  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0)
+    fail('inputIds', 'must be a non-empty array of token ids');
   request.inputIds.forEach((id, position) => {
-    if (!Number.isInteger(id) || id < 0) fail(`inputIds[${position}]`, `must be a non-negative integer, got ${String(id)}`);
+    if (!Number.isInteger(id) || id < 0)
+      fail(`inputIds[${position}]`, `must be a non-negative integer, got ${String(id)}`);
   });
   if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 0) {
     fail('maxNewTokens', `must be a non-negative integer, got ${String(request.maxNewTokens)}`);
@@ -84,7 +92,8 @@ function validateRequest(request: GenerateRequest, field: (name: string) => stri
     if (typeof stop !== 'string' || stop === '') fail(`stopStrings[${position}]`, 'must be a non-empty string');
   });
   (request.stopTokenIds ?? []).forEach((id, position) => {
-    if (!Number.isInteger(id) || id < 0) fail(`stopTokenIds[${position}]`, `must be a non-negative integer, got ${String(id)}`);
+    if (!Number.isInteger(id) || id < 0)
+      fail(`stopTokenIds[${position}]`, `must be a non-negative integer, got ${String(id)}`);
   });
   const sampling = request.sampling ?? {};
   if (sampling.temperature !== undefined && !(Number.isFinite(sampling.temperature) && sampling.temperature >= 0)) {

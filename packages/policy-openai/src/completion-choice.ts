@@ -1,4 +1,10 @@
-import { ApiCallError, UnsupportedError, type FinishReason, type GenerateResult, type Tokenizer } from '@research-ts/spec';
+import {
+  ApiCallError,
+  UnsupportedError,
+  type FinishReason,
+  type GenerateResult,
+  type Tokenizer,
+} from '@research-ts/spec';
 import type { CompletionServer } from './completion-server';
 
 /**
@@ -43,7 +49,8 @@ function safeStringify(value: unknown): string {
   }
 }
 
-const isIntegerArray = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => Number.isInteger(item));
+const isIntegerArray = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.every((item) => Number.isInteger(item));
 
 /** Reads one raw `choices[]` entry (of a full response or of a stream chunk); throws `ApiCallError` on a wrong shape. */
 export function readCompletionChoice(raw: unknown, url: string): CompletionChoice {
@@ -51,16 +58,19 @@ export function readCompletionChoice(raw: unknown, url: string): CompletionChoic
   const choice = raw as Record<string, unknown>;
   if (typeof choice.text !== 'string') throw protocolError(url, 'choice.text is not a string', raw);
   const finishReason = choice.finish_reason ?? null;
-  if (finishReason !== null && typeof finishReason !== 'string') throw protocolError(url, 'choice.finish_reason is not a string', raw);
+  if (finishReason !== null && typeof finishReason !== 'string')
+    throw protocolError(url, 'choice.finish_reason is not a string', raw);
 
   let stopDetail: CompletionChoice['stopDetail'];
   for (const key of ['stop_reason', 'matched_stop'] as const) {
     if (!(key in choice)) continue;
     const value = choice[key];
-    if (value === null || typeof value === 'string' || Number.isInteger(value)) stopDetail ??= value as string | number | null;
+    if (value === null || typeof value === 'string' || Number.isInteger(value))
+      stopDetail ??= value as string | number | null;
     else throw protocolError(url, `choice.${key} is not a string, an integer or null`, raw);
   }
-  if (stopDetail === undefined && typeof choice.stopping_word === 'string' && choice.stopping_word !== '') stopDetail = choice.stopping_word;
+  if (stopDetail === undefined && typeof choice.stopping_word === 'string' && choice.stopping_word !== '')
+    stopDetail = choice.stopping_word;
 
   let tokenIds: number[] | undefined;
   if (isIntegerArray(choice.token_ids)) tokenIds = choice.token_ids;
@@ -71,8 +81,12 @@ export function readCompletionChoice(raw: unknown, url: string): CompletionChoic
   if (choice.logprobs !== undefined && choice.logprobs !== null) {
     const logprobs = choice.logprobs as Record<string, unknown>;
     if (typeof logprobs !== 'object') throw protocolError(url, 'choice.logprobs is not an object', raw);
-    if (Array.isArray(logprobs.tokens) && logprobs.tokens.every((token) => typeof token === 'string')) logprobTokens = logprobs.tokens as string[];
-    if (Array.isArray(logprobs.token_logprobs) && logprobs.token_logprobs.every((value) => value === null || typeof value === 'number')) {
+    if (Array.isArray(logprobs.tokens) && logprobs.tokens.every((token) => typeof token === 'string'))
+      logprobTokens = logprobs.tokens as string[];
+    if (
+      Array.isArray(logprobs.token_logprobs) &&
+      logprobs.token_logprobs.every((value) => value === null || typeof value === 'number')
+    ) {
       tokenLogprobs = logprobs.token_logprobs as Array<number | null>;
     }
   }
@@ -87,7 +101,14 @@ export interface ChoiceAccumulator {
 }
 
 export function createChoiceAccumulator(): ChoiceAccumulator {
-  const merged: CompletionChoice = { text: '', finishReason: null, stopDetail: undefined, tokenIds: undefined, logprobTokens: undefined, tokenLogprobs: undefined };
+  const merged: CompletionChoice = {
+    text: '',
+    finishReason: null,
+    stopDetail: undefined,
+    tokenIds: undefined,
+    logprobTokens: undefined,
+    tokenLogprobs: undefined,
+  };
   const append = <T>(into: T[] | undefined, items: T[] | undefined): T[] | undefined =>
     items === undefined ? into : into === undefined ? [...items] : (into.push(...items), into);
   return {
@@ -163,11 +184,23 @@ export function choiceToResult(choice: CompletionChoice, context: ChoiceToResult
       finish = 'eos';
     }
   } else if (finishReason === 'abort') {
-    throw new ApiCallError(`the server at ${context.url} aborted the generation (finish_reason "abort")`, { url: context.url, statusCode: 200, isRetryable: true });
+    throw new ApiCallError(`the server at ${context.url} aborted the generation (finish_reason "abort")`, {
+      url: context.url,
+      statusCode: 200,
+      isRetryable: true,
+    });
   } else if (finishReason === null) {
-    throw new ApiCallError(`the completion from ${context.url} has no finish_reason: the response ended early`, { url: context.url, statusCode: 200, isRetryable: true });
+    throw new ApiCallError(`the completion from ${context.url} has no finish_reason: the response ended early`, {
+      url: context.url,
+      statusCode: 200,
+      isRetryable: true,
+    });
   } else {
-    throw new ApiCallError(`the server at ${context.url} ended the generation with finish_reason "${finishReason}"`, { url: context.url, statusCode: 200, isRetryable: false });
+    throw new ApiCallError(`the server at ${context.url} ended the generation with finish_reason "${finishReason}"`, {
+      url: context.url,
+      statusCode: 200,
+      isRetryable: false,
+    });
   }
 
   let appendedText = '';
@@ -175,7 +208,8 @@ export function choiceToResult(choice: CompletionChoice, context: ChoiceToResult
 
   const tokenizer = context.tokenizer;
   const eosText = (id: number) => (tokenizer === undefined ? '' : tokenizer.decode([id], { skipSpecialTokens: false }));
-  let outputIds = choice.tokenIds !== undefined ? [...choice.tokenIds] : tokenIdsFromLogprobTokens(choice.logprobTokens);
+  let outputIds =
+    choice.tokenIds !== undefined ? [...choice.tokenIds] : tokenIdsFromLogprobTokens(choice.logprobTokens);
   if (outputIds !== undefined) {
     if (finish === 'eos' && typeof stopDetail === 'number' && outputIds.at(-1) !== stopDetail) {
       outputIds.push(stopDetail);
@@ -192,7 +226,10 @@ export function choiceToResult(choice: CompletionChoice, context: ChoiceToResult
     outputIds = tokenizer.encode(choice.text + appendedText, { addSpecialTokens: false });
     if (finish === 'eos') {
       const eosId = typeof stopDetail === 'number' ? stopDetail : primaryEosId(tokenizer);
-      const endsWithEos = typeof stopDetail === 'number' ? outputIds.at(-1) === stopDetail : tokenizer.eosTokenIds.includes(outputIds.at(-1) ?? -1);
+      const endsWithEos =
+        typeof stopDetail === 'number'
+          ? outputIds.at(-1) === stopDetail
+          : tokenizer.eosTokenIds.includes(outputIds.at(-1) ?? -1);
       if (eosId !== undefined && !endsWithEos) {
         outputIds.push(eosId);
         appendedText += eosText(eosId);
@@ -204,7 +241,11 @@ export function choiceToResult(choice: CompletionChoice, context: ChoiceToResult
   if (stopString !== undefined) result.stopString = stopString;
   if (context.logprobs) {
     const logprobs = choice.tokenLogprobs;
-    if (logprobs !== undefined && logprobs.length === outputIds.length && logprobs.every((value) => typeof value === 'number')) {
+    if (
+      logprobs !== undefined &&
+      logprobs.length === outputIds.length &&
+      logprobs.every((value) => typeof value === 'number')
+    ) {
       result.logprobs = logprobs as number[];
     }
   }
@@ -219,6 +260,7 @@ function primaryEosId(tokenizer: Tokenizer): number | undefined {
 
 function longestStopStringEnding(text: string, stopStrings: readonly string[]): string | undefined {
   let found: string | undefined;
-  for (const stop of stopStrings) if (text.endsWith(stop) && (found === undefined || stop.length > found.length)) found = stop;
+  for (const stop of stopStrings)
+    if (text.endsWith(stop) && (found === undefined || stop.length > found.length)) found = stop;
   return found;
 }

@@ -17,7 +17,12 @@ export interface CompletionServerProfile {
   extensionFields(settings: { logprobs: boolean }): Record<string, unknown>;
 }
 
-export const completionServers = ['vllm', 'sglang', 'llama.cpp', 'generic'] as const satisfies readonly CompletionServer[];
+export const completionServers = [
+  'vllm',
+  'sglang',
+  'llama.cpp',
+  'generic',
+] as const satisfies readonly CompletionServer[];
 
 /**
  * What each server is sent and what it is trusted to return (the README cites the sources):

@@ -1,6 +1,12 @@
 import { runPolicyConformance } from '@research-ts/testing';
 import { afterAll } from 'vitest';
-import { answerTurn, searchTurn, startFakeCompletionsServer, type FakeCompletionsServer, type FakeServerOptions } from './__fixtures__/fake-completions-server';
+import {
+  answerTurn,
+  searchTurn,
+  startFakeCompletionsServer,
+  type FakeCompletionsServer,
+  type FakeServerOptions,
+} from './__fixtures__/fake-completions-server';
 import { createTestTokenizer } from './__fixtures__/test-tokenizer';
 import { createOpenAICompletionsPolicy, type OpenAICompletionsPolicyOptions } from './create-openai-completions-policy';
 
@@ -18,7 +24,11 @@ afterAll(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-function conformance(name: string, serverOptions: Omit<FakeServerOptions, 'tokenizer'>, policyOptions: Partial<OpenAICompletionsPolicyOptions>): void {
+function conformance(
+  name: string,
+  serverOptions: Omit<FakeServerOptions, 'tokenizer'>,
+  policyOptions: Partial<OpenAICompletionsPolicyOptions>,
+): void {
   runPolicyConformance({
     name,
     tokenizer,
@@ -32,7 +42,11 @@ function conformance(name: string, serverOptions: Omit<FakeServerOptions, 'token
 }
 
 conformance('openai-completions against a fake vLLM', { flavor: 'vllm' }, {});
-conformance('openai-completions against a fake vLLM without return_token_ids (ids from token_id:N)', { flavor: 'vllm', supportsReturnTokenIds: false }, { logprobs: true });
+conformance(
+  'openai-completions against a fake vLLM without return_token_ids (ids from token_id:N)',
+  { flavor: 'vllm', supportsReturnTokenIds: false },
+  { logprobs: true },
+);
 conformance('openai-completions against a fake SGLang', { flavor: 'sglang' }, { server: 'sglang' });
 conformance(
   'openai-completions against a fake SGLang that strips stop strings and returns no ids (tokenizer re-encodes)',

@@ -28,7 +28,12 @@ function policyFor(server: FakeCompletionsServer, options: Partial<OpenAIComplet
 
 const question = 'Question: what is the capital of France?\nAssistant: ';
 const promptIds = tokenizer.encode(question);
-const searchRequest: GenerateRequest = { inputIds: promptIds, maxNewTokens: 200, stopStrings: ['</search>'], sampling: { temperature: 0 } };
+const searchRequest: GenerateRequest = {
+  inputIds: promptIds,
+  maxNewTokens: 200,
+  stopStrings: ['</search>'],
+  sampling: { temperature: 0 },
+};
 const resultBlock = ' <result>\nParis is the capital of France.\n</result>';
 const answerRequest: GenerateRequest = {
   inputIds: [...promptIds, ...tokenizer.encode(searchTurn + resultBlock)],
@@ -44,7 +49,12 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
     expect(policy.name).toBe('openai-completions:vllm:qwen-fake');
     expect(policy.specificationVersion).toBe('v1');
     const [result] = await policy.generate([searchRequest]);
-    expect(result).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(result).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.path).toBe('/v1/completions');
     expect(server.requests[0]!.headers['content-type']).toBe('application/json');
@@ -96,7 +106,9 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
   it('stops at a stop token id (an EOS finish) and keeps that token', async () => {
     const server = await serve();
     const searchOpen = tokenizer.tokenToId('<search>')!;
-    const [result] = await policyFor(server).generate([{ inputIds: promptIds, maxNewTokens: 200, stopTokenIds: [searchOpen] }]);
+    const [result] = await policyFor(server).generate([
+      { inputIds: promptIds, maxNewTokens: 200, stopTokenIds: [searchOpen] },
+    ]);
     expect(server.requests[0]!.body.stop_token_ids).toEqual([searchOpen]);
     const expectedText = searchTurn.slice(0, searchTurn.indexOf('<search>') + '<search>'.length);
     expect(result).toEqual({ outputIds: tokenizer.encode(expectedText), text: expectedText, finishReason: 'eos' });
@@ -105,7 +117,11 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
   it('passes sampling settings through, and the same seed gives the same sample', async () => {
     const server = await serve();
     const policy = policyFor(server);
-    const sampled = (seed: number): GenerateRequest => ({ inputIds: promptIds, maxNewTokens: 50, sampling: { temperature: 1, topP: 0.95, topK: 40, seed } });
+    const sampled = (seed: number): GenerateRequest => ({
+      inputIds: promptIds,
+      maxNewTokens: 50,
+      sampling: { temperature: 1, topP: 0.95, topK: 40, seed },
+    });
     const [first, again, other] = await policy.generate([sampled(7), sampled(7), sampled(8)]);
     expect(first).toEqual(again);
     expect(first!.text).not.toBe(other!.text);
@@ -116,7 +132,13 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
     const server = await serve({ answerDelayMs: 40 });
     const requests = [searchRequest, answerRequest, searchRequest, answerRequest, searchRequest];
     const results = await policyFor(server, { concurrency: 2 }).generate(requests);
-    expect(results.map((result) => result.finishReason)).toEqual(['stop-string', 'eos', 'stop-string', 'eos', 'stop-string']);
+    expect(results.map((result) => result.finishReason)).toEqual([
+      'stop-string',
+      'eos',
+      'stop-string',
+      'eos',
+      'stop-string',
+    ]);
     expect(server.requests).toHaveLength(5);
     expect(server.maxInFlight).toBe(2);
   });
@@ -131,7 +153,9 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
       const caller = new AbortController();
       // all 20 in flight at once, then 20 again with most of them waiting for one of 4 slots
       expect(await policyFor(server).generate(requests, { signal: caller.signal })).toHaveLength(20);
-      expect(await policyFor(server, { concurrency: 4 }).generate(requests, { signal: caller.signal })).toHaveLength(20);
+      expect(await policyFor(server, { concurrency: 4 }).generate(requests, { signal: caller.signal })).toHaveLength(
+        20,
+      );
       expect(await policyFor(server, { concurrency: 4 }).generate(requests)).toHaveLength(20);
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
@@ -149,7 +173,9 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
 
   it('answers maxNewTokens 0 without a request', async () => {
     const server = await serve();
-    expect(await policyFor(server).generate([{ inputIds: promptIds, maxNewTokens: 0 }])).toEqual([{ outputIds: [], text: '', finishReason: 'length' }]);
+    expect(await policyFor(server).generate([{ inputIds: promptIds, maxNewTokens: 0 }])).toEqual([
+      { outputIds: [], text: '', finishReason: 'length' },
+    ]);
     expect(server.requests).toHaveLength(0);
   });
 
@@ -160,7 +186,11 @@ describe('createOpenAICompletionsPolicy against a vLLM-shaped server', () => {
 
   it('sends the API key, extra headers and extraBody fields', async () => {
     const server = await serve({ apiKey: 'secret' });
-    await policyFor(server, { apiKey: 'secret', headers: { 'x-team': 'research' }, extraBody: { repetition_penalty: 1.05 } }).generate([searchRequest]);
+    await policyFor(server, {
+      apiKey: 'secret',
+      headers: { 'x-team': 'research' },
+      extraBody: { repetition_penalty: 1.05 },
+    }).generate([searchRequest]);
     expect(server.requests[0]!.headers.authorization).toBe('Bearer secret');
     expect(server.requests[0]!.headers['x-team']).toBe('research');
     expect(server.requests[0]!.body.repetition_penalty).toBe(1.05);
@@ -179,7 +209,12 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
   it('SGLang with no_stop_trim honoured: ids and text as sent', async () => {
     const server = await serve({ flavor: 'sglang' });
     const [result] = await policyFor(server, { server: 'sglang' }).generate([searchRequest]);
-    expect(result).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(result).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
     expect(server.requests[0]!.body).toEqual({
       model: 'qwen-fake',
       prompt: promptIds,
@@ -194,8 +229,16 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
 
   it('an older SGLang that strips "</search>" and returns no ids: appended back, ids re-encoded by the tokenizer', async () => {
     const server = await serve({ flavor: 'sglang', honoursNoStopTrim: false, supportsReturnTokenIds: false });
-    const [search, answer] = await policyFor(server, { server: 'sglang', tokenizer }).generate([searchRequest, answerRequest]);
-    expect(search).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    const [search, answer] = await policyFor(server, { server: 'sglang', tokenizer }).generate([
+      searchRequest,
+      answerRequest,
+    ]);
+    expect(search).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
     // SGLang reports EOS as matched_stop = the EOS id; the ids end with it.
     expect(answer).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
   });
@@ -203,7 +246,12 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
   it('SGLang that strips the text but returns the ids: ids as sent, text restored', async () => {
     const server = await serve({ flavor: 'sglang', honoursNoStopTrim: false });
     const [result] = await policyFor(server, { server: 'sglang' }).generate([searchRequest]);
-    expect(result).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(result).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
   });
 
   it('an SGLang without ids and without a tokenizer fails clearly', async () => {
@@ -217,10 +265,17 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
     const server = await serve({ flavor: 'sglang', supportsReturnTokenIds: false });
     const policy = policyFor(server, { server: 'generic', tokenizer });
     const [search, answer] = await policy.generate([searchRequest, answerRequest]);
-    expect(server.requests.map((request) => request.body.prompt).sort()).toEqual([question, question + searchTurn + resultBlock].sort());
+    expect(server.requests.map((request) => request.body.prompt).sort()).toEqual(
+      [question, question + searchTurn + resultBlock].sort(),
+    );
     expect(server.requests[0]!.body).not.toHaveProperty('top_k');
     expect(server.requests[0]!.body).not.toHaveProperty('no_stop_trim');
-    expect(search).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(search).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
     expect(answer).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
   });
 
@@ -230,19 +285,31 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
     const [answer, search] = await policy.generate([answerRequest, searchRequest]);
     expect(answer).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
     const stripped = searchTurn.slice(0, -'</search>'.length);
-    expect(search).toEqual({ outputIds: [...tokenizer.encode(stripped), 2], text: `${stripped}<|im_end|>`, finishReason: 'eos' });
+    expect(search).toEqual({
+      outputIds: [...tokenizer.encode(stripped), 2],
+      text: `${stripped}<|im_end|>`,
+      finishReason: 'eos',
+    });
   });
 
   it('a vLLM reached as generic (no extensions sent): its stop_reason is still read and the stripped stop string restored', async () => {
     const server = await serve({ flavor: 'vllm', supportsReturnTokenIds: false });
     const [search] = await policyFor(server, { server: 'generic', tokenizer }).generate([searchRequest]);
     expect(server.requests[0]!.body).not.toHaveProperty('include_stop_str_in_output');
-    expect(search).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(search).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
   });
 
   it('llama.cpp: token-id prompt and return_tokens sent; EOS exact, stop string indistinguishable from EOS', async () => {
     const server = await serve({ flavor: 'llama.cpp' });
-    const [answer, search] = await policyFor(server, { server: 'llama.cpp', tokenizer }).generate([answerRequest, searchRequest]);
+    const [answer, search] = await policyFor(server, { server: 'llama.cpp', tokenizer }).generate([
+      answerRequest,
+      searchRequest,
+    ]);
     expect(server.requests.map((request) => request.body.return_tokens)).toEqual([true, true]);
     expect(server.requests.map((request) => request.body.prompt)).toContainEqual(promptIds);
     expect(answer).toEqual({ outputIds: tokenizer.encode(answerTurn), text: answerTurn, finishReason: 'eos' });
@@ -253,16 +320,25 @@ describe('createOpenAICompletionsPolicy against servers that strip the stop stri
 describe('createOpenAICompletionsPolicy options', () => {
   const base = { baseURL: 'http://127.0.0.1:8000/v1', model: 'm' };
   const invalid: Array<[Partial<OpenAICompletionsPolicyOptions>, string]> = [
-    [{ baseURL: 'localhost:8000' }, 'config field "baseURL": must be an http(s) URL such as http://127.0.0.1:8000/v1, got "localhost:8000"'],
+    [
+      { baseURL: 'localhost:8000' },
+      'config field "baseURL": must be an http(s) URL such as http://127.0.0.1:8000/v1, got "localhost:8000"',
+    ],
     [{ baseURL: 'ftp://host/v1' }, 'config field "baseURL": must be an http(s) URL'],
     [{ model: '' }, 'config field "model": must be a non-empty string (the served model name)'],
     [{ server: 'tgi' as never }, 'config field "server": must be one of vllm, sglang, llama.cpp, generic, got "tgi"'],
-    [{ server: 'generic' }, 'config field "tokenizer": is required for the generic server: it returns no token ids, so the text must be re-encoded'],
+    [
+      { server: 'generic' },
+      'config field "tokenizer": is required for the generic server: it returns no token ids, so the text must be re-encoded',
+    ],
     [{ server: 'llama.cpp' }, 'config field "tokenizer": is required for the llama.cpp server'],
     [{ concurrency: 0 }, 'config field "concurrency": must be an integer >= 1, got 0'],
     [{ maxRetries: -1 }, 'config field "maxRetries": must be an integer >= 0, got -1'],
     [{ timeoutMs: 0 }, 'config field "timeoutMs": must be a finite number > 0 of milliseconds, got 0'],
-    [{ initialBackoffMs: Number.NaN }, 'config field "initialBackoffMs": must be a finite number >= 0 of milliseconds, got NaN'],
+    [
+      { initialBackoffMs: Number.NaN },
+      'config field "initialBackoffMs": must be a finite number >= 0 of milliseconds, got NaN',
+    ],
   ];
   for (const [change, message] of invalid) {
     it(`refuses ${JSON.stringify(change)}`, () => {
@@ -286,7 +362,9 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
     const server = await serve();
     const policy = policyFor(server, { logprobs: true });
     const deltas: Array<[number, string]> = [];
-    const [streamed] = await policy.generate([searchRequest], { onText: (index, delta) => deltas.push([index, delta]) });
+    const [streamed] = await policy.generate([searchRequest], {
+      onText: (index, delta) => deltas.push([index, delta]),
+    });
     const [plain] = await policy.generate([searchRequest]);
     expect(streamed).toEqual(plain);
     expect(deltas.length).toBeGreaterThan(10);
@@ -318,7 +396,9 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
       return globalThis.fetch(input, { ...init, body: JSON.stringify(body) });
     };
     const deltas: string[] = [];
-    const [result] = await policyFor(server, { fetch: dropStream }).generate([searchRequest], { onText: (_, delta) => deltas.push(delta) });
+    const [result] = await policyFor(server, { fetch: dropStream }).generate([searchRequest], {
+      onText: (_, delta) => deltas.push(delta),
+    });
     expect(deltas).toEqual([searchTurn]);
     expect(result!.text).toBe(searchTurn);
   });
@@ -326,18 +406,38 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
   it('streams the stop string a stripping SGLang left out as a last delta', async () => {
     const server = await serve({ flavor: 'sglang', honoursNoStopTrim: false, supportsReturnTokenIds: false });
     const deltas: string[] = [];
-    const [result] = await policyFor(server, { server: 'sglang', tokenizer }).generate([searchRequest], { onText: (_, delta) => deltas.push(delta) });
+    const [result] = await policyFor(server, { server: 'sglang', tokenizer }).generate([searchRequest], {
+      onText: (_, delta) => deltas.push(delta),
+    });
     expect(deltas.at(-1)).toBe('</search>');
     expect(deltas.join('')).toBe(searchTurn);
-    expect(result).toEqual({ outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' });
+    expect(result).toEqual({
+      outputIds: tokenizer.encode(searchTurn),
+      text: searchTurn,
+      finishReason: 'stop-string',
+      stopString: '</search>',
+    });
   });
 
   it('retries an error event that arrives before any text', async () => {
     const server = await serve();
-    server.faults.push({ kind: 'stream-error-first', body: JSON.stringify({ object: 'error', message: 'engine overloaded', type: 'ServiceUnavailable', param: null, code: 503 }) });
+    server.faults.push({
+      kind: 'stream-error-first',
+      body: JSON.stringify({
+        object: 'error',
+        message: 'engine overloaded',
+        type: 'ServiceUnavailable',
+        param: null,
+        code: 503,
+      }),
+    });
     const retries: string[] = [];
     const deltas: string[] = [];
-    const [result] = await policyFor(server, { maxRetries: 2, initialBackoffMs: 1, onRetry: (event) => retries.push(event.error.message) }).generate([searchRequest], {
+    const [result] = await policyFor(server, {
+      maxRetries: 2,
+      initialBackoffMs: 1,
+      onRetry: (event) => retries.push(event.error.message),
+    }).generate([searchRequest], {
       onText: (_, delta) => deltas.push(delta),
     });
     expect(result!.text).toBe(searchTurn);
@@ -349,7 +449,9 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
     const url = (server: FakeCompletionsServer) => `${server.baseURL}/completions`;
     const errored = await serve();
     errored.faults.push({ kind: 'stream-error-after-first-token' });
-    const call = policyFor(errored, { maxRetries: 3, initialBackoffMs: 1 }).generate([searchRequest], { onText: () => {} });
+    const call = policyFor(errored, { maxRetries: 3, initialBackoffMs: 1 }).generate([searchRequest], {
+      onText: () => {},
+    });
     await expect(call).rejects.toThrow(
       `the stream from ${url(errored)} failed after text was passed to onText, so it is not retried: error in the stream from ${url(errored)}: engine died`,
     );
@@ -361,7 +463,9 @@ describe('createOpenAICompletionsPolicy streaming (onText over server-sent event
       .generate([searchRequest], { onText: () => {} })
       .catch((caught: unknown) => caught as Error);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toContain(`the stream from ${url(cut)} failed after text was passed to onText, so it is not retried: `);
+    expect((error as Error).message).toContain(
+      `the stream from ${url(cut)} failed after text was passed to onText, so it is not retried: `,
+    );
     expect(cut.requests).toHaveLength(1);
   });
 });
@@ -391,7 +495,9 @@ describe('createOpenAICompletionsPolicy batches that fail', () => {
     const server = await serve();
     server.faults.push({ kind: 'hang' }, { kind: 'hang' });
     const controller = new AbortController();
-    const call = policyFor(server, { timeoutMs: 30_000 }).generate([searchRequest, answerRequest], { signal: controller.signal });
+    const call = policyFor(server, { timeoutMs: 30_000 }).generate([searchRequest, answerRequest], {
+      signal: controller.signal,
+    });
     await vi.waitFor(() => expect(server.requests).toHaveLength(2));
     controller.abort(new Error('shutting down'));
     await expect(call).rejects.toThrow('shutting down');

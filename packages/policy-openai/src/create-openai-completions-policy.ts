@@ -1,4 +1,11 @@
-import { createSemaphore, InvalidConfigError, type GenerateRequest, type GenerateResult, type Policy, type Tokenizer } from '@research-ts/spec';
+import {
+  createSemaphore,
+  InvalidConfigError,
+  type GenerateRequest,
+  type GenerateResult,
+  type Policy,
+  type Tokenizer,
+} from '@research-ts/spec';
 import { buildCompletionRequestBody } from './build-completion-request-body';
 import { choiceToResult } from './completion-choice';
 import { completionServerProfiles, completionServers, type CompletionServer } from './completion-server';
@@ -125,7 +132,12 @@ export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOp
         signal?.removeEventListener('abort', forwardAbort);
       }
 
-      async function generateOne(request: GenerateRequest, body: Record<string, unknown>, index: number, requestSignal: AbortSignal): Promise<GenerateResult> {
+      async function generateOne(
+        request: GenerateRequest,
+        body: Record<string, unknown>,
+        index: number,
+        requestSignal: AbortSignal,
+      ): Promise<GenerateResult> {
         if (request.maxNewTokens === 0) return { outputIds: [], text: '', finishReason: 'length' };
         const release = await semaphore.acquire(requestSignal);
         try {
@@ -177,20 +189,24 @@ function validateOptions(options: OpenAICompletionsPolicyOptions): Settings {
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     fail('baseURL', `must be an http(s) URL such as http://127.0.0.1:8000/v1, got ${JSON.stringify(options.baseURL)}`);
   }
-  if (typeof options.model !== 'string' || options.model === '') fail('model', 'must be a non-empty string (the served model name)');
+  if (typeof options.model !== 'string' || options.model === '')
+    fail('model', 'must be a non-empty string (the served model name)');
   const server = options.server ?? defaults.server;
-  if (!(completionServers as readonly string[]).includes(server)) fail('server', `must be one of ${completionServers.join(', ')}, got ${JSON.stringify(server)}`);
+  if (!(completionServers as readonly string[]).includes(server))
+    fail('server', `must be one of ${completionServers.join(', ')}, got ${JSON.stringify(server)}`);
   if (options.tokenizer === undefined && !completionServerProfiles[server].returnsTokenIds) {
     fail('tokenizer', `is required for the ${server} server: it returns no token ids, so the text must be re-encoded`);
   }
   const count = (path: string, value: number | undefined, fallback: number, minimum: number): number => {
     const chosen = value ?? fallback;
-    if (!Number.isInteger(chosen) || chosen < minimum) fail(path, `must be an integer >= ${minimum}, got ${String(chosen)}`);
+    if (!Number.isInteger(chosen) || chosen < minimum)
+      fail(path, `must be an integer >= ${minimum}, got ${String(chosen)}`);
     return chosen;
   };
   const duration = (path: string, value: number | undefined, fallback: number, positive: boolean): number => {
     const chosen = value ?? fallback;
-    if (!Number.isFinite(chosen) || chosen < 0 || (positive && chosen === 0)) fail(path, `must be a finite number ${positive ? '> 0' : '>= 0'} of milliseconds, got ${String(chosen)}`);
+    if (!Number.isFinite(chosen) || chosen < 0 || (positive && chosen === 0))
+      fail(path, `must be a finite number ${positive ? '> 0' : '>= 0'} of milliseconds, got ${String(chosen)}`);
     return chosen;
   };
   return {

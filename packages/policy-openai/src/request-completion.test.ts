@@ -1,6 +1,11 @@
 import { ApiCallError, TimeoutError, type GenerateResult } from '@research-ts/spec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { searchTurn, startFakeCompletionsServer, type FakeCompletionsServer, type Fault } from './__fixtures__/fake-completions-server';
+import {
+  searchTurn,
+  startFakeCompletionsServer,
+  type FakeCompletionsServer,
+  type Fault,
+} from './__fixtures__/fake-completions-server';
 import { createTestTokenizer } from './__fixtures__/test-tokenizer';
 import { buildCompletionRequestBody } from './build-completion-request-body';
 import { choiceToResult } from './completion-choice';
@@ -12,7 +17,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-const request = { inputIds: tokenizer.encode('Question: capital of France?\n'), maxNewTokens: 200, stopStrings: ['</search>'], sampling: { temperature: 0 } };
+const request = {
+  inputIds: tokenizer.encode('Question: capital of France?\n'),
+  maxNewTokens: 200,
+  stopStrings: ['</search>'],
+  sampling: { temperature: 0 },
+};
 
 async function setup(faults: Fault[] = [], transportChanges: Partial<CompletionTransport> = {}) {
   const server = await startFakeCompletionsServer({ flavor: 'vllm', tokenizer, answerDelayMs: 0 });
@@ -33,12 +43,21 @@ async function setup(faults: Fault[] = [], transportChanges: Partial<CompletionT
     onRetry: (event) => retries.push(event),
     ...transportChanges,
   };
-  const body = buildCompletionRequestBody(request, { server: 'vllm', model: 'fake', tokenizer, logprobs: false, stream: false, index: 0 });
+  const body = buildCompletionRequestBody(request, {
+    server: 'vllm',
+    model: 'fake',
+    tokenizer,
+    logprobs: false,
+    stream: false,
+    index: 0,
+  });
   const call = (signal: AbortSignal = new AbortController().signal): Promise<GenerateResult> =>
     requestCompletion(transport, body, {
       index: 0,
       signal,
-      finish: (choice) => choiceToResult(choice, { server: 'vllm', url, stopStrings: request.stopStrings, tokenizer, logprobs: false }).result,
+      finish: (choice) =>
+        choiceToResult(choice, { server: 'vllm', url, stopStrings: request.stopStrings, tokenizer, logprobs: false })
+          .result,
     });
   return { server, url, retries, call };
 }
@@ -52,12 +71,27 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected the call to fail');
 }
 
-const expected: GenerateResult = { outputIds: tokenizer.encode(searchTurn), text: searchTurn, finishReason: 'stop-string', stopString: '</search>' };
+const expected: GenerateResult = {
+  outputIds: tokenizer.encode(searchTurn),
+  text: searchTurn,
+  finishReason: 'stop-string',
+  stopString: '</search>',
+};
 
 describe('requestCompletion', () => {
   it('fails at once on 400 with the status and the server message, without retrying', async () => {
     const { server, url, retries, call } = await setup([
-      { kind: 'status', status: 400, body: JSON.stringify({ object: 'error', message: 'max_tokens must be at least 1, got 0.', type: 'BadRequestError', param: null, code: 400 }) },
+      {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          object: 'error',
+          message: 'max_tokens must be at least 1, got 0.',
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        }),
+      },
     ]);
     const error = await failure(call());
     expect(error).toBeInstanceOf(ApiCallError);
@@ -116,7 +150,9 @@ describe('requestCompletion', () => {
   });
 
   it('gives up after maxRetries + 1 attempts with the last error', async () => {
-    const { server, url, call } = await setup(Array.from({ length: 4 }, (): Fault => ({ kind: 'status', status: 500 })));
+    const { server, url, call } = await setup(
+      Array.from({ length: 4 }, (): Fault => ({ kind: 'status', status: 500 })),
+    );
     const error = await failure(call());
     expect(error).toBeInstanceOf(ApiCallError);
     expect(error.message).toBe(`HTTP 500 from ${url}: scripted failure 500 (gave up after 4 attempts)`);
@@ -125,7 +161,10 @@ describe('requestCompletion', () => {
   });
 
   it('times out a hanging response, retries, and reports TimeoutError when every attempt hangs', async () => {
-    const { server, url, retries, call } = await setup([{ kind: 'hang' }, { kind: 'hang' }], { maxRetries: 1, timeoutMs: 150 });
+    const { server, url, retries, call } = await setup([{ kind: 'hang' }, { kind: 'hang' }], {
+      maxRetries: 1,
+      timeoutMs: 150,
+    });
     const error = await failure(call());
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.message).toBe(`completion request to ${url} (gave up after 2 attempts) timed out after 150 ms`);
@@ -145,7 +184,9 @@ describe('requestCompletion', () => {
     expect(await once.call()).toEqual(expected);
     const always = await setup([{ kind: 'malformed-json' }, { kind: 'malformed-json' }], { maxRetries: 1 });
     const error = await failure(always.call());
-    expect(error.message).toBe(`malformed JSON from ${always.url}: {"id":"cmpl-1","choices":[{"text":"tru (gave up after 2 attempts)`);
+    expect(error.message).toBe(
+      `malformed JSON from ${always.url}: {"id":"cmpl-1","choices":[{"text":"tru (gave up after 2 attempts)`,
+    );
   });
 
   it('retries a connection the server closes without answering', async () => {
@@ -160,14 +201,18 @@ describe('requestCompletion', () => {
     await server.close();
     const error = await failure(call());
     expect(error).toBeInstanceOf(ApiCallError);
-    expect(error.message).toMatch(new RegExp(`^network error calling ${url.replaceAll('.', '\\.')}: .* \\(gave up after 2 attempts\\)$`));
+    expect(error.message).toMatch(
+      new RegExp(`^network error calling ${url.replaceAll('.', '\\.')}: .* \\(gave up after 2 attempts\\)$`),
+    );
     expect((error as ApiCallError).statusCode).toBeUndefined();
   });
 
   it('fails at once on a 200 without choices', async () => {
     const { server, url, call } = await setup([{ kind: 'no-choices' }]);
     const error = await failure(call());
-    expect(error.message).toBe(`unexpected completion from ${url}: no choices: {"id":"cmpl-x","object":"text_completion","choices":[]}`);
+    expect(error.message).toBe(
+      `unexpected completion from ${url}: no choices: {"id":"cmpl-x","object":"text_completion","choices":[]}`,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -176,7 +221,9 @@ describe('requestCompletion', () => {
     expect(await aborted.call()).toEqual(expected);
     expect(aborted.server.requests).toHaveLength(2);
     const filtered = await setup([{ kind: 'finish', finishReason: 'content_filter' }]);
-    expect((await failure(filtered.call())).message).toBe(`the server at ${filtered.url} ended the generation with finish_reason "content_filter"`);
+    expect((await failure(filtered.call())).message).toBe(
+      `the server at ${filtered.url} ended the generation with finish_reason "content_filter"`,
+    );
     expect(filtered.server.requests).toHaveLength(1);
   });
 

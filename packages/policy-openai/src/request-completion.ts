@@ -1,4 +1,11 @@
-import { ApiCallError, parseRetryAfter, ResearchError, TimeoutError, withRetries, type TryOutcome } from '@research-ts/spec';
+import {
+  ApiCallError,
+  parseRetryAfter,
+  ResearchError,
+  TimeoutError,
+  withRetries,
+  type TryOutcome,
+} from '@research-ts/spec';
 import { createChoiceAccumulator, readCompletionChoice, type CompletionChoice } from './completion-choice';
 import { messageOf, serverErrorMessage, statusCodeOf } from './server-error-message';
 import { createServerSentEventParser } from './server-sent-events';
@@ -53,7 +60,11 @@ type Outcome<T> = TryOutcome<T, Error>;
  * `ApiCallError`. A streamed request that already passed text to `onDelta` is not retried (the text
  * cannot be taken back). Aborting `signal` rejects at once with its reason.
  */
-export async function requestCompletion<T>(transport: CompletionTransport, body: Record<string, unknown>, options: RequestCompletionOptions<T>): Promise<T> {
+export async function requestCompletion<T>(
+  transport: CompletionTransport,
+  body: Record<string, unknown>,
+  options: RequestCompletionOptions<T>,
+): Promise<T> {
   const { signal } = options;
   const result = await withRetries<T, Error>((_attempt) => attemptOnce(transport, body, options), {
     maxRetries: transport.maxRetries,
@@ -67,7 +78,10 @@ export async function requestCompletion<T>(transport: CompletionTransport, body:
 
 function exhausted(error: Error, attempts: number): Error {
   const suffix = ` (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
-  if (error instanceof TimeoutError) return new TimeoutError(error.message.replace(/ timed out after \d+ ms$/, '') + suffix, error.timeoutMs, { cause: error });
+  if (error instanceof TimeoutError)
+    return new TimeoutError(error.message.replace(/ timed out after \d+ ms$/, '') + suffix, error.timeoutMs, {
+      cause: error,
+    });
   if (error instanceof ApiCallError) {
     return new ApiCallError(error.message + suffix, {
       url: error.url,
@@ -80,7 +94,11 @@ function exhausted(error: Error, attempts: number): Error {
   return error;
 }
 
-async function attemptOnce<T>(transport: CompletionTransport, body: Record<string, unknown>, options: RequestCompletionOptions<T>): Promise<Outcome<T>> {
+async function attemptOnce<T>(
+  transport: CompletionTransport,
+  body: Record<string, unknown>,
+  options: RequestCompletionOptions<T>,
+): Promise<Outcome<T>> {
   const { url } = transport;
   const { signal } = options;
   const controller = new AbortController();
@@ -101,7 +119,11 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
   try {
     const response = await transport.fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json', ...transport.headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: streaming ? 'text/event-stream' : 'application/json',
+        ...transport.headers,
+      },
       body: JSON.stringify(body),
       signal: controller.signal,
     });
@@ -130,7 +152,14 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
       const text = await response.text();
       const parsed = parseJson(text);
       if (!parsed.ok) {
-        return retryOrFail(new ApiCallError(`malformed JSON from ${url}: ${text.slice(0, 200)}`, { url, statusCode: response.status, responseBody: text, isRetryable: true }));
+        return retryOrFail(
+          new ApiCallError(`malformed JSON from ${url}: ${text.slice(0, 200)}`, {
+            url,
+            statusCode: response.status,
+            responseBody: text,
+            isRetryable: true,
+          }),
+        );
       }
       choice = readCompletionChoice(firstChoice(parsed.value, url, text), url);
       if (streaming && choice.text !== '') {
@@ -152,7 +181,11 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
       return { ok: false, error: timeout };
     }
     if (ResearchError.isInstance(error)) throw error;
-    const network = new ApiCallError(`network error calling ${url}: ${describeError(error)}`, { url, isRetryable: true, cause: error });
+    const network = new ApiCallError(`network error calling ${url}: ${describeError(error)}`, {
+      url,
+      isRetryable: true,
+      cause: error,
+    });
     if (emitted) throw streamBroke(network, url);
     return { ok: false, error: network };
   } finally {
@@ -162,12 +195,15 @@ async function attemptOnce<T>(transport: CompletionTransport, body: Record<strin
 }
 
 function streamBroke(error: Error, url: string): ApiCallError {
-  return new ApiCallError(`the stream from ${url} failed after text was passed to onText, so it is not retried: ${error.message}`, {
-    url,
-    ...(error instanceof ApiCallError && error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
-    isRetryable: false,
-    cause: error,
-  });
+  return new ApiCallError(
+    `the stream from ${url} failed after text was passed to onText, so it is not retried: ${error.message}`,
+    {
+      url,
+      ...(error instanceof ApiCallError && error.statusCode !== undefined ? { statusCode: error.statusCode } : {}),
+      isRetryable: false,
+      cause: error,
+    },
+  );
 }
 
 function describeError(error: unknown): string {
@@ -187,7 +223,12 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 function firstChoice(value: unknown, url: string, text: string): unknown {
   const choices = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).choices : undefined;
   if (!Array.isArray(choices) || choices.length === 0) {
-    throw new ApiCallError(`unexpected completion from ${url}: no choices: ${text.slice(0, 500)}`, { url, statusCode: 200, responseBody: text, isRetryable: false });
+    throw new ApiCallError(`unexpected completion from ${url}: no choices: ${text.slice(0, 500)}`, {
+      url,
+      statusCode: 200,
+      responseBody: text,
+      isRetryable: false,
+    });
   }
   return choices.find((choice) => (choice as Record<string, unknown> | null)?.index === 0) ?? choices[0];
 }
@@ -196,7 +237,11 @@ type StreamOutcome = { kind: 'choice'; choice: CompletionChoice } | { kind: 'err
 
 /** Reads an SSE completion stream to its end (`[DONE]` or the end of the body), merging the chunks' deltas. */
 async function readStream(response: Response, url: string, onDelta: (delta: string) => void): Promise<StreamOutcome> {
-  if (response.body === null) return { kind: 'error', error: new ApiCallError(`empty stream from ${url}`, { url, statusCode: response.status, isRetryable: true }) };
+  if (response.body === null)
+    return {
+      kind: 'error',
+      error: new ApiCallError(`empty stream from ${url}`, { url, statusCode: response.status, isRetryable: true }),
+    };
   const parser = createServerSentEventParser();
   const decoder = new TextDecoder();
   const accumulator = createChoiceAccumulator();
@@ -208,23 +253,41 @@ async function readStream(response: Response, url: string, onDelta: (delta: stri
     }
     const parsed = parseJson(data);
     if (!parsed.ok) {
-      return { kind: 'error', error: new ApiCallError(`malformed JSON in the stream from ${url}: ${data.slice(0, 200)}`, { url, statusCode: 200, responseBody: data, isRetryable: true }) };
+      return {
+        kind: 'error',
+        error: new ApiCallError(`malformed JSON in the stream from ${url}: ${data.slice(0, 200)}`, {
+          url,
+          statusCode: 200,
+          responseBody: data,
+          isRetryable: true,
+        }),
+      };
     }
     const chunk = parsed.value as Record<string, unknown> | null;
     if (typeof chunk === 'object' && chunk !== null && (chunk.error !== undefined || chunk.object === 'error')) {
       const statusCode = statusCodeOf(chunk) ?? 500;
       return {
         kind: 'error',
-        error: new ApiCallError(`error in the stream from ${url}: ${messageOf(chunk) ?? data.slice(0, 500)}`, { url, statusCode, responseBody: data }),
+        error: new ApiCallError(`error in the stream from ${url}: ${messageOf(chunk) ?? data.slice(0, 500)}`, {
+          url,
+          statusCode,
+          responseBody: data,
+        }),
       };
     }
     const choices = typeof chunk === 'object' && chunk !== null ? chunk.choices : undefined;
     if (!Array.isArray(choices)) {
-      throw new ApiCallError(`unexpected stream chunk from ${url}: no choices: ${data.slice(0, 500)}`, { url, statusCode: 200, responseBody: data, isRetryable: false });
+      throw new ApiCallError(`unexpected stream chunk from ${url}: no choices: ${data.slice(0, 500)}`, {
+        url,
+        statusCode: 200,
+        responseBody: data,
+        isRetryable: false,
+      });
     }
     for (const raw of choices) {
       // One prompt per request: any other index is not ours (a usage-only chunk has no choices at all).
-      if ((raw as Record<string, unknown> | null)?.index !== undefined && (raw as Record<string, unknown>).index !== 0) continue;
+      if ((raw as Record<string, unknown> | null)?.index !== undefined && (raw as Record<string, unknown>).index !== 0)
+        continue;
       const delta = readCompletionChoice(raw, url);
       accumulator.add(delta);
       if (delta.text !== '') onDelta(delta.text);
@@ -247,7 +310,14 @@ async function readStream(response: Response, url: string, onDelta: (delta: stri
 
 function finished(choice: CompletionChoice, url: string): StreamOutcome {
   if (choice.finishReason === null) {
-    return { kind: 'error', error: new ApiCallError(`the stream from ${url} ended before a finish_reason`, { url, statusCode: 200, isRetryable: true }) };
+    return {
+      kind: 'error',
+      error: new ApiCallError(`the stream from ${url} ended before a finish_reason`, {
+        url,
+        statusCode: 200,
+        isRetryable: true,
+      }),
+    };
   }
   return { kind: 'choice', choice };
 }

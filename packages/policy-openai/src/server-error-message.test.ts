@@ -3,11 +3,17 @@ import { serverErrorMessage, statusCodeOf } from './server-error-message';
 
 describe('serverErrorMessage', () => {
   const table: Array<[string, string]> = [
-    ['{"object":"error","message":"max_tokens must be at least 1","type":"BadRequestError","param":null,"code":400}', 'max_tokens must be at least 1'],
+    [
+      '{"object":"error","message":"max_tokens must be at least 1","type":"BadRequestError","param":null,"code":400}',
+      'max_tokens must be at least 1',
+    ],
     ['{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit"}}', 'Rate limit reached'],
     ['{"error":"model not loaded"}', 'model not loaded'],
     ['{"detail":"Not Found"}', 'Not Found'],
-    ['{"detail":[{"loc":["body","prompt"],"msg":"field required"}]}', '[{"loc":["body","prompt"],"msg":"field required"}]'],
+    [
+      '{"detail":[{"loc":["body","prompt"],"msg":"field required"}]}',
+      '[{"loc":["body","prompt"],"msg":"field required"}]',
+    ],
     ['<html>502 Bad Gateway</html>\n', '<html>502 Bad Gateway</html>'],
     ['{"unrelated":true}', '{"unrelated":true}'],
     ['   ', '(empty body)'],

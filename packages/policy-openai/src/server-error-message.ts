@@ -36,7 +36,10 @@ export function messageOf(value: unknown): string | undefined {
 export function statusCodeOf(value: unknown): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
-  const inner = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>).code : undefined;
+  const inner =
+    typeof record.error === 'object' && record.error !== null
+      ? (record.error as Record<string, unknown>).code
+      : undefined;
   const code = record.code ?? inner;
   return Number.isInteger(code) && (code as number) >= 100 && (code as number) <= 599 ? (code as number) : undefined;
 }

@@ -25,7 +25,12 @@ describe('readJsonLines', () => {
 
   it('reports malformed lines and non-objects as data', async () => {
     const lines = await readAll('{"a":\n[1, 2]\nnull\n3\n');
-    expect(lines.map((line) => [line.line, line.ok])).toEqual([[1, false], [2, false], [3, false], [4, false]]);
+    expect(lines.map((line) => [line.line, line.ok])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+    ]);
     expect(lines[0]).toMatchObject({ reason: expect.stringMatching(/^invalid JSON/) });
     expect(lines.slice(1).map((line) => (line.ok ? '' : line.reason))).toEqual([
       'not a JSON object (an array)',

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** One non-blank line of a JSONL file: its object, or why it is not one. `line` is 1-based and counts blank lines. */
-export type JsonLine = { line: number; ok: true; value: Record<string, unknown> } | { line: number; ok: false; reason: string };
+export type JsonLine =
+  { line: number; ok: true; value: Record<string, unknown> } | { line: number; ok: false; reason: string };
 
 /**
  * Streams the lines of a JSONL file (UTF-8; `\n`, `\r\n` or `\r` line breaks; a byte-order mark at the start
@@ -23,7 +24,13 @@ export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
       yield { line, ok: false, reason: `invalid JSON (${error instanceof Error ? error.message : String(error)})` };
       continue;
     }
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) yield { line, ok: true, value: value as Record<string, unknown> };
-    else yield { line, ok: false, reason: `not a JSON object (${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})` };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      yield { line, ok: true, value: value as Record<string, unknown> };
+    else
+      yield {
+        line,
+        ok: false,
+        reason: `not a JSON object (${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value})`,
+      };
   }
 }

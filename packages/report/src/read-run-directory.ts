@@ -43,14 +43,19 @@ export interface ReadRunDirectoryOptions {
 export async function readRunDirectory(runDirectory: string, options: ReadRunDirectoryOptions = {}): Promise<RunData> {
   const directory = resolve(runDirectory);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new InvalidInputError('run folder not found (expected a folder with metrics.jsonl and rollouts.jsonl)', { source: directory });
+    throw new InvalidInputError('run folder not found (expected a folder with metrics.jsonl and rollouts.jsonl)', {
+      source: directory,
+    });
   }
   const metricsPath = join(directory, 'metrics.jsonl');
   const rolloutsPath = join(directory, 'rollouts.jsonl');
   const hasMetricsFile = existsSync(metricsPath);
   const hasRolloutsFile = existsSync(rolloutsPath);
   if (!hasMetricsFile && !hasRolloutsFile) {
-    throw new InvalidInputError('no metrics.jsonl or rollouts.jsonl in the run folder: is it the folder a training run wrote?', { source: directory });
+    throw new InvalidInputError(
+      'no metrics.jsonl or rollouts.jsonl in the run folder: is it the folder a training run wrote?',
+      { source: directory },
+    );
   }
   const problems: string[] = [];
 
@@ -88,7 +93,9 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
     metrics: orderMetricsRecords(metrics),
     evaluations: orderMetricsRecords(evaluations),
     warmup: orderMetricsRecords(warmup),
-    ablations: ['eval-ablation', 'eval-decoy'].flatMap((kind) => orderMetricsRecords(ablations.filter((record) => record.kind === kind))),
+    ablations: ['eval-ablation', 'eval-decoy'].flatMap((kind) =>
+      orderMetricsRecords(ablations.filter((record) => record.kind === kind)),
+    ),
     hasMetricsFile,
     rollouts: keep.map((index) => valid[index]!),
     rolloutTotal: valid.length,

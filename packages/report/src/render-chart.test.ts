@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { chartData, renderChart, smoothSeries } from './render-chart';
 
-const base = { title: 'Reward', unit: 'mean', xLabel: 'step', xMin: 1, xMax: 8, includeZero: true, emptyMessage: 'no "reward/mean"' };
+const base = {
+  title: 'Reward',
+  unit: 'mean',
+  xLabel: 'step',
+  xMin: 1,
+  xMax: 8,
+  includeZero: true,
+  emptyMessage: 'no "reward/mean"',
+};
 
 describe('renderChart', () => {
   it('says "No data" with the reason when no series has a point', () => {
@@ -11,7 +19,11 @@ describe('renderChart', () => {
   });
 
   it('carries the chart data as an escaped attribute, so a label cannot end it', () => {
-    const html = renderChart({ ...base, title: '<b>t</b>', series: [{ label: '"><script>x</script>', points: [{ x: 1, y: 1 }] }] });
+    const html = renderChart({
+      ...base,
+      title: '<b>t</b>',
+      series: [{ label: '"><script>x</script>', points: [{ x: 1, y: 1 }] }],
+    });
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<b>');
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
@@ -21,7 +33,19 @@ describe('renderChart', () => {
 describe('chartData', () => {
   it('aligns the series on the union of their steps, null where a series has no value; a sparse series spans its gaps', () => {
     const dense = [1, 2, 3, 4, 5, 6, 7, 8].map((x) => ({ x, y: x / 10 }));
-    const data = chartData({ ...base, series: [{ label: 'train', points: dense }, { label: 'eval', points: [{ x: 4, y: 0.3 }, { x: 8, y: 0.5 }] }] });
+    const data = chartData({
+      ...base,
+      series: [
+        { label: 'train', points: dense },
+        {
+          label: 'eval',
+          points: [
+            { x: 4, y: 0.3 },
+            { x: 8, y: 0.5 },
+          ],
+        },
+      ],
+    });
     expect(data.columns[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(data.columns[2]).toEqual([null, null, null, 0.3, null, null, null, 0.5]);
     expect(data.lines.map((line) => [line.label, line.spanGaps, line.points, line.count])).toEqual([
@@ -44,7 +68,14 @@ describe('chartData', () => {
 
 describe('smoothSeries', () => {
   it('is a debiased exponential moving average', () => {
-    const smoothed = smoothSeries([{ x: 1, y: 1 }, { x: 2, y: 0 }, { x: 3, y: 0 }], 0.5);
+    const smoothed = smoothSeries(
+      [
+        { x: 1, y: 1 },
+        { x: 2, y: 0 },
+        { x: 3, y: 0 },
+      ],
+      0.5,
+    );
     // a1 = 0.5 → 0.5/0.5 = 1; a2 = 0.25 → 0.25/0.75 = 1/3; a3 = 0.125 → 0.125/0.875 = 1/7.
     expect(smoothed.map((point) => point.y)).toEqual([1, 1 / 3, 1 / 7]);
     expect(smoothed.map((point) => point.x)).toEqual([1, 2, 3]);

@@ -64,7 +64,15 @@ export function chartData(options: Omit<RenderChartOptions, 'title' | 'unit' | '
     // a series much sparser than the chart's longest (the evaluations) is drawn across the steps between its points
     const sparse = series.points.length * 3 < longest;
     const add = (label: string, points: ChartSeries['points'], line: Partial<ChartLine>) => {
-      lines.push({ label, color, width: 2, spanGaps: sparse, points: sparse || points.length <= smoothingThreshold, count: points.length, ...line });
+      lines.push({
+        label,
+        color,
+        width: 2,
+        spanGaps: sparse,
+        points: sparse || points.length <= smoothingThreshold,
+        count: points.length,
+        ...line,
+      });
       values.push(new Map(points.map((point) => [point.x, point.y])));
     };
     if (series.points.length > smoothingThreshold && !sparse) {
@@ -74,7 +82,14 @@ export function chartData(options: Omit<RenderChartOptions, 'title' | 'unit' | '
   });
   const steps = [...new Set(values.flatMap((map) => [...map.keys()]))].sort((a, b) => a - b);
   const columns = [steps, ...values.map((map) => steps.map((step) => map.get(step) ?? null))];
-  return { xLabel: options.xLabel, xMin: options.xMin, xMax: options.xMax, includeZero: options.includeZero, lines, columns };
+  return {
+    xLabel: options.xLabel,
+    xMin: options.xMin,
+    xMax: options.xMax,
+    includeZero: options.includeZero,
+    lines,
+    columns,
+  };
 }
 
 /**

@@ -7,8 +7,14 @@ const record = (raw: Record<string, unknown>) => normalizeMetricsRecord(raw, 1);
 describe('renderHeadlineTable', () => {
   it('shows the latest evaluation and the no-retrieval and permuted-corpus rows, as train prints them', () => {
     const records = {
-      evaluations: [record({ kind: 'eval', step: 10, count: 66, exactMatch: 0.5, f1: 0.55 }), record({ kind: 'eval', step: 20, count: 66, exactMatch: 0.909, f1: 0.9091, searches: 2.234 })],
-      ablations: [record({ kind: 'eval-ablation', step: 20, exactMatch: 0.015 }), record({ kind: 'eval-decoy', step: 20, followsCorpus: 0.924, exactMatch: 0.03 })],
+      evaluations: [
+        record({ kind: 'eval', step: 10, count: 66, exactMatch: 0.5, f1: 0.55 }),
+        record({ kind: 'eval', step: 20, count: 66, exactMatch: 0.909, f1: 0.9091, searches: 2.234 }),
+      ],
+      ablations: [
+        record({ kind: 'eval-ablation', step: 20, exactMatch: 0.015 }),
+        record({ kind: 'eval-decoy', step: 20, followsCorpus: 0.924, exactMatch: 0.03 }),
+      ],
     };
     expect(headlineRows(records)).toEqual([
       ['held-out EM, greedy (66 questions)', '0.909'],
@@ -29,6 +35,8 @@ describe('renderHeadlineTable', () => {
       ['held-out EM, greedy', '0.250'],
       ['held-out F1', '—'],
     ]);
-    expect(renderHeadlineTable({ evaluations: [], ablations: [] })).toContain('No held-out evaluation in metrics.jsonl yet');
+    expect(renderHeadlineTable({ evaluations: [], ablations: [] })).toContain(
+      'No held-out evaluation in metrics.jsonl yet',
+    );
   });
 });

@@ -11,7 +11,12 @@ export interface HeadlineRecords {
 }
 
 const latest = (records: readonly MetricsRecord[], kind?: string) =>
-  records.filter((record) => kind === undefined || record.kind === kind).reduce<MetricsRecord | undefined>((last, record) => (last === undefined || record.step >= last.step ? record : last), undefined);
+  records
+    .filter((record) => kind === undefined || record.kind === kind)
+    .reduce<MetricsRecord | undefined>(
+      (last, record) => (last === undefined || record.step >= last.step ? record : last),
+      undefined,
+    );
 
 const fixed = (value: number | undefined, digits = 3) => (value === undefined ? '—' : value.toFixed(digits));
 
@@ -24,12 +29,17 @@ export function headlineRows(records: HeadlineRecords): [label: string, value: s
   if (heldOut === undefined) return [];
   const count = heldOut.values.count;
   const rows: [string, string][] = [
-    [`held-out EM, greedy${count === undefined ? '' : ` (${formatNumber(count)} questions)`}`, fixed(heldOut.values.exactMatch)],
+    [
+      `held-out EM, greedy${count === undefined ? '' : ` (${formatNumber(count)} questions)`}`,
+      fixed(heldOut.values.exactMatch),
+    ],
     ['held-out F1', fixed(heldOut.values.f1)],
   ];
-  if (heldOut.values.searches !== undefined) rows.push(['held-out searches per question', fixed(heldOut.values.searches, 2)]);
+  if (heldOut.values.searches !== undefined)
+    rows.push(['held-out searches per question', fixed(heldOut.values.searches, 2)]);
   const withoutRetrieval = latest(records.ablations, 'eval-ablation');
-  if (withoutRetrieval !== undefined) rows.push(['held-out EM, retriever returns nothing', fixed(withoutRetrieval.values.exactMatch)]);
+  if (withoutRetrieval !== undefined)
+    rows.push(['held-out EM, retriever returns nothing', fixed(withoutRetrieval.values.exactMatch)]);
   const permuted = latest(records.ablations, 'eval-decoy');
   if (permuted !== undefined) {
     rows.push(['names permuted in the corpus: answers as the corpus says', fixed(permuted.values.followsCorpus)]);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RolloutRecord } from './rollout-record';
 import { renderRollout, renderTrajectory } from './render-rollout';
 
-const spansOf = (html: string) => [...html.matchAll(/<span class="([^"]*)">([^<]*)<\/span>/g)].map((match) => [match[1], match[2]]);
+const spansOf = (html: string) =>
+  [...html.matchAll(/<span class="([^"]*)">([^<]*)<\/span>/g)].map((match) => [match[1], match[2]]);
 
 const record: RolloutRecord = {
   line: 3,
@@ -119,7 +120,11 @@ describe('renderRollout', () => {
   });
 
   it('says why tokens are not shown, and handles a record with only segments', () => {
-    const html = renderRollout({ line: 5, segments: [{ kind: 'model', text: 'x' }], tokenProblem: 'lossMask has 1 entries for 2 tokens' });
+    const html = renderRollout({
+      line: 5,
+      segments: [{ kind: 'model', text: 'x' }],
+      tokenProblem: 'lossMask has 1 entries for 2 tokens',
+    });
     expect(html).toContain('data-step="" data-reward="" data-reason=""');
     expect(html).toContain('reward ?');
     expect(html).toContain('<p class="warning">Tokens not shown: lossMask has 1 entries for 2 tokens.</p>');

@@ -88,15 +88,20 @@ export function renderTrajectory(record: RolloutRecord): RenderedTrajectory {
     }
   }
   if (tokens !== undefined) {
-    maskedCount = tokens.lossMask === undefined ? 0 : tokens.lossMask.reduce((sum, value) => sum + (value === 0 ? 1 : 0), 0);
+    maskedCount =
+      tokens.lossMask === undefined ? 0 : tokens.lossMask.reduce((sum, value) => sum + (value === 0 ? 1 : 0), 0);
     if (tokens.lossMask === undefined) {
       for (const [index, start] of starts.entries()) {
         const tokenText = tokens.texts[index]!;
-        if (tokenText !== '' && pieces.some((piece) => piece.fromResult && piece.start <= start && start < piece.end)) maskedCount += 1;
+        if (tokenText !== '' && pieces.some((piece) => piece.fromResult && piece.start <= start && start < piece.end))
+          maskedCount += 1;
       }
     }
   }
-  const searchCount = pieces.filter((piece) => piece.kind === 'search' && piece.literal && !piece.fromResult && text.startsWith('<search>', piece.start)).length;
+  const searchCount = pieces.filter(
+    (piece) =>
+      piece.kind === 'search' && piece.literal && !piece.fromResult && text.startsWith('<search>', piece.start),
+  ).length;
   return { html: spans.join(''), maskedCount, searchCount };
 }
 
@@ -133,13 +138,20 @@ export function renderRollout(record: RolloutRecord): string {
           .map(([name, value]) => `${escapeHtml(name)} ${escapeHtml(formatNumber(value))}`)
           .join(', ');
   const details: string[] = [];
-  if (record.question !== undefined) details.push(`<dt>Question</dt><dd class="question">${escapeHtml(record.question)}</dd>`);
+  if (record.question !== undefined)
+    details.push(`<dt>Question</dt><dd class="question">${escapeHtml(record.question)}</dd>`);
   if (record.goldenAnswers !== undefined) {
-    details.push(`<dt>Golden</dt><dd>${record.goldenAnswers.map((answer) => `<q>${escapeHtml(answer)}</q>`).join(' ') || '<i>none</i>'}</dd>`);
+    details.push(
+      `<dt>Golden</dt><dd>${record.goldenAnswers.map((answer) => `<q>${escapeHtml(answer)}</q>`).join(' ') || '<i>none</i>'}</dd>`,
+    );
   }
-  if (record.prediction !== undefined) details.push(`<dt>Prediction</dt><dd><q>${escapeHtml(record.prediction)}</q></dd>`);
+  if (record.prediction !== undefined)
+    details.push(`<dt>Prediction</dt><dd><q>${escapeHtml(record.prediction)}</q></dd>`);
   if (components !== '') details.push(`<dt>Components</dt><dd>${components}</dd>`);
-  const problem = record.tokenProblem === undefined ? '' : `<p class="warning">Tokens not shown: ${escapeHtml(record.tokenProblem)}.</p>`;
+  const problem =
+    record.tokenProblem === undefined
+      ? ''
+      : `<p class="warning">Tokens not shown: ${escapeHtml(record.tokenProblem)}.</p>`;
   return (
     `<article class="rollout" data-step="${attribute(record.step)}" data-reward="${attribute(record.reward)}" data-reason="${attribute(record.reason)}">` +
     `<header><span class="badge ${rewardClass(record.reward)}">reward ${record.reward === undefined ? '?' : escapeHtml(formatNumber(record.reward))}</span>` +

@@ -21,18 +21,23 @@ export interface RenderRunReportOptions {
  * No network: nothing may load from anywhere (`default-src 'none'`); only the inline style and script
  * run. A report opened from a mail attachment or an archive behaves the same as on the training machine.
  */
-const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+const contentSecurityPolicy =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 function summary(run: RunData): string {
   const parts: string[] = [];
   const { metrics } = run;
   if (metrics.length > 0) {
-    parts.push(`<b>${metrics.length}</b> step${metrics.length === 1 ? '' : 's'} (${escapeHtml(formatNumber(metrics[0]!.step))}–${escapeHtml(formatNumber(metrics.at(-1)!.step))})`);
+    parts.push(
+      `<b>${metrics.length}</b> step${metrics.length === 1 ? '' : 's'} (${escapeHtml(formatNumber(metrics[0]!.step))}–${escapeHtml(formatNumber(metrics.at(-1)!.step))})`,
+    );
     const rewards = metrics.filter((record) => record.values['reward/mean'] !== undefined);
     if (rewards.length > 0) {
       const first = rewards[0]!.values['reward/mean']!;
       const last = rewards.at(-1)!.values['reward/mean']!;
-      const best = rewards.reduce((top, record) => (record.values['reward/mean']! > top.values['reward/mean']! ? record : top));
+      const best = rewards.reduce((top, record) =>
+        record.values['reward/mean']! > top.values['reward/mean']! ? record : top,
+      );
       parts.push(
         `reward <b>${escapeHtml(formatNumber(first))} → ${escapeHtml(formatNumber(last))}</b> (best ${escapeHtml(formatNumber(best.values['reward/mean']!))} at step ${escapeHtml(formatNumber(best.step))})`,
       );
@@ -40,7 +45,9 @@ function summary(run: RunData): string {
   }
   if (run.hasRolloutsFile) {
     const left = run.rolloutTotal - run.rollouts.length;
-    parts.push(`<b>${run.rollouts.length}</b> rollout${run.rollouts.length === 1 ? '' : 's'} shown${left > 0 ? ` (${left} of ${run.rolloutTotal} left out, kept evenly over the file)` : ''}`);
+    parts.push(
+      `<b>${run.rollouts.length}</b> rollout${run.rollouts.length === 1 ? '' : 's'} shown${left > 0 ? ` (${left} of ${run.rolloutTotal} left out, kept evenly over the file)` : ''}`,
+    );
   }
   return parts.join(' · ');
 }
@@ -72,10 +79,16 @@ function option(value: string, label: string): string {
 }
 
 function rolloutSection(run: RunData): string {
-  if (!run.hasRolloutsFile) return '<section id="rollouts"><h2>Rollouts</h2><p class="no-data">No data: the run folder has no rollouts.jsonl</p></section>';
-  if (run.rollouts.length === 0) return '<section id="rollouts"><h2>Rollouts</h2><p class="no-data">No data: rollouts.jsonl holds no valid trajectory</p></section>';
-  const steps = [...new Set(run.rollouts.flatMap((record) => (record.step === undefined ? [] : [record.step])))].sort((a, b) => a - b);
-  const reasons = [...new Set(run.rollouts.flatMap((record) => (record.reason === undefined ? [] : [record.reason])))].sort();
+  if (!run.hasRolloutsFile)
+    return '<section id="rollouts"><h2>Rollouts</h2><p class="no-data">No data: the run folder has no rollouts.jsonl</p></section>';
+  if (run.rollouts.length === 0)
+    return '<section id="rollouts"><h2>Rollouts</h2><p class="no-data">No data: rollouts.jsonl holds no valid trajectory</p></section>';
+  const steps = [...new Set(run.rollouts.flatMap((record) => (record.step === undefined ? [] : [record.step])))].sort(
+    (a, b) => a - b,
+  );
+  const reasons = [
+    ...new Set(run.rollouts.flatMap((record) => (record.reason === undefined ? [] : [record.reason]))),
+  ].sort();
   const filters =
     '<form class="filters" id="filters" onsubmit="return false">' +
     `<label>Step <select id="filter-step">${option('', 'all')}${steps.map((step) => option(String(step), String(step))).join('')}</select></label>` +
@@ -116,7 +129,10 @@ function charts(run: RunData): string {
  */
 export function renderRunReport(run: RunData, options: RenderRunReportOptions = {}): string {
   const uplot = uplotBundle();
-  const config = run.configText === undefined ? '' : `<section id="config"><h2>Config</h2><details><summary>config.json</summary><pre class="config">${escapeHtml(run.configText)}</pre></details></section>`;
+  const config =
+    run.configText === undefined
+      ? ''
+      : `<section id="config"><h2>Config</h2><details><summary>config.json</summary><pre class="config">${escapeHtml(run.configText)}</pre></details></section>`;
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +

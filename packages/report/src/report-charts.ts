@@ -17,23 +17,78 @@ export interface ReportChart {
 
 /** The charts of the report, in page order. */
 export const reportCharts: readonly ReportChart[] = [
-  { title: 'Reward', unit: 'mean over rollouts', phase: 'train', fields: [['reward/mean', 'reward'], ['rewardComponents/*', '']], evaluationFields: [['reward/mean', 'eval reward']], includeZero: true },
-  { title: 'KL to the reference', unit: 'nats per token (k3)', phase: 'train', fields: [['kl', 'kl']], includeZero: true },
+  {
+    title: 'Reward',
+    unit: 'mean over rollouts',
+    phase: 'train',
+    fields: [
+      ['reward/mean', 'reward'],
+      ['rewardComponents/*', ''],
+    ],
+    evaluationFields: [['reward/mean', 'eval reward']],
+    includeZero: true,
+  },
+  {
+    title: 'KL to the reference',
+    unit: 'nats per token (k3)',
+    phase: 'train',
+    fields: [['kl', 'kl']],
+    includeZero: true,
+  },
   { title: 'Entropy', unit: 'nats per token', phase: 'train', fields: [['entropy', 'entropy']], includeZero: false },
   {
     title: 'Response length',
     unit: 'generated tokens per rollout, results excluded',
     phase: 'train',
-    fields: [['responseLength/mean', 'mean'], ['responseLength/max', 'max']],
+    fields: [
+      ['responseLength/mean', 'mean'],
+      ['responseLength/max', 'max'],
+    ],
     includeZero: true,
   },
-  { title: 'Searches per rollout', unit: 'mean', phase: 'train', fields: [['searchesPerRollout', 'searches']], includeZero: true },
-  { title: 'Clip fraction', unit: 'share of loss tokens clipped', phase: 'train', fields: [['clipFraction', 'clipped']], includeZero: true },
-  { title: 'Throughput', unit: 'generated tokens per second', phase: 'train', fields: [['throughput/tokensPerSecond', 'tokens/s']], includeZero: true },
+  {
+    title: 'Searches per rollout',
+    unit: 'mean',
+    phase: 'train',
+    fields: [['searchesPerRollout', 'searches']],
+    includeZero: true,
+  },
+  {
+    title: 'Clip fraction',
+    unit: 'share of loss tokens clipped',
+    phase: 'train',
+    fields: [['clipFraction', 'clipped']],
+    includeZero: true,
+  },
+  {
+    title: 'Throughput',
+    unit: 'generated tokens per second',
+    phase: 'train',
+    fields: [['throughput/tokensPerSecond', 'tokens/s']],
+    includeZero: true,
+  },
   { title: 'Loss', unit: 'actor loss', phase: 'train', fields: [['loss', 'loss']], includeZero: false },
-  { title: 'Gradient norm', unit: 'global, before clipping', phase: 'train', fields: [['gradNorm', 'grad norm']], includeZero: true },
-  { title: 'Learning rate', unit: 'of the optimizer step', phase: 'train', fields: [['learningRate', 'learning rate']], includeZero: true },
-  { title: 'Warm-up loss', unit: 'format warm-up, NLL per token', phase: 'warmup', fields: [['loss', 'loss']], includeZero: false },
+  {
+    title: 'Gradient norm',
+    unit: 'global, before clipping',
+    phase: 'train',
+    fields: [['gradNorm', 'grad norm']],
+    includeZero: true,
+  },
+  {
+    title: 'Learning rate',
+    unit: 'of the optimizer step',
+    phase: 'train',
+    fields: [['learningRate', 'learning rate']],
+    includeZero: true,
+  },
+  {
+    title: 'Warm-up loss',
+    unit: 'format warm-up, NLL per token',
+    phase: 'warmup',
+    fields: [['loss', 'loss']],
+    includeZero: false,
+  },
 ];
 
 /** The points of one series over the steps. */
@@ -59,9 +114,14 @@ export function chartSeries(chart: ReportChart, records: ChartRecords): ChartSer
   const main = chart.fields.flatMap(([field, label]) => {
     if (!field.endsWith('/*')) return [{ label, points: metricSeries(source, field) }];
     const prefix = field.slice(0, -1);
-    return present.filter((name) => name.startsWith(prefix)).map((name) => ({ label: name.slice(prefix.length), points: metricSeries(source, name) }));
+    return present
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => ({ label: name.slice(prefix.length), points: metricSeries(source, name) }));
   });
-  const evaluation = (chart.evaluationFields ?? []).map(([field, label]) => ({ label, points: metricSeries(records.evaluations, field) }));
+  const evaluation = (chart.evaluationFields ?? []).map(([field, label]) => ({
+    label,
+    points: metricSeries(records.evaluations, field),
+  }));
   return [...main, ...evaluation].filter((series) => series.points.length > 0);
 }
 
@@ -69,9 +129,16 @@ export function chartSeries(chart: ReportChart, records: ChartRecords): ChartSer
  * The x range of a chart: from the phase's first step to its LAST step (not a rounded tick past it), so
  * every chart of a phase ends where the run is. A single step is widened to the step before it.
  */
-export function chartStepRange(chart: ReportChart, records: ChartRecords, series: readonly ChartSeries[]): { min: number; max: number } {
+export function chartStepRange(
+  chart: ReportChart,
+  records: ChartRecords,
+  series: readonly ChartSeries[],
+): { min: number; max: number } {
   const source = chart.phase === 'warmup' ? records.warmup : records.train;
-  const steps = source.length > 0 ? source.map((record) => record.step) : series.flatMap((entry) => entry.points.map((point) => point.x));
+  const steps =
+    source.length > 0
+      ? source.map((record) => record.step)
+      : series.flatMap((entry) => entry.points.map((point) => point.x));
   const max = Math.max(...steps);
   return { min: Math.min(Math.min(...steps), max - 1), max };
 }

@@ -52,7 +52,10 @@ describe('normalizeRolloutRecord', () => {
   });
 
   it('takes text as one model segment when segments are missing', () => {
-    expect(normalizeRolloutRecord({ text: '<answer> y </answer>' }, 2)).toEqual({ ok: true, record: { line: 2, segments: [{ kind: 'model', text: '<answer> y </answer>' }] } });
+    expect(normalizeRolloutRecord({ text: '<answer> y </answer>' }, 2)).toEqual({
+      ok: true,
+      record: { line: 2, segments: [{ kind: 'model', text: '<answer> y </answer>' }] },
+    });
   });
 
   it.each([
@@ -66,13 +69,25 @@ describe('normalizeRolloutRecord', () => {
   });
 
   it('reads tokens with a loss mask as an array or a string', () => {
-    const raw = { segments: [{ kind: 'model', text: 'ab' }, { kind: 'result', text: 'cd' }], tokens: ['a', 'b', 'c', '', 'd'] };
+    const raw = {
+      segments: [
+        { kind: 'model', text: 'ab' },
+        { kind: 'result', text: 'cd' },
+      ],
+      tokens: ['a', 'b', 'c', '', 'd'],
+    };
     const fromArray = normalizeRolloutRecord({ ...raw, lossMask: [1, 1, 0, 0, 0] }, 1);
     const fromString = normalizeRolloutRecord({ ...raw, lossMask: '11000' }, 1);
     for (const result of [fromArray, fromString]) {
-      expect(result.ok && result.record.tokens).toEqual({ texts: ['a', 'b', 'c', '', 'd'], lossMask: Uint8Array.from([1, 1, 0, 0, 0]) });
+      expect(result.ok && result.record.tokens).toEqual({
+        texts: ['a', 'b', 'c', '', 'd'],
+        lossMask: Uint8Array.from([1, 1, 0, 0, 0]),
+      });
     }
-    expect(normalizeRolloutRecord(raw, 1)).toMatchObject({ ok: true, record: { tokens: { texts: ['a', 'b', 'c', '', 'd'] } } });
+    expect(normalizeRolloutRecord(raw, 1)).toMatchObject({
+      ok: true,
+      record: { tokens: { texts: ['a', 'b', 'c', '', 'd'] } },
+    });
   });
 
   it.each([
@@ -84,7 +99,16 @@ describe('normalizeRolloutRecord', () => {
     [{ tokens: 'abcd' }, 'tokens is not an array of strings'],
     [{ lossMask: [1, 0] }, 'lossMask without tokens'],
   ])('drops inconsistent tokens %j with a reason', (extra, tokenProblem) => {
-    const result = normalizeRolloutRecord({ segments: [{ kind: 'model', text: 'ab' }, { kind: 'result', text: 'cd' }], ...extra }, 1);
+    const result = normalizeRolloutRecord(
+      {
+        segments: [
+          { kind: 'model', text: 'ab' },
+          { kind: 'result', text: 'cd' },
+        ],
+        ...extra,
+      },
+      1,
+    );
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.record.tokens).toBeUndefined();

@@ -28,7 +28,8 @@ export interface RolloutRecord {
 
 export type RolloutRecordResult = { ok: true; record: RolloutRecord } | { ok: false; reason: string };
 
-const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const finite = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function parseSegments(raw: Record<string, unknown>): RolloutSegment[] | string {
@@ -60,19 +61,26 @@ function parseLossMask(value: unknown): Uint8Array | string {
   return 'lossMask is neither an array nor a string of 0/1';
 }
 
-function parseTokens(raw: Record<string, unknown>, segments: readonly RolloutSegment[]): Pick<RolloutRecord, 'tokens' | 'tokenProblem'> {
+function parseTokens(
+  raw: Record<string, unknown>,
+  segments: readonly RolloutSegment[],
+): Pick<RolloutRecord, 'tokens' | 'tokenProblem'> {
   if (raw.tokens === undefined) return raw.lossMask === undefined ? {} : { tokenProblem: 'lossMask without tokens' };
-  if (!Array.isArray(raw.tokens) || raw.tokens.some((token) => typeof token !== 'string')) return { tokenProblem: 'tokens is not an array of strings' };
+  if (!Array.isArray(raw.tokens) || raw.tokens.some((token) => typeof token !== 'string'))
+    return { tokenProblem: 'tokens is not an array of strings' };
   const texts = raw.tokens as string[];
   const joined = texts.join('');
   const expected = segments.map((segment) => segment.text).join('');
   if (joined !== expected) {
-    return { tokenProblem: `the tokens joined (${joined.length} characters) differ from the segments joined (${expected.length} characters)` };
+    return {
+      tokenProblem: `the tokens joined (${joined.length} characters) differ from the segments joined (${expected.length} characters)`,
+    };
   }
   if (raw.lossMask === undefined) return { tokens: { texts } };
   const lossMask = parseLossMask(raw.lossMask);
   if (typeof lossMask === 'string') return { tokenProblem: lossMask };
-  if (lossMask.length !== texts.length) return { tokenProblem: `lossMask has ${lossMask.length} entries for ${texts.length} tokens` };
+  if (lossMask.length !== texts.length)
+    return { tokenProblem: `lossMask has ${lossMask.length} entries for ${texts.length} tokens` };
   return { tokens: { texts, lossMask } };
 }
 
@@ -89,7 +97,8 @@ export function normalizeRolloutRecord(raw: Record<string, unknown>, line: numbe
   if (step !== undefined) record.step = step;
   const question = text(raw.question);
   if (question !== undefined) record.question = question;
-  if (Array.isArray(raw.goldenAnswers)) record.goldenAnswers = raw.goldenAnswers.filter((answer): answer is string => typeof answer === 'string');
+  if (Array.isArray(raw.goldenAnswers))
+    record.goldenAnswers = raw.goldenAnswers.filter((answer): answer is string => typeof answer === 'string');
   const reward = finite(raw.reward);
   if (reward !== undefined) record.reward = reward;
   for (const field of ['reason', 'prediction', 'finishReason'] as const) {
@@ -102,7 +111,8 @@ export function normalizeRolloutRecord(raw: Record<string, unknown>, line: numbe
   }
   if (typeof raw.components === 'object' && raw.components !== null && !Array.isArray(raw.components)) {
     const components: Record<string, number> = {};
-    for (const [name, value] of Object.entries(raw.components)) if (finite(value) !== undefined) components[name] = value as number;
+    for (const [name, value] of Object.entries(raw.components))
+      if (finite(value) !== undefined) components[name] = value as number;
     record.components = components;
   }
   return { ok: true, record };

@@ -50,7 +50,15 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
   const metrics: string[] = [JSON.stringify({ kind: 'run', step: 0, time: '2025-01-01T00:00:00.000Z', model: 'tiny' })];
   const warmupSteps = options.warmupSteps ?? 0;
   for (let step = 10; step <= warmupSteps; step += 10) {
-    metrics.push(JSON.stringify({ kind: 'warmup', step, loss: 0.4 + 8 * Math.exp(-step / 25) + 0.05 * next(), gradNorm: 1 + next(), tokens: 800 }));
+    metrics.push(
+      JSON.stringify({
+        kind: 'warmup',
+        step,
+        loss: 0.4 + 8 * Math.exp(-step / 25) + 0.05 * next(),
+        gradNorm: 1 + next(),
+        tokens: 800,
+      }),
+    );
   }
   for (let step = 1; step <= steps; step += 1) {
     const progress = step / steps;
@@ -77,24 +85,86 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       else delete (record[head!] as Record<string, unknown> | undefined)?.[tail];
     }
     metrics.push(JSON.stringify(record));
-    if (step % 10 === 0) metrics.push(JSON.stringify({ kind: 'eval', step, reward: { mean: Math.max(0, mean - 0.05) }, count: 66, exactMatch: mean * 0.8, f1: mean * 0.85, searches: 1.5 }));
+    if (step % 10 === 0)
+      metrics.push(
+        JSON.stringify({
+          kind: 'eval',
+          step,
+          reward: { mean: Math.max(0, mean - 0.05) },
+          count: 66,
+          exactMatch: mean * 0.8,
+          f1: mean * 0.85,
+          searches: 1.5,
+        }),
+      );
   }
   if (options.finalEvaluations === true) {
-    if (steps % 10 !== 0) metrics.push(JSON.stringify({ kind: 'eval', step: steps, reward: { mean: 0.6 }, count: 66, exactMatch: 0.909, f1: 0.92, searches: 2.23 }));
-    metrics.push(JSON.stringify({ kind: 'eval-ablation', step: steps, retriever: 'empty', count: 66, exactMatch: 0.015, f1: 0.02, reward: { mean: 0.01 } }));
-    metrics.push(JSON.stringify({ kind: 'eval-decoy', step: steps, retriever: 'decoy', count: 66, followsCorpus: 0.924, exactMatch: 0.03, searches: 2 }));
+    if (steps % 10 !== 0)
+      metrics.push(
+        JSON.stringify({
+          kind: 'eval',
+          step: steps,
+          reward: { mean: 0.6 },
+          count: 66,
+          exactMatch: 0.909,
+          f1: 0.92,
+          searches: 2.23,
+        }),
+      );
+    metrics.push(
+      JSON.stringify({
+        kind: 'eval-ablation',
+        step: steps,
+        retriever: 'empty',
+        count: 66,
+        exactMatch: 0.015,
+        f1: 0.02,
+        reward: { mean: 0.01 },
+      }),
+    );
+    metrics.push(
+      JSON.stringify({
+        kind: 'eval-decoy',
+        step: steps,
+        retriever: 'decoy',
+        count: 66,
+        followsCorpus: 0.924,
+        exactMatch: 0.03,
+        searches: 2,
+      }),
+    );
   }
   metrics.push(...(options.extraMetricsLines ?? []));
   writeFileSync(join(directory, 'metrics.jsonl'), `${metrics.join('\n')}\n`);
 
   const good = [
-    { kind: 'model', text: '<think> I need the director of Alien, then where he was born. </think> <search> Alien 1979 film director </search>' },
-    { kind: 'result', text: result('Alien (film)', 'Alien is a 1979 science fiction horror film directed by Ridley Scott.') },
-    { kind: 'model', text: ' <think> Ridley Scott directed it. Now his birthplace. </think> <search> Ridley Scott birthplace </search>' },
-    { kind: 'result', text: result('Ridley Scott', 'Sir Ridley Scott (born 30 November 1937 in South Shields) is an English film director.') },
-    { kind: 'model', text: ' <think> He was born in South Shields. </think> <answer> The final answer is \\[ \\boxed{South Shields} \\] </answer><|im_end|>' },
+    {
+      kind: 'model',
+      text: '<think> I need the director of Alien, then where he was born. </think> <search> Alien 1979 film director </search>',
+    },
+    {
+      kind: 'result',
+      text: result('Alien (film)', 'Alien is a 1979 science fiction horror film directed by Ridley Scott.'),
+    },
+    {
+      kind: 'model',
+      text: ' <think> Ridley Scott directed it. Now his birthplace. </think> <search> Ridley Scott birthplace </search>',
+    },
+    {
+      kind: 'result',
+      text: result(
+        'Ridley Scott',
+        'Sir Ridley Scott (born 30 November 1937 in South Shields) is an English film director.',
+      ),
+    },
+    {
+      kind: 'model',
+      text: ' <think> He was born in South Shields. </think> <answer> The final answer is \\[ \\boxed{South Shields} \\] </answer><|im_end|>',
+    },
   ];
-  const goodTokens = good.flatMap((segment) => pieces(segment.text).map((text) => ({ text, mask: segment.kind === 'model' ? 1 : 0 })));
+  const goodTokens = good.flatMap((segment) =>
+    pieces(segment.text).map((text) => ({ text, mask: segment.kind === 'model' ? 1 : 0 })),
+  );
   const question = 'Where was the director of Alien (1979) born?';
   const rollouts = [
     {
@@ -107,7 +177,9 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       reason: 'think-missing',
       components: { f1: 0, format: 0 },
       finishReason: 'eos',
-      segments: [{ kind: 'model', text: 'The director was Ridley Scott. <answer> \\boxed{London} </answer><|im_end|>' }],
+      segments: [
+        { kind: 'model', text: 'The director was Ridley Scott. <answer> \\boxed{London} </answer><|im_end|>' },
+      ],
     },
     {
       step: 1,
@@ -121,9 +193,15 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       components: { f1: 0, format: 1 },
       finishReason: 'eos',
       segments: [
-        { kind: 'model', text: '<think> Alien was directed by someone British. </think> <search> Alien director </search>' },
+        {
+          kind: 'model',
+          text: '<think> Alien was directed by someone British. </think> <search> Alien director </search>',
+        },
         { kind: 'result', text: result('Alien (film)', 'Alien is a 1979 film directed by Ridley Scott.') },
-        { kind: 'model', text: ' <think> Probably London. </think> <answer> The final answer is \\[ \\boxed{London} \\] </answer><|im_end|>' },
+        {
+          kind: 'model',
+          text: ' <think> Probably London. </think> <answer> The final answer is \\[ \\boxed{London} \\] </answer><|im_end|>',
+        },
       ],
     },
     {
@@ -137,7 +215,10 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       components: { f1: 0, format: 1 },
       finishReason: 'budget',
       segments: [
-        { kind: 'model', text: '<think> A page shows <script>alert("rollout")</script> as text, & stays calm. </think> <search> html escaping </search>' },
+        {
+          kind: 'model',
+          text: '<think> A page shows <script>alert("rollout")</script> as text, & stays calm. </think> <search> html escaping </search>',
+        },
         { kind: 'result', text: result('HTML', 'Escape <, >, & and quotes: </result> inside a result is text too.') },
         { kind: 'model', text: ' <think> And it goes on and on' },
       ],
@@ -159,6 +240,12 @@ export function writeSampleRun(directory: string, options: SampleRunOptions = {}
       lossMask: goodTokens.map((token) => token.mask).join(''),
     },
   ];
-  writeFileSync(join(directory, 'rollouts.jsonl'), `${[...rollouts.map((record) => JSON.stringify(record)), ...(options.extraRolloutLines ?? [])].join('\n')}\n`);
-  writeFileSync(join(directory, 'config.json'), JSON.stringify({ model: 'tiny', learningRate: 1e-6, samplesPerPrompt: 5, note: '</pre><script>alert(1)</script>' }));
+  writeFileSync(
+    join(directory, 'rollouts.jsonl'),
+    `${[...rollouts.map((record) => JSON.stringify(record)), ...(options.extraRolloutLines ?? [])].join('\n')}\n`,
+  );
+  writeFileSync(
+    join(directory, 'config.json'),
+    JSON.stringify({ model: 'tiny', learningRate: 1e-6, samplesPerPrompt: 5, note: '</pre><script>alert(1)</script>' }),
+  );
 }

@@ -17,7 +17,11 @@ function readPackageFile(path: string): string {
   try {
     file = require.resolve(path);
   } catch (error) {
-    throw new InvalidInputError('the report needs the uplot package (npm install uplot)', { source: path }, { cause: error });
+    throw new InvalidInputError(
+      'the report needs the uplot package (npm install uplot)',
+      { source: path },
+      { cause: error },
+    );
   }
   return readFileSync(file, 'utf8');
 }
@@ -35,7 +39,9 @@ export function uplotBundle(): UplotBundle {
   const script = `/*! uPlot v${version}, MIT License, ${copyright} */\n${readPackageFile('uplot/dist/uPlot.iife.min.js').replace(/^\/\*![^]*?\*\/\s*/, '')}`;
   const style = readPackageFile('uplot/dist/uPlot.min.css');
   if (/<\/script/i.test(script) || /<\/style/i.test(style)) {
-    throw new InvalidInputError('the uplot files hold "</script" or "</style" and cannot be inlined', { source: 'uplot/dist' });
+    throw new InvalidInputError('the uplot files hold "</script" or "</style" and cannot be inlined', {
+      source: 'uplot/dist',
+    });
   }
   cached = { script, style };
   return cached;

@@ -12,13 +12,28 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const freshDirectory = () => join(root, `run-${(counter += 1)}`);
 
-const allTitles = ['Reward', 'KL to the reference', 'Entropy', 'Response length', 'Searches per rollout', 'Clip fraction', 'Throughput', 'Loss', 'Gradient norm', 'Learning rate', 'Warm-up loss'];
+const allTitles = [
+  'Reward',
+  'KL to the reference',
+  'Entropy',
+  'Response length',
+  'Searches per rollout',
+  'Clip fraction',
+  'Throughput',
+  'Loss',
+  'Gradient norm',
+  'Learning rate',
+  'Warm-up loss',
+];
 
 /** The data a chart's plot box carries (its `data-chart` attribute, unescaped). */
 function chartDataOf(figure: string): ChartData {
   const attribute = /data-chart="([^"]*)"/.exec(figure)?.[1];
   if (attribute === undefined) throw new Error(`no chart data in ${figure.slice(0, 200)}`);
-  const text = attribute.replace(/&(quot|#39|lt|gt|amp);/g, (_, name: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[name]!);
+  const text = attribute.replace(
+    /&(quot|#39|lt|gt|amp);/g,
+    (_, name: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[name]!,
+  );
   return JSON.parse(text) as ChartData;
 }
 
@@ -59,8 +74,15 @@ describe('writeRunReport', () => {
     ]);
     expect(reward.lines.at(-1)).toMatchObject({ spanGaps: true, points: true });
     expect(reward.columns.at(-1)!.filter((value) => value !== null)).toHaveLength(4);
-    expect(chartDataOf(chartNamed(html, 'Response length')).lines.map((line) => line.label)).toEqual(['mean (raw)', 'mean', 'max (raw)', 'max']);
-    expect(chartNamed(html, 'Warm-up loss')).toContain('No data: no warm-up line (kind &quot;warmup&quot;) in metrics.jsonl has &quot;loss&quot;');
+    expect(chartDataOf(chartNamed(html, 'Response length')).lines.map((line) => line.label)).toEqual([
+      'mean (raw)',
+      'mean',
+      'max (raw)',
+      'max',
+    ]);
+    expect(chartNamed(html, 'Warm-up loss')).toContain(
+      'No data: no warm-up line (kind &quot;warmup&quot;) in metrics.jsonl has &quot;loss&quot;',
+    );
     // The charts are drawn by the inlined uPlot: its code and stylesheet are in the page, no SVG is.
     expect(html).toContain('var uPlot=');
     expect(html).toContain('.uplot');
@@ -88,7 +110,9 @@ describe('writeRunReport', () => {
     expect(outputFile).toBe(join(runDirectory, 'report.html'));
     const html = readFileSync(outputFile, 'utf8');
     expect(chartNamed(html, 'KL to the reference')).toContain('No data: no step in metrics.jsonl has &quot;kl&quot;');
-    expect(chartNamed(html, 'Throughput')).toContain('No data: no step in metrics.jsonl has &quot;throughput/tokensPerSecond&quot;');
+    expect(chartNamed(html, 'Throughput')).toContain(
+      'No data: no step in metrics.jsonl has &quot;throughput/tokensPerSecond&quot;',
+    );
     expect(chartDataOf(chartNamed(html, 'Reward')).lines.map((line) => line.label)).toEqual(['reward']);
     expect(chartDataOf(chartNamed(html, 'Entropy')).lines[0]!.count).toBe(6);
     // The `run` line (step 0) is not a training step.
@@ -110,7 +134,9 @@ describe('writeRunReport', () => {
     const warmup = chartDataOf(chartNamed(html, 'Warm-up loss'));
     expect([warmup.xMin, warmup.xMax, warmup.xLabel, warmup.lines[0]!.count]).toEqual([10, 100, 'warm-up step', 10]);
     expect(html).toContain('<tr><th>held-out EM, retriever returns nothing</th><td class="number">0.015</td></tr>');
-    expect(html).toContain('<th>names permuted in the corpus: answers as the corpus says</th><td class="number">0.924</td>');
+    expect(html).toContain(
+      '<th>names permuted in the corpus: answers as the corpus says</th><td class="number">0.924</td>',
+    );
     expect(html).toMatch(/<th>held-out EM, greedy \(66 questions\)<\/th><td class="number">0\.\d{3}<\/td>/);
     expect(html).toContain('<th>held-out F1</th>');
     // The title and the heading name the run folder.
@@ -162,7 +188,10 @@ describe('writeRunReport', () => {
     const result = await writeRunReport({ runDirectory, maxRollouts: 2 });
     expect(result).toMatchObject({ rolloutsShown: 2, rolloutsTotal: 4 });
     const html = readFileSync(result.outputFile, 'utf8');
-    expect([...html.matchAll(/<article class="rollout" data-step="(\d+)"/g)].map((match) => match[1])).toEqual(['1', '10']);
+    expect([...html.matchAll(/<article class="rollout" data-step="(\d+)"/g)].map((match) => match[1])).toEqual([
+      '1',
+      '10',
+    ]);
     expect(html).toContain('(2 of 4 left out, kept evenly over the file)');
   });
 
@@ -173,7 +202,9 @@ describe('writeRunReport', () => {
     const empty = freshDirectory();
     mkdirSync(empty);
     writeFileSync(join(empty, 'notes.txt'), 'x');
-    await expect(writeRunReport({ runDirectory: empty })).rejects.toThrow(/no metrics\.jsonl or rollouts\.jsonl in the run folder/);
+    await expect(writeRunReport({ runDirectory: empty })).rejects.toThrow(
+      /no metrics\.jsonl or rollouts\.jsonl in the run folder/,
+    );
     expect(existsSync(join(empty, 'report.html'))).toBe(false);
   });
 });

@@ -33,7 +33,10 @@ export interface WriteRunReportResult {
  * renamed, so a reader never sees half a report.
  */
 export async function writeRunReport(options: WriteRunReportOptions): Promise<WriteRunReportResult> {
-  const run = await readRunDirectory(options.runDirectory, options.maxRollouts === undefined ? {} : { maxRollouts: options.maxRollouts });
+  const run = await readRunDirectory(
+    options.runDirectory,
+    options.maxRollouts === undefined ? {} : { maxRollouts: options.maxRollouts },
+  );
   const outputFile = resolve(options.outputFile ?? join(run.directory, 'report.html'));
   const html = renderRunReport(run, options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt });
   mkdirSync(dirname(outputFile), { recursive: true });

@@ -57,7 +57,8 @@ function clusteredVectors(seed: number, count: number): Float32Array {
   const vectors = new Float32Array(count * dimension);
   for (let row = 0; row < count; row += 1) {
     const centre = Math.floor(uniform() * 200);
-    for (let unit = 0; unit < dimension; unit += 1) vectors[row * dimension + unit] = centres[centre * dimension + unit]! + normal();
+    for (let unit = 0; unit < dimension; unit += 1)
+      vectors[row * dimension + unit] = centres[centre * dimension + unit]! + normal();
   }
   return normalizeInPlace(vectors);
 }
@@ -116,7 +117,10 @@ const corpus = unitVectors(1, passages);
 const queryCount = Math.max(batchQueries, singleQueries);
 const queries = unitVectors(2, queryCount);
 console.log(`generated vectors in ${format((performance.now() - started) / 1000, 1)} s`);
-const passageList = Array.from({ length: passages }, (_, index) => ({ id: `p${String(index).padStart(6, '0')}`, contents: '' }));
+const passageList = Array.from({ length: passages }, (_, index) => ({
+  id: `p${String(index).padStart(6, '0')}`,
+  contents: '',
+}));
 const model = tableEmbedder(queries);
 const texts = Array.from({ length: queryCount }, (_, index) => `q${index}`);
 
@@ -137,7 +141,8 @@ for (let query = 0; query < singleQueries; query += 1) {
 
 // ---- JS baseline, same process
 const baselineStart = performance.now();
-for (let query = 0; query < baselineBatchQueries; query += 1) javascriptSearch(corpus, queries.subarray(query * dimension, (query + 1) * dimension), k);
+for (let query = 0; query < baselineBatchQueries; query += 1)
+  javascriptSearch(corpus, queries.subarray(query * dimension, (query + 1) * dimension), k);
 const baselinePerQuery = (performance.now() - baselineStart) / baselineBatchQueries;
 const baselineSingle: number[] = [];
 for (let query = 0; query < baselineSingleQueries; query += 1) {
@@ -146,17 +151,26 @@ for (let query = 0; query < baselineSingleQueries; query += 1) {
   baselineSingle.push(performance.now() - begin);
   // the baseline must find what the retriever finds (ids are p + row number here)
   const fromRetriever = exactBatch[query]!.map((passage) => Number(passage.id.slice(1)));
-  if (fromRetriever.join() !== Array.from(top).join()) throw new Error(`baseline and exact search disagree on query ${query}`);
+  if (fromRetriever.join() !== Array.from(top).join())
+    throw new Error(`baseline and exact search disagree on query ${query}`);
 }
 
 const exactQps = batchQueries / (exactBatchMs / 1000);
 const baselineQps = 1000 / baselinePerQuery;
-console.log('\nexact search (queries × corpusᵀ as one onnxruntime MatMul + TopK, then exact rescoring of 2k candidates)');
-console.log(`  batched ${batchQueries} queries: ${format(exactBatchMs, 0)} ms → ${format(exactQps, 0)} queries/s (${format(exactBatchMs / batchQueries)} ms/query)`);
+console.log(
+  '\nexact search (queries × corpusᵀ as one onnxruntime MatMul + TopK, then exact rescoring of 2k candidates)',
+);
+console.log(
+  `  batched ${batchQueries} queries: ${format(exactBatchMs, 0)} ms → ${format(exactQps, 0)} queries/s (${format(exactBatchMs / batchQueries)} ms/query)`,
+);
 console.log(`  single query p50: ${format(median(exactSingle))} ms`);
 console.log('plain JS dot-product loop + top-k (baseline)');
-console.log(`  ${format(baselineQps, 1)} queries/s (${format(baselinePerQuery)} ms/query), single query p50 ${format(median(baselineSingle))} ms`);
-console.log(`  ratio: batched exact ${format(exactQps / baselineQps, 1)}× the baseline's queries/s; single-query p50 ${format(median(baselineSingle) / median(exactSingle), 1)}× faster`);
+console.log(
+  `  ${format(baselineQps, 1)} queries/s (${format(baselinePerQuery)} ms/query), single query p50 ${format(median(baselineSingle))} ms`,
+);
+console.log(
+  `  ratio: batched exact ${format(exactQps / baselineQps, 1)}× the baseline's queries/s; single-query p50 ${format(median(baselineSingle) / median(exactSingle), 1)}× faster`,
+);
 
 // ---- HNSW: per data set, one graph (default build parameters), searched at several expansionSearch
 // values (a saved graph loads with another expansionSearch without a rebuild), against exact search.
@@ -165,18 +179,30 @@ const hnswSets: Array<{ name: string; vectors: Float32Array }> = [
   { name: 'random unit vectors', vectors: unitVectors(3, hnswPassages + recallQueries) },
   { name: 'clustered unit vectors (200 centres)', vectors: clusteredVectors(4, hnswPassages + recallQueries) },
 ];
-console.log(`\nHNSW (usearch 2.25, inner product, connectivity 16, expansion_add 128) over ${hnswPassages} vectors, ${recallQueries} queries`);
+console.log(
+  `\nHNSW (usearch 2.25, inner product, connectivity 16, expansion_add 128) over ${hnswPassages} vectors, ${recallQueries} queries`,
+);
 for (const { name, vectors } of hnswSets) {
   const setPassages = passageList.slice(0, hnswPassages);
   const setCorpus = vectors.subarray(0, hnswPassages * dimension);
   const setModel = tableEmbedder(vectors.subarray(hnswPassages * dimension));
   const setTexts = Array.from({ length: recallQueries }, (_, index) => `q${index}`);
   started = performance.now();
-  const built = await createDenseRetriever({ model: setModel, passages: setPassages, embeddings: setCorpus, index: 'hnsw' });
+  const built = await createDenseRetriever({
+    model: setModel,
+    passages: setPassages,
+    embeddings: setCorpus,
+    index: 'hnsw',
+  });
   const buildSeconds = (performance.now() - started) / 1000;
   const directory = join(workDirectory, name.split(' ')[0]!);
   await built.save(directory);
-  const exactSet = await createDenseRetriever({ model: setModel, passages: setPassages, embeddings: setCorpus, index: 'exact' });
+  const exactSet = await createDenseRetriever({
+    model: setModel,
+    passages: setPassages,
+    embeddings: setCorpus,
+    index: 'exact',
+  });
   const exactSetSingle: number[] = [];
   for (let query = 0; query < singleQueries; query += 1) {
     const begin = performance.now();
@@ -184,7 +210,9 @@ for (const { name, vectors } of hnswSets) {
     exactSetSingle.push(performance.now() - begin);
   }
   const reference = await exactSet.search(setTexts, k);
-  console.log(`  ${name}: build ${format(buildSeconds, 1)} s (${format(hnswPassages / buildSeconds, 0)} vectors/s); exact single query p50 ${format(median(exactSetSingle))} ms`);
+  console.log(
+    `  ${name}: build ${format(buildSeconds, 1)} s (${format(hnswPassages / buildSeconds, 0)} vectors/s); exact single query p50 ${format(median(exactSetSingle))} ms`,
+  );
   for (const expansionSearch of expansionSearchValues) {
     const hnsw = await loadDenseRetriever(directory, setModel, { hnsw: { expansionSearch } });
     await hnsw.search(setTexts.slice(0, 8), k);

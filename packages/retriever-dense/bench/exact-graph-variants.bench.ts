@@ -24,14 +24,24 @@ function graph(layout: Layout, topK: boolean): Uint8Array {
       ? { opType: 'Gemm', inputs: ['queries', 'corpus'], outputs: ['scores'], attributes: [{ name: 'transB', int: 1 }] }
       : { opType: 'MatMul', inputs: ['queries', 'corpus'], outputs: ['scores'] },
   ];
-  if (topK) nodes.push({ opType: 'TopK', inputs: ['scores', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: -1 }] });
+  if (topK)
+    nodes.push({
+      opType: 'TopK',
+      inputs: ['scores', 'k'],
+      outputs: ['values', 'indices'],
+      attributes: [{ name: 'axis', int: -1 }],
+    });
   return writeOnnxModel({
     opset: 17,
     graphName: 'variant',
     nodes,
     inputs: [
       { name: 'queries', elementType: 'float32', shape: ['queries', dimension] },
-      { name: 'corpus', elementType: 'float32', shape: layout === 'gemm-transB' ? ['passages', dimension] : [dimension, 'passages'] },
+      {
+        name: 'corpus',
+        elementType: 'float32',
+        shape: layout === 'gemm-transB' ? ['passages', dimension] : [dimension, 'passages'],
+      },
       ...(topK ? [{ name: 'k', elementType: 'int64' as const, shape: [1] }] : []),
     ],
     outputs: topK
@@ -69,16 +79,24 @@ function javascriptTopK(scores: Float32Array, rows: number, columns: number): In
   return result;
 }
 
-console.log(`exact-search graph variants: ${passages} × ${dimension}, k = ${k}, onnxruntime-node ${ort.env.versions.common} CPU`);
+console.log(
+  `exact-search graph variants: ${passages} × ${dimension}, k = ${k}, onnxruntime-node ${ort.env.versions.common} CPU`,
+);
 const rows: string[] = [];
 for (const layout of ['matmul-transposed', 'gemm-transB'] as const) {
   for (const topK of [true, false]) {
     const session = await ort.InferenceSession.create(graph(layout, topK), { graphOptimizationLevel: 'all' });
-    const corpusTensor = layout === 'gemm-transB' ? new ort.Tensor('float32', corpus, [passages, dimension]) : new ort.Tensor('float32', corpusColumns, [dimension, passages]);
+    const corpusTensor =
+      layout === 'gemm-transB'
+        ? new ort.Tensor('float32', corpus, [passages, dimension])
+        : new ort.Tensor('float32', corpusColumns, [dimension, passages]);
     const timings: string[] = [];
     for (const batch of [256, 1]) {
       const queries = Float32Array.from({ length: batch * dimension }, uniform);
-      const feeds: Record<string, ort.Tensor> = { queries: new ort.Tensor('float32', queries, [batch, dimension]), corpus: corpusTensor };
+      const feeds: Record<string, ort.Tensor> = {
+        queries: new ort.Tensor('float32', queries, [batch, dimension]),
+        corpus: corpusTensor,
+      };
       if (topK) feeds.k = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
       const runOnce = async () => {
         const outputs = await session.run(feeds);
@@ -94,7 +112,9 @@ for (const layout of ['matmul-transposed', 'gemm-transB'] as const) {
       }
       samples.sort((left, right) => left - right);
       const median = samples[samples.length >> 1]!;
-      timings.push(batch === 1 ? `single query p50 ${median.toFixed(2)} ms` : `batch 256: ${(median / batch).toFixed(3)} ms/query`);
+      timings.push(
+        batch === 1 ? `single query p50 ${median.toFixed(2)} ms` : `batch 256: ${(median / batch).toFixed(3)} ms/query`,
+      );
     }
     rows.push(`  ${layout.padEnd(18)} ${topK ? 'TopK in graph  ' : 'JS top-k       '} ${timings.join(', ')}`);
     console.log(rows.at(-1));

@@ -10,7 +10,11 @@ import { normalizeRows } from './pool-hidden-states';
 export type PassageInput = Pick<Passage, 'id' | 'contents'>;
 
 /** HNSW defaults: usearch's own (connectivity 16, expansion_add 128, expansion_search 64). */
-export const defaultHnswParameters: Readonly<HnswParameters> = Object.freeze({ connectivity: 16, expansionAdd: 128, expansionSearch: 64 });
+export const defaultHnswParameters: Readonly<HnswParameters> = Object.freeze({
+  connectivity: 16,
+  expansionAdd: 128,
+  expansionSearch: 64,
+});
 
 export interface CreateDenseRetrieverOptions {
   /** Embeds queries (and passages, when `embeddings` is absent). */
@@ -43,9 +47,11 @@ function checkHnswParameters(given: Partial<HnswParameters> | undefined): HnswPa
   const parameters = { ...defaultHnswParameters, ...given };
   for (const field of ['connectivity', 'expansionAdd', 'expansionSearch'] as const) {
     const value = parameters[field];
-    if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(value)}`);
   }
-  if (parameters.connectivity < 2) throw new InvalidConfigError('hnsw.connectivity', `must be at least 2, got ${parameters.connectivity}`);
+  if (parameters.connectivity < 2)
+    throw new InvalidConfigError('hnsw.connectivity', `must be at least 2, got ${parameters.connectivity}`);
   return parameters;
 }
 
@@ -57,7 +63,14 @@ export async function buildDenseIndex(
   options: { hnsw?: HnswParameters; executionProvider?: ExecutionProvider; hnswFile?: string },
 ): Promise<DenseIndex> {
   if (kind === 'exact') {
-    return { kind, exact: await ExactIndex.create(rows, dimension, options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }) };
+    return {
+      kind,
+      exact: await ExactIndex.create(
+        rows,
+        dimension,
+        options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider },
+      ),
+    };
   }
   const parameters = options.hnsw ?? defaultHnswParameters;
   const hnsw =
@@ -80,24 +93,36 @@ export async function createDenseRetriever(options: CreateDenseRetrieverOptions)
     throw new InvalidConfigError('model', 'must have embedQueries(texts) and a dimension');
   }
   const dimension = model.dimension;
-  if (!Number.isInteger(dimension) || dimension < 1) throw new InvalidConfigError('model.dimension', `must be a positive integer, got ${String(dimension)}`);
-  if (typeof model.fingerprint !== 'string' || model.fingerprint === '') throw new InvalidConfigError('model.fingerprint', 'must be a non-empty string');
+  if (!Number.isInteger(dimension) || dimension < 1)
+    throw new InvalidConfigError('model.dimension', `must be a positive integer, got ${String(dimension)}`);
+  if (typeof model.fingerprint !== 'string' || model.fingerprint === '')
+    throw new InvalidConfigError('model.fingerprint', 'must be a non-empty string');
   const kind = options.index ?? 'exact';
-  if (kind !== 'exact' && kind !== 'hnsw') throw new InvalidConfigError('index', `must be 'exact' or 'hnsw', got ${JSON.stringify(kind)}`);
+  if (kind !== 'exact' && kind !== 'hnsw')
+    throw new InvalidConfigError('index', `must be 'exact' or 'hnsw', got ${JSON.stringify(kind)}`);
   const metric = options.metric ?? 'inner-product';
-  if (metric !== 'inner-product' && metric !== 'cosine') throw new InvalidConfigError('metric', `must be 'inner-product' or 'cosine', got ${JSON.stringify(metric)}`);
+  if (metric !== 'inner-product' && metric !== 'cosine')
+    throw new InvalidConfigError('metric', `must be 'inner-product' or 'cosine', got ${JSON.stringify(metric)}`);
   const hnsw = checkHnswParameters(options.hnsw);
   if (!Array.isArray(passages)) throw new InvalidInputError('expected an array of passages', { field: 'passages' });
   passages.forEach((passage, index) => {
-    if (passage === null || typeof passage !== 'object') throw new InvalidInputError('expected an object', { field: `passages.${index}` });
-    if (typeof passage.id !== 'string') throw new InvalidInputError(`expected a string, got ${typeof passage.id}`, { field: `passages.${index}.id` });
-    if (typeof passage.contents !== 'string') throw new InvalidInputError(`expected a string, got ${typeof passage.contents}`, { field: `passages.${index}.contents` });
+    if (passage === null || typeof passage !== 'object')
+      throw new InvalidInputError('expected an object', { field: `passages.${index}` });
+    if (typeof passage.id !== 'string')
+      throw new InvalidInputError(`expected a string, got ${typeof passage.id}`, { field: `passages.${index}.id` });
+    if (typeof passage.contents !== 'string')
+      throw new InvalidInputError(`expected a string, got ${typeof passage.contents}`, {
+        field: `passages.${index}.contents`,
+      });
   });
 
   let embeddings = options.embeddings;
   if (embeddings === undefined) {
     if (typeof model.embedPassages !== 'function') {
-      throw new InvalidConfigError('embeddings', 'are required when the model has no embedPassages (a query-only embedder)');
+      throw new InvalidConfigError(
+        'embeddings',
+        'are required when the model has no embedPassages (a query-only embedder)',
+      );
     }
     const embedOptions: EmbedOptions = {};
     if (options.onProgress !== undefined) embedOptions.onProgress = options.onProgress;
@@ -107,26 +132,38 @@ export async function createDenseRetriever(options: CreateDenseRetrieverOptions)
       embedOptions,
     );
   }
-  if (!(embeddings instanceof Float32Array)) throw new InvalidInputError('must be a Float32Array', { field: 'embeddings' });
+  if (!(embeddings instanceof Float32Array))
+    throw new InvalidInputError('must be a Float32Array', { field: 'embeddings' });
   if (embeddings.length !== passages.length * dimension) {
-    throw new InvalidInputError(`hold ${embeddings.length} values; ${passages.length} passages × dimension ${dimension} need ${passages.length * dimension}`, {
-      field: 'embeddings',
-    });
+    throw new InvalidInputError(
+      `hold ${embeddings.length} values; ${passages.length} passages × dimension ${dimension} need ${passages.length * dimension}`,
+      {
+        field: 'embeddings',
+      },
+    );
   }
   for (let index = 0; index < embeddings.length; index += 1) {
     if (!Number.isFinite(embeddings[index]!)) {
-      throw new InvalidInputError(`value ${embeddings[index]} at row ${Math.floor(index / dimension)} is not finite`, { field: 'embeddings' });
+      throw new InvalidInputError(`value ${embeddings[index]} at row ${Math.floor(index / dimension)} is not finite`, {
+        field: 'embeddings',
+      });
     }
   }
 
-  const order = passages.map((_, index) => index).sort((left, right) => compareIds(passages[left]!.id, passages[right]!.id));
+  const order = passages
+    .map((_, index) => index)
+    .sort((left, right) => compareIds(passages[left]!.id, passages[right]!.id));
   for (let rank = 1; rank < order.length; rank += 1) {
     if (passages[order[rank]!]!.id === passages[order[rank - 1]!]!.id) {
-      throw new InvalidInputError(`duplicate passage id ${JSON.stringify(passages[order[rank]!]!.id)}`, { field: `passages.${order[rank]}.id` });
+      throw new InvalidInputError(`duplicate passage id ${JSON.stringify(passages[order[rank]!]!.id)}`, {
+        field: `passages.${order[rank]}.id`,
+      });
     }
   }
   const rows = new Float32Array(embeddings.length);
-  order.forEach((passage, rank) => rows.set(embeddings!.subarray(passage * dimension, (passage + 1) * dimension), rank * dimension));
+  order.forEach((passage, rank) =>
+    rows.set(embeddings!.subarray(passage * dimension, (passage + 1) * dimension), rank * dimension),
+  );
   if (metric === 'cosine') normalizeRows(rows, dimension);
   options.signal?.throwIfAborted();
 

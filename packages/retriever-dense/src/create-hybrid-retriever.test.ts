@@ -92,6 +92,9 @@ describe('createHybridRetriever', () => {
 // Two term-overlap mocks: their score ties (the identical twins) share a rank, so the fused ties stay ties.
 runRetrieverConformance({
   name: 'hybrid of two MockRetrievers',
-  createRetriever: (passages) => createHybridRetriever(new MockRetriever(passages, { name: 'one' }), new MockRetriever(passages, { name: 'two' }), { weights: [1, 0.5] }),
+  createRetriever: (passages) =>
+    createHybridRetriever(new MockRetriever(passages, { name: 'one' }), new MockRetriever(passages, { name: 'two' }), {
+      weights: [1, 0.5],
+    }),
   supportsScores: true,
 });

@@ -1,4 +1,10 @@
-import { InvalidConfigError, InvalidInputError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
+import {
+  InvalidConfigError,
+  InvalidInputError,
+  type Passage,
+  type Retriever,
+  type RetrieverSearchOptions,
+} from '@research-ts/spec';
 import { reciprocalRankFusion } from './reciprocal-rank-fusion';
 
 export interface HybridRetrieverOptions {
@@ -20,13 +26,20 @@ export interface HybridRetrieverOptions {
  * the top `k` by fused score, ties by id, with `score` set to the fused value and the contents as the
  * first retriever that returned the passage gave them. An empty query gives [].
  */
-export function createHybridRetriever(first: Retriever, second: Retriever, options: HybridRetrieverOptions = {}): Retriever {
+export function createHybridRetriever(
+  first: Retriever,
+  second: Retriever,
+  options: HybridRetrieverOptions = {},
+): Retriever {
   const rankConstant = options.k ?? 60;
-  if (!Number.isFinite(rankConstant) || rankConstant < 0) throw new InvalidConfigError('k', `must be a finite number >= 0, got ${String(rankConstant)}`);
+  if (!Number.isFinite(rankConstant) || rankConstant < 0)
+    throw new InvalidConfigError('k', `must be a finite number >= 0, got ${String(rankConstant)}`);
   const weights = options.weights ?? [1, 1];
-  if (!Array.isArray(weights) || weights.length !== 2) throw new InvalidConfigError('weights', 'must be a pair [weightA, weightB]');
+  if (!Array.isArray(weights) || weights.length !== 2)
+    throw new InvalidConfigError('weights', 'must be a pair [weightA, weightB]');
   weights.forEach((weight, index) => {
-    if (!Number.isFinite(weight) || weight < 0) throw new InvalidConfigError(`weights.${index}`, `must be a finite number >= 0, got ${String(weight)}`);
+    if (!Number.isFinite(weight) || weight < 0)
+      throw new InvalidConfigError(`weights.${index}`, `must be a finite number >= 0, got ${String(weight)}`);
   });
   if (weights[0] === 0 && weights[1] === 0) throw new InvalidConfigError('weights', 'must not both be 0');
   if (options.candidates !== undefined && (!Number.isInteger(options.candidates) || options.candidates < 1)) {
@@ -36,11 +49,18 @@ export function createHybridRetriever(first: Retriever, second: Retriever, optio
   return {
     specificationVersion: 'v1',
     name: options.name ?? `hybrid(${first.name}+${second.name})`,
-    async search(queries: readonly string[], k: number, searchOptions: RetrieverSearchOptions = {}): Promise<Passage[][]> {
-      if (!Array.isArray(queries)) throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
-      if (!Number.isInteger(k) || k < 0) throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
+    async search(
+      queries: readonly string[],
+      k: number,
+      searchOptions: RetrieverSearchOptions = {},
+    ): Promise<Passage[][]> {
+      if (!Array.isArray(queries))
+        throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
+      if (!Number.isInteger(k) || k < 0)
+        throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
       queries.forEach((query, index) => {
-        if (typeof query !== 'string') throw new InvalidInputError(`expected a string, got ${typeof query}`, { field: `queries.${index}` });
+        if (typeof query !== 'string')
+          throw new InvalidInputError(`expected a string, got ${typeof query}`, { field: `queries.${index}` });
       });
       searchOptions.signal?.throwIfAborted();
       const results: Passage[][] = queries.map(() => []);
@@ -58,11 +78,20 @@ export function createHybridRetriever(first: Retriever, second: Retriever, optio
         const listA = fromFirst[row] ?? [];
         const listB = fromSecond[row] ?? [];
         const contents = new Map<string, string>();
-        for (const passage of [...listA, ...listB]) if (!contents.has(passage.id)) contents.set(passage.id, passage.contents);
+        for (const passage of [...listA, ...listB])
+          if (!contents.has(passage.id)) contents.set(passage.id, passage.contents);
         const fused = reciprocalRankFusion(
           [
-            { ids: listA.map((passage) => passage.id), scores: listA.map((passage) => passage.score), weight: weights[0] },
-            { ids: listB.map((passage) => passage.id), scores: listB.map((passage) => passage.score), weight: weights[1] },
+            {
+              ids: listA.map((passage) => passage.id),
+              scores: listA.map((passage) => passage.score),
+              weight: weights[0],
+            },
+            {
+              ids: listB.map((passage) => passage.id),
+              scores: listB.map((passage) => passage.score),
+              weight: weights[1],
+            },
           ],
           rankConstant,
         );

@@ -17,7 +17,11 @@ let tinyModel: Promise<{ model: EmbeddingModel; remove: () => Promise<void> }> |
 function conformanceModel(): Promise<EmbeddingModel> {
   tinyModel ??= (async () => {
     const directory = await temporaryDirectory('conformance');
-    await writeTinyModelDirectory(join(directory.path, 'model'), { corpus: [...retrieverConformanceCorpus.map((passage) => passage.contents), ...prefixVocabulary], hidden: 128, seed: 7 });
+    await writeTinyModelDirectory(join(directory.path, 'model'), {
+      corpus: [...retrieverConformanceCorpus.map((passage) => passage.contents), ...prefixVocabulary],
+      hidden: 128,
+      seed: 7,
+    });
     const model = await loadEmbeddingModel(join(directory.path, 'model'), { ...e5Conventions });
     return { model, remove: directory.remove };
   })();
@@ -39,13 +43,18 @@ runRetrieverConformance({
 
 runRetrieverConformance({
   name: 'dense hnsw (tiny random E5-style encoder)',
-  createRetriever: async (passages) => createDenseRetriever({ model: await conformanceModel(), passages, index: 'hnsw' }),
+  createRetriever: async (passages) =>
+    createDenseRetriever({ model: await conformanceModel(), passages, index: 'hnsw' }),
   supportsScores: true,
 });
 
 runRetrieverConformance({
   name: 'hybrid RRF of dense exact and MockRetriever',
-  createRetriever: async (passages) => createHybridRetriever(new MockRetriever(passages), await createDenseRetriever({ model: await conformanceModel(), passages })),
+  createRetriever: async (passages) =>
+    createHybridRetriever(
+      new MockRetriever(passages),
+      await createDenseRetriever({ model: await conformanceModel(), passages }),
+    ),
   supportsScores: true,
 });
 
@@ -60,49 +69,86 @@ describe('createDenseRetriever: search', () => {
   const passageIds = Array.from({ length: count }, (_, index) => `doc-${String(count - index).padStart(4, '0')}`);
   const passages = passageIds.map((id) => ({ id, contents: `contents of ${id}` }));
 
-  it.each(['exact', 'hnsw'] as const)('%s matches a brute-force reference (ids and float32 scores exactly)', async (index) => {
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(queries, dimension), passages, embeddings: corpus, index });
-    const results = await retriever.search(Array.from({ length: 20 }, (_, query) => `q${query}`), 10);
-    results.forEach((list, query) => {
-      const expected = referenceSearch(passageIds, corpus, queries.subarray(query * dimension, (query + 1) * dimension), dimension, 10);
-      if (index === 'exact') expect(list.map(({ id, score }) => ({ id, score }))).toEqual(expected);
-      for (const passage of list) expect(passage.contents).toBe(`contents of ${passage.id}`);
-    });
-    await retriever.dispose();
-  });
+  it.each(['exact', 'hnsw'] as const)(
+    '%s matches a brute-force reference (ids and float32 scores exactly)',
+    async (index) => {
+      const retriever = await createDenseRetriever({
+        model: matrixEmbedder(queries, dimension),
+        passages,
+        embeddings: corpus,
+        index,
+      });
+      const results = await retriever.search(
+        Array.from({ length: 20 }, (_, query) => `q${query}`),
+        10,
+      );
+      results.forEach((list, query) => {
+        const expected = referenceSearch(
+          passageIds,
+          corpus,
+          queries.subarray(query * dimension, (query + 1) * dimension),
+          dimension,
+          10,
+        );
+        if (index === 'exact') expect(list.map(({ id, score }) => ({ id, score }))).toEqual(expected);
+        for (const passage of list) expect(passage.contents).toBe(`contents of ${passage.id}`);
+      });
+      await retriever.dispose();
+    },
+  );
 
   it('gives a query the same results (scores included) alone and in a batch', async () => {
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(queries, dimension), passages, embeddings: corpus });
+    const retriever = await createDenseRetriever({
+      model: matrixEmbedder(queries, dimension),
+      passages,
+      embeddings: corpus,
+    });
     const batch = await retriever.search(['q0', 'q1', 'q2', 'q3', 'q4'], 7);
-    for (let query = 0; query < 5; query += 1) expect((await retriever.search([`q${query}`], 7))[0]).toEqual(batch[query]);
+    for (let query = 0; query < 5; query += 1)
+      expect((await retriever.search([`q${query}`], 7))[0]).toEqual(batch[query]);
     await retriever.dispose();
   });
 
-  it.each(['exact', 'hnsw'] as const)('%s orders equal scores by id, also when k cuts through the tie', async (index) => {
-    // Three identical vectors under ids given out of order; a fourth, worse one.
-    const vectors = Float32Array.from([0.6, 0.8, 1, 0, 0.6, 0.8, 0.6, 0.8]);
-    const tied = [
-      { id: 'm', contents: 'm' },
-      { id: 'worse', contents: 'w' },
-      { id: 'b', contents: 'b' },
-      { id: 'k', contents: 'k' },
-    ];
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(Float32Array.from([0.6, 0.8]), 2), passages: tied, embeddings: vectors, index });
-    const [all] = await retriever.search(['q0'], 10);
-    expect(ids(all!)).toEqual(['b', 'k', 'm', 'worse']);
-    expect(all![0]!.score).toBe(all![2]!.score);
-    expect(all![3]!.score).toBe(Math.fround(0.6));
-    expect(ids((await retriever.search(['q0'], 2))[0]!)).toEqual(['b', 'k']);
-  });
+  it.each(['exact', 'hnsw'] as const)(
+    '%s orders equal scores by id, also when k cuts through the tie',
+    async (index) => {
+      // Three identical vectors under ids given out of order; a fourth, worse one.
+      const vectors = Float32Array.from([0.6, 0.8, 1, 0, 0.6, 0.8, 0.6, 0.8]);
+      const tied = [
+        { id: 'm', contents: 'm' },
+        { id: 'worse', contents: 'w' },
+        { id: 'b', contents: 'b' },
+        { id: 'k', contents: 'k' },
+      ];
+      const retriever = await createDenseRetriever({
+        model: matrixEmbedder(Float32Array.from([0.6, 0.8]), 2),
+        passages: tied,
+        embeddings: vectors,
+        index,
+      });
+      const [all] = await retriever.search(['q0'], 10);
+      expect(ids(all!)).toEqual(['b', 'k', 'm', 'worse']);
+      expect(all![0]!.score).toBe(all![2]!.score);
+      expect(all![3]!.score).toBe(Math.fround(0.6));
+      expect(ids((await retriever.search(['q0'], 2))[0]!)).toEqual(['b', 'k']);
+    },
+  );
 
   it('with metric cosine scores cos(q, p) for unnormalized vectors', async () => {
     const raw = randomVectors(3, 50, dimension, false);
     const rawQueries = randomVectors(4, 3, dimension, false);
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(rawQueries.slice(), dimension), passages: passages.slice(0, 50), embeddings: raw, metric: 'cosine' });
+    const retriever = await createDenseRetriever({
+      model: matrixEmbedder(rawQueries.slice(), dimension),
+      passages: passages.slice(0, 50),
+      embeddings: raw,
+      metric: 'cosine',
+    });
     const [top] = await retriever.search(['q1'], 5);
     const unitCorpus = normalizeRows(raw.slice(), dimension);
     const unitQuery = normalizeRows(rawQueries.slice(dimension, 2 * dimension), dimension);
-    expect(top!.map(({ id, score }) => ({ id, score }))).toEqual(referenceSearch(passageIds.slice(0, 50), unitCorpus, unitQuery, dimension, 5));
+    expect(top!.map(({ id, score }) => ({ id, score }))).toEqual(
+      referenceSearch(passageIds.slice(0, 50), unitCorpus, unitQuery, dimension, 5),
+    );
     for (const passage of top!) expect(Math.abs(passage.score!)).toBeLessThanOrEqual(1);
     expect(retriever.stats).toEqual({ passages: 50, dimension, index: 'exact', metric: 'cosine' });
   });
@@ -122,8 +168,14 @@ describe('createDenseRetriever: search', () => {
   });
 
   it('rejects when the signal is already aborted', async () => {
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(queries, dimension), passages, embeddings: corpus });
-    await expect(retriever.search(['q0'], 3, { signal: AbortSignal.abort(new Error('cancelled')) })).rejects.toThrow('cancelled');
+    const retriever = await createDenseRetriever({
+      model: matrixEmbedder(queries, dimension),
+      passages,
+      embeddings: corpus,
+    });
+    await expect(retriever.search(['q0'], 3, { signal: AbortSignal.abort(new Error('cancelled')) })).rejects.toThrow(
+      'cancelled',
+    );
   });
 });
 
@@ -137,7 +189,13 @@ describe('createDenseRetriever: exact and HNSW agree', () => {
     const passages = Array.from({ length: count }, (_, index) => ({ id: `p${index}`, contents: `passage ${index}` }));
     const model = matrixEmbedder(queries, dimension);
     const exact = await createDenseRetriever({ model, passages, embeddings: corpus, index: 'exact' });
-    const hnsw = await createDenseRetriever({ model, passages, embeddings: corpus, index: 'hnsw', hnsw: { connectivity: 16, expansionAdd: 128, expansionSearch: 64 } });
+    const hnsw = await createDenseRetriever({
+      model,
+      passages,
+      embeddings: corpus,
+      index: 'hnsw',
+      hnsw: { connectivity: 16, expansionAdd: 128, expansionSearch: 64 },
+    });
     const texts = Array.from({ length: queryCount }, (_, query) => `q${query}`);
     const [exactResults, hnswResults] = [await exact.search(texts, 10), await hnsw.search(texts, 10)];
     let hits = 0;
@@ -163,7 +221,11 @@ describe('createDenseRetriever: embeddings and validation', () => {
     const progress: number[] = [];
     const computed = await createDenseRetriever({ model, passages, onProgress: ({ done }) => progress.push(done) });
     expect(progress.at(-1)).toBe(passages.length);
-    const precomputed = await createDenseRetriever({ model, passages, embeddings: await model.embedPassages(passages.map((passage) => passage.contents)) });
+    const precomputed = await createDenseRetriever({
+      model,
+      passages,
+      embeddings: await model.embedPassages(passages.map((passage) => passage.contents)),
+    });
     const queries = ['lighthouse', 'quokka', 'volcano ash'];
     expect(await computed.search(queries, 4)).toEqual(await precomputed.search(queries, 4));
     await Promise.all([computed.dispose(), precomputed.dispose()]);
@@ -185,14 +247,26 @@ describe('createDenseRetriever: embeddings and validation', () => {
     await expect(createDenseRetriever({ model, passages, embeddings: new Float32Array(3) })).rejects.toThrow(
       'field "embeddings": hold 3 values; 2 passages × dimension 2 need 4',
     );
-    await expect(createDenseRetriever({ model, passages, embeddings: Float32Array.from([1, 0, Number.NaN, 1]) })).rejects.toThrow('value NaN at row 1 is not finite');
-    await expect(createDenseRetriever({ model, passages, embeddings: [1, 0, 0, 1] as unknown as Float32Array })).rejects.toThrow(InvalidInputError);
-    await expect(createDenseRetriever({ model, passages: [...passages, { id: 'a', contents: 'z' }], embeddings: new Float32Array(6) })).rejects.toThrow(
-      'field "passages.2.id": duplicate passage id "a"',
-    );
-    await expect(createDenseRetriever({ model, passages: [{ id: 3, contents: 'x' } as unknown as Passage], embeddings: new Float32Array(2) })).rejects.toThrow(
-      'field "passages.0.id": expected a string, got number',
-    );
+    await expect(
+      createDenseRetriever({ model, passages, embeddings: Float32Array.from([1, 0, Number.NaN, 1]) }),
+    ).rejects.toThrow('value NaN at row 1 is not finite');
+    await expect(
+      createDenseRetriever({ model, passages, embeddings: [1, 0, 0, 1] as unknown as Float32Array }),
+    ).rejects.toThrow(InvalidInputError);
+    await expect(
+      createDenseRetriever({
+        model,
+        passages: [...passages, { id: 'a', contents: 'z' }],
+        embeddings: new Float32Array(6),
+      }),
+    ).rejects.toThrow('field "passages.2.id": duplicate passage id "a"');
+    await expect(
+      createDenseRetriever({
+        model,
+        passages: [{ id: 3, contents: 'x' } as unknown as Passage],
+        embeddings: new Float32Array(2),
+      }),
+    ).rejects.toThrow('field "passages.0.id": expected a string, got number');
   });
 
   it('refuses bad options as InvalidConfigError', async () => {
@@ -200,22 +274,42 @@ describe('createDenseRetriever: embeddings and validation', () => {
     const base = { model, passages: [{ id: 'a', contents: 'x' }], embeddings: Float32Array.from([1, 0]) };
     await expect(createDenseRetriever({ ...base, index: 'ivf' as never })).rejects.toThrow(InvalidConfigError);
     await expect(createDenseRetriever({ ...base, metric: 'l2' as never })).rejects.toThrow('config field "metric"');
-    await expect(createDenseRetriever({ ...base, hnsw: { connectivity: 1 } })).rejects.toThrow('config field "hnsw.connectivity": must be at least 2, got 1');
-    await expect(createDenseRetriever({ ...base, hnsw: { expansionSearch: 0 } })).rejects.toThrow('config field "hnsw.expansionSearch"');
-    await expect(createDenseRetriever({ ...base, model: { ...model, dimension: 0 } })).rejects.toThrow('config field "model.dimension"');
-    await expect(createDenseRetriever({ ...base, model: { ...model, fingerprint: '' } })).rejects.toThrow('config field "model.fingerprint"');
+    await expect(createDenseRetriever({ ...base, hnsw: { connectivity: 1 } })).rejects.toThrow(
+      'config field "hnsw.connectivity": must be at least 2, got 1',
+    );
+    await expect(createDenseRetriever({ ...base, hnsw: { expansionSearch: 0 } })).rejects.toThrow(
+      'config field "hnsw.expansionSearch"',
+    );
+    await expect(createDenseRetriever({ ...base, model: { ...model, dimension: 0 } })).rejects.toThrow(
+      'config field "model.dimension"',
+    );
+    await expect(createDenseRetriever({ ...base, model: { ...model, fingerprint: '' } })).rejects.toThrow(
+      'config field "model.fingerprint"',
+    );
   });
 
   it('refuses an embedder that returns the wrong number of values', async () => {
     const model = { dimension: 2, fingerprint: 'broken', embedQueries: async () => new Float32Array(3) };
-    const retriever = await createDenseRetriever({ model, passages: [{ id: 'a', contents: 'x' }], embeddings: Float32Array.from([1, 0]) });
-    await expect(retriever.search(['q'], 1)).rejects.toThrow('model.embedQueries: embedQueries must return a Float32Array of 1 × 2 values, got 3 values');
+    const retriever = await createDenseRetriever({
+      model,
+      passages: [{ id: 'a', contents: 'x' }],
+      embeddings: Float32Array.from([1, 0]),
+    });
+    await expect(retriever.search(['q'], 1)).rejects.toThrow(
+      'model.embedQueries: embedQueries must return a Float32Array of 1 × 2 values, got 3 values',
+    );
   });
 
   it('refuses bad search arguments', async () => {
-    const retriever = await createDenseRetriever({ model: matrixEmbedder(new Float32Array(2), 2), passages: [{ id: 'a', contents: 'x' }], embeddings: Float32Array.from([1, 0]) });
+    const retriever = await createDenseRetriever({
+      model: matrixEmbedder(new Float32Array(2), 2),
+      passages: [{ id: 'a', contents: 'x' }],
+      embeddings: Float32Array.from([1, 0]),
+    });
     await expect(retriever.search(['q0'], -1)).rejects.toThrow('field "k": expected a non-negative integer, got -1');
     await expect(retriever.search('q0' as unknown as string[], 1)).rejects.toThrow('field "queries"');
-    await expect(retriever.search([null as unknown as string], 1)).rejects.toThrow('field "queries.0": expected a string, got object');
+    await expect(retriever.search([null as unknown as string], 1)).rejects.toThrow(
+      'field "queries.0": expected a string, got object',
+    );
   });
 });

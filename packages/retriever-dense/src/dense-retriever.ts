@@ -9,7 +9,9 @@ import { saveDenseIndex } from './save-dense-index';
 export type DenseMetric = 'inner-product' | 'cosine';
 
 /** The vector index behind a {@link DenseRetriever}. */
-export type DenseIndex = { kind: 'exact'; exact: ExactIndex } | { kind: 'hnsw'; hnsw: HnswIndex; parameters: HnswParameters; rows: Float32Array };
+export type DenseIndex =
+  | { kind: 'exact'; exact: ExactIndex }
+  | { kind: 'hnsw'; hnsw: HnswIndex; parameters: HnswParameters; rows: Float32Array };
 
 /** @internal What a dense retriever holds; passages are sorted by id and vectors are in that order. */
 export interface DenseRetrieverState {
@@ -54,7 +56,12 @@ export class DenseRetriever implements Retriever {
 
   get stats(): DenseRetrieverStats {
     const { index } = this.state;
-    const stats: DenseRetrieverStats = { passages: this.state.ids.length, dimension: this.state.model.dimension, index: index.kind, metric: this.state.metric };
+    const stats: DenseRetrieverStats = {
+      passages: this.state.ids.length,
+      dimension: this.state.model.dimension,
+      index: index.kind,
+      metric: this.state.metric,
+    };
     if (index.kind === 'hnsw') stats.hnsw = { ...index.parameters };
     return stats;
   }
@@ -65,10 +72,13 @@ export class DenseRetriever implements Retriever {
   }
 
   async search(queries: readonly string[], k: number, options: RetrieverSearchOptions = {}): Promise<Passage[][]> {
-    if (!Array.isArray(queries)) throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
-    if (!Number.isInteger(k) || k < 0) throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
+    if (!Array.isArray(queries))
+      throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
+    if (!Number.isInteger(k) || k < 0)
+      throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
     queries.forEach((query, index) => {
-      if (typeof query !== 'string') throw new InvalidInputError(`expected a string, got ${typeof query}`, { field: `queries.${index}` });
+      if (typeof query !== 'string')
+        throw new InvalidInputError(`expected a string, got ${typeof query}`, { field: `queries.${index}` });
     });
     options.signal?.throwIfAborted();
     const results: Passage[][] = queries.map(() => []);
@@ -81,16 +91,26 @@ export class DenseRetriever implements Retriever {
       options.signal === undefined ? {} : { signal: options.signal },
     );
     if (!(vectors instanceof Float32Array) || vectors.length !== asked.length * model.dimension) {
-      throw new InvalidInputError(`embedQueries must return a Float32Array of ${asked.length} × ${model.dimension} values, got ${describeVectors(vectors)}`, {
-        source: 'model.embedQueries',
-      });
+      throw new InvalidInputError(
+        `embedQueries must return a Float32Array of ${asked.length} × ${model.dimension} values, got ${describeVectors(vectors)}`,
+        {
+          source: 'model.embedQueries',
+        },
+      );
     }
     if (this.state.metric === 'cosine') normalizeRows(vectors, model.dimension);
     options.signal?.throwIfAborted();
 
-    const ranked = this.state.index.kind === 'exact' ? await this.searchExact(this.state.index.exact, vectors, k) : this.searchHnsw(this.state.index, vectors, k);
+    const ranked =
+      this.state.index.kind === 'exact'
+        ? await this.searchExact(this.state.index.exact, vectors, k)
+        : this.searchHnsw(this.state.index, vectors, k);
     asked.forEach((queryIndex, row) => {
-      results[queryIndex] = ranked[row]!.map(({ index, score }) => ({ id: this.state.ids[index]!, contents: this.state.contents[index]!, score }));
+      results[queryIndex] = ranked[row]!.map(({ index, score }) => ({
+        id: this.state.ids[index]!,
+        contents: this.state.contents[index]!,
+        score,
+      }));
     });
     return results;
   }
@@ -109,7 +129,11 @@ export class DenseRetriever implements Retriever {
     if (this.state.index.kind === 'exact') await this.state.index.exact.dispose();
   }
 
-  private async searchExact(exact: ExactIndex, vectors: Float32Array, k: number): Promise<Array<Array<{ index: number; score: number }>>> {
+  private async searchExact(
+    exact: ExactIndex,
+    vectors: Float32Array,
+    k: number,
+  ): Promise<Array<Array<{ index: number; score: number }>>> {
     // onnxruntime's float32 sums vary in the last bits with the batch shape; the candidates are rescored
     // exactly, so scores and ties do not depend on which queries share a batch.
     const top = await exact.search(vectors, candidateCount(k, exact.count));
@@ -120,14 +144,21 @@ export class DenseRetriever implements Retriever {
       const list: Array<{ index: number; score: number }> = [];
       for (let rank = 0; rank < top.count; rank += 1) {
         const passage = top.indices[query * top.count + rank]!;
-        list.push({ index: passage, score: innerProduct(vectors, query * dimension, exact.columns, passage, dimension, exact.count) });
+        list.push({
+          index: passage,
+          score: innerProduct(vectors, query * dimension, exact.columns, passage, dimension, exact.count),
+        });
       }
       ranked.push(sortByScoreThenIndex(list).slice(0, k));
     }
     return ranked;
   }
 
-  private searchHnsw(index: Extract<DenseIndex, { kind: 'hnsw' }>, vectors: Float32Array, k: number): Array<Array<{ index: number; score: number }>> {
+  private searchHnsw(
+    index: Extract<DenseIndex, { kind: 'hnsw' }>,
+    vectors: Float32Array,
+    k: number,
+  ): Array<Array<{ index: number; score: number }>> {
     const dimension = index.hnsw.dimension;
     const passages = this.state.ids.length;
     // Extra candidates, rescored exactly, so that near-ties at the cut follow the id rule.
@@ -138,7 +169,10 @@ export class DenseRetriever implements Retriever {
       const list: Array<{ index: number; score: number }> = [];
       for (let rank = 0; rank < matches.found[query]!; rank += 1) {
         const passage = matches.keys[query * matches.count + rank]!;
-        list.push({ index: passage, score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension, 1) });
+        list.push({
+          index: passage,
+          score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension, 1),
+        });
       }
       ranked.push(sortByScoreThenIndex(list).slice(0, k));
     }
@@ -155,7 +189,14 @@ function candidateCount(k: number, passages: number): number {
  * `Σ a[aStart + u] · b[bStart + u · bStride]` over `length` values, accumulated in float64 in a fixed
  * order and rounded to float32: the same vectors always give the same score.
  */
-function innerProduct(a: Float32Array, aStart: number, b: Float32Array, bStart: number, length: number, bStride: number): number {
+function innerProduct(
+  a: Float32Array,
+  aStart: number,
+  b: Float32Array,
+  bStart: number,
+  length: number,
+  bStride: number,
+): number {
   let sum = 0;
   for (let unit = 0; unit < length; unit += 1) sum += a[aStart + unit]! * b[bStart + unit * bStride]!;
   return Math.fround(sum);

@@ -8,7 +8,12 @@ function randomRows(seed: number, rows: number, dimension: number): Float32Array
 }
 
 /** Brute-force reference: every score in float64, sorted by score desc then index asc. */
-function referenceTop(corpus: Float32Array, query: Float32Array, dimension: number, k: number): Array<{ index: number; score: number }> {
+function referenceTop(
+  corpus: Float32Array,
+  query: Float32Array,
+  dimension: number,
+  k: number,
+): Array<{ index: number; score: number }> {
   const count = corpus.length / dimension;
   const scored = Array.from({ length: count }, (_, index) => {
     let score = 0;
@@ -39,9 +44,18 @@ describe('ExactIndex', () => {
     const top = await index.search(queries, 10);
     expect(top.count).toBe(10);
     for (let query = 0; query < 5; query += 1) {
-      const expected = referenceTop(corpus, queries.subarray(query * dimension, (query + 1) * dimension), dimension, 10);
-      expect(Array.from(top.indices.subarray(query * 10, query * 10 + 10))).toEqual(expected.map((entry) => entry.index));
-      expected.forEach((entry, rank) => expect(Math.abs(top.scores[query * 10 + rank]! - entry.score)).toBeLessThan(1e-5));
+      const expected = referenceTop(
+        corpus,
+        queries.subarray(query * dimension, (query + 1) * dimension),
+        dimension,
+        10,
+      );
+      expect(Array.from(top.indices.subarray(query * 10, query * 10 + 10))).toEqual(
+        expected.map((entry) => entry.index),
+      );
+      expected.forEach((entry, rank) =>
+        expect(Math.abs(top.scores[query * 10 + rank]! - entry.score)).toBeLessThan(1e-5),
+      );
     }
     await index.dispose();
   });
@@ -76,7 +90,11 @@ describe('ExactIndex', () => {
 
   it('answers an empty corpus and k = 0 without running', async () => {
     const empty = await ExactIndex.create(new Float32Array(0), 4);
-    expect(await empty.search(Float32Array.from([1, 0, 0, 0]), 3)).toEqual({ indices: new Int32Array(0), scores: new Float32Array(0), count: 0 });
+    expect(await empty.search(Float32Array.from([1, 0, 0, 0]), 3)).toEqual({
+      indices: new Int32Array(0),
+      scores: new Float32Array(0),
+      count: 0,
+    });
     const index = await ExactIndex.create(corpus, dimension);
     expect((await index.search(randomRows(5, 2, dimension), 0)).count).toBe(0);
     await index.dispose();

@@ -26,7 +26,8 @@ export function transposeMatrix(matrix: Float32Array, rows: number, columns: num
     for (let columnBlock = 0; columnBlock < columns; columnBlock += block) {
       const columnEnd = Math.min(columns, columnBlock + block);
       for (let row = rowBlock; row < rowEnd; row += 1) {
-        for (let column = columnBlock; column < columnEnd; column += 1) transposed[column * rows + row] = matrix[row * columns + column]!;
+        for (let column = columnBlock; column < columnEnd; column += 1)
+          transposed[column * rows + row] = matrix[row * columns + column]!;
       }
     }
   }
@@ -55,7 +56,10 @@ export class ExactIndex {
     const session =
       count === 0
         ? undefined
-        : await createSession(buildExactSearchGraph(dimension), { executionProvider: options.executionProvider ?? 'cpu', source: 'exact-search graph' });
+        : await createSession(buildExactSearchGraph(dimension), {
+            executionProvider: options.executionProvider ?? 'cpu',
+            source: 'exact-search graph',
+          });
     return new ExactIndex(session, columns, dimension, count, options.scoreBudget ?? defaultScoreBudget);
   }
 
@@ -71,7 +75,8 @@ export class ExactIndex {
     const rows = new Float32Array((end - start) * this.dimension);
     for (let unit = 0; unit < this.dimension; unit += 1) {
       const column = unit * this.count;
-      for (let row = start; row < end; row += 1) rows[(row - start) * this.dimension + unit] = this.columns[column + row]!;
+      for (let row = start; row < end; row += 1)
+        rows[(row - start) * this.dimension + unit] = this.columns[column + row]!;
     }
     return rows;
   }
@@ -89,7 +94,10 @@ export class ExactIndex {
     for (let start = 0; start < queryCount; start += rowsPerRun) {
       const end = Math.min(queryCount, start + rowsPerRun);
       const outputs = await this.session.run({
-        [exactSearchNames.queries]: { data: queries.subarray(start * this.dimension, end * this.dimension), dims: [end - start, this.dimension] },
+        [exactSearchNames.queries]: {
+          data: queries.subarray(start * this.dimension, end * this.dimension),
+          dims: [end - start, this.dimension],
+        },
         [exactSearchNames.corpusColumns]: corpusFeed,
         [exactSearchNames.k]: kFeed,
       });

@@ -1,8 +1,19 @@
 export type { ExecutionProvider } from './backend/onnxruntime';
 export type { HnswParameters } from './backend/usearch';
-export { createDenseRetriever, defaultHnswParameters, type CreateDenseRetrieverOptions, type PassageInput } from './create-dense-retriever';
+export {
+  createDenseRetriever,
+  defaultHnswParameters,
+  type CreateDenseRetrieverOptions,
+  type PassageInput,
+} from './create-dense-retriever';
 export { createHybridRetriever, type HybridRetrieverOptions } from './create-hybrid-retriever';
-export { denseIndexFiles, denseIndexFormat, denseIndexFormatVersion, type DenseIndexFileEntry, type DenseIndexManifest } from './dense-index-manifest';
+export {
+  denseIndexFiles,
+  denseIndexFormat,
+  denseIndexFormatVersion,
+  type DenseIndexFileEntry,
+  type DenseIndexManifest,
+} from './dense-index-manifest';
 export { DenseRetriever, type DenseMetric, type DenseRetrieverStats } from './dense-retriever';
 export { bgeConventions, e5Conventions, type EmbeddingConventions, type Pooling } from './embedding-conventions';
 export type { EmbedOptions, EmbedProgress, EmbeddingModel, TextEmbedder } from './embedding-model';

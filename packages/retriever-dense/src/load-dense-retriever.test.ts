@@ -17,7 +17,10 @@ const count = 300;
 const corpus = randomVectors(21, count, dimension);
 const queries = randomVectors(22, 12, dimension);
 const model = matrixEmbedder(queries, dimension);
-const passages = Array.from({ length: count }, (_, index) => ({ id: `doc-${(index * 7919) % 1000}`, contents: `"Title ${index}"\ntext ${index} — ünïcode` }));
+const passages = Array.from({ length: count }, (_, index) => ({
+  id: `doc-${(index * 7919) % 1000}`,
+  contents: `"Title ${index}"\ntext ${index} — ünïcode`,
+}));
 const queryTexts = Array.from({ length: 12 }, (_, query) => `q${query}`);
 
 let root: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -36,40 +39,54 @@ async function savedCopy(name: string, index: 'exact' | 'hnsw' = 'exact'): Promi
 }
 
 describe('save and loadDenseRetriever', () => {
-  it.each(['exact', 'hnsw'] as const)('round-trips a %s retriever: same results, manifest with sizes, fingerprint and checksums', async (index) => {
-    const retriever = await createDenseRetriever({ model, passages, embeddings: corpus, index, name: `my-${index}` });
-    const directory = join(root.path, `round-trip-${index}`);
-    await retriever.save(directory);
-    const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as DenseIndexManifest;
-    expect(manifest).toMatchObject({
-      format: 'research-ts/retriever-dense',
-      version: 1,
-      name: `my-${index}`,
-      passages: count,
-      dimension,
-      metric: 'inner-product',
-      model: { fingerprint: 'matrix-v1' },
-      index: index === 'exact' ? { kind: 'exact' } : { kind: 'hnsw', connectivity: 16, expansionAdd: 128, expansionSearch: 64 },
-    });
-    expect(manifest.files.map((file) => file.name)).toEqual(['passages.jsonl', 'embeddings.f32', ...(index === 'hnsw' ? ['index.usearch'] : [])]);
-    expect(manifest.files[1]!.bytes).toBe(count * dimension * 4);
-    expect(manifest.checksum).toMatch(/^[0-9a-f]{64}$/);
+  it.each(['exact', 'hnsw'] as const)(
+    'round-trips a %s retriever: same results, manifest with sizes, fingerprint and checksums',
+    async (index) => {
+      const retriever = await createDenseRetriever({ model, passages, embeddings: corpus, index, name: `my-${index}` });
+      const directory = join(root.path, `round-trip-${index}`);
+      await retriever.save(directory);
+      const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as DenseIndexManifest;
+      expect(manifest).toMatchObject({
+        format: 'research-ts/retriever-dense',
+        version: 1,
+        name: `my-${index}`,
+        passages: count,
+        dimension,
+        metric: 'inner-product',
+        model: { fingerprint: 'matrix-v1' },
+        index:
+          index === 'exact'
+            ? { kind: 'exact' }
+            : { kind: 'hnsw', connectivity: 16, expansionAdd: 128, expansionSearch: 64 },
+      });
+      expect(manifest.files.map((file) => file.name)).toEqual([
+        'passages.jsonl',
+        'embeddings.f32',
+        ...(index === 'hnsw' ? ['index.usearch'] : []),
+      ]);
+      expect(manifest.files[1]!.bytes).toBe(count * dimension * 4);
+      expect(manifest.checksum).toMatch(/^[0-9a-f]{64}$/);
 
-    const loaded = await loadDenseRetriever(directory, model);
-    expect(loaded.name).toBe(`my-${index}`);
-    expect(loaded.stats).toEqual(retriever.stats);
-    expect(await loaded.search(queryTexts, 8)).toEqual(await retriever.search(queryTexts, 8));
-  });
+      const loaded = await loadDenseRetriever(directory, model);
+      expect(loaded.name).toBe(`my-${index}`);
+      expect(loaded.stats).toEqual(retriever.stats);
+      expect(await loaded.search(queryTexts, 8)).toEqual(await retriever.search(queryTexts, 8));
+    },
+  );
 
   it('writes passages.jsonl in id order and embeddings.f32 as little-endian float32 rows in that order', async () => {
     const directory = await savedCopy('layout');
-    const lines = (await readFile(join(directory, 'passages.jsonl'), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; contents: string });
+    const lines = (await readFile(join(directory, 'passages.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; contents: string });
     const sortedIds = passages.map((passage) => passage.id).sort();
     expect(lines.map((line) => line.id)).toEqual(sortedIds);
     const bytes = await readFile(join(directory, 'embeddings.f32'));
     const firstId = sortedIds[0]!;
     const original = passages.findIndex((passage) => passage.id === firstId);
-    for (let unit = 0; unit < dimension; unit += 1) expect(bytes.readFloatLE(unit * 4)).toBe(corpus[original * dimension + unit]);
+    for (let unit = 0; unit < dimension; unit += 1)
+      expect(bytes.readFloatLE(unit * 4)).toBe(corpus[original * dimension + unit]);
   });
 
   it('loads a saved exact index as HNSW and a saved HNSW index as exact', async () => {
@@ -92,7 +109,9 @@ describe('save and loadDenseRetriever', () => {
     // ef 300 over 300 vectors visits everything: the exact answer
     const exact = await loadDenseRetriever(directory, model, { index: 'exact' });
     expect(await wider.search(queryTexts, 5)).toEqual(await exact.search(queryTexts, 5));
-    await expect(loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 0 } })).rejects.toThrow('config field "hnsw.expansionSearch": must be a positive integer, got 0');
+    await expect(loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 0 } })).rejects.toThrow(
+      'config field "hnsw.expansionSearch": must be a positive integer, got 0',
+    );
   });
 
   it('removes a stale index.usearch when an exact retriever is saved over an HNSW one', async () => {
@@ -115,7 +134,9 @@ describe('save and loadDenseRetriever', () => {
     expect(await loaded.search(['title 3', 'text 7'], 3)).toEqual(await retriever.search(['title 3', 'text 7'], 3));
     // The same weights with other conventions are another embedding space.
     const clsModel = await loadEmbeddingModel(modelDirectory, { ...e5Conventions, pooling: 'cls' });
-    await expect(loadDenseRetriever(directory, clsModel)).rejects.toThrow(/field "model.fingerprint": the index was built with model sha256:[0-9a-f]{64}, but the given model is sha256:/);
+    await expect(loadDenseRetriever(directory, clsModel)).rejects.toThrow(
+      /field "model.fingerprint": the index was built with model sha256:[0-9a-f]{64}, but the given model is sha256:/,
+    );
     await Promise.all([onnxModel.dispose(), clsModel.dispose()]);
   });
 });
@@ -142,7 +163,10 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     const path = join(directory, 'passages.jsonl');
     const { size } = await import('node:fs/promises').then((fs) => fs.stat(path));
     await truncate(path, size - 10);
-    await expectLoadError(directory, `${path}: has ${size - 10} bytes, the manifest says ${size} (truncated or changed)`);
+    await expectLoadError(
+      directory,
+      `${path}: has ${size - 10} bytes, the manifest says ${size} (truncated or changed)`,
+    );
   });
 
   it('a corrupt or missing usearch file is caught before usearch reads it', async () => {
@@ -153,7 +177,10 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     await writeFile(path, bytes);
     await expectLoadError(directory, `${path}: checksum mismatch: the file is corrupt or was changed after saving`);
     await rm(path);
-    await expectLoadError(directory, new RegExp(`^${path.replaceAll('/', '\\/')}: is listed in manifest.json but cannot be read: `));
+    await expectLoadError(
+      directory,
+      new RegExp(`^${path.replaceAll('/', '\\/')}: is listed in manifest.json but cannot be read: `),
+    );
   });
 
   it('a missing or unreadable manifest', async () => {
@@ -171,7 +198,11 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     ['dimension', { dimension: 0 }, 'field "dimension": must be an integer >= 1, got 0'],
     ['metric', { metric: 'l2' }, 'field "metric": must be "inner-product" or "cosine", got "l2"'],
     ['index kind', { index: { kind: 'ivf' } }, 'field "index.kind": must be "exact" or "hnsw"'],
-    ['hnsw parameters', { index: { kind: 'hnsw', connectivity: 16, expansionAdd: 0, expansionSearch: 64 } }, 'field "index.expansionAdd": must be a positive integer, got 0'],
+    [
+      'hnsw parameters',
+      { index: { kind: 'hnsw', connectivity: 16, expansionAdd: 0, expansionSearch: 64 } },
+      'field "index.expansionAdd": must be a positive integer, got 0',
+    ],
   ])('a manifest with a bad %s', async (label, change, message) => {
     const directory = await savedCopy(`manifest-${label.replace(' ', '-')}`);
     const manifestPath = join(directory, 'manifest.json');
@@ -200,6 +231,9 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     const manifestPath = join(directory, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as DenseIndexManifest;
     await writeFile(manifestPath, JSON.stringify({ ...manifest, passages: count - 1 }));
-    await expectLoadError(directory, `${join(directory, 'embeddings.f32')}: has ${count * dimension * 4} bytes; ${count - 1} passages × dimension ${dimension} × 4 need ${(count - 1) * dimension * 4}`);
+    await expectLoadError(
+      directory,
+      `${join(directory, 'embeddings.f32')}: has ${count * dimension * 4} bytes; ${count - 1} passages × dimension ${dimension} × 4 need ${(count - 1) * dimension * 4}`,
+    );
   });
 });

@@ -5,7 +5,13 @@ import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { HnswParameters } from './backend/usearch';
 import { buildDenseIndex, defaultHnswParameters } from './create-dense-retriever';
-import { denseIndexFiles, denseIndexFormat, denseIndexFormatVersion, manifestFileName, type DenseIndexManifest } from './dense-index-manifest';
+import {
+  denseIndexFiles,
+  denseIndexFormat,
+  denseIndexFormatVersion,
+  manifestFileName,
+  type DenseIndexManifest,
+} from './dense-index-manifest';
 import { DenseRetriever } from './dense-retriever';
 import type { TextEmbedder } from './embedding-model';
 
@@ -33,29 +39,41 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   const fail = (field: string, problem: string): never => {
     throw new InvalidInputError(problem, { source, field });
   };
-  if (value.format !== denseIndexFormat) fail('format', `must be ${JSON.stringify(denseIndexFormat)}, got ${JSON.stringify(value.format)}`);
-  if (value.version !== denseIndexFormatVersion) fail('version', `this build reads version ${denseIndexFormatVersion}, got ${JSON.stringify(value.version)}`);
+  if (value.format !== denseIndexFormat)
+    fail('format', `must be ${JSON.stringify(denseIndexFormat)}, got ${JSON.stringify(value.format)}`);
+  if (value.version !== denseIndexFormatVersion)
+    fail('version', `this build reads version ${denseIndexFormatVersion}, got ${JSON.stringify(value.version)}`);
   const count = (field: string, minimum: number): number => {
     const number = value[field];
-    if (typeof number !== 'number' || !Number.isInteger(number) || number < minimum) fail(field, `must be an integer >= ${minimum}, got ${JSON.stringify(number)}`);
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < minimum)
+      fail(field, `must be an integer >= ${minimum}, got ${JSON.stringify(number)}`);
     return number as number;
   };
   count('passages', 0);
   count('dimension', 1);
-  if (value.metric !== 'inner-product' && value.metric !== 'cosine') fail('metric', `must be "inner-product" or "cosine", got ${JSON.stringify(value.metric)}`);
+  if (value.metric !== 'inner-product' && value.metric !== 'cosine')
+    fail('metric', `must be "inner-product" or "cosine", got ${JSON.stringify(value.metric)}`);
   if (typeof value.name !== 'string') fail('name', 'must be a string');
-  if (!isObject(value.model) || typeof value.model.fingerprint !== 'string') fail('model.fingerprint', 'must be a string');
+  if (!isObject(value.model) || typeof value.model.fingerprint !== 'string')
+    fail('model.fingerprint', 'must be a string');
   const index = value.index;
-  if (!isObject(index) || (index.kind !== 'exact' && index.kind !== 'hnsw')) fail('index.kind', 'must be "exact" or "hnsw"');
+  if (!isObject(index) || (index.kind !== 'exact' && index.kind !== 'hnsw'))
+    fail('index.kind', 'must be "exact" or "hnsw"');
   if (isObject(index) && index.kind === 'hnsw') {
     for (const field of ['connectivity', 'expansionAdd', 'expansionSearch']) {
       const number = index[field];
-      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) fail(`index.${field}`, `must be a positive integer, got ${JSON.stringify(number)}`);
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1)
+        fail(`index.${field}`, `must be a positive integer, got ${JSON.stringify(number)}`);
     }
   }
   if (!Array.isArray(value.files)) fail('files', 'must be an array');
   (value.files as unknown[]).forEach((entry, position) => {
-    if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string') {
+    if (
+      !isObject(entry) ||
+      typeof entry.name !== 'string' ||
+      typeof entry.bytes !== 'number' ||
+      typeof entry.sha256 !== 'string'
+    ) {
       fail(`files.${position}`, 'must be { name, bytes, sha256 }');
     }
   });
@@ -74,28 +92,45 @@ function sha256(data: Uint8Array): string {
  * and that `model` has the saved dimension and fingerprint (the same embedding space). Any failure is an
  * `InvalidInputError` naming the file and the field.
  */
-export async function loadDenseRetriever(directory: string, model: TextEmbedder, options: LoadDenseRetrieverOptions = {}): Promise<DenseRetriever> {
+export async function loadDenseRetriever(
+  directory: string,
+  model: TextEmbedder,
+  options: LoadDenseRetrieverOptions = {},
+): Promise<DenseRetriever> {
   const manifestPath = join(directory, manifestFileName);
   let manifestText: string;
   try {
     manifestText = await readFile(manifestPath, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new InvalidInputError(missing ? 'is missing (not a saved dense index, or saving did not finish)' : `cannot be read: ${(error as Error).message}`, { source: manifestPath }, { cause: error });
+    throw new InvalidInputError(
+      missing
+        ? 'is missing (not a saved dense index, or saving did not finish)'
+        : `cannot be read: ${(error as Error).message}`,
+      { source: manifestPath },
+      { cause: error },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(manifestText);
   } catch (error) {
-    throw new InvalidInputError(`is not valid JSON: ${(error as Error).message}`, { source: manifestPath }, { cause: error });
+    throw new InvalidInputError(
+      `is not valid JSON: ${(error as Error).message}`,
+      { source: manifestPath },
+      { cause: error },
+    );
   }
   const manifest = readManifest(parsed, manifestPath);
 
   if (model.dimension !== manifest.dimension) {
-    throw new InvalidInputError(`the index holds embeddings of dimension ${manifest.dimension}, but the given model has dimension ${model.dimension}`, {
-      source: manifestPath,
-      field: 'dimension',
-    });
+    throw new InvalidInputError(
+      `the index holds embeddings of dimension ${manifest.dimension}, but the given model has dimension ${model.dimension}`,
+      {
+        source: manifestPath,
+        field: 'dimension',
+      },
+    );
   }
   if (model.fingerprint !== manifest.model.fingerprint) {
     throw new InvalidInputError(
@@ -104,9 +139,14 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
     );
   }
 
-  const required: string[] = [denseIndexFiles.passages, denseIndexFiles.embeddings, ...(manifest.index.kind === 'hnsw' ? [denseIndexFiles.hnsw] : [])];
+  const required: string[] = [
+    denseIndexFiles.passages,
+    denseIndexFiles.embeddings,
+    ...(manifest.index.kind === 'hnsw' ? [denseIndexFiles.hnsw] : []),
+  ];
   for (const name of required) {
-    if (!manifest.files.some((entry) => entry.name === name)) throw new InvalidInputError(`does not list ${name}`, { source: manifestPath, field: 'files' });
+    if (!manifest.files.some((entry) => entry.name === name))
+      throw new InvalidInputError(`does not list ${name}`, { source: manifestPath, field: 'files' });
   }
   const overall = createHash('sha256');
   const contents = new Map<string, Uint8Array>();
@@ -116,22 +156,37 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
     try {
       data = await readFile(path);
     } catch (error) {
-      throw new InvalidInputError(`is listed in ${manifestFileName} but cannot be read: ${(error as Error).message}`, { source: path }, { cause: error });
+      throw new InvalidInputError(
+        `is listed in ${manifestFileName} but cannot be read: ${(error as Error).message}`,
+        { source: path },
+        { cause: error },
+      );
     }
-    if (data.byteLength !== entry.bytes) throw new InvalidInputError(`has ${data.byteLength} bytes, the manifest says ${entry.bytes} (truncated or changed)`, { source: path });
-    if (sha256(data) !== entry.sha256) throw new InvalidInputError(`checksum mismatch: the file is corrupt or was changed after saving`, { source: path });
+    if (data.byteLength !== entry.bytes)
+      throw new InvalidInputError(
+        `has ${data.byteLength} bytes, the manifest says ${entry.bytes} (truncated or changed)`,
+        { source: path },
+      );
+    if (sha256(data) !== entry.sha256)
+      throw new InvalidInputError(`checksum mismatch: the file is corrupt or was changed after saving`, {
+        source: path,
+      });
     overall.update(data);
     contents.set(entry.name, data);
   }
-  if (overall.digest('hex') !== manifest.checksum) throw new InvalidInputError('checksum mismatch over the listed files', { source: manifestPath, field: 'checksum' });
+  if (overall.digest('hex') !== manifest.checksum)
+    throw new InvalidInputError('checksum mismatch over the listed files', { source: manifestPath, field: 'checksum' });
 
   const embeddingsPath = join(directory, denseIndexFiles.embeddings);
   const embeddingBytes = contents.get(denseIndexFiles.embeddings)!;
   const expectedBytes = manifest.passages * manifest.dimension * 4;
   if (embeddingBytes.byteLength !== expectedBytes) {
-    throw new InvalidInputError(`has ${embeddingBytes.byteLength} bytes; ${manifest.passages} passages × dimension ${manifest.dimension} × 4 need ${expectedBytes}`, {
-      source: embeddingsPath,
-    });
+    throw new InvalidInputError(
+      `has ${embeddingBytes.byteLength} bytes; ${manifest.passages} passages × dimension ${manifest.dimension} × 4 need ${expectedBytes}`,
+      {
+        source: embeddingsPath,
+      },
+    );
   }
   const rows = new Float32Array(manifest.passages * manifest.dimension);
   new Uint8Array(rows.buffer).set(embeddingBytes);
@@ -140,7 +195,9 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
   const lines = Buffer.from(contents.get(denseIndexFiles.passages)!).toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   if (lines.length !== manifest.passages) {
-    throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${manifest.passages}`, { source: passagesPath });
+    throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${manifest.passages}`, {
+      source: passagesPath,
+    });
   }
   const ids: string[] = [];
   const texts: string[] = [];
@@ -149,13 +206,23 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
     try {
       record = JSON.parse(line);
     } catch (error) {
-      throw new InvalidInputError(`is not valid JSON: ${(error as Error).message}`, { source: passagesPath, line: index + 1 }, { cause: error });
+      throw new InvalidInputError(
+        `is not valid JSON: ${(error as Error).message}`,
+        { source: passagesPath, line: index + 1 },
+        { cause: error },
+      );
     }
     if (!isObject(record) || typeof record.id !== 'string' || typeof record.contents !== 'string') {
-      throw new InvalidInputError('must be {"id": string, "contents": string}', { source: passagesPath, line: index + 1 });
+      throw new InvalidInputError('must be {"id": string, "contents": string}', {
+        source: passagesPath,
+        line: index + 1,
+      });
     }
     if (index > 0 && !(ids[index - 1]! < record.id)) {
-      throw new InvalidInputError(`ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`, { source: passagesPath, line: index + 1 });
+      throw new InvalidInputError(
+        `ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`,
+        { source: passagesPath, line: index + 1 },
+      );
     }
     ids.push(record.id);
     texts.push(record.contents);
@@ -173,15 +240,27 @@ export async function loadDenseRetriever(directory: string, model: TextEmbedder,
     (requested.expansionAdd === undefined || requested.expansionAdd === saved.expansionAdd);
   const hnsw: HnswParameters =
     saved !== undefined && savedGraph
-      ? { connectivity: saved.connectivity, expansionAdd: saved.expansionAdd, expansionSearch: requested.expansionSearch ?? saved.expansionSearch }
+      ? {
+          connectivity: saved.connectivity,
+          expansionAdd: saved.expansionAdd,
+          expansionSearch: requested.expansionSearch ?? saved.expansionSearch,
+        }
       : { ...defaultHnswParameters, ...requested };
   for (const field of ['connectivity', 'expansionAdd', 'expansionSearch'] as const) {
-    if (!Number.isInteger(hnsw[field]) || hnsw[field] < 1) throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(hnsw[field])}`);
+    if (!Number.isInteger(hnsw[field]) || hnsw[field] < 1)
+      throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(hnsw[field])}`);
   }
   const index = await buildDenseIndex(rows, manifest.dimension, kind, {
     hnsw,
     ...(options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }),
     ...(savedGraph ? { hnswFile: join(directory, denseIndexFiles.hnsw) } : {}),
   });
-  return new DenseRetriever({ name: options.name ?? manifest.name, model, metric: manifest.metric, ids, contents: texts, index });
+  return new DenseRetriever({
+    name: options.name ?? manifest.name,
+    model,
+    metric: manifest.metric,
+    ids,
+    contents: texts,
+    index,
+  });
 }

@@ -15,7 +15,12 @@ const corpus = [
   'short text',
   ...prefixVocabulary,
 ];
-const texts = ['The aurora glows green over the northern sky in winter.', 'short text', 'A glacier is a slow river of ice carving valleys.', 'ice'];
+const texts = [
+  'The aurora glows green over the northern sky in winter.',
+  'short text',
+  'A glacier is a slow river of ice carving valleys.',
+  'ice',
+];
 
 let root: Awaited<ReturnType<typeof temporaryDirectory>>;
 let directory: string;
@@ -46,7 +51,8 @@ async function rawHiddenStates(ids: readonly number[]): Promise<Float32Array> {
 function expectClose(actual: Float32Array, expected: ArrayLike<number>, atol: number, label: string): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   let worst = 0;
-  for (let index = 0; index < actual.length; index += 1) worst = Math.max(worst, Math.abs(actual[index]! - expected[index]!));
+  for (let index = 0; index < actual.length; index += 1)
+    worst = Math.max(worst, Math.abs(actual[index]! - expected[index]!));
   expect(worst, `${label}: max |difference| ${worst} exceeds ${atol}`).toBeLessThanOrEqual(atol);
 }
 
@@ -67,23 +73,28 @@ describe('loadEmbeddingModel', () => {
     await model.dispose();
   });
 
-  it.each(['mean', 'cls', 'last'] as const)('%s pooling equals a JS reference over the raw hidden states', async (pooling) => {
-    const model = await loadEmbeddingModel(directory, { pooling, normalize: false });
-    const embeddings = await model.embedPassages(texts);
-    for (const [index, text] of texts.entries()) {
-      const ids = model.tokenizePassage(text);
-      const states = await rawHiddenStates(ids);
-      const expected = new Float64Array(hidden);
-      if (pooling === 'mean') {
-        for (let position = 0; position < ids.length; position += 1) for (let unit = 0; unit < hidden; unit += 1) expected[unit]! += states[position * hidden + unit]! / ids.length;
-      } else {
-        const position = pooling === 'cls' ? 0 : ids.length - 1;
-        for (let unit = 0; unit < hidden; unit += 1) expected[unit] = states[position * hidden + unit]!;
+  it.each(['mean', 'cls', 'last'] as const)(
+    '%s pooling equals a JS reference over the raw hidden states',
+    async (pooling) => {
+      const model = await loadEmbeddingModel(directory, { pooling, normalize: false });
+      const embeddings = await model.embedPassages(texts);
+      for (const [index, text] of texts.entries()) {
+        const ids = model.tokenizePassage(text);
+        const states = await rawHiddenStates(ids);
+        const expected = new Float64Array(hidden);
+        if (pooling === 'mean') {
+          for (let position = 0; position < ids.length; position += 1)
+            for (let unit = 0; unit < hidden; unit += 1)
+              expected[unit]! += states[position * hidden + unit]! / ids.length;
+        } else {
+          const position = pooling === 'cls' ? 0 : ids.length - 1;
+          for (let unit = 0; unit < hidden; unit += 1) expected[unit] = states[position * hidden + unit]!;
+        }
+        expectClose(row(embeddings, index, hidden), expected, 1e-5, `${pooling} pooling of ${JSON.stringify(text)}`);
       }
-      expectClose(row(embeddings, index, hidden), expected, 1e-5, `${pooling} pooling of ${JSON.stringify(text)}`);
-    }
-    await model.dispose();
-  });
+      await model.dispose();
+    },
+  );
 
   it('normalizes to unit L2 norm, and the normalized vector is the pooled one scaled', async () => {
     const raw = await loadEmbeddingModel(directory, { normalize: false });
@@ -96,7 +107,12 @@ describe('loadEmbeddingModel', () => {
       const rawVector = row(rawVectors, index, hidden);
       const rawNorm = Math.hypot(...rawVector);
       expect(rawNorm).toBeGreaterThan(1.5); // the raw pooled states are far from unit length
-      expectClose(vector, Array.from(rawVector, (value) => value / rawNorm), 1e-6, `normalized ${index}`);
+      expectClose(
+        vector,
+        Array.from(rawVector, (value) => value / rawNorm),
+        1e-6,
+        `normalized ${index}`,
+      );
     }
     await Promise.all([raw.dispose(), normalized.dispose()]);
   });
@@ -122,7 +138,19 @@ describe('loadEmbeddingModel', () => {
     const model = await loadEmbeddingModel(directory, { ...bgeConventions });
     expect(model.conventions.pooling).toBe('cls');
     const words = model.tokenizeQuery('ice').map((id) => model.tokenizer.idToToken(id));
-    expect(words).toEqual(['[CLS]', 'represent', 'this', 'sentence', 'for', 'searching', 'relevant', 'passages', ':', 'ice', '[SEP]']);
+    expect(words).toEqual([
+      '[CLS]',
+      'represent',
+      'this',
+      'sentence',
+      'for',
+      'searching',
+      'relevant',
+      'passages',
+      ':',
+      'ice',
+      '[SEP]',
+    ]);
     expect(model.tokenizePassage('ice').map((id) => model.tokenizer.idToToken(id))).toEqual(['[CLS]', 'ice', '[SEP]']);
     await model.dispose();
   });
@@ -145,10 +173,27 @@ describe('loadEmbeddingModel', () => {
   it('truncates to maxLength (queries to queryMaxLength), keeping [CLS] and [SEP]', async () => {
     const model = await loadEmbeddingModel(directory, { maxLength: 6, queryMaxLength: 4 });
     const ids = model.tokenizePassage(texts[0]!);
-    expect(ids.map((id) => model.tokenizer.idToToken(id))).toEqual(['[CLS]', 'the', 'aurora', 'glows', 'green', '[SEP]']);
-    expect(model.tokenizeQuery(texts[0]!).map((id) => model.tokenizer.idToToken(id))).toEqual(['[CLS]', 'the', 'aurora', '[SEP]']);
+    expect(ids.map((id) => model.tokenizer.idToToken(id))).toEqual([
+      '[CLS]',
+      'the',
+      'aurora',
+      'glows',
+      'green',
+      '[SEP]',
+    ]);
+    expect(model.tokenizeQuery(texts[0]!).map((id) => model.tokenizer.idToToken(id))).toEqual([
+      '[CLS]',
+      'the',
+      'aurora',
+      '[SEP]',
+    ]);
     // The long text embeds as its first four words do.
-    expectClose(await model.embedPassages([texts[0]!]), await model.embedPassages(['the aurora glows green']), 1e-6, 'truncated');
+    expectClose(
+      await model.embedPassages([texts[0]!]),
+      await model.embedPassages(['the aurora glows green']),
+      1e-6,
+      'truncated',
+    );
     await model.dispose();
   });
 
@@ -163,7 +208,8 @@ describe('loadEmbeddingModel', () => {
       { done: 7, total: 7 },
     ]);
     const single = await model.embedPassages(texts);
-    for (let index = 0; index < many.length; index += 1) expectClose(row(vectors, index, hidden), row(single, index % texts.length, hidden), 1e-5, `row ${index}`);
+    for (let index = 0; index < many.length; index += 1)
+      expectClose(row(vectors, index, hidden), row(single, index % texts.length, hidden), 1e-5, `row ${index}`);
     expect(await model.embedPassages([])).toEqual(new Float32Array(0));
     await model.dispose();
   });
@@ -220,18 +266,30 @@ describe('loadEmbeddingModel: other export layouts', () => {
     const pooled = await loadEmbeddingModel(pooledPath, { pooling: 'cls' });
     expect(pooled.output).toEqual({ name: 'sentence_embedding', pooled: true });
     const reference = await loadEmbeddingModel(directory, { pooling: 'mean' });
-    expectClose(await pooled.embedPassages(texts), await reference.embedPassages(texts), 1e-5, 'in-graph mean vs JS mean');
+    expectClose(
+      await pooled.embedPassages(texts),
+      await reference.embedPassages(texts),
+      1e-5,
+      'in-graph mean vs JS mean',
+    );
     await Promise.all([pooled.dispose(), reference.dispose()]);
   });
 
   it('prefers last_hidden_state when both outputs exist, and honours outputName', async () => {
     const path = join(root.path, 'both');
-    await writeTinyModelDirectory(path, { corpus, hidden: 32, seed: 11, outputs: ['last_hidden_state', 'sentence_embedding'] });
+    await writeTinyModelDirectory(path, {
+      corpus,
+      hidden: 32,
+      seed: 11,
+      outputs: ['last_hidden_state', 'sentence_embedding'],
+    });
     const byDefault = await loadEmbeddingModel(path);
     expect(byDefault.output.name).toBe('last_hidden_state');
     const chosen = await loadEmbeddingModel(path, { outputName: 'sentence_embedding' });
     expect(chosen.output).toEqual({ name: 'sentence_embedding', pooled: true });
-    await expect(loadEmbeddingModel(path, { outputName: 'pooler_output' })).rejects.toThrow(/config field "outputName": the model has no output "pooler_output" \(outputs: /);
+    await expect(loadEmbeddingModel(path, { outputName: 'pooler_output' })).rejects.toThrow(
+      /config field "outputName": the model has no output "pooler_output" \(outputs: /,
+    );
     await Promise.all([byDefault.dispose(), chosen.dispose()]);
   });
 });
@@ -240,7 +298,9 @@ describe('loadEmbeddingModel: errors name the file', () => {
   it('missing model.onnx', async () => {
     const path = join(root.path, 'missing');
     await expect(loadEmbeddingModel(path)).rejects.toThrow(InvalidInputError);
-    await expect(loadEmbeddingModel(path)).rejects.toThrow(`${join(path, 'model.onnx')}: is missing (also looked for ${join(path, 'onnx', 'model.onnx')})`);
+    await expect(loadEmbeddingModel(path)).rejects.toThrow(
+      `${join(path, 'model.onnx')}: is missing (also looked for ${join(path, 'onnx', 'model.onnx')})`,
+    );
   });
 
   it('missing tokenizer.json', async () => {
@@ -282,20 +342,30 @@ describe('loadEmbeddingModel: errors name the file', () => {
         nodes: [{ opType: 'Identity', inputs: ['pixel_values'], outputs: ['last_hidden_state'] }],
       }),
     );
-    await expect(loadEmbeddingModel(path)).rejects.toThrow(`${join(path, 'model.onnx')}: has no input_ids input (inputs: pixel_values)`);
+    await expect(loadEmbeddingModel(path)).rejects.toThrow(
+      `${join(path, 'model.onnx')}: has no input_ids input (inputs: pixel_values)`,
+    );
   });
 
   it('bad options are InvalidConfigError naming the field', async () => {
     await expect(loadEmbeddingModel(directory, { pooling: 'max' as never })).rejects.toThrow(InvalidConfigError);
-    await expect(loadEmbeddingModel(directory, { pooling: 'max' as never })).rejects.toThrow('config field "pooling": must be one of mean, cls, last, got "max"');
-    await expect(loadEmbeddingModel(directory, { maxLength: 0 })).rejects.toThrow('config field "maxLength": must be a positive integer, got 0');
+    await expect(loadEmbeddingModel(directory, { pooling: 'max' as never })).rejects.toThrow(
+      'config field "pooling": must be one of mean, cls, last, got "max"',
+    );
+    await expect(loadEmbeddingModel(directory, { maxLength: 0 })).rejects.toThrow(
+      'config field "maxLength": must be a positive integer, got 0',
+    );
     await expect(loadEmbeddingModel(directory, { batchSize: 2.5 })).rejects.toThrow('config field "batchSize"');
   });
 
   it('bad texts are InvalidInputError naming the position', async () => {
     const model = await loadEmbeddingModel(directory);
-    await expect(model.embedPassages(['ok', 5 as unknown as string])).rejects.toThrow('field "passages.1": expected a string, got number');
-    await expect(model.embedQueries('text' as unknown as string[])).rejects.toThrow('field "queries": expected an array of strings');
+    await expect(model.embedPassages(['ok', 5 as unknown as string])).rejects.toThrow(
+      'field "passages.1": expected a string, got number',
+    );
+    await expect(model.embedQueries('text' as unknown as string[])).rejects.toThrow(
+      'field "queries": expected an array of strings',
+    );
     await model.dispose();
   });
 });

@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { loadTokenizer } from '@research-ts/tokenizer';
-import { createSession, type ExecutionProvider, type FeedTensor, type OnnxSession, type TensorDescription } from './backend/onnxruntime';
+import {
+  createSession,
+  type ExecutionProvider,
+  type FeedTensor,
+  type OnnxSession,
+  type TensorDescription,
+} from './backend/onnxruntime';
 import type { EmbeddingConventions, Pooling } from './embedding-conventions';
 import type { EmbedOptions, EmbeddingModel } from './embedding-model';
 import { normalizeRows, poolHiddenStates } from './pool-hidden-states';
@@ -42,7 +48,9 @@ async function readModelFile(directory: string): Promise<{ path: string; bytes: 
       }
     }
   }
-  throw new InvalidInputError(`is missing (also looked for ${join(directory, modelLocations[1]!)})`, { source: join(directory, modelLocations[0]!) });
+  throw new InvalidInputError(`is missing (also looked for ${join(directory, modelLocations[1]!)})`, {
+    source: join(directory, modelLocations[0]!),
+  });
 }
 
 async function readOptionalBytes(path: string): Promise<Uint8Array | undefined> {
@@ -55,16 +63,25 @@ async function readOptionalBytes(path: string): Promise<Uint8Array | undefined> 
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(field, `must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidConfigError(field, `must be a positive integer, got ${String(value)}`);
   return value;
 }
 
-function chooseOutput(session: OnnxSession, requested: string | undefined, source: string): { name: string; pooled: boolean } {
+function chooseOutput(
+  session: OnnxSession,
+  requested: string | undefined,
+  source: string,
+): { name: string; pooled: boolean } {
   const byName = new Map(session.outputs.map((output) => [output.name, output]));
   let chosen: TensorDescription | undefined;
   if (requested !== undefined) {
     chosen = byName.get(requested);
-    if (chosen === undefined) throw new InvalidConfigError('outputName', `the model has no output "${requested}" (outputs: ${[...byName.keys()].join(', ')})`);
+    if (chosen === undefined)
+      throw new InvalidConfigError(
+        'outputName',
+        `the model has no output "${requested}" (outputs: ${[...byName.keys()].join(', ')})`,
+      );
   } else {
     chosen =
       byName.get('last_hidden_state') ??
@@ -79,11 +96,16 @@ function chooseOutput(session: OnnxSession, requested: string | undefined, sourc
     }
   }
   if (chosen.elementType !== 'float32' && chosen.elementType !== 'float16') {
-    throw new InvalidInputError(`output "${chosen.name}" has type ${chosen.elementType}, expected float32 or float16`, { source });
+    throw new InvalidInputError(`output "${chosen.name}" has type ${chosen.elementType}, expected float32 or float16`, {
+      source,
+    });
   }
   const rank = chosen.shape.length;
   if (rank !== 0 && rank !== 2 && rank !== 3) {
-    throw new InvalidInputError(`output "${chosen.name}" has rank ${rank}; expected [batch, sequence, hidden] or [batch, hidden]`, { source });
+    throw new InvalidInputError(
+      `output "${chosen.name}" has rank ${rank}; expected [batch, sequence, hidden] or [batch, hidden]`,
+      { source },
+    );
   }
   // An unknown rank is decided at the first run; names say what the common exports hold.
   return { name: chosen.name, pooled: rank === 2 || (rank === 0 && chosen.name === 'sentence_embedding') };
@@ -91,14 +113,22 @@ function chooseOutput(session: OnnxSession, requested: string | undefined, sourc
 
 function checkInputs(session: OnnxSession, source: string): void {
   if (!session.inputs.some((input) => input.name === 'input_ids')) {
-    throw new InvalidInputError(`has no input_ids input (inputs: ${session.inputs.map((input) => input.name).join(', ')})`, { source });
+    throw new InvalidInputError(
+      `has no input_ids input (inputs: ${session.inputs.map((input) => input.name).join(', ')})`,
+      { source },
+    );
   }
   for (const input of session.inputs) {
     if (!(tokenInputs as readonly string[]).includes(input.name)) {
-      throw new InvalidInputError(`has an input "${input.name}" this loader cannot feed (it feeds ${tokenInputs.join(', ')})`, { source });
+      throw new InvalidInputError(
+        `has an input "${input.name}" this loader cannot feed (it feeds ${tokenInputs.join(', ')})`,
+        { source },
+      );
     }
     if (input.elementType !== 'int64' && input.elementType !== 'int32') {
-      throw new InvalidInputError(`input "${input.name}" has type ${input.elementType}, expected int64 or int32`, { source });
+      throw new InvalidInputError(`input "${input.name}" has type ${input.elementType}, expected int64 or int32`, {
+        source,
+      });
     }
   }
 }
@@ -118,9 +148,13 @@ function sha256(...parts: Array<Uint8Array | string>): string {
  *
  * Missing or unreadable files are an `InvalidInputError` naming the file.
  */
-export async function loadEmbeddingModel(directory: string, options: LoadEmbeddingModelOptions = {}): Promise<EmbeddingModel> {
+export async function loadEmbeddingModel(
+  directory: string,
+  options: LoadEmbeddingModelOptions = {},
+): Promise<EmbeddingModel> {
   const pooling = options.pooling ?? 'mean';
-  if (!poolings.includes(pooling)) throw new InvalidConfigError('pooling', `must be one of ${poolings.join(', ')}, got ${JSON.stringify(pooling)}`);
+  if (!poolings.includes(pooling))
+    throw new InvalidConfigError('pooling', `must be one of ${poolings.join(', ')}, got ${JSON.stringify(pooling)}`);
   const conventions: EmbeddingConventions = Object.freeze({
     pooling,
     normalize: options.normalize ?? true,
@@ -169,7 +203,8 @@ export async function loadEmbeddingModel(directory: string, options: LoadEmbeddi
     for (const input of session.inputs) {
       if (input.name === 'input_ids') feeds[input.name] = feedOf(input.name, padded.inputIds, dims);
       else if (input.name === 'attention_mask') feeds[input.name] = feedOf(input.name, padded.attentionMask, dims);
-      else if (input.name === 'token_type_ids') feeds[input.name] = feedOf(input.name, new BigInt64Array(padded.inputIds.length), dims);
+      else if (input.name === 'token_type_ids')
+        feeds[input.name] = feedOf(input.name, new BigInt64Array(padded.inputIds.length), dims);
       else {
         const positions = new BigInt64Array(padded.inputIds.length);
         for (let index = 0; index < positions.length; index += 1) positions[index] = BigInt(index % padded.sequence);
@@ -182,17 +217,35 @@ export async function loadEmbeddingModel(directory: string, options: LoadEmbeddi
       pooledOutput = true;
       return { vectors: values, hidden: result.dims[1]! };
     }
-    if (result.dims.length === 3 && result.dims[0] === padded.batch && result.dims[1] === padded.sequence && !pooledOutput) {
+    if (
+      result.dims.length === 3 &&
+      result.dims[0] === padded.batch &&
+      result.dims[1] === padded.sequence &&
+      !pooledOutput
+    ) {
       const hidden = result.dims[2]!;
-      return { vectors: poolHiddenStates(values, padded.attentionMask, { batch: padded.batch, sequence: padded.sequence, hidden }, pooling), hidden };
+      return {
+        vectors: poolHiddenStates(
+          values,
+          padded.attentionMask,
+          { batch: padded.batch, sequence: padded.sequence, hidden },
+          pooling,
+        ),
+        hidden,
+      };
     }
-    throw new InvalidInputError(`has dims [${result.dims.join(', ')}] for a batch of ${padded.batch} × ${padded.sequence} tokens`, { source: outputSource });
+    throw new InvalidInputError(
+      `has dims [${result.dims.join(', ')}] for a batch of ${padded.batch} × ${padded.sequence} tokens`,
+      { source: outputSource },
+    );
   }
 
   async function embed(ids: number[][], options: EmbedOptions): Promise<Float32Array> {
     const total = ids.length;
     // Longest first, so each batch pads to a similar length; results go back to the input order.
-    const order = ids.map((_, index) => index).sort((left, right) => ids[right]!.length - ids[left]!.length || left - right);
+    const order = ids
+      .map((_, index) => index)
+      .sort((left, right) => ids[right]!.length - ids[left]!.length || left - right);
     let result: Float32Array | undefined;
     let dimension = 0;
     for (let start = 0; start < total; start += batchSize) {
@@ -203,7 +256,9 @@ export async function loadEmbeddingModel(directory: string, options: LoadEmbeddi
         dimension = hidden;
         result = new Float32Array(total * hidden);
       } else if (hidden !== dimension) {
-        throw new InvalidInputError(`changed its hidden size from ${dimension} to ${hidden} between batches`, { source: outputSource });
+        throw new InvalidInputError(`changed its hidden size from ${dimension} to ${hidden} between batches`, {
+          source: outputSource,
+        });
       }
       rows.forEach((row, index) => result!.set(vectors.subarray(index * hidden, (index + 1) * hidden), row * hidden));
       options.onProgress?.({ done: Math.min(total, start + rows.length), total });
@@ -215,15 +270,21 @@ export async function loadEmbeddingModel(directory: string, options: LoadEmbeddi
   const checkTexts = (texts: readonly string[], field: string): void => {
     if (!Array.isArray(texts)) throw new InvalidInputError('expected an array of strings', { field });
     texts.forEach((text, index) => {
-      if (typeof text !== 'string') throw new InvalidInputError(`expected a string, got ${typeof text}`, { field: `${field}.${index}` });
+      if (typeof text !== 'string')
+        throw new InvalidInputError(`expected a string, got ${typeof text}`, { field: `${field}.${index}` });
     });
   };
-  const tokenizeQuery = (text: string): number[] => tokenizeForModel(tokenizer, conventions.queryPrefix + text, queryMaxLength);
-  const tokenizePassage = (text: string): number[] => tokenizeForModel(tokenizer, conventions.passagePrefix + text, maxLength);
+  const tokenizeQuery = (text: string): number[] =>
+    tokenizeForModel(tokenizer, conventions.queryPrefix + text, queryMaxLength);
+  const tokenizePassage = (text: string): number[] =>
+    tokenizeForModel(tokenizer, conventions.passagePrefix + text, maxLength);
 
   // The embedding size: from the output's static shape, else from one run on a one-token text.
   const staticHidden = session.outputs.find((candidate) => candidate.name === output.name)!.shape.at(-1);
-  const dimension = typeof staticHidden === 'number' && staticHidden > 0 ? staticHidden : (await runBatch([tokenizePassage('')])).hidden;
+  const dimension =
+    typeof staticHidden === 'number' && staticHidden > 0
+      ? staticHidden
+      : (await runBatch([tokenizePassage('')])).hidden;
 
   return {
     name: basename(directory),

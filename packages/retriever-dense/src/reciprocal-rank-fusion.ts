@@ -28,7 +28,10 @@ export function competitionRanks(length: number, scores?: ReadonlyArray<number |
  * repeated id in one list counts at its first rank only. Sorted by fused score descending, then id
  * ascending (JavaScript `<`).
  */
-export function reciprocalRankFusion(lists: readonly RankedList[], rankConstant: number): Array<{ id: string; score: number }> {
+export function reciprocalRankFusion(
+  lists: readonly RankedList[],
+  rankConstant: number,
+): Array<{ id: string; score: number }> {
   const scores = new Map<string, number>();
   for (const { ids, scores: listScores, weight } of lists) {
     const ranks = competitionRanks(ids.length, listScores);

@@ -2,12 +2,24 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DenseRetrieverState } from './dense-retriever';
-import { denseIndexFiles, denseIndexFormat, denseIndexFormatVersion, manifestFileName, type DenseIndexFileEntry, type DenseIndexManifest } from './dense-index-manifest';
+import {
+  denseIndexFiles,
+  denseIndexFormat,
+  denseIndexFormatVersion,
+  manifestFileName,
+  type DenseIndexFileEntry,
+  type DenseIndexManifest,
+} from './dense-index-manifest';
 
 const rowsPerChunk = 4096;
 
 /** Writes `pieces` to `path`, hashing the bytes into the file's own SHA-256 and into `overall`. */
-async function writeHashedFile(path: string, name: string, pieces: Iterable<Uint8Array>, overall: Hash): Promise<DenseIndexFileEntry> {
+async function writeHashedFile(
+  path: string,
+  name: string,
+  pieces: Iterable<Uint8Array>,
+  overall: Hash,
+): Promise<DenseIndexFileEntry> {
   const handle = await open(path, 'w');
   const hash = createHash('sha256');
   let bytes = 0;
@@ -42,7 +54,10 @@ function* embeddingChunks(state: DenseRetrieverState): Iterable<Uint8Array> {
   const dimension = state.model.dimension;
   for (let start = 0; start < count; start += rowsPerChunk) {
     const end = Math.min(count, start + rowsPerChunk);
-    const rows = state.index.kind === 'exact' ? state.index.exact.rows(start, end) : state.index.rows.subarray(start * dimension, end * dimension);
+    const rows =
+      state.index.kind === 'exact'
+        ? state.index.exact.rows(start, end)
+        : state.index.rows.subarray(start * dimension, end * dimension);
     yield new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
   }
 }
@@ -63,8 +78,22 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
   await rm(join(directory, manifestFileName), { force: true });
   const overall = createHash('sha256');
   const files: DenseIndexFileEntry[] = [];
-  files.push(await writeHashedFile(join(directory, denseIndexFiles.passages), denseIndexFiles.passages, passageLines(state), overall));
-  files.push(await writeHashedFile(join(directory, denseIndexFiles.embeddings), denseIndexFiles.embeddings, embeddingChunks(state), overall));
+  files.push(
+    await writeHashedFile(
+      join(directory, denseIndexFiles.passages),
+      denseIndexFiles.passages,
+      passageLines(state),
+      overall,
+    ),
+  );
+  files.push(
+    await writeHashedFile(
+      join(directory, denseIndexFiles.embeddings),
+      denseIndexFiles.embeddings,
+      embeddingChunks(state),
+      overall,
+    ),
+  );
   if (state.index.kind === 'hnsw') {
     const path = join(directory, denseIndexFiles.hnsw);
     state.index.hnsw.save(path);

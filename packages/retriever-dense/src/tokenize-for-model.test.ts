@@ -14,7 +14,13 @@ describe('tokenizeForModel', () => {
   });
 
   it('cuts the text tokens from the end and keeps [CLS] and [SEP] around them', () => {
-    expect(tokenizeForModel(tokenizer, 'one two three four five six', 5)).toEqual([cls, words[0], words[1], words[2], sep]);
+    expect(tokenizeForModel(tokenizer, 'one two three four five six', 5)).toEqual([
+      cls,
+      words[0],
+      words[1],
+      words[2],
+      sep,
+    ]);
     expect(tokenizeForModel(tokenizer, 'one two three four five six', 3)).toEqual([cls, words[0], sep]);
   });
 

@@ -13,7 +13,17 @@ describe('writeOnnxModel', () => {
         { name: 'b', elementType: 'float32', shape: [2, 3] },
       ],
       outputs: [{ name: 'y', elementType: 'float32', shape: ['rows', 2] }],
-      nodes: [{ opType: 'Gemm', inputs: ['a', 'b'], outputs: ['y'], attributes: [{ name: 'alpha', float: 0.5 }, { name: 'transB', int: 1 }] }],
+      nodes: [
+        {
+          opType: 'Gemm',
+          inputs: ['a', 'b'],
+          outputs: ['y'],
+          attributes: [
+            { name: 'alpha', float: 0.5 },
+            { name: 'transB', int: 1 },
+          ],
+        },
+      ],
     });
     const session = await ort.InferenceSession.create(bytes);
     expect(session.inputMetadata).toEqual([
@@ -40,7 +50,9 @@ describe('writeOnnxModel', () => {
         { name: 'values', elementType: 'float32', shape: [1, 'k'] },
         { name: 'indices', elementType: 'int64', shape: [1, 'k'] },
       ],
-      nodes: [{ opType: 'TopK', inputs: ['x', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: -1 }] }],
+      nodes: [
+        { opType: 'TopK', inputs: ['x', 'k'], outputs: ['values', 'indices'], attributes: [{ name: 'axis', int: -1 }] },
+      ],
     });
     const session = await ort.InferenceSession.create(bytes);
     const result = await session.run({
@@ -54,7 +66,11 @@ describe('writeOnnxModel', () => {
 
   it('encodes long names and many nodes (multi-byte lengths)', async () => {
     const long = 'x'.repeat(300);
-    const nodes = Array.from({ length: 40 }, (_, index) => ({ opType: 'Neg', inputs: [index === 0 ? long : `v${index - 1}`], outputs: [index === 39 ? 'out' : `v${index}`] }));
+    const nodes = Array.from({ length: 40 }, (_, index) => ({
+      opType: 'Neg',
+      inputs: [index === 0 ? long : `v${index - 1}`],
+      outputs: [index === 39 ? 'out' : `v${index}`],
+    }));
     const bytes = writeOnnxModel({
       opset: 17,
       graphName: 'chain',

@@ -44,7 +44,8 @@ class ProtoWriter {
   private readonly bytes: number[] = [];
 
   varint(value: number): this {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint needs a non-negative safe integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`varint needs a non-negative safe integer, got ${value}`);
     let remaining = value;
     while (remaining >= 0x80) {
       this.bytes.push((remaining % 0x80) | 0x80);
@@ -122,7 +123,9 @@ function valueInfo(info: OnnxValueInfo): ProtoWriter {
     else dimension.stringField(dimensionFields.parameter, size);
     shape.messageField(shapeFields.dim, dimension);
   }
-  const tensorType = new ProtoWriter().integerField(tensorTypeFields.elementType, onnxElementType[info.elementType]).messageField(tensorTypeFields.shape, shape);
+  const tensorType = new ProtoWriter()
+    .integerField(tensorTypeFields.elementType, onnxElementType[info.elementType])
+    .messageField(tensorTypeFields.shape, shape);
   const type = new ProtoWriter().messageField(typeFields.tensorType, tensorType);
   return new ProtoWriter().stringField(valueInfoFields.name, info.name).messageField(valueInfoFields.type, type);
 }
@@ -135,8 +138,12 @@ function node(description: OnnxNode): ProtoWriter {
   writer.stringField(nodeFields.opType, description.opType);
   for (const attribute of description.attributes ?? []) {
     const encoded = new ProtoWriter().stringField(attributeFields.name, attribute.name);
-    if ('int' in attribute) encoded.integerField(attributeFields.int, attribute.int).integerField(attributeFields.type, attributeTypes.int);
-    else encoded.floatField(attributeFields.float, attribute.float).integerField(attributeFields.type, attributeTypes.float);
+    if ('int' in attribute)
+      encoded.integerField(attributeFields.int, attribute.int).integerField(attributeFields.type, attributeTypes.int);
+    else
+      encoded
+        .floatField(attributeFields.float, attribute.float)
+        .integerField(attributeFields.type, attributeTypes.float);
     writer.messageField(nodeFields.attribute, encoded);
   }
   return writer;
@@ -149,7 +156,9 @@ export function writeOnnxModel(description: OnnxModelDescription): Uint8Array {
   graph.stringField(graphFields.name, description.graphName);
   for (const input of description.inputs) graph.messageField(graphFields.input, valueInfo(input));
   for (const output of description.outputs) graph.messageField(graphFields.output, valueInfo(output));
-  const opset = new ProtoWriter().stringField(operatorSetFields.domain, '').integerField(operatorSetFields.version, description.opset);
+  const opset = new ProtoWriter()
+    .stringField(operatorSetFields.domain, '')
+    .integerField(operatorSetFields.version, description.opset);
   return new ProtoWriter()
     .integerField(modelFields.irVersion, 8)
     .stringField(modelFields.producerName, '@research-ts/retriever-dense')

@@ -12,7 +12,9 @@ export function randomVectors(seed: number, count: number, dimension: number, no
       vectors[row * dimension + unit] = value;
       squares += value * value;
     }
-    if (normalize) for (let unit = 0; unit < dimension; unit += 1) vectors[row * dimension + unit] = vectors[row * dimension + unit]! / Math.sqrt(squares);
+    if (normalize)
+      for (let unit = 0; unit < dimension; unit += 1)
+        vectors[row * dimension + unit] = vectors[row * dimension + unit]! / Math.sqrt(squares);
   }
   return vectors;
 }
@@ -21,7 +23,11 @@ export function randomVectors(seed: number, count: number, dimension: number, no
  * A query-only embedder over a fixed table: the query `"q<i>"` embeds to row `i` of `queries`. It
  * records every call's texts.
  */
-export function matrixEmbedder(queries: Float32Array, dimension: number, fingerprint = 'matrix-v1'): TextEmbedder & { calls: string[][] } {
+export function matrixEmbedder(
+  queries: Float32Array,
+  dimension: number,
+  fingerprint = 'matrix-v1',
+): TextEmbedder & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     dimension,
@@ -32,7 +38,8 @@ export function matrixEmbedder(queries: Float32Array, dimension: number, fingerp
       const vectors = new Float32Array(texts.length * dimension);
       texts.forEach((text, index) => {
         const row = Number(/^q(\d+)$/.exec(text.trim())?.[1]);
-        if (!Number.isInteger(row) || (row + 1) * dimension > queries.length) throw new Error(`no vector for query ${JSON.stringify(text)}`);
+        if (!Number.isInteger(row) || (row + 1) * dimension > queries.length)
+          throw new Error(`no vector for query ${JSON.stringify(text)}`);
         vectors.set(queries.subarray(row * dimension, (row + 1) * dimension), index * dimension);
       });
       return vectors;
@@ -53,5 +60,7 @@ export function referenceSearch(
     for (let unit = 0; unit < dimension; unit += 1) score += query[unit]! * corpus[index * dimension + unit]!;
     return { id, score: Math.fround(score) };
   });
-  return scored.sort((left, right) => right.score - left.score || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0)).slice(0, k);
+  return scored
+    .sort((left, right) => right.score - left.score || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0))
+    .slice(0, k);
 }

@@ -44,7 +44,11 @@ export function buildTinyBertTokenizer(corpus: Iterable<string>): TokenizerJson 
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -74,7 +78,12 @@ export interface TinyEncoderOptions {
   branchScale?: number;
 }
 
-function randomMatrix(random: ReturnType<typeof createRandom>, rows: number, columns: number, scale: number): Float32Array {
+function randomMatrix(
+  random: ReturnType<typeof createRandom>,
+  rows: number,
+  columns: number,
+  scale: number,
+): Float32Array {
   const values = new Float32Array(rows * columns);
   for (let index = 0; index < values.length; index += 1) values[index] = random.normal() * scale;
   return values;
@@ -93,7 +102,8 @@ export function buildTinyEncoder(options: TinyEncoderOptions): Uint8Array {
   const graph = new GraphBuilder({ opset: 17, name: 'tiny_encoder' });
   const ids = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = graph.input('attention_mask', 'int64', ['batch', 'sequence']);
-  const types = options.tokenTypeIds === false ? undefined : graph.input('token_type_ids', 'int64', ['batch', 'sequence']);
+  const types =
+    options.tokenTypeIds === false ? undefined : graph.input('token_type_ids', 'int64', ['batch', 'sequence']);
 
   const weight = (name: string, rows: number, columns: number, scale: number): Value =>
     graph.initializer(name, tensor('float32', [rows, columns], randomMatrix(random, rows, columns, scale)));
@@ -101,7 +111,14 @@ export function buildTinyEncoder(options: TinyEncoderOptions): Uint8Array {
   const positionEmbeddings = weight('embeddings.position', maxPositions, hidden, 0.05);
   const typeEmbeddings = weight('embeddings.token_type', 2, hidden, 0.05);
   const projection = (name: string) => weight(name, hidden, hidden, 1 / Math.sqrt(hidden));
-  const [query, key, valueWeight, attentionOut, up, down] = ['attention.query', 'attention.key', 'attention.value', 'attention.output', 'mlp.up', 'mlp.down'].map(projection) as Value[];
+  const [query, key, valueWeight, attentionOut, up, down] = [
+    'attention.query',
+    'attention.key',
+    'attention.value',
+    'attention.output',
+    'mlp.up',
+    'mlp.down',
+  ].map(projection) as Value[];
 
   const sequenceLength = graph.gather(graph.shape(ids), graph.constant(tensor('int64', [], [1])));
   const positions = graph.range(0, sequenceLength);
@@ -117,7 +134,10 @@ export function buildTinyEncoder(options: TinyEncoderOptions): Uint8Array {
   scores = graph.add(scores, keyBias);
   const context = graph.matMul(graph.softmax(scores, -1), v);
   const attended = graph.add(x, graph.mul(graph.matMul(context, attentionOut!), branchScale));
-  const hiddenStates = graph.add(attended, graph.mul(graph.matMul(graph.tanh(graph.matMul(attended, up!)), down!), branchScale));
+  const hiddenStates = graph.add(
+    attended,
+    graph.mul(graph.matMul(graph.tanh(graph.matMul(attended, up!)), down!), branchScale),
+  );
 
   const outputs = options.outputs ?? ['last_hidden_state'];
   if (outputs.includes('last_hidden_state')) graph.output(hiddenStates, 'last_hidden_state');
@@ -138,9 +158,19 @@ export interface TinyModelDirectoryOptions extends Partial<Omit<TinyEncoderOptio
 }
 
 /** Writes `model.onnx` (or `onnx/model.onnx`), `tokenizer.json` and `tokenizer_config.json` into `directory`. */
-export async function writeTinyModelDirectory(directory: string, options: TinyModelDirectoryOptions): Promise<{ tokenizerJson: TokenizerJson; hidden: number }> {
+export async function writeTinyModelDirectory(
+  directory: string,
+  options: TinyModelDirectoryOptions,
+): Promise<{ tokenizerJson: TokenizerJson; hidden: number }> {
   const tokenizerJson = buildTinyBertTokenizer(options.corpus);
-  await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '[SEP]', padToken: '[PAD]', unkToken: '[UNK]', chatTemplate: null, modelMaxLength: 512 });
+  await writeTokenizerDirectory(directory, {
+    tokenizerJson,
+    eosToken: '[SEP]',
+    padToken: '[PAD]',
+    unkToken: '[UNK]',
+    chatTemplate: null,
+    modelMaxLength: 512,
+  });
   const vocabSize = Math.max(...Object.values(tokenizerJson.model.vocab)) + 1;
   const hidden = options.hidden ?? 128;
   const model = buildTinyEncoder({

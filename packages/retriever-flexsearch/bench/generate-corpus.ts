@@ -72,7 +72,9 @@ export function* generateCorpus(options: GeneratedCorpusOptions): Generator<{ id
   const vocabularySize = options.vocabulary ?? 400_000;
   const wordsPerPassage = options.wordsPerPassage ?? 100;
   const exponent = options.zipfExponent ?? 1.0;
-  const vocabulary = Array.from({ length: vocabularySize }, (_, rank) => (rank < headWords.length ? headWords[rank]! : syntheticWord(rank)));
+  const vocabulary = Array.from({ length: vocabularySize }, (_, rank) =>
+    rank < headWords.length ? headWords[rank]! : syntheticWord(rank),
+  );
   const weights = new Float64Array(vocabularySize).map((_, rank) => 1 / Math.pow(rank + 1, exponent));
   const sampleWord = aliasSampler(weights, random);
   const capitalized = vocabulary.map((word) => word.charAt(0).toUpperCase() + word.slice(1));

@@ -15,7 +15,9 @@ const passages = [...generateCorpus({ passages: passageCount, seed: 1 })];
 (globalThis as { gc?: () => void }).gc?.();
 if (engines.includes('ours')) {
   const built = await timed(() => createFlexsearchRetriever(passages));
-  console.log(`this package: ${seconds(built.wallMs)} s wall, ${seconds(built.cpuMs)} s CPU, ${built.value.stats.passages} passages`);
+  console.log(
+    `this package: ${seconds(built.wallMs)} s wall, ${seconds(built.cpuMs)} s CPU, ${built.value.stats.passages} passages`,
+  );
 }
 (globalThis as { gc?: () => void }).gc?.();
 if (engines.includes('raw')) {

@@ -47,7 +47,8 @@ export async function measureQueries<T>(
   const wall = performance.now() - start;
   const cpu = cpuMilliseconds() - cpuStart;
   latencies.sort((a, b) => a - b);
-  const at = (fraction: number): number => latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))]!;
+  const at = (fraction: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))]!;
   return {
     summary: {
       queries: queries.length,

@@ -21,7 +21,10 @@ type SearchAll = (queries: readonly string[]) => Promise<Array<Array<{ id: strin
 const engines: Array<{ name: string; searchAll: SearchAll }> = [];
 
 const reference = new ReferenceBm25(passages);
-engines.push({ name: 'plain BM25 (reference, k1 0.9, b 0.4)', searchAll: (queries) => queries.map((query) => reference.search(query, k)) });
+engines.push({
+  name: 'plain BM25 (reference, k1 0.9, b 0.4)',
+  searchAll: (queries) => queries.map((query) => reference.search(query, k)),
+});
 const analyzers: Array<[string, AnalyzerOptions]> = [
   ['this package (defaults)', {}],
   ['this package, English stopwords', { stopwords: 'english' }],
@@ -33,19 +36,36 @@ for (const [name, analyzer] of analyzers) {
 }
 const raw = new Index();
 passages.forEach((passage, document) => raw.add(document, passage.contents));
-const rawSearch = (query: string, suggest: boolean) => raw.search(query, { limit: k, suggest }).map((document) => passages[document as number]!);
-engines.push({ name: 'raw flexsearch (defaults, AND)', searchAll: (queries) => queries.map((query) => rawSearch(query, false)) });
-engines.push({ name: 'raw flexsearch (suggest: true)', searchAll: (queries) => queries.map((query) => rawSearch(query, true)) });
+const rawSearch = (query: string, suggest: boolean) =>
+  raw.search(query, { limit: k, suggest }).map((document) => passages[document as number]!);
+engines.push({
+  name: 'raw flexsearch (defaults, AND)',
+  searchAll: (queries) => queries.map((query) => rawSearch(query, false)),
+});
+engines.push({
+  name: 'raw flexsearch (suggest: true)',
+  searchAll: (queries) => queries.map((query) => rawSearch(query, true)),
+});
 const mini = new MiniSearch<{ id: string; contents: string }>({ fields: ['contents'] });
 mini.addAll(passages);
 engines.push({
   name: 'minisearch 7 (BM25+, OR)',
-  searchAll: (queries) => queries.map((query) => mini.search(query).slice(0, k).map((hit) => ({ id: String(hit.id) }))),
+  searchAll: (queries) =>
+    queries.map((query) =>
+      mini
+        .search(query)
+        .slice(0, k)
+        .map((hit) => ({ id: String(hit.id) })),
+    ),
 });
 
-const querySets = dropRates.map((rate) => deriveKnownItemQueries(passages, { count: queriesPerRate, seed: 2025, dropRate: rate }));
+const querySets = dropRates.map((rate) =>
+  deriveKnownItemQueries(passages, { count: queriesPerRate, seed: 2025, dropRate: rate }),
+);
 
-console.log(`# known-item recall on the FlashRAG sample corpus (${passages.length} passages), ${queriesPerRate} queries per drop rate, seed 2025`);
+console.log(
+  `# known-item recall on the FlashRAG sample corpus (${passages.length} passages), ${queriesPerRate} queries per drop rate, seed 2025`,
+);
 console.log('');
 console.log(`| engine | ${dropRates.map((rate) => `drop ${rate}: R@1 / R@5`).join(' | ')} |`);
 console.log(`|---|${dropRates.map(() => '---').join('|')}|`);

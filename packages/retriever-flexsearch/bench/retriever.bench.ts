@@ -39,13 +39,17 @@ const log = (line: string): void => console.log(line);
 const directory = mkdtempSync(join(tmpdir(), 'retriever-flexsearch-bench-'));
 
 try {
-  log(`# retriever-flexsearch benchmark: ${passageCount} generated passages, Node ${process.version}, ${new Date().toISOString()}`);
+  log(
+    `# retriever-flexsearch benchmark: ${passageCount} generated passages, Node ${process.version}, ${new Date().toISOString()}`,
+  );
   const calibration = await timed(() => {
     let sum = 0;
     for (let index = 0; index < 100_000_000; index += 1) sum = (sum + index * 7) | 0;
     return sum;
   });
-  log(`machine speed now: 1e8 integer adds take ${calibration.wallMs.toFixed(0)} ms wall, ${calibration.cpuMs.toFixed(0)} ms CPU (a shared machine: compare the ratios)`);
+  log(
+    `machine speed now: 1e8 integer adds take ${calibration.wallMs.toFixed(0)} ms wall, ${calibration.cpuMs.toFixed(0)} ms CPU (a shared machine: compare the ratios)`,
+  );
   const generation = await timed(() => [...generateCorpus({ passages: passageCount, seed: 1 })]);
   const passages = generation.value;
   const corpusPath = join(directory, 'corpus.jsonl');
@@ -57,7 +61,9 @@ try {
 
   const known = deriveKnownItemQueries(passages, { count: queryCount, seed: 3, dropRate: 0.5 });
   const queries = known.map(({ query }) => query);
-  const warmUp = deriveKnownItemQueries(passages, { count: warmUpQueries, seed: 4, dropRate: 0.5 }).map(({ query }) => query);
+  const warmUp = deriveKnownItemQueries(passages, { count: warmUpQueries, seed: 4, dropRate: 0.5 }).map(
+    ({ query }) => query,
+  );
   const words = queries.reduce((sum, query) => sum + query.split(' ').length, 0) / queries.length;
   log(`${queries.length} known-item queries, ${words.toFixed(1)} words on average, e.g. ${JSON.stringify(queries[0])}`);
   const recall = (results: ReadonlyArray<ReadonlyArray<{ id: string }>>, count: number) => ({
@@ -72,8 +78,18 @@ try {
     const memoryBytes = usedBytes() - before;
     const retriever = built.value.retriever;
     for (const query of warmUp) await retriever.search([query], k);
-    const { summary, results } = await measureQueries(queries, async (query) => (await retriever.search([query], k))[0]!);
-    rows.push({ engine: 'this package, from the JSONL file (memory includes passage texts)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: summary, ...recall(results, queries.length) });
+    const { summary, results } = await measureQueries(
+      queries,
+      async (query) => (await retriever.search([query], k))[0]!,
+    );
+    rows.push({
+      engine: 'this package, from the JSONL file (memory includes passage texts)',
+      indexWallMs: built.wallMs,
+      indexCpuMs: built.cpuMs,
+      memoryBytes,
+      latency: summary,
+      ...recall(results, queries.length),
+    });
 
     // Where a query's time goes: the flexsearch lookups alone (analysis + one lookup per term).
     const postings = (retriever as unknown as { data: { postings: { lookup(term: string): unknown } } }).data.postings;
@@ -81,7 +97,9 @@ try {
       for (const term of new Set(retriever.analyze(query))) postings.lookup(term);
       return 0;
     });
-    log(`lookups only (analyze + flexsearch lookup per term): p50 ${lookups.summary.p50Ms.toFixed(3)} ms, p99 ${lookups.summary.p99Ms.toFixed(3)} ms; full search p50 ${summary.p50Ms.toFixed(2)} ms`);
+    log(
+      `lookups only (analyze + flexsearch lookup per term): p50 ${lookups.summary.p50Ms.toFixed(3)} ms, p99 ${lookups.summary.p99Ms.toFixed(3)} ms; full search p50 ${summary.p50Ms.toFixed(2)} ms`,
+    );
 
     const saveDirectory = join(directory, 'index');
     const saved = await timed(() => retriever.save(saveDirectory));
@@ -90,7 +108,9 @@ try {
     const loaded = await timed(() => loadFlexsearchRetriever(saveDirectory));
     const [first] = await loaded.value.search([queries[0]!], k);
     const [original] = await retriever.search([queries[0]!], k);
-    log(`save ${seconds(saved.wallMs)} s (${mebibytes(bytes)} MiB on disk), load with checksums ${seconds(loaded.wallMs)} s; same results after load: ${JSON.stringify(first) === JSON.stringify(original)}`);
+    log(
+      `save ${seconds(saved.wallMs)} s (${mebibytes(bytes)} MiB on disk), load with checksums ${seconds(loaded.wallMs)} s; same results after load: ${JSON.stringify(first) === JSON.stringify(original)}`,
+    );
   }
 
   // This package from the in-memory passages (texts shared with the caller, as for the engines below).
@@ -99,8 +119,18 @@ try {
     const built = await timed(() => createFlexsearchRetriever(passages));
     const memoryBytes = usedBytes() - before;
     for (const query of warmUp) await built.value.search([query], k);
-    const { summary, results } = await measureQueries(queries, async (query) => (await built.value.search([query], k))[0]!);
-    rows.push({ engine: 'this package, from memory', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: summary, ...recall(results, queries.length) });
+    const { summary, results } = await measureQueries(
+      queries,
+      async (query) => (await built.value.search([query], k))[0]!,
+    );
+    rows.push({
+      engine: 'this package, from memory',
+      indexWallMs: built.wallMs,
+      indexCpuMs: built.cpuMs,
+      memoryBytes,
+      latency: summary,
+      ...recall(results, queries.length),
+    });
   }
 
   // Raw flexsearch with its defaults.
@@ -114,11 +144,28 @@ try {
     const memoryBytes = usedBytes() - before;
     const subset = queries.slice(0, rawFlexsearchQueryCount);
     for (const query of warmUp) built.value.search(query, { limit: k });
-    const toPassages = (documents: unknown[]) => documents.map((document) => ({ id: passages[document as number]!.id }));
+    const toPassages = (documents: unknown[]) =>
+      documents.map((document) => ({ id: passages[document as number]!.id }));
     const and = await measureQueries(subset, (query) => toPassages(built.value.search(query, { limit: k })));
-    rows.push({ engine: 'raw flexsearch, defaults (AND)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: and.summary, ...recall(and.results, subset.length) });
-    const suggest = await measureQueries(subset, (query) => toPassages(built.value.search(query, { limit: k, suggest: true })));
-    rows.push({ engine: 'raw flexsearch, suggest: true (partial matches)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: suggest.summary, ...recall(suggest.results, subset.length) });
+    rows.push({
+      engine: 'raw flexsearch, defaults (AND)',
+      indexWallMs: built.wallMs,
+      indexCpuMs: built.cpuMs,
+      memoryBytes,
+      latency: and.summary,
+      ...recall(and.results, subset.length),
+    });
+    const suggest = await measureQueries(subset, (query) =>
+      toPassages(built.value.search(query, { limit: k, suggest: true })),
+    );
+    rows.push({
+      engine: 'raw flexsearch, suggest: true (partial matches)',
+      indexWallMs: built.wallMs,
+      indexCpuMs: built.cpuMs,
+      memoryBytes,
+      latency: suggest.summary,
+      ...recall(suggest.results, subset.length),
+    });
   }
 
   // minisearch (BM25+), OR of query terms by default.
@@ -131,13 +178,27 @@ try {
     });
     const memoryBytes = usedBytes() - before;
     const subset = queries.slice(0, minisearchQueryCount);
-    const searched = await measureQueries(subset, (query) => built.value.search(query).slice(0, k).map((hit) => ({ id: String(hit.id) })));
-    rows.push({ engine: 'minisearch 7 (BM25+, OR)', indexWallMs: built.wallMs, indexCpuMs: built.cpuMs, memoryBytes, latency: searched.summary, ...recall(searched.results, subset.length) });
+    const searched = await measureQueries(subset, (query) =>
+      built.value
+        .search(query)
+        .slice(0, k)
+        .map((hit) => ({ id: String(hit.id) })),
+    );
+    rows.push({
+      engine: 'minisearch 7 (BM25+, OR)',
+      indexWallMs: built.wallMs,
+      indexCpuMs: built.cpuMs,
+      memoryBytes,
+      latency: searched.summary,
+      ...recall(searched.results, subset.length),
+    });
   }
 
   const baseline = rows.find((row) => row.engine.startsWith('raw flexsearch'))!;
   log('');
-  log(`| engine | index s (CPU s) | × raw flexsearch | memory MiB | query p50 ms | p99 ms | queries/s | CPU ms/query | queries | recall@1 | recall@5 |`);
+  log(
+    `| engine | index s (CPU s) | × raw flexsearch | memory MiB | query p50 ms | p99 ms | queries/s | CPU ms/query | queries | recall@1 | recall@5 |`,
+  );
   log(`|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const row of rows) {
     log(
@@ -148,7 +209,9 @@ try {
   }
   const ours = rows[1]!;
   log('');
-  log(`ratios (this package from memory / raw flexsearch): index CPU ${(ours.indexCpuMs / baseline.indexCpuMs).toFixed(2)}, memory ${(ours.memoryBytes / baseline.memoryBytes).toFixed(2)}, p50 ${(ours.latency.p50Ms / baseline.latency.p50Ms).toFixed(2)}`);
+  log(
+    `ratios (this package from memory / raw flexsearch): index CPU ${(ours.indexCpuMs / baseline.indexCpuMs).toFixed(2)}, memory ${(ours.memoryBytes / baseline.memoryBytes).toFixed(2)}, p50 ${(ours.latency.p50Ms / baseline.latency.p50Ms).toFixed(2)}`,
+  );
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }

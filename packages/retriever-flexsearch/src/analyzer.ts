@@ -6,9 +6,39 @@ import { lightStem } from './light-stemmer';
  * BM25 analyzer removes): 33 words that carry almost no BM25 weight but have the longest postings.
  */
 export const englishStopwords: readonly string[] = Object.freeze([
-  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is', 'it', 'no', 'not',
-  'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they', 'this', 'to', 'was',
-  'will', 'with',
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'but',
+  'by',
+  'for',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'no',
+  'not',
+  'of',
+  'on',
+  'or',
+  'such',
+  'that',
+  'the',
+  'their',
+  'then',
+  'there',
+  'these',
+  'they',
+  'this',
+  'to',
+  'was',
+  'will',
+  'with',
 ]);
 
 export interface AnalyzerOptions {
@@ -56,7 +86,9 @@ function normalizeText(text: string): string {
 
 /** Drops possessive endings (`'s`, `’s`) from normalized text. */
 function dropPossessives(normalized: string): string {
-  return normalized.includes("'") || normalized.includes('\u2019') ? normalized.replace(possessivePattern, '') : normalized;
+  return normalized.includes("'") || normalized.includes('\u2019')
+    ? normalized.replace(possessivePattern, '')
+    : normalized;
 }
 
 /** Validates analyzer options (from a caller or a manifest) and fills in the defaults. */
@@ -92,7 +124,8 @@ export function resolveAnalyzerSettings(options: AnalyzerOptions = {}, path = 'a
  */
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const settings = resolveAnalyzerSettings(options);
-  const stopwordList = settings.stopwords === 'english' ? englishStopwords : settings.stopwords === 'none' ? [] : settings.stopwords;
+  const stopwordList =
+    settings.stopwords === 'english' ? englishStopwords : settings.stopwords === 'none' ? [] : settings.stopwords;
   const stopwords = new Set(stopwordList.map(normalizeText));
   const stem = settings.stemmer === 'light';
   const possessives = settings.possessives;

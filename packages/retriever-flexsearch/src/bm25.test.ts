@@ -21,7 +21,9 @@ describe('bm25InverseDocumentFrequency = ln(1 + (N − df + 0.5) / (df + 0.5))',
 describe('bm25LengthNorms = k1 · (1 − b + b · dl / avgdl)', () => {
   it('matches a worked table (k1 0.9, b 0.4, lengths 2, 4, 6: avgdl 4)', () => {
     const norms = bm25LengthNorms(new Uint32Array([2, 4, 6]), 12, { k1: 0.9, b: 0.4 });
-    expect(Array.from(norms)).toEqual([0.9 * (0.6 + 0.4 * 0.5), 0.9 * (0.6 + 0.4), 0.9 * (0.6 + 0.4 * 1.5)].map((value) => expect.closeTo(value, 12)));
+    expect(Array.from(norms)).toEqual(
+      [0.9 * (0.6 + 0.4 * 0.5), 0.9 * (0.6 + 0.4), 0.9 * (0.6 + 0.4 * 1.5)].map((value) => expect.closeTo(value, 12)),
+    );
   });
 
   it('uses k1 when every passage is empty (no division by zero)', () => {
@@ -36,8 +38,12 @@ describe('resolveBm25Parameters', () => {
   });
 
   it('rejects out-of-range values with the field path', () => {
-    expect(() => resolveBm25Parameters({ k1: -1 })).toThrow(new InvalidConfigError('bm25.k1', 'expected a finite number ≥ 0, got -1'));
-    expect(() => resolveBm25Parameters({ b: 1.5 })).toThrow(new InvalidConfigError('bm25.b', 'expected a number in [0, 1], got 1.5'));
+    expect(() => resolveBm25Parameters({ k1: -1 })).toThrow(
+      new InvalidConfigError('bm25.k1', 'expected a finite number ≥ 0, got -1'),
+    );
+    expect(() => resolveBm25Parameters({ b: 1.5 })).toThrow(
+      new InvalidConfigError('bm25.b', 'expected a number in [0, 1], got 1.5'),
+    );
     expect(() => resolveBm25Parameters({ k1: Number.NaN })).toThrow('config field "bm25.k1"');
   });
 });

@@ -39,7 +39,11 @@ export function bm25InverseDocumentFrequency(documentCount: number, documentFreq
  * @param totalLength sum of `documentLengths`
  * @returns `[documents]`
  */
-export function bm25LengthNorms(documentLengths: Uint32Array, totalLength: number, parameters: Bm25Parameters): Float64Array {
+export function bm25LengthNorms(
+  documentLengths: Uint32Array,
+  totalLength: number,
+  parameters: Bm25Parameters,
+): Float64Array {
   const { k1, b } = parameters;
   const averageLength = documentLengths.length === 0 ? 0 : totalLength / documentLengths.length;
   const norms = new Float64Array(documentLengths.length);

@@ -35,7 +35,8 @@ export function checkPassageRecord(
   if (typeof id === 'string' && id !== '') idText = id;
   else if (typeof id === 'number' && Number.isFinite(id)) idText = String(id);
   else return { ok: false, field: 'id', reason: `expected a non-empty string or a finite number, got ${describe(id)}` };
-  if (typeof contents !== 'string') return { ok: false, field: 'contents', reason: `expected a string, got ${describe(contents)}` };
+  if (typeof contents !== 'string')
+    return { ok: false, field: 'contents', reason: `expected a string, got ${describe(contents)}` };
   return { ok: true, id: idText, contents };
 }
 
@@ -60,10 +61,15 @@ export function createFlexsearchRetriever(
   let position = 0;
   for (const passage of passages) {
     const checked = checkPassageRecord(passage);
-    if (!checked.ok) throw new InvalidInputError(checked.reason, { field: `passages.${position}${checked.field === '' ? '' : `.${checked.field}`}` });
+    if (!checked.ok)
+      throw new InvalidInputError(checked.reason, {
+        field: `passages.${position}${checked.field === '' ? '' : `.${checked.field}`}`,
+      });
     const earlier = builder.positionOf(checked.id);
     if (earlier !== undefined) {
-      throw new InvalidInputError(`duplicate id ${JSON.stringify(checked.id)} (also passage ${earlier})`, { field: `passages.${position}.id` });
+      throw new InvalidInputError(`duplicate id ${JSON.stringify(checked.id)} (also passage ${earlier})`, {
+        field: `passages.${position}.id`,
+      });
     }
     builder.add(checked.id, checked.contents);
     position += 1;

@@ -6,9 +6,15 @@ import { createFlexsearchRetriever } from './create-flexsearch-retriever';
 
 const corpus = [
   { id: 'aurora', contents: '"Aurora"\nThe aurora glows green over the northern sky in winter.' },
-  { id: 'volcano', contents: '"Volcano"\nA volcano erupts molten rock, ash and gas from a magma chamber under the volcano.' },
+  {
+    id: 'volcano',
+    contents: '"Volcano"\nA volcano erupts molten rock, ash and gas from a magma chamber under the volcano.',
+  },
   { id: 'glacier', contents: '"Glacier"\nA glacier is a slow river of ice carving valleys.' },
-  { id: 'lighthouse', contents: '"Lighthouse"\nThe lighthouse keeper tended the lamp of the lighthouse through the night.' },
+  {
+    id: 'lighthouse',
+    contents: '"Lighthouse"\nThe lighthouse keeper tended the lamp of the lighthouse through the night.',
+  },
   { id: 'iceland', contents: '"Iceland"\nIceland has a glacier on a volcano, and ice over magma.' },
   { id: 'empty', contents: '' },
 ];
@@ -34,12 +40,24 @@ describe('BM25 scores', () => {
   });
 
   it('equal the reference BM25 for every passage (1e-9), multi-word queries matching any term', async () => {
-    const queries = ['volcano magma', 'ice glacier volcano lighthouse', 'the', 'green lamp valleys', 'the the volcano', 'nothing here'];
+    const queries = [
+      'volcano magma',
+      'ice glacier volcano lighthouse',
+      'the',
+      'green lamp valleys',
+      'the the volcano',
+      'nothing here',
+    ];
     const results = await retriever.search(queries, 100);
     queries.forEach((query, index) => {
       const expected = reference.search(query, 100);
-      expect(results[index]!.map((passage) => passage.id), query).toEqual(expected.map((passage) => passage.id));
-      results[index]!.forEach((passage, rank) => expect(Math.abs(passage.score! - expected[rank]!.score)).toBeLessThan(1e-9));
+      expect(
+        results[index]!.map((passage) => passage.id),
+        query,
+      ).toEqual(expected.map((passage) => passage.id));
+      results[index]!.forEach((passage, rank) =>
+        expect(Math.abs(passage.score! - expected[rank]!.score)).toBeLessThan(1e-9),
+      );
     });
     // OR semantics: each passage holding any of the words is found.
     expect(results[1]!.map((passage) => passage.id).sort()).toEqual(['glacier', 'iceland', 'lighthouse', 'volcano']);
@@ -103,13 +121,20 @@ describe('top-k with pruning equals the full BM25 ranking', () => {
     }));
     const retriever = createFlexsearchRetriever(passages);
     const reference = new ReferenceBm25(passages);
-    const queries = Array.from({ length: 60 }, () => Array.from({ length: 1 + Math.floor(random() * 6) }, word).join(' '));
+    const queries = Array.from({ length: 60 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 6) }, word).join(' '),
+    );
     for (const k of [1, 3, 10]) {
       const results = await retriever.search(queries, k);
       queries.forEach((query, index) => {
         const expected = reference.search(query, k);
-        expect(results[index]!.map((passage) => passage.id), `${query} k=${k}`).toEqual(expected.map((passage) => passage.id));
-        results[index]!.forEach((passage, rank) => expect(Math.abs(passage.score! - expected[rank]!.score)).toBeLessThan(1e-9));
+        expect(
+          results[index]!.map((passage) => passage.id),
+          `${query} k=${k}`,
+        ).toEqual(expected.map((passage) => passage.id));
+        results[index]!.forEach((passage, rank) =>
+          expect(Math.abs(passage.score! - expected[rank]!.score)).toBeLessThan(1e-9),
+        );
       });
     }
   });
@@ -137,9 +162,13 @@ describe('search', () => {
   });
 
   it('rejects a bad k or query with InvalidInputError', async () => {
-    await expect(retriever.search(['ice'], -1)).rejects.toThrow(new InvalidInputError('expected a non-negative integer, got -1', { field: 'k' }));
+    await expect(retriever.search(['ice'], -1)).rejects.toThrow(
+      new InvalidInputError('expected a non-negative integer, got -1', { field: 'k' }),
+    );
     await expect(retriever.search(['ice'], 1.5)).rejects.toThrow('field "k": expected a non-negative integer, got 1.5');
-    await expect(retriever.search(['ice', 3 as never], 1)).rejects.toThrow('field "queries.1": expected a string, got number');
+    await expect(retriever.search(['ice', 3 as never], 1)).rejects.toThrow(
+      'field "queries.1": expected a string, got number',
+    );
   });
 
   it('rejects when the signal is aborted', async () => {
@@ -156,10 +185,25 @@ describe('createFlexsearchRetriever input checks', () => {
   });
 
   it.each([
-    [[{ id: 'a', contents: 'x' }, { id: 'a', contents: 'y' }], 'field "passages.1.id": duplicate id "a" (also passage 0)'],
-    [[{ id: 'a', contents: 'x' }, { id: 'a', contents: 'y' }].map((passage, index) => (index === 0 ? passage : { ...passage, id: '' })), 'field "passages.1.id": expected a non-empty string or a finite number, got an empty string'],
+    [
+      [
+        { id: 'a', contents: 'x' },
+        { id: 'a', contents: 'y' },
+      ],
+      'field "passages.1.id": duplicate id "a" (also passage 0)',
+    ],
+    [
+      [
+        { id: 'a', contents: 'x' },
+        { id: 'a', contents: 'y' },
+      ].map((passage, index) => (index === 0 ? passage : { ...passage, id: '' })),
+      'field "passages.1.id": expected a non-empty string or a finite number, got an empty string',
+    ],
     [[{ id: null, contents: 'x' }], 'field "passages.0.id": expected a non-empty string or a finite number, got null'],
-    [[{ id: Number.NaN, contents: 'x' }], 'field "passages.0.id": expected a non-empty string or a finite number, got NaN'],
+    [
+      [{ id: Number.NaN, contents: 'x' }],
+      'field "passages.0.id": expected a non-empty string or a finite number, got NaN',
+    ],
     [[{ id: 'a', contents: 5 }], 'field "passages.0.contents": expected a string, got 5'],
     [[{ id: 'a' }], 'field "passages.0.contents": expected a string, got nothing'],
     [['text'], 'field "passages.0": expected an object with "id" and "contents"'],

@@ -41,7 +41,10 @@ export class FlexsearchRetriever implements Retriever {
     this.lengthNorms = bm25LengthNorms(data.documentLengths, data.totalLength, data.bm25);
     this.scores = new Float64Array(data.ids.length);
     this.reached = new Int32Array(data.ids.length);
-    this.smallestLengthNorm = this.lengthNorms.reduce((smallest, norm) => Math.min(smallest, norm), Number.POSITIVE_INFINITY);
+    this.smallestLengthNorm = this.lengthNorms.reduce(
+      (smallest, norm) => Math.min(smallest, norm),
+      Number.POSITIVE_INFINITY,
+    );
   }
 
   get stats(): FlexsearchRetrieverStats {
@@ -71,7 +74,8 @@ export class FlexsearchRetriever implements Retriever {
    * one query term, best first; equal scores by id ascending. A query with no indexable term gives [].
    */
   async search(queries: readonly string[], k: number, options: RetrieverSearchOptions = {}): Promise<Passage[][]> {
-    if (!Array.isArray(queries)) throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
+    if (!Array.isArray(queries))
+      throw new InvalidInputError('expected an array of query strings', { field: 'queries' });
     if (!Number.isInteger(k) || k < 0) {
       throw new InvalidInputError(`expected a non-negative integer, got ${String(k)}`, { field: 'k' });
     }
@@ -107,7 +111,8 @@ export class FlexsearchRetriever implements Retriever {
     for (const [term, queryCount] of queryTermCounts) {
       const postingList = this.data.postings.lookup(term);
       if (postingList === undefined) continue;
-      const weight = queryCount * bm25InverseDocumentFrequency(documentCount, documentFrequency(postingList)) * (k1 + 1);
+      const weight =
+        queryCount * bm25InverseDocumentFrequency(documentCount, documentFrequency(postingList)) * (k1 + 1);
       const highest = highestFrequency(postingList);
       queryTerms.push({ postingList, weight, bound: (weight * highest) / (highest + this.smallestLengthNorm) });
     }
@@ -117,7 +122,8 @@ export class FlexsearchRetriever implements Retriever {
     // (exact: a passage left out scores below k passages that are in).
     queryTerms.sort((a, b) => b.bound - a.bound);
     const boundLeft = new Float64Array(queryTerms.length + 1);
-    for (let index = queryTerms.length - 1; index >= 0; index -= 1) boundLeft[index] = boundLeft[index + 1]! + queryTerms[index]!.bound;
+    for (let index = queryTerms.length - 1; index >= 0; index -= 1)
+      boundLeft[index] = boundLeft[index + 1]! + queryTerms[index]!.bound;
     this.reachedCount = 0;
     this.highestScore = 0;
     let reachedOnly = false;
@@ -203,7 +209,8 @@ function highestFrequency({ slots, overflow }: TermPostingList): number {
       break;
     }
   }
-  if (highest === frequencySlots && overflow !== undefined) for (const frequency of overflow.values()) highest = Math.max(highest, frequency);
+  if (highest === frequencySlots && overflow !== undefined)
+    for (const frequency of overflow.values()) highest = Math.max(highest, frequency);
   return highest;
 }
 

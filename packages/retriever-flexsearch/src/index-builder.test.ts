@@ -8,7 +8,20 @@ import { seededRandom } from '../test/known-item-queries';
 /** ASCII and non-ASCII passages, possessives, an empty one, and frequencies past the last slot. */
 function mixedCorpus(): string[] {
   const random = seededRandom(21);
-  const words = ['the', 'lighthouse', 'keeper', "keeper's", 'Zürich', '東京', 'ﬁle', 'A1', 'of', 'e\u0301te\u0301', 'rock', 'Rocks'];
+  const words = [
+    'the',
+    'lighthouse',
+    'keeper',
+    "keeper's",
+    'Zürich',
+    '東京',
+    'ﬁle',
+    'A1',
+    'of',
+    'e\u0301te\u0301',
+    'rock',
+    'Rocks',
+  ];
   const passages = ['', '!!! ...', `"Echo"\n${'echo '.repeat(31)}${'Echo. '.repeat(40)}ÉCHO`, 'one two two'];
   for (let passage = 0; passage < 400; passage += 1) {
     const length = Math.floor(random() * 25);
@@ -52,7 +65,10 @@ describe('IndexBuilder', () => {
       const found = new Map<number, number>();
       postingList.slots.forEach((slotDocuments, slot) => {
         for (const document of slotDocuments ?? []) {
-          found.set(document, slot === frequencySlots - 1 ? postingList.overflow?.get(document) ?? frequencySlots : slot + 1);
+          found.set(
+            document,
+            slot === frequencySlots - 1 ? (postingList.overflow?.get(document) ?? frequencySlots) : slot + 1,
+          );
         }
         // Each slot lists its documents in ascending order.
         expect([...(slotDocuments ?? [])]).toEqual([...(slotDocuments ?? [])].sort((a, b) => a - b));

@@ -124,7 +124,8 @@ export class IndexBuilder {
     const entries = new Array<[string, Array<number[] | undefined>]>(terms.length);
     for (let number = 0; number < terms.length; number += 1) entries[number] = [terms[number]!, lists[number]!];
     const documents: number[] = [];
-    for (let document = 0; document < this.ids.length; document += 1) if (this.documentLengths[document]! > 0) documents.push(document);
+    for (let document = 0; document < this.ids.length; document += 1)
+      if (this.documentLengths[document]! > 0) documents.push(document);
     const overflow = new Map<string, Map<number, number>>();
     for (const [number, frequencies] of this.accumulator.overflow) overflow.set(terms[number]!, frequencies);
     const postings = new FlexsearchPostings();

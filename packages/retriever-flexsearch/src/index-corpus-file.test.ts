@@ -53,7 +53,9 @@ describe('indexCorpusFile', () => {
     const path = corpusFile('throw.jsonl', mixedLines);
     const failure = indexCorpusFile(path, { onError: 'throw' });
     await expect(failure).rejects.toThrow(`${path}, line 2: invalid JSON`);
-    await expect(failure).rejects.toSatisfy((error) => InvalidInputError.isInstance(error) && (error as InvalidInputError).line === 2);
+    await expect(failure).rejects.toSatisfy(
+      (error) => InvalidInputError.isInstance(error) && (error as InvalidInputError).line === 2,
+    );
     const noId = corpusFile('no-id.jsonl', [good('a', 'x'), JSON.stringify({ contents: 'y' })]);
     await expect(indexCorpusFile(noId, { onError: 'throw' })).rejects.toThrow(
       `${noId}, line 2, field "id": expected a non-empty string or a finite number, got nothing`,
@@ -103,11 +105,16 @@ describe('indexCorpusFile', () => {
   it('fails clearly for a missing file or a bad onError', async () => {
     const missing = join(directory, 'missing.jsonl');
     await expect(indexCorpusFile(missing)).rejects.toThrow(`${missing}: cannot read the corpus file: ENOENT`);
-    await expect(indexCorpusFile(missing, { onError: 'ignore' as never })).rejects.toThrow(`field "onError": expected 'skip' or 'throw', got "ignore"`);
+    await expect(indexCorpusFile(missing, { onError: 'ignore' as never })).rejects.toThrow(
+      `field "onError": expected 'skip' or 'throw', got "ignore"`,
+    );
   });
 
   it('stops when the signal aborts, before or while reading', async () => {
-    const path = corpusFile('abort.jsonl', Array.from({ length: 3000 }, (_, index) => good(index, 'text')));
+    const path = corpusFile(
+      'abort.jsonl',
+      Array.from({ length: 3000 }, (_, index) => good(index, 'text')),
+    );
     const aborted = new AbortController();
     aborted.abort(new Error('cancelled early'));
     await expect(indexCorpusFile(path, { signal: aborted.signal })).rejects.toThrow('cancelled early');

@@ -68,7 +68,10 @@ const keptSkippedLines = 1000;
  * not a JSON object with a string-or-number `id` and a string `contents`, or that repeats an earlier id,
  * is malformed: skipped and counted (default) or thrown.
  */
-export async function indexCorpusFile(path: string, options: IndexCorpusFileOptions = {}): Promise<IndexCorpusFileResult> {
+export async function indexCorpusFile(
+  path: string,
+  options: IndexCorpusFileOptions = {},
+): Promise<IndexCorpusFileResult> {
   const builder = new IndexBuilder(createAnalyzer(options.analyzer), resolveBm25Parameters(options.bm25));
   const onError = options.onError ?? 'skip';
   if (onError !== 'skip' && onError !== 'throw') {
@@ -81,7 +84,11 @@ export async function indexCorpusFile(path: string, options: IndexCorpusFileOpti
   try {
     totalBytes = (await stat(path)).size;
   } catch (error) {
-    throw new InvalidInputError(`cannot read the corpus file: ${(error as Error).message}`, { source: path }, { cause: error });
+    throw new InvalidInputError(
+      `cannot read the corpus file: ${(error as Error).message}`,
+      { source: path },
+      { cause: error },
+    );
   }
   const file = createReadStream(path);
   let bytesRead = 0;
@@ -138,8 +145,13 @@ export async function indexCorpusFile(path: string, options: IndexCorpusFileOpti
       if (builder.size % progressInterval === 0) progress(false);
     }
   } catch (error) {
-    if (InvalidInputError.isInstance(error) || (options.signal?.aborted && error === options.signal.reason)) throw error;
-    throw new InvalidInputError(`cannot read the corpus file: ${(streamError as Error | undefined)?.message ?? (error as Error).message}`, { source: path, line: lines + 1 }, { cause: error });
+    if (InvalidInputError.isInstance(error) || (options.signal?.aborted && error === options.signal.reason))
+      throw error;
+    throw new InvalidInputError(
+      `cannot read the corpus file: ${(streamError as Error | undefined)?.message ?? (error as Error).message}`,
+      { source: path, line: lines + 1 },
+      { cause: error },
+    );
   } finally {
     lineReader.close();
     file.destroy();

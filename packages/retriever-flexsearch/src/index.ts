@@ -1,6 +1,16 @@
-export { createAnalyzer, englishStopwords, type Analyzer, type AnalyzerOptions, type AnalyzerSettings } from './analyzer';
+export {
+  createAnalyzer,
+  englishStopwords,
+  type Analyzer,
+  type AnalyzerOptions,
+  type AnalyzerSettings,
+} from './analyzer';
 export { bm25InverseDocumentFrequency, defaultBm25Parameters, type Bm25Parameters } from './bm25';
-export { createFlexsearchRetriever, type FlexsearchRetrieverOptions, type PassageInput } from './create-flexsearch-retriever';
+export {
+  createFlexsearchRetriever,
+  type FlexsearchRetrieverOptions,
+  type PassageInput,
+} from './create-flexsearch-retriever';
 export { FlexsearchRetriever, type FlexsearchRetrieverStats } from './flexsearch-retriever';
 export {
   indexCorpusFile,

@@ -76,7 +76,10 @@ describe('save → load', () => {
 
   it('can override BM25 parameters at load time', async () => {
     const loaded = await loadFlexsearchRetriever(directory, { bm25: { k1: 1.2, b: 0.75 } });
-    const rebuilt = createFlexsearchRetriever(passages, { analyzer: { stopwords: 'english', stemmer: 'light' }, bm25: { k1: 1.2, b: 0.75 } });
+    const rebuilt = createFlexsearchRetriever(passages, {
+      analyzer: { stopwords: 'english', stemmer: 'light' },
+      bm25: { k1: 1.2, b: 0.75 },
+    });
     expect(await loaded.search(queries, 5)).toEqual(await rebuilt.search(queries, 5));
   });
 });
@@ -100,13 +103,17 @@ describe('a damaged or mismatched index throws instead of answering', () => {
     const path = join(copy, indexDataFiles.postings);
     const size = readFileSync(path).length;
     truncateSync(path, size - 10);
-    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(`${path}: file is ${size - 10} bytes but the manifest says ${size}: truncated`);
+    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(
+      `${path}: file is ${size - 10} bytes but the manifest says ${size}: truncated`,
+    );
   });
 
   it('a missing data file', async () => {
     const copy = await savedCopy();
     rmSync(join(copy, indexDataFiles.documentLengths));
-    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(`${join(copy, indexDataFiles.documentLengths)}: missing index file`);
+    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(
+      `${join(copy, indexDataFiles.documentLengths)}: missing index file`,
+    );
   });
 
   it('a truncated manifest', async () => {
@@ -114,18 +121,30 @@ describe('a damaged or mismatched index throws instead of answering', () => {
     const path = join(copy, 'manifest.json');
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.slice(0, text.length / 2));
-    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(`${path}: not valid JSON, the manifest is truncated or corrupt`);
+    await expect(loadFlexsearchRetriever(copy)).rejects.toThrow(
+      `${path}: not valid JSON, the manifest is truncated or corrupt`,
+    );
   });
 
   it('no manifest (not an index, or saving did not finish)', async () => {
-    await expect(loadFlexsearchRetriever(join(root, 'nowhere'))).rejects.toThrow('no readable manifest.json: not a saved index, or saving did not finish');
+    await expect(loadFlexsearchRetriever(join(root, 'nowhere'))).rejects.toThrow(
+      'no readable manifest.json: not a saved index, or saving did not finish',
+    );
   });
 
   it.each([
-    ['version', 2, 'field "version": index format version 2 is not supported: this build of @research-ts/retriever-flexsearch reads version 1'],
+    [
+      'version',
+      2,
+      'field "version": index format version 2 is not supported: this build of @research-ts/retriever-flexsearch reads version 1',
+    ],
     ['format', 'something-else', 'field "format": not a research-ts flexsearch index (format "something-else"'],
     ['passages', -1, 'field "passages": expected a non-negative integer'],
-    ['backend', { engine: 'flexsearch', frequencySlots: 16 }, 'field "backend": expected {"engine": "flexsearch", "frequencySlots": 32}'],
+    [
+      'backend',
+      { engine: 'flexsearch', frequencySlots: 16 },
+      'field "backend": expected {"engine": "flexsearch", "frequencySlots": 32}',
+    ],
     ['checksum', 'abc', 'field "checksum": expected a 64-digit hex SHA-256'],
     ['files', [], 'field "files": expected 3 entries'],
   ])('manifest %s = %j', async (field, value, message) => {
@@ -155,9 +174,13 @@ describe('a damaged or mismatched index throws instead of answering', () => {
   it('saving where a file stands fails with a ResearchError naming the path, not a bare EEXIST', async () => {
     const file = join(await savedCopy(), 'manifest.json');
     const failure = createFlexsearchRetriever([{ id: 'only', contents: 'one passage' }]).save(file);
-    await expect(failure).rejects.toThrow(`cannot write the index to ${file}: ${file} or a folder above it is a file, not a folder`);
+    await expect(failure).rejects.toThrow(
+      `cannot write the index to ${file}: ${file} or a folder above it is a file, not a folder`,
+    );
     await expect(failure).rejects.toSatisfy((error) => ResearchError.isInstance(error));
-    await expect(createFlexsearchRetriever([{ id: 'only', contents: 'x' }]).save(join(file, 'below'))).rejects.toThrow(`cannot write the index to ${join(file, 'below')}: `);
+    await expect(createFlexsearchRetriever([{ id: 'only', contents: 'x' }]).save(join(file, 'below'))).rejects.toThrow(
+      `cannot write the index to ${join(file, 'below')}: `,
+    );
   });
 
   it('saving again over an index replaces it completely', async () => {
@@ -165,6 +188,9 @@ describe('a damaged or mismatched index throws instead of answering', () => {
     await createFlexsearchRetriever([{ id: 'only', contents: 'one passage' }]).save(copy);
     const loaded = await loadFlexsearchRetriever(copy);
     expect(loaded.stats.passages).toBe(1);
-    expect(await loaded.search(['passage', 'volcano'], 3)).toEqual([[{ id: 'only', contents: 'one passage', score: expect.any(Number) }], []]);
+    expect(await loaded.search(['passage', 'volcano'], 3)).toEqual([
+      [{ id: 'only', contents: 'one passage', score: expect.any(Number) }],
+      [],
+    ]);
   });
 });

@@ -8,7 +8,14 @@ import { createAnalyzer, type Analyzer } from './analyzer';
 import { FlexsearchPostings, frequencySlots } from './backend/flexsearch';
 import { resolveBm25Parameters, type Bm25Parameters } from './bm25';
 import { FlexsearchRetriever } from './flexsearch-retriever';
-import { indexDataFiles, indexFormat, indexFormatVersion, manifestFileName, type IndexFileEntry, type IndexManifest } from './index-manifest';
+import {
+  indexDataFiles,
+  indexFormat,
+  indexFormatVersion,
+  manifestFileName,
+  type IndexFileEntry,
+  type IndexManifest,
+} from './index-manifest';
 
 export interface LoadFlexsearchRetrieverOptions {
   /** The retriever's `name` in logs (default `flexsearch-bm25`). */
@@ -31,7 +38,10 @@ function isCount(value: unknown): value is number {
 function checkManifest(value: unknown, fail: Fail): IndexManifest {
   if (!isRecord(value)) fail('expected a JSON object');
   if (value.format !== indexFormat) {
-    fail(`not a research-ts flexsearch index (format ${JSON.stringify(value.format)}, expected ${JSON.stringify(indexFormat)})`, 'format');
+    fail(
+      `not a research-ts flexsearch index (format ${JSON.stringify(value.format)}, expected ${JSON.stringify(indexFormat)})`,
+      'format',
+    );
   }
   if (value.version !== indexFormatVersion) {
     fail(
@@ -43,19 +53,30 @@ function checkManifest(value: unknown, fail: Fail): IndexManifest {
   if (!isCount(value.totalTerms)) fail('expected a non-negative integer', 'totalTerms');
   const backend = value.backend;
   if (!isRecord(backend) || backend.engine !== 'flexsearch' || backend.frequencySlots !== frequencySlots) {
-    fail(`expected {"engine": "flexsearch", "frequencySlots": ${frequencySlots}}, got ${JSON.stringify(backend)}`, 'backend');
+    fail(
+      `expected {"engine": "flexsearch", "frequencySlots": ${frequencySlots}}, got ${JSON.stringify(backend)}`,
+      'backend',
+    );
   }
   if (!isRecord(value.analyzer)) fail('expected an object', 'analyzer');
   if (!isRecord(value.bm25)) fail('expected an object', 'bm25');
   const expectedNames = Object.values(indexDataFiles);
   const files = value.files;
-  if (!Array.isArray(files) || files.length !== expectedNames.length) fail(`expected ${expectedNames.length} entries`, 'files');
+  if (!Array.isArray(files) || files.length !== expectedNames.length)
+    fail(`expected ${expectedNames.length} entries`, 'files');
   (files as unknown[]).forEach((entry, index) => {
-    if (!isRecord(entry) || entry.name !== expectedNames[index] || !isCount(entry.bytes) || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
+    if (
+      !isRecord(entry) ||
+      entry.name !== expectedNames[index] ||
+      !isCount(entry.bytes) ||
+      typeof entry.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(entry.sha256)
+    ) {
       fail(`expected {"name": ${JSON.stringify(expectedNames[index])}, "bytes": n, "sha256": hex}`, `files.${index}`);
     }
   });
-  if (typeof value.checksum !== 'string' || !/^[0-9a-f]{64}$/.test(value.checksum)) fail('expected a 64-digit hex SHA-256', 'checksum');
+  if (typeof value.checksum !== 'string' || !/^[0-9a-f]{64}$/.test(value.checksum))
+    fail('expected a 64-digit hex SHA-256', 'checksum');
   return value as unknown as IndexManifest;
 }
 
@@ -69,7 +90,10 @@ async function verifyFile(directory: string, entry: IndexFileEntry, overall: Has
     throw new InvalidInputError(`missing index file (${(error as Error).message})`, { source: path }, { cause: error });
   }
   if (size !== entry.bytes) {
-    throw new InvalidInputError(`file is ${size} bytes but the manifest says ${entry.bytes}: truncated or replaced after saving`, { source: path });
+    throw new InvalidInputError(
+      `file is ${size} bytes but the manifest says ${entry.bytes}: truncated or replaced after saving`,
+      { source: path },
+    );
   }
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) {
@@ -78,9 +102,12 @@ async function verifyFile(directory: string, entry: IndexFileEntry, overall: Has
   }
   const actual = hash.digest('hex');
   if (actual !== entry.sha256) {
-    throw new InvalidInputError(`checksum mismatch (sha256 ${actual}, manifest says ${entry.sha256}): the file is corrupt or was changed after saving`, {
-      source: path,
-    });
+    throw new InvalidInputError(
+      `checksum mismatch (sha256 ${actual}, manifest says ${entry.sha256}): the file is corrupt or was changed after saving`,
+      {
+        source: path,
+      },
+    );
   }
 }
 
@@ -98,7 +125,10 @@ async function* readLines(path: string): AsyncGenerator<string> {
  * manifest (format, version, fields) and every data file's size and SHA-256, so a corrupt, truncated or
  * mismatched index throws an `InvalidInputError` naming the file instead of giving wrong results.
  */
-export async function loadFlexsearchRetriever(directory: string, options: LoadFlexsearchRetrieverOptions = {}): Promise<FlexsearchRetriever> {
+export async function loadFlexsearchRetriever(
+  directory: string,
+  options: LoadFlexsearchRetrieverOptions = {},
+): Promise<FlexsearchRetriever> {
   const manifestPath = join(directory, manifestFileName);
   const fail: Fail = (problem, field) => {
     throw new InvalidInputError(problem, { source: manifestPath, field: field ?? '' });
@@ -107,13 +137,21 @@ export async function loadFlexsearchRetriever(directory: string, options: LoadFl
   try {
     manifestText = await readFile(manifestPath, 'utf8');
   } catch (error) {
-    throw new InvalidInputError(`no readable ${manifestFileName}: not a saved index, or saving did not finish (${(error as Error).message})`, { source: manifestPath }, { cause: error });
+    throw new InvalidInputError(
+      `no readable ${manifestFileName}: not a saved index, or saving did not finish (${(error as Error).message})`,
+      { source: manifestPath },
+      { cause: error },
+    );
   }
   let manifestValue: unknown;
   try {
     manifestValue = JSON.parse(manifestText);
   } catch (error) {
-    throw new InvalidInputError(`not valid JSON, the manifest is truncated or corrupt (${(error as Error).message})`, { source: manifestPath }, { cause: error });
+    throw new InvalidInputError(
+      `not valid JSON, the manifest is truncated or corrupt (${(error as Error).message})`,
+      { source: manifestPath },
+      { cause: error },
+    );
   }
   const manifest = checkManifest(manifestValue, fail);
   let analyzer: Analyzer;
@@ -122,14 +160,21 @@ export async function loadFlexsearchRetriever(directory: string, options: LoadFl
     analyzer = createAnalyzer(manifest.analyzer);
     bm25 = resolveBm25Parameters({ ...manifest.bm25, ...options.bm25 });
   } catch (error) {
-    throw new InvalidInputError(`bad settings: ${(error as Error).message}`, { source: manifestPath }, { cause: error });
+    throw new InvalidInputError(
+      `bad settings: ${(error as Error).message}`,
+      { source: manifestPath },
+      { cause: error },
+    );
   }
 
   const overall = createHash('sha256');
   for (const entry of manifest.files) await verifyFile(directory, entry, overall);
   const overallChecksum = overall.digest('hex');
   if (overallChecksum !== manifest.checksum) {
-    fail(`checksum mismatch (sha256 of the data files ${overallChecksum}, manifest says ${manifest.checksum})`, 'checksum');
+    fail(
+      `checksum mismatch (sha256 of the data files ${overallChecksum}, manifest says ${manifest.checksum})`,
+      'checksum',
+    );
   }
 
   // The bytes are the ones that were saved; what follows only fails if the saving code was wrong.
@@ -149,7 +194,11 @@ export async function loadFlexsearchRetriever(directory: string, options: LoadFl
     documentLengths[index] = lengthBytes.readUInt32LE(index * 4);
     totalLength += documentLengths[index]!;
   }
-  if (ids.length !== manifest.passages || documentLengths.length !== manifest.passages || totalLength !== manifest.totalTerms) {
+  if (
+    ids.length !== manifest.passages ||
+    documentLengths.length !== manifest.passages ||
+    totalLength !== manifest.totalTerms
+  ) {
     throw new InvalidInputError(
       `the data files disagree with the manifest (${ids.length} passages and ${documentLengths.length} lengths summing to ${totalLength}; manifest: ${manifest.passages} passages, ${manifest.totalTerms} terms)`,
       { source: directory },
@@ -160,12 +209,20 @@ export async function loadFlexsearchRetriever(directory: string, options: LoadFl
   try {
     for await (const line of readLines(postingsPath)) {
       const chunk = JSON.parse(line) as unknown;
-      if (!Array.isArray(chunk) || typeof chunk[0] !== 'string' || typeof chunk[1] !== 'string') throw new Error('expected [key, data] lines');
+      if (!Array.isArray(chunk) || typeof chunk[0] !== 'string' || typeof chunk[1] !== 'string')
+        throw new Error('expected [key, data] lines');
       postings.importChunk(chunk[0], chunk[1]);
     }
   } catch (error) {
     if (ResearchError.isInstance(error)) throw error;
-    throw new InvalidInputError(`cannot read the postings: ${(error as Error).message}`, { source: postingsPath }, { cause: error });
+    throw new InvalidInputError(
+      `cannot read the postings: ${(error as Error).message}`,
+      { source: postingsPath },
+      { cause: error },
+    );
   }
-  return new FlexsearchRetriever({ ids, contents, documentLengths, totalLength, postings, analyzer, bm25 }, options.name);
+  return new FlexsearchRetriever(
+    { ids, contents, documentLengths, totalLength, postings, analyzer, bm25 },
+    options.name,
+  );
 }

@@ -4,12 +4,24 @@ import { join } from 'node:path';
 import { ResearchError } from '@research-ts/spec';
 import { frequencySlots } from './backend/flexsearch';
 import type { IndexData } from './index-data';
-import { indexDataFiles, indexFormat, indexFormatVersion, manifestFileName, type IndexFileEntry, type IndexManifest } from './index-manifest';
+import {
+  indexDataFiles,
+  indexFormat,
+  indexFormatVersion,
+  manifestFileName,
+  type IndexFileEntry,
+  type IndexManifest,
+} from './index-manifest';
 
 const flushThreshold = 1 << 20;
 
 /** Writes `pieces` to `path`, hashing the bytes into the file's own SHA-256 and into `overall`. */
-async function writeHashedFile(path: string, name: string, pieces: Iterable<string | Uint8Array>, overall: Hash): Promise<IndexFileEntry> {
+async function writeHashedFile(
+  path: string,
+  name: string,
+  pieces: Iterable<string | Uint8Array>,
+  overall: Hash,
+): Promise<IndexFileEntry> {
   const handle = await open(path, 'w');
   const hash = createHash('sha256');
   let bytes = 0;
@@ -71,9 +83,11 @@ export async function saveIndex(directory: string, data: IndexData): Promise<Ind
   try {
     return await writeIndex(directory, data);
   } catch (error) {
-    if (ResearchError.isInstance(error) || typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string') throw error;
+    if (ResearchError.isInstance(error) || typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string')
+      throw error;
     const { code, message } = error as NodeJS.ErrnoException;
-    const problem = code === 'EEXIST' || code === 'ENOTDIR' ? `${directory} or a folder above it is a file, not a folder` : message;
+    const problem =
+      code === 'EEXIST' || code === 'ENOTDIR' ? `${directory} or a folder above it is a file, not a folder` : message;
     throw new ResearchError(`cannot write the index to ${directory}: ${problem}`, { cause: error });
   }
 }
@@ -83,11 +97,30 @@ async function writeIndex(directory: string, data: IndexData): Promise<IndexMani
   await rm(join(directory, manifestFileName), { force: true });
   const overall = createHash('sha256');
   const files: IndexFileEntry[] = [];
-  files.push(await writeHashedFile(join(directory, indexDataFiles.passages), indexDataFiles.passages, passageLines(data), overall));
   files.push(
-    await writeHashedFile(join(directory, indexDataFiles.documentLengths), indexDataFiles.documentLengths, [lengthBytes(data.documentLengths)], overall),
+    await writeHashedFile(
+      join(directory, indexDataFiles.passages),
+      indexDataFiles.passages,
+      passageLines(data),
+      overall,
+    ),
   );
-  files.push(await writeHashedFile(join(directory, indexDataFiles.postings), indexDataFiles.postings, postingLines(data), overall));
+  files.push(
+    await writeHashedFile(
+      join(directory, indexDataFiles.documentLengths),
+      indexDataFiles.documentLengths,
+      [lengthBytes(data.documentLengths)],
+      overall,
+    ),
+  );
+  files.push(
+    await writeHashedFile(
+      join(directory, indexDataFiles.postings),
+      indexDataFiles.postings,
+      postingLines(data),
+      overall,
+    ),
+  );
   const manifest: IndexManifest = {
     format: indexFormat,
     version: indexFormatVersion,

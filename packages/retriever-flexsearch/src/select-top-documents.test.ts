@@ -7,11 +7,21 @@ describe('selectTopDocuments', () => {
   const all = new Int32Array([0, 1, 2, 3, 4, 5, 6]);
 
   it('orders by score descending, then id ascending (string order: "10" < "9" < "a")', () => {
-    expect(selectTopDocuments(all, 7, 7, scores, ids).map((document) => ids[document])).toEqual(['b', 'c', '10', '9', 'a', 'd', 'e']);
+    expect(selectTopDocuments(all, 7, 7, scores, ids).map((document) => ids[document])).toEqual([
+      'b',
+      'c',
+      '10',
+      '9',
+      'a',
+      'd',
+      'e',
+    ]);
   });
 
   it.each([1, 2, 3, 4, 5, 6])('keeps the first %i of that order (heap path)', (k) => {
-    expect(selectTopDocuments(all, 7, k, scores, ids).map((document) => ids[document])).toEqual(['b', 'c', '10', '9', 'a', 'd', 'e'].slice(0, k));
+    expect(selectTopDocuments(all, 7, k, scores, ids).map((document) => ids[document])).toEqual(
+      ['b', 'c', '10', '9', 'a', 'd', 'e'].slice(0, k),
+    );
   });
 
   it('reads only the first `count` candidates and handles k = 0', () => {
@@ -22,7 +32,7 @@ describe('selectTopDocuments', () => {
 
   it('agrees with a full sort on random scores with many ties', () => {
     let state = 12345;
-    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     const count = 500;
     const randomIds = Array.from({ length: count }, (_, index) => `id-${(index * 7919) % count}`);
     const randomScores = new Float64Array(count).map(() => Math.floor(random() * 20) / 4);

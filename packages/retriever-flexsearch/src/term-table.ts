@@ -85,10 +85,16 @@ export class TermTable {
 
   /** A fresh flat string of `pool[offset…offset + length)`. */
   private stringAt(offset: number, length: number): string {
-    if (length <= fromCharCodeChunk) return String.fromCharCode.apply(null, this.pool.subarray(offset, offset + length) as unknown as number[]);
+    if (length <= fromCharCodeChunk)
+      return String.fromCharCode.apply(null, this.pool.subarray(offset, offset + length) as unknown as number[]);
     const parts: string[] = [];
     for (let from = offset; from < offset + length; from += fromCharCodeChunk) {
-      parts.push(String.fromCharCode.apply(null, this.pool.subarray(from, Math.min(offset + length, from + fromCharCodeChunk)) as unknown as number[]));
+      parts.push(
+        String.fromCharCode.apply(
+          null,
+          this.pool.subarray(from, Math.min(offset + length, from + fromCharCodeChunk)) as unknown as number[],
+        ),
+      );
     }
     return parts.join('');
   }

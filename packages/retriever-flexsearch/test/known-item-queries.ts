@@ -58,7 +58,11 @@ export function deriveKnownItemQueries(
 }
 
 /** Share of queries whose item is among the first `k` ids of its result list. */
-export function recallAt(k: number, queries: readonly KnownItemQuery[], results: ReadonlyArray<ReadonlyArray<{ id: string }>>): number {
+export function recallAt(
+  k: number,
+  queries: readonly KnownItemQuery[],
+  results: ReadonlyArray<ReadonlyArray<{ id: string }>>,
+): number {
   let found = 0;
   queries.forEach((query, index) => {
     if (results[index]!.slice(0, k).some((passage) => passage.id === query.id)) found += 1;

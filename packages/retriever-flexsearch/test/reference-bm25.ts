@@ -26,7 +26,11 @@ export class ReferenceBm25 {
 
   constructor(
     passages: readonly ReferencePassage[],
-    private readonly options: { k1: number; b: number; terms: (text: string) => string[] } = { k1: 0.9, b: 0.4, terms: plainTerms },
+    private readonly options: { k1: number; b: number; terms: (text: string) => string[] } = {
+      k1: 0.9,
+      b: 0.4,
+      terms: plainTerms,
+    },
   ) {
     this.passages = passages;
     this.frequencies = passages.map((passage) => {
@@ -36,7 +40,8 @@ export class ReferenceBm25 {
     });
     this.lengths = passages.map((passage) => options.terms(passage.contents).length);
     for (const counts of this.frequencies) {
-      for (const term of counts.keys()) this.documentFrequencies.set(term, (this.documentFrequencies.get(term) ?? 0) + 1);
+      for (const term of counts.keys())
+        this.documentFrequencies.set(term, (this.documentFrequencies.get(term) ?? 0) + 1);
     }
     this.averageLength = this.lengths.reduce((sum, length) => sum + length, 0) / passages.length;
   }
@@ -55,7 +60,8 @@ export class ReferenceBm25 {
       if (frequency === 0) continue;
       const documentFrequency = this.documentFrequencies.get(term)!;
       const idf = Math.log(1 + (count - documentFrequency + 0.5) / (documentFrequency + 0.5));
-      score += (idf * (frequency * (k1 + 1))) / (frequency + k1 * (1 - b + (b * this.lengths[index]!) / this.averageLength));
+      score +=
+        (idf * (frequency * (k1 + 1))) / (frequency + k1 * (1 - b + (b * this.lengths[index]!) / this.averageLength));
     }
     return score;
   }

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 export function findRepositoryRoot(start: string): string {
   for (let directory = start; ; directory = dirname(directory)) {
     const manifest = join(directory, 'package.json');
-    if (existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object)) return directory;
+    if (existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object))
+      return directory;
     if (dirname(directory) === directory) throw new Error(`no workspace root above ${start}`);
   }
 }

@@ -62,7 +62,13 @@ function randomQuery(random: () => number): string {
  */
 function malformedRequests(random: () => number, oversizedBytes: number): LoadRequest[] {
   const query = randomQuery(random);
-  const make = (label: string, method: LoadRequest['method'], path: string, headers: Record<string, string>, body?: string): LoadRequest => ({
+  const make = (
+    label: string,
+    method: LoadRequest['method'],
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): LoadRequest => ({
     kind: 'malformed',
     label,
     method,
@@ -77,7 +83,13 @@ function malformedRequests(random: () => number, oversizedBytes: number): LoadRe
     make('empty-query', 'POST', '/search', json, '{"query": "  "}'),
     make('negative-top-n', 'POST', '/search', json, JSON.stringify({ query, top_n: -3 })),
     make('huge-top-n', 'POST', '/batch_search', json, JSON.stringify({ query: [query], top_n: 1e12 })),
-    make('wrong-content-type', 'POST', '/retrieve', { 'content-type': 'text/plain' }, JSON.stringify({ queries: [query] })),
+    make(
+      'wrong-content-type',
+      'POST',
+      '/retrieve',
+      { 'content-type': 'text/plain' },
+      JSON.stringify({ queries: [query] }),
+    ),
     make('unknown-route', 'POST', '/v1/search', json, JSON.stringify({ query })),
     make('wrong-method', 'GET', '/retrieve', {}),
     make('body-too-large', 'POST', '/batch_search', json, JSON.stringify({ query: ['x'.repeat(oversizedBytes)] })),
@@ -99,7 +111,8 @@ function validRequest(random: () => number, choice: number): LoadRequest {
       query: {
         queries: [query],
         k: topN ?? 10,
-        shape: ([passages]) => (withScores ? [passages!.map(documentOf), passages!.map(scoreOf)] : passages!.map(documentOf)),
+        shape: ([passages]) =>
+          withScores ? [passages!.map(documentOf), passages!.map(scoreOf)] : passages!.map(documentOf),
       },
     };
   }
@@ -136,7 +149,9 @@ function validRequest(random: () => number, choice: number): LoadRequest {
       k: topK ?? 3,
       shape: (results) => ({
         result: results.map((passages) =>
-          passages.map((passage) => (withScores ? { document: documentOf(passage), score: scoreOf(passage) } : documentOf(passage))),
+          passages.map((passage) =>
+            withScores ? { document: documentOf(passage), score: scoreOf(passage) } : documentOf(passage),
+          ),
         ),
       }),
     },
@@ -188,7 +203,9 @@ export async function runLoad(options: {
   const { url, requests, concurrency, retriever } = options;
   const expected = await Promise.all(
     requests.map(async (request) =>
-      request.query === undefined ? undefined : request.query.shape(await retriever.search(request.query.queries, request.query.k)),
+      request.query === undefined
+        ? undefined
+        : request.query.shape(await retriever.search(request.query.queries, request.query.k)),
     ),
   );
   const latencies = new Float64Array(requests.length);
@@ -203,22 +220,33 @@ export async function runLoad(options: {
       const request = requests[index]!;
       const before = performance.now();
       try {
-        const response = await fetch(url + request.path, { method: request.method, headers: request.headers, body: request.body });
+        const response = await fetch(url + request.path, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+        });
         const text = await response.text();
         latencies[index] = performance.now() - before;
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         if (request.kind === 'valid') {
-          if (response.status !== 200) failures.push(`#${index} ${request.label}: HTTP ${response.status} ${text.slice(0, 200)}`);
-          else if (!isDeepStrictEqual(JSON.parse(text), expected[index])) failures.push(`#${index} ${request.label}: wrong answer ${text.slice(0, 200)}`);
+          if (response.status !== 200)
+            failures.push(`#${index} ${request.label}: HTTP ${response.status} ${text.slice(0, 200)}`);
+          else if (!isDeepStrictEqual(JSON.parse(text), expected[index]))
+            failures.push(`#${index} ${request.label}: wrong answer ${text.slice(0, 200)}`);
         } else {
-          const detail = response.headers.get('content-type') === 'application/json' ? (JSON.parse(text) as { detail?: unknown }).detail : undefined;
+          const detail =
+            response.headers.get('content-type') === 'application/json'
+              ? (JSON.parse(text) as { detail?: unknown }).detail
+              : undefined;
           if (response.status < 400 || response.status >= 500 || typeof detail !== 'string') {
             failures.push(`#${index} ${request.label}: HTTP ${response.status} ${text.slice(0, 200)}`);
           }
         }
       } catch (error) {
         latencies[index] = performance.now() - before;
-        failures.push(`#${index} ${request.label}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`);
+        failures.push(
+          `#${index} ${request.label}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`,
+        );
       }
     }
   };

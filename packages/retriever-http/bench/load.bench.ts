@@ -38,7 +38,11 @@ async function bareServerRun(): Promise<LoadReport> {
 }
 
 async function retrieverServerRun(): Promise<LoadReport> {
-  const server = await createRetrieverServer(retriever, { maxBodyBytes, maxConcurrency: 8, maxQueuedRequests: 64 }).listen();
+  const server = await createRetrieverServer(retriever, {
+    maxBodyBytes,
+    maxConcurrency: 8,
+    maxQueuedRequests: 64,
+  }).listen();
   const report = await runLoad({ url: server.url, requests, concurrency, retriever });
   await server.close();
   return report;
@@ -58,12 +62,15 @@ const measured = await retrieverServerRun();
 // The retriever alone, called in process for the same valid requests: the part of the CPU time that
 // is retrieval rather than HTTP, validation and serialization.
 const retrieverCpuBefore = process.cpuUsage();
-for (const request of requests) if (request.query !== undefined) await retriever.search(request.query.queries, request.query.k);
+for (const request of requests)
+  if (request.query !== undefined) await retriever.search(request.query.queries, request.query.k);
 const retrieverCpu = process.cpuUsage(retrieverCpuBefore);
 const retrieverCpuMs = (retrieverCpu.user + retrieverCpu.system) / 1000;
 
 const rate = (report: LoadReport) => (report.requests / report.wallMs) * 1000;
-console.log(`machine: ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `machine: ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`,
+);
 console.log(`requests ${requestCount}, concurrency ${concurrency}`);
 console.log(`baseline (bare node:http, constant answer): ${describeLoad(baseline)}`);
 console.log(`retriever server (zod + MockRetriever over 300 passages): ${describeLoad(measured)}`);

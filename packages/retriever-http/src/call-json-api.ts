@@ -96,12 +96,15 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
         try {
           return { ok: true, value: JSON.parse(text) };
         } catch {
-          throw new ApiCallError(`${what} answered HTTP ${response.status} with a body that is not JSON: ${describeErrorBody(text)}`, {
-            url: call.url,
-            statusCode: response.status,
-            responseBody: text,
-            isRetryable: false,
-          });
+          throw new ApiCallError(
+            `${what} answered HTTP ${response.status} with a body that is not JSON: ${describeErrorBody(text)}`,
+            {
+              url: call.url,
+              statusCode: response.status,
+              responseBody: text,
+              isRetryable: false,
+            },
+          );
         }
       }
       failure = new ApiCallError(`${what} failed with HTTP ${response.status}: ${describeErrorBody(text)}${suffix}`, {
@@ -115,7 +118,10 @@ export async function callJsonApi(call: JsonApiCall, settings: JsonApiSettings):
       if (call.signal?.aborted) throw call.signal.reason;
       failure = timeout.aborted
         ? new TimeoutError(`${what}${suffix}`, settings.timeoutMs, { cause: error })
-        : new ApiCallError(`could not reach ${call.url}: ${networkProblem(error)}${suffix}`, { url: call.url, cause: error });
+        : new ApiCallError(`could not reach ${call.url}: ${networkProblem(error)}${suffix}`, {
+            url: call.url,
+            cause: error,
+          });
     }
     const retryable = failure instanceof TimeoutError || failure.isRetryable;
     return { ok: false, error: failure, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };

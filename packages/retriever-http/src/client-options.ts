@@ -5,9 +5,16 @@ import type { JsonApiSettings } from './call-json-api';
 const clientOptionsSchema = z.object({
   baseURL: z
     .string()
-    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'expected an http:// or https:// URL')
+    .refine(
+      (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+      'expected an http:// or https:// URL',
+    )
     .describe('Where the server is; a path prefix (behind a proxy) is kept.'),
-  timeoutMs: z.number().positive().default(30_000).describe('Deadline of one attempt, request and response body together.'),
+  timeoutMs: z
+    .number()
+    .positive()
+    .default(30_000)
+    .describe('Deadline of one attempt, request and response body together.'),
   maxRetries: z
     .number()
     .int()
@@ -15,10 +22,19 @@ const clientOptionsSchema = z.object({
     .default(5)
     .describe('Retries after the first attempt. ReSearch retries its /batch_search call up to 5 times.'),
   retryDelayMs: z.number().min(0).default(1000).describe('Wait before the first retry (ReSearch sleeps 1 s).'),
-  backoffFactor: z.number().min(1).default(2).describe('Each further wait is this many times longer; 1 gives ReSearch’s fixed 1 s.'),
+  backoffFactor: z
+    .number()
+    .min(1)
+    .default(2)
+    .describe('Each further wait is this many times longer; 1 gives ReSearch’s fixed 1 s.'),
   maxRetryDelayMs: z.number().min(0).default(30_000).describe('Cap on one wait, Retry-After included.'),
-  fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function', 'expected a fetch function').optional(),
-  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers (an auth token behind a proxy).'),
+  fetch: z
+    .custom<typeof globalThis.fetch>((value) => typeof value === 'function', 'expected a fetch function')
+    .optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Extra request headers (an auth token behind a proxy).'),
 });
 
 export type HttpRetrieverClientOptions = z.input<typeof clientOptionsSchema>;

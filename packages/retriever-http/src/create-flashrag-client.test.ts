@@ -38,8 +38,10 @@ function scriptedFetch(...answers: (() => Response)[]) {
   return { fetch: fetch as typeof globalThis.fetch, calls };
 }
 
-const jsonAnswer = (body: string, status = 200, headers: Record<string, string> = {}) => () =>
-  new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
+const jsonAnswer =
+  (body: string, status = 200, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('createFlashRagClient requests', () => {
   it('sends one /batch_search with return_score true for the non-empty queries and puts [] for the rest', async () => {
@@ -67,7 +69,11 @@ describe('createFlashRagClient requests', () => {
 
   it('keeps a path prefix of baseURL and sends extra headers', async () => {
     const { fetch, calls } = scriptedFetch(jsonAnswer('[[[]],[[]]]'));
-    await createFlashRagClient({ baseURL: 'http://proxy.test/retriever', fetch, headers: { authorization: 'Bearer t' } }).search(['q'], 1);
+    await createFlashRagClient({
+      baseURL: 'http://proxy.test/retriever',
+      fetch,
+      headers: { authorization: 'Bearer t' },
+    }).search(['q'], 1);
     expect(calls[0]!.url).toBe('http://proxy.test/retriever/batch_search');
     expect(calls[0]!.headers.authorization).toBe('Bearer t');
   });
@@ -80,7 +86,9 @@ describe('createFlashRagClient requests', () => {
   });
 
   it('names itself after the server', () => {
-    expect(createFlashRagClient({ baseURL: 'http://127.0.0.1:8000' }).name).toBe('http:flashrag:http://127.0.0.1:8000/');
+    expect(createFlashRagClient({ baseURL: 'http://127.0.0.1:8000' }).name).toBe(
+      'http:flashrag:http://127.0.0.1:8000/',
+    );
   });
 
   it.each([
@@ -106,13 +114,41 @@ describe('createFlashRagClient requests', () => {
 describe('createFlashRagClient response validation', () => {
   const url = 'http://retriever.test/batch_search';
   it.each([
-    ['a list without scores', '[[{"id":"1","contents":"x"}]]', 'response: expected [documents per query, scores per query] (the return_score shape), got an array of 1'],
-    ['the no-score shape', '[[{"id":"1","contents":"x"}],[{"id":"2","contents":"y"}]]', 'response field "0.0": expected an array of documents, got an object'],
-    ['an object', '{"result":[]}', 'response: expected [documents per query, scores per query] (the return_score shape), got an object'],
-    ['a document without contents', '[[[{"id":"1"}]],[[0.5]]]', 'response field "0.0.0.contents": is required (a document needs "contents", or "title" and "text")'],
-    ['a numeric contents', '[[[{"id":"1","contents":5}]],[[0.5]]]', 'response field "0.0.0.contents": expected a string, got number 5'],
-    ['a string score', '[[[{"id":"1","contents":"x"}]],[["high"]]]', 'response field "1.0.0": expected a number or null, got string "high"'],
-    ['a boolean id', '[[[{"id":true,"contents":"x"}]],[[1]]]', 'response field "0.0.0.id": expected a string or number, got boolean true'],
+    [
+      'a list without scores',
+      '[[{"id":"1","contents":"x"}]]',
+      'response: expected [documents per query, scores per query] (the return_score shape), got an array of 1',
+    ],
+    [
+      'the no-score shape',
+      '[[{"id":"1","contents":"x"}],[{"id":"2","contents":"y"}]]',
+      'response field "0.0": expected an array of documents, got an object',
+    ],
+    [
+      'an object',
+      '{"result":[]}',
+      'response: expected [documents per query, scores per query] (the return_score shape), got an object',
+    ],
+    [
+      'a document without contents',
+      '[[[{"id":"1"}]],[[0.5]]]',
+      'response field "0.0.0.contents": is required (a document needs "contents", or "title" and "text")',
+    ],
+    [
+      'a numeric contents',
+      '[[[{"id":"1","contents":5}]],[[0.5]]]',
+      'response field "0.0.0.contents": expected a string, got number 5',
+    ],
+    [
+      'a string score',
+      '[[[{"id":"1","contents":"x"}]],[["high"]]]',
+      'response field "1.0.0": expected a number or null, got string "high"',
+    ],
+    [
+      'a boolean id',
+      '[[[{"id":true,"contents":"x"}]],[[1]]]',
+      'response field "0.0.0.id": expected a string or number, got boolean true',
+    ],
     ['too few lists', '[[],[]]', '0 document lists and 0 score lists for 1 queries'],
     ['scores of another length', '[[[{"id":"1","contents":"x"}]],[[1,2]]]', 'query 0 has 1 documents but 2 scores'],
   ])('refuses %s', async (_name, body, problem) => {
@@ -128,14 +164,16 @@ describe('createFlashRagClient response validation', () => {
 
   it('refuses a 200 body that is not JSON, without retrying', async () => {
     const { fetch, calls } = scriptedFetch(() => new Response('<html>proxy login</html>', { status: 200 }));
-    await expect(createFlashRagClient({ baseURL: 'http://retriever.test', fetch, retryDelayMs: 0 }).search(['q'], 1)).rejects.toThrow(
-      `POST ${url} answered HTTP 200 with a body that is not JSON: <html>proxy login</html>`,
-    );
+    await expect(
+      createFlashRagClient({ baseURL: 'http://retriever.test', fetch, retryDelayMs: 0 }).search(['q'], 1),
+    ).rejects.toThrow(`POST ${url} answered HTTP 200 with a body that is not JSON: <html>proxy login</html>`);
     expect(calls).toHaveLength(1);
   });
 
   it('accepts a null score (no score) and numeric ids, and cuts lists longer than k', async () => {
-    const { fetch } = scriptedFetch(jsonAnswer('[[[{"id":3,"contents":"a"},{"id":"4","contents":"b"},{"id":"5","contents":"c"}]],[[null,0.5,0.25]]]'));
+    const { fetch } = scriptedFetch(
+      jsonAnswer('[[[{"id":3,"contents":"a"},{"id":"4","contents":"b"},{"id":"5","contents":"c"}]],[[null,0.5,0.25]]]'),
+    );
     expect(await createFlashRagClient({ baseURL: 'http://retriever.test', fetch }).search(['q'], 2)).toEqual([
       [
         { id: '3', contents: 'a' },
@@ -209,7 +247,9 @@ describe('createFlashRagClient retries and failures', () => {
       .search(['q'], 5)
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiCallError);
-    expect((error as Error).message).toBe(`could not reach ${baseURL}/batch_search: connection refused (attempt 3 of 3)`);
+    expect((error as Error).message).toBe(
+      `could not reach ${baseURL}/batch_search: connection refused (attempt 3 of 3)`,
+    );
     expect(error).toMatchObject({ url: `${baseURL}/batch_search`, statusCode: undefined, isRetryable: true });
   });
 
@@ -223,7 +263,13 @@ describe('createFlashRagClient retries and failures', () => {
       return fetch(input, init);
     }) as typeof globalThis.fetch;
     try {
-      const error = await createFlashRagClient({ baseURL: running.url, timeoutMs: 50, maxRetries: 1, retryDelayMs: 0, fetch: countingFetch })
+      const error = await createFlashRagClient({
+        baseURL: running.url,
+        timeoutMs: 50,
+        maxRetries: 1,
+        retryDelayMs: 0,
+        fetch: countingFetch,
+      })
         .search(['alpha'], 1)
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TimeoutError);
@@ -243,7 +289,9 @@ describe('createFlashRagClient retries and failures', () => {
     const running = await createRetrieverServer(mock).listen();
     try {
       const controller = new AbortController();
-      const pending = createFlashRagClient({ baseURL: running.url }).search(['alpha'], 1, { signal: controller.signal });
+      const pending = createFlashRagClient({ baseURL: running.url }).search(['alpha'], 1, {
+        signal: controller.signal,
+      });
       while (mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       const reason = new Error('user cancelled');
       controller.abort(reason);

@@ -54,7 +54,10 @@ describe('FlashRAG POST /search', () => {
 describe('FlashRAG POST /batch_search', () => {
   it.each([
     [{ query: ['aurora oval', 'volcano', 'glacier'] }, `[[${d3},${d1}],[${d2}],[]]`],
-    [{ query: ['aurora oval', 'volcano', 'glacier'], return_score: true }, `[[[${d3},${d1}],[${d2}],[]],[[2,1],[1],[]]]`],
+    [
+      { query: ['aurora oval', 'volcano', 'glacier'], return_score: true },
+      `[[[${d3},${d1}],[${d2}],[]],[[2,1],[1],[]]]`,
+    ],
     [{ query: ['aurora oval', 'aurora'], top_n: 1, return_score: true }, `[[[${d3}],[${d1}]],[[2],[1]]]`],
     [{ query: ['', 'volcano'] }, `[[],[${d2}]]`],
     [{ query: [] }, '[]'],
@@ -100,7 +103,8 @@ describe('defaults of k', () => {
   });
   afterAll(() => Promise.all([lampServer.close(), customServer.close()]));
 
-  const ids = (text: string, pick: (body: unknown) => { id: string }[]) => pick(JSON.parse(text)).map((document) => document.id);
+  const ids = (text: string, pick: (body: unknown) => { id: string }[]) =>
+    pick(JSON.parse(text)).map((document) => document.id);
   const firstIds = (count: number) => lamps.slice(0, count).map((passage) => passage.id);
 
   it('FlashRAG top_n defaults to 10 (QueryRequest.top_n: int = 10)', async () => {
@@ -110,11 +114,14 @@ describe('defaults of k', () => {
     expect(ids(batch.text, (body) => (body as { id: string }[][])[0]!)).toEqual(firstIds(10));
   });
 
-  it.each([[{}], [{ topk: null }], [{ topk: 0 }]])('Search-R1 topk falls back to 3 for %j (if not request.topk)', async (topk) => {
-    const response = await postJson(lampServer.url, '/retrieve', { queries: ['lamp'], ...topk });
-    expect(ids(response.text, (body) => (body as { result: { id: string }[][] }).result[0]!)).toEqual(firstIds(3));
-    expect(lampRetriever.calls.at(-1)!.k).toBe(3);
-  });
+  it.each([[{}], [{ topk: null }], [{ topk: 0 }]])(
+    'Search-R1 topk falls back to 3 for %j (if not request.topk)',
+    async (topk) => {
+      const response = await postJson(lampServer.url, '/retrieve', { queries: ['lamp'], ...topk });
+      expect(ids(response.text, (body) => (body as { result: { id: string }[][] }).result[0]!)).toEqual(firstIds(3));
+      expect(lampRetriever.calls.at(-1)!.k).toBe(3);
+    },
+  );
 
   it('follows the defaultTopK option', async () => {
     const search = await postJson(customServer.url, '/search', { query: 'lamp' });
@@ -134,12 +141,19 @@ describe('GET /health', () => {
 
 describe('refused requests', () => {
   const json = { 'content-type': 'application/json' };
-  const cases: { name: string; request: Parameters<typeof rawRequest>[1]; status: number; detail: string | RegExp; field?: string }[] = [
+  const cases: {
+    name: string;
+    request: Parameters<typeof rawRequest>[1];
+    status: number;
+    detail: string | RegExp;
+    field?: string;
+  }[] = [
     {
       name: 'unknown route',
       request: { method: 'GET', path: '/nope' },
       status: 404,
-      detail: 'no route for GET /nope; this server serves GET /health, POST /search, POST /batch_search, POST /retrieve',
+      detail:
+        'no route for GET /nope; this server serves GET /health, POST /search, POST /batch_search, POST /retrieve',
     },
     {
       name: 'GET on a POST route',
@@ -171,7 +185,12 @@ describe('refused requests', () => {
       status: 400,
       detail: /^request body is not valid JSON: /,
     },
-    { name: 'an empty body', request: { path: '/batch_search', headers: json, body: '' }, status: 400, detail: 'request body is empty; expected a JSON object' },
+    {
+      name: 'an empty body',
+      request: { path: '/batch_search', headers: json, body: '' },
+      status: 400,
+      detail: 'request body is empty; expected a JSON object',
+    },
     {
       name: 'bytes that are not UTF-8',
       request: { path: '/search', headers: json, body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
@@ -184,7 +203,13 @@ describe('refused requests', () => {
       status: 422,
       detail: 'request body: expected a JSON object, got an array of 2',
     },
-    { name: 'missing query', request: { path: '/search', headers: json, body: '{}' }, status: 422, detail: 'field "query": is required', field: 'query' },
+    {
+      name: 'missing query',
+      request: { path: '/search', headers: json, body: '{}' },
+      status: 422,
+      detail: 'field "query": is required',
+      field: 'query',
+    },
     {
       name: 'a number query',
       request: { path: '/search', headers: json, body: '{"query":5}' },
@@ -276,7 +301,13 @@ describe('refused requests', () => {
       detail: 'field "query": has 4 queries; this server takes at most 3 per request',
       field: 'query',
     },
-    { name: 'missing queries', request: { path: '/retrieve', headers: json, body: '{"topk":3}' }, status: 422, detail: 'field "queries": is required', field: 'queries' },
+    {
+      name: 'missing queries',
+      request: { path: '/retrieve', headers: json, body: '{"topk":3}' },
+      status: 422,
+      detail: 'field "queries": is required',
+      field: 'queries',
+    },
     {
       name: 'a negative topk',
       request: { path: '/retrieve', headers: json, body: '{"queries":["x"],"topk":-2}' },
@@ -306,7 +337,11 @@ describe('refused requests', () => {
     },
     {
       name: 'a body over maxBodyBytes (chunked)',
-      request: { path: '/batch_search', headers: json, chunks: [Buffer.from('{"query":["'), Buffer.alloc(3000, 'x'), Buffer.from('"]}')] },
+      request: {
+        path: '/batch_search',
+        headers: json,
+        chunks: [Buffer.from('{"query":["'), Buffer.alloc(3000, 'x'), Buffer.from('"]}')],
+      },
       status: 413,
       detail: 'request body exceeds the limit of 2048 bytes',
     },
@@ -366,8 +401,12 @@ describe('refused requests', () => {
     try {
       const response = await postJson(onlySearchR1.url, '/batch_search', { query: ['x'] });
       expect(response.status).toBe(404);
-      expect(JSON.parse(response.text).detail).toBe('no route for POST /batch_search; this server serves GET /health, POST /retrieve');
-      expect((await postJson(onlySearchR1.url, '/retrieve', { queries: ['volcano'] })).text).toBe(`{"result":[[${d2}]]}`);
+      expect(JSON.parse(response.text).detail).toBe(
+        'no route for POST /batch_search; this server serves GET /health, POST /retrieve',
+      );
+      expect((await postJson(onlySearchR1.url, '/retrieve', { queries: ['volcano'] })).text).toBe(
+        `{"result":[[${d2}]]}`,
+      );
     } finally {
       await onlySearchR1.close();
     }
@@ -391,7 +430,11 @@ describe('retriever failures', () => {
   it.each([
     ['too few lists', async () => [[]], 'retriever "broken" returned 1 result lists for 2 queries'],
     ['not an array', async () => ({}), 'retriever "broken" returned something other than an array of result lists'],
-    ['a list that is not an array', async () => [[], 'x'], 'retriever "broken" returned a non-array result list for query 1'],
+    [
+      'a list that is not an array',
+      async () => [[], 'x'],
+      'retriever "broken" returned a non-array result list for query 1',
+    ],
     [
       'a passage without contents',
       async () => [[{ id: 'a' }], []],
@@ -538,7 +581,9 @@ describe('listen and close', () => {
       const clash = createRetrieverServer(new MockRetriever(corpus), { port: running.port });
       const error = await clash.listen().catch((caught: unknown) => caught);
       expect(ResearchError.isInstance(error)).toBe(true);
-      expect((error as Error).message).toBe(`could not listen on 127.0.0.1:${running.port}: listen EADDRINUSE: address already in use 127.0.0.1:${running.port}`);
+      expect((error as Error).message).toBe(
+        `could not listen on 127.0.0.1:${running.port}: listen EADDRINUSE: address already in use 127.0.0.1:${running.port}`,
+      );
     } finally {
       await running.close();
     }

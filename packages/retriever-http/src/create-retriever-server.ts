@@ -18,7 +18,11 @@ import { searchR1DefaultTopK, searchR1RetrieveRequestSchema, searchR1RetrieveRes
 export type RetrieverServerApi = 'flashrag' | 'search-r1';
 
 const optionsSchema = z.object({
-  host: z.string().min(1).default('127.0.0.1').describe('Interface to bind; 127.0.0.1 keeps the server off the network.'),
+  host: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface to bind; 127.0.0.1 keeps the server off the network.'),
   port: z.number().int().min(0).max(65_535).default(0).describe('TCP port; 0 asks the OS for a free one.'),
   maxBodyBytes: z
     .number()
@@ -56,7 +60,9 @@ const optionsSchema = z.object({
     .array(z.enum(['flashrag', 'search-r1']))
     .min(1)
     .default(['flashrag', 'search-r1'])
-    .describe('Which APIs to serve: FlashRAG /search and /batch_search, Search-R1 /retrieve. /health is always served.'),
+    .describe(
+      'Which APIs to serve: FlashRAG /search and /batch_search, Search-R1 /retrieve. /health is always served.',
+    ),
 });
 
 export type RetrieverServerOptions = z.input<typeof optionsSchema>;
@@ -148,7 +154,10 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
           results = await retriever.search(queries, k, { signal: controller.signal });
         } catch (error) {
           if (controller.signal.aborted) throw new ClientGone();
-          throw new RequestRefusal(500, `retriever "${retriever.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+          throw new RequestRefusal(
+            500,
+            `retriever "${retriever.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
         return checkResults(results, queries.length, k);
       } finally {
@@ -201,7 +210,8 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
       method: 'POST',
       handle: async (request, response) => {
         const body = await parseBody(request, searchSchema);
-        if (body.query.trim() === '') throw new RequestRefusal(400, 'field "query": query content cannot be empty', 'query');
+        if (body.query.trim() === '')
+          throw new RequestRefusal(400, 'field "query": query content cannot be empty', 'query');
         const [passages] = await retrieve([body.query], body.top_n, response);
         sendJson(response, 200, flashRagSearchResponse(passages!, body.return_score));
       },
@@ -227,7 +237,12 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
   }
   const routeList = [...routes].map(([path, route]) => `${route.method} ${path}`).join(', ');
 
-  function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  function sendJson(
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     if (response.headersSent || response.destroyed) return;
     const text = JSON.stringify(body);
     response.writeHead(status, {
@@ -243,21 +258,30 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
     const path = (request.url ?? '/').split('?', 1)[0]!;
     const route = routes.get(path);
     try {
-      if (route === undefined) throw new RequestRefusal(404, `no route for ${request.method} ${path}; this server serves ${routeList}`);
+      if (route === undefined)
+        throw new RequestRefusal(404, `no route for ${request.method} ${path}; this server serves ${routeList}`);
       if (request.method !== route.method) {
-        sendJson(response, 405, { detail: `method ${request.method} is not allowed on ${path}; use ${route.method}` }, { allow: route.method });
+        sendJson(
+          response,
+          405,
+          { detail: `method ${request.method} is not allowed on ${path}; use ${route.method}` },
+          { allow: route.method },
+        );
         return;
       }
       await route.handle(request, response);
     } catch (error) {
       if (error instanceof RequestRefusal) {
-        const body = error.field === undefined ? { detail: error.detail } : { detail: error.detail, field: error.field };
+        const body =
+          error.field === undefined ? { detail: error.detail } : { detail: error.detail, field: error.field };
         sendJson(response, error.status, body, {
           ...(error.closeConnection ? { connection: 'close' } : {}),
           ...(error.status === 503 ? { 'retry-after': '1' } : {}),
         });
       } else if (!(error instanceof ClientGone)) {
-        sendJson(response, 500, { detail: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+        sendJson(response, 500, {
+          detail: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     }
   }
@@ -272,12 +296,17 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
   let server: Server | undefined;
 
   async function listen(): Promise<ListeningRetrieverServer> {
-    if (server !== undefined) throw new ResearchError('this retriever server is already listening; create another to listen twice');
+    if (server !== undefined)
+      throw new ResearchError('this retriever server is already listening; create another to listen twice');
     const httpServer = createServer(requestListener);
     server = httpServer;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => {
-        reject(new ResearchError(`could not listen on ${settings.host}:${settings.port}: ${error.message}`, { cause: error }));
+        reject(
+          new ResearchError(`could not listen on ${settings.host}:${settings.port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       };
       httpServer.once('error', onError);
       httpServer.listen(settings.port, settings.host, () => {
@@ -286,7 +315,8 @@ export function createRetrieverServer(retriever: Retriever, options: RetrieverSe
       });
     });
     const address = httpServer.address() as AddressInfo;
-    const hostInUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+    const hostInUrl =
+      address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
     let closed: Promise<void> | undefined;
     return {
       url: `http://${hostInUrl}:${address.port}`,

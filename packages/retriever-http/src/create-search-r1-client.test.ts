@@ -33,9 +33,16 @@ describe('createSearchR1Client', () => {
     const client = createSearchR1Client({ baseURL: 'http://127.0.0.1:8000', fetch });
     const results = await client.search(['who was evan morris', '', 'unknown'], 3);
     expect(calls).toEqual([
-      { url: 'http://127.0.0.1:8000/retrieve', body: '{"queries":["who was evan morris","unknown"],"topk":3,"return_scores":true}' },
+      {
+        url: 'http://127.0.0.1:8000/retrieve',
+        body: '{"queries":["who was evan morris","unknown"],"topk":3,"return_scores":true}',
+      },
     ]);
-    expect(results).toEqual([[{ id: '0', contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.', score: 0.83 }], [], []]);
+    expect(results).toEqual([
+      [{ id: '0', contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.', score: 0.83 }],
+      [],
+      [],
+    ]);
     expect(client.name).toBe('http:search-r1:http://127.0.0.1:8000/');
   });
 
@@ -54,9 +61,21 @@ describe('createSearchR1Client', () => {
 
   it.each([
     ['a missing result', '{"results":[]}', 'response field "result": is required'],
-    ['bare documents (return_scores ignored)', '{"result":[[{"id":"1","contents":"x"}]]}', 'response field "result.0.0.document": is required'],
-    ['a document with neither contents nor text', '{"result":[[{"document":{"id":"1","title":"T"},"score":1}]]}', 'response field "result.0.0.document.contents": is required (a document needs "contents", or "title" and "text")'],
-    ['a string score', '{"result":[[{"document":{"id":"1","contents":"x"},"score":"0.5"}]]}', 'response field "result.0.0.score": expected a number or null, got string "0.5"'],
+    [
+      'bare documents (return_scores ignored)',
+      '{"result":[[{"id":"1","contents":"x"}]]}',
+      'response field "result.0.0.document": is required',
+    ],
+    [
+      'a document with neither contents nor text',
+      '{"result":[[{"document":{"id":"1","title":"T"},"score":1}]]}',
+      'response field "result.0.0.document.contents": is required (a document needs "contents", or "title" and "text")',
+    ],
+    [
+      'a string score',
+      '{"result":[[{"document":{"id":"1","contents":"x"},"score":"0.5"}]]}',
+      'response field "result.0.0.score": expected a number or null, got string "0.5"',
+    ],
     ['too many lists', '{"result":[[],[]]}', '2 result lists for 1 queries'],
   ])('refuses %s', async (_name, body, problem) => {
     const { fetch } = scriptedFetch(body);

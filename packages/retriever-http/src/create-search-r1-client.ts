@@ -1,6 +1,12 @@
 import type { Passage, Retriever, RetrieverSearchOptions } from '@research-ts/spec';
 import { callJsonApi, describeResponseProblem, malformed } from './call-json-api';
-import { checkK, endpoint, queriesToSend, resolveClientOptions, type HttpRetrieverClientOptions } from './client-options';
+import {
+  checkK,
+  endpoint,
+  queriesToSend,
+  resolveClientOptions,
+  type HttpRetrieverClientOptions,
+} from './client-options';
 import { searchR1ScoredResponseSchema } from './search-r1-wire';
 import { wireDocumentToPassage } from './wire-document';
 
@@ -16,7 +22,11 @@ export function createSearchR1Client(options: HttpRetrieverClientOptions): Retri
   return {
     specificationVersion: 'v1',
     name: `http:search-r1:${settings.baseURL}`,
-    async search(queries: readonly string[], k: number, searchOptions: RetrieverSearchOptions = {}): Promise<Passage[][]> {
+    async search(
+      queries: readonly string[],
+      k: number,
+      searchOptions: RetrieverSearchOptions = {},
+    ): Promise<Passage[][]> {
       checkK(k);
       const results: Passage[][] = queries.map(() => []);
       const { sent, positions } = queriesToSend(queries, k);
@@ -28,7 +38,8 @@ export function createSearchR1Client(options: HttpRetrieverClientOptions): Retri
       const parsed = searchR1ScoredResponseSchema.safeParse(body);
       if (!parsed.success) throw malformed(url, describeResponseProblem(parsed.error), body);
       const lists = parsed.data.result;
-      if (lists.length !== sent.length) throw malformed(url, `${lists.length} result lists for ${sent.length} queries`, body);
+      if (lists.length !== sent.length)
+        throw malformed(url, `${lists.length} result lists for ${sent.length} queries`, body);
       lists.forEach((list, index) => {
         results[positions[index]!] = list.slice(0, k).map((item) => wireDocumentToPassage(item.document, item.score));
       });

@@ -18,6 +18,9 @@ export function firstFieldProblem(error: z.ZodError): FieldProblem {
  * `field "top_n": must be at least 1, got -1` (with `fieldLabel` 'field'), or `<wholeValue>: <problem>`
  * when the problem is with the value as a whole.
  */
-export function formatFieldProblem({ field, problem }: FieldProblem, labels: { wholeValue: string; fieldLabel: string }): string {
+export function formatFieldProblem(
+  { field, problem }: FieldProblem,
+  labels: { wholeValue: string; fieldLabel: string },
+): string {
   return field === '' ? `${labels.wholeValue}: ${problem}` : `${labels.fieldLabel} "${field}": ${problem}`;
 }

@@ -18,7 +18,11 @@ describe('load on loopback', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtException', onUnhandled);
-    server = await createRetrieverServer(retriever, { maxBodyBytes, maxConcurrency: 8, maxQueuedRequests: 64 }).listen();
+    server = await createRetrieverServer(retriever, {
+      maxBodyBytes,
+      maxConcurrency: 8,
+      maxQueuedRequests: 64,
+    }).listen();
   });
   afterAll(async () => {
     await server.close();
@@ -34,7 +38,8 @@ describe('load on loopback', () => {
     expect(report.valid + report.malformed).toBe(requestCount);
     expect(report.malformed).toBeGreaterThan(requestCount * 0.2);
     // Every refusal kind was exercised.
-    for (const status of [400, 404, 405, 413, 415, 422]) expect(report.statuses[status], `HTTP ${status}`).toBeGreaterThan(0);
+    for (const status of [400, 404, 405, 413, 415, 422])
+      expect(report.statuses[status], `HTTP ${status}`).toBeGreaterThan(0);
     expect(report.statuses[200]).toBe(report.valid);
     expect(unhandled).toEqual([]);
     const health = await (await fetch(`${server.url}/health`)).json();

@@ -61,7 +61,12 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, status: 400, detail: `request body is not valid JSON: ${(error as Error).message}`, closeConnection: false };
+    return {
+      ok: false,
+      status: 400,
+      detail: `request body is not valid JSON: ${(error as Error).message}`,
+      closeConnection: false,
+    };
   }
 }
 
@@ -92,9 +97,16 @@ function collect(request: IncomingMessage, maxBytes: number): Promise<{ ok: true
       else if (size <= maxBytes) chunks.push(chunk);
       else chunks.length = 0;
     });
-    request.on('end', () => settle(size > maxBytes ? tooLarge(false) : { ok: true, value: Buffer.concat(chunks, size) }));
+    request.on('end', () =>
+      settle(size > maxBytes ? tooLarge(false) : { ok: true, value: Buffer.concat(chunks, size) }),
+    );
     request.on('error', (error) =>
-      settle({ ok: false, status: 400, detail: `request body could not be read: ${error.message}`, closeConnection: true }),
+      settle({
+        ok: false,
+        status: 400,
+        detail: `request body could not be read: ${error.message}`,
+        closeConnection: true,
+      }),
     );
     request.on('close', () =>
       settle({ ok: false, status: 400, detail: 'request body ended early (connection closed)', closeConnection: true }),

@@ -15,24 +15,33 @@ export interface RequestLimits {
  */
 export function integerInRange(minimum: number, maximum: number) {
   return z
-    .number({ error: (issue) => (issue.input === undefined ? 'is required' : `expected an integer, got ${describeValue(issue.input)}`) })
+    .number({
+      error: (issue) =>
+        issue.input === undefined ? 'is required' : `expected an integer, got ${describeValue(issue.input)}`,
+    })
     .superRefine((value, context) => {
-      if (!Number.isInteger(value)) context.addIssue({ code: 'custom', message: `expected an integer, got number ${value}` });
-      else if (value < minimum) context.addIssue({ code: 'custom', message: `must be at least ${minimum}, got ${value}` });
-      else if (value > maximum) context.addIssue({ code: 'custom', message: `must be at most ${maximum}, got ${value}` });
+      if (!Number.isInteger(value))
+        context.addIssue({ code: 'custom', message: `expected an integer, got number ${value}` });
+      else if (value < minimum)
+        context.addIssue({ code: 'custom', message: `must be at least ${minimum}, got ${value}` });
+      else if (value > maximum)
+        context.addIssue({ code: 'custom', message: `must be at most ${maximum}, got ${value}` });
     });
 }
 
 /** An array of query strings of at most `maximum` items. */
 export function queryList(maximum: number) {
   return z
-    .array(
-      z.string({ error: (issue) => `expected a string, got ${describeValue(issue.input)}` }),
-      { error: (issue) => (issue.input === undefined ? 'is required' : `expected an array of strings, got ${describeValue(issue.input)}`) },
-    )
+    .array(z.string({ error: (issue) => `expected a string, got ${describeValue(issue.input)}` }), {
+      error: (issue) =>
+        issue.input === undefined ? 'is required' : `expected an array of strings, got ${describeValue(issue.input)}`,
+    })
     .superRefine((queries, context) => {
       if (queries.length > maximum) {
-        context.addIssue({ code: 'custom', message: `has ${queries.length} queries; this server takes at most ${maximum} per request` });
+        context.addIssue({
+          code: 'custom',
+          message: `has ${queries.length} queries; this server takes at most ${maximum} per request`,
+        });
       }
     });
 }

@@ -29,7 +29,11 @@ export function searchR1RetrieveRequestSchema(limits: RequestLimits, defaultTopK
       },
       expected('a JSON object'),
     )
-    .transform((body) => ({ queries: body.queries, topk: body.topk || defaultTopK, return_scores: body.return_scores }));
+    .transform((body) => ({
+      queries: body.queries,
+      topk: body.topk || defaultTopK,
+      return_scores: body.return_scores,
+    }));
 }
 
 /** The `/retrieve` response body. Documents are `{id, contents}`; a missing score is `null`. */

@@ -6,7 +6,11 @@ describe('wireDocumentToPassage', () => {
     [{ id: '1', contents: '"T"\nbody' }, 0.5, { id: '1', contents: '"T"\nbody', score: 0.5 }],
     [{ id: 7, contents: 'x' }, null, { id: '7', contents: 'x' }],
     [{ id: '1', contents: 'kept', title: 'ignored', text: 'ignored' }, undefined, { id: '1', contents: 'kept' }],
-    [{ id: '2', title: 'Evan Morris', text: 'Evan L. Morris was a lobbyist.' }, 3, { id: '2', contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.', score: 3 }],
+    [
+      { id: '2', title: 'Evan Morris', text: 'Evan L. Morris was a lobbyist.' },
+      3,
+      { id: '2', contents: '"Evan Morris"\nEvan L. Morris was a lobbyist.', score: 3 },
+    ],
     [{ id: '3', text: 'only text' }, undefined, { id: '3', contents: 'only text' }],
     [{ id: '4', title: 'Empty', text: '' }, undefined, { id: '4', contents: '"Empty"\n' }],
   ])('%j (score %j) -> %j', (document, score, passage) => {

@@ -39,7 +39,8 @@ export type WireDocument = z.infer<typeof wireDocumentSchema>;
  */
 export function wireDocumentToPassage(document: WireDocument, score: number | null | undefined): Passage {
   const contents =
-    document.contents ?? (document.title !== undefined ? `"${document.title}"\n${document.text ?? ''}` : (document.text ?? ''));
+    document.contents ??
+    (document.title !== undefined ? `"${document.title}"\n${document.text ?? ''}` : (document.text ?? ''));
   const id =
     document.id !== undefined
       ? String(document.id)

@@ -6,6 +6,7 @@ import { describeValue } from './describe-value';
  */
 export function expected(kind: string): { error: (issue: { input?: unknown }) => string } {
   return {
-    error: (issue) => (issue.input === undefined ? 'is required' : `expected ${kind}, got ${describeValue(issue.input)}`),
+    error: (issue) =>
+      issue.input === undefined ? 'is required' : `expected ${kind}, got ${describeValue(issue.input)}`,
   };
 }

@@ -97,7 +97,9 @@ export class InMemoryRetriever implements Retriever {
 
 export function makeWords(count: number, random: () => number): string[] {
   const letters = 'abcdefghijklmnopqrstuvwxyz';
-  return Array.from({ length: count }, () => Array.from({ length: 3 + Math.floor(random() * 7) }, () => letters[Math.floor(random() * 26)]).join(''));
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 3 + Math.floor(random() * 7) }, () => letters[Math.floor(random() * 26)]).join(''),
+  );
 }
 
 /** Zipf-like pick: low indices are common. */
@@ -105,7 +107,12 @@ export function pickWord(words: readonly string[], random: () => number): string
   return words[Math.floor(words.length * random() ** 3)]!;
 }
 
-export function makeCorpus(passageCount: number, wordsPerPassage: number, words: readonly string[], random: () => number): Passage[] {
+export function makeCorpus(
+  passageCount: number,
+  wordsPerPassage: number,
+  words: readonly string[],
+  random: () => number,
+): Passage[] {
   return Array.from({ length: passageCount }, (_, index) => {
     const title = `${pickWord(words, random)} ${pickWord(words, random)}`;
     const body = Array.from({ length: wordsPerPassage }, () => pickWord(words, random)).join(' ');
@@ -117,7 +124,12 @@ export function makeCorpus(passageCount: number, wordsPerPassage: number, words:
  * The scripted turns of one sample: `searches` turns of a thought and a `<search>` query, then a thought
  * and an answer ending with EOS.
  */
-export function makeTurns(searches: number, wordsPerThought: number, words: readonly string[], random: () => number): string[] {
+export function makeTurns(
+  searches: number,
+  wordsPerThought: number,
+  words: readonly string[],
+  random: () => number,
+): string[] {
   const thought = () => Array.from({ length: wordsPerThought }, () => pickWord(words, random)).join(' ');
   const query = () => Array.from({ length: 3 }, () => words[Math.floor(random() * words.length)]!).join(' ');
   return [
@@ -132,11 +144,20 @@ export function makeTurns(searches: number, wordsPerThought: number, words: read
  * and texts are precomputed; the policy does no tokenizer work while timed. With `tokensPerSecond`,
  * each call waits as long as a device of that batch throughput would take for the call's tokens.
  */
-export function precomputedPolicy(turnsBySample: readonly (readonly string[])[], tokenizer: Tokenizer, tokensPerSecond?: number): Policy {
+export function precomputedPolicy(
+  turnsBySample: readonly (readonly string[])[],
+  tokenizer: Tokenizer,
+  tokensPerSecond?: number,
+): Policy {
   const results: GenerateResult[][] = turnsBySample.map((turns) =>
     turns.map((text) => {
       const outputIds = tokenizer.encode(text);
-      return { outputIds, text, finishReason: text.endsWith('<|im_end|>') ? ('eos' as const) : ('stop-string' as const), ...(text.endsWith('</search>') ? { stopString: '</search>' } : {}) };
+      return {
+        outputIds,
+        text,
+        finishReason: text.endsWith('<|im_end|>') ? ('eos' as const) : ('stop-string' as const),
+        ...(text.endsWith('</search>') ? { stopString: '</search>' } : {}),
+      };
     }),
   );
   let call = 0;

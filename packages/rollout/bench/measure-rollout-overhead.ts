@@ -22,7 +22,9 @@ export interface OverheadMeasurement {
 }
 
 /** Times one rollout and splits its wall time into inside and outside `policy.generate`. Any spec Policy plugs in. */
-export async function measureRolloutOverhead(options: RolloutOptions): Promise<{ measurement: OverheadMeasurement; samples: RolloutSample[] }> {
+export async function measureRolloutOverhead(
+  options: RolloutOptions,
+): Promise<{ measurement: OverheadMeasurement; samples: RolloutSample[] }> {
   let policyMs = 0;
   let generateCalls = 0;
   const inner = options.policy;
@@ -83,6 +85,18 @@ export async function measureRolloutOverhead(options: RolloutOptions): Promise<{
   const outsideMs = wallMs - policyMs;
   return {
     samples,
-    measurement: { wallMs, policyMs, outsideMs, retrieverMs, tokenizerMs, loopMs: outsideMs - retrieverMs - tokenizerMs, share: outsideMs / wallMs, generateCalls, samples: samples.length, generatedTokens, insertedTokens },
+    measurement: {
+      wallMs,
+      policyMs,
+      outsideMs,
+      retrieverMs,
+      tokenizerMs,
+      loopMs: outsideMs - retrieverMs - tokenizerMs,
+      share: outsideMs / wallMs,
+      generateCalls,
+      samples: samples.length,
+      generatedTokens,
+      insertedTokens,
+    },
   };
 }

@@ -11,7 +11,15 @@
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { Policy, Tokenizer } from '@research-ts/spec';
-import { InMemoryRetriever, WordTokenizer, makeCorpus, makeTurns, makeWords, precomputedPolicy, seededRandom } from './bench-fixtures';
+import {
+  InMemoryRetriever,
+  WordTokenizer,
+  makeCorpus,
+  makeTurns,
+  makeWords,
+  precomputedPolicy,
+  seededRandom,
+} from './bench-fixtures';
 import { measureRolloutOverhead, type OverheadMeasurement } from './measure-rollout-overhead';
 
 const config = {
@@ -32,8 +40,12 @@ const words = makeWords(config.vocabularyWords, random);
 const corpus = makeCorpus(config.corpusPassages, config.wordsPerPassage, words, random);
 const retriever = new InMemoryRetriever(corpus);
 const sampleCount = config.prompts * config.samplesPerPrompt;
-const turnsBySample = Array.from({ length: sampleCount }, () => makeTurns(config.searchesPerSample, config.wordsPerThought, words, random));
-const prompts = Array.from({ length: config.prompts }, (_, index) => Array.from({ length: 200 }, (_unused, position) => 1 + ((index * 200 + position) % 5000)));
+const turnsBySample = Array.from({ length: sampleCount }, () =>
+  makeTurns(config.searchesPerSample, config.wordsPerThought, words, random),
+);
+const prompts = Array.from({ length: config.prompts }, (_, index) =>
+  Array.from({ length: 200 }, (_unused, position) => 1 + ((index * 200 + position) % 5000)),
+);
 
 type PolicyFactory = (turns: readonly (readonly string[])[], tokenizer: Tokenizer) => Promise<Policy> | Policy;
 const external = process.env.BENCH_POLICY_MODULE;
@@ -55,7 +67,8 @@ async function runOnce(policyFactory: PolicyFactory): Promise<OverheadMeasuremen
     responseBudget: config.responseBudget,
   });
   const reasons = new Set(samples.map((sample) => sample.trajectory.finishReason));
-  if (reasons.size !== 1 || !reasons.has('eos')) throw new Error(`unexpected finish reasons: ${[...reasons].join(', ')}`);
+  if (reasons.size !== 1 || !reasons.has('eos'))
+    throw new Error(`unexpected finish reasons: ${[...reasons].join(', ')}`);
   return measurement;
 }
 
@@ -67,7 +80,9 @@ function median(values: number[]): number {
 const format = (milliseconds: number) => `${milliseconds.toFixed(1)} ms`;
 const percent = (share: number) => `${(share * 100).toFixed(2)} %`;
 
-console.log(`rollout overhead bench — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+console.log(
+  `rollout overhead bench — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
+);
 console.log(
   `${sampleCount} samples (${config.prompts} prompts × ${config.samplesPerPrompt}), ${config.searchesPerSample} searches each, ` +
     `${config.corpusPassages} passages × ${config.wordsPerPassage} words, top-${config.topK}, policy: ${external ?? 'precomputed ids (instant)'}`,
@@ -85,9 +100,15 @@ const loop = median(measurements.map((measurement) => measurement.loopMs));
 const { generatedTokens, insertedTokens, generateCalls } = measurements[0]!;
 
 console.log(`\nmedian of ${config.runs} runs after a warm-up:`);
-console.log(`  wall ${format(wall)}, inside policy.generate ${format(policyTime)} (baseline), outside ${format(outside)}`);
-console.log(`  of which: retriever.search ${format(retrieval)}, tokenizer ${format(tokenization)}, the loop itself ${format(loop)}`);
-console.log(`  ratio outside / inside policy: ${(outside / policyTime).toFixed(3)}; share of wall outside the policy: ${percent(outside / wall)}`);
+console.log(
+  `  wall ${format(wall)}, inside policy.generate ${format(policyTime)} (baseline), outside ${format(outside)}`,
+);
+console.log(
+  `  of which: retriever.search ${format(retrieval)}, tokenizer ${format(tokenization)}, the loop itself ${format(loop)}`,
+);
+console.log(
+  `  ratio outside / inside policy: ${(outside / policyTime).toFixed(3)}; share of wall outside the policy: ${percent(outside / wall)}`,
+);
 console.log(
   `  ${generateCalls} generate calls, ${generatedTokens} generated + ${insertedTokens} inserted tokens; ` +
     `outside cost ${((outside * 1000) / (generatedTokens + insertedTokens)).toFixed(3)} µs per response token, ${format(outside / generateCalls)} per step`,

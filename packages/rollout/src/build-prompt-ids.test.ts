@@ -8,7 +8,9 @@ describe('buildPromptIds', () => {
   const tokenizer = new MockTokenizer();
 
   it('encodes the compact prompt without special tokens', () => {
-    expect(buildPromptIds(tokenizer, 'Who?', 'compact')).toEqual(tokenizer.encode(renderCompactPrompt('Who?'), { addSpecialTokens: false }));
+    expect(buildPromptIds(tokenizer, 'Who?', 'compact')).toEqual(
+      tokenizer.encode(renderCompactPrompt('Who?'), { addSpecialTokens: false }),
+    );
   });
 
   it.each(['base', 'instruct'] as const)('builds the %s prompt as ReSearch does', (template) => {

@@ -13,12 +13,16 @@ describe('buildReSearchPrompt', () => {
   });
 
   it('keeps $ patterns in the question literally', () => {
-    expect(tokenizer.decode(buildReSearchPrompt(tokenizer, "cost $& $' $1?", 'base'))).toContain("User: cost $& $' $1?. Assistant:");
+    expect(tokenizer.decode(buildReSearchPrompt(tokenizer, "cost $& $' $1?", 'base'))).toContain(
+      "User: cost $& $' $1?. Assistant:",
+    );
   });
 
   it('renders the instruct chat with the system prompt and the generation prompt', () => {
     const ids = buildReSearchPrompt(tokenizer, 'Who?', 'instruct');
-    expect(tokenizer.decode(ids)).toBe(`<|im_start|>system\n${RESEARCH_INSTRUCT_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\nWho?<|im_end|>\n<|im_start|>assistant\n`);
+    expect(tokenizer.decode(ids)).toBe(
+      `<|im_start|>system\n${RESEARCH_INSTRUCT_SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\nWho?<|im_end|>\n<|im_start|>assistant\n`,
+    );
     expect(ids.slice(0, 1)).toEqual([1]);
     expect(ids.filter((id) => id === 2)).toHaveLength(2);
   });

@@ -61,13 +61,19 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
 
   let covered = 0;
   segments.forEach((segment, index) => {
-    if (segment.start !== covered) fail(`segments.${index}.start`, `is ${segment.start} but the previous segment ended at ${covered}`);
-    if (!(segment.end > segment.start)) fail(`segments.${index}.end`, `must be greater than start ${segment.start}, got ${segment.end}`);
-    if (segment.end > responseIds.length) fail(`segments.${index}.end`, `is ${segment.end}, past the response length ${responseIds.length}`);
+    if (segment.start !== covered)
+      fail(`segments.${index}.start`, `is ${segment.start} but the previous segment ended at ${covered}`);
+    if (!(segment.end > segment.start))
+      fail(`segments.${index}.end`, `must be greater than start ${segment.start}, got ${segment.end}`);
+    if (segment.end > responseIds.length)
+      fail(`segments.${index}.end`, `is ${segment.end}, past the response length ${responseIds.length}`);
     const expected = segment.kind === 'model' ? 1 : 0;
     for (let position = segment.start; position < segment.end; position += 1) {
       if (mask[position] !== expected) {
-        fail(`lossMask.${position}`, `is ${String(mask[position])} inside a '${segment.kind}' segment (expected ${expected})`);
+        fail(
+          `lossMask.${position}`,
+          `is ${String(mask[position])} inside a '${segment.kind}' segment (expected ${expected})`,
+        );
       }
     }
     covered = segment.end;
@@ -76,7 +82,12 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
   const joined = segments.map((segment) => segment.text).join('');
   if (joined !== text) fail('text', 'is not the concatenation of the segments\u2019 texts');
   if ((finishReason === 'error') !== (error !== undefined)) {
-    fail('error', finishReason === 'error' ? "is required when finishReason is 'error'" : `must be absent when finishReason is '${finishReason}'`);
+    fail(
+      'error',
+      finishReason === 'error'
+        ? "is required when finishReason is 'error'"
+        : `must be absent when finishReason is '${finishReason}'`,
+    );
   }
 
   const trajectory: Trajectory = {
@@ -87,7 +98,14 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
     text,
     finishReason,
     searches: Object.freeze(
-      searches.map((search) => Object.freeze({ ...search, passages: Object.freeze(search.passages.map((passage) => Object.freeze({ ...passage }))) as SearchRecord['passages'] })),
+      searches.map((search) =>
+        Object.freeze({
+          ...search,
+          passages: Object.freeze(
+            search.passages.map((passage) => Object.freeze({ ...passage })),
+          ) as SearchRecord['passages'],
+        }),
+      ),
     ),
     ...(error === undefined ? {} : { error }),
   };

@@ -23,6 +23,9 @@ export async function probeRetriever(retriever: Retriever, options: ProbeRetriev
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   if (!outcome.ok) {
-    throw new ApiCallError(`the retriever cannot be used: its test search failed (${outcome.error})`, { url: `retriever:${retriever.name}`, isRetryable: false });
+    throw new ApiCallError(`the retriever cannot be used: its test search failed (${outcome.error})`, {
+      url: `retriever:${retriever.name}`,
+      isRetryable: false,
+    });
   }
 }

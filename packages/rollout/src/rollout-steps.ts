@@ -22,10 +22,16 @@ export async function generateTurn(run: RolloutRun, active: readonly SampleState
   const emit = run.emit;
   const results = await run.policy.generate(requests, {
     ...(run.signal === undefined ? {} : { signal: run.signal }),
-    ...(emit === undefined ? {} : { onText: (index: number, delta: string) => emit({ type: 'text-delta', sample: active[index]!.sample, delta }) }),
+    ...(emit === undefined
+      ? {}
+      : {
+          onText: (index: number, delta: string) => emit({ type: 'text-delta', sample: active[index]!.sample, delta }),
+        }),
   });
   if (results.length !== requests.length) {
-    throw new InvalidInputError(`returned ${results.length} results for ${requests.length} requests`, { source: `policy "${run.policy.name}"` });
+    throw new InvalidInputError(`returned ${results.length} results for ${requests.length} requests`, {
+      source: `policy "${run.policy.name}"`,
+    });
   }
   active.forEach((state, index) => afterGeneration(run, state, results[index]!));
 }
@@ -45,7 +51,9 @@ function afterGeneration(run: RolloutRun, state: SampleState, result: GenerateRe
       : result.finishReason === 'eos'
         ? 'eos'
         : result.finishReason === 'length'
-          ? (state.responseIds.length >= run.responseBudget ? 'budget' : 'length')
+          ? state.responseIds.length >= run.responseBudget
+            ? 'budget'
+            : 'length'
           : stopReason(run, state);
   if (reason !== undefined) return finishSample(run, state, reason);
   state.query = extractSearchQuery(result.text);
@@ -77,7 +85,14 @@ export async function searchAndInsert(run: RolloutRun, searching: readonly Sampl
             onError: (error, _attempt, willRetry) => {
               const message = error instanceof Error ? error.message : String(error);
               for (const state of retrieving) {
-                run.emit?.({ type: 'search-error', sample: state.sample, turn: state.searches.length, query: state.query!, error: message, willRetry });
+                run.emit?.({
+                  type: 'search-error',
+                  sample: state.sample,
+                  turn: state.searches.length,
+                  query: state.query!,
+                  error: message,
+                  willRetry,
+                });
               }
             },
           },

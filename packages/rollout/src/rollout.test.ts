@@ -1,4 +1,10 @@
-import { ApiCallError, InvalidConfigError, type GenerateRequest, type Passage, type RolloutEvent } from '@research-ts/spec';
+import {
+  ApiCallError,
+  InvalidConfigError,
+  type GenerateRequest,
+  type Passage,
+  type RolloutEvent,
+} from '@research-ts/spec';
 import { RESEARCH_INSTRUCT_SYSTEM_PROMPT } from '@research-ts/tags';
 import { MockPolicy, MockRetriever, MockTokenizer, type MockCompletion } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
@@ -61,13 +67,26 @@ describe('rollout: the worked two-search example', () => {
       { kind: 'result', start: 87, end: 114, text: block2 },
       { kind: 'model', start: 114, end: 141, text: turns[2] },
     ]);
-    const expectedMask = [...Array<number>(34).fill(1), ...Array<number>(35).fill(0), ...Array<number>(18).fill(1), ...Array<number>(27).fill(0), ...Array<number>(27).fill(1)];
+    const expectedMask = [
+      ...Array<number>(34).fill(1),
+      ...Array<number>(35).fill(0),
+      ...Array<number>(18).fill(1),
+      ...Array<number>(27).fill(0),
+      ...Array<number>(27).fill(1),
+    ];
     expect([...trajectory.lossMask]).toEqual(expectedMask);
     expect(trajectory.text).toBe(pieces.join(''));
     expect(trajectory.finishReason).toBe('eos');
     expect(trajectory.error).toBeUndefined();
     expect(trajectory.searches).toEqual([
-      { turn: 0, query: 'x', passages: [{ ...corpus[0], score: 1 }, { ...corpus[1], score: 1 }] },
+      {
+        turn: 0,
+        query: 'x',
+        passages: [
+          { ...corpus[0], score: 1 },
+          { ...corpus[1], score: 1 },
+        ],
+      },
       { turn: 1, query: 'y', passages: [{ ...corpus[1], score: 1 }] },
     ]);
     expect(Object.isFrozen(trajectory)).toBe(true);
@@ -77,7 +96,11 @@ describe('rollout: the worked two-search example', () => {
     const { policy, sample } = await run();
     const ids = sample.trajectory.responseIds;
     const prompt = tokenizer.encode('Q?');
-    expect(policy.calls.map((call) => call.requests.map((request) => [request.inputIds, request.maxNewTokens, request.stopStrings]))).toEqual([
+    expect(
+      policy.calls.map((call) =>
+        call.requests.map((request) => [request.inputIds, request.maxNewTokens, request.stopStrings]),
+      ),
+    ).toEqual([
       [[prompt, 8192, ['</search>']]],
       [[[...prompt, ...ids.slice(0, 69)], 8192 - 69, ['</search>']]],
       [[[...prompt, ...ids.slice(0, 114)], 8192 - 114, ['</search>']]],
@@ -126,7 +149,13 @@ describe('rollout: batching and groups', () => {
       'ok<|im_end|>',
     );
     const retriever = new MockRetriever(corpus);
-    const samples = await rollout({ policy, retriever, tokenizer, prompts: [tokenizer.encode('A'), tokenizer.encode('BB')], samplesPerPrompt: 2 });
+    const samples = await rollout({
+      policy,
+      retriever,
+      tokenizer,
+      prompts: [tokenizer.encode('A'), tokenizer.encode('BB')],
+      samplesPerPrompt: 2,
+    });
     expect(retriever.calls).toEqual([{ queries: ['x', 'y', 'x y'], k: 5, failed: false }]);
     expect(policy.calls.map((call) => call.requests.length)).toEqual([4, 3]);
     expect(samples.map(({ sample, promptIndex, sampleIndex }) => [sample, promptIndex, sampleIndex])).toEqual([
@@ -144,7 +173,14 @@ describe('rollout: batching and groups', () => {
   it('gives each sample and turn its own seed, reproducibly', async () => {
     const seeds = async () => {
       const policy = scriptedPolicy({}, '<|im_end|>');
-      await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68], [69]], samplesPerPrompt: 3, sampling: { temperature: 1, seed: 42 } });
+      await rollout({
+        policy,
+        retriever: new MockRetriever(corpus),
+        tokenizer,
+        prompts: [[68], [69]],
+        samplesPerPrompt: 3,
+        sampling: { temperature: 1, seed: 42 },
+      });
       return policy.calls[0]!.requests.map((request) => request.sampling);
     };
     const first = await seeds();
@@ -152,8 +188,18 @@ describe('rollout: batching and groups', () => {
     expect(first.every((sampling) => sampling!.temperature === 1)).toBe(true);
     expect(await seeds()).toEqual(first);
     const unseeded = scriptedPolicy({}, '<|im_end|>');
-    await rollout({ policy: unseeded, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], samplesPerPrompt: 2, sampling: { temperature: 0 } });
-    expect(unseeded.calls[0]!.requests.map((request) => request.sampling)).toEqual([{ temperature: 0 }, { temperature: 0 }]);
+    await rollout({
+      policy: unseeded,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      samplesPerPrompt: 2,
+      sampling: { temperature: 0 },
+    });
+    expect(unseeded.calls[0]!.requests.map((request) => request.sampling)).toEqual([
+      { temperature: 0 },
+      { temperature: 0 },
+    ]);
   });
 
   it('routes streamed text to the right sample', async () => {
@@ -178,7 +224,9 @@ describe('rollout: stopping', () => {
     const retriever = new MockRetriever(corpus);
     const [sample] = await rollout({ policy, retriever, tokenizer, prompts: [[68]] });
     expect(sample!.trajectory.finishReason).toBe('eos');
-    expect(sample!.trajectory.segments).toEqual([{ kind: 'model', start: 0, end: 27, text: '<answer>\\boxed{1}</answer><|im_end|>' }]);
+    expect(sample!.trajectory.segments).toEqual([
+      { kind: 'model', start: 0, end: 27, text: '<answer>\\boxed{1}</answer><|im_end|>' },
+    ]);
     expect(retriever.calls).toEqual([]);
     expect(policy.calls).toHaveLength(1);
   });
@@ -187,7 +235,14 @@ describe('rollout: stopping', () => {
     // Turn 1 is 18 tokens; budget 25 leaves 7 of the 27-token block: " <resul".
     const policy = scriptedPolicy({ '0:0': '<search>y</search>' });
     const events: RolloutEvent[] = [];
-    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], responseBudget: 25, onEvent: (event) => events.push(event) });
+    const [sample] = await rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      responseBudget: 25,
+      onEvent: (event) => events.push(event),
+    });
     const { trajectory } = sample!;
     expect(trajectory.finishReason).toBe('budget');
     expect(trajectory.responseIds).toHaveLength(25);
@@ -198,13 +253,24 @@ describe('rollout: stopping', () => {
     expect([...trajectory.lossMask]).toEqual([...Array<number>(18).fill(1), ...Array<number>(7).fill(0)]);
     expect(trajectory.text).toBe('<search>y</search> <resul');
     expect(trajectory.searches).toHaveLength(1);
-    expect(events.find((event) => event.type === 'result-inserted')).toEqual({ type: 'result-inserted', sample: 0, turn: 0, tokenCount: 7 });
+    expect(events.find((event) => event.type === 'result-inserted')).toEqual({
+      type: 'result-inserted',
+      sample: 0,
+      turn: 0,
+      tokenCount: 7,
+    });
     expect(policy.calls).toHaveLength(1);
   });
 
   it("ends with 'budget' when an untruncated insertion reaches the budget exactly", async () => {
     const policy = scriptedPolicy({ '0:0': '<search>y</search>' });
-    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], responseBudget: 18 + 27 });
+    const [sample] = await rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      responseBudget: 18 + 27,
+    });
     expect(sample!.trajectory.finishReason).toBe('budget');
     expect(sample!.trajectory.segments.map((segment) => [segment.kind, segment.start, segment.end])).toEqual([
       ['model', 0, 18],
@@ -237,7 +303,8 @@ describe('rollout: stopping', () => {
     const policy = {
       specificationVersion: 'v1' as const,
       name: 'capped',
-      generate: (requests: readonly GenerateRequest[]) => short.generate(requests.map((request) => ({ ...request, maxNewTokens: 2 }))),
+      generate: (requests: readonly GenerateRequest[]) =>
+        short.generate(requests.map((request) => ({ ...request, maxNewTokens: 2 }))),
     };
     const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]] });
     expect(sample!.trajectory.finishReason).toBe('length');
@@ -256,7 +323,13 @@ describe('rollout: stopping', () => {
 
   it('has no turn limit by default: only the budget stops a sample that keeps searching', async () => {
     const policy = scriptedPolicy({}, '<search>y</search>');
-    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], responseBudget: 450 });
+    const [sample] = await rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      responseBudget: 450,
+    });
     // Each turn adds 18 + 27 = 45 tokens: 10 searches fill 450 exactly.
     expect(sample!.trajectory.finishReason).toBe('budget');
     expect(policy.calls).toHaveLength(10);
@@ -272,7 +345,10 @@ describe('rollout: empty queries', () => {
     expect(retriever.calls).toEqual([]);
     for (const sample of samples) {
       expect(sample.trajectory.searches).toEqual([{ turn: 0, query: '', passages: [] }]);
-      expect(sample.trajectory.segments[1]).toMatchObject({ kind: 'result', text: ' <result>\nnothing to search\n</result>' });
+      expect(sample.trajectory.segments[1]).toMatchObject({
+        kind: 'result',
+        text: ' <result>\nnothing to search\n</result>',
+      });
       expect(sample.trajectory.finishReason).toBe('eos');
     }
   });
@@ -292,21 +368,53 @@ describe('rollout: retriever failures', () => {
     const policy = scriptedPolicy({ '0:0': '<search>x</search>' }, '<|im_end|>');
     const retriever = new MockRetriever(corpus, { failTimes: 2 });
     const events: RolloutEvent[] = [];
-    const [sample] = await rollout({ policy, retriever, tokenizer, prompts: [[68]], retry: fast, onEvent: (event) => events.push(event) });
+    const [sample] = await rollout({
+      policy,
+      retriever,
+      tokenizer,
+      prompts: [[68]],
+      retry: fast,
+      onEvent: (event) => events.push(event),
+    });
     expect(retriever.calls.map((call) => call.failed)).toEqual([true, true, false]);
     expect(sample!.trajectory.finishReason).toBe('eos');
     expect(sample!.trajectory.searches[0]!.passages.map((passage) => passage.id)).toEqual(['p1', 'p2']);
     expect(events.filter((event) => event.type === 'search-error')).toEqual([
-      { type: 'search-error', sample: 0, turn: 0, query: 'x', error: 'mock retriever failure on call 0', willRetry: true },
-      { type: 'search-error', sample: 0, turn: 0, query: 'x', error: 'mock retriever failure on call 1', willRetry: true },
+      {
+        type: 'search-error',
+        sample: 0,
+        turn: 0,
+        query: 'x',
+        error: 'mock retriever failure on call 0',
+        willRetry: true,
+      },
+      {
+        type: 'search-error',
+        sample: 0,
+        turn: 0,
+        query: 'x',
+        error: 'mock retriever failure on call 1',
+        willRetry: true,
+      },
     ]);
   });
 
   it("ends the samples of a finally failed call with 'error' and the message, never an invented result", async () => {
-    const policy = scriptedPolicy({ '0:0': '<search>x</search>', '0:1': '<search> </search>', '0:2': '<search>y</search>' }, '<|im_end|>');
+    const policy = scriptedPolicy(
+      { '0:0': '<search>x</search>', '0:1': '<search> </search>', '0:2': '<search>y</search>' },
+      '<|im_end|>',
+    );
     const retriever = new MockRetriever(corpus, { failTimes: 10 });
     const events: RolloutEvent[] = [];
-    const samples = await rollout({ policy, retriever, tokenizer, prompts: [[68]], samplesPerPrompt: 3, retry: fast, onEvent: (event) => events.push(event) });
+    const samples = await rollout({
+      policy,
+      retriever,
+      tokenizer,
+      prompts: [[68]],
+      samplesPerPrompt: 3,
+      retry: fast,
+      onEvent: (event) => events.push(event),
+    });
     expect(retriever.calls).toHaveLength(3);
     expect(retriever.calls.every((call) => call.queries.join() === 'x,y')).toBe(true);
     const [first, blank, third] = samples.map((sample) => sample.trajectory);
@@ -318,7 +426,11 @@ describe('rollout: retriever failures', () => {
       expect(trajectory.text).not.toContain('<result>');
     }
     expect(blank!.finishReason).toBe('eos');
-    expect(events.filter((event) => event.type === 'search-error' && event.sample === 0).map((event) => event.type === 'search-error' && event.willRetry)).toEqual([true, true, false]);
+    expect(
+      events
+        .filter((event) => event.type === 'search-error' && event.sample === 0)
+        .map((event) => event.type === 'search-error' && event.willRetry),
+    ).toEqual([true, true, false]);
   });
 
   it('does not retry a non-retryable ApiCallError', async () => {
@@ -326,7 +438,13 @@ describe('rollout: retriever failures', () => {
       failTimes: 1,
       failWith: () => new ApiCallError('bad request', { url: 'http://retriever/batch_search', statusCode: 400 }),
     });
-    const [sample] = await rollout({ policy: scriptedPolicy({ '0:0': '<search>x</search>' }), retriever, tokenizer, prompts: [[68]], retry: fast });
+    const [sample] = await rollout({
+      policy: scriptedPolicy({ '0:0': '<search>x</search>' }),
+      retriever,
+      tokenizer,
+      prompts: [[68]],
+      retry: fast,
+    });
     expect(retriever.calls).toHaveLength(1);
     expect(sample!.trajectory.error).toBe('retriever "mock" failed after 1 try: bad request');
   });
@@ -342,7 +460,9 @@ describe('rollout: retriever failures', () => {
     });
     expect(retriever.calls).toHaveLength(2);
     expect(sample!.trajectory.finishReason).toBe('error');
-    expect(sample!.trajectory.error).toBe('retriever "mock" failed after 2 tries: retriever "mock" search timed out after 5 ms');
+    expect(sample!.trajectory.error).toBe(
+      'retriever "mock" failed after 2 tries: retriever "mock" search timed out after 5 ms',
+    );
   });
 });
 
@@ -350,7 +470,14 @@ describe('rollout: the share of failed searches', () => {
   it('rejects at the first search that fails after its retries when maxFailedSearchShare is 0, naming the retriever', async () => {
     const policy = scriptedPolicy({}, '<search>x</search>');
     const retriever = new MockRetriever(corpus, { name: 'flaky', failTimes: 10 });
-    const error = await rollout({ policy, retriever, tokenizer, prompts: [[68], [69]], retry: fast, maxFailedSearchShare: 0 }).catch((caught: unknown) => caught);
+    const error = await rollout({
+      policy,
+      retriever,
+      tokenizer,
+      prompts: [[68], [69]],
+      retry: fast,
+      maxFailedSearchShare: 0,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiCallError);
     expect((error as ApiCallError).url).toBe('retriever:flaky');
     expect((error as Error).message).toBe(
@@ -375,16 +502,38 @@ describe('rollout: the share of failed searches', () => {
       return retriever;
     };
     // 1 failed of 3 searches: allowed at 0.5, not at 0.25
-    const samples = await rollout({ policy: scriptedPolicy(script, '<|im_end|>'), retriever: failSecondCall(), tokenizer, prompts: [[68]], samplesPerPrompt: 2, retry: fast, maxFailedSearchShare: 0.5 });
+    const samples = await rollout({
+      policy: scriptedPolicy(script, '<|im_end|>'),
+      retriever: failSecondCall(),
+      tokenizer,
+      prompts: [[68]],
+      samplesPerPrompt: 2,
+      retry: fast,
+      maxFailedSearchShare: 0.5,
+    });
     expect(samples.map((sample) => sample.trajectory.finishReason)).toEqual(['error', 'eos']);
-    const error = await rollout({ policy: scriptedPolicy(script, '<|im_end|>'), retriever: failSecondCall(), tokenizer, prompts: [[68]], samplesPerPrompt: 2, retry: fast, maxFailedSearchShare: 0.25 }).catch(
-      (caught: unknown) => caught,
+    const error = await rollout({
+      policy: scriptedPolicy(script, '<|im_end|>'),
+      retriever: failSecondCall(),
+      tokenizer,
+      prompts: [[68]],
+      samplesPerPrompt: 2,
+      retry: fast,
+      maxFailedSearchShare: 0.25,
+    }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(
+      /^retriever "mock" failed after 1 try: down \(1 of 3 searches failed so far in this batch; at most 25\.0% may fail/,
     );
-    expect((error as Error).message).toMatch(/^retriever "mock" failed after 1 try: down \(1 of 3 searches failed so far in this batch; at most 25\.0% may fail/);
   });
 
   it('validates maxFailedSearchShare', async () => {
-    const error = await rollout({ policy: scriptedPolicy({}, '<|im_end|>'), retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], maxFailedSearchShare: 2 }).catch((caught: unknown) => caught);
+    const error = await rollout({
+      policy: scriptedPolicy({}, '<|im_end|>'),
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      maxFailedSearchShare: 2,
+    }).catch((caught: unknown) => caught);
     expect((error as Error).message).toBe('config field "maxFailedSearchShare": must be a number in [0, 1], got 2');
   });
 });
@@ -395,9 +544,17 @@ describe('rollout: token ids end to end', () => {
     const characters = (text: string) => [...text].map((character) => merged.codePointBase + character.codePointAt(0)!);
     const turn1 = characters('<search>x</search>'); // non-canonical: the merges would encode this in 3 tokens
     expect(merged.encode(merged.decode(turn1))).not.toEqual(turn1);
-    const policy = new MockPolicy({ tokenizer: merged, script: (_request, { call }) => (call === 0 ? turn1 : '<|im_end|>') });
+    const policy = new MockPolicy({
+      tokenizer: merged,
+      script: (_request, { call }) => (call === 0 ? turn1 : '<|im_end|>'),
+    });
     const prompt = merged.encode('Q: <search>?');
-    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer: merged, prompts: [prompt] });
+    const [sample] = await rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer: merged,
+      prompts: [prompt],
+    });
     const block = ' <result>\n"X"\nx1\n\n"Y"\nx y\n</result>';
     const inserted = merged.encode(block, { addSpecialTokens: false });
     expect(inserted[0]).toBe(merged.tokenToId(' <result>\n'));
@@ -411,7 +568,13 @@ describe('rollout: prompts from questions', () => {
   it('builds instruct prompts with the chat template and base prompts with the raw template', async () => {
     for (const template of ['instruct', 'base'] as const) {
       const policy = scriptedPolicy({}, '<|im_end|>');
-      await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, questions: ['Who?', 'Where?'], template });
+      await rollout({
+        policy,
+        retriever: new MockRetriever(corpus),
+        tokenizer,
+        questions: ['Who?', 'Where?'],
+        template,
+      });
       expect(policy.calls[0]!.requests.map((request) => request.inputIds)).toEqual([
         buildReSearchPrompt(tokenizer, 'Who?', template),
         buildReSearchPrompt(tokenizer, 'Where?', template),
@@ -427,7 +590,13 @@ describe('rollout: faults', () => {
   it('rejects when the signal aborts', async () => {
     const controller = new AbortController();
     const policy = new MockPolicy({ tokenizer, script: () => '<search>x</search>', delayMs: 60_000 });
-    const pending = rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], signal: controller.signal });
+    const pending = rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      signal: controller.signal,
+    });
     controller.abort(new Error('user stop'));
     await expect(pending).rejects.toThrow('user stop');
   });
@@ -462,9 +631,16 @@ describe('rollout: faults', () => {
     const policy = {
       specificationVersion: 'v1' as const,
       name: 'overlong',
-      generate: (requests: readonly GenerateRequest[]) => inner.generate(requests.map((request) => ({ ...request, maxNewTokens: 100 }))),
+      generate: (requests: readonly GenerateRequest[]) =>
+        inner.generate(requests.map((request) => ({ ...request, maxNewTokens: 100 }))),
     };
-    const [sample] = await rollout({ policy, retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], responseBudget: 4 });
+    const [sample] = await rollout({
+      policy,
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      responseBudget: 4,
+    });
     expect(sample!.trajectory.finishReason).toBe('budget');
     expect(sample!.trajectory.segments).toEqual([{ kind: 'model', start: 0, end: 4, text: 'abcd' }]);
   });
@@ -485,7 +661,13 @@ describe('rollout: faults', () => {
     [{ retry: { backoff: 0.5 } }, 'config field "retry.backoff": must be a finite number ≥ 1, got 0.5'],
     [{ prompts: [[1, -2]] }, 'config field "prompts.0": must be an array of non-negative integer token ids'],
   ])('rejects bad options %j', async (overrides, message) => {
-    const options = { policy: scriptedPolicy({}), retriever: new MockRetriever(corpus), tokenizer, prompts: [[68]], ...overrides };
+    const options = {
+      policy: scriptedPolicy({}),
+      retriever: new MockRetriever(corpus),
+      tokenizer,
+      prompts: [[68]],
+      ...overrides,
+    };
     const error = await rollout(options).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidConfigError);
     expect((error as Error).message).toBe(message);

@@ -69,31 +69,53 @@ export interface RolloutSample {
 export async function rollout(options: RolloutOptions): Promise<RolloutSample[]> {
   const { run, promptIds, samplesPerPrompt } = resolveRollout(options);
   const samples = promptIds.flatMap((ids, promptIndex) =>
-    Array.from({ length: samplesPerPrompt }, (_, sampleIndex) => createSampleState(promptIndex * samplesPerPrompt + sampleIndex, promptIndex, sampleIndex, ids)),
+    Array.from({ length: samplesPerPrompt }, (_, sampleIndex) =>
+      createSampleState(promptIndex * samplesPerPrompt + sampleIndex, promptIndex, sampleIndex, ids),
+    ),
   );
   for (let active = samples; active.length > 0; active = active.filter((state) => state.status !== 'done')) {
     run.signal?.throwIfAborted();
     await generateTurn(run, active); // generating → searching | done
-    await searchAndInsert(run, active.filter((state) => state.status === 'searching')); // searching → generating | done
-    checkSearchFailures(samples.map((state) => state.trajectory), { ...run.searchFailures, final: false });
+    await searchAndInsert(
+      run,
+      active.filter((state) => state.status === 'searching'),
+    ); // searching → generating | done
+    checkSearchFailures(
+      samples.map((state) => state.trajectory),
+      { ...run.searchFailures, final: false },
+    );
   }
-  checkSearchFailures(samples.map((state) => state.trajectory), { ...run.searchFailures, final: true });
-  return samples.map(({ sample, promptIndex, sampleIndex, trajectory }) => ({ sample, promptIndex, sampleIndex, trajectory: trajectory! }));
+  checkSearchFailures(
+    samples.map((state) => state.trajectory),
+    { ...run.searchFailures, final: true },
+  );
+  return samples.map(({ sample, promptIndex, sampleIndex, trajectory }) => ({
+    sample,
+    promptIndex,
+    sampleIndex,
+    trajectory: trajectory!,
+  }));
 }
 
 function positiveInteger(path: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < 1) throw new InvalidConfigError(path, `must be a positive integer, got ${String(resolved)}`);
+  if (!Number.isInteger(resolved) || resolved < 1)
+    throw new InvalidConfigError(path, `must be a positive integer, got ${String(resolved)}`);
   return resolved;
 }
 
 function shareOf(path: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !(resolved >= 0 && resolved <= 1)) throw new InvalidConfigError(path, `must be a number in [0, 1], got ${String(resolved)}`);
+  if (typeof resolved !== 'number' || !(resolved >= 0 && resolved <= 1))
+    throw new InvalidConfigError(path, `must be a number in [0, 1], got ${String(resolved)}`);
   return resolved;
 }
 
-function resolveRollout(options: RolloutOptions): { run: RolloutRun; promptIds: (readonly number[])[]; samplesPerPrompt: number } {
+function resolveRollout(options: RolloutOptions): {
+  run: RolloutRun;
+  promptIds: (readonly number[])[];
+  samplesPerPrompt: number;
+} {
   const responseBudget = positiveInteger('responseBudget', options.responseBudget, 8192);
   const promptIds =
     'prompts' in options
@@ -115,7 +137,10 @@ function resolveRollout(options: RolloutOptions): { run: RolloutRun; promptIds: 
       topK: positiveInteger('topK', options.topK, 5),
       sampling: options.sampling,
       retry: resolveRetryOptions(options.retry),
-      searchFailures: { maxShare: shareOf('maxFailedSearchShare', options.maxFailedSearchShare, 1), retrieverName: options.retriever.name },
+      searchFailures: {
+        maxShare: shareOf('maxFailedSearchShare', options.maxFailedSearchShare, 1),
+        retrieverName: options.retriever.name,
+      },
       signal: options.signal,
       stopWhen: [tokenBudget(responseBudget), ...(options.maxTurns === undefined ? [] : [maxTurns(options.maxTurns)])],
       emit: options.onEvent,

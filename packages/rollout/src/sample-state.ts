@@ -55,7 +55,12 @@ export interface SampleState {
   trajectory: Trajectory | undefined;
 }
 
-export function createSampleState(sample: number, promptIndex: number, sampleIndex: number, promptIds: readonly number[]): SampleState {
+export function createSampleState(
+  sample: number,
+  promptIndex: number,
+  sampleIndex: number,
+  promptIds: readonly number[],
+): SampleState {
   return {
     sample,
     promptIndex,
@@ -78,7 +83,13 @@ export function createSampleState(sample: number, promptIndex: number, sampleInd
  * in the response budget. A cut piece's text is the decoding of the ids kept. Returns the number of
  * ids appended.
  */
-export function appendPiece(run: RolloutRun, state: SampleState, kind: TrajectorySegment['kind'], ids: readonly number[], text: string): number {
+export function appendPiece(
+  run: RolloutRun,
+  state: SampleState,
+  kind: TrajectorySegment['kind'],
+  ids: readonly number[],
+  text: string,
+): number {
   const room = Math.max(0, run.responseBudget - state.responseIds.length);
   const kept = ids.length <= room ? ids : ids.slice(0, room);
   if (kept.length === 0) return 0;
@@ -100,7 +111,12 @@ export function stopReason(run: RolloutRun, state: SampleState): TrajectoryFinis
 }
 
 /** Ends the sample: builds its trajectory (the only place one is made) and emits `trajectory-end`. */
-export function finishSample(run: RolloutRun, state: SampleState, finishReason: TrajectoryFinishReason, error?: string): void {
+export function finishSample(
+  run: RolloutRun,
+  state: SampleState,
+  finishReason: TrajectoryFinishReason,
+  error?: string,
+): void {
   state.status = 'done';
   state.query = undefined;
   state.trajectory = createTrajectory({
@@ -120,7 +136,11 @@ export function finishSample(run: RolloutRun, state: SampleState, finishReason: 
  * The sampling options of one sample's turn. With a `seed`, each sample and turn gets its own seed
  * mixed from (seed, sample, turn), so the samples of a group differ and a rerun repeats exactly.
  */
-export function samplingFor(sampling: SamplingOptions | undefined, sample: number, turn: number): SamplingOptions | undefined {
+export function samplingFor(
+  sampling: SamplingOptions | undefined,
+  sample: number,
+  turn: number,
+): SamplingOptions | undefined {
   if (sampling?.seed === undefined) return sampling;
   let hash = sampling.seed >>> 0;
   for (const value of [sample, turn]) {

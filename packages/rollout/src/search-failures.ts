@@ -38,8 +38,11 @@ export function checkSearchFailures(
   if (failed === 0 || failed <= options.maxShare * searches || (!options.final && options.maxShare > 0)) return;
   const first = all.find((trajectory) => trajectory?.finishReason === 'error')!.error;
   const allowed = options.maxShare === 0 ? 'none may fail' : `at most ${(100 * options.maxShare).toFixed(1)}% may fail`;
-  throw new ApiCallError(`${first} (${failed} of ${searches} searches failed so far in this batch; ${allowed}: maxFailedSearchShare is ${options.maxShare})`, {
-    url: `retriever:${options.retrieverName}`,
-    isRetryable: false,
-  });
+  throw new ApiCallError(
+    `${first} (${failed} of ${searches} searches failed so far in this batch; ${allowed}: maxFailedSearchShare is ${options.maxShare})`,
+    {
+      url: `retriever:${options.retrieverName}`,
+      isRetryable: false,
+    },
+  );
 }

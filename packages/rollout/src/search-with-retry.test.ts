@@ -48,14 +48,23 @@ describe('searchWithRetry', () => {
   it("waits a constant delay with backoff 1 (ReSearch's 1 s sleeps) and gives up after the last try", async () => {
     const retriever = new MockRetriever(corpus, { failTimes: 9 });
     const { waits, sleep } = recorder();
-    const outcome = await searchWithRetry(retriever, ['alpha'], 3, { retry: resolveRetryOptions({ backoff: 1 }), sleep });
+    const outcome = await searchWithRetry(retriever, ['alpha'], 3, {
+      retry: resolveRetryOptions({ backoff: 1 }),
+      sleep,
+    });
     expect(waits).toEqual([1000, 1000, 1000, 1000]);
     expect(retriever.calls).toHaveLength(5);
-    expect(outcome).toEqual({ ok: false, error: 'retriever "mock" failed after 5 tries: mock retriever failure on call 4' });
+    expect(outcome).toEqual({
+      ok: false,
+      error: 'retriever "mock" failed after 5 tries: mock retriever failure on call 4',
+    });
   });
 
   it('does not retry an ApiCallError marked not retryable', async () => {
-    const retriever = new MockRetriever(corpus, { failTimes: 1, failWith: () => new ApiCallError('HTTP 400', { url: 'u', statusCode: 400 }) });
+    const retriever = new MockRetriever(corpus, {
+      failTimes: 1,
+      failWith: () => new ApiCallError('HTTP 400', { url: 'u', statusCode: 400 }),
+    });
     const { waits, sleep } = recorder();
     const outcome = await searchWithRetry(retriever, ['alpha'], 3, { retry: resolveRetryOptions(), sleep });
     expect(waits).toEqual([]);
@@ -65,10 +74,12 @@ describe('searchWithRetry', () => {
   it('treats a wrong number of result lists, or a synchronous throw, as a failed try', async () => {
     const wrong: Retriever = { specificationVersion: 'v1', name: 'short', search: async () => [] };
     const { sleep } = recorder();
-    expect(await searchWithRetry(wrong, ['a', 'b'], 3, { retry: resolveRetryOptions({ attempts: 2 }), sleep })).toEqual({
-      ok: false,
-      error: 'retriever "short" failed after 2 tries: retriever returned 0 result lists for 2 queries',
-    });
+    expect(await searchWithRetry(wrong, ['a', 'b'], 3, { retry: resolveRetryOptions({ attempts: 2 }), sleep })).toEqual(
+      {
+        ok: false,
+        error: 'retriever "short" failed after 2 tries: retriever returned 0 result lists for 2 queries',
+      },
+    );
     const throwing: Retriever = {
       specificationVersion: 'v1',
       name: 'sync',
@@ -77,7 +88,9 @@ describe('searchWithRetry', () => {
       },
     };
     for (const timeoutMs of [undefined, 1000]) {
-      expect(await searchWithRetry(throwing, ['a'], 3, { retry: resolveRetryOptions({ attempts: 1, timeoutMs }), sleep })).toEqual({
+      expect(
+        await searchWithRetry(throwing, ['a'], 3, { retry: resolveRetryOptions({ attempts: 1, timeoutMs }), sleep }),
+      ).toEqual({
         ok: false,
         error: 'retriever "sync" failed after 1 try: boom',
       });
@@ -95,8 +108,14 @@ describe('searchWithRetry', () => {
       },
     };
     const errors: unknown[] = [];
-    const outcome = await searchWithRetry(hanging, ['a'], 3, { retry: resolveRetryOptions({ attempts: 1, timeoutMs: 5 }), onError: (error) => errors.push(error) });
-    expect(outcome).toEqual({ ok: false, error: 'retriever "hang" failed after 1 try: retriever "hang" search timed out after 5 ms' });
+    const outcome = await searchWithRetry(hanging, ['a'], 3, {
+      retry: resolveRetryOptions({ attempts: 1, timeoutMs: 5 }),
+      onError: (error) => errors.push(error),
+    });
+    expect(outcome).toEqual({
+      ok: false,
+      error: 'retriever "hang" failed after 1 try: retriever "hang" search timed out after 5 ms',
+    });
     expect(errors[0]).toBeInstanceOf(TimeoutError);
     expect(seenSignal?.aborted).toBe(true);
   });
@@ -104,7 +123,10 @@ describe('searchWithRetry', () => {
   it("rejects with the caller's abort reason instead of retrying", async () => {
     const controller = new AbortController();
     const retriever = new MockRetriever(corpus, { delayMs: 60_000 });
-    const pending = searchWithRetry(retriever, ['alpha'], 3, { retry: resolveRetryOptions(), signal: controller.signal });
+    const pending = searchWithRetry(retriever, ['alpha'], 3, {
+      retry: resolveRetryOptions(),
+      signal: controller.signal,
+    });
     controller.abort(new Error('cancelled by user'));
     await expect(pending).rejects.toThrow('cancelled by user');
     expect(retriever.calls).toHaveLength(1);

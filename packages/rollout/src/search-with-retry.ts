@@ -1,4 +1,12 @@
-import { ApiCallError, InvalidConfigError, ResearchError, TimeoutError, withRetries, type Passage, type Retriever } from '@research-ts/spec';
+import {
+  ApiCallError,
+  InvalidConfigError,
+  ResearchError,
+  TimeoutError,
+  withRetries,
+  type Passage,
+  type Retriever,
+} from '@research-ts/spec';
 
 export interface RetryOptions {
   /** Tries in all, the first included (ReSearch: 5). */
@@ -18,16 +26,26 @@ export interface ResolvedRetryOptions {
   timeoutMs: number | undefined;
 }
 
-export const defaultRetryOptions: Readonly<ResolvedRetryOptions> = Object.freeze({ attempts: 5, delayMs: 1000, backoff: 2, timeoutMs: undefined });
+export const defaultRetryOptions: Readonly<ResolvedRetryOptions> = Object.freeze({
+  attempts: 5,
+  delayMs: 1000,
+  backoff: 2,
+  timeoutMs: undefined,
+});
 
 /** Fills the defaults and validates: attempts a positive integer, delays and factor finite and non-negative (factor ≥ 1). */
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
-  const resolved = { ...defaultRetryOptions, ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) };
+  const resolved = {
+    ...defaultRetryOptions,
+    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+  };
   if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
     throw new InvalidConfigError('retry.attempts', `must be a positive integer, got ${String(resolved.attempts)}`);
   }
-  if (!Number.isFinite(resolved.delayMs) || resolved.delayMs < 0) throw new InvalidConfigError('retry.delayMs', `must be a finite number ≥ 0, got ${String(resolved.delayMs)}`);
-  if (!Number.isFinite(resolved.backoff) || resolved.backoff < 1) throw new InvalidConfigError('retry.backoff', `must be a finite number ≥ 1, got ${String(resolved.backoff)}`);
+  if (!Number.isFinite(resolved.delayMs) || resolved.delayMs < 0)
+    throw new InvalidConfigError('retry.delayMs', `must be a finite number ≥ 0, got ${String(resolved.delayMs)}`);
+  if (!Number.isFinite(resolved.backoff) || resolved.backoff < 1)
+    throw new InvalidConfigError('retry.backoff', `must be a finite number ≥ 1, got ${String(resolved.backoff)}`);
   if (resolved.timeoutMs !== undefined && !(Number.isFinite(resolved.timeoutMs) && resolved.timeoutMs > 0)) {
     throw new InvalidConfigError('retry.timeoutMs', `must be a finite number > 0, got ${String(resolved.timeoutMs)}`);
   }
@@ -69,9 +87,12 @@ export async function searchWithRetry(
       try {
         const results = await searchOnce(retriever, queries, k, retry.timeoutMs, signal);
         if (!Array.isArray(results) || results.length !== queries.length || !results.every(Array.isArray)) {
-          throw new ApiCallError(`retriever returned ${Array.isArray(results) ? results.length : typeof results} result lists for ${queries.length} queries`, {
-            url: `retriever:${retriever.name}`,
-          });
+          throw new ApiCallError(
+            `retriever returned ${Array.isArray(results) ? results.length : typeof results} result lists for ${queries.length} queries`,
+            {
+              url: `retriever:${retriever.name}`,
+            },
+          );
         }
         return { ok: true, value: results };
       } catch (error) {
@@ -90,7 +111,10 @@ export async function searchWithRetry(
   );
   if (result.ok) return { ok: true, results: result.value };
   const tries = result.attempts;
-  return { ok: false, error: `retriever "${retriever.name}" failed after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${messageOf(result.error)}` };
+  return {
+    ok: false,
+    error: `retriever "${retriever.name}" failed after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${messageOf(result.error)}`,
+  };
 }
 
 function searchOnce(
@@ -129,4 +153,3 @@ function searchOnce(
     );
   });
 }
-

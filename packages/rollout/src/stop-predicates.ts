@@ -12,7 +12,8 @@ export interface StopState {
 export type StopPredicate = (state: StopState) => TrajectoryFinishReason | undefined;
 
 function positiveInteger(path: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(path, `must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidConfigError(path, `must be a positive integer, got ${String(value)}`);
 }
 
 /** `'budget'` once generated plus inserted tokens reach `limit` (ReSearch: `>= response_length`, 8192). */

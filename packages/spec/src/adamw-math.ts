@@ -30,7 +30,13 @@ export interface AdamWConstants {
 }
 
 /** The constants of an update at tensor step `step` (≥ 1), each rounded to float32 as PyTorch does. */
-export function adamWConstants(options: { learningRate: number; betas: readonly [number, number]; eps: number; weightDecay: number; step: number }): AdamWConstants {
+export function adamWConstants(options: {
+  learningRate: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  step: number;
+}): AdamWConstants {
   const { learningRate, betas, eps, weightDecay, step } = options;
   const fround = Math.fround;
   return {

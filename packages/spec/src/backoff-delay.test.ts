@@ -7,7 +7,9 @@ describe('backoffDelay', () => {
     expect([0, 1, 2, 3, 4, 5].map((retry) => backoffDelay(retry, { ...settings, random: () => 0.999999 }))).toEqual(
       [100, 200, 400, 800, 1000, 1000].map((ceiling) => ceiling * (0.5 + 0.5 * 0.999999)),
     );
-    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(retry, { ...settings, random: () => 0 }))).toEqual([50, 100, 200, 400, 500]);
+    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(retry, { ...settings, random: () => 0 }))).toEqual([
+      50, 100, 200, 400, 500,
+    ]);
     expect(backoffDelay(2, { ...settings, random: () => 0.5 })).toBe(300);
   });
 

@@ -18,6 +18,9 @@ export interface BackoffSettings {
  * `min(maxMs, initialMs · factor^retry)`, times `0.5 + 0.5 · random()` when a jitter source is given.
  */
 export function backoffDelay(retry: number, settings: BackoffSettings): number {
-  const ceiling = Math.min(settings.maxMs ?? Number.POSITIVE_INFINITY, settings.initialMs * (settings.factor ?? 2) ** retry);
+  const ceiling = Math.min(
+    settings.maxMs ?? Number.POSITIVE_INFINITY,
+    settings.initialMs * (settings.factor ?? 2) ** retry,
+  );
   return settings.random === undefined ? ceiling : ceiling * (0.5 + 0.5 * settings.random());
 }

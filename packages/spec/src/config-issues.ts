@@ -17,7 +17,10 @@ export function configIssuesOf(issues: readonly SchemaIssue[], wholeValue = 'opt
   return issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys' && issue.keys !== undefined && issue.keys.length > 0) {
-      return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, problem: `is not a config field (${issue.message})` }));
+      return issue.keys.map((key) => ({
+        path: path === '' ? key : `${path}.${key}`,
+        problem: `is not a config field (${issue.message})`,
+      }));
     }
     return [{ path: path === '' ? wholeValue : path, problem: issue.message }];
   });

@@ -1,6 +1,12 @@
 import { adamWConstants, applyAdamW, gradClipCoefficient, sumOfSquares } from './adamw-math';
 import { InvalidConfigError, InvalidInputError } from './research-error';
-import type { AdamWMoments, AdamWParameterState, ParameterUpdate, ParameterUpdateResult, TrainablePolicy } from './trainable-policy';
+import type {
+  AdamWMoments,
+  AdamWParameterState,
+  ParameterUpdate,
+  ParameterUpdateResult,
+  TrainablePolicy,
+} from './trainable-policy';
 
 /**
  * The training half of a {@link TrainablePolicy} over host arrays: gradient accumulators, the
@@ -20,36 +26,60 @@ export interface HostTrainingState {
 }
 
 /** Checks an update's fields (every invalid one named at once) and the names it trains. */
-export function checkParameterUpdate(update: ParameterUpdate, parameterSizes: ReadonlyMap<string, number>): readonly string[] {
+export function checkParameterUpdate(
+  update: ParameterUpdate,
+  parameterSizes: ReadonlyMap<string, number>,
+): readonly string[] {
   const problems: string[] = [];
   const expect = (field: string, value: unknown, ok: boolean, rule: string) => {
-    if (typeof value !== 'number' || Number.isNaN(value) || !ok) problems.push(`${field} ${rule}, got ${String(value)}`);
+    if (typeof value !== 'number' || Number.isNaN(value) || !ok)
+      problems.push(`${field} ${rule}, got ${String(value)}`);
   };
   const [beta1, beta2] = Array.isArray(update.betas) ? update.betas : [Number.NaN, Number.NaN];
-  expect('learningRate', update.learningRate, update.learningRate >= 0 && Number.isFinite(update.learningRate), 'must be a finite number ≥ 0');
+  expect(
+    'learningRate',
+    update.learningRate,
+    update.learningRate >= 0 && Number.isFinite(update.learningRate),
+    'must be a finite number ≥ 0',
+  );
   expect('betas[0]', beta1, beta1! >= 0 && beta1! < 1, 'must be in [0, 1)');
   expect('betas[1]', beta2, beta2! >= 0 && beta2! < 1, 'must be in [0, 1)');
   expect('eps', update.eps, update.eps >= 0 && Number.isFinite(update.eps), 'must be a finite number ≥ 0');
-  expect('weightDecay', update.weightDecay, update.weightDecay >= 0 && Number.isFinite(update.weightDecay), 'must be a finite number ≥ 0');
+  expect(
+    'weightDecay',
+    update.weightDecay,
+    update.weightDecay >= 0 && Number.isFinite(update.weightDecay),
+    'must be a finite number ≥ 0',
+  );
   expect('maxGradNorm', update.maxGradNorm, update.maxGradNorm > 0, 'must be > 0 (Infinity for no clipping)');
   const names = update.parameters ?? [...parameterSizes.keys()];
-  for (const name of names) if (!parameterSizes.has(name)) problems.push(`parameters: the policy has no parameter "${name}"`);
+  for (const name of names)
+    if (!parameterSizes.has(name)) problems.push(`parameters: the policy has no parameter "${name}"`);
   if (problems.length > 0) throw new InvalidConfigError('update', problems.join('; '));
   return names;
 }
 
 /** Checks saved moments against the parameter sizes; returns deep copies. */
-export function checkAdamWMoments(moments: AdamWMoments, parameterSizes: ReadonlyMap<string, number>): Map<string, AdamWParameterState> {
+export function checkAdamWMoments(
+  moments: AdamWMoments,
+  parameterSizes: ReadonlyMap<string, number>,
+): Map<string, AdamWParameterState> {
   const restored = new Map<string, AdamWParameterState>();
   for (const [name, saved] of Object.entries(moments)) {
     const size = parameterSizes.get(name);
-    if (size === undefined) throw new InvalidInputError(`state for unknown parameter "${name}"`, { field: `state.parameters.${name}` });
+    if (size === undefined)
+      throw new InvalidInputError(`state for unknown parameter "${name}"`, { field: `state.parameters.${name}` });
     for (const key of ['expAvg', 'expAvgSq'] as const) {
       if (!(saved[key] instanceof Float32Array) || saved[key].length !== size) {
-        throw new InvalidInputError(`expected a Float32Array of ${size} values`, { field: `state.parameters.${name}.${key}` });
+        throw new InvalidInputError(`expected a Float32Array of ${size} values`, {
+          field: `state.parameters.${name}.${key}`,
+        });
       }
     }
-    if (!Number.isInteger(saved.step) || saved.step < 1) throw new InvalidInputError(`must be an integer ≥ 1, got ${saved.step}`, { field: `state.parameters.${name}.step` });
+    if (!Number.isInteger(saved.step) || saved.step < 1)
+      throw new InvalidInputError(`must be an integer ≥ 1, got ${saved.step}`, {
+        field: `state.parameters.${name}.step`,
+      });
     restored.set(name, { step: saved.step, expAvg: saved.expAvg.slice(), expAvgSq: saved.expAvgSq.slice() });
   }
   return restored;
@@ -70,8 +100,12 @@ export function createHostTrainingState(parameters: ReadonlyMap<string, Float32A
   function accumulate(gradients: ReadonlyMap<string, ArrayLike<number>>): void {
     for (const [name, gradient] of gradients) {
       const size = parameterSizes.get(name);
-      if (size === undefined) throw new InvalidInputError(`a gradient for unknown parameter "${name}"`, { field: 'gradients' });
-      if (gradient.length !== size) throw new InvalidInputError(`${gradient.length} values for parameter "${name}" of ${size}`, { field: 'gradients' });
+      if (size === undefined)
+        throw new InvalidInputError(`a gradient for unknown parameter "${name}"`, { field: 'gradients' });
+      if (gradient.length !== size)
+        throw new InvalidInputError(`${gradient.length} values for parameter "${name}" of ${size}`, {
+          field: 'gradients',
+        });
       let accumulator = accumulators.get(name);
       if (accumulator === undefined) {
         accumulator = new Float32Array(size);
@@ -102,7 +136,13 @@ export function createHostTrainingState(parameters: ReadonlyMap<string, Float32A
         moments.set(name, state);
       }
       state.step += 1;
-      applyAdamW(parameters.get(name)!, gradient, state.expAvg, state.expAvgSq, adamWConstants({ ...update, step: state.step }));
+      applyAdamW(
+        parameters.get(name)!,
+        gradient,
+        state.expAvg,
+        state.expAvgSq,
+        adamWConstants({ ...update, step: state.step }),
+      );
     }
     touched.clear();
     return { gradNorm, applied: true };
@@ -113,13 +153,28 @@ export function createHostTrainingState(parameters: ReadonlyMap<string, Float32A
     accumulate,
     applyUpdate,
     zeroGradients: () => touched.clear(),
-    readGradients: () => new Map([...parameterSizes.keys()].filter((name) => touched.has(name)).map((name) => [name, accumulators.get(name)!.slice()])),
-    readParameters: (names) => new Map((names ?? [...parameters.keys()]).map((name) => {
-      const value = parameters.get(name);
-      if (value === undefined) throw new InvalidInputError(`the policy has no parameter "${name}"`, { field: 'names' });
-      return [name, value.slice()];
-    })),
-    readOptimizerState: () => Object.fromEntries([...moments].map(([name, state]) => [name, { step: state.step, expAvg: state.expAvg.slice(), expAvgSq: state.expAvgSq.slice() }])),
+    readGradients: () =>
+      new Map(
+        [...parameterSizes.keys()]
+          .filter((name) => touched.has(name))
+          .map((name) => [name, accumulators.get(name)!.slice()]),
+      ),
+    readParameters: (names) =>
+      new Map(
+        (names ?? [...parameters.keys()]).map((name) => {
+          const value = parameters.get(name);
+          if (value === undefined)
+            throw new InvalidInputError(`the policy has no parameter "${name}"`, { field: 'names' });
+          return [name, value.slice()];
+        }),
+      ),
+    readOptimizerState: () =>
+      Object.fromEntries(
+        [...moments].map(([name, state]) => [
+          name,
+          { step: state.step, expAvg: state.expAvg.slice(), expAvgSq: state.expAvgSq.slice() },
+        ]),
+      ),
     loadOptimizerState: (saved) => {
       moments = checkAdamWMoments(saved, parameterSizes);
     },
@@ -142,7 +197,13 @@ export interface TrainingStateLike {
 /** The methods of a `TrainablePolicy` that forward to its training state (everything but scoring and accumulating). */
 export type TrainingStateMethods = Pick<
   TrainablePolicy,
-  'parameterSizes' | 'applyUpdate' | 'zeroGradients' | 'readGradients' | 'readParameters' | 'readOptimizerState' | 'loadOptimizerState'
+  | 'parameterSizes'
+  | 'applyUpdate'
+  | 'zeroGradients'
+  | 'readGradients'
+  | 'readParameters'
+  | 'readOptimizerState'
+  | 'loadOptimizerState'
 >;
 
 /** The seam's update and read-back methods over a training state (the async forms of its methods). */

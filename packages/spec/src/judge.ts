@@ -5,9 +5,7 @@ export interface JudgeItem {
 }
 
 /** `failed` means the judge could not give a verdict (after retries); it is never counted as correct or incorrect. */
-export type JudgeVerdict =
-  | { status: 'correct' | 'incorrect'; rationale: string }
-  | { status: 'failed'; error: string };
+export type JudgeVerdict = { status: 'correct' | 'incorrect'; rationale: string } | { status: 'failed'; error: string };
 
 /** An LLM (or other) judge of answers against golden answers. */
 export interface Judge {

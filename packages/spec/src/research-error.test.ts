@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ApiCallError, InvalidConfigError, InvalidInputError, ResearchError, TimeoutError, UnsupportedError } from './research-error';
+import {
+  ApiCallError,
+  InvalidConfigError,
+  InvalidInputError,
+  ResearchError,
+  TimeoutError,
+  UnsupportedError,
+} from './research-error';
 
 describe('ResearchError family', () => {
   it('recognises its members through the Symbol.for marker, not the prototype', () => {
@@ -27,11 +34,17 @@ describe('ResearchError family', () => {
   });
 
   it('formats config, timeout and unsupported errors', () => {
-    expect(new InvalidConfigError('train.lr', 'must be positive').message).toBe('config field "train.lr": must be positive');
+    expect(new InvalidConfigError('train.lr', 'must be positive').message).toBe(
+      'config field "train.lr": must be positive',
+    );
     expect(new TimeoutError('judge request', 500).message).toBe('judge request timed out after 500 ms');
-    expect(new UnsupportedError('execution provider "cuda"', 'not installed').feature).toBe('execution provider "cuda"');
+    expect(new UnsupportedError('execution provider "cuda"', 'not installed').feature).toBe(
+      'execution provider "cuda"',
+    );
     const cause = new Error('root');
-    expect(new InvalidConfigError('train.lr', 'must be positive').issues).toEqual([{ path: 'train.lr', problem: 'must be positive' }]);
+    expect(new InvalidConfigError('train.lr', 'must be positive').issues).toEqual([
+      { path: 'train.lr', problem: 'must be positive' },
+    ]);
     expect(new TimeoutError('x', 1, { cause }).cause).toBe(cause);
   });
 
@@ -40,9 +53,15 @@ describe('ResearchError family', () => {
       { path: 'loss.clipRatio', problem: 'must be in [0, 1), got 1' },
       { path: 'rollout.groupSize', problem: 'must be ≥ 1' },
     ]);
-    expect(error).toMatchObject({ path: 'loss.clipRatio', problem: 'must be in [0, 1), got 1', name: 'InvalidConfigError' });
+    expect(error).toMatchObject({
+      path: 'loss.clipRatio',
+      problem: 'must be in [0, 1), got 1',
+      name: 'InvalidConfigError',
+    });
     expect(error.issues.map((issue) => issue.path)).toEqual(['loss.clipRatio', 'rollout.groupSize']);
-    expect(error.message).toBe('2 config fields are invalid:\n  config field "loss.clipRatio": must be in [0, 1), got 1\n  config field "rollout.groupSize": must be ≥ 1');
+    expect(error.message).toBe(
+      '2 config fields are invalid:\n  config field "loss.clipRatio": must be in [0, 1), got 1\n  config field "rollout.groupSize": must be ≥ 1',
+    );
     expect(InvalidConfigError.ofIssues([{ path: 'a', problem: 'b' }]).message).toBe('config field "a": b');
     expect(() => InvalidConfigError.ofIssues([])).toThrow(TypeError);
   });

@@ -113,7 +113,10 @@ export class ApiCallError extends ResearchError {
     this.responseBody = fields.responseBody;
     this.isRetryable =
       fields.isRetryable ??
-      (fields.statusCode === undefined || fields.statusCode === 408 || fields.statusCode === 429 || fields.statusCode >= 500);
+      (fields.statusCode === undefined ||
+        fields.statusCode === 408 ||
+        fields.statusCode === 429 ||
+        fields.statusCode >= 500);
   }
 }
 

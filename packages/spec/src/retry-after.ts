@@ -8,7 +8,11 @@ export interface HeaderSource {
  * OpenAI sends it) or `Retry-After` (RFC 9110: seconds, or an HTTP date), capped at `capMs`.
  * Undefined when the response has neither header or it cannot be read (`-3`, `1e3`, a bad date).
  */
-export function parseRetryAfter(headers: HeaderSource, capMs: number = Number.POSITIVE_INFINITY, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: HeaderSource,
+  capMs: number = Number.POSITIVE_INFINITY,
+  now: number = Date.now(),
+): number | undefined {
   const milliseconds = Number.parseFloat(headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.min(milliseconds, capMs);
   const value = headers.get('retry-after')?.trim();

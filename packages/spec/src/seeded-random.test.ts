@@ -7,19 +7,25 @@ import { deriveSeed, SeededRandom } from './seeded-random';
 describe('SeededRandom', () => {
   it('produces the xoshiro128** stream of the Python reference', () => {
     const random = new SeededRandom(42);
-    expect(Array.from({ length: 6 }, () => random.nextUint32())).toEqual([4236433703, 2069857770, 2066133620, 573724687, 2046020026, 2897421387]);
+    expect(Array.from({ length: 6 }, () => random.nextUint32())).toEqual([
+      4236433703, 2069857770, 2066133620, 573724687, 2046020026, 2897421387,
+    ]);
   });
 
   it('is xoshiro128**: the first outputs from state [1, 2, 3, 4] match an independent Python port', () => {
     const random = SeededRandom.fromState({ words: [1, 2, 3, 4] });
-    expect(Array.from({ length: 6 }, () => random.nextUint32())).toEqual([11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
+    expect(Array.from({ length: 6 }, () => random.nextUint32())).toEqual([
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492,
+    ]);
     expect(random.state().words).toEqual([1110993931, 286554632, 2431677446, 2165318166]);
   });
 
   it('seeds fromSeed with the SplitMix32 outputs from the counter `seed`, and the constructor one output later', () => {
     const constructed = new SeededRandom(41);
     const fromSeed = SeededRandom.fromSeed((41 + 0x9e3779b9) >>> 0);
-    expect(Array.from({ length: 8 }, () => constructed.nextUint32())).toEqual(Array.from({ length: 8 }, () => fromSeed.nextUint32()));
+    expect(Array.from({ length: 8 }, () => constructed.nextUint32())).toEqual(
+      Array.from({ length: 8 }, () => fromSeed.nextUint32()),
+    );
     // High bits of a 53-bit seed are folded in, not dropped.
     expect(SeededRandom.fromSeed(2 ** 32 + 5).state()).not.toEqual(SeededRandom.fromSeed(5).state());
   });
@@ -59,7 +65,9 @@ describe('SeededRandom', () => {
     expect(() => SeededRandom.fromSeed(-1)).toThrow(InvalidInputError);
     expect(() => SeededRandom.fromSeed(1.5)).toThrow(/non-negative safe integer/);
     expect(() => SeededRandom.fromState({ words: [0, 0, 0, 0] })).toThrow(/all zero/);
-    expect(() => SeededRandom.fromState({ words: [1, 2, 3] as unknown as [number, number, number, number] })).toThrow(/four uint32/);
+    expect(() => SeededRandom.fromState({ words: [1, 2, 3] as unknown as [number, number, number, number] })).toThrow(
+      /four uint32/,
+    );
     expect(() => new SeededRandom(1).integer(0)).toThrow(/\[1, 2\^32\]/);
     expect(() => new SeededRandom(1).pick([])).toThrow(/empty list/);
   });

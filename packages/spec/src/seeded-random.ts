@@ -45,7 +45,11 @@ function splitMixWords(counter: number): RandomState {
 
 function checkState(state: RandomState): RandomState['words'] {
   const words = state?.words;
-  if (!Array.isArray(words) || words.length !== 4 || words.some((word) => !Number.isInteger(word) || word < 0 || word > 0xffffffff)) {
+  if (
+    !Array.isArray(words) ||
+    words.length !== 4 ||
+    words.some((word) => !Number.isInteger(word) || word < 0 || word > 0xffffffff)
+  ) {
     throw new InvalidInputError('must be four uint32 words', { field: 'rng.words' });
   }
   if (words.every((word) => word === 0)) throw new InvalidInputError('must not be all zero', { field: 'rng.words' });
@@ -71,7 +75,8 @@ export class SeededRandom {
    * counter `seed`: the trainer's run stream (`InvalidInputError` for any other seed).
    */
   static fromSeed<T extends SeededRandom>(this: new (seed: RandomState) => T, seed: number): T {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError(`must be a non-negative safe integer, got ${seed}`, { field: 'seed' });
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new InvalidInputError(`must be a non-negative safe integer, got ${seed}`, { field: 'seed' });
     return new this(splitMixWords(((seed >>> 0) ^ Math.floor(seed / 2 ** 32)) >>> 0));
   }
 
@@ -107,7 +112,8 @@ export class SeededRandom {
 
   /** An integer in [0, count), without modulo bias. */
   integer(count: number): number {
-    if (!Number.isInteger(count) || count < 1 || count > 2 ** 32) throw new InvalidInputError(`must be an integer in [1, 2^32], got ${count}`, { field: 'count' });
+    if (!Number.isInteger(count) || count < 1 || count > 2 ** 32)
+      throw new InvalidInputError(`must be an integer in [1, 2^32], got ${count}`, { field: 'count' });
     const limit = 2 ** 32 - (2 ** 32 % count);
     for (;;) {
       const value = this.nextUint32();

@@ -33,7 +33,8 @@ interface Waiter {
  * A released slot passes straight to the first waiter.
  */
 export function createSemaphore(limit: number, options: { maxWaiting?: number } = {}): Semaphore {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
   const maxWaiting = options.maxWaiting ?? Number.POSITIVE_INFINITY;
   if (!(maxWaiting === Number.POSITIVE_INFINITY || (Number.isInteger(maxWaiting) && maxWaiting >= 0))) {
     throw new RangeError(`semaphore maxWaiting must be a non-negative integer, got ${maxWaiting}`);

@@ -34,14 +34,22 @@ describe('withRetries', () => {
 
   it('gives up after maxRetries retries with the last error and the number of tries', async () => {
     const { waits, sleep } = recorder();
-    const result = await withRetries(async (attempt) => ({ ok: false, error: `e${attempt}` }), { maxRetries: 2, backoff: { initialMs: 10, factor: 3 }, sleep });
+    const result = await withRetries(async (attempt) => ({ ok: false, error: `e${attempt}` }), {
+      maxRetries: 2,
+      backoff: { initialMs: 10, factor: 3 },
+      sleep,
+    });
     expect(result).toEqual({ ok: false, error: 'e3', attempts: 3 });
     expect(waits).toEqual([10, 30]);
   });
 
   it('stops at once on a failure that is not retryable', async () => {
     const { waits, sleep } = recorder();
-    const result = await withRetries(async () => ({ ok: false, error: 'no', retryable: false }), { maxRetries: 5, backoff: { initialMs: 10 }, sleep });
+    const result = await withRetries(async () => ({ ok: false, error: 'no', retryable: false }), {
+      maxRetries: 5,
+      backoff: { initialMs: 10 },
+      sleep,
+    });
     expect(result).toEqual({ ok: false, error: 'no', attempts: 1 });
     expect(waits).toEqual([]);
   });
@@ -54,13 +62,22 @@ describe('withRetries', () => {
       { ok: false, error: 'x' },
       { ok: true, value: 1 },
     ];
-    await withRetries(async (attempt) => outcomes[attempt - 1]!, { maxRetries: 5, backoff: { initialMs: 4000 }, maxDelayMs: 6000, sleep });
+    await withRetries(async (attempt) => outcomes[attempt - 1]!, {
+      maxRetries: 5,
+      backoff: { initialMs: 4000 },
+      maxDelayMs: 6000,
+      sleep,
+    });
     expect(waits).toEqual([5, 6000, 6000]);
   });
 
   it('rejects with the reason of an aborted signal, and with what a try throws', async () => {
     const controller = new AbortController();
-    const pending = withRetries(async () => ({ ok: false, error: 'x' }), { maxRetries: 5, backoff: { initialMs: 60_000 }, signal: controller.signal });
+    const pending = withRetries(async () => ({ ok: false, error: 'x' }), {
+      maxRetries: 5,
+      backoff: { initialMs: 60_000 },
+      signal: controller.signal,
+    });
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
     await expect(

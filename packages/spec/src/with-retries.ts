@@ -6,7 +6,8 @@ import { delay } from './delay';
  * for a wait, else after the backoff) unless `retryable` is false. A failure that must end the whole
  * call at once (the caller's abort, a bug) is thrown instead.
  */
-export type TryOutcome<T, E = unknown> = { ok: true; value: T } | { ok: false; error: E; retryable?: boolean; retryAfterMs?: number };
+export type TryOutcome<T, E = unknown> =
+  { ok: true; value: T } | { ok: false; error: E; retryable?: boolean; retryAfterMs?: number };
 
 /** Reported before each retry. */
 export interface RetryNotice<E = unknown> {
@@ -41,13 +42,17 @@ export type RetryResult<T, E = unknown> = { ok: true; value: T } | { ok: false; 
  * caller decides whether a final failure is thrown or reported); rejects with `signal.reason` when
  * the signal aborts, and with whatever `attempt` throws.
  */
-export async function withRetries<T, E = unknown>(attempt: (attempt: number) => Promise<TryOutcome<T, E>>, policy: RetryPolicy<E>): Promise<RetryResult<T, E>> {
+export async function withRetries<T, E = unknown>(
+  attempt: (attempt: number) => Promise<TryOutcome<T, E>>,
+  policy: RetryPolicy<E>,
+): Promise<RetryResult<T, E>> {
   const { signal, sleep = delay } = policy;
   for (let tried = 1; ; tried += 1) {
     signal?.throwIfAborted();
     const outcome = await attempt(tried);
     if (outcome.ok) return outcome;
-    if (outcome.retryable === false || tried > policy.maxRetries) return { ok: false, error: outcome.error, attempts: tried };
+    if (outcome.retryable === false || tried > policy.maxRetries)
+      return { ok: false, error: outcome.error, attempts: tried };
     const wait = outcome.retryAfterMs ?? backoffDelay(tried - 1, policy.backoff);
     const delayMs = Math.min(wait, policy.maxDelayMs ?? Number.POSITIVE_INFINITY);
     policy.onRetry?.({ attempt: tried, delayMs, error: outcome.error });

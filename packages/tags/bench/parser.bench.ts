@@ -67,7 +67,9 @@ const chunked256 = chunk(corpus, 256);
 const baseline = measure(() => scanWithIndexOf(corpus));
 const baselineSpeed = megabytes / (baseline.milliseconds / 1000);
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
-console.log(`corpus: ${megabytes.toFixed(2)} MB UTF-8, ${corpus.length} UTF-16 code units, ${baseline.check / (runs + 1)} '<' characters`);
+console.log(
+  `corpus: ${megabytes.toFixed(2)} MB UTF-8, ${corpus.length} UTF-16 code units, ${baseline.check / (runs + 1)} '<' characters`,
+);
 console.log(`baseline indexOf('<') scan: ${baseline.milliseconds.toFixed(1)} ms, ${baselineSpeed.toFixed(0)} MB/s`);
 for (const [label, chunks] of [
   ['push, 16-byte chunks', chunked16],

@@ -12,8 +12,7 @@ import { removeBoxed } from './remove-boxed';
 export type ExtractAnswerReason = 'answer-missing' | 'boxed-missing' | 'boxed-malformed';
 
 export type ExtractAnswerResult =
-  | { ok: true; answer: string }
-  | { ok: false; reason: ExtractAnswerReason; message: string };
+  { ok: true; answer: string } | { ok: false; reason: ExtractAnswerReason; message: string };
 
 /**
  * The `<answer>` content ReSearch's reward scores, exactly as it finds it:

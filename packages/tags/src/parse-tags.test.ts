@@ -5,7 +5,9 @@ import { parseTags, type TagSegment } from './parse-tags';
 function writeBack(segments: readonly TagSegment[]): string {
   return segments
     .map((segment) =>
-      segment.kind === 'text' ? segment.text : `<${segment.kind}>${segment.text}${segment.closed ? `</${segment.kind}>` : ''}`,
+      segment.kind === 'text'
+        ? segment.text
+        : `<${segment.kind}>${segment.text}${segment.closed ? `</${segment.kind}>` : ''}`,
     )
     .join('');
 }

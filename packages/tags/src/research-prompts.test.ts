@@ -14,7 +14,9 @@ import { SEARCH_R1_TEMPLATE, renderSearchR1Prompt } from './search-r1-prompt';
 const expectedBasePrompt = String.raw`A conversation between User and Assistant. The user asks a question, and the assistant solves it. The assistant first thinks about the reasoning process in the mind and then provides the user with the answer. During thinking, the assistant can invoke the wikipedia search tool to search for fact information about specific topics if needed. The reasoning process and answer are enclosed within <think> </think> and <answer> </answer> tags respectively, and the search query and result are enclosed within <search> </search> and <result> </result> tags respectively. For example, <think> This is the reasoning process. </think> <search> search query here </search> <result> search result here </result> <think> This is the reasoning process. </think> <answer> The final answer is \[ \boxed{answer here} \] </answer>. In the last part of the answer, the final exact answer is enclosed within \boxed{} with latex format. User: Who wrote Hamlet?. Assistant:`;
 const expectedSystemPrompt = String.raw`You are a helpful assistant that can solve the given question step by step with the help of the wikipedia search tool. Given a question, you need to first think about the reasoning process in the mind and then provide the answer. During thinking, you can invoke the wikipedia search tool to search for fact information about specific topics if needed. The reasoning process and answer are enclosed within <think> </think> and <answer> </answer> tags respectively, and the search query and result are enclosed within <search> </search> and <result> </result> tags respectively. For example, <think> This is the reasoning process. </think> <search> search query here </search> <result> search result here </result> <think> This is the reasoning process. </think> <answer> The final answer is \[ \boxed{answer here} \] </answer>. In the last part of the answer, the final exact answer is enclosed within \boxed{} with latex format.`;
 // Search-R1's make_prefix ends the prompt with "\n" after the question (nq_search.py); §2.3 shows the text without it.
-const expectedSearchR1Prompt = String.raw`Answer the given question. You must conduct reasoning inside <think> and </think> first every time you get new information. After reasoning, if you find you lack some knowledge, you can call a search engine by <search> query </search> and it will return the top searched results between <information> and </information>. You can search as many times as your want. If you find no further external knowledge needed, you can directly provide the answer inside <answer> and </answer>, without detailed illustrations. For example, <answer> Beijing </answer>. Question: Who wrote Hamlet?` + '\n';
+const expectedSearchR1Prompt =
+  String.raw`Answer the given question. You must conduct reasoning inside <think> and </think> first every time you get new information. After reasoning, if you find you lack some knowledge, you can call a search engine by <search> query </search> and it will return the top searched results between <information> and </information>. You can search as many times as your want. If you find no further external knowledge needed, you can directly provide the answer inside <answer> and </answer>, without detailed illustrations. For example, <answer> Beijing </answer>. Question: Who wrote Hamlet?` +
+  '\n';
 
 describe('ReSearch prompts', () => {
   it('renders the base-model prompt byte for byte', () => {
@@ -51,7 +53,10 @@ describe('Search-R1 prompt', () => {
 
 describe('against the reference file', () => {
   // CI checks out shared/ beside the repository: <repo>/../shared/reference/research-paper.md.
-  const referencePath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/reference/research-paper.md');
+  const referencePath = resolve(
+    dirname(fileURLToPath(import.meta.url)),
+    '../../../../shared/reference/research-paper.md',
+  );
 
   it('matches the fenced prompt texts of research-paper.md', () => {
     expect(existsSync(referencePath), referencePath).toBe(true);

@@ -24,7 +24,12 @@ function referenceEvents(text: string): TagEvent[] {
   let openOffset = 0;
   let buffer = '';
   const flushBuffer = () => {
-    if (buffer !== '') events.push(open === undefined ? { type: 'text-delta', delta: buffer } : ({ type: `${open}-delta`, delta: buffer } as TagEvent));
+    if (buffer !== '')
+      events.push(
+        open === undefined
+          ? { type: 'text-delta', delta: buffer }
+          : ({ type: `${open}-delta`, delta: buffer } as TagEvent),
+      );
     buffer = '';
   };
   let index = 0;
@@ -81,9 +86,9 @@ describe('createTagParser fuzz', () => {
         if (whole.map(tagEventSourceText).join('') !== input) failures.push(`whole: ${JSON.stringify(input)}`);
 
         // 1–5 random split points, empty chunks possible
-        const cuts = Array.from({ length: 1 + Math.floor(random() * 5) }, () => Math.floor(random() * (input.length + 1))).sort(
-          (a, b) => a - b,
-        );
+        const cuts = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
+          Math.floor(random() * (input.length + 1)),
+        ).sort((a, b) => a - b);
         const chunked: TagEvent[] = [];
         let previous = 0;
         for (const cut of [...cuts, input.length]) {
@@ -91,7 +96,8 @@ describe('createTagParser fuzz', () => {
           previous = cut;
         }
         chunked.push(...parser.flush());
-        if (chunked.map(tagEventSourceText).join('') !== input) failures.push(`chunked ${cuts}: ${JSON.stringify(input)}`);
+        if (chunked.map(tagEventSourceText).join('') !== input)
+          failures.push(`chunked ${cuts}: ${JSON.stringify(input)}`);
         if (JSON.stringify(mergeDeltas(chunked)) !== JSON.stringify(mergeDeltas(whole))) {
           failures.push(`chunked events differ ${cuts}: ${JSON.stringify(input)}`);
         }
@@ -100,7 +106,9 @@ describe('createTagParser fuzz', () => {
         const segments = parseTags(input);
         const written = segments
           .map((segment) =>
-            segment.kind === 'text' ? segment.text : `<${segment.kind}>${segment.text}${segment.closed ? `</${segment.kind}>` : ''}`,
+            segment.kind === 'text'
+              ? segment.text
+              : `<${segment.kind}>${segment.text}${segment.closed ? `</${segment.kind}>` : ''}`,
           )
           .join('');
         if (written !== input) failures.push(`segments: ${JSON.stringify(input)}`);

@@ -27,7 +27,9 @@ function mergeDeltas(events: readonly TagEvent[]): TagEvent[] {
 
 describe('createTagParser: events', () => {
   it('parses a well-formed rollout into noun-verb events', () => {
-    expect(parseChunks(['<think> a </think> <search> q </search> <result>\nr\n</result><answer>\\boxed{x}</answer>'])).toEqual([
+    expect(
+      parseChunks(['<think> a </think> <search> q </search> <result>\nr\n</result><answer>\\boxed{x}</answer>']),
+    ).toEqual([
       { type: 'think-start' },
       { type: 'think-delta', delta: ' a ' },
       { type: 'think-end' },

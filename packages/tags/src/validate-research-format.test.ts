@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RESEARCH_FORMAT_MESSAGES, validateReSearchFormat, type ReSearchFormatReason } from './validate-research-format';
+import {
+  RESEARCH_FORMAT_MESSAGES,
+  validateReSearchFormat,
+  type ReSearchFormatReason,
+} from './validate-research-format';
 
 const good =
   '<think> who? </think> <search> q1 </search> <result>\n"T"\ntext\n</result>' +
@@ -9,7 +13,11 @@ const good =
 const table: Array<[string, string, ReSearchFormatReason | 'ok']> = [
   ['well formed with one search', good, 'ok'],
   ['no search at all', '<think>x</think><answer>\\boxed{a}</answer>', 'ok'],
-  ['two searches', '<think>a</think><search>q</search><result>r</result><search>q2</search><result>r2</result><think>b</think><answer>\\boxed{x}</answer>', 'ok'],
+  [
+    'two searches',
+    '<think>a</think><search>q</search><result>r</result><search>q2</search><result>r2</result><think>b</think><answer>\\boxed{x}</answer>',
+    'ok',
+  ],
   ['think counts differ', '<think>a</think><think>b<answer>\\boxed{x}</answer>', 'think-unpaired'],
   ['only a closer', 'a</think><answer>\\boxed{x}</answer>', 'think-unpaired'],
   ['no think at all', '<answer>\\boxed{x}</answer>', 'think-missing'],
@@ -22,12 +30,28 @@ const table: Array<[string, string, ReSearchFormatReason | 'ok']> = [
   ['search never closed', '<think>a</think><search>q<answer>\\boxed{x}</answer>', 'search-incomplete'],
   ['search without result', '<think>a</think><search>q</search><answer>\\boxed{x}</answer>', 'search-incomplete'],
   ['result not closed', '<think>a</think><search>q</search><result>r<answer>\\boxed{x}</answer>', 'search-incomplete'],
-  ['result before search closer', '<think>a</think><search>q<result>r</result></search><answer>\\boxed{x}</answer>', 'search-wrong-order'],
+  [
+    'result before search closer',
+    '<think>a</think><search>q<result>r</result></search><answer>\\boxed{x}</answer>',
+    'search-wrong-order',
+  ],
   // a result earlier than the <search> does not count: the scan looks after <search>
-  ['result only before search', '<think>a</think><result>r</result><search>q</search><answer>\\boxed{x}</answer>', 'search-incomplete'],
-  ['second search incomplete', '<think>a</think><search>q</search><result>r</result><search>q2</search><answer>\\boxed{x}</answer>', 'search-incomplete'],
+  [
+    'result only before search',
+    '<think>a</think><result>r</result><search>q</search><answer>\\boxed{x}</answer>',
+    'search-incomplete',
+  ],
+  [
+    'second search incomplete',
+    '<think>a</think><search>q</search><result>r</result><search>q2</search><answer>\\boxed{x}</answer>',
+    'search-incomplete',
+  ],
   // a nested <search> inside the first block: the scan restarts at the first </result> and finds it
-  ['nested search before result end', '<think>a</think><search>q</search><result>r <search>z</search> </result><answer>\\boxed{x}</answer>', 'ok'],
+  [
+    'nested search before result end',
+    '<think>a</think><search>q</search><result>r <search>z</search> </result><answer>\\boxed{x}</answer>',
+    'ok',
+  ],
   ['answer closer first', '<think>a</think></answer>\\boxed{x}<answer>', 'answer-order'],
   ['no boxed', '<think>a</think><answer>Paris</answer>', 'boxed-missing'],
   ['boxed after answer', '<think>a</think><answer>Paris</answer>\\boxed{x}', 'boxed-missing'],

@@ -5,7 +5,9 @@ describe('expectClose', () => {
   it('passes within tolerance and names the worst element otherwise', () => {
     expectClose([1, 2, 3], [1, 2 + 1e-13, 3]);
     expectClose(100.001, 100, { rtol: 1e-5 });
-    expect(() => expectClose([1, 2, 3.5], [1, 2.1, 3], { atol: 0.2, label: 'row' })).toThrow(/row\[2\]: got 3.5, expected 3/);
+    expect(() => expectClose([1, 2, 3.5], [1, 2.1, 3], { atol: 0.2, label: 'row' })).toThrow(
+      /row\[2\]: got 3.5, expected 3/,
+    );
     expect(() => expectClose([Number.NaN], [1])).toThrow(/got NaN/);
     expectClose([Number.NaN], [Number.NaN]);
   });

@@ -12,7 +12,11 @@ export interface Tolerance {
  * Asserts `|actual − expected| ≤ atol + rtol·|expected|` element-wise and reports the worst element
  * (its index, both values and the difference) when it fails. NaN matches NaN only.
  */
-export function expectClose(actual: number | ArrayLike<number>, expected: number | ArrayLike<number>, tolerance: Tolerance = {}): void {
+export function expectClose(
+  actual: number | ArrayLike<number>,
+  expected: number | ArrayLike<number>,
+  tolerance: Tolerance = {},
+): void {
   const { atol = 1e-12, rtol = 0, label = 'value' } = tolerance;
   const actualList = typeof actual === 'number' ? [actual] : Array.from(actual);
   const expectedList = typeof expected === 'number' ? [expected] : Array.from(expected);
@@ -22,13 +26,15 @@ export function expectClose(actual: number | ArrayLike<number>, expected: number
     const a = actualList[index]!;
     const e = expectedList[index]!;
     if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (Number.isNaN(e) !== Number.isNaN(a)) worst = { index, excess: Number.POSITIVE_INFINITY, difference: Number.NaN };
+      if (Number.isNaN(e) !== Number.isNaN(a))
+        worst = { index, excess: Number.POSITIVE_INFINITY, difference: Number.NaN };
       continue;
     }
     if (a === e) continue;
     const difference = Math.abs(a - e);
     const excess = difference - (atol + rtol * Math.abs(e));
-    if (excess > worst.excess || Number.isNaN(difference)) worst = { index, excess: Number.isNaN(difference) ? Infinity : excess, difference };
+    if (excess > worst.excess || Number.isNaN(difference))
+      worst = { index, excess: Number.isNaN(difference) ? Infinity : excess, difference };
   }
   if (worst.index >= 0) {
     const a = actualList[worst.index];

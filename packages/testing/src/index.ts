@@ -7,7 +7,11 @@ export {
   type MockPolicyScript,
   type MockPolicyScriptContext,
 } from './mock-policy';
-export { createMockTrainablePolicy, type MockTrainablePolicy, type MockTrainablePolicyOptions } from './mock-trainable-policy';
+export {
+  createMockTrainablePolicy,
+  type MockTrainablePolicy,
+  type MockTrainablePolicyOptions,
+} from './mock-trainable-policy';
 export { MockRetriever, termsOf, type MockRetrieverCall, type MockRetrieverOptions } from './mock-retriever';
 export { MOCK_SPECIAL_TOKENS, MockTokenizer, type MockTokenizerOptions } from './mock-tokenizer';
 export {

@@ -39,7 +39,10 @@ describe('MockJudge', () => {
   });
 
   it('uses a custom decision', async () => {
-    const judge = new MockJudge({ decide: (_item, index) => (index === 0 ? { status: 'failed', error: 'no verdict' } : { status: 'correct', rationale: 'ok' }) });
+    const judge = new MockJudge({
+      decide: (_item, index) =>
+        index === 0 ? { status: 'failed', error: 'no verdict' } : { status: 'correct', rationale: 'ok' },
+    });
     expect(await judge.judge(items)).toEqual([
       { status: 'failed', error: 'no verdict' },
       { status: 'correct', rationale: 'ok' },

@@ -23,7 +23,10 @@ export function exactMatchVerdict(item: JudgeItem): JudgeVerdict {
   const prediction = normalize(item.prediction);
   const match = item.goldenAnswers.find((golden) => normalize(golden) === prediction);
   return match === undefined
-    ? { status: 'incorrect', rationale: `"${item.prediction}" matches none of ${item.goldenAnswers.length} golden answers` }
+    ? {
+        status: 'incorrect',
+        rationale: `"${item.prediction}" matches none of ${item.goldenAnswers.length} golden answers`,
+      }
     : { status: 'correct', rationale: `"${item.prediction}" matches golden answer "${match}"` };
 }
 

@@ -25,7 +25,10 @@ function request(inputText: string, overrides: Partial<GenerateRequest> = {}): G
 
 describe('MockPolicy', () => {
   it('stops after the tokens of a stop string and keeps them', async () => {
-    const policy = new MockPolicy({ tokenizer, script: ['<think>x</think><search>who</search><result>made up</result>'] });
+    const policy = new MockPolicy({
+      tokenizer,
+      script: ['<think>x</think><search>who</search><result>made up</result>'],
+    });
     const [result] = await policy.generate([request('p', { stopStrings: ['</search>'] })]);
     expect(result).toEqual({
       outputIds: tokenizer.encode('<think>x</think><search>who</search>'),
@@ -66,7 +69,10 @@ describe('MockPolicy', () => {
 
   it("ends at EOS ids and at request stopTokenIds with 'eos', keeping the token", async () => {
     const policy = new MockPolicy({ tokenizer, script: ['ab<|endoftext|>cd', 'abcd'] });
-    const [eos, stopId] = await policy.generate([request('p'), request('p', { stopTokenIds: [tokenizer.encode('c')[0]!] })]);
+    const [eos, stopId] = await policy.generate([
+      request('p'),
+      request('p', { stopTokenIds: [tokenizer.encode('c')[0]!] }),
+    ]);
     expect(eos).toEqual({ outputIds: [100, 101, 0], text: 'ab<|endoftext|>', finishReason: 'eos' });
     expect(stopId).toEqual({ outputIds: [100, 101, 102], text: 'abc', finishReason: 'eos' });
   });
@@ -82,7 +88,9 @@ describe('MockPolicy', () => {
   it("appends EOS when the script runs out, or throws with onScriptEnd: 'throw'", async () => {
     const [ended] = await new MockPolicy({ tokenizer, script: ['ok'] }).generate([request('p')]);
     expect(ended).toEqual({ outputIds: [114, 110, 2], text: 'ok<|im_end|>', finishReason: 'eos' });
-    await expect(new MockPolicy({ tokenizer, script: ['ok'], onScriptEnd: 'throw' }).generate([request('p')])).rejects.toThrow(
+    await expect(
+      new MockPolicy({ tokenizer, script: ['ok'], onScriptEnd: 'throw' }).generate([request('p')]),
+    ).rejects.toThrow(
       'MockPolicy: the scripted completion ended after 2 tokens without EOS, a stop string or maxNewTokens',
     );
   });
@@ -92,7 +100,9 @@ describe('MockPolicy', () => {
     const first = await policy.generate([request('x'), request('y')]);
     const second = await policy.generate([request('z')]);
     expect([...first, ...second].map((result) => result.text)).toEqual(['a<|im_end|>', 'b<|im_end|>', 'c<|im_end|>']);
-    await expect(policy.generate([request('w')])).rejects.toThrow('MockPolicy: the script has 3 completions; request 3 has none');
+    await expect(policy.generate([request('w')])).rejects.toThrow(
+      'MockPolicy: the script has 3 completions; request 3 has none',
+    );
   });
 
   it('gives a script function the call, index, request number and decoded context', async () => {
@@ -119,13 +129,17 @@ describe('MockPolicy', () => {
     await policy.generate([{ inputIds, maxNewTokens: 3, stopStrings: ['</search>'] }]);
     inputIds.push(999);
     expect(policy.calls).toHaveLength(1);
-    expect(policy.calls[0]!.requests).toEqual([{ inputIds: tokenizer.encode('p'), maxNewTokens: 3, stopStrings: ['</search>'] }]);
+    expect(policy.calls[0]!.requests).toEqual([
+      { inputIds: tokenizer.encode('p'), maxNewTokens: 3, stopStrings: ['</search>'] },
+    ]);
   });
 
   it('streams one delta per token through onText', async () => {
     const policy = new MockPolicy({ tokenizer, script: ['ab', 'c<|im_end|>'] });
     const deltas: [number, string][] = [];
-    await policy.generate([request('p', { maxNewTokens: 2 }), request('q')], { onText: (index, delta) => deltas.push([index, delta]) });
+    await policy.generate([request('p', { maxNewTokens: 2 }), request('q')], {
+      onText: (index, delta) => deltas.push([index, delta]),
+    });
     expect(deltas).toEqual([
       [0, 'a'],
       [0, 'b'],
@@ -139,7 +153,9 @@ describe('MockPolicy', () => {
     await expect(policy.generate([request('p', { maxNewTokens: -1 })])).rejects.toThrow(
       'MockPolicy.generate, field "requests.0.maxNewTokens": must be a non-negative integer, got -1',
     );
-    await expect(policy.generate([request('p')], { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
+    await expect(policy.generate([request('p')], { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow(
+      'gone',
+    );
     const slow = new MockPolicy({ tokenizer, script: () => 'a', delayMs: 10_000 });
     const controller = new AbortController();
     const pending = slow.generate([request('p')], { signal: controller.signal });

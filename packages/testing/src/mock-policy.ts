@@ -27,8 +27,7 @@ export interface MockPolicyScriptContext {
  * completion of each request.
  */
 export type MockPolicyScript =
-  | readonly MockCompletion[]
-  | ((request: GenerateRequest, context: MockPolicyScriptContext) => MockCompletion);
+  readonly MockCompletion[] | ((request: GenerateRequest, context: MockPolicyScriptContext) => MockCompletion);
 
 export interface MockPolicyOptions {
   tokenizer: Tokenizer;
@@ -82,7 +81,10 @@ export class MockPolicy implements Policy {
   async generate(requests: readonly GenerateRequest[], options?: GenerateOptions): Promise<GenerateResult[]> {
     options?.signal?.throwIfAborted();
     const call = this.calls.length;
-    this.calls.push({ requests: requests.map((request) => ({ ...request, inputIds: [...request.inputIds] })), options });
+    this.calls.push({
+      requests: requests.map((request) => ({ ...request, inputIds: [...request.inputIds] })),
+      options,
+    });
     requests.forEach((request, index) => validateRequest(request, index));
     if (this.delayMs > 0) await delay(this.delayMs, options?.signal);
     return requests.map((request, index) => {
@@ -96,13 +98,20 @@ export class MockPolicy implements Policy {
     this.requestsAnswered += 1;
     let completion: MockCompletion | undefined;
     if (typeof this.script === 'function') {
-      completion = this.script(request, { ...where, requestNumber, contextText: this.tokenizer.decode(request.inputIds) });
+      completion = this.script(request, {
+        ...where,
+        requestNumber,
+        contextText: this.tokenizer.decode(request.inputIds),
+      });
     } else {
       completion = this.script[requestNumber];
       if (completion === undefined) {
-        throw new InvalidInputError(`the script has ${this.script.length} completions; request ${requestNumber} has none`, {
-          source: 'MockPolicy',
-        });
+        throw new InvalidInputError(
+          `the script has ${this.script.length} completions; request ${requestNumber} has none`,
+          {
+            source: 'MockPolicy',
+          },
+        );
       }
     }
     return typeof completion === 'string' ? this.tokenizer.encode(completion, { addSpecialTokens: false }) : completion;
@@ -123,7 +132,8 @@ export class MockPolicy implements Policy {
       outputIds.push(id);
       const previous = text;
       text = this.tokenizer.decode(outputIds);
-      if (onText !== undefined && text.length > previous.length && text.startsWith(previous)) onText(index, text.slice(previous.length));
+      if (onText !== undefined && text.length > previous.length && text.startsWith(previous))
+        onText(index, text.slice(previous.length));
       if (endIds.has(id)) return { outputIds, text, finishReason: 'eos' };
       const stopString = firstStopString(text, previous.length, stopStrings);
       if (stopString !== undefined) return { outputIds, text, finishReason: 'stop-string', stopString };
@@ -134,9 +144,12 @@ export class MockPolicy implements Policy {
   private scriptEndToken(position: number): number {
     const eos = this.tokenizer.eosTokenIds[0];
     if (this.onScriptEnd === 'throw' || eos === undefined) {
-      throw new InvalidInputError(`the scripted completion ended after ${position} tokens without EOS, a stop string or maxNewTokens`, {
-        source: 'MockPolicy',
-      });
+      throw new InvalidInputError(
+        `the scripted completion ended after ${position} tokens without EOS, a stop string or maxNewTokens`,
+        {
+          source: 'MockPolicy',
+        },
+      );
     }
     return eos;
   }

@@ -4,7 +4,11 @@ import { MockRetriever, termsOf } from './mock-retriever';
 import { retrieverConformanceCorpus } from './run-retriever-conformance';
 import { runRetrieverConformance } from './run-retriever-conformance';
 
-runRetrieverConformance({ name: 'MockRetriever', createRetriever: (passages) => new MockRetriever(passages), supportsScores: true });
+runRetrieverConformance({
+  name: 'MockRetriever',
+  createRetriever: (passages) => new MockRetriever(passages),
+  supportsScores: true,
+});
 
 const passages: Passage[] = [
   { id: 'c', contents: '"Paris"\nParis is the capital of France.' },
@@ -14,7 +18,15 @@ const passages: Passage[] = [
 
 describe('termsOf', () => {
   it('lowercases and splits on anything that is not a letter or digit', () => {
-    expect(termsOf('"Paris"\nParis is the capital of France.')).toEqual(['paris', 'paris', 'is', 'the', 'capital', 'of', 'france']);
+    expect(termsOf('"Paris"\nParis is the capital of France.')).toEqual([
+      'paris',
+      'paris',
+      'is',
+      'the',
+      'capital',
+      'of',
+      'france',
+    ]);
     expect(termsOf('Zürich, 東京! x2')).toEqual(['zürich', '東京', 'x2']);
     expect(termsOf('  \t ')).toEqual([]);
   });

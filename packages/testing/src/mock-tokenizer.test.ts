@@ -15,7 +15,15 @@ describe('MockTokenizer', () => {
   });
 
   it('round-trips any string, lone surrogates and special-token text included', () => {
-    for (const text of ['', 'plain', 'Zürich 東京 😀', '\ud800x', '<|im_start|>user\nhi<|im_end|>\n', '<|im_end', '\u0000\n\t']) {
+    for (const text of [
+      '',
+      'plain',
+      'Zürich 東京 😀',
+      '\ud800x',
+      '<|im_start|>user\nhi<|im_end|>\n',
+      '<|im_end',
+      '\u0000\n\t',
+    ]) {
       expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
     }
   });
@@ -41,7 +49,9 @@ describe('MockTokenizer', () => {
   });
 
   it('rejects ids outside the vocabulary when decoding', () => {
-    expect(() => tokenizer.decode([tokenizer.vocabSize])).toThrow(`token id ${tokenizer.vocabSize} is outside the vocabulary`);
+    expect(() => tokenizer.decode([tokenizer.vocabSize])).toThrow(
+      `token id ${tokenizer.vocabSize} is outside the vocabulary`,
+    );
   });
 
   it('renders ChatML', () => {
@@ -49,7 +59,9 @@ describe('MockTokenizer', () => {
       { role: 'system' as const, content: 'Be brief.' },
       { role: 'user' as const, content: 'Hi?' },
     ];
-    expect(tokenizer.applyChatTemplate(messages)).toBe('<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi?<|im_end|>\n');
+    expect(tokenizer.applyChatTemplate(messages)).toBe(
+      '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi?<|im_end|>\n',
+    );
     expect(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true })).toBe(
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi?<|im_end|>\n<|im_start|>assistant\n',
     );
@@ -79,8 +91,12 @@ describe('MockTokenizer', () => {
 
     it('rejects one-character and duplicate merges', () => {
       expect(() => new MockTokenizer({ merges: ['x'] })).toThrow(InvalidConfigError);
-      expect(() => new MockTokenizer({ merges: ['x'] })).toThrow('config field "merges.0": a merge must have at least 2 characters, got "x"');
-      expect(() => new MockTokenizer({ merges: ['ab', 'ab'] })).toThrow('config field "merges.1": duplicate token "ab"');
+      expect(() => new MockTokenizer({ merges: ['x'] })).toThrow(
+        'config field "merges.0": a merge must have at least 2 characters, got "x"',
+      );
+      expect(() => new MockTokenizer({ merges: ['ab', 'ab'] })).toThrow(
+        'config field "merges.1": duplicate token "ab"',
+      );
       expect(() => new MockTokenizer({ merges: ['<|im_end|>'] })).toThrow('duplicate token');
     });
   });

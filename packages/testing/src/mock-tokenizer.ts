@@ -1,4 +1,10 @@
-import { InvalidConfigError, InvalidInputError, type ApplyChatTemplateOptions, type ChatMessage, type Tokenizer } from '@research-ts/spec';
+import {
+  InvalidConfigError,
+  InvalidInputError,
+  type ApplyChatTemplateOptions,
+  type ChatMessage,
+  type Tokenizer,
+} from '@research-ts/spec';
 
 /** The special tokens of {@link MockTokenizer}, with their fixed ids (Qwen2.5's names). */
 export const MOCK_SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;
@@ -41,10 +47,16 @@ export class MockTokenizer implements Tokenizer {
     const byText = new Map<string, number>();
     this.tokens.forEach((token, id) => {
       if ([...token].length < 2 && id >= MOCK_SPECIAL_TOKENS.length) {
-        throw new InvalidConfigError(`merges.${id - MOCK_SPECIAL_TOKENS.length}`, `a merge must have at least 2 characters, got ${JSON.stringify(token)}`);
+        throw new InvalidConfigError(
+          `merges.${id - MOCK_SPECIAL_TOKENS.length}`,
+          `a merge must have at least 2 characters, got ${JSON.stringify(token)}`,
+        );
       }
       if (byText.has(token)) {
-        throw new InvalidConfigError(`merges.${id - MOCK_SPECIAL_TOKENS.length}`, `duplicate token ${JSON.stringify(token)}`);
+        throw new InvalidConfigError(
+          `merges.${id - MOCK_SPECIAL_TOKENS.length}`,
+          `duplicate token ${JSON.stringify(token)}`,
+        );
       }
       byText.set(token, id);
     });
@@ -102,7 +114,10 @@ export class MockTokenizer implements Tokenizer {
 
   private tokenText(id: number): string {
     const token = this.idToToken(id);
-    if (token === undefined) throw new InvalidInputError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`, { source: 'MockTokenizer.decode' });
+    if (token === undefined)
+      throw new InvalidInputError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`, {
+        source: 'MockTokenizer.decode',
+      });
     return token;
   }
 }

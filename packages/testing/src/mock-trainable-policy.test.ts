@@ -2,18 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { createMockTrainablePolicy } from './mock-trainable-policy';
 import { runTrainablePolicyConformance } from './run-trainable-policy-conformance';
 
-runTrainablePolicyConformance({ name: 'createMockTrainablePolicy', createPolicy: () => createMockTrainablePolicy({ vocabSize: 8, seed: 3 }) });
+runTrainablePolicyConformance({
+  name: 'createMockTrainablePolicy',
+  createPolicy: () => createMockTrainablePolicy({ vocabSize: 8, seed: 3 }),
+});
 
 describe('createMockTrainablePolicy', () => {
-  const batch = { inputIds: Int32Array.from([1, 4, 2, 6, 3, 0]), attentionMask: Uint8Array.from([1, 1, 1, 1, 1, 0]), batch: 2, length: 3 };
+  const batch = {
+    inputIds: Int32Array.from([1, 4, 2, 6, 3, 0]),
+    attentionMask: Uint8Array.from([1, 1, 1, 1, 1, 0]),
+    batch: 2,
+    length: 3,
+  };
 
   it('accumulates the gradient of Σ gradLogprobs·logprobs + Σ gradEntropies·entropies (central differences)', async () => {
     const policy = createMockTrainablePolicy({ vocabSize: 8, seed: 2 });
-    const upstream = { gradLogprobs: Float32Array.from([0.7, -0.4, 0.3, 0]), gradEntropies: Float32Array.from([0.2, 0.5, -0.6, 0]) };
+    const upstream = {
+      gradLogprobs: Float32Array.from([0.7, -0.4, 0.3, 0]),
+      gradEntropies: Float32Array.from([0.2, 0.5, -0.6, 0]),
+    };
     const objective = async () => {
       const { logprobs, entropies } = await policy.scoreTokens(batch);
       let sum = 0;
-      for (let index = 0; index < logprobs.length; index++) sum += upstream.gradLogprobs[index]! * logprobs[index]! + upstream.gradEntropies[index]! * entropies[index]!;
+      for (let index = 0; index < logprobs.length; index++)
+        sum += upstream.gradLogprobs[index]! * logprobs[index]! + upstream.gradEntropies[index]! * entropies[index]!;
       return sum;
     };
     await policy.accumulateGradients(batch, upstream);
@@ -43,6 +55,8 @@ describe('createMockTrainablePolicy', () => {
     if (result!.finishReason === 'eos') expect(result!.outputIds.at(-1)).toBe(0);
     const [again] = await policy.generate([{ inputIds: [1], maxNewTokens: 20, sampling: { temperature: 1, seed: 4 } }]);
     expect(again!.outputIds).toEqual(result!.outputIds);
-    await expect(policy.scoreTokens({ ...batch, inputIds: Int32Array.from([1, 9, 2, 6, 3, 0]) })).rejects.toThrow(/token id 9/);
+    await expect(policy.scoreTokens({ ...batch, inputIds: Int32Array.from([1, 9, 2, 6, 3, 0]) })).rejects.toThrow(
+      /token id 9/,
+    );
   });
 });

@@ -40,7 +40,8 @@ export interface MockTrainablePolicy extends TrainablePolicy {
  */
 export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = {}): MockTrainablePolicy {
   const vocabSize = options.vocabSize ?? 8;
-  if (!Number.isInteger(vocabSize) || vocabSize < 2) throw new InvalidInputError(`must be an integer ≥ 2, got ${vocabSize}`, { field: 'vocabSize' });
+  if (!Number.isInteger(vocabSize) || vocabSize < 2)
+    throw new InvalidInputError(`must be an integer ≥ 2, got ${vocabSize}`, { field: 'vocabSize' });
   let state = (options.seed ?? 1) >>> 0 || 1;
   const random = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -56,7 +57,8 @@ export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = 
 
   /** The next-token log-probabilities after `previous`, and their entropy. */
   function distribution(previous: number): { logp: Float64Array; entropy: number } {
-    if (!Number.isInteger(previous) || previous < 0 || previous >= vocabSize) throw new InvalidInputError(`token id ${previous} is outside [0, ${vocabSize})`, { field: 'inputIds' });
+    if (!Number.isInteger(previous) || previous < 0 || previous >= vocabSize)
+      throw new InvalidInputError(`token id ${previous} is outside [0, ${vocabSize})`, { field: 'inputIds' });
     const logp = new Float64Array(vocabSize);
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < vocabSize; k++) {
@@ -100,7 +102,10 @@ export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = 
   async function accumulateGradients(batch: TokenBatch, upstream: TokenScoreGradients): Promise<void> {
     const size = batch.batch * (batch.length - 1);
     if (upstream.gradLogprobs.length !== size || upstream.gradEntropies.length !== size) {
-      throw new InvalidInputError(`expected ${size} upstream gradients per output for a [${batch.batch}, ${batch.length - 1}] batch`, { field: 'upstream' });
+      throw new InvalidInputError(
+        `expected ${size} upstream gradients per output for a [${batch.batch}, ${batch.length - 1}] batch`,
+        { field: 'upstream' },
+      );
     }
     const gradWeight = new Float64Array(weight.length);
     const gradBias = new Float64Array(bias.length);
@@ -138,7 +143,12 @@ export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = 
         logprobs.push(logp[next]!);
         previous = next;
         if (stops.has(next)) {
-          const result: GenerateResult = { outputIds, text: outputIds.join(' '), finishReason: 'eos', stopTokenId: next };
+          const result: GenerateResult = {
+            outputIds,
+            text: outputIds.join(' '),
+            finishReason: 'eos',
+            stopTokenId: next,
+          };
           if (request.logprobs === true) result.logprobs = logprobs;
           return result;
         }

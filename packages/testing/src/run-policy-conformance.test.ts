@@ -12,7 +12,9 @@ import {
 
 const tokenizer = new MockTokenizer();
 const script = (_request: GenerateRequest, context: { contextText: string }) =>
-  context.contextText === 'Hi' ? 'Hello!<|im_end|>' : `Reply to ${context.contextText.length}: keep the lamp burning.<|im_end|>`;
+  context.contextText === 'Hi'
+    ? 'Hello!<|im_end|>'
+    : `Reply to ${context.contextText.length}: keep the lamp burning.<|im_end|>`;
 
 describe('missingCapabilities', () => {
   it('names, per check, the required capabilities a policy declares false; exactly those checks are skipped', () => {
@@ -20,12 +22,16 @@ describe('missingCapabilities', () => {
     const skipped = policyConformanceChecks.filter((check) => missingCapabilities(check, declared).length > 0);
     expect(skipped.map((check) => missingCapabilities(check, declared))).toEqual([['seed'], ['streaming']]);
     expect(skipped.map((check) => check.requires)).toEqual([['seed'], ['streaming']]);
-    expect(policyConformanceChecks.filter((check) => missingCapabilities(check, fullPolicyCapabilities).length > 0)).toEqual([]);
+    expect(
+      policyConformanceChecks.filter((check) => missingCapabilities(check, fullPolicyCapabilities).length > 0),
+    ).toEqual([]);
   });
 });
 
 function context(policy: Policy): PolicyConformanceContext {
-  const prompts = ['The lighthouse keeper', 'Hi', 'a much longer prompt about lamps'].map((text) => tokenizer.encode(text));
+  const prompts = ['The lighthouse keeper', 'Hi', 'a much longer prompt about lamps'].map((text) =>
+    tokenizer.encode(text),
+  );
   const baselines = new Map<number, Promise<GenerateResult>>();
   return {
     policy,
@@ -36,7 +42,12 @@ function context(policy: Policy): PolicyConformanceContext {
     eosRequest: { inputIds: tokenizer.encode('Hi'), maxNewTokens: 16 },
     greedyBaseline: (index) => {
       if (!baselines.has(index)) {
-        baselines.set(index, policy.generate([{ inputIds: prompts[index]!, maxNewTokens: 16, sampling: { temperature: 0 } }]).then((results) => results[0]!));
+        baselines.set(
+          index,
+          policy
+            .generate([{ inputIds: prompts[index]!, maxNewTokens: 16, sampling: { temperature: 0 } }])
+            .then((results) => results[0]!),
+        );
       }
       return baselines.get(index)!;
     },
@@ -54,7 +65,11 @@ function check(name: string) {
 
 /** A MockPolicy whose results (or call) are altered to break one rule. */
 function broken(
-  transform: (results: GenerateResult[], requests: readonly GenerateRequest[], options: GenerateOptions | undefined) => GenerateResult[],
+  transform: (
+    results: GenerateResult[],
+    requests: readonly GenerateRequest[],
+    options: GenerateOptions | undefined,
+  ) => GenerateResult[],
   policyOptions: { ignoreStops?: boolean; ignoreSignal?: boolean } = {},
 ): Policy {
   const inner = new MockPolicy({ tokenizer, script });
@@ -62,7 +77,9 @@ function broken(
     specificationVersion: 'v1',
     name: 'broken',
     async generate(requests, options) {
-      const forwarded = policyOptions.ignoreStops ? requests.map(({ stopStrings: _s, stopTokenIds: _t, ...rest }) => rest) : requests;
+      const forwarded = policyOptions.ignoreStops
+        ? requests.map(({ stopStrings: _s, stopTokenIds: _t, ...rest }) => rest)
+        : requests;
       const innerOptions = policyOptions.ignoreSignal ? { ...options, signal: undefined } : options;
       return transform(await inner.generate(forwarded, innerOptions), requests, options);
     },
@@ -77,18 +94,28 @@ describe('policyConformanceChecks', () => {
 
   it('fail a policy that returns results in reverse order', async () => {
     const policy = broken((results) => [...results].reverse());
-    await expect(check('returns [] for an empty batch').run(context(policy))).rejects.toThrow('more tokens than maxNewTokens');
+    await expect(check('returns [] for an empty batch').run(context(policy))).rejects.toThrow(
+      'more tokens than maxNewTokens',
+    );
     await expect(check('answers a batch of prompts of different lengths').run(context(policy))).rejects.toThrow();
   });
 
   it('fail a policy that generates one token too many', async () => {
-    const policy = broken((results) => results.map((result) => (result.finishReason === 'length' ? { ...result, outputIds: [...result.outputIds, 100], text: `${result.text}a` } : result)));
+    const policy = broken((results) =>
+      results.map((result) =>
+        result.finishReason === 'length'
+          ? { ...result, outputIds: [...result.outputIds, 100], text: `${result.text}a` }
+          : result,
+      ),
+    );
     await expect(check('respects maxNewTokens').run(context(policy))).rejects.toThrow('more tokens than maxNewTokens');
   });
 
   it("fail a policy that reports 'length' before maxNewTokens", async () => {
     const policy = broken((results) => results.map((result) => ({ ...result, finishReason: 'length' as const })));
-    await expect(check('ends at an EOS token').run(context(policy))).rejects.toThrow("'length' with fewer than maxNewTokens tokens");
+    await expect(check('ends at an EOS token').run(context(policy))).rejects.toThrow(
+      "'length' with fewer than maxNewTokens tokens",
+    );
   });
 
   it('fail a policy that ignores stop strings and stop token ids', async () => {
@@ -99,13 +126,23 @@ describe('policyConformanceChecks', () => {
 
   it('fail a policy that strips the stop string from text (as SGLang does)', async () => {
     const policy = broken((results) =>
-      results.map((result) => (result.finishReason === 'stop-string' ? { ...result, text: result.text.slice(0, -result.stopString!.length) } : result)),
+      results.map((result) =>
+        result.finishReason === 'stop-string'
+          ? { ...result, text: result.text.slice(0, -result.stopString!.length) }
+          : result,
+      ),
     );
-    await expect(check('ends at a stop string').run(context(policy))).rejects.toThrow('text does not end with the stop string');
+    await expect(check('ends at a stop string').run(context(policy))).rejects.toThrow(
+      'text does not end with the stop string',
+    );
   });
 
   it("fail a policy that reports EOS as 'stop-string'", async () => {
-    const policy = broken((results) => results.map((result) => (result.finishReason === 'eos' ? { ...result, finishReason: 'stop-string' as const } : result)));
+    const policy = broken((results) =>
+      results.map((result) =>
+        result.finishReason === 'eos' ? { ...result, finishReason: 'stop-string' as const } : result,
+      ),
+    );
     await expect(check('ends at an EOS token').run(context(policy))).rejects.toThrow('was not requested');
   });
 
@@ -113,7 +150,13 @@ describe('policyConformanceChecks', () => {
     let call = 0;
     const policy = broken((results) => {
       call += 1;
-      return call % 2 === 0 ? results.map((result) => ({ ...result, outputIds: [...result.outputIds].reverse(), text: [...result.text].reverse().join('') })) : results;
+      return call % 2 === 0
+        ? results.map((result) => ({
+            ...result,
+            outputIds: [...result.outputIds].reverse(),
+            text: [...result.text].reverse().join(''),
+          }))
+        : results;
     });
     await expect(check('is deterministic under greedy').run(context(policy))).rejects.toThrow();
     await expect(check('gives the same output for the same seed').run(context(policy))).rejects.toThrow();
@@ -138,10 +181,14 @@ describe('policyConformanceChecks', () => {
   });
 
   it('fail a policy reporting positive or misaligned logprobs', async () => {
-    const policy = broken((results) => results.map((result) => ({ ...result, logprobs: result.outputIds.map(() => 0.5) })));
+    const policy = broken((results) =>
+      results.map((result) => ({ ...result, logprobs: result.outputIds.map(() => 0.5) })),
+    );
     await expect(check('respects maxNewTokens').run(context(policy))).rejects.toThrow('logprob above 0');
     const short = broken((results) => results.map((result) => ({ ...result, logprobs: [-1] })));
-    await expect(check('respects maxNewTokens').run(context(short))).rejects.toThrow('logprobs and outputIds differ in length');
+    await expect(check('respects maxNewTokens').run(context(short))).rejects.toThrow(
+      'logprobs and outputIds differ in length',
+    );
   });
 });
 

@@ -77,19 +77,32 @@ const defaultPromptTexts = [
 
 const greedy = { temperature: 0 } as const;
 
-function expectWellFormed(result: GenerateResult | undefined, request: GenerateRequest, tokenizer: Tokenizer, label: string): void {
+function expectWellFormed(
+  result: GenerateResult | undefined,
+  request: GenerateRequest,
+  tokenizer: Tokenizer,
+  label: string,
+): void {
   expect(result, `${label}: no result`).toBeDefined();
   const { outputIds, finishReason, text } = result!;
   expect(Array.isArray(outputIds), `${label}: outputIds is not an array`).toBe(true);
   for (const id of outputIds) {
-    expect(Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize, `${label}: token id ${id} outside the vocabulary`).toBe(true);
+    expect(
+      Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize,
+      `${label}: token id ${id} outside the vocabulary`,
+    ).toBe(true);
   }
   expect(typeof text, `${label}: text is not a string`).toBe('string');
-  expect(['stop-string', 'eos', 'length'], `${label}: unknown finishReason ${String(finishReason)}`).toContain(finishReason);
+  expect(['stop-string', 'eos', 'length'], `${label}: unknown finishReason ${String(finishReason)}`).toContain(
+    finishReason,
+  );
   expect(outputIds.length, `${label}: more tokens than maxNewTokens`).toBeLessThanOrEqual(request.maxNewTokens);
-  if (finishReason === 'length') expect(outputIds.length, `${label}: 'length' with fewer than maxNewTokens tokens`).toBe(request.maxNewTokens);
+  if (finishReason === 'length')
+    expect(outputIds.length, `${label}: 'length' with fewer than maxNewTokens tokens`).toBe(request.maxNewTokens);
   if (finishReason === 'stop-string') {
-    expect(request.stopStrings ?? [], `${label}: stopString ${String(result!.stopString)} was not requested`).toContain(result!.stopString);
+    expect(request.stopStrings ?? [], `${label}: stopString ${String(result!.stopString)} was not requested`).toContain(
+      result!.stopString,
+    );
     expect(text.endsWith(result!.stopString!), `${label}: text does not end with the stop string`).toBe(true);
   }
   if (finishReason === 'eos') {
@@ -161,7 +174,8 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
       const lengths = results.map((result) => result.outputIds.length);
       const lengthLimited = results.map((result) => result.finishReason === 'length');
       requests.forEach((request, index) => {
-        if (lengthLimited[index]) expect(lengths[index], `result ${index} is not the answer to request ${index}`).toBe(request.maxNewTokens);
+        if (lengthLimited[index])
+          expect(lengths[index], `result ${index} is not the answer to request ${index}`).toBe(request.maxNewTokens);
       });
     },
   },
@@ -175,7 +189,9 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
       expect(results).toHaveLength(requests.length);
       for (const [position, index] of order.entries()) {
         expectWellFormed(results[position], requests[position]!, tokenizer, `prompt ${index}`);
-        expect(sameGeneration(results[position]!), `prompt ${index} in a batch`).toEqual(sameGeneration(await greedyBaseline(index)));
+        expect(sameGeneration(results[position]!), `prompt ${index} in a batch`).toEqual(
+          sameGeneration(await greedyBaseline(index)),
+        );
       }
     },
   },
@@ -190,7 +206,10 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
         if (result.finishReason !== 'length') continue;
         expect(result.outputIds).toHaveLength(3);
       }
-      expect(results.some((result) => result.finishReason === 'length'), 'every prompt ended before 3 tokens').toBe(true);
+      expect(
+        results.some((result) => result.finishReason === 'length'),
+        'every prompt ended before 3 tokens',
+      ).toBe(true);
       const [one] = await policy.generate([{ inputIds: prompts[0]!, maxNewTokens: 1, sampling: greedy }]);
       expect(one!.outputIds).toHaveLength(1);
     },
@@ -204,7 +223,12 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
         const derived = deriveStopString(tokenizer, baseline.outputIds);
         if (derived === undefined) continue;
         const absent = '\u0001never-generated\u0001';
-        const request: GenerateRequest = { inputIds, maxNewTokens, stopStrings: [absent, derived.stop], sampling: greedy };
+        const request: GenerateRequest = {
+          inputIds,
+          maxNewTokens,
+          stopStrings: [absent, derived.stop],
+          sampling: greedy,
+        };
         const [result] = await policy.generate([request]);
         expectWellFormed(result, request, tokenizer, `prompt ${index}`);
         expect(result!.finishReason, `stop string ${JSON.stringify(derived.stop)}`).toBe('stop-string');
@@ -212,8 +236,12 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
         expect(result!.outputIds).toEqual(baseline.outputIds.slice(0, derived.tokenCount));
         expect(result!.text).toBe(derived.text);
         expect(result!.text.endsWith(derived.stop)).toBe(true);
-        const [unstopped] = await policy.generate([{ inputIds, maxNewTokens, stopStrings: [absent], sampling: greedy }]);
-        expect(sameGeneration(unstopped!), 'a stop string that never appears changed the output').toEqual(sameGeneration(baseline));
+        const [unstopped] = await policy.generate([
+          { inputIds, maxNewTokens, stopStrings: [absent], sampling: greedy },
+        ]);
+        expect(sameGeneration(unstopped!), 'a stop string that never appears changed the output').toEqual(
+          sameGeneration(baseline),
+        );
         return;
       }
       skip('no greedy baseline had a token to derive a stop string from');
@@ -226,7 +254,10 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
       const end = new Set(tokenizer.eosTokenIds);
       for (const [index, inputIds] of prompts.entries()) {
         const ids = (await greedyBaseline(index)).outputIds;
-        const position = ids.findIndex((id, at) => at >= 1 && !end.has(id) && ids.indexOf(id) === at && !ids.slice(0, at).some((earlier) => end.has(earlier)));
+        const position = ids.findIndex(
+          (id, at) =>
+            at >= 1 && !end.has(id) && ids.indexOf(id) === at && !ids.slice(0, at).some((earlier) => end.has(earlier)),
+        );
         if (position < 0) continue;
         const request: GenerateRequest = { inputIds, maxNewTokens, stopTokenIds: [ids[position]!], sampling: greedy };
         const [result] = await policy.generate([request]);
@@ -280,7 +311,11 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
     name: 'gives the same output for the same seed at temperature 1',
     requires: ['seed'],
     async run({ policy, tokenizer, prompts, maxNewTokens }) {
-      const request: GenerateRequest = { inputIds: prompts[0]!, maxNewTokens, sampling: { temperature: 1, seed: 1234 } };
+      const request: GenerateRequest = {
+        inputIds: prompts[0]!,
+        maxNewTokens,
+        sampling: { temperature: 1, seed: 1234 },
+      };
       const [first] = await policy.generate([request]);
       const [second] = await policy.generate([request]);
       expectWellFormed(first, request, tokenizer, 'seed 1234');
@@ -294,7 +329,8 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
       const sampling = capabilities.seed ? { temperature: 1, seed: 7 } : { temperature: 1 };
       const results = await policy.generate(prompts.map((inputIds) => ({ inputIds, maxNewTokens, sampling })));
       for (const index of prompts.keys()) results.push(await greedyBaseline(index));
-      for (const [index, result] of results.entries()) expect(tokenizer.decode(result.outputIds), `result ${index}`).toBe(result.text);
+      for (const [index, result] of results.entries())
+        expect(tokenizer.decode(result.outputIds), `result ${index}`).toBe(result.text);
     },
   },
   {
@@ -318,13 +354,18 @@ export const policyConformanceChecks: readonly PolicyConformanceCheck[] = [
     requires: ['abort'],
     async run({ policy, prompts, maxNewTokens }) {
       const signal = AbortSignal.abort(new Error('conformance abort'));
-      await expect(policy.generate([{ inputIds: prompts[0]!, maxNewTokens, sampling: greedy }], { signal })).rejects.toThrow();
+      await expect(
+        policy.generate([{ inputIds: prompts[0]!, maxNewTokens, sampling: greedy }], { signal }),
+      ).rejects.toThrow();
     },
   },
 ];
 
 /** The capabilities a check requires that the policy declares `false` (the check is then skipped). */
-export function missingCapabilities(check: Pick<PolicyConformanceCheck, 'requires'>, capabilities: PolicyCapabilities): (keyof PolicyCapabilities)[] {
+export function missingCapabilities(
+  check: Pick<PolicyConformanceCheck, 'requires'>,
+  capabilities: PolicyCapabilities,
+): (keyof PolicyCapabilities)[] {
   return check.requires.filter((capability) => !capabilities[capability]);
 }
 
@@ -343,7 +384,9 @@ export function runPolicyConformance(options: PolicyConformanceOptions): void {
     const maxNewTokens = options.maxNewTokens ?? 16;
     beforeAll(async () => {
       policy = await options.createPolicy();
-      prompts = options.prompts ?? defaultPromptTexts.map((text) => options.tokenizer.encode(text, { addSpecialTokens: false }));
+      prompts =
+        options.prompts ??
+        defaultPromptTexts.map((text) => options.tokenizer.encode(text, { addSpecialTokens: false }));
     });
     afterAll(async () => {
       if (policy !== undefined) await options.disposePolicy?.(policy);
@@ -352,7 +395,9 @@ export function runPolicyConformance(options: PolicyConformanceOptions): void {
       expect(policy!.specificationVersion).toBe('v1');
       expect(policy!.name.length).toBeGreaterThan(0);
       expect(prompts.length).toBeGreaterThanOrEqual(3);
-      expect(new Set(prompts.map((prompt) => prompt.length)).size, 'prompts must differ in length').toBe(prompts.length);
+      expect(new Set(prompts.map((prompt) => prompt.length)).size, 'prompts must differ in length').toBe(
+        prompts.length,
+      );
     });
     for (const check of policyConformanceChecks) {
       const missing = missingCapabilities(check, capabilities);
@@ -372,7 +417,9 @@ export function runPolicyConformance(options: PolicyConformanceOptions): void {
           greedyBaseline: (index) => {
             let baseline = baselines.get(index);
             if (baseline === undefined) {
-              baseline = policy!.generate([{ inputIds: prompts[index]!, maxNewTokens, sampling: greedy }]).then((results) => results[0]!);
+              baseline = policy!
+                .generate([{ inputIds: prompts[index]!, maxNewTokens, sampling: greedy }])
+                .then((results) => results[0]!);
               baselines.set(index, baseline);
             }
             return baseline;

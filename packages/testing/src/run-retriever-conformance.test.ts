@@ -48,7 +48,9 @@ describe('retrieverConformanceChecks', () => {
   });
 
   it('fail a retriever that returns passages without scores when scores are required', async () => {
-    const retriever = brokenRetriever((results) => results.map((list) => list.map(({ id, contents }) => ({ id, contents }))));
+    const retriever = brokenRetriever((results) =>
+      results.map((list) => list.map(({ id, contents }) => ({ id, contents }))),
+    );
     await expect(check('orders results best first').run(retriever, { supportsScores: true })).rejects.toThrow(
       'has no finite score',
     );
@@ -63,7 +65,9 @@ describe('retrieverConformanceChecks', () => {
       async search(queries, k) {
         return Promise.all(
           queries.map(async (query) =>
-            query.trim() === '' && query !== '' ? retrieverConformanceCorpus.slice(0, k) : (await inner.search([query], k))[0]!,
+            query.trim() === '' && query !== ''
+              ? retrieverConformanceCorpus.slice(0, k)
+              : (await inner.search([query], k))[0]!,
           ),
         );
       },
@@ -78,19 +82,23 @@ describe('retrieverConformanceChecks', () => {
       name: 'ignores-k',
       search: (queries) => inner.search(queries, 100),
     };
-    await expect(check('returns [] for every query when k = 0').run(retriever, { supportsScores: false })).rejects.toThrow();
+    await expect(
+      check('returns [] for every query when k = 0').run(retriever, { supportsScores: false }),
+    ).rejects.toThrow();
     await expect(check('returns at most k passages').run(retriever, { supportsScores: false })).rejects.toThrow();
   });
 
   it('fail a retriever that duplicates or rewrites passages', async () => {
     const duplicating = brokenRetriever((results) => results.map((list) => [...list, ...list]));
-    await expect(check('returns every matching passage once').run(duplicating, { supportsScores: true })).rejects.toThrow(
-      'returned twice',
-    );
+    await expect(
+      check('returns every matching passage once').run(duplicating, { supportsScores: true }),
+    ).rejects.toThrow('returned twice');
     const rewriting = brokenRetriever((results) =>
       results.map((list) => list.map((passage) => ({ ...passage, contents: passage.contents.trim().toLowerCase() }))),
     );
-    await expect(check('returns exact corpus passages').run(rewriting, { supportsScores: true })).rejects.toThrow('contents of');
+    await expect(check('returns exact corpus passages').run(rewriting, { supportsScores: true })).rejects.toThrow(
+      'contents of',
+    );
   });
 
   it('fail a retriever whose batch answers differ from single answers', async () => {

@@ -10,18 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  *   so any scorer gives them the same score and the tie rule alone orders them.
  * - `p10` has non-ASCII text (`Zürich`, `東京`).
  */
-export const retrieverConformanceCorpus: readonly Passage[] = Object.freeze([
-  { id: 'p01', contents: '"Aurora"\nThe aurora glows green over the northern sky in winter.' },
-  { id: 'p02', contents: '"Volcano"\nA volcano erupts molten rock, ash and gas from a magma chamber.' },
-  { id: 'p03', contents: '"Zygomorphic flower"\nA zygomorphic flower has bilateral symmetry, like an orchid.' },
-  { id: 'p04', contents: '"Eddystone Lighthouse"\nThe Eddystone lighthouse stands on rocks south of Plymouth.' },
-  { id: 'p05', contents: '"Lighthouse keeper"\nA lighthouse keeper tended the lamp through the night.' },
-  { id: 'p06', contents: '"Pharos"\nThe Pharos of Alexandria was an ancient lighthouse of Egypt.' },
-  { id: 'twin-b', contents: '"Quokka"\nThe quokka is a small marsupial of Rottnest Island.' },
-  { id: 'twin-a', contents: '"Quokka"\nThe quokka is a small marsupial of Rottnest Island.' },
-  { id: 'p09', contents: '"Glacier"\nA glacier is a slow river of ice carving valleys.' },
-  { id: 'p10', contents: '"Twin cities"\nZürich and 東京 are large cities with busy railway stations.' },
-].map((passage) => Object.freeze(passage)));
+export const retrieverConformanceCorpus: readonly Passage[] = Object.freeze(
+  [
+    { id: 'p01', contents: '"Aurora"\nThe aurora glows green over the northern sky in winter.' },
+    { id: 'p02', contents: '"Volcano"\nA volcano erupts molten rock, ash and gas from a magma chamber.' },
+    { id: 'p03', contents: '"Zygomorphic flower"\nA zygomorphic flower has bilateral symmetry, like an orchid.' },
+    { id: 'p04', contents: '"Eddystone Lighthouse"\nThe Eddystone lighthouse stands on rocks south of Plymouth.' },
+    { id: 'p05', contents: '"Lighthouse keeper"\nA lighthouse keeper tended the lamp through the night.' },
+    { id: 'p06', contents: '"Pharos"\nThe Pharos of Alexandria was an ancient lighthouse of Egypt.' },
+    { id: 'twin-b', contents: '"Quokka"\nThe quokka is a small marsupial of Rottnest Island.' },
+    { id: 'twin-a', contents: '"Quokka"\nThe quokka is a small marsupial of Rottnest Island.' },
+    { id: 'p09', contents: '"Glacier"\nA glacier is a slow river of ice carving valleys.' },
+    { id: 'p10', contents: '"Twin cities"\nZürich and 東京 are large cities with busy railway stations.' },
+  ].map((passage) => Object.freeze(passage)),
+);
 
 export interface RetrieverConformanceOptions {
   /** Shown in the `describe` title. */
@@ -57,9 +59,10 @@ function expectOrdered(passages: readonly Passage[], label: string, supportsScor
     const previous = passages[index - 1]!;
     const current = passages[index]!;
     if (previous.score === undefined || current.score === undefined) continue;
-    expect(current.score, `${label}: score at rank ${index} exceeds the one before (not best first)`).toBeLessThanOrEqual(
-      previous.score,
-    );
+    expect(
+      current.score,
+      `${label}: score at rank ${index} exceeds the one before (not best first)`,
+    ).toBeLessThanOrEqual(previous.score);
     if (current.score === previous.score) {
       expect(
         compareIds(previous.id, current.id),

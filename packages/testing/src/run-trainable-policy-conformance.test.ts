@@ -1,7 +1,10 @@
 import type { ParameterUpdate, TrainablePolicy } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { createMockTrainablePolicy } from './mock-trainable-policy';
-import { trainablePolicyConformanceChecks, trainablePolicyConformanceContext } from './run-trainable-policy-conformance';
+import {
+  trainablePolicyConformanceChecks,
+  trainablePolicyConformanceContext,
+} from './run-trainable-policy-conformance';
 
 function check(name: string) {
   const found = trainablePolicyConformanceChecks.find((candidate) => candidate.name.startsWith(name));
@@ -50,18 +53,26 @@ describe('trainablePolicyConformanceChecks', () => {
         },
       };
     });
-    await expect(run('accumulates', policy)).rejects.toThrow(/accumulated: max \|difference\||returned the policy's own array/);
+    await expect(run('accumulates', policy)).rejects.toThrow(
+      /accumulated: max \|difference\||returned the policy's own array/,
+    );
   });
 
   it('fail a policy that drops the weight decay or ignores clipping', async () => {
-    const noDecay = broken((inner) => ({ applyUpdate: (update: ParameterUpdate) => inner.applyUpdate({ ...update, weightDecay: 0 }) }));
+    const noDecay = broken((inner) => ({
+      applyUpdate: (update: ParameterUpdate) => inner.applyUpdate({ ...update, weightDecay: 0 }),
+    }));
     await expect(run('applyUpdate applies AdamW', noDecay)).rejects.toThrow(/after one AdamW step: max \|difference\|/);
-    const unclipped = broken((inner) => ({ applyUpdate: (update: ParameterUpdate) => inner.applyUpdate({ ...update, maxGradNorm: Number.POSITIVE_INFINITY }) }));
+    const unclipped = broken((inner) => ({
+      applyUpdate: (update: ParameterUpdate) => inner.applyUpdate({ ...update, maxGradNorm: Number.POSITIVE_INFINITY }),
+    }));
     await expect(run('clips', unclipped)).rejects.toThrow(/after a clipped step: max \|difference\|/);
   });
 
   it('fail a policy that trains frozen parameters', async () => {
-    const policy = broken((inner) => ({ applyUpdate: ({ parameters: _, ...update }: ParameterUpdate) => inner.applyUpdate(update) }));
+    const policy = broken((inner) => ({
+      applyUpdate: ({ parameters: _, ...update }: ParameterUpdate) => inner.applyUpdate(update),
+    }));
     await expect(run('leaves frozen parameters', policy)).rejects.toThrow(/gradNorm|frozen weight changed/);
   });
 
@@ -87,7 +98,12 @@ describe('trainablePolicyConformanceChecks', () => {
       };
     });
     await expect(run('round-trips the optimizer state', keeping)).rejects.toThrow();
-    const clamping = broken((inner) => ({ applyUpdate: (update: ParameterUpdate) => inner.applyUpdate({ ...update, learningRate: Math.max(0, update.learningRate) }) }));
-    await expect(run('rejects a bad update field', clamping)).rejects.toThrow(/an update with learningRate -1 was accepted/);
+    const clamping = broken((inner) => ({
+      applyUpdate: (update: ParameterUpdate) =>
+        inner.applyUpdate({ ...update, learningRate: Math.max(0, update.learningRate) }),
+    }));
+    await expect(run('rejects a bad update field', clamping)).rejects.toThrow(
+      /an update with learningRate -1 was accepted/,
+    );
   });
 });

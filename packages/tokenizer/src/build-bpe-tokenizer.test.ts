@@ -16,7 +16,11 @@ describe('buildBpeTokenizer: the pair-count algorithm, worked by hand', () => {
     expect(merges(json)).toEqual(['a b', 'Ġ ab']);
     expect(json.model.vocab.ab).toBe(256);
     expect(json.model.vocab['Ġab']).toBe(257);
-    expect(merges(buildBpeTokenizer(['ab ab ab abc'], { vocabSize: 1000, minFrequency: 1 }))).toEqual(['a b', 'Ġ ab', 'Ġab c']);
+    expect(merges(buildBpeTokenizer(['ab ab ab abc'], { vocabSize: 1000, minFrequency: 1 }))).toEqual([
+      'a b',
+      'Ġ ab',
+      'Ġab c',
+    ]);
   });
 
   it('stops when the vocabulary is full', () => {
@@ -59,14 +63,33 @@ describe('buildBpeTokenizer: the tokenizer.json', () => {
     'The quick brown fox jumps over the lazy dog. The dog sleeps.',
   ];
   const json = buildBpeTokenizer(corpus, { vocabSize: 400, tagTokens: true, specialTokens: ['<|pad|>'] });
-  const tokenizer = loadTokenizerFromJson({ tokenizerJson: JSON.parse(JSON.stringify(json)), tokenizerConfig: { eos_token: '<|im_end|>' } });
+  const tokenizer = loadTokenizerFromJson({
+    tokenizerJson: JSON.parse(JSON.stringify(json)),
+    tokenizerConfig: { eos_token: '<|im_end|>' },
+  });
 
   it('numbers tokens densely: bytes, learned tokens, then added tokens', () => {
     const learned = Object.keys(json.model.vocab).length;
-    expect(Object.values(json.model.vocab).sort((left, right) => left - right)).toEqual(Array.from({ length: learned }, (_, id) => id));
-    expect(json.added_tokens.map((token) => token.id)).toEqual(Array.from({ length: 12 }, (_, index) => learned + index));
-    expect(json.added_tokens.map((token) => token.content)).toEqual(['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|pad|>', ...tagTokens]);
-    expect(json.added_tokens.map((token) => token.special)).toEqual([true, true, true, true, ...tagTokens.map(() => false)]);
+    expect(Object.values(json.model.vocab).sort((left, right) => left - right)).toEqual(
+      Array.from({ length: learned }, (_, id) => id),
+    );
+    expect(json.added_tokens.map((token) => token.id)).toEqual(
+      Array.from({ length: 12 }, (_, index) => learned + index),
+    );
+    expect(json.added_tokens.map((token) => token.content)).toEqual([
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+      '<|pad|>',
+      ...tagTokens,
+    ]);
+    expect(json.added_tokens.map((token) => token.special)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      ...tagTokens.map(() => false),
+    ]);
     expect(tokenizer.vocabSize).toBe(learned + 12);
   });
 
@@ -91,7 +114,12 @@ describe('buildBpeTokenizer: the tokenizer.json', () => {
 
   it('encodes tags and specials as single ids and compresses seen words', () => {
     const ids = tokenizer.encode('<think>x</think><|im_end|>');
-    expect(ids).toEqual([tokenizer.tokenToId('<think>'), 'x'.charCodeAt(0), tokenizer.tokenToId('</think>'), tokenizer.tokenToId('<|im_end|>')]);
+    expect(ids).toEqual([
+      tokenizer.tokenToId('<think>'),
+      'x'.charCodeAt(0),
+      tokenizer.tokenToId('</think>'),
+      tokenizer.tokenToId('<|im_end|>'),
+    ]);
     expect(tokenizer.encode(' Shakespeare').length).toBeLessThan(' Shakespeare'.length);
   });
 
@@ -104,9 +132,18 @@ describe('buildBpeTokenizer: the tokenizer.json', () => {
 
 describe('buildBpeTokenizer: options', () => {
   it.each([
-    [{ vocabSize: 258 }, 'config field "vocabSize": must be an integer >= 259 (256 byte tokens + 3 added tokens), got 258'],
-    [{ vocabSize: 300.5 }, 'config field "vocabSize": must be an integer >= 259 (256 byte tokens + 3 added tokens), got 300.5'],
-    [{ vocabSize: 266, tagTokens: true }, 'config field "vocabSize": must be an integer >= 267 (256 byte tokens + 11 added tokens), got 266'],
+    [
+      { vocabSize: 258 },
+      'config field "vocabSize": must be an integer >= 259 (256 byte tokens + 3 added tokens), got 258',
+    ],
+    [
+      { vocabSize: 300.5 },
+      'config field "vocabSize": must be an integer >= 259 (256 byte tokens + 3 added tokens), got 300.5',
+    ],
+    [
+      { vocabSize: 266, tagTokens: true },
+      'config field "vocabSize": must be an integer >= 267 (256 byte tokens + 11 added tokens), got 266',
+    ],
     [{ vocabSize: 300, minFrequency: 0 }, 'config field "minFrequency": must be an integer >= 1, got 0'],
   ])('%j is rejected', (options, message) => {
     expect(() => buildBpeTokenizer(['text'], options)).toThrow(InvalidConfigError);
@@ -137,7 +174,11 @@ function naiveMerges(words: Map<string, number>, maxMerges: number, minFrequency
     let bestCount = 0;
     for (const [key, count] of counts) {
       const pair = JSON.parse(key) as [string, string];
-      const better = count > bestCount || (count === bestCount && best !== undefined && (pair[0] < best[0] || (pair[0] === best[0] && pair[1] < best[1])));
+      const better =
+        count > bestCount ||
+        (count === bestCount &&
+          best !== undefined &&
+          (pair[0] < best[0] || (pair[0] === best[0] && pair[1] < best[1])));
       if (better) [best, bestCount] = [pair, count];
     }
     if (best === undefined || bestCount < minFrequency) break;
@@ -179,7 +220,9 @@ describe('buildBpeTokenizer agrees with the textbook algorithm', () => {
     const tokenizer = loadTokenizerFromJson({ tokenizerJson: json });
     const words = new Map<string, number>();
     for (const text of texts) {
-      for (const match of text.matchAll(/'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu)) {
+      for (const match of text.matchAll(
+        /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu,
+      )) {
         const spelled = [...new TextEncoder().encode(match[0])].map((byte) => tokenizer.idToToken(byte)!).join('');
         words.set(spelled, (words.get(spelled) ?? 0) + 1);
       }

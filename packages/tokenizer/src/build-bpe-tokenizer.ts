@@ -44,13 +44,18 @@ interface HeapEntry {
  */
 export function buildBpeTokenizer(corpus: Iterable<string>, options: BuildBpeTokenizerOptions): TokenizerJson {
   const minFrequency = options.minFrequency ?? 2;
-  if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new InvalidConfigError('minFrequency', `must be an integer >= 1, got ${minFrequency}`);
+  if (!Number.isInteger(minFrequency) || minFrequency < 1)
+    throw new InvalidConfigError('minFrequency', `must be an integer >= 1, got ${minFrequency}`);
   const added = planAddedTokens(options);
   const smallest = 256 + added.length;
   if (!Number.isInteger(options.vocabSize) || options.vocabSize < smallest) {
-    throw new InvalidConfigError('vocabSize', `must be an integer >= ${smallest} (256 byte tokens + ${added.length} added tokens), got ${options.vocabSize}`);
+    throw new InvalidConfigError(
+      'vocabSize',
+      `must be an integer >= ${smallest} (256 byte tokens + ${added.length} added tokens), got ${options.vocabSize}`,
+    );
   }
-  if (options.vocabSize - added.length > pairBase) throw new InvalidConfigError('vocabSize', `must be at most ${pairBase + added.length}, got ${options.vocabSize}`);
+  if (options.vocabSize - added.length > pairBase)
+    throw new InvalidConfigError('vocabSize', `must be at most ${pairBase + added.length}, got ${options.vocabSize}`);
   const maxLearned = options.vocabSize - added.length;
 
   // 1. Distinct pre-tokenized words with their counts.

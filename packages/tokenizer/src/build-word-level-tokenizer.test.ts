@@ -32,13 +32,31 @@ describe('buildWordLevelTokenizer', () => {
   });
 
   it('applies minFrequency and maxVocab', () => {
-    expect(Object.keys(buildWordLevelTokenizer(corpus, { minFrequency: 2 }).model.vocab).slice(4)).toEqual(['the', 'cat', 'sat']);
-    expect(Object.keys(buildWordLevelTokenizer(corpus, { maxVocab: 6 }).model.vocab)).toEqual(['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<unk>', 'the', 'cat']);
+    expect(Object.keys(buildWordLevelTokenizer(corpus, { minFrequency: 2 }).model.vocab).slice(4)).toEqual([
+      'the',
+      'cat',
+      'sat',
+    ]);
+    expect(Object.keys(buildWordLevelTokenizer(corpus, { maxVocab: 6 }).model.vocab)).toEqual([
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+      '<unk>',
+      'the',
+      'cat',
+    ]);
   });
 
   it('puts the tags after the unknown token and never counts added tokens as words', () => {
-    const json = buildWordLevelTokenizer(['<think> x </think> <answer>y</answer>'], { tagTokens: true, unknownToken: '[UNK]' });
-    expect(Object.entries(json.model.vocab).slice(3, 6)).toEqual([['[UNK]', 3], ['<think>', 4], ['</think>', 5]]);
+    const json = buildWordLevelTokenizer(['<think> x </think> <answer>y</answer>'], {
+      tagTokens: true,
+      unknownToken: '[UNK]',
+    });
+    expect(Object.entries(json.model.vocab).slice(3, 6)).toEqual([
+      ['[UNK]', 3],
+      ['<think>', 4],
+      ['</think>', 5],
+    ]);
     expect(Object.keys(json.model.vocab).slice(-2)).toEqual(['x', 'y']);
   });
 
@@ -56,7 +74,10 @@ describe('buildWordLevelTokenizer', () => {
   it.each([
     [{ minFrequency: 0 }, 'config field "minFrequency": must be an integer >= 1, got 0'],
     [{ maxVocab: 3 }, 'config field "maxVocab": must be an integer >= 4 (the added tokens), got 3'],
-    [{ unknownToken: 'un known' }, 'config field "unknownToken": must be a non-empty string without whitespace, got "un known"'],
+    [
+      { unknownToken: 'un known' },
+      'config field "unknownToken": must be a non-empty string without whitespace, got "un known"',
+    ],
   ])('rejects %j', (options, message) => {
     expect(() => buildWordLevelTokenizer(corpus, options)).toThrow(InvalidConfigError);
     expect(() => buildWordLevelTokenizer(corpus, options)).toThrow(message);

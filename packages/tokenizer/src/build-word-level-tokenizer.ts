@@ -18,16 +18,27 @@ export interface BuildWordLevelTokenizerOptions extends AddedTokenOptions {
  * decoder, so `decode` joins tokens with one space: the corpus round-trips up to whitespace
  * (`decode(encode(s)) === s.trim().split(/\s+/).join(' ')` when every word is known).
  */
-export function buildWordLevelTokenizer(corpus: Iterable<string>, options: BuildWordLevelTokenizerOptions = {}): TokenizerJson {
+export function buildWordLevelTokenizer(
+  corpus: Iterable<string>,
+  options: BuildWordLevelTokenizerOptions = {},
+): TokenizerJson {
   const unknownToken = options.unknownToken ?? '<unk>';
   const minFrequency = options.minFrequency ?? 1;
-  if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new InvalidConfigError('minFrequency', `must be an integer >= 1, got ${minFrequency}`);
-  if (/\s/.test(unknownToken) || unknownToken === '') throw new InvalidConfigError('unknownToken', `must be a non-empty string without whitespace, got ${JSON.stringify(unknownToken)}`);
+  if (!Number.isInteger(minFrequency) || minFrequency < 1)
+    throw new InvalidConfigError('minFrequency', `must be an integer >= 1, got ${minFrequency}`);
+  if (/\s/.test(unknownToken) || unknownToken === '')
+    throw new InvalidConfigError(
+      'unknownToken',
+      `must be a non-empty string without whitespace, got ${JSON.stringify(unknownToken)}`,
+    );
   const added = planAddedTokens(options, [unknownToken]);
   // The unknown token goes right after the specials the caller listed, before the tags.
   const maxVocab = options.maxVocab ?? Number.POSITIVE_INFINITY;
   if (maxVocab !== Number.POSITIVE_INFINITY && (!Number.isInteger(maxVocab) || maxVocab < added.length)) {
-    throw new InvalidConfigError('maxVocab', `must be an integer >= ${added.length} (the added tokens), got ${maxVocab}`);
+    throw new InvalidConfigError(
+      'maxVocab',
+      `must be an integer >= ${added.length} (the added tokens), got ${maxVocab}`,
+    );
   }
 
   const addedContents = added.map((token) => token.content);
@@ -41,7 +52,10 @@ export function buildWordLevelTokenizer(corpus: Iterable<string>, options: Build
   const addedSet = new Set(addedContents);
   const ranked = [...wordCounts]
     .filter(([word, count]) => count >= minFrequency && !addedSet.has(word))
-    .sort(([leftWord, leftCount], [rightWord, rightCount]) => rightCount - leftCount || (leftWord < rightWord ? -1 : leftWord > rightWord ? 1 : 0))
+    .sort(
+      ([leftWord, leftCount], [rightWord, rightCount]) =>
+        rightCount - leftCount || (leftWord < rightWord ? -1 : leftWord > rightWord ? 1 : 0),
+    )
     .slice(0, maxVocab - added.length);
 
   const vocab: Record<string, number> = {};

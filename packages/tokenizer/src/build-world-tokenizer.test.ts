@@ -24,7 +24,16 @@ describe('buildWorldTokenizer', () => {
   it('keeps the tags and \\boxed{ whole', () => {
     const answer = `<think> </think> <answer> \\boxed{Vorshuk} </answer><|im_end|>`;
     const answerIds = tokenizer.encode(answer, { addSpecialTokens: false });
-    expect(answerIds.map((id) => tokenizer.idToToken(id))).toEqual(['<think>', '</think>', '<answer>', boxedOpenToken, 'Vorshuk', '}', '</answer>', '<|im_end|>']);
+    expect(answerIds.map((id) => tokenizer.idToToken(id))).toEqual([
+      '<think>',
+      '</think>',
+      '<answer>',
+      boxedOpenToken,
+      'Vorshuk',
+      '}',
+      '</answer>',
+      '<|im_end|>',
+    ]);
   });
 
   it("covers the compact prompt's words besides the corpus", () => {

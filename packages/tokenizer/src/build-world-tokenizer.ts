@@ -23,6 +23,14 @@ export function buildWorldTokenizer(texts: Iterable<string>): TokenizerJson {
   json.pre_tokenizer = { type: 'Whitespace' };
   const id = Math.max(...Object.values(json.model.vocab), ...json.added_tokens.map((token) => token.id)) + 1;
   json.model.vocab[boxedOpenToken] = id;
-  json.added_tokens.push({ id, content: boxedOpenToken, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  json.added_tokens.push({
+    id,
+    content: boxedOpenToken,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: false,
+  });
   return json;
 }

@@ -14,15 +14,27 @@ describe('planAddedTokens', () => {
   it('adds extra specials once and the tags as non-special tokens', () => {
     const planned = planAddedTokens({ specialTokens: ['<|im_end|>', '<pad>', '<pad>'], tagTokens: true });
     expect(planned.map((token) => token.content)).toEqual([
-      '<|endoftext|>', '<|im_start|>', '<|im_end|>', '<pad>',
-      '<think>', '</think>', '<search>', '</search>', '<result>', '</result>', '<answer>', '</answer>',
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+      '<pad>',
+      '<think>',
+      '</think>',
+      '<search>',
+      '</search>',
+      '<result>',
+      '</result>',
+      '<answer>',
+      '</answer>',
     ]);
     expect(planned.filter((token) => !token.special)).toHaveLength(8);
   });
 
   it('rejects an empty special token with the option path', () => {
     expect(() => planAddedTokens({ specialTokens: ['ok', ''] })).toThrow(InvalidConfigError);
-    expect(() => planAddedTokens({ specialTokens: ['ok', ''] })).toThrow('config field "specialTokens.1": must be a non-empty string, got ""');
+    expect(() => planAddedTokens({ specialTokens: ['ok', ''] })).toThrow(
+      'config field "specialTokens.1": must be a non-empty string, got ""',
+    );
   });
 });
 

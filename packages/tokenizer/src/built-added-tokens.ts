@@ -7,7 +7,16 @@ export const requiredSpecialTokens = ['<|endoftext|>', '<|im_start|>', '<|im_end
  * The ReSearch tag strings. With `tagTokens: true` a built tokenizer adds each as one token (not
  * special, like Qwen's `<think>`), so a tiny model emits a tag in one step and `decode` keeps it.
  */
-export const tagTokens = ['<think>', '</think>', '<search>', '</search>', '<result>', '</result>', '<answer>', '</answer>'] as const;
+export const tagTokens = [
+  '<think>',
+  '</think>',
+  '<search>',
+  '</search>',
+  '<result>',
+  '</result>',
+  '<answer>',
+  '</answer>',
+] as const;
 
 /** An added token of a built tokenizer, before it has an id. */
 export interface PlannedAddedToken {
@@ -28,7 +37,8 @@ export function planAddedTokens(options: AddedTokenOptions, extraSpecial: readon
   const planned: PlannedAddedToken[] = [];
   const seen = new Set<string>();
   const add = (content: string, special: boolean, field: string) => {
-    if (typeof content !== 'string' || content === '') throw new InvalidConfigError(field, `must be a non-empty string, got ${JSON.stringify(content)}`);
+    if (typeof content !== 'string' || content === '')
+      throw new InvalidConfigError(field, `must be a non-empty string, got ${JSON.stringify(content)}`);
     if (seen.has(content)) return;
     seen.add(content);
     planned.push({ content, special });

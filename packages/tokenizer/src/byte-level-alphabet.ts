@@ -6,7 +6,8 @@
  * space byte 0x20 is `Ġ` (U+0120) and the newline 0x0A is `Ċ` (U+010A).
  */
 function buildByteToCharacter(): readonly string[] {
-  const printable = (byte: number) => (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
+  const printable = (byte: number) =>
+    (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
   const characters: string[] = new Array<string>(256);
   let next = 0;
   for (let byte = 0; byte < 256; byte++) {

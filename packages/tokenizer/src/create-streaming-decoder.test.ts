@@ -6,7 +6,10 @@ import { loadTokenizerFromJson } from './load-tokenizer';
 
 // A tiny byte-level BPE trained on ASCII only: every non-ASCII character is spread over 2-4 byte tokens.
 const tokenizer = loadTokenizerFromJson({
-  tokenizerJson: buildBpeTokenizer(['the search result is the answer to the question', 'think then search then answer'], { vocabSize: 320, tagTokens: true }),
+  tokenizerJson: buildBpeTokenizer(
+    ['the search result is the answer to the question', 'think then search then answer'],
+    { vocabSize: 320, tagTokens: true },
+  ),
 });
 
 function stream(ids: readonly number[], decoder = createStreamingDecoder(tokenizer)): string[] {
@@ -35,7 +38,28 @@ describe('createStreamingDecoder', () => {
   });
 
   it('concatenates to decode(ids) for 300 generated strings mixing 1- to 4-byte characters and marks', () => {
-    const pool = ['a', 'e', ' ', '\n', 'the', 'é', 'ß', '\u0301', '\u0323', '中', '文', 'ア', '한', '€', '🤗', '👍🏽', '👨‍👩‍👧', '🇫🇷', '<think>', '<|im_end|>'];
+    const pool = [
+      'a',
+      'e',
+      ' ',
+      '\n',
+      'the',
+      'é',
+      'ß',
+      '\u0301',
+      '\u0323',
+      '中',
+      '文',
+      'ア',
+      '한',
+      '€',
+      '🤗',
+      '👍🏽',
+      '👨‍👩‍👧',
+      '🇫🇷',
+      '<think>',
+      '<|im_end|>',
+    ];
     let state = 99;
     const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let sample = 0; sample < 300; sample++) {
@@ -81,7 +105,12 @@ describe('createStreamingDecoder', () => {
     // so decoding each token alone would lose every space between words.
     const pieces = ['▁Hello', '▁wor', 'ld', '▁again', '!'];
     const metaspace: Pick<Tokenizer, 'decode'> = {
-      decode: (ids) => ids.map((id) => pieces[id]!).join('').replaceAll('▁', ' ').replace(/^ /, ''),
+      decode: (ids) =>
+        ids
+          .map((id) => pieces[id]!)
+          .join('')
+          .replaceAll('▁', ' ')
+          .replace(/^ /, ''),
     };
     const ids = [0, 1, 2, 3, 4];
     const chunks = stream(ids, createStreamingDecoder(metaspace));

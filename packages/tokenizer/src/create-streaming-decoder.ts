@@ -27,7 +27,10 @@ const replacementCharacter = '\uFFFD';
  * `decode(ids)` exactly, and no delta contains U+FFFD unless the ids themselves spell invalid UTF-8.
  * Cost: two `decode` calls over a few ids per emitted delta.
  */
-export function createStreamingDecoder(tokenizer: Pick<Tokenizer, 'decode'>, options: StreamingDecoderOptions = {}): StreamingDecoder {
+export function createStreamingDecoder(
+  tokenizer: Pick<Tokenizer, 'decode'>,
+  options: StreamingDecoderOptions = {},
+): StreamingDecoder {
   const decodeOptions = { skipSpecialTokens: options.skipSpecialTokens ?? false };
   let window: number[] = [];
   /** `window[0..readIndex)` are context ids whose text was already emitted. */

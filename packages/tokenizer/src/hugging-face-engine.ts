@@ -31,7 +31,10 @@ export interface EngineSettings {
  * Builds the engine. Throws the engine's own `Error` on a tokenizer.json it cannot read; the caller
  * wraps it with the file's name.
  */
-export function createTokenizerEngine(tokenizerJson: Record<string, unknown>, settings: EngineSettings): TokenizerEngine {
+export function createTokenizerEngine(
+  tokenizerJson: Record<string, unknown>,
+  settings: EngineSettings,
+): TokenizerEngine {
   const engineConfig: Record<string, unknown> = {
     clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
     additional_special_tokens: [...settings.additionalSpecialTokens],

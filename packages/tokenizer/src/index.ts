@@ -3,7 +3,11 @@ export { buildWordLevelTokenizer, type BuildWordLevelTokenizerOptions } from './
 export { boxedOpenToken, buildWorldTokenizer } from './build-world-tokenizer';
 export { requiredSpecialTokens, tagTokens, type AddedTokenOptions } from './built-added-tokens';
 export { chatMlTemplate } from './chatml-template';
-export { createStreamingDecoder, type StreamingDecoder, type StreamingDecoderOptions } from './create-streaming-decoder';
+export {
+  createStreamingDecoder,
+  type StreamingDecoder,
+  type StreamingDecoderOptions,
+} from './create-streaming-decoder';
 export {
   loadTokenizer,
   loadTokenizerFromJson,
@@ -13,4 +17,8 @@ export {
 } from './load-tokenizer';
 export { resolveEosTokenIds, type EosSources } from './resolve-eos-token-ids';
 export type { AddedTokenJson, TokenizerJson } from './tokenizer-json';
-export { writeTokenizerDirectory, type WriteTokenizerDirectoryOptions, type WrittenTokenizerDirectory } from './write-tokenizer-directory';
+export {
+  writeTokenizerDirectory,
+  type WriteTokenizerDirectoryOptions,
+  type WrittenTokenizerDirectory,
+} from './write-tokenizer-directory';

@@ -71,12 +71,20 @@ describe('Qwen3 tokenizer: encode', () => {
 
   it('splits special and added tokens out of running text', () => {
     const [imStart, imEnd, think, endThink] = ['<|im_start|>', '<|im_end|>', '<think>', '</think>'].map(fileId);
-    expect(tokenizer.encode('<|im_start|>user\nHello<|im_end|>')).toEqual([imStart, fileId('user'), fileId('Ċ'), fileId('Hello'), imEnd]);
+    expect(tokenizer.encode('<|im_start|>user\nHello<|im_end|>')).toEqual([
+      imStart,
+      fileId('user'),
+      fileId('Ċ'),
+      fileId('Hello'),
+      imEnd,
+    ]);
     expect(tokenizer.encode('a<think>b</think>')).toEqual([fileId('a'), think, fileId('b'), endThink]);
     // A token glued to a word does not merge with it.
     expect(tokenizer.encode('Hello<|im_end|>Hello')).toEqual([fileId('Hello'), imEnd, fileId('Hello')]);
     // addSpecialTokens adds nothing for Qwen (ByteLevel post-processor, no BOS).
-    expect(tokenizer.encode('Hello', { addSpecialTokens: false })).toEqual(tokenizer.encode('Hello', { addSpecialTokens: true }));
+    expect(tokenizer.encode('Hello', { addSpecialTokens: false })).toEqual(
+      tokenizer.encode('Hello', { addSpecialTokens: true }),
+    );
   });
 
   it('normalizes to NFC, as the file says', () => {
@@ -151,10 +159,18 @@ describe('Qwen3 chat template', () => {
 
   it('adds the empty think block only when enable_thinking is false', () => {
     const base = tokenizer.applyChatTemplate([system, user], { addGenerationPrompt: true });
-    expect(tokenizer.applyChatTemplate([system, user], { addGenerationPrompt: true, extraContext: { enable_thinking: false } })).toBe(
-      base + '<think>\n\n</think>\n\n',
-    );
-    expect(tokenizer.applyChatTemplate([system, user], { addGenerationPrompt: true, extraContext: { enable_thinking: true } })).toBe(base);
+    expect(
+      tokenizer.applyChatTemplate([system, user], {
+        addGenerationPrompt: true,
+        extraContext: { enable_thinking: false },
+      }),
+    ).toBe(base + '<think>\n\n</think>\n\n');
+    expect(
+      tokenizer.applyChatTemplate([system, user], {
+        addGenerationPrompt: true,
+        extraContext: { enable_thinking: true },
+      }),
+    ).toBe(base);
   });
 
   it('omits the assistant header without addGenerationPrompt', () => {

@@ -62,7 +62,10 @@ describe('loadTokenizerFromJson: special tokens and EOS', () => {
 });
 
 describe('loadTokenizerFromJson: chat templates', () => {
-  const tokenizer = loadTokenizerFromJson({ tokenizerJson, tokenizerConfig: { eos_token: '<|im_end|>', chat_template: qwen25StyleTemplate } });
+  const tokenizer = loadTokenizerFromJson({
+    tokenizerJson,
+    tokenizerConfig: { eos_token: '<|im_end|>', chat_template: qwen25StyleTemplate },
+  });
   const chat = [
     { role: 'system', content: 'You are a helpful assistant.' },
     { role: 'user', content: 'Who wrote Hamlet?' },
@@ -90,21 +93,30 @@ describe('loadTokenizerFromJson: chat templates', () => {
       },
     });
     expect(probe.applyChatTemplate(chat)).toBe('<|im_end|>|<|pad|>|false|true|true|false|<|im_start|>|2|');
-    expect(probe.applyChatTemplate(chat, { addGenerationPrompt: true, extraContext: { custom: 'x', eos_token: 'E' } })).toBe(
-      'E|<|pad|>|false|true|true|true|<|im_start|>|2|x',
-    );
+    expect(
+      probe.applyChatTemplate(chat, { addGenerationPrompt: true, extraContext: { custom: 'x', eos_token: 'E' } }),
+    ).toBe('E|<|pad|>|false|true|true|true|<|im_start|>|2|x');
   });
 
   it('uses the default entry of a list-form chat_template', () => {
     const listed = loadTokenizerFromJson({
       tokenizerJson,
-      tokenizerConfig: { chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D{{ messages[0].content }}' }] },
+      tokenizerConfig: {
+        chat_template: [
+          { name: 'tool_use', template: 'T' },
+          { name: 'default', template: 'D{{ messages[0].content }}' },
+        ],
+      },
     });
     expect(listed.applyChatTemplate([{ role: 'user', content: '!' }])).toBe('D!');
   });
 
   it('prefers chat_template.jinja over the config field', () => {
-    const overridden = loadTokenizerFromJson({ tokenizerJson, tokenizerConfig: { chat_template: 'config' }, chatTemplate: 'file' });
+    const overridden = loadTokenizerFromJson({
+      tokenizerJson,
+      tokenizerConfig: { chat_template: 'config' },
+      chatTemplate: 'file',
+    });
     expect(overridden.applyChatTemplate([])).toBe('file');
     expect(overridden.chatTemplate).toBe('file');
   });
@@ -115,10 +127,20 @@ describe('loadTokenizerFromJson: chat templates', () => {
       field: 'chat_template',
       message: 'tokenizer_config.json, field "chat_template": has no chat template',
     });
-    const broken = loadTokenizerFromJson({ tokenizerJson, tokenizerConfig: { chat_template: '{% for m in messages %}' } });
-    expect(() => broken.applyChatTemplate([])).toThrow(/^tokenizer_config\.json, field "chat_template": chat template cannot be parsed: /);
-    const raising = loadTokenizerFromJson({ tokenizerJson, tokenizerConfig: { chat_template: "{{ raise_exception('roles must alternate') }}" } });
-    expect(() => raising.applyChatTemplate([])).toThrow('tokenizer_config.json, field "chat_template": chat template failed to render: roles must alternate');
+    const broken = loadTokenizerFromJson({
+      tokenizerJson,
+      tokenizerConfig: { chat_template: '{% for m in messages %}' },
+    });
+    expect(() => broken.applyChatTemplate([])).toThrow(
+      /^tokenizer_config\.json, field "chat_template": chat template cannot be parsed: /,
+    );
+    const raising = loadTokenizerFromJson({
+      tokenizerJson,
+      tokenizerConfig: { chat_template: "{{ raise_exception('roles must alternate') }}" },
+    });
+    expect(() => raising.applyChatTemplate([])).toThrow(
+      'tokenizer_config.json, field "chat_template": chat template failed to render: roles must alternate',
+    );
   });
 });
 
@@ -133,29 +155,109 @@ describe('loadTokenizerFromJson: encode and decode', () => {
   });
 
   it('rejects ids that are not non-negative integers', () => {
-    expectInputError(() => tokenizer.decode([104, -1]), { message: 'token id at index 1 must be a non-negative integer, got -1' });
-    expectInputError(() => tokenizer.decode([1.5]), { message: 'token id at index 0 must be a non-negative integer, got 1.5' });
+    expectInputError(() => tokenizer.decode([104, -1]), {
+      message: 'token id at index 1 must be a non-negative integer, got -1',
+    });
+    expectInputError(() => tokenizer.decode([1.5]), {
+      message: 'token id at index 0 must be a non-negative integer, got 1.5',
+    });
   });
 });
 
 describe('loadTokenizerFromJson: invalid files', () => {
   it.each([
-    ['a non-object tokenizer.json', { tokenizerJson: [] }, 'tokenizer.json', undefined, 'must be a JSON object, got an array'],
+    [
+      'a non-object tokenizer.json',
+      { tokenizerJson: [] },
+      'tokenizer.json',
+      undefined,
+      'must be a JSON object, got an array',
+    ],
     ['no model', { tokenizerJson: { added_tokens: [] } }, 'tokenizer.json', 'model', 'is missing'],
-    ['no vocabulary', { tokenizerJson: { model: { type: 'BPE', merges: [] } } }, 'tokenizer.json', 'model.vocab', 'is missing'],
-    ['BPE without merges', { tokenizerJson: { model: { type: 'BPE', vocab: {} } } }, 'tokenizer.json', 'model.merges', 'must be an array, got nothing'],
-    ['a bad added token id', { tokenizerJson: { ...tokenizerJson, added_tokens: [{ id: 'x', content: 'a' }] } }, 'tokenizer.json', 'added_tokens.0.id', 'must be a non-negative integer, got "x"'],
-    ['a bad eos_token', { tokenizerJson, tokenizerConfig: { eos_token: 3 } }, 'tokenizer_config.json', 'eos_token', 'must be a string or an AddedToken object with a string "content", got a number'],
-    ['an eos_token not in the vocabulary', { tokenizerJson, tokenizerConfig: { eos_token: '</s>' } }, 'tokenizer_config.json', 'eos_token', 'names the token "</s>", which is not in tokenizer.json'],
-    ['a pad_token not in the vocabulary', { tokenizerJson, tokenizerConfig: { pad_token: { content: '<pad>' } } }, 'tokenizer_config.json', 'pad_token', 'names the token "<pad>", which is not in tokenizer.json'],
-    ['a bad chat_template', { tokenizerJson, tokenizerConfig: { chat_template: 5 } }, 'tokenizer_config.json', 'chat_template', 'must be a string or a list of { name, template }, got a number'],
-    ['a bad generation eos id', { tokenizerJson, generationConfig: { eos_token_id: [258, 'x'] } }, 'generation_config.json', 'eos_token_id.1', 'must be a non-negative integer or a list of them, got "x"'],
-    ['a generation eos id past the vocabulary', { tokenizerJson, generationConfig: { eos_token_id: 999 } }, 'generation_config.json', 'eos_token_id', 'id 999 is not in tokenizer.json (size 260)'],
-    ['a config.json eos id of the wrong type', { tokenizerJson, modelConfig: { eos_token_id: '2' } }, 'config.json', 'eos_token_id', 'must be a non-negative integer or a list of them, got "2"'],
-    ['a decoder the engine does not know', { tokenizerJson: { ...tokenizerJson, decoder: { type: 'Mystery' } } }, 'tokenizer.json', undefined, 'cannot be read by the tokenizer engine: Unknown Decoder type: Mystery'],
+    [
+      'no vocabulary',
+      { tokenizerJson: { model: { type: 'BPE', merges: [] } } },
+      'tokenizer.json',
+      'model.vocab',
+      'is missing',
+    ],
+    [
+      'BPE without merges',
+      { tokenizerJson: { model: { type: 'BPE', vocab: {} } } },
+      'tokenizer.json',
+      'model.merges',
+      'must be an array, got nothing',
+    ],
+    [
+      'a bad added token id',
+      { tokenizerJson: { ...tokenizerJson, added_tokens: [{ id: 'x', content: 'a' }] } },
+      'tokenizer.json',
+      'added_tokens.0.id',
+      'must be a non-negative integer, got "x"',
+    ],
+    [
+      'a bad eos_token',
+      { tokenizerJson, tokenizerConfig: { eos_token: 3 } },
+      'tokenizer_config.json',
+      'eos_token',
+      'must be a string or an AddedToken object with a string "content", got a number',
+    ],
+    [
+      'an eos_token not in the vocabulary',
+      { tokenizerJson, tokenizerConfig: { eos_token: '</s>' } },
+      'tokenizer_config.json',
+      'eos_token',
+      'names the token "</s>", which is not in tokenizer.json',
+    ],
+    [
+      'a pad_token not in the vocabulary',
+      { tokenizerJson, tokenizerConfig: { pad_token: { content: '<pad>' } } },
+      'tokenizer_config.json',
+      'pad_token',
+      'names the token "<pad>", which is not in tokenizer.json',
+    ],
+    [
+      'a bad chat_template',
+      { tokenizerJson, tokenizerConfig: { chat_template: 5 } },
+      'tokenizer_config.json',
+      'chat_template',
+      'must be a string or a list of { name, template }, got a number',
+    ],
+    [
+      'a bad generation eos id',
+      { tokenizerJson, generationConfig: { eos_token_id: [258, 'x'] } },
+      'generation_config.json',
+      'eos_token_id.1',
+      'must be a non-negative integer or a list of them, got "x"',
+    ],
+    [
+      'a generation eos id past the vocabulary',
+      { tokenizerJson, generationConfig: { eos_token_id: 999 } },
+      'generation_config.json',
+      'eos_token_id',
+      'id 999 is not in tokenizer.json (size 260)',
+    ],
+    [
+      'a config.json eos id of the wrong type',
+      { tokenizerJson, modelConfig: { eos_token_id: '2' } },
+      'config.json',
+      'eos_token_id',
+      'must be a non-negative integer or a list of them, got "2"',
+    ],
+    [
+      'a decoder the engine does not know',
+      { tokenizerJson: { ...tokenizerJson, decoder: { type: 'Mystery' } } },
+      'tokenizer.json',
+      undefined,
+      'cannot be read by the tokenizer engine: Unknown Decoder type: Mystery',
+    ],
   ])('%s', (_label, files, source, field, problem) => {
     const where = field === undefined ? source : `${source}, field "${field}"`;
-    expectInputError(() => loadTokenizerFromJson(files as Parameters<typeof loadTokenizerFromJson>[0]), { source, field, message: `${where}: ${problem}` });
+    expectInputError(() => loadTokenizerFromJson(files as Parameters<typeof loadTokenizerFromJson>[0]), {
+      source,
+      field,
+      message: `${where}: ${problem}`,
+    });
   });
 });
 
@@ -172,7 +274,10 @@ describe('loadTokenizer: a directory', () => {
     const model = join(directory, 'model');
     await mkdir(model, { recursive: true });
     await writeFile(join(model, 'tokenizer.json'), JSON.stringify(tokenizerJson));
-    await writeFile(join(model, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|im_end|>', chat_template: 'config' }));
+    await writeFile(
+      join(model, 'tokenizer_config.json'),
+      JSON.stringify({ eos_token: '<|im_end|>', chat_template: 'config' }),
+    );
     await writeFile(join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: [258, 256, 259] }));
     await writeFile(join(model, 'chat_template.jinja'), '{{ messages[0].content }}!');
     const tokenizer = await loadTokenizer(model);
@@ -184,7 +289,9 @@ describe('loadTokenizer: a directory', () => {
   it('names the missing tokenizer.json', async () => {
     const empty = join(directory, 'empty');
     await mkdir(empty, { recursive: true });
-    await expect(loadTokenizer(empty)).rejects.toThrow(`${join(empty, 'tokenizer.json')}: is missing (a Hugging Face tokenizer directory needs it)`);
+    await expect(loadTokenizer(empty)).rejects.toThrow(
+      `${join(empty, 'tokenizer.json')}: is missing (a Hugging Face tokenizer directory needs it)`,
+    );
     await expect(loadTokenizer(empty)).rejects.toBeInstanceOf(InvalidInputError);
   });
 
@@ -204,6 +311,8 @@ describe('loadTokenizer: a directory', () => {
     await mkdir(wrong, { recursive: true });
     await writeFile(join(wrong, 'tokenizer.json'), JSON.stringify(tokenizerJson));
     await writeFile(join(wrong, 'config.json'), JSON.stringify({ eos_token_id: -1 }));
-    await expect(loadTokenizer(wrong)).rejects.toThrow(`${join(wrong, 'config.json')}, field "eos_token_id": must be a non-negative integer or a list of them, got -1`);
+    await expect(loadTokenizer(wrong)).rejects.toThrow(
+      `${join(wrong, 'config.json')}, field "eos_token_id": must be a non-negative integer or a list of them, got -1`,
+    );
   });
 });

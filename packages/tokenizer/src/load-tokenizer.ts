@@ -4,7 +4,13 @@ import { InvalidInputError, type ApplyChatTemplateOptions, type ChatMessage, typ
 import { compileChatTemplate, type CompiledChatTemplate } from './chat-template';
 import { createTokenizerEngine, type TokenizerEngine } from './hugging-face-engine';
 import { resolveEosTokenIds } from './resolve-eos-token-ids';
-import { readModelEosTokenIds, readTokenizerConfig, readTokenizerJson, type AddedTokenRecord, type TokenizerConfigFile } from './tokenizer-files';
+import {
+  readModelEosTokenIds,
+  readTokenizerConfig,
+  readTokenizerJson,
+  type AddedTokenRecord,
+  type TokenizerConfigFile,
+} from './tokenizer-files';
 
 export interface RenderChatTemplateOptions extends ApplyChatTemplateOptions {
   /**
@@ -38,7 +44,9 @@ export interface TokenizerFiles {
   /** The content of `chat_template.jinja`; it replaces `tokenizer_config.json`'s `chat_template`. */
   chatTemplate?: string;
   /** Names for error messages; default to the bare file names. */
-  sources?: Partial<Record<'tokenizerJson' | 'tokenizerConfig' | 'generationConfig' | 'modelConfig' | 'chatTemplate', string>>;
+  sources?: Partial<
+    Record<'tokenizerJson' | 'tokenizerConfig' | 'generationConfig' | 'modelConfig' | 'chatTemplate', string>
+  >;
 }
 
 const fileNames = {
@@ -70,7 +78,10 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
   const json =
     extraAdded.length === 0
       ? tokenizerFile.json
-      : { ...tokenizerFile.json, added_tokens: [...(tokenizerFile.json.added_tokens as unknown[]), ...extraAdded.map(toAddedTokenJson)] };
+      : {
+          ...tokenizerFile.json,
+          added_tokens: [...(tokenizerFile.json.added_tokens as unknown[]), ...extraAdded.map(toAddedTokenJson)],
+        };
 
   const model = json.model as Record<string, unknown>;
   const modelUnk = typeof model.unk_token === 'string' ? model.unk_token : undefined;
@@ -85,21 +96,31 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
       cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces,
     });
   } catch (error) {
-    throw new InvalidInputError(`cannot be read by the tokenizer engine: ${(error as Error).message}`, { source: source.tokenizerJson }, { cause: error });
+    throw new InvalidInputError(
+      `cannot be read by the tokenizer engine: ${(error as Error).message}`,
+      { source: source.tokenizerJson },
+      { cause: error },
+    );
   }
 
   const idOf = (token: string | undefined, field: string): number | undefined => {
     if (token === undefined) return undefined;
     const id = engine.tokenToId(token);
     if (id === undefined) {
-      throw new InvalidInputError(`names the token ${JSON.stringify(token)}, which is not in ${source.tokenizerJson}`, { source: source.tokenizerConfig, field });
+      throw new InvalidInputError(`names the token ${JSON.stringify(token)}, which is not in ${source.tokenizerJson}`, {
+        source: source.tokenizerConfig,
+        field,
+      });
     }
     return id;
   };
   const checkIds = (ids: number[] | undefined, file: string): number[] | undefined => {
     for (const [index, id] of (ids ?? []).entries()) {
       if (engine.idToToken(id) === undefined) {
-        throw new InvalidInputError(`id ${id} is not in ${source.tokenizerJson} (size ${engine.size})`, { source: file, field: ids!.length > 1 ? `eos_token_id.${index}` : 'eos_token_id' });
+        throw new InvalidInputError(`id ${id} is not in ${source.tokenizerJson} (size ${engine.size})`, {
+          source: file,
+          field: ids!.length > 1 ? `eos_token_id.${index}` : 'eos_token_id',
+        });
       }
     }
     return ids;
@@ -109,15 +130,24 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
   const padTokenId = idOf(config.padToken, 'pad_token');
   idOf(config.bosToken, 'bos_token');
   const eosTokenIds = resolveEosTokenIds({
-    generationConfig: files.generationConfig === undefined ? undefined : checkIds(readModelEosTokenIds(files.generationConfig, source.generationConfig), source.generationConfig),
+    generationConfig:
+      files.generationConfig === undefined
+        ? undefined
+        : checkIds(readModelEosTokenIds(files.generationConfig, source.generationConfig), source.generationConfig),
     tokenizerConfig: eosTokenId,
-    modelConfig: files.modelConfig === undefined ? undefined : checkIds(readModelEosTokenIds(files.modelConfig, source.modelConfig), source.modelConfig),
+    modelConfig:
+      files.modelConfig === undefined
+        ? undefined
+        : checkIds(readModelEosTokenIds(files.modelConfig, source.modelConfig), source.modelConfig),
     endOfText: engine.tokenToId(endOfTextToken),
   });
   const eosToken = config.eosToken ?? (eosTokenIds[0] === undefined ? undefined : engine.idToToken(eosTokenIds[0]));
 
   const chatTemplateSource = files.chatTemplate ?? config.chatTemplate;
-  const chatTemplateOrigin = files.chatTemplate !== undefined ? { source: source.chatTemplate } : { source: source.tokenizerConfig, field: 'chat_template' };
+  const chatTemplateOrigin =
+    files.chatTemplate !== undefined
+      ? { source: source.chatTemplate }
+      : { source: source.tokenizerConfig, field: 'chat_template' };
   let compiled: CompiledChatTemplate | undefined;
 
   const specialTokenIds: number[] = [];
@@ -128,7 +158,8 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
   if (config.eosToken !== undefined) templateVariables.eos_token = config.eosToken;
   if (config.unkToken !== undefined) templateVariables.unk_token = config.unkToken;
   if (config.padToken !== undefined) templateVariables.pad_token = config.padToken;
-  if (config.additionalSpecialTokens.length > 0) templateVariables.additional_special_tokens = [...config.additionalSpecialTokens];
+  if (config.additionalSpecialTokens.length > 0)
+    templateVariables.additional_special_tokens = [...config.additionalSpecialTokens];
 
   return {
     specificationVersion: 'v1',
@@ -146,7 +177,8 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
     },
     decode(ids, options = {}) {
       for (const [index, id] of ids.entries()) {
-        if (!Number.isInteger(id) || id < 0) throw new InvalidInputError(`token id at index ${index} must be a non-negative integer, got ${id}`);
+        if (!Number.isInteger(id) || id < 0)
+          throw new InvalidInputError(`token id at index ${index} must be a non-negative integer, got ${id}`);
       }
       return engine.decode(ids, options.skipSpecialTokens ?? false);
     },
@@ -164,7 +196,11 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
         try {
           compiled = compileChatTemplate(chatTemplateSource);
         } catch (error) {
-          throw new InvalidInputError(`chat template cannot be parsed: ${(error as Error).message}`, chatTemplateOrigin, { cause: error });
+          throw new InvalidInputError(
+            `chat template cannot be parsed: ${(error as Error).message}`,
+            chatTemplateOrigin,
+            { cause: error },
+          );
         }
       }
       // The variables transformers' apply_chat_template passes: messages, tools, documents,
@@ -180,7 +216,9 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
       try {
         return compiled.render(variables);
       } catch (error) {
-        throw new InvalidInputError(`chat template failed to render: ${(error as Error).message}`, chatTemplateOrigin, { cause: error });
+        throw new InvalidInputError(`chat template failed to render: ${(error as Error).message}`, chatTemplateOrigin, {
+          cause: error,
+        });
       }
     },
   };
@@ -234,7 +272,10 @@ export async function loadTokenizer(directory: string): Promise<HuggingFaceToken
     readOptionalText(paths.modelConfig),
     readOptionalText(paths.chatTemplate),
   ]);
-  if (tokenizerText === undefined) throw new InvalidInputError('is missing (a Hugging Face tokenizer directory needs it)', { source: paths.tokenizerJson });
+  if (tokenizerText === undefined)
+    throw new InvalidInputError('is missing (a Hugging Face tokenizer directory needs it)', {
+      source: paths.tokenizerJson,
+    });
   return loadTokenizerFromJson({
     tokenizerJson: parseJson(tokenizerText, paths.tokenizerJson),
     tokenizerConfig: configText === undefined ? undefined : parseJson(configText, paths.tokenizerConfig),

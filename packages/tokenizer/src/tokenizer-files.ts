@@ -31,7 +31,10 @@ export function readSpecialTokenText(value: unknown, source: string, field: stri
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (isObject(value) && typeof value.content === 'string') return value.content;
-  throw new InvalidInputError(`must be a string or an AddedToken object with a string "content", got ${describeType(value)}`, { source, field });
+  throw new InvalidInputError(
+    `must be a string or an AddedToken object with a string "content", got ${describeType(value)}`,
+    { source, field },
+  );
 }
 
 /** One added token as `tokenizer.json` lists it. */
@@ -48,7 +51,8 @@ export interface AddedTokenRecord {
 function readFlag(record: JsonObject, key: string, fallback: boolean, source: string, field: string): boolean {
   const value = record[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidInputError(`must be a boolean, got ${describeType(value)}`, { source, field: `${field}.${key}` });
+  if (typeof value !== 'boolean')
+    throw new InvalidInputError(`must be a boolean, got ${describeType(value)}`, { source, field: `${field}.${key}` });
   return value;
 }
 
@@ -56,7 +60,10 @@ function readAddedToken(value: unknown, source: string, field: string, knownId?:
   const record = requireObject(value, source, field);
   const id = knownId ?? record.id;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-    throw new InvalidInputError(`must be a non-negative integer, got ${JSON.stringify(id)}`, { source, field: `${field}.id` });
+    throw new InvalidInputError(`must be a non-negative integer, got ${JSON.stringify(id)}`, {
+      source,
+      field: `${field}.id`,
+    });
   }
   if (typeof record.content !== 'string' || record.content === '') {
     throw new InvalidInputError('must be a non-empty string', { source, field: `${field}.content` });
@@ -87,17 +94,24 @@ export function readTokenizerJson(value: unknown, source: string): TokenizerJson
   const modelObject = requireObject(model, source, 'model');
   if (modelObject.vocab === undefined) throw new InvalidInputError('is missing', { source, field: 'model.vocab' });
   if (typeof modelObject.vocab !== 'object' || modelObject.vocab === null) {
-    throw new InvalidInputError(`must be an object or an array, got ${describeType(modelObject.vocab)}`, { source, field: 'model.vocab' });
+    throw new InvalidInputError(`must be an object or an array, got ${describeType(modelObject.vocab)}`, {
+      source,
+      field: 'model.vocab',
+    });
   }
   if (modelObject.type === 'BPE' && !Array.isArray(modelObject.merges)) {
-    throw new InvalidInputError(`must be an array, got ${describeType(modelObject.merges)}`, { source, field: 'model.merges' });
+    throw new InvalidInputError(`must be an array, got ${describeType(modelObject.merges)}`, {
+      source,
+      field: 'model.merges',
+    });
   }
   for (const field of pipelineFields) {
     const stage = json[field];
     if (stage !== undefined && stage !== null) requireObject(stage, source, field);
   }
   const rawAdded = json.added_tokens ?? [];
-  if (!Array.isArray(rawAdded)) throw new InvalidInputError(`must be an array, got ${describeType(rawAdded)}`, { source, field: 'added_tokens' });
+  if (!Array.isArray(rawAdded))
+    throw new InvalidInputError(`must be an array, got ${describeType(rawAdded)}`, { source, field: 'added_tokens' });
   const addedTokens = rawAdded.map((entry, index) => readAddedToken(entry, source, `added_tokens.${index}`));
   // The engine requires every pipeline stage to be present; the Rust crate writes absent ones as null.
   const normalized: JsonObject = { ...json, added_tokens: rawAdded };
@@ -112,13 +126,18 @@ function readChatTemplate(value: unknown, source: string): string | undefined {
   if (Array.isArray(value)) {
     for (const [index, entry] of value.entries()) {
       const record = requireObject(entry, source, `chat_template.${index}`);
-      if (typeof record.name !== 'string') throw new InvalidInputError('must be a string', { source, field: `chat_template.${index}.name` });
-      if (typeof record.template !== 'string') throw new InvalidInputError('must be a string', { source, field: `chat_template.${index}.template` });
+      if (typeof record.name !== 'string')
+        throw new InvalidInputError('must be a string', { source, field: `chat_template.${index}.name` });
+      if (typeof record.template !== 'string')
+        throw new InvalidInputError('must be a string', { source, field: `chat_template.${index}.template` });
       if (record.name === 'default') return record.template;
     }
     return undefined;
   }
-  throw new InvalidInputError(`must be a string or a list of { name, template }, got ${describeType(value)}`, { source, field: 'chat_template' });
+  throw new InvalidInputError(`must be a string or a list of { name, template }, got ${describeType(value)}`, {
+    source,
+    field: 'chat_template',
+  });
 }
 
 /** What this package reads from `tokenizer_config.json`. */
@@ -138,22 +157,33 @@ export function readTokenizerConfig(value: unknown, source: string): TokenizerCo
   const config = requireObject(value, source);
   const rawAdditional = config.additional_special_tokens ?? [];
   if (!Array.isArray(rawAdditional)) {
-    throw new InvalidInputError(`must be an array, got ${describeType(rawAdditional)}`, { source, field: 'additional_special_tokens' });
+    throw new InvalidInputError(`must be an array, got ${describeType(rawAdditional)}`, {
+      source,
+      field: 'additional_special_tokens',
+    });
   }
   const additionalSpecialTokens = rawAdditional.map((entry, index) => {
     const text = readSpecialTokenText(entry, source, `additional_special_tokens.${index}`);
-    if (text === undefined) throw new InvalidInputError('must not be null', { source, field: `additional_special_tokens.${index}` });
+    if (text === undefined)
+      throw new InvalidInputError('must not be null', { source, field: `additional_special_tokens.${index}` });
     return text;
   });
   const cleanUp = config.clean_up_tokenization_spaces ?? false;
   if (typeof cleanUp !== 'boolean') {
-    throw new InvalidInputError(`must be a boolean, got ${describeType(cleanUp)}`, { source, field: 'clean_up_tokenization_spaces' });
+    throw new InvalidInputError(`must be a boolean, got ${describeType(cleanUp)}`, {
+      source,
+      field: 'clean_up_tokenization_spaces',
+    });
   }
   const rawDecoder = config.added_tokens_decoder ?? {};
   const decoderObject = requireObject(rawDecoder, source, 'added_tokens_decoder');
   const addedTokensDecoder = Object.entries(decoderObject).map(([key, entry]) => {
     const id = Number(key);
-    if (!/^\d+$/.test(key)) throw new InvalidInputError(`has a key "${key}" that is not a token id`, { source, field: 'added_tokens_decoder' });
+    if (!/^\d+$/.test(key))
+      throw new InvalidInputError(`has a key "${key}" that is not a token id`, {
+        source,
+        field: 'added_tokens_decoder',
+      });
     return readAddedToken(entry, source, `added_tokens_decoder.${key}`, id);
   });
   return {
@@ -175,7 +205,10 @@ export function readEosTokenIdField(value: unknown, source: string): number[] | 
   return ids.map((id, index) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
       const field = Array.isArray(value) ? `eos_token_id.${index}` : 'eos_token_id';
-      throw new InvalidInputError(`must be a non-negative integer or a list of them, got ${JSON.stringify(id)}`, { source, field });
+      throw new InvalidInputError(`must be a non-negative integer or a list of them, got ${JSON.stringify(id)}`, {
+        source,
+        field,
+      });
     }
     return id;
   });

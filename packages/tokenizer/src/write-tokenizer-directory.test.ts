@@ -24,7 +24,10 @@ describe('writeTokenizerDirectory', () => {
     const tokenizerJson = buildBpeTokenizer(corpus, { vocabSize: 300, tagTokens: true });
     const directory = join(root, 'bpe', 'nested');
     const written = await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '<|im_end|>' });
-    expect(written).toEqual({ tokenizerJsonPath: join(directory, 'tokenizer.json'), tokenizerConfigPath: join(directory, 'tokenizer_config.json') });
+    expect(written).toEqual({
+      tokenizerJsonPath: join(directory, 'tokenizer.json'),
+      tokenizerConfigPath: join(directory, 'tokenizer_config.json'),
+    });
     expect(JSON.parse(await readFile(written.tokenizerJsonPath, 'utf8'))).toEqual(tokenizerJson);
 
     const tokenizer = await loadTokenizer(directory);
@@ -40,7 +43,9 @@ describe('writeTokenizerDirectory', () => {
       ],
       { addGenerationPrompt: true },
     );
-    expect(prompt).toBe('<|im_start|>system\nAnswer.<|im_end|>\n<|im_start|>user\nWho wrote Hamlet?<|im_end|>\n<|im_start|>assistant\n');
+    expect(prompt).toBe(
+      '<|im_start|>system\nAnswer.<|im_end|>\n<|im_start|>user\nWho wrote Hamlet?<|im_end|>\n<|im_start|>assistant\n',
+    );
     const ids = tokenizer.encode(prompt + '<think>x</think><|im_end|>');
     expect(tokenizer.decode(ids)).toBe(prompt + '<think>x</think><|im_end|>');
     const decoder = createStreamingDecoder(tokenizer);
@@ -50,7 +55,12 @@ describe('writeTokenizerDirectory', () => {
   it('writes the fields transformers reads', async () => {
     const tokenizerJson = buildBpeTokenizer(corpus, { vocabSize: 280, specialTokens: ['<|extra|>'] });
     const directory = join(root, 'config');
-    const { tokenizerConfigPath } = await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '<|im_end|>', chatTemplate: null, modelMaxLength: 2048 });
+    const { tokenizerConfigPath } = await writeTokenizerDirectory(directory, {
+      tokenizerJson,
+      eosToken: '<|im_end|>',
+      chatTemplate: null,
+      modelMaxLength: 2048,
+    });
     const config = JSON.parse(await readFile(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
     const first = tokenizerJson.added_tokens[0]!.id;
     expect(config).toEqual({
@@ -80,7 +90,12 @@ describe('writeTokenizerDirectory', () => {
   it('keeps a word-level tokenizer unknown token and a custom template', async () => {
     const tokenizerJson = buildWordLevelTokenizer(['a b c'], { unknownToken: '<unk>' });
     const directory = join(root, 'word');
-    await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '<|im_end|>', padToken: null, chatTemplate: '{{ messages[0].content }}' });
+    await writeTokenizerDirectory(directory, {
+      tokenizerJson,
+      eosToken: '<|im_end|>',
+      padToken: null,
+      chatTemplate: '{{ messages[0].content }}',
+    });
     const tokenizer = await loadTokenizer(directory);
     expect(tokenizer.encode('a z c')).toEqual([4, 3, 6]);
     expect(tokenizer.padTokenId).toBeUndefined();
@@ -95,6 +110,8 @@ describe('writeTokenizerDirectory', () => {
     const tokenizerJson = buildBpeTokenizer(corpus, { vocabSize: 260 });
     const attempt = writeTokenizerDirectory(join(root, 'rejected'), { tokenizerJson, ...options });
     await expect(attempt).rejects.toBeInstanceOf(InvalidConfigError);
-    await expect(writeTokenizerDirectory(join(root, 'rejected'), { tokenizerJson, ...options })).rejects.toThrow(message);
+    await expect(writeTokenizerDirectory(join(root, 'rejected'), { tokenizerJson, ...options })).rejects.toThrow(
+      message,
+    );
   });
 });

@@ -30,20 +30,31 @@ export interface WrittenTokenizerDirectory {
  * text, `added_tokens_decoder`, the chat template, `clean_up_tokenization_spaces: false`. Creates the
  * directory when needed.
  */
-export async function writeTokenizerDirectory(directory: string, options: WriteTokenizerDirectoryOptions): Promise<WrittenTokenizerDirectory> {
+export async function writeTokenizerDirectory(
+  directory: string,
+  options: WriteTokenizerDirectoryOptions,
+): Promise<WrittenTokenizerDirectory> {
   const { tokenizerJson } = options;
-  const known = new Set<string>([...Object.keys(tokenizerJson.model.vocab), ...tokenizerJson.added_tokens.map((token) => token.content)]);
+  const known = new Set<string>([
+    ...Object.keys(tokenizerJson.model.vocab),
+    ...tokenizerJson.added_tokens.map((token) => token.content),
+  ]);
   const modelUnk = typeof tokenizerJson.model.unk_token === 'string' ? tokenizerJson.model.unk_token : null;
   const checked = (field: string, token: string | null): string | null => {
-    if (token !== null && !known.has(token)) throw new InvalidConfigError(field, `${JSON.stringify(token)} is not a token of tokenizerJson`);
+    if (token !== null && !known.has(token))
+      throw new InvalidConfigError(field, `${JSON.stringify(token)} is not a token of tokenizerJson`);
     return token;
   };
   const eosToken = checked('eosToken', options.eosToken);
-  const padToken = checked('padToken', options.padToken === undefined ? (known.has('<|endoftext|>') ? '<|endoftext|>' : null) : options.padToken);
+  const padToken = checked(
+    'padToken',
+    options.padToken === undefined ? (known.has('<|endoftext|>') ? '<|endoftext|>' : null) : options.padToken,
+  );
   const bosToken = checked('bosToken', options.bosToken ?? null);
   const unkToken = checked('unkToken', options.unkToken === undefined ? modelUnk : options.unkToken);
   const modelMaxLength = options.modelMaxLength ?? 32768;
-  if (!Number.isInteger(modelMaxLength) || modelMaxLength < 1) throw new InvalidConfigError('modelMaxLength', `must be a positive integer, got ${modelMaxLength}`);
+  if (!Number.isInteger(modelMaxLength) || modelMaxLength < 1)
+    throw new InvalidConfigError('modelMaxLength', `must be a positive integer, got ${modelMaxLength}`);
 
   const named = new Set([eosToken, padToken, bosToken, unkToken]);
   const addedTokensDecoder: Record<string, unknown> = {};
@@ -61,7 +72,9 @@ export async function writeTokenizerDirectory(directory: string, options: WriteT
     add_bos_token: false,
     add_prefix_space: false,
     added_tokens_decoder: addedTokensDecoder,
-    additional_special_tokens: tokenizerJson.added_tokens.filter((token) => token.special && !named.has(token.content)).map((token) => token.content),
+    additional_special_tokens: tokenizerJson.added_tokens
+      .filter((token) => token.special && !named.has(token.content))
+      .map((token) => token.content),
     bos_token: bosToken,
     ...(options.chatTemplate === null ? {} : { chat_template: options.chatTemplate ?? chatMlTemplate }),
     clean_up_tokenization_spaces: false,

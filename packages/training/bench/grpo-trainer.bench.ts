@@ -7,7 +7,14 @@
  * micro-batches (the math no trainer can skip). Run: `npm run bench -w @research-ts/grpo`.
  */
 import { performance } from 'node:perf_hooks';
-import { createHostTrainingState, trainingStateMethods, type TokenBatch, type TokenScores, type TrainablePolicy, type Trajectory } from '@research-ts/spec';
+import {
+  createHostTrainingState,
+  trainingStateMethods,
+  type TokenBatch,
+  type TokenScores,
+  type TrainablePolicy,
+  type Trajectory,
+} from '@research-ts/spec';
 import { computeActorLoss } from '@research-ts/grpo';
 import { createGrpoTrainer, packTrajectories, type GrpoStepTimings, type TrainingSample } from '../src/index';
 
@@ -42,8 +49,12 @@ const samples: TrainingSample[] = Array.from({ length: sampleCount }, (_, index)
 /** Fixed scores (a deterministic function of the position) and a fixed gradient, on spec's host training state. */
 function standInPolicy(): TrainablePolicy {
   const names = ['a', 'b', 'c', 'd'];
-  const parameters = new Map(names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => random() - 0.5)]));
-  const gradients = new Map(names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => (random() - 0.5) * 1e-4)]));
+  const parameters = new Map(
+    names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => random() - 0.5)]),
+  );
+  const gradients = new Map(
+    names.map((name) => [name, Float32Array.from({ length: parameterCount / 4 }, () => (random() - 0.5) * 1e-4)]),
+  );
   const training = createHostTrainingState(parameters);
   return {
     specificationVersion: 'v1',
@@ -111,7 +122,8 @@ for (const maxTokensPerMicroBatch of [2 * (512 + 8192), 65_536]) {
     ratios.push(result.metrics.timings.overheadMs / base);
   }
   const perMillion = 1e6 / packed.tokenCount;
-  const phase = (pick: (t: GrpoStepTimings) => number) => (median(timings.map(pick)) * perMillion).toFixed(1).padStart(7);
+  const phase = (pick: (t: GrpoStepTimings) => number) =>
+    (median(timings.map(pick)) * perMillion).toFixed(1).padStart(7);
   console.log(
     `trainer step, ${sampleCount} samples, ${packed.tokenCount} tokens (${packed.lossTokenCount} in the loss), budget ${maxTokensPerMicroBatch}:` +
       ` ${microBatches} micro-batches, ${parameterCount} parameters, ${repeats} timed steps; ms per 1M tokens (median):`,

@@ -16,7 +16,8 @@ const policy = () =>
   new MockPolicy({
     tokenizer,
     script: (_request, { contextText }) => {
-      if (!contextText.includes('second')) return `<answer>\\boxed{${contextText.includes('first') ? 'a' : 'x'}}</answer><|im_end|>`;
+      if (!contextText.includes('second'))
+        return `<answer>\\boxed{${contextText.includes('first') ? 'a' : 'x'}}</answer><|im_end|>`;
       return contextText.includes('<result>') ? '<answer>\\boxed{Paris}</answer><|im_end|>' : '<search>Paris</search>';
     },
   });
@@ -56,13 +57,26 @@ describe('evaluateQuestions', () => {
   });
 
   it('counts failed searches, and stops past maxFailedSearchShare with an error naming the retriever', async () => {
-    const failing = () => new MockRetriever(corpus, { name: 'down', failTimes: 100, failWith: () => new ApiCallError('refused', { url: 'http://retriever', isRetryable: false }) });
+    const failing = () =>
+      new MockRetriever(corpus, {
+        name: 'down',
+        failTimes: 100,
+        failWith: () => new ApiCallError('refused', { url: 'http://retriever', isRetryable: false }),
+      });
     const base = { policy: policy(), tokenizer, questions, template: 'compact' as const, responseBudget: 200, topK: 1 };
     const predictions = await evaluateQuestions({ ...base, retriever: failing(), maxFailedSearchShare: 1 });
     expect(predictions[1]).toMatchObject({ finishReason: 'error', failedSearches: 1, reward: 0 });
     expect(summarizePredictions(predictions).failedSearches).toBe(1);
     const ended: string[] = [];
-    await expect(evaluateQuestions({ ...base, policy: policy(), retriever: failing(), maxFailedSearchShare: 0, onPrediction: (prediction) => ended.push(prediction.id) })).rejects.toThrow(
+    await expect(
+      evaluateQuestions({
+        ...base,
+        policy: policy(),
+        retriever: failing(),
+        maxFailedSearchShare: 0,
+        onPrediction: (prediction) => ended.push(prediction.id),
+      }),
+    ).rejects.toThrow(
       /^retriever "down" failed after 1 try: refused \(1 of 1 searches failed so far in this batch; none may fail/,
     );
     // every question that ended was reported, the one whose search failed included (a resumed evaluation asks it again)

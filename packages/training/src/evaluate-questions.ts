@@ -102,7 +102,8 @@ export async function evaluateQuestions(options: EvaluateQuestionsOptions): Prom
 /** Means of the predictions' scores. */
 export function summarizePredictions(predictions: readonly ScoredRollout[]): EvaluationSummary {
   const count = predictions.length;
-  const mean = (pick: (prediction: ScoredRollout) => number) => (count === 0 ? 0 : predictions.reduce((sum, prediction) => sum + pick(prediction), 0) / count);
+  const mean = (pick: (prediction: ScoredRollout) => number) =>
+    count === 0 ? 0 : predictions.reduce((sum, prediction) => sum + pick(prediction), 0) / count;
   return {
     count,
     reward: mean((prediction) => prediction.reward),

@@ -3,10 +3,21 @@ import { createMockTrainablePolicy, runTrainablePolicyConformance } from '@resea
 import { describe, expect, it } from 'vitest';
 import { freezeParameters } from './freeze-parameters';
 
-runTrainablePolicyConformance({ name: 'freezeParameters (bias trainable, weight frozen)', createPolicy: () => freezeParameters(createMockTrainablePolicy(), ['weight']) });
+runTrainablePolicyConformance({
+  name: 'freezeParameters (bias trainable, weight frozen)',
+  createPolicy: () => freezeParameters(createMockTrainablePolicy(), ['weight']),
+});
 
-const batch: TokenBatch = { inputIds: Int32Array.from([1, 2, 5, 3]), attentionMask: Uint8Array.from([1, 1, 1, 1]), batch: 1, length: 4 };
-const upstream = { gradLogprobs: Float32Array.from([-0.5, 0.25, -0.25]), gradEntropies: Float32Array.from([0.1, 0, -0.1]) };
+const batch: TokenBatch = {
+  inputIds: Int32Array.from([1, 2, 5, 3]),
+  attentionMask: Uint8Array.from([1, 1, 1, 1]),
+  batch: 1,
+  length: 4,
+};
+const upstream = {
+  gradLogprobs: Float32Array.from([-0.5, 0.25, -0.25]),
+  gradEntropies: Float32Array.from([0.1, 0, -0.1]),
+};
 const update = { learningRate: 1e-2, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 0.01 };
 
 describe('freezeParameters', () => {
@@ -22,7 +33,10 @@ describe('freezeParameters', () => {
     const view = freezeParameters(policy, ['weight']);
     expect([...view.parameterSizes.keys()]).toEqual(['bias']);
     expect([...(await view.readParameters()).keys()]).toEqual(['bias']);
-    expect([...(await view.readParameters(['weight'])).keys()], 'an explicit name still reads a frozen parameter').toEqual(['weight']);
+    expect(
+      [...(await view.readParameters(['weight'])).keys()],
+      'an explicit name still reads a frozen parameter',
+    ).toEqual(['weight']);
     for (let step = 0; step < 3; step++) {
       await view.accumulateGradients(batch, upstream);
       await reference.accumulateGradients(batch, upstream);
@@ -39,7 +53,9 @@ describe('freezeParameters', () => {
   it('rejects an update or a state that names a frozen parameter', async () => {
     const policy = createMockTrainablePolicy();
     const view = freezeParameters(policy, ['weight']);
-    await expect(view.applyUpdate({ ...update, parameters: ['weight', 'bias'] })).rejects.toThrow(/field "update\.parameters": "weight" is frozen/);
+    await expect(view.applyUpdate({ ...update, parameters: ['weight', 'bias'] })).rejects.toThrow(
+      /field "update\.parameters": "weight" is frozen/,
+    );
     const moments = { step: 1, expAvg: new Float32Array(64), expAvgSq: new Float32Array(64) };
     await expect(view.loadOptimizerState({ weight: moments })).rejects.toThrow(/unknown parameter "weight"/);
   });
@@ -47,7 +63,11 @@ describe('freezeParameters', () => {
   it('names the field when a parameter does not exist or when everything would be frozen', () => {
     const policy = createMockTrainablePolicy();
     expect(() => freezeParameters(policy, ['embed_tokens'])).toThrow(InvalidConfigError);
-    expect(() => freezeParameters(policy, ['embed_tokens'])).toThrow(/training\.frozenParameters.*no parameter "embed_tokens" \(parameters: weight, bias\)/);
-    expect(() => freezeParameters(policy, ['weight', 'bias'])).toThrow(/training\.frozenParameters.*nothing would be trained/);
+    expect(() => freezeParameters(policy, ['embed_tokens'])).toThrow(
+      /training\.frozenParameters.*no parameter "embed_tokens" \(parameters: weight, bias\)/,
+    );
+    expect(() => freezeParameters(policy, ['weight', 'bias'])).toThrow(
+      /training\.frozenParameters.*nothing would be trained/,
+    );
   });
 });

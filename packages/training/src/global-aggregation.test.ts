@@ -10,7 +10,9 @@ const responseLength = 6;
 function randomLosses(seed: number) {
   const random = seededRandom(seed);
   const values = Float64Array.from({ length: batch * responseLength }, () => random() * 4 - 2);
-  const mask = Uint8Array.from({ length: batch * responseLength }, (_, index) => (Math.floor(index / responseLength) === 4 ? 0 : random() < 0.7 ? 1 : 0));
+  const mask = Uint8Array.from({ length: batch * responseLength }, (_, index) =>
+    Math.floor(index / responseLength) === 4 ? 0 : random() < 0.7 ? 1 : 0,
+  );
   return { values, mask };
 }
 
@@ -71,7 +73,7 @@ describe('globalAggregation', () => {
         const random = seededRandom(seed * 101);
         const order = Array.from({ length: batch }, (_, row) => row).sort(() => random() - 0.5);
         let total = 0;
-        for (let start = 0; start < batch; ) {
+        for (let start = 0; start < batch;) {
           const size = 1 + Math.floor(random() * 4);
           const rows = order.slice(start, start + size);
           start += size;
@@ -80,7 +82,11 @@ describe('globalAggregation', () => {
           total += aggregateLoss(microValues, microMask, width, global);
         }
         // trl-grpo's 1/max(1, n) becomes 1/(n + 1e-8): 1e-8 relative
-        expectClose(total, expected, { atol: 1e-14, rtol: aggregation.mode === 'trl-grpo' ? 2e-8 : 1e-13, label: `seed ${seed}` });
+        expectClose(total, expected, {
+          atol: 1e-14,
+          rtol: aggregation.mode === 'trl-grpo' ? 2e-8 : 1e-13,
+          label: `seed ${seed}`,
+        });
       }
     });
   }
@@ -88,13 +94,31 @@ describe('globalAggregation', () => {
   it('fixes each normaliser to the batch value and keeps one the caller gave', () => {
     const totals = { lossTokenCount: 40, lossSequenceCount: 7, sequenceCount: 8, maxResponseLength: 12 };
     expect(globalAggregation({ mode: 'token-mean' }, totals)).toEqual({ mode: 'token-mean', globalTokenCount: 40 });
-    expect(globalAggregation({ mode: 'token-mean', globalTokenCount: 99 }, totals)).toEqual({ mode: 'token-mean', globalTokenCount: 99 });
-    expect(globalAggregation({ mode: 'seq-mean-token-mean' }, totals)).toEqual({ mode: 'seq-mean-token-mean', globalBatchSize: 7 });
-    expect(globalAggregation({ mode: 'seq-mean-token-sum-norm' }, totals)).toEqual({ mode: 'seq-mean-token-sum-norm', lossScaleFactor: 12 });
+    expect(globalAggregation({ mode: 'token-mean', globalTokenCount: 99 }, totals)).toEqual({
+      mode: 'token-mean',
+      globalTokenCount: 99,
+    });
+    expect(globalAggregation({ mode: 'seq-mean-token-mean' }, totals)).toEqual({
+      mode: 'seq-mean-token-mean',
+      globalBatchSize: 7,
+    });
+    expect(globalAggregation({ mode: 'seq-mean-token-sum-norm' }, totals)).toEqual({
+      mode: 'seq-mean-token-sum-norm',
+      lossScaleFactor: 12,
+    });
     expect(globalAggregation({ mode: 'trl-bnpo' }, totals)).toEqual({ mode: 'token-mean', globalTokenCount: 40 });
-    expect(globalAggregation({ mode: 'trl-dr-grpo', maxCompletionLength: 16 }, totals)).toEqual({ mode: 'seq-mean-token-sum-norm', lossScaleFactor: 128 });
-    expect(globalAggregation({ mode: 'trl-grpo' }, totals)).toEqual({ mode: 'seq-mean-token-mean', globalBatchSize: 8 });
+    expect(globalAggregation({ mode: 'trl-dr-grpo', maxCompletionLength: 16 }, totals)).toEqual({
+      mode: 'seq-mean-token-sum-norm',
+      lossScaleFactor: 128,
+    });
+    expect(globalAggregation({ mode: 'trl-grpo' }, totals)).toEqual({
+      mode: 'seq-mean-token-mean',
+      globalBatchSize: 8,
+    });
     // no tokens at all: the local counts are 0 too, and every mode gives loss 0
-    expect(globalAggregation({ mode: 'token-mean' }, { ...totals, lossTokenCount: 0 })).toEqual({ mode: 'token-mean', globalTokenCount: undefined });
+    expect(globalAggregation({ mode: 'token-mean' }, { ...totals, lossTokenCount: 0 })).toEqual({
+      mode: 'token-mean',
+      globalTokenCount: undefined,
+    });
   });
 });

@@ -40,7 +40,10 @@ export function globalAggregation(aggregation: LossAggregation, totals: BatchTot
     case 'trl-bnpo':
       return { mode: 'token-mean', globalTokenCount: Math.max(1, totals.lossTokenCount) };
     case 'trl-dr-grpo':
-      return { mode: 'seq-mean-token-sum-norm', lossScaleFactor: totals.sequenceCount * aggregation.maxCompletionLength };
+      return {
+        mode: 'seq-mean-token-sum-norm',
+        lossScaleFactor: totals.sequenceCount * aggregation.maxCompletionLength,
+      };
     case 'trl-grpo':
       return { mode: 'seq-mean-token-mean', globalBatchSize: positive(totals.sequenceCount) };
     case 'trl-dapo':

@@ -11,7 +11,13 @@ import { packTrajectories, type TrainingSample } from './pack-trajectories';
 
 // Token ids of the toy vocabulary: 0 EOS/pad, 1–4 words, 5 a prompt marker, 6 an inserted result token.
 const vocabSize = 7;
-const sample = (groupId: string, reward: number, promptIds: number[], responseIds: number[], lossMask?: number[]): TrainingSample => ({
+const sample = (
+  groupId: string,
+  reward: number,
+  promptIds: number[],
+  responseIds: number[],
+  lossMask?: number[],
+): TrainingSample => ({
   trajectory: makeTrajectory(promptIds, responseIds, lossMask),
   groupId,
   reward,
@@ -27,7 +33,10 @@ const samples: TrainingSample[] = [
   sample('q2', 1, [5, 2], [1, 1]),
   sample('q2', 0.1, [5, 2], [4, 4, 3]),
 ];
-const advantages = computeGrpoAdvantages({ scores: samples.map((s) => s.reward), groupIds: samples.map((s) => s.groupId) });
+const advantages = computeGrpoAdvantages({
+  scores: samples.map((s) => s.reward),
+  groupIds: samples.map((s) => s.groupId),
+});
 
 /** A policy, a frozen reference copy of its initial weights, and a trainer over them. */
 function setup(overrides: Partial<GrpoTrainerOptions> = {}, seed = 11) {
@@ -42,7 +51,12 @@ async function responseScores(policy: Pick<TinyPolicy, 'scoreTokens'>, list: rea
   return Promise.all(
     list.map(async ({ trajectory }) => {
       const ids = [...trajectory.promptIds, ...trajectory.responseIds];
-      const batch: TokenBatch = { inputIds: Int32Array.from(ids), attentionMask: new Uint8Array(ids.length).fill(1), batch: 1, length: ids.length };
+      const batch: TokenBatch = {
+        inputIds: Int32Array.from(ids),
+        attentionMask: new Uint8Array(ids.length).fill(1),
+        batch: 1,
+        length: ids.length,
+      };
       const scores = await policy.scoreTokens(batch);
       const start = trajectory.promptIds.length - 1;
       return {
@@ -92,7 +106,14 @@ describe('createGrpoTrainer', () => {
     expect(metrics.epochs[0]).toMatchObject({ ratioMean: 1, ratioMin: 1, ratioMax: 1 });
     expectClose(metrics.entropy, entropySum / tokens, { atol: 1e-6 });
     expectClose(metrics.loss, -advantageSum / tokens - 0.001 * (entropySum / tokens), { atol: 1e-7 });
-    expect(metrics).toMatchObject({ step: 1, optimizerStep: 1, learningRate: 1e-6, sampleCount: 8, groupCount: 2, microBatchCount: 1 });
+    expect(metrics).toMatchObject({
+      step: 1,
+      optimizerStep: 1,
+      learningRate: 1e-6,
+      sampleCount: 8,
+      groupCount: 2,
+      microBatchCount: 1,
+    });
     expect(metrics.gradNorm).toBeGreaterThan(0);
     expectClose(metrics.rewardMean, 3.5 / 8, { atol: 1e-15 });
     expectClose(metrics.advantageMean, 0, { atol: 1e-12 });
@@ -127,10 +148,13 @@ describe('createGrpoTrainer', () => {
       expect((await trainer.step(samples)).skipped).toBe(false);
       losses.push(await reinforceLoss());
     }
-    for (let step = 1; step < losses.length; step++) expect(losses[step], `after step ${step}: ${losses.join(', ')}`).toBeLessThan(losses[step - 1]!);
+    for (let step = 1; step < losses.length; step++)
+      expect(losses[step], `after step ${step}: ${losses.join(', ')}`).toBeLessThan(losses[step - 1]!);
     const final = await responseScores(policy, samples);
     const change = (sign: 1 | -1) =>
-      overLossTokens(samples, (index, j) => (Math.sign(advantages[index]!) === sign ? final[index]!.logprobs[j]! - initial[index]!.logprobs[j]! : 0)).sum;
+      overLossTokens(samples, (index, j) =>
+        Math.sign(advantages[index]!) === sign ? final[index]!.logprobs[j]! - initial[index]!.logprobs[j]! : 0,
+      ).sum;
     expect(change(1)).toBeGreaterThan(0.5);
     expect(change(-1)).toBeLessThan(-0.5);
   });
@@ -155,7 +179,11 @@ describe('createGrpoTrainer', () => {
     const initial = policy.snapshot();
     const poisoned = samples.map((s, index) => (index === 5 ? { ...s, reward: Number.NaN } : s));
     const result = await trainer.step(poisoned);
-    expect(result).toMatchObject({ skipped: true, reason: 'non-finite-reward', message: 'non-finite reward in samples 5' });
+    expect(result).toMatchObject({
+      skipped: true,
+      reason: 'non-finite-reward',
+      message: 'non-finite reward in samples 5',
+    });
     expect(sameBits(policy.snapshot(), initial)).toBe(true);
     expect(policy.calls).toEqual({ scoreTokens: 0, backward: 0 });
     expect(result.metrics).toMatchObject({ step: 1, optimizerStep: 0, epochs: [], microBatchCount: 0 });
@@ -172,7 +200,11 @@ describe('createGrpoTrainer', () => {
     const initial = policy.snapshot();
     const empty = [sample('q1', 1, [5], [6, 6], [0, 0]), sample('q1', 0, [5, 1], [])];
     const result = await trainer.step(empty);
-    expect(result).toMatchObject({ skipped: true, reason: 'no-loss-tokens', metrics: { microBatchCount: 0, lossTokenCount: 0, paddedTokenCount: 0, tokenCount: 5 } });
+    expect(result).toMatchObject({
+      skipped: true,
+      reason: 'no-loss-tokens',
+      metrics: { microBatchCount: 0, lossTokenCount: 0, paddedTokenCount: 0, tokenCount: 5 },
+    });
     expect(sameBits(policy.snapshot(), initial)).toBe(true);
     expect(policy.calls).toEqual({ scoreTokens: 0, backward: 0 });
     expect(await trainer.state()).toMatchObject({ step: 1, skippedSteps: 1, optimizer: { step: 0 } });
@@ -182,13 +214,17 @@ describe('createGrpoTrainer', () => {
     const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
     const initial = tiny.snapshot();
     // sample 0 alone in its micro-batch (budget 5 = its length): its first response token, score position 0
-    const policy = wrapPolicy(tiny, { logprob: { index: (batch) => (batch.length === 5 && batch.inputIds[1] === 1 ? 0 : undefined), value: Number.NaN } });
+    const policy = wrapPolicy(tiny, {
+      logprob: { index: (batch) => (batch.length === 5 && batch.inputIds[1] === 1 ? 0 : undefined), value: Number.NaN },
+    });
     const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, maxTokensPerMicroBatch: 5 });
     const result = await trainer.step([samples[0]!, samples[3]!]);
     expect(result.skipped).toBe(true);
     if (!result.skipped) return;
     expect(result.reason).toBe('non-finite-loss');
-    expect(result.message).toMatch(/^non-finite loss NaN in micro-batch 0 of epoch 0 \(1 tokens with non-finite inputs\)$/);
+    expect(result.message).toMatch(
+      /^non-finite loss NaN in micro-batch 0 of epoch 0 \(1 tokens with non-finite inputs\)$/,
+    );
     expect(sameBits(tiny.snapshot(), initial)).toBe(true);
     expect(tiny.appliedUpdates).toBe(0);
     expect(policy.record.accumulated).toHaveLength(0);
@@ -199,7 +235,9 @@ describe('createGrpoTrainer', () => {
     const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
     const initial = tiny.snapshot();
     // sample 1 alone (length 7): response token 2 (an inserted result, mask 0) is scored at position 0 + 2
-    const policy = wrapPolicy(tiny, { logprob: { index: (batch) => (batch.length === 7 ? 2 : undefined), value: Number.NaN } });
+    const policy = wrapPolicy(tiny, {
+      logprob: { index: (batch) => (batch.length === 7 ? 2 : undefined), value: Number.NaN },
+    });
     const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, maxTokensPerMicroBatch: 7 });
     const result = await trainer.step([samples[0]!, samples[1]!]);
     expect(result.skipped).toBe(false);
@@ -213,7 +251,11 @@ describe('createGrpoTrainer', () => {
     const policy = wrapPolicy(tiny, { gradient: { name: 'lm_head.bias', value: Number.POSITIVE_INFINITY } });
     const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, maxTokensPerMicroBatch: 1000 });
     const result = await trainer.step(samples);
-    expect(result).toMatchObject({ skipped: true, reason: 'non-finite-grad-norm', message: 'gradient norm Infinity in epoch 0' });
+    expect(result).toMatchObject({
+      skipped: true,
+      reason: 'non-finite-grad-norm',
+      message: 'gradient norm Infinity in epoch 0',
+    });
     expect(result.metrics.gradNorm).toBe(Number.POSITIVE_INFINITY);
     expect(Number.isFinite(result.metrics.loss)).toBe(true);
     expect(sameBits(tiny.snapshot(), initial)).toBe(true);
@@ -223,7 +265,11 @@ describe('createGrpoTrainer', () => {
   });
 
   it('accumulates micro-batch gradients into exactly the full-batch gradient', async () => {
-    for (const lossOptions of [{}, { aggregation: { mode: 'seq-mean-token-mean' as const } }, { aggregation: { mode: 'seq-mean-token-sum-norm' as const } }]) {
+    for (const lossOptions of [
+      {},
+      { aggregation: { mode: 'seq-mean-token-mean' as const } },
+      { aggregation: { mode: 'seq-mean-token-sum-norm' as const } },
+    ]) {
       const { trainer: whole } = setup({ lossOptions });
       const { trainer: split } = setup({ lossOptions, maxTokensPerMicroBatch: 10 });
       expect(packTrajectories(samples, { maxTokensPerMicroBatch: 10, padId: 0 }).microBatches.length).toBe(6);
@@ -239,7 +285,10 @@ describe('createGrpoTrainer', () => {
       for (const [name, gradient] of full.gradients) {
         const largest = Math.max(...gradient.map(Math.abs));
         expect(largest).toBeGreaterThan(0);
-        expectClose(parts.gradients.get(name)!, gradient, { atol: 1e-6 * largest, label: `${JSON.stringify(lossOptions)} ${name}` });
+        expectClose(parts.gradients.get(name)!, gradient, {
+          atol: 1e-6 * largest,
+          label: `${JSON.stringify(lossOptions)} ${name}`,
+        });
       }
     }
   });
@@ -255,7 +304,12 @@ describe('createGrpoTrainer', () => {
       const { sum, count } = overLossTokens(samples, (index, j) => {
         const { trajectory } = samples[index]!;
         const ids = [...trajectory.promptIds, ...trajectory.responseIds];
-        const scores = policy.scoreTokensFloat64({ inputIds: Int32Array.from(ids), attentionMask: new Uint8Array(ids.length).fill(1), batch: 1, length: ids.length });
+        const scores = policy.scoreTokensFloat64({
+          inputIds: Int32Array.from(ids),
+          attentionMask: new Uint8Array(ids.length).fill(1),
+          batch: 1,
+          length: ids.length,
+        });
         const position = trajectory.promptIds.length - 1 + j;
         const logprob = scores.logprobs[position]!;
         const ratio = Math.exp(logprob - old[index]!.logprobs[j]!);
@@ -321,7 +375,11 @@ describe('createGrpoTrainer', () => {
 
   it('continues bit-identically after saving and loading its state mid-training', async () => {
     const batches = [samples.slice(0, 4), samples.slice(4), samples, samples.slice(2, 7)];
-    const options = { optimizer: { lr: 1e-3 }, schedule: { kind: 'cosine' as const, warmupSteps: 1, totalSteps: 6 }, maxTokensPerMicroBatch: 14 };
+    const options = {
+      optimizer: { lr: 1e-3 },
+      schedule: { kind: 'cosine' as const, warmupSteps: 1, totalSteps: 6 },
+      maxTokensPerMicroBatch: 14,
+    };
     const straight = setup(options);
     const straightMetrics = [];
     for (const batch of batches) straightMetrics.push((await straight.trainer.step(batch)).metrics);
@@ -363,7 +421,10 @@ describe('createGrpoTrainer', () => {
       ...tiny,
       async scoreTokens(batch: TokenBatch) {
         const fresh = await tiny.scoreTokens(batch);
-        const buffer = buffers.get(fresh.logprobs.length) ?? { logprobs: new Float32Array(fresh.logprobs.length), entropies: new Float32Array(fresh.logprobs.length) };
+        const buffer = buffers.get(fresh.logprobs.length) ?? {
+          logprobs: new Float32Array(fresh.logprobs.length),
+          entropies: new Float32Array(fresh.logprobs.length),
+        };
         buffers.set(fresh.logprobs.length, buffer);
         buffer.logprobs.set(fresh.logprobs);
         buffer.entropies.set(fresh.entropies);
@@ -371,7 +432,13 @@ describe('createGrpoTrainer', () => {
       },
     };
     const reference = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
-    const trainer = createGrpoTrainer({ policy: refilling, reference, ppoEpochs: 2, optimizer: { lr: 1e-3 }, maxTokensPerMicroBatch: 14 });
+    const trainer = createGrpoTrainer({
+      policy: refilling,
+      reference,
+      ppoEpochs: 2,
+      optimizer: { lr: 1e-3 },
+      maxTokensPerMicroBatch: 14,
+    });
     const expected = await plain.trainer.step(samples);
     const actual = await trainer.step(samples);
     expect(expected.metrics.epochs[1]!.ratioMax).toBeGreaterThan(1);
@@ -380,10 +447,20 @@ describe('createGrpoTrainer', () => {
   });
 
   it('updates bit for bit as clipGradNorm + createAdamW on the batch gradient, with clipping and a schedule', async () => {
-    const options = { optimizer: { lr: 1e-2, weightDecay: 0.1 }, gradClip: 0.05, schedule: { kind: 'linear' as const, warmupSteps: 1, totalSteps: 5 }, maxTokensPerMicroBatch: 14 };
+    const options = {
+      optimizer: { lr: 1e-2, weightDecay: 0.1 },
+      gradClip: 0.05,
+      schedule: { kind: 'linear' as const, warmupSteps: 1, totalSteps: 5 },
+      maxTokensPerMicroBatch: 14,
+    };
     const trained = setup(options);
     const manual = setup(options);
-    const optimizer = createAdamW({ parameters: [...manual.policy.parameters].map(([name, value]) => ({ name, value })), lr: 1e-2, weightDecay: 0.1, schedule: options.schedule });
+    const optimizer = createAdamW({
+      parameters: [...manual.policy.parameters].map(([name, value]) => ({ name, value })),
+      lr: 1e-2,
+      weightDecay: 0.1,
+      schedule: options.schedule,
+    });
     const batches = [samples, samples.slice(0, 4), samples.slice(2)];
     for (const [index, batch] of batches.entries()) {
       const result = await trained.trainer.step(batch);
@@ -392,7 +469,9 @@ describe('createGrpoTrainer', () => {
       expect(norm, `step ${index + 1}: clipping is active`).toBeGreaterThan(options.gradClip);
       const { learningRate } = optimizer.step(gradients);
       expect(result.metrics).toMatchObject({ gradNorm: norm, learningRate });
-      expect(sameBits(trained.policy.parameters, manual.policy.parameters), `parameters after step ${index + 1}`).toBe(true);
+      expect(sameBits(trained.policy.parameters, manual.policy.parameters), `parameters after step ${index + 1}`).toBe(
+        true,
+      );
     }
     expect((await trained.trainer.state()).optimizer).toEqual(optimizer.saveState());
   });
@@ -413,7 +492,9 @@ describe('createGrpoTrainer', () => {
   it('discards the gradients of the micro-batches before a non-finite loss', async () => {
     const tiny = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 11 });
     // micro-batches of one row each; the NaN is in the last one (sample 3, length 5 starting with [5, 4])
-    const policy = wrapPolicy(tiny, { logprob: { index: (batch) => (batch.inputIds[1] === 4 ? 0 : undefined), value: Number.NaN } });
+    const policy = wrapPolicy(tiny, {
+      logprob: { index: (batch) => (batch.inputIds[1] === 4 ? 0 : undefined), value: Number.NaN },
+    });
     const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, maxTokensPerMicroBatch: 7 });
     const result = await trainer.step(samples.slice(0, 4));
     expect(result).toMatchObject({ skipped: true, reason: 'non-finite-loss' });
@@ -434,7 +515,9 @@ describe('createGrpoTrainer', () => {
     wrong.step = 7;
     await expect(trainer.loadState(wrong)).rejects.toThrow(/field "state\.parameters\.lm_head\.bias\.expAvg"/);
     expect(await trainer.state()).toEqual(state);
-    await expect(trainer.loadState({ ...state, optimizer: { ...state.optimizer, step: -1 } })).rejects.toThrow(/state\.optimizer\.step/);
+    await expect(trainer.loadState({ ...state, optimizer: { ...state.optimizer, step: -1 } })).rejects.toThrow(
+      /state\.optimizer\.step/,
+    );
   });
 
   it('reports the gradient norm before clipping', async () => {
@@ -449,47 +532,83 @@ describe('createGrpoTrainer', () => {
 
   it('trains a sampling policy to a higher reward (generate → reward → step)', async () => {
     const policy = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 5, eosIds: [0] });
-    const trainer = createGrpoTrainer({ policy, lossOptions: { klCoefficient: 0 }, optimizer: { lr: 0.1 }, maxTokensPerMicroBatch: 64 });
+    const trainer = createGrpoTrainer({
+      policy,
+      lossOptions: { klCoefficient: 0 },
+      optimizer: { lr: 0.1 },
+      maxTokensPerMicroBatch: 64,
+    });
     // reward: the share of the response that is word 3
     const rewardOf = (ids: number[]) => (ids.length === 0 ? 0 : ids.filter((id) => id === 3).length / ids.length);
     const meanRewards: number[] = [];
     for (let step = 0; step < 25; step++) {
-      const requests = Array.from({ length: 16 }, (_, index) => ({ inputIds: [5, 1 + (index % 4)], maxNewTokens: 6, sampling: { seed: step * 100 + index } }));
+      const requests = Array.from({ length: 16 }, (_, index) => ({
+        inputIds: [5, 1 + (index % 4)],
+        maxNewTokens: 6,
+        sampling: { seed: step * 100 + index },
+      }));
       const results = await policy.generate(requests);
-      const batch = results.map((result, index) => sample(`p${index % 4}`, rewardOf(result.outputIds), requests[index]!.inputIds, result.outputIds));
+      const batch = results.map((result, index) =>
+        sample(`p${index % 4}`, rewardOf(result.outputIds), requests[index]!.inputIds, result.outputIds),
+      );
       meanRewards.push(batch.reduce((sum, s) => sum + s.reward, 0) / batch.length);
       expect((await trainer.step(batch)).skipped).toBe(false);
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-    expect(mean(meanRewards.slice(-5)), meanRewards.map((r) => r.toFixed(2)).join(' ')).toBeGreaterThan(mean(meanRewards.slice(0, 5)) + 0.3);
+    expect(mean(meanRewards.slice(-5)), meanRewards.map((r) => r.toFixed(2)).join(' ')).toBeGreaterThan(
+      mean(meanRewards.slice(0, 5)) + 0.3,
+    );
   });
 
   it('rejects bad configuration and misbehaving policies', async () => {
     const policy = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 1 });
     expect(() => createGrpoTrainer({ policy, maxTokensPerMicroBatch: 100 })).toThrow(
-      new InvalidConfigError('reference', 'a reference policy is required when lossOptions.klCoefficient is 0.001 (set it to 0 to train without one)'),
+      new InvalidConfigError(
+        'reference',
+        'a reference policy is required when lossOptions.klCoefficient is 0.001 (set it to 0 to train without one)',
+      ),
     );
     const base = { policy, maxTokensPerMicroBatch: 100, lossOptions: { klCoefficient: 0 } };
     expect(() => createGrpoTrainer({ ...base, gradClip: 0 })).toThrow(/config field "gradClip": must be > 0/);
     expect(() => createGrpoTrainer({ ...base, ppoEpochs: 0 })).toThrow(/ppoEpochs/);
     expect(() => createGrpoTrainer({ ...base, maxTokensPerMicroBatch: 1 })).toThrow(/maxTokensPerMicroBatch/);
-    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, aggregation: { mode: 'nope' as 'token-mean' } } })).toThrow(/unknown aggregation mode "nope"/);
+    expect(() =>
+      createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, aggregation: { mode: 'nope' as 'token-mean' } } }),
+    ).toThrow(/unknown aggregation mode "nope"/);
     // every loss knob is checked when the trainer is created, not at the first loss
-    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, clipLow: 1 } })).toThrow(/config field "lossOptions\.clipLow": must be in \[0, 1\)/);
-    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, logRatioClamp: 0 } })).toThrow(/config field "lossOptions\.logRatioClamp"/);
-    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, klEstimator: 'k4' as 'k3' } })).toThrow(/unknown KL estimator "k4"/);
-    expect(() => createGrpoTrainer({ ...base, optimizer: { lr: -1 } })).toThrow(/config field "optimizer\.lr": must be a finite number ≥ 0, got -1/);
-    expect(() => createGrpoTrainer({ ...base, optimizer: { betas: [0.9, 1] } })).toThrow(new InvalidConfigError('optimizer', 'betas[1] must be in [0, 1), got 1'));
+    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, clipLow: 1 } })).toThrow(
+      /config field "lossOptions\.clipLow": must be in \[0, 1\)/,
+    );
+    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, logRatioClamp: 0 } })).toThrow(
+      /config field "lossOptions\.logRatioClamp"/,
+    );
+    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, klEstimator: 'k4' as 'k3' } })).toThrow(
+      /unknown KL estimator "k4"/,
+    );
+    expect(() => createGrpoTrainer({ ...base, optimizer: { lr: -1 } })).toThrow(
+      /config field "optimizer\.lr": must be a finite number ≥ 0, got -1/,
+    );
+    expect(() => createGrpoTrainer({ ...base, optimizer: { betas: [0.9, 1] } })).toThrow(
+      new InvalidConfigError('optimizer', 'betas[1] must be in [0, 1), got 1'),
+    );
     expect(() => createGrpoTrainer({ ...base, optimizer: { eps: Number.NaN, weightDecay: -0.1 } })).toThrow(
       /config field "optimizer": eps must be a finite number ≥ 0, got NaN; weightDecay must be a finite number ≥ 0, got -0\.1/,
     );
-    expect(() => createGrpoTrainer({ ...base, schedule: { kind: 'linear', totalSteps: 0 } })).toThrow(/schedule\.totalSteps/);
+    expect(() => createGrpoTrainer({ ...base, schedule: { kind: 'linear', totalSteps: 0 } })).toThrow(
+      /schedule\.totalSteps/,
+    );
     // an explicit undefined keeps the default
-    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: undefined } })).toThrow(/reference policy is required/);
+    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: undefined } })).toThrow(
+      /reference policy is required/,
+    );
 
     const trainer = createGrpoTrainer(base);
-    await expect(trainer.step([])).rejects.toThrow(new InvalidInputError('no samples to train on', { field: 'samples' }));
-    await expect(trainer.step([{ ...samples[0]!, reward: '1' as unknown as number }])).rejects.toThrow(/field "samples\.0\.reward": reward is string/);
+    await expect(trainer.step([])).rejects.toThrow(
+      new InvalidInputError('no samples to train on', { field: 'samples' }),
+    );
+    await expect(trainer.step([{ ...samples[0]!, reward: '1' as unknown as number }])).rejects.toThrow(
+      /field "samples\.0\.reward": reward is string/,
+    );
     expect(trainer.stepCount).toBe(0);
     const running = trainer.step(samples);
     const second = trainer.step(samples);
@@ -499,10 +618,21 @@ describe('createGrpoTrainer', () => {
     expect((await running).skipped).toBe(false);
     expect(trainer.stepCount).toBe(1);
 
-    const short = { ...policy, scoreTokens: async (batch: TokenBatch) => ({ logprobs: new Float32Array(1), entropies: new Float32Array(batch.batch * (batch.length - 1)) }) };
-    await expect(createGrpoTrainer({ ...base, policy: short }).step(samples)).rejects.toThrow(/field "policy\.scoreTokens": returned 1 logprobs for a \[8, 7\] batch/);
+    const short = {
+      ...policy,
+      scoreTokens: async (batch: TokenBatch) => ({
+        logprobs: new Float32Array(1),
+        entropies: new Float32Array(batch.batch * (batch.length - 1)),
+      }),
+    };
+    await expect(createGrpoTrainer({ ...base, policy: short }).step(samples)).rejects.toThrow(
+      /field "policy\.scoreTokens": returned 1 logprobs for a \[8, 7\] batch/,
+    );
     // a policy whose accumulation fails: the step rejects and counts nothing
-    const failing = { ...policy, accumulateGradients: async () => policy.training.accumulate(new Map([['lm_head.gamma', new Float32Array(1)]])) };
+    const failing = {
+      ...policy,
+      accumulateGradients: async () => policy.training.accumulate(new Map([['lm_head.gamma', new Float32Array(1)]])),
+    };
     const failingTrainer = createGrpoTrainer({ ...base, policy: failing });
     await expect(failingTrainer.step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
     expect(failingTrainer.stepCount).toBe(0);

@@ -1,4 +1,19 @@
-import { type ActorLossBatch, type ActorLossMetrics, type ActorLossOptions, type AdamWState, type AdvantageMode, checkActorLossSettings, computeActorLoss, computeAdvantages, computeAggregationWeights, expectNumber, klEstimatorRule, learningRateFactor, type LearningRateSchedule, researchActorLossDefaults } from '@research-ts/grpo';
+import {
+  type ActorLossBatch,
+  type ActorLossMetrics,
+  type ActorLossOptions,
+  type AdamWState,
+  type AdvantageMode,
+  checkActorLossSettings,
+  computeActorLoss,
+  computeAdvantages,
+  computeAggregationWeights,
+  expectNumber,
+  klEstimatorRule,
+  learningRateFactor,
+  type LearningRateSchedule,
+  researchActorLossDefaults,
+} from '@research-ts/grpo';
 import {
   checkParameterUpdate,
   InvalidConfigError,
@@ -228,21 +243,35 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   const rescoreFirstEpoch = options.rescoreFirstEpoch ?? true;
   const advantageMode = options.advantageMode ?? 'grpo';
   const lossOptions = { ...researchActorLossDefaults, ...definedEntries(options.lossOptions ?? {}) };
-  expectNumber('maxTokensPerMicroBatch', maxTokensPerMicroBatch, (value) => Number.isInteger(value) && value >= 2, 'must be an integer ≥ 2');
+  expectNumber(
+    'maxTokensPerMicroBatch',
+    maxTokensPerMicroBatch,
+    (value) => Number.isInteger(value) && value >= 2,
+    'must be an integer ≥ 2',
+  );
   expectNumber('padId', padId, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
   expectNumber('gradClip', gradClip, (value) => value > 0, 'must be > 0 (Infinity for no clipping)');
   expectNumber('ppoEpochs', ppoEpochs, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
   checkActorLossSettings(lossOptions, 'lossOptions.'); // every loss knob now, not at the first loss
   klEstimatorRule(lossOptions.klEstimator);
   if (lossOptions.klCoefficient !== 0 && reference === undefined) {
-    throw new InvalidConfigError('reference', `a reference policy is required when lossOptions.klCoefficient is ${lossOptions.klCoefficient} (set it to 0 to train without one)`);
+    throw new InvalidConfigError(
+      'reference',
+      `a reference policy is required when lossOptions.klCoefficient is ${lossOptions.klCoefficient} (set it to 0 to train without one)`,
+    );
   }
   computeAggregationWeights(new Uint8Array(1), 1, lossOptions.aggregation); // validates the aggregation now
-  if (policy.parameterSizes.size === 0) throw new InvalidConfigError('policy.parameterSizes', 'the policy has no trainable parameters');
+  if (policy.parameterSizes.size === 0)
+    throw new InvalidConfigError('policy.parameterSizes', 'the policy has no trainable parameters');
   const schedule = options.schedule ?? { kind: 'constant' };
   learningRateFactor(schedule, 0); // validates the schedule now rather than at the first update
   const baseLearningRate = options.optimizer?.lr ?? 1e-6;
-  expectNumber('optimizer.lr', baseLearningRate, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
+  expectNumber(
+    'optimizer.lr',
+    baseLearningRate,
+    (value) => value >= 0 && Number.isFinite(value),
+    'must be a finite number ≥ 0',
+  );
   /** The update of every optimizer step but its learning rate (PyTorch's AdamW defaults, ReSearch's lr). */
   const updateSettings: Omit<ParameterUpdate, 'learningRate'> = {
     betas: options.optimizer?.betas ?? [0.9, 0.999],
@@ -263,14 +292,24 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   function expectScores(scores: TokenScores, micro: MicroBatch, source: string, entropies: boolean): void {
     const size = micro.batch.batch * (micro.batch.length - 1);
     if (!(scores.logprobs instanceof Float32Array) || scores.logprobs.length !== size) {
-      throw new InvalidInputError(`returned ${describeArray(scores.logprobs)} logprobs for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+      throw new InvalidInputError(
+        `returned ${describeArray(scores.logprobs)} logprobs for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`,
+        { field: source },
+      );
     }
     if (entropies && (!(scores.entropies instanceof Float32Array) || scores.entropies.length !== size)) {
-      throw new InvalidInputError(`returned ${describeArray(scores.entropies)} entropies for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`, { field: source });
+      throw new InvalidInputError(
+        `returned ${describeArray(scores.entropies)} entropies for a [${micro.batch.batch}, ${micro.batch.length - 1}] batch`,
+        { field: source },
+      );
     }
   }
 
-  async function prepare(samples: readonly TrainingSample[], timings: GrpoStepTimings, advantages: Float64Array): Promise<PreparedBatch> {
+  async function prepare(
+    samples: readonly TrainingSample[],
+    timings: GrpoStepTimings,
+    advantages: Float64Array,
+  ): Promise<PreparedBatch> {
     let start = performance.now();
     const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
     const microBatches = packed.microBatches.filter((micro) => micro.lossTokenCount > 0);
@@ -280,7 +319,9 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       sequenceCount: samples.length,
       maxResponseLength: packed.maxResponseLength,
     });
-    const rowAdvantages = microBatches.map((micro) => Float64Array.from(micro.sampleIndices, (index) => advantages[index]!));
+    const rowAdvantages = microBatches.map((micro) =>
+      Float64Array.from(micro.sampleIndices, (index) => advantages[index]!),
+    );
     const counts: PackedCounts = {
       ...countsOf(packed, microBatches.length),
       // the micro-batches without a token in the loss are not run
@@ -306,7 +347,14 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       expectScores(referenceScores, micro, 'reference.scoreTokens', false);
       refLogprobs.push(referenceScores.logprobs.slice());
     }
-    return { microBatches, rowAdvantages, oldScores, refLogprobs, lossOptions: { ...lossOptions, aggregation }, counts };
+    return {
+      microBatches,
+      rowAdvantages,
+      oldScores,
+      refLogprobs,
+      lossOptions: { ...lossOptions, aggregation },
+      counts,
+    };
   }
 
   /**
@@ -350,18 +398,27 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
       if (!result.metrics.isFinite) return { sums, nonFiniteMicroBatch: index, nonFiniteMetrics: result.metrics };
 
       start = performance.now();
-      await policy.accumulateGradients(micro.batch, { gradLogprobs: result.gradLogprobs, gradEntropies: result.gradEntropies });
+      await policy.accumulateGradients(micro.batch, {
+        gradLogprobs: result.gradLogprobs,
+        gradEntropies: result.gradEntropies,
+      });
       timings.backwardMs += performance.now() - start;
     }
     return { sums, nonFiniteMicroBatch: -1, nonFiniteMetrics: undefined };
   }
 
   function validateSamples(samples: readonly TrainingSample[]): void {
-    if (!Array.isArray(samples) || samples.length === 0) throw new InvalidInputError('no samples to train on', { field: 'samples' });
+    if (!Array.isArray(samples) || samples.length === 0)
+      throw new InvalidInputError('no samples to train on', { field: 'samples' });
     samples.forEach((sample, index) => {
-      if (typeof sample.reward !== 'number') throw new InvalidInputError(`reward is ${typeof sample.reward}, expected a number`, { field: `samples.${index}.reward` });
+      if (typeof sample.reward !== 'number')
+        throw new InvalidInputError(`reward is ${typeof sample.reward}, expected a number`, {
+          field: `samples.${index}.reward`,
+        });
       if (typeof sample.groupId !== 'string' && typeof sample.groupId !== 'number') {
-        throw new InvalidInputError(`groupId is ${typeof sample.groupId}, expected a string or a number`, { field: `samples.${index}.groupId` });
+        throw new InvalidInputError(`groupId is ${typeof sample.groupId}, expected a string or a number`, {
+          field: `samples.${index}.groupId`,
+        });
       }
     });
   }
@@ -377,7 +434,8 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
 
   /** Runs `work` alone: the gradient buffers are shared, so a second call must wait for the first. */
   async function exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (busy) throw new ResearchError(`${what}() was called while another step was running; await each call before the next`);
+    if (busy)
+      throw new ResearchError(`${what}() was called while another step was running; await each call before the next`);
     busy = true;
     try {
       return await work();
@@ -401,11 +459,17 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     const finish = (epochs: GrpoEpochMetrics[], packedCounts: PackedCounts): GrpoStepMetrics => {
       stepCount++;
       timings.totalMs = performance.now() - stepStart;
-      timings.policyMs = timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs + timings.optimizerMs;
+      timings.policyMs =
+        timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs + timings.optimizerMs;
       timings.overheadMs = timings.totalMs - timings.policyMs;
       return stepMetrics({ step: stepCount, optimizerStep: updateCount, epochs, timings, ...base, ...packedCounts });
     };
-    const skip = (reason: GrpoSkipReason, message: string, epochs: GrpoEpochMetrics[], counts: PackedCounts): GrpoStepResult => {
+    const skip = (
+      reason: GrpoSkipReason,
+      message: string,
+      epochs: GrpoEpochMetrics[],
+      counts: PackedCounts,
+    ): GrpoStepResult => {
       skippedSteps++;
       return { skipped: true, reason, message, metrics: finish(epochs, counts) };
     };
@@ -418,7 +482,8 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     }
     const prepared = await prepare(samples, timings, advantages);
     const { counts } = prepared;
-    if (prepared.microBatches.length === 0) return skip('no-loss-tokens', 'no sample has a token in the loss (every loss mask is 0)', [], counts);
+    if (prepared.microBatches.length === 0)
+      return skip('no-loss-tokens', 'no sample has a token in the loss (every loss mask is 0)', [], counts);
 
     const epochs: GrpoEpochMetrics[] = [];
     for (let epoch = 0; epoch < ppoEpochs; epoch++) {
@@ -452,7 +517,10 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     await policy.zeroGradients();
     let squares = 0;
     for (const gradient of gradients.values()) squares += sumOfSquares(gradient);
-    const metrics = outcome.sums.epochMetrics(outcome.nonFiniteMicroBatch >= 0 ? Number.NaN : Math.sqrt(squares), Number.NaN);
+    const metrics = outcome.sums.epochMetrics(
+      outcome.nonFiniteMicroBatch >= 0 ? Number.NaN : Math.sqrt(squares),
+      Number.NaN,
+    );
     return { loss: metrics.loss, gradients, metrics };
   }
 
@@ -466,12 +534,31 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     step: (samples) => exclusive('step', () => runStep(samples)),
     computeGradients: (samples) => exclusive('computeGradients', () => runComputeGradients(samples)),
     state: () =>
-      exclusive('state', async () => ({ step: stepCount, skippedSteps, optimizer: { step: updateCount, parameters: await policy.readOptimizerState() } })),
+      exclusive('state', async () => ({
+        step: stepCount,
+        skippedSteps,
+        optimizer: { step: updateCount, parameters: await policy.readOptimizerState() },
+      })),
     loadState: (state: GrpoTrainerState) =>
       exclusive('loadState', async () => {
-        expectNumber('state.step', state.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
-        expectNumber('state.skippedSteps', state.skippedSteps, (value) => Number.isInteger(value) && value >= 0 && value <= state.step, 'must be an integer in [0, state.step]');
-        expectNumber('state.optimizer.step', state.optimizer?.step, (value) => Number.isInteger(value) && value >= 0, 'must be an integer ≥ 0');
+        expectNumber(
+          'state.step',
+          state.step,
+          (value) => Number.isInteger(value) && value >= 0,
+          'must be an integer ≥ 0',
+        );
+        expectNumber(
+          'state.skippedSteps',
+          state.skippedSteps,
+          (value) => Number.isInteger(value) && value >= 0 && value <= state.step,
+          'must be an integer in [0, state.step]',
+        );
+        expectNumber(
+          'state.optimizer.step',
+          state.optimizer?.step,
+          (value) => Number.isInteger(value) && value >= 0,
+          'must be an integer ≥ 0',
+        );
         await policy.loadOptimizerState(state.optimizer.parameters);
         stepCount = state.step;
         skippedSteps = state.skippedSteps;
@@ -606,16 +693,18 @@ function emptyTimings(): GrpoStepTimings {
   };
 }
 
-function stepMetrics(parts: {
-  step: number;
-  optimizerStep: number;
-  epochs: GrpoEpochMetrics[];
-  timings: GrpoStepTimings;
-  rewards: ReturnType<typeof summarize>;
-  advantages: ReturnType<typeof summarize>;
-  sampleCount: number;
-  groupCount: number;
-} & PackedCounts): GrpoStepMetrics {
+function stepMetrics(
+  parts: {
+    step: number;
+    optimizerStep: number;
+    epochs: GrpoEpochMetrics[];
+    timings: GrpoStepTimings;
+    rewards: ReturnType<typeof summarize>;
+    advantages: ReturnType<typeof summarize>;
+    sampleCount: number;
+    groupCount: number;
+  } & PackedCounts,
+): GrpoStepMetrics {
   const { epochs, rewards, advantages } = parts;
   const meanOf = (pick: (epoch: GrpoEpochMetrics) => number) =>
     epochs.length === 0 ? Number.NaN : epochs.reduce((sum, epoch) => sum + pick(epoch), 0) / epochs.length;
@@ -648,6 +737,7 @@ function stepMetrics(parts: {
     epochs,
     timings: parts.timings,
   };
-  if (epochs.length > 0 && epochs.every((epoch) => epoch.klLoss !== undefined)) metrics.klLoss = meanOf((epoch) => epoch.klLoss!);
+  if (epochs.length > 0 && epochs.every((epoch) => epoch.klLoss !== undefined))
+    metrics.klLoss = meanOf((epoch) => epoch.klLoss!);
   return metrics;
 }

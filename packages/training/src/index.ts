@@ -31,4 +31,9 @@ export {
   type TrainingSample,
 } from './pack-trajectories';
 export { freezeParameters } from './freeze-parameters';
-export { supervisedStep, type SupervisedExample, type SupervisedStepOptions, type SupervisedStepResult } from './supervised-step';
+export {
+  supervisedStep,
+  type SupervisedExample,
+  type SupervisedStepOptions,
+  type SupervisedStepResult,
+} from './supervised-step';

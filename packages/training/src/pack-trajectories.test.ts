@@ -23,7 +23,12 @@ describe('packTrajectories', () => {
     expect(packed.microBatches.map((micro) => [...micro.sampleIndices])).toEqual([[2], [0, 1], [3]]);
     const [first, second, third] = packed.microBatches;
 
-    expect(first!.batch).toEqual({ inputIds: Int32Array.from([3, 4, 4, 1, 1, 1, 1]), attentionMask: new Uint8Array(7).fill(1), batch: 1, length: 7 });
+    expect(first!.batch).toEqual({
+      inputIds: Int32Array.from([3, 4, 4, 1, 1, 1, 1]),
+      attentionMask: new Uint8Array(7).fill(1),
+      batch: 1,
+      length: 7,
+    });
     // prompt length 3: response token j is scored at position 2 + j
     expect([...first!.lossMask]).toEqual([0, 0, 1, 1, 1, 1]);
 
@@ -53,10 +58,16 @@ describe('packTrajectories', () => {
   });
 
   it('writes the pad id into padding and gives a too-long sequence its own micro-batch', () => {
-    const packed = packTrajectories([sample([1, 2, 3], [4, 5, 6]), sample([1], [9])], { maxTokensPerMicroBatch: 4, padId: 77 });
+    const packed = packTrajectories([sample([1, 2, 3], [4, 5, 6]), sample([1], [9])], {
+      maxTokensPerMicroBatch: 4,
+      padId: 77,
+    });
     expect(packed.microBatches.map((micro) => micro.batch.batch)).toEqual([1, 1]);
     expect([...packed.microBatches[0]!.batch.inputIds]).toEqual([1, 2, 3, 4, 5, 6]);
-    const padded = packTrajectories([sample([1, 2, 3], [4]), sample([1], [9])], { maxTokensPerMicroBatch: 8, padId: 77 });
+    const padded = packTrajectories([sample([1, 2, 3], [4]), sample([1], [9])], {
+      maxTokensPerMicroBatch: 8,
+      padId: 77,
+    });
     expect([...padded.microBatches[0]!.batch.inputIds]).toEqual([1, 2, 3, 4, 1, 9, 77, 77]);
   });
 
@@ -67,7 +78,11 @@ describe('packTrajectories', () => {
       const samples = Array.from({ length: integer(1, 30) }, () => {
         const prompt = Array.from({ length: integer(1, 8) }, () => integer(0, 50));
         const response = Array.from({ length: integer(0, 20) }, () => integer(0, 50));
-        return sample(prompt, response, response.map(() => (random() < 0.7 ? 1 : 0)));
+        return sample(
+          prompt,
+          response,
+          response.map(() => (random() < 0.7 ? 1 : 0)),
+        );
       });
       const budget = integer(10, 120);
       const packed = packTrajectories(samples, { maxTokensPerMicroBatch: budget, padId: 99 });
@@ -75,7 +90,9 @@ describe('packTrajectories', () => {
       let lossTokens = 0;
       for (const [index, micro] of packed.microBatches.entries()) {
         const { batch, length } = micro.batch;
-        expect(batch === 1 || batch * length <= budget, `micro-batch ${index}: ${batch} × ${length} > ${budget}`).toBe(true);
+        expect(batch === 1 || batch * length <= budget, `micro-batch ${index}: ${batch} × ${length} > ${budget}`).toBe(
+          true,
+        );
         expect(micro.lossMask.length).toBe(batch * (length - 1));
         micro.sampleIndices.forEach((sampleIndex, row) => {
           seen.add(sampleIndex);
@@ -103,14 +120,27 @@ describe('packTrajectories', () => {
 
   it('rejects bad input with the field that is wrong', () => {
     const options = { maxTokensPerMicroBatch: 16, padId: 0 };
-    expect(() => packTrajectories([], options)).toThrow(new InvalidInputError('no samples to pack', { field: 'samples' }));
-    expect(() => packTrajectories([sample([], [1])], options)).toThrow(/samples\.0\.trajectory\.promptIds.*prompt is empty/);
-    const unequal = { ...sample([1], [2, 3]), trajectory: { ...makeTrajectory([1], [2, 3]), lossMask: Uint8Array.from([1]) } };
-    expect(() => packTrajectories([sample([1], [2]), unequal], options)).toThrow(/samples\.1\.trajectory\.lossMask.*1 values for 2 response tokens/);
-    expect(() => packTrajectories([sample([1], [2, 3], [1, 2])], options)).toThrow(/lossMask\[1\] is 2, expected 0 or 1/);
+    expect(() => packTrajectories([], options)).toThrow(
+      new InvalidInputError('no samples to pack', { field: 'samples' }),
+    );
+    expect(() => packTrajectories([sample([], [1])], options)).toThrow(
+      /samples\.0\.trajectory\.promptIds.*prompt is empty/,
+    );
+    const unequal = {
+      ...sample([1], [2, 3]),
+      trajectory: { ...makeTrajectory([1], [2, 3]), lossMask: Uint8Array.from([1]) },
+    };
+    expect(() => packTrajectories([sample([1], [2]), unequal], options)).toThrow(
+      /samples\.1\.trajectory\.lossMask.*1 values for 2 response tokens/,
+    );
+    expect(() => packTrajectories([sample([1], [2, 3], [1, 2])], options)).toThrow(
+      /lossMask\[1\] is 2, expected 0 or 1/,
+    );
     expect(() => packTrajectories([sample([1], [2, -3])], options)).toThrow(/responseIds.*token 1 is -3/);
     expect(() => packTrajectories([sample([1.5], [2])], options)).toThrow(/promptIds.*token 0 is 1.5/);
-    expect(() => packTrajectories([sample([1], [2])], { maxTokensPerMicroBatch: 0, padId: 0 })).toThrow(InvalidConfigError);
+    expect(() => packTrajectories([sample([1], [2])], { maxTokensPerMicroBatch: 0, padId: 0 })).toThrow(
+      InvalidConfigError,
+    );
     expect(() => packTrajectories([sample([1], [2])], { maxTokensPerMicroBatch: 8, padId: -1 })).toThrow(/padId/);
   });
 });

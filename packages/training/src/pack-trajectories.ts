@@ -73,9 +73,17 @@ export interface PackedTrajectories {
  * Every prompt needs at least one token (the first response token is predicted from it). Each
  * trajectory's `lossMask` must be as long as its `responseIds` and hold 0 or 1.
  */
-export function packTrajectories(samples: readonly TrainingSample[], options: PackTrajectoriesOptions): PackedTrajectories {
+export function packTrajectories(
+  samples: readonly TrainingSample[],
+  options: PackTrajectoriesOptions,
+): PackedTrajectories {
   const { maxTokensPerMicroBatch, padId } = options;
-  expectNumber('maxTokensPerMicroBatch', maxTokensPerMicroBatch, (value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+  expectNumber(
+    'maxTokensPerMicroBatch',
+    maxTokensPerMicroBatch,
+    (value) => Number.isInteger(value) && value >= 1,
+    'must be an integer ≥ 1',
+  );
   expectNumber('padId', padId, isTokenId, 'must be an integer in [0, 2^31)');
   if (samples.length === 0) throw new InvalidInputError('no samples to pack', { field: 'samples' });
 
@@ -87,13 +95,20 @@ export function packTrajectories(samples: readonly TrainingSample[], options: Pa
     const { promptIds, responseIds, lossMask } = sample.trajectory;
     const field = `samples.${index}.trajectory`;
     if (promptIds.length === 0) {
-      throw new InvalidInputError('the prompt is empty (the first response token needs a context to be scored)', { field: `${field}.promptIds` });
+      throw new InvalidInputError('the prompt is empty (the first response token needs a context to be scored)', {
+        field: `${field}.promptIds`,
+      });
     }
     if (lossMask.length !== responseIds.length) {
-      throw new InvalidInputError(`lossMask has ${lossMask.length} values for ${responseIds.length} response tokens`, { field: `${field}.lossMask` });
+      throw new InvalidInputError(`lossMask has ${lossMask.length} values for ${responseIds.length} response tokens`, {
+        field: `${field}.lossMask`,
+      });
     }
     for (let j = 0; j < lossMask.length; j++) {
-      if (lossMask[j]! > 1) throw new InvalidInputError(`lossMask[${j}] is ${lossMask[j]}, expected 0 or 1`, { field: `${field}.lossMask` });
+      if (lossMask[j]! > 1)
+        throw new InvalidInputError(`lossMask[${j}] is ${lossMask[j]}, expected 0 or 1`, {
+          field: `${field}.lossMask`,
+        });
     }
     expectTokenIds(promptIds, `${field}.promptIds`);
     expectTokenIds(responseIds, `${field}.responseIds`);
@@ -103,9 +118,11 @@ export function packTrajectories(samples: readonly TrainingSample[], options: Pa
     maxResponseLength = Math.max(maxResponseLength, responseIds.length);
   });
 
-  const order = Array.from({ length: samples.length }, (_, index) => index).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const order = Array.from({ length: samples.length }, (_, index) => index).sort(
+    (a, b) => lengths[b]! - lengths[a]! || a - b,
+  );
   const groups: number[][] = [];
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     const longest = lengths[order[start]!]!;
     const rows = Math.max(1, Math.floor(maxTokensPerMicroBatch / longest));
     groups.push(order.slice(start, start + rows));
@@ -172,6 +189,9 @@ function isTokenId(value: number): boolean {
 
 function expectTokenIds(ids: readonly number[], field: string): void {
   for (let index = 0; index < ids.length; index++) {
-    if (!isTokenId(ids[index]!)) throw new InvalidInputError(`token ${index} is ${String(ids[index])}, expected an integer in [0, 2^31)`, { field });
+    if (!isTokenId(ids[index]!))
+      throw new InvalidInputError(`token ${index} is ${String(ids[index])}, expected an integer in [0, 2^31)`, {
+        field,
+      });
   }
 }

@@ -14,10 +14,19 @@ describe('supervisedStep', () => {
   it('updates bit for bit as clipGradNorm + createAdamW (no weight decay) on the NLL gradient, and lowers the NLL', async () => {
     const policy = createMockTrainablePolicy({ seed: 7 });
     const manual = createMockTrainablePolicy({ seed: 7 });
-    const optimizer = createAdamW({ parameters: [...manual.parameters].map(([name, value]) => ({ name, value })), lr: options.learningRate, weightDecay: 0 });
+    const optimizer = createAdamW({
+      parameters: [...manual.parameters].map(([name, value]) => ({ name, value })),
+      lr: options.learningRate,
+      weightDecay: 0,
+    });
     // the batch supervisedStep builds: rows of length 5; d NLL / d logprob = −1/6 on the trained positions
     // (score position t scores token t + 1: row 0 positions 1–3, row 1 positions 0, 2, 3)
-    const batch = { inputIds: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 3, 4, 2]), attentionMask: new Uint8Array(10).fill(1), batch: 2, length: 5 };
+    const batch = {
+      inputIds: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 3, 4, 2]),
+      attentionMask: new Uint8Array(10).fill(1),
+      batch: 2,
+      length: 5,
+    };
     const gradLogprobs = new Float32Array(2 * 4);
     for (const position of [1, 2, 3, 4 + 0, 4 + 2, 4 + 3]) gradLogprobs[position] = -1 / 6;
     const losses: number[] = [];
@@ -33,7 +42,8 @@ describe('supervisedStep', () => {
       expect(result.gradNorm).toBe(norm);
       expect(norm).toBeGreaterThan(options.gradClip);
       optimizer.step(gradients);
-      for (const [name, value] of manual.parameters) expect(policy.parameters.get(name), `${name} after step ${step + 1}`).toEqual(value);
+      for (const [name, value] of manual.parameters)
+        expect(policy.parameters.get(name), `${name} after step ${step + 1}`).toEqual(value);
     }
     expect(losses[2]).toBeLessThan(losses[0]!);
     expect(await policy.readOptimizerState()).toEqual(optimizer.saveState().parameters);

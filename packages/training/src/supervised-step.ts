@@ -32,7 +32,11 @@ export interface SupervisedStepResult {
  * clipping and AdamW with PyTorch's betas and eps and no weight decay, on the policy's own optimizer
  * state. Used by the format warm-up; RL never calls it.
  */
-export async function supervisedStep(policy: TrainablePolicy, examples: readonly SupervisedExample[], options: SupervisedStepOptions): Promise<SupervisedStepResult> {
+export async function supervisedStep(
+  policy: TrainablePolicy,
+  examples: readonly SupervisedExample[],
+  options: SupervisedStepOptions,
+): Promise<SupervisedStepResult> {
   const length = Math.max(...examples.map((example) => example.promptIds.length + example.responseIds.length));
   const rows = examples.length;
   const inputIds = new Int32Array(rows * length).fill(options.padId);
@@ -49,11 +53,13 @@ export async function supervisedStep(policy: TrainablePolicy, examples: readonly
       tokenCount++;
     });
   });
-  for (let index = 0; index < gradLogprobs.length; index++) gradLogprobs[index] = -gradLogprobs[index]! / Math.max(1, tokenCount);
+  for (let index = 0; index < gradLogprobs.length; index++)
+    gradLogprobs[index] = -gradLogprobs[index]! / Math.max(1, tokenCount);
   const batch = { inputIds, attentionMask, batch: rows, length };
   const scores = await policy.scoreTokens(batch);
   let loss = 0;
-  for (let index = 0; index < gradLogprobs.length; index++) if (gradLogprobs[index] !== 0) loss += gradLogprobs[index]! * scores.logprobs[index]!;
+  for (let index = 0; index < gradLogprobs.length; index++)
+    if (gradLogprobs[index] !== 0) loss += gradLogprobs[index]! * scores.logprobs[index]!;
   await policy.zeroGradients();
   await policy.accumulateGradients(batch, { gradLogprobs, gradEntropies: new Float32Array(gradLogprobs.length) });
   const { gradNorm, applied } = await policy.applyUpdate({

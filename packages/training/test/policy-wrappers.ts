@@ -33,7 +33,10 @@ export function wrapPolicy(inner: TinyPolicy, faults: PolicyFaults = {}): Traina
       return scores;
     },
     async accumulateGradients(batch: TokenBatch, upstream: TokenScoreGradients) {
-      record.accumulated.push({ batch, upstream: { gradLogprobs: upstream.gradLogprobs.slice(), gradEntropies: upstream.gradEntropies.slice() } });
+      record.accumulated.push({
+        batch,
+        upstream: { gradLogprobs: upstream.gradLogprobs.slice(), gradEntropies: upstream.gradEntropies.slice() },
+      });
       await inner.accumulateGradients(batch, upstream);
       if (faults.gradient === undefined) return;
       const delta = new Float32Array(inner.parameterSizes.get(faults.gradient.name)!);
@@ -51,4 +54,3 @@ export function wrapPolicy(inner: TinyPolicy, faults: PolicyFaults = {}): Traina
     loadOptimizerState: (moments) => inner.loadOptimizerState(moments),
   };
 }
-

@@ -19,16 +19,32 @@ describe('tiny policy (the test model of the trainer)', () => {
     expect(scores.entropies).toHaveLength(3 * 5);
     // a bigram: row 0 position 2 (token 2 → 2) and row 2 position 0 (2 → 2) score what a lone [2, 2] scores
     const rows = Array.from({ length: 5 }, (_, k) => k);
-    const full = await policy.scoreTokens({ inputIds: Int32Array.from([2, 2]), attentionMask: Uint8Array.from([1, 1]), batch: 1, length: 2 });
+    const full = await policy.scoreTokens({
+      inputIds: Int32Array.from([2, 2]),
+      attentionMask: Uint8Array.from([1, 1]),
+      batch: 1,
+      length: 2,
+    });
     expect(scores.logprobs[2]).toBe(full.logprobs[0]); // 2 → 2
     expect(scores.logprobs[5 * 2 + 0]).toBe(full.logprobs[0]); // row 2: 2 → 2
     // each distribution sums to 1 and its entropy is −Σ p log p
     for (const previous of rows) {
       const pieces = await Promise.all(
-        rows.map((next) => policy.scoreTokens({ inputIds: Int32Array.from([previous, next]), attentionMask: Uint8Array.from([1, 1]), batch: 1, length: 2 })),
+        rows.map((next) =>
+          policy.scoreTokens({
+            inputIds: Int32Array.from([previous, next]),
+            attentionMask: Uint8Array.from([1, 1]),
+            batch: 1,
+            length: 2,
+          }),
+        ),
       );
       const probabilities = pieces.map((piece) => Math.exp(piece.logprobs[0]!));
-      expectClose(probabilities.reduce((a, b) => a + b, 0), 1, { atol: 1e-6 });
+      expectClose(
+        probabilities.reduce((a, b) => a + b, 0),
+        1,
+        { atol: 1e-6 },
+      );
       const entropy = -pieces.reduce((sum, piece) => sum + Math.exp(piece.logprobs[0]!) * piece.logprobs[0]!, 0);
       expectClose(pieces[0]!.entropies[0]!, entropy, { atol: 1e-6 });
     }
@@ -46,7 +62,8 @@ describe('tiny policy (the test model of the trainer)', () => {
     const objective = () => {
       const { logprobs, entropies } = policy.scoreTokensFloat64(batch);
       let sum = 0;
-      for (let index = 0; index < size; index++) sum += gradLogprobs[index]! * logprobs[index]! + gradEntropies[index]! * entropies[index]!;
+      for (let index = 0; index < size; index++)
+        sum += gradLogprobs[index]! * logprobs[index]! + gradEntropies[index]! * entropies[index]!;
       return sum;
     };
     for (const upstream of [
@@ -96,7 +113,12 @@ describe('tiny policy (the test model of the trainer)', () => {
     else expect(first!.outputIds).toHaveLength(12);
     // the reported logprobs are the model's
     const ids = [2, ...first!.outputIds];
-    const scores = policy.scoreTokensFloat64({ inputIds: Int32Array.from(ids), attentionMask: new Uint8Array(ids.length).fill(1), batch: 1, length: ids.length });
+    const scores = policy.scoreTokensFloat64({
+      inputIds: Int32Array.from(ids),
+      attentionMask: new Uint8Array(ids.length).fill(1),
+      batch: 1,
+      length: ids.length,
+    });
     expectClose(first!.logprobs!, scores.logprobs, { atol: 1e-12 });
   });
 });

@@ -147,7 +147,8 @@ export function createTinyPolicy(options: TinyPolicyOptions): TinyPolicy {
         const logp = logProbabilities[previous * vocabSize + k]!;
         const p = Math.exp(logp);
         // d logp[next] / dz_k = [k = next] − p_k;   dH / dz_k = −p_k (logp_k + H)
-        gradLogits[previous * vocabSize + k]! += gradLogprob * ((k === next ? 1 : 0) - p) - gradEntropy * p * (logp + H);
+        gradLogits[previous * vocabSize + k]! +=
+          gradLogprob * ((k === next ? 1 : 0) - p) - gradEntropy * p * (logp + H);
       }
     });
     const gradEmbedding = new Float64Array(vocabSize * hiddenSize);

@@ -18,7 +18,12 @@ const worldOf = (personNameWords: 1 | 2, organisationSuffixes?: string[]) =>
 
 /** The renaming a decoy corpus applied, read off the titles (passage i of both corpora is the same entity's). */
 function renamingOf(world: World, decoy: { contents: string }[]): Map<string, string> {
-  return new Map(world.passages.map((passage, index) => [splitPassageContents(passage.contents).title, splitPassageContents(decoy[index]!.contents).title]));
+  return new Map(
+    world.passages.map((passage, index) => [
+      splitPassageContents(passage.contents).title,
+      splitPassageContents(decoy[index]!.contents).title,
+    ]),
+  );
 }
 
 describe('createDecoyCorpus', () => {
@@ -45,7 +50,9 @@ describe('createDecoyCorpus', () => {
         let restored = '';
         let rest = decoy[index]!.contents;
         while (rest.length > 0) {
-          const name = names.find((candidate) => rest.startsWith(candidate) && !/\p{L}/u.test(rest[candidate.length] ?? ''));
+          const name = names.find(
+            (candidate) => rest.startsWith(candidate) && !/\p{L}/u.test(rest[candidate.length] ?? ''),
+          );
           const atWordStart = restored.length === 0 || !/\p{L}/u.test(restored.at(-1)!);
           if (name !== undefined && atWordStart) {
             restored += inverse.get(name);
@@ -72,15 +79,33 @@ describe('createDecoyCorpus', () => {
 
   it('is deterministic for a seed and differs between seeds', () => {
     const world = worldOf(1, []);
-    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1))).toEqual(createDecoyCorpus(world, SeededRandom.fromSeed(1)));
-    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1)).passages).not.toEqual(createDecoyCorpus(world, SeededRandom.fromSeed(2)).passages);
+    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1))).toEqual(
+      createDecoyCorpus(world, SeededRandom.fromSeed(1)),
+    );
+    expect(createDecoyCorpus(world, SeededRandom.fromSeed(1)).passages).not.toEqual(
+      createDecoyCorpus(world, SeededRandom.fromSeed(2)).passages,
+    );
   });
 
   it('answers a question as its decoy passages state it, hop by hop', () => {
-    const world = generateWorld({ seed: 4, people: 30, places: 6, organisations: 6, countries: 2, personNameWords: 1, organisationSuffixes: [], questionsPerHop: { 1: 20, 2: 20, 3: 0 } });
+    const world = generateWorld({
+      seed: 4,
+      people: 30,
+      places: 6,
+      organisations: 6,
+      countries: 2,
+      personNameWords: 1,
+      organisationSuffixes: [],
+      questionsPerHop: { 1: 20, 2: 20, 3: 0 },
+    });
     const corpus = createDecoyCorpus(world, SeededRandom.fromSeed(2));
     const decoyAnswer = decoyAnswers(world, corpus);
-    const titled = new Map(corpus.passages.map((passage) => [splitPassageContents(passage.contents).title, splitPassageContents(passage.contents).text]));
+    const titled = new Map(
+      corpus.passages.map((passage) => [
+        splitPassageContents(passage.contents).title,
+        splitPassageContents(passage.contents).text,
+      ]),
+    );
     // read each hop's sentence off the decoy passage with the real sentence template of the hop's relation
     const read = (name: string, relation: string): string => {
       const template = world.settings.sentenceTemplates[relation as keyof typeof world.settings.sentenceTemplates]!;

@@ -30,7 +30,10 @@ export function createDecoyCorpus(world: World, rng: SeededRandom): DecoyCorpus 
   // One pass, longest names first, whole words only: a replaced name is never replaced again.
   const alternatives = [...rename.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
-  const passages = world.passages.map((passage) => ({ ...passage, contents: passage.contents.replace(pattern, (name) => rename.get(name)!) }));
+  const passages = world.passages.map((passage) => ({
+    ...passage,
+    contents: passage.contents.replace(pattern, (name) => rename.get(name)!),
+  }));
   return { passages, rename };
 }
 
@@ -39,9 +42,14 @@ export function createDecoyCorpus(world: World, rng: SeededRandom): DecoyCorpus 
  * each hop reading the decoy passage titled with the current name, which states the renamed facts of the
  * entity whose name was renamed to it. Undefined when a hop has no fact. The lookups are built once.
  */
-export function decoyAnswers(world: World, corpus: DecoyCorpus): (subject: string, relations: readonly RelationName[]) => string | undefined {
+export function decoyAnswers(
+  world: World,
+  corpus: DecoyCorpus,
+): (subject: string, relations: readonly RelationName[]) => string | undefined {
   const nameOf = new Map(world.entities.map((entity) => [entity.id, entity.name]));
-  const objectOf = new Map(world.facts.map((fact) => [`${nameOf.get(fact.subjectId)}/${fact.relation}`, nameOf.get(fact.objectId)!]));
+  const objectOf = new Map(
+    world.facts.map((fact) => [`${nameOf.get(fact.subjectId)}/${fact.relation}`, nameOf.get(fact.objectId)!]),
+  );
   const original = new Map([...corpus.rename].map(([from, to]) => [to, from]));
   return (subject, relations) => {
     let name: string | undefined = subject;

@@ -46,9 +46,15 @@ function questionProblems(world: World, question: WorldQuestion): string[] {
   };
   check(relations.length === hops && entityIds.length === hops + 1 && factIds.length === hops, 'chain lengths');
   check(new Set(entityIds).size === hops + 1, 'chain entities are distinct');
-  check(world.settings.questionTemplates[relations.join('>')]?.includes(template) === true, 'template belongs to the chain');
+  check(
+    world.settings.questionTemplates[relations.join('>')]?.includes(template) === true,
+    'template belongs to the chain',
+  );
   const subject = entity.get(entityIds[0]!)!;
-  check(question.question === template.replace('{subject}', subject.name), 'text is the template with the subject name');
+  check(
+    question.question === template.replace('{subject}', subject.name),
+    'text is the template with the subject name',
+  );
   // Follow the chain through the facts: from the subject, each relation's fact leads to the next entity.
   let current = subject.id;
   for (let hop = 0; hop < hops; hop += 1) {
@@ -61,16 +67,27 @@ function questionProblems(world: World, question: WorldQuestion): string[] {
     const hopEntity = entity.get(current)!;
     // The perfect query is the hop entity's name, and the passage titled with it states the fact.
     check(searchQueries[hop] === hopEntity.name, `hop ${hop}: search query is the entity name`);
-    check(supportingPassageIds[hop] === used.passageId && hopEntity.passageIds.includes(used.passageId), `hop ${hop}: supporting passage`);
+    check(
+      supportingPassageIds[hop] === used.passageId && hopEntity.passageIds.includes(used.passageId),
+      `hop ${hop}: supporting passage`,
+    );
     const { title, text } = parsePassageContents(passage.get(used.passageId)!.contents);
     check(title === hopEntity.name, `hop ${hop}: passage title is the entity name`);
     check(text.includes(used.sentence), `hop ${hop}: passage states the fact`);
-    check(occurrences(used.sentence, hopEntity.name) === 1 && occurrences(used.sentence, entity.get(used.objectId)!.name) === 1, `hop ${hop}: sentence names both`);
+    check(
+      occurrences(used.sentence, hopEntity.name) === 1 &&
+        occurrences(used.sentence, entity.get(used.objectId)!.name) === 1,
+      `hop ${hop}: sentence names both`,
+    );
     current = used.objectId;
   }
-  check(question.goldenAnswers.length === 1 && question.goldenAnswers[0] === entity.get(current)!.name, 'gold answer is the end of the chain');
+  check(
+    question.goldenAnswers.length === 1 && question.goldenAnswers[0] === entity.get(current)!.name,
+    'gold answer is the end of the chain',
+  );
   // Only the subject is named: the intermediate entities and the answer must be found.
-  for (const id of entityIds.slice(1)) check(occurrences(question.question, entity.get(id)!.name) === 0, `${id} is not named`);
+  for (const id of entityIds.slice(1))
+    check(occurrences(question.question, entity.get(id)!.name) === 0, `${id} is not named`);
   return problems;
 }
 
@@ -108,11 +125,15 @@ describe('generateWorld', () => {
     expect(recorded.settings).toMatchObject({ seed: 7, people: 6, places: 3, organisations: 2, countries: 2 });
     expect(`${JSON.stringify(generateWorld(recorded.settings), null, 2)}\n`).toBe(text);
     // Read by hand from the fixture: a 2-hop question and the two passages that answer it.
-    const question = recorded.questions.train.find((item) => item.question === 'Where was the founder of Keimar Group born?')!;
+    const question = recorded.questions.train.find(
+      (item) => item.question === 'Where was the founder of Keimar Group born?',
+    )!;
     expect(question.goldenAnswers).toEqual(['Rezex']);
     expect(question.metadata.supportingPassageIds).toEqual(['organisation-1:0', 'person-5:0']);
     const contents = (id: string) => recorded.passages.find((passage) => passage.id === id)!.contents;
-    expect(contents('organisation-1:0')).toBe('"Keimar Group"\nKeimar Group is a company. Keimar Group was founded by Kreizor Reikbrex. Keimar Group is based in Rezex.');
+    expect(contents('organisation-1:0')).toBe(
+      '"Keimar Group"\nKeimar Group is a company. Keimar Group was founded by Kreizor Reikbrex. Keimar Group is based in Rezex.',
+    );
     expect(contents('person-5:0')).toBe(
       '"Kreizor Reikbrex"\nKreizor Reikbrex is a person. Kreizor Reikbrex was born in Rezex. Kreizor Reikbrex is employed by Keimar Group.',
     );
@@ -129,20 +150,39 @@ describe('generateWorld', () => {
   });
 
   it('regenerates the same world from its settings', () => {
-    const small = generateWorld({ seed: 9, people: 30, places: 8, organisations: 6, countries: 3, relations: ['born_in', 'spouse'], questionsPerHop: { 1: 10, 2: 4, 3: 0 } });
+    const small = generateWorld({
+      seed: 9,
+      people: 30,
+      places: 8,
+      organisations: 6,
+      countries: 3,
+      relations: ['born_in', 'spouse'],
+      questionsPerHop: { 1: 10, 2: 4, 3: 0 },
+    });
     expect(generateWorld(small.settings)).toEqual(small);
   });
 
   it('keeps the names, facts and passages when only the questions change', () => {
-    const fewer = generateWorld({ seed: 1, questionsPerHop: { 1: 10, 2: 10, 3: 10 }, split: 'question', heldOutFraction: 0.5 });
+    const fewer = generateWorld({
+      seed: 1,
+      questionsPerHop: { 1: 10, 2: 10, 3: 10 },
+      split: 'question',
+      heldOutFraction: 0.5,
+    });
     expect(fewer.entities).toEqual(defaultWorld.entities);
     expect(fewer.facts).toEqual(defaultWorld.facts);
     expect(fewer.passages).toEqual(defaultWorld.passages);
   });
 
   it('keeps the facts of a relation when another relation is enabled', () => {
-    const withSpouse = generateWorld({ seed: 1, relations: ['born_in', 'works_for', 'founded_by', 'headquartered_in', 'located_in', 'spouse'] });
-    const bornIn = (world: World) => world.facts.filter((fact) => fact.relation === 'born_in').map((fact) => [fact.subjectId, fact.objectId, fact.sentence]);
+    const withSpouse = generateWorld({
+      seed: 1,
+      relations: ['born_in', 'works_for', 'founded_by', 'headquartered_in', 'located_in', 'spouse'],
+    });
+    const bornIn = (world: World) =>
+      world.facts
+        .filter((fact) => fact.relation === 'born_in')
+        .map((fact) => [fact.subjectId, fact.objectId, fact.sentence]);
     expect(bornIn(withSpouse)).toEqual(bornIn(defaultWorld));
   });
 
@@ -152,7 +192,8 @@ describe('generateWorld', () => {
     const lower = names.map((name) => name.toLowerCase());
     const inside: string[] = [];
     for (const [index, name] of lower.entries()) {
-      for (const [otherIndex, other] of lower.entries()) if (index !== otherIndex && other.includes(name)) inside.push(`${names[index]} in ${names[otherIndex]}`);
+      for (const [otherIndex, other] of lower.entries())
+        if (index !== otherIndex && other.includes(name)) inside.push(`${names[index]} in ${names[otherIndex]}`);
     }
     expect(inside).toEqual([]);
     for (const entity of defaultWorld.entities) {
@@ -162,17 +203,30 @@ describe('generateWorld', () => {
       if (entity.type === 'place' || entity.type === 'country') expect(entity.name.split(' ')).toHaveLength(1);
     }
     // Apart from the organisation suffixes, every name word belongs to exactly one name.
-    const words = names.flatMap((name) => name.split(' ')).filter((word) => !['Group', 'Guild', 'Foundry'].includes(word));
+    const words = names
+      .flatMap((name) => name.split(' '))
+      .filter((word) => !['Group', 'Guild', 'Foundry'].includes(word));
     expect(new Set(words).size).toBe(words.length);
   });
 
   it('names with one word when asked', () => {
-    const world = generateWorld({ seed: 4, people: 20, places: 5, organisations: 5, countries: 2, personNameWords: 1, organisationSuffixes: [], questionsPerHop: { 1: 5, 2: 5, 3: 5 } });
+    const world = generateWorld({
+      seed: 4,
+      people: 20,
+      places: 5,
+      organisations: 5,
+      countries: 2,
+      personNameWords: 1,
+      organisationSuffixes: [],
+      questionsPerHop: { 1: 5, 2: 5, 3: 5 },
+    });
     for (const entity of world.entities) expect(entity.name).toMatch(/^\p{Lu}\p{Ll}+$/u);
   });
 
   it('titles one passage per entity, which names its entity more often than any other passage does', () => {
-    const byTitle = new Map(defaultWorld.passages.map((passage) => [parsePassageContents(passage.contents).title, passage]));
+    const byTitle = new Map(
+      defaultWorld.passages.map((passage) => [parsePassageContents(passage.contents).title, passage]),
+    );
     expect(byTitle.size).toBe(defaultWorld.passages.length);
     const rivals: string[] = [];
     for (const entity of defaultWorld.entities) {
@@ -182,7 +236,12 @@ describe('generateWorld', () => {
       const ownCount = occurrences(own.contents, entity.name);
       expect(ownCount).toBeGreaterThanOrEqual(2);
       for (const passage of defaultWorld.passages) {
-        if (passage !== own && passage.contents.includes(entity.name) && occurrences(passage.contents, entity.name) >= ownCount) rivals.push(`${entity.name} in ${passage.id}`);
+        if (
+          passage !== own &&
+          passage.contents.includes(entity.name) &&
+          occurrences(passage.contents, entity.name) >= ownCount
+        )
+          rivals.push(`${entity.name} in ${passage.id}`);
       }
     }
     expect(rivals).toEqual([]);
@@ -195,18 +254,38 @@ describe('generateWorld', () => {
   it('the chain check above catches a broken question', () => {
     const question = defaultWorld.questions.train.find((item) => item.metadata.hops === 2)!;
     const wrongAnswer = { ...question, goldenAnswers: [defaultWorld.entities[0]!.name] };
-    expect(questionProblems(defaultWorld, wrongAnswer)).toEqual([`${question.id} (${question.question}): gold answer is the end of the chain`]);
-    const otherPassage = { ...question, metadata: { ...question.metadata, supportingPassageIds: ['country-0:0', question.metadata.supportingPassageIds[1]!] } };
-    expect(questionProblems(defaultWorld, otherPassage)).toEqual([`${question.id} (${question.question}): hop 0: supporting passage`]);
-    const otherQuery = { ...question, metadata: { ...question.metadata, searchQueries: ['Nobody', question.metadata.searchQueries[1]!] } };
-    expect(questionProblems(defaultWorld, otherQuery)).toEqual([`${question.id} (${question.question}): hop 0: search query is the entity name`]);
+    expect(questionProblems(defaultWorld, wrongAnswer)).toEqual([
+      `${question.id} (${question.question}): gold answer is the end of the chain`,
+    ]);
+    const otherPassage = {
+      ...question,
+      metadata: {
+        ...question.metadata,
+        supportingPassageIds: ['country-0:0', question.metadata.supportingPassageIds[1]!],
+      },
+    };
+    expect(questionProblems(defaultWorld, otherPassage)).toEqual([
+      `${question.id} (${question.question}): hop 0: supporting passage`,
+    ]);
+    const otherQuery = {
+      ...question,
+      metadata: { ...question.metadata, searchQueries: ['Nobody', question.metadata.searchQueries[1]!] },
+    };
+    expect(questionProblems(defaultWorld, otherQuery)).toEqual([
+      `${question.id} (${question.question}): hop 0: search query is the entity name`,
+    ]);
   });
 
   it('asks the requested number of questions per hop and holds out round(count × fraction)', () => {
     const perHop = (questions: WorldQuestion[]) => countBy(questions, (question) => String(question.metadata.hops));
     expect(perHop(defaultWorld.questions.train)).toEqual({ 1: 160, 2: 160, 3: 160 });
     expect(perHop(defaultWorld.questions.heldOut)).toEqual({ 1: 40, 2: 40, 3: 40 });
-    const uneven = generateWorld({ seed: 5, questionsPerHop: { 1: 7, 2: 0, 3: 3 }, heldOutFraction: 0.3, split: 'question' });
+    const uneven = generateWorld({
+      seed: 5,
+      questionsPerHop: { 1: 7, 2: 0, 3: 3 },
+      heldOutFraction: 0.3,
+      split: 'question',
+    });
     // round(7 × 0.3) = round(2.1) = 2 held out; round(3 × 0.3) = round(0.9) = 1.
     expect(perHop(uneven.questions.train)).toEqual({ 1: 5, 3: 2 });
     expect(perHop(uneven.questions.heldOut)).toEqual({ 1: 2, 3: 1 });
@@ -240,7 +319,8 @@ describe('generateWorld', () => {
 
   it('entity split: no held-out question is about an entity a train question is about', () => {
     const trainSubjects = new Set(defaultWorld.questions.train.map((question) => question.metadata.entityIds[0]));
-    for (const question of defaultWorld.questions.heldOut) expect(trainSubjects.has(question.metadata.entityIds[0])).toBe(false);
+    for (const question of defaultWorld.questions.heldOut)
+      expect(trainSubjects.has(question.metadata.entityIds[0])).toBe(false);
     // round(200 × 0.2) = 40 held-out people, round(40 × 0.2) = 8 places and 8 organisations.
     const heldOutSubjects = new Set(defaultWorld.questions.heldOut.map((question) => question.metadata.entityIds[0]));
     const byType = countBy([...heldOutSubjects], (id) => id!.split('-')[0]!);
@@ -250,7 +330,12 @@ describe('generateWorld', () => {
   });
 
   it('question split: shares subjects between splits but not question texts', () => {
-    const world = generateWorld({ seed: 3, split: 'question', questionsPerHop: { 1: 300, 2: 300, 3: 300 }, heldOutFraction: 0.5 });
+    const world = generateWorld({
+      seed: 3,
+      split: 'question',
+      questionsPerHop: { 1: 300, 2: 300, 3: 300 },
+      heldOutFraction: 0.5,
+    });
     const trainTexts = new Set(world.questions.train.map((question) => question.question));
     for (const question of world.questions.heldOut) expect(trainTexts.has(question.question)).toBe(false);
     const trainSubjects = new Set(world.questions.train.map((question) => question.metadata.entityIds[0]));
@@ -274,8 +359,11 @@ describe('generateWorld', () => {
     for (const entity of world.entities) {
       const facts = world.facts.filter((fact) => fact.subjectId === entity.id);
       // People: born_in, works_for, spouse (everyone is married); organisations: 2; places: 1; countries: capital or none.
-      expect(entity.passageIds).toEqual(Array.from({ length: Math.min(2, Math.max(1, facts.length)) }, (_, part) => `${entity.id}:${part}`));
-      for (const id of entity.passageIds) expect(parsePassageContents(passage.get(id)!.contents).title).toBe(entity.name);
+      expect(entity.passageIds).toEqual(
+        Array.from({ length: Math.min(2, Math.max(1, facts.length)) }, (_, part) => `${entity.id}:${part}`),
+      );
+      for (const id of entity.passageIds)
+        expect(parsePassageContents(passage.get(id)!.contents).title).toBe(entity.name);
       facts.forEach((fact, index) => {
         expect(fact.passageId).toBe(`${entity.id}:${index % entity.passageIds.length}`);
         expect(passage.get(fact.passageId)!.contents).toContain(fact.sentence);
@@ -285,11 +373,26 @@ describe('generateWorld', () => {
   });
 
   it('says which count to lower when there are too few questions to ask', () => {
-    expect(() => generateWorld({ seed: 1, people: 10, places: 3, organisations: 2, countries: 1, questionsPerHop: { 1: 5, 2: 5, 3: 500 } })).toThrow(
-      InvalidConfigError,
-    );
+    expect(() =>
+      generateWorld({
+        seed: 1,
+        people: 10,
+        places: 3,
+        organisations: 2,
+        countries: 1,
+        questionsPerHop: { 1: 5, 2: 5, 3: 500 },
+      }),
+    ).toThrow(InvalidConfigError);
     try {
-      generateWorld({ seed: 1, people: 10, places: 3, organisations: 2, countries: 1, split: 'question', questionsPerHop: { 1: 5, 2: 5, 3: 500 } });
+      generateWorld({
+        seed: 1,
+        people: 10,
+        places: 3,
+        organisations: 2,
+        countries: 1,
+        split: 'question',
+        questionsPerHop: { 1: 5, 2: 5, 3: 500 },
+      });
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidConfigError);
       expect((error as InvalidConfigError).path).toBe('questionsPerHop.3');

@@ -21,9 +21,20 @@ function templateWords(settings: WorldSettings): string[] {
 
 function nameEntities(settings: WorldSettings): Record<EntityType, WorldEntity[]> {
   const words = new SyllableNames(templateWords(settings));
-  const make = (type: EntityType, count: number, stage: number, field: string, name: (random: PythonRandom) => string): WorldEntity[] => {
+  const make = (
+    type: EntityType,
+    count: number,
+    stage: number,
+    field: string,
+    name: (random: PythonRandom) => string,
+  ): WorldEntity[] => {
     const random = stageRandom(settings.seed, stage);
-    return Array.from({ length: count }, (_, index) => ({ id: `${type}-${index}`, type, name: name(random), passageIds: [] }));
+    return Array.from({ length: count }, (_, index) => ({
+      id: `${type}-${index}`,
+      type,
+      name: name(random),
+      passageIds: [],
+    }));
   };
   return {
     person: make('person', settings.people, worldStages.personNames, 'people', (random) => {
@@ -31,11 +42,21 @@ function nameEntities(settings: WorldSettings): Record<EntityType, WorldEntity[]
       return settings.personNameWords === 2 ? `${given} ${words.next(random, 'people')}` : given;
     }),
     place: make('place', settings.places, worldStages.placeNames, 'places', (random) => words.next(random, 'places')),
-    organisation: make('organisation', settings.organisations, worldStages.organisationNames, 'organisations', (random) => {
-      const word = words.next(random, 'organisations');
-      return settings.organisationSuffixes.length === 0 ? word : `${word} ${pick(random, settings.organisationSuffixes)}`;
-    }),
-    country: make('country', settings.countries, worldStages.countryNames, 'countries', (random) => words.next(random, 'countries')),
+    organisation: make(
+      'organisation',
+      settings.organisations,
+      worldStages.organisationNames,
+      'organisations',
+      (random) => {
+        const word = words.next(random, 'organisations');
+        return settings.organisationSuffixes.length === 0
+          ? word
+          : `${word} ${pick(random, settings.organisationSuffixes)}`;
+      },
+    ),
+    country: make('country', settings.countries, worldStages.countryNames, 'countries', (random) =>
+      words.next(random, 'countries'),
+    ),
   };
 }
 

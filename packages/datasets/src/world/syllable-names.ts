@@ -2,7 +2,30 @@ import { InvalidConfigError } from '@research-ts/spec';
 import type { PythonRandom } from '../python-random';
 import { pick } from './world-random';
 
-const onsets = ['b', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'dr', 'gr', 'kr', 'tr', 'th', 'sh'];
+const onsets = [
+  'b',
+  'd',
+  'f',
+  'g',
+  'h',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'z',
+  'br',
+  'dr',
+  'gr',
+  'kr',
+  'tr',
+  'th',
+  'sh',
+];
 const nuclei = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai', 'ei', 'ou'];
 const innerCodas = ['', '', '', 'l', 'n', 'r', 'm', 'k'];
 // No coda ends in "s", so a plural stemmer leaves every name word as it is.
@@ -38,7 +61,10 @@ export class SyllableNames {
       const word = drawWord(random);
       if (this.#accept(word.toLowerCase())) return word;
     }
-    throw new InvalidConfigError(field, `could not draw a new name word after 10000 tries (${this.size} words in use); ask for fewer entities`);
+    throw new InvalidConfigError(
+      field,
+      `could not draw a new name word after 10000 tries (${this.size} words in use); ask for fewer entities`,
+    );
   }
 
   #accept(word: string): boolean {

@@ -5,22 +5,51 @@ import type { EntityType, RelationName, WorldEntity } from './world-types';
 
 function entitiesOf(counts: Record<EntityType, number>): Record<EntityType, WorldEntity[]> {
   const make = (type: EntityType) =>
-    Array.from({ length: counts[type] }, (_, index) => ({ id: `${type}-${index}`, type, name: `${type[0]!.toUpperCase()}${type.slice(1)}${index}`, passageIds: [] }));
+    Array.from({ length: counts[type] }, (_, index) => ({
+      id: `${type}-${index}`,
+      type,
+      name: `${type[0]!.toUpperCase()}${type.slice(1)}${index}`,
+      passageIds: [],
+    }));
   return { person: make('person'), place: make('place'), organisation: make('organisation'), country: make('country') };
 }
 
 function drafts(options: GenerateWorldOptions): FactDraft[] {
   const settings = resolveWorldOptions(options);
-  return draftFacts(settings, entitiesOf({ person: settings.people, place: settings.places, organisation: settings.organisations, country: settings.countries }));
+  return draftFacts(
+    settings,
+    entitiesOf({
+      person: settings.people,
+      place: settings.places,
+      organisation: settings.organisations,
+      country: settings.countries,
+    }),
+  );
 }
 
 const of = (all: FactDraft[], relation: RelationName) => all.filter((draft) => draft.relation === relation);
-const allRelations: RelationName[] = ['born_in', 'works_for', 'spouse', 'founded_by', 'headquartered_in', 'located_in', 'capital'];
+const allRelations: RelationName[] = [
+  'born_in',
+  'works_for',
+  'spouse',
+  'founded_by',
+  'headquartered_in',
+  'located_in',
+  'capital',
+];
 
 describe('fillTemplate', () => {
   it.each([
-    ['{subject} works for {object}.', { subject: 'Velor Quenth', object: 'Molhe Group' }, 'Velor Quenth works for Molhe Group.'],
-    ['The capital of {subject} is {object}.', { subject: 'Bokgun', object: 'Rezex' }, 'The capital of Bokgun is Rezex.'],
+    [
+      '{subject} works for {object}.',
+      { subject: 'Velor Quenth', object: 'Molhe Group' },
+      'Velor Quenth works for Molhe Group.',
+    ],
+    [
+      'The capital of {subject} is {object}.',
+      { subject: 'Bokgun', object: 'Rezex' },
+      'The capital of Bokgun is Rezex.',
+    ],
     ['{subject} costs $&.', { subject: '$1 and $&' }, '$1 and $& costs $&.'],
     ['{subject} and {other}', { subject: 'A' }, 'A and {other}'],
   ])('%j with %j', (template, values, expected) => {
@@ -29,10 +58,21 @@ describe('fillTemplate', () => {
 });
 
 describe('draftFacts', () => {
-  const all = drafts({ seed: 2, people: 30, places: 9, organisations: 7, countries: 4, relations: allRelations, spouseFraction: 0.5 });
+  const all = drafts({
+    seed: 2,
+    people: 30,
+    places: 9,
+    organisations: 7,
+    countries: 4,
+    relations: allRelations,
+    spouseFraction: 0.5,
+  });
 
   it('gives every person one birthplace and one employer, every organisation a founder and a headquarters', () => {
-    for (const relation of ['born_in', 'works_for'] as const) expect(of(all, relation).map((draft) => draft.subject.id)).toEqual(entitiesOf({ person: 30, place: 0, organisation: 0, country: 0 }).person.map((person) => person.id));
+    for (const relation of ['born_in', 'works_for'] as const)
+      expect(of(all, relation).map((draft) => draft.subject.id)).toEqual(
+        entitiesOf({ person: 30, place: 0, organisation: 0, country: 0 }).person.map((person) => person.id),
+      );
     expect(of(all, 'born_in').every((draft) => draft.object.type === 'place')).toBe(true);
     expect(of(all, 'works_for').every((draft) => draft.object.type === 'organisation')).toBe(true);
     expect(of(all, 'founded_by')).toHaveLength(7);
@@ -63,7 +103,9 @@ describe('draftFacts', () => {
     expect(married).toHaveLength(16);
     for (const draft of married) {
       expect(draft.object).not.toBe(draft.subject);
-      expect(married.filter((other) => other.subject === draft.object && other.object === draft.subject)).toHaveLength(1);
+      expect(married.filter((other) => other.subject === draft.object && other.object === draft.subject)).toHaveLength(
+        1,
+      );
     }
     expect(of(drafts({ seed: 2, people: 30, relations: ['spouse'], spouseFraction: 0 }), 'spouse')).toEqual([]);
     expect(of(drafts({ seed: 2, people: 5, relations: ['spouse'], spouseFraction: 1 }), 'spouse')).toHaveLength(4);
@@ -72,10 +114,16 @@ describe('draftFacts', () => {
   it('writes each fact with one of its relation templates', () => {
     const settings = resolveWorldOptions({ seed: 2, relations: allRelations });
     for (const draft of all) {
-      const possible = settings.sentenceTemplates[draft.relation]!.map((template) => fillTemplate(template, { subject: draft.subject.name, object: draft.object.name }));
+      const possible = settings.sentenceTemplates[draft.relation]!.map((template) =>
+        fillTemplate(template, { subject: draft.subject.name, object: draft.object.name }),
+      );
       expect(possible).toContain(draft.sentence);
     }
-    const bornIn = new Set(of(all, 'born_in').map((draft) => draft.sentence.replace(draft.subject.name, 'S').replace(draft.object.name, 'O')));
+    const bornIn = new Set(
+      of(all, 'born_in').map((draft) =>
+        draft.sentence.replace(draft.subject.name, 'S').replace(draft.object.name, 'O'),
+      ),
+    );
     expect(bornIn).toEqual(new Set(['S was born in O.', 'S is a native of O.']));
   });
 

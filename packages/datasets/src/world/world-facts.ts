@@ -75,7 +75,10 @@ function capitals(countries: readonly WorldEntity[], located: Pairs, random: Pyt
  * - `capital`: one of the places located in the country.
  * - `spouse`: `round(people × spouseFraction / 2)` couples; each partner's passage states the marriage.
  */
-export function draftFacts(settings: WorldSettings, byType: Readonly<Record<EntityType, readonly WorldEntity[]>>): FactDraft[] {
+export function draftFacts(
+  settings: WorldSettings,
+  byType: Readonly<Record<EntityType, readonly WorldEntity[]>>,
+): FactDraft[] {
   const drafts: FactDraft[] = [];
   let located: Pairs = [];
   for (const relation of settings.relations) {

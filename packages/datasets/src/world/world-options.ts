@@ -1,6 +1,13 @@
 import { InvalidConfigError, invalidConfigOf } from '@research-ts/spec';
 import { z } from 'zod';
-import { defaultIntroTemplates, defaultQuestionTemplates, defaultRelations, entityTypes, relationCatalog, relationNames } from './world-relations';
+import {
+  defaultIntroTemplates,
+  defaultQuestionTemplates,
+  defaultRelations,
+  entityTypes,
+  relationCatalog,
+  relationNames,
+} from './world-relations';
 import type { EntityType, RelationName } from './world-types';
 
 const count = (fallback: number, why: string) => z.number().int().min(0).default(fallback).describe(why);
@@ -12,11 +19,16 @@ const worldOptionsSchema = z.object({
     .int()
     .min(0)
     .max(Number.MAX_SAFE_INTEGER)
-    .describe('Everything is drawn from CPython-exact MT19937 generators seeded from this, so a seed names one world on every platform.'),
+    .describe(
+      'Everything is drawn from CPython-exact MT19937 generators seeded from this, so a seed names one world on every platform.',
+    ),
   people: count(200, 'How many people. Most questions start from a person.'),
   places: count(40, 'How many places (cities): birthplaces and headquarters.'),
   organisations: count(40, 'How many organisations (companies): employers, with a founder and a headquarters.'),
-  countries: count(8, 'How many countries; every place lies in one, and every country holds at least one place when places allow.'),
+  countries: count(
+    8,
+    'How many countries; every place lies in one, and every country holds at least one place when places allow.',
+  ),
   relations: z
     .array(z.enum(relationNames as [RelationName, ...RelationName[]]))
     .min(1, { message: 'must list at least one relation' })
@@ -41,15 +53,21 @@ const worldOptionsSchema = z.object({
   organisationSuffixes: z
     .array(z.string().regex(/^\p{L}+$/u, { message: 'must be one word of letters' }))
     .default(['Group', 'Guild', 'Foundry'])
-    .describe('An organisation is named by a syllable word and one of these (`Tessik Guild`); [] names it by the word alone.'),
+    .describe(
+      'An organisation is named by a syllable word and one of these (`Tessik Guild`); [] names it by the word alone.',
+    ),
   introTemplates: z
     .partialRecord(z.enum(entityTypes as [EntityType, ...EntityType[]]), templateList)
     .default({})
-    .describe('Per entity type, the first sentence of its passages (`{subject} is a city.`); a list replaces the default.'),
+    .describe(
+      'Per entity type, the first sentence of its passages (`{subject} is a city.`); a list replaces the default.',
+    ),
   sentenceTemplates: z
     .partialRecord(z.enum(relationNames as [RelationName, ...RelationName[]]), templateList)
     .default({})
-    .describe('Per relation, the sentences that state a fact, with `{subject}` and `{object}`; a list replaces the default.'),
+    .describe(
+      'Per relation, the sentences that state a fact, with `{subject}` and `{object}`; a list replaces the default.',
+    ),
   questionTemplates: z
     .record(z.string(), templateList)
     .optional()
@@ -113,7 +131,10 @@ export function parseRelationChain(key: string, path: string): RelationName[] {
   const chain: RelationName[] = [];
   for (const part of parts) {
     if (!(relationNames as string[]).includes(part)) {
-      throw new InvalidConfigError(path, `unknown relation ${JSON.stringify(part)} (relations: ${relationNames.join(', ')})`);
+      throw new InvalidConfigError(
+        path,
+        `unknown relation ${JSON.stringify(part)} (relations: ${relationNames.join(', ')})`,
+      );
     }
     const relation = part as RelationName;
     const previous = chain.at(-1);
@@ -132,16 +153,28 @@ export function parseRelationChain(key: string, path: string): RelationName[] {
 function checkTemplate(template: string, placeholders: readonly string[], path: string): void {
   for (const match of template.matchAll(/\{([^}]*)\}/g)) {
     if (!placeholders.includes(match[1]!)) {
-      throw new InvalidConfigError(path, `unknown placeholder {${match[1]}} in ${JSON.stringify(template)} (use ${placeholders.map((name) => `{${name}}`).join(' and ')})`);
+      throw new InvalidConfigError(
+        path,
+        `unknown placeholder {${match[1]}} in ${JSON.stringify(template)} (use ${placeholders.map((name) => `{${name}}`).join(' and ')})`,
+      );
     }
   }
   for (const name of placeholders) {
     const times = template.split(`{${name}}`).length - 1;
-    if (times !== 1) throw new InvalidConfigError(path, `${JSON.stringify(template)} must contain {${name}} exactly once (found ${times})`);
+    if (times !== 1)
+      throw new InvalidConfigError(
+        path,
+        `${JSON.stringify(template)} must contain {${name}} exactly once (found ${times})`,
+      );
   }
 }
 
-const minimumEntities = { person: 'people', place: 'places', organisation: 'organisations', country: 'countries' } as const;
+const minimumEntities = {
+  person: 'people',
+  place: 'places',
+  organisation: 'organisations',
+  country: 'countries',
+} as const;
 
 /** Validates options (an `InvalidConfigError` naming the field) and fills in every default. */
 export function resolveWorldOptions(options: GenerateWorldOptions): WorldSettings {
@@ -152,26 +185,42 @@ export function resolveWorldOptions(options: GenerateWorldOptions): WorldSetting
   const input = parsed.data;
   const relations = relationNames.filter((relation) => input.relations.includes(relation));
 
-  const counts: Record<EntityType, number> = { person: input.people, place: input.places, organisation: input.organisations, country: input.countries };
+  const counts: Record<EntityType, number> = {
+    person: input.people,
+    place: input.places,
+    organisation: input.organisations,
+    country: input.countries,
+  };
   for (const relation of relations) {
     const { subject, object } = relationCatalog[relation];
     for (const type of [subject, object]) {
-      if (counts[type] === 0) throw new InvalidConfigError('relations', `${relation} needs at least one ${type}, but ${minimumEntities[type]} is 0`);
+      if (counts[type] === 0)
+        throw new InvalidConfigError(
+          'relations',
+          `${relation} needs at least one ${type}, but ${minimumEntities[type]} is 0`,
+        );
     }
   }
   if (relations.includes('capital') && !relations.includes('located_in')) {
-    throw new InvalidConfigError('relations', 'capital needs located_in (a capital is one of the places located in its country)');
+    throw new InvalidConfigError(
+      'relations',
+      'capital needs located_in (a capital is one of the places located in its country)',
+    );
   }
 
   const introTemplates = {} as Record<EntityType, string[]>;
   for (const type of entityTypes) {
     introTemplates[type] = [...(input.introTemplates[type] ?? defaultIntroTemplates[type])];
-    introTemplates[type].forEach((template, index) => checkTemplate(template, ['subject'], `introTemplates.${type}.${index}`));
+    introTemplates[type].forEach((template, index) =>
+      checkTemplate(template, ['subject'], `introTemplates.${type}.${index}`),
+    );
   }
   const sentenceTemplates: Partial<Record<RelationName, string[]>> = {};
   for (const relation of relations) {
     const templates = [...(input.sentenceTemplates[relation] ?? relationCatalog[relation].sentences)];
-    templates.forEach((template, index) => checkTemplate(template, ['subject', 'object'], `sentenceTemplates.${relation}.${index}`));
+    templates.forEach((template, index) =>
+      checkTemplate(template, ['subject', 'object'], `sentenceTemplates.${relation}.${index}`),
+    );
     sentenceTemplates[relation] = templates;
   }
 
@@ -179,9 +228,12 @@ export function resolveWorldOptions(options: GenerateWorldOptions): WorldSetting
   for (const [key, templates] of Object.entries(input.questionTemplates ?? defaultQuestionTemplates)) {
     const chain = parseRelationChain(key, `questionTemplates.${key}`);
     templates.forEach((template, index) => checkTemplate(template, ['subject'], `questionTemplates.${key}.${index}`));
-    if (chain.every((relation) => relations.includes(relation))) usableChains.push({ key, hops: chain.length, templates: [...templates] });
+    if (chain.every((relation) => relations.includes(relation)))
+      usableChains.push({ key, hops: chain.length, templates: [...templates] });
   }
-  usableChains.sort((left, right) => left.hops - right.hops || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
+  usableChains.sort(
+    (left, right) => left.hops - right.hops || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0),
+  );
 
   return {
     seed: input.seed,

@@ -24,7 +24,11 @@ function passagesWith(passagesPerEntity: number) {
   const settings = resolveWorldOptions({ seed: 0, passagesPerEntity, relations: ['born_in', 'works_for', 'spouse'] });
   const entities = [person, spouse, place, company].map((entity) => ({ ...entity }));
   const byId = new Map(entities.map((entity) => [entity.id, entity]));
-  const own = drafts.map((item) => ({ ...item, subject: byId.get(item.subject.id)!, object: byId.get(item.object.id)! }));
+  const own = drafts.map((item) => ({
+    ...item,
+    subject: byId.get(item.subject.id)!,
+    object: byId.get(item.object.id)!,
+  }));
   return { entities, ...writePassages(settings, entities, own) };
 }
 
@@ -34,13 +38,19 @@ describe('writePassages', () => {
     expect(passages).toEqual([
       {
         id: 'person-0:0',
-        contents: '"Velor Quenth"\nVelor Quenth is a person. Velor Quenth was born in Rezex. Velor Quenth works for Molhe Group. Velor Quenth is married to Dogek Sai.',
+        contents:
+          '"Velor Quenth"\nVelor Quenth is a person. Velor Quenth was born in Rezex. Velor Quenth works for Molhe Group. Velor Quenth is married to Dogek Sai.',
       },
       { id: 'person-1:0', contents: '"Dogek Sai"\nDogek Sai is a person. Dogek Sai is married to Velor Quenth.' },
       { id: 'place-0:0', contents: '"Rezex"\nRezex is a city.' },
       { id: 'organisation-0:0', contents: '"Molhe Group"\nMolhe Group is a company.' },
     ]);
-    expect(entities.map((entity) => entity.passageIds)).toEqual([['person-0:0'], ['person-1:0'], ['place-0:0'], ['organisation-0:0']]);
+    expect(entities.map((entity) => entity.passageIds)).toEqual([
+      ['person-0:0'],
+      ['person-1:0'],
+      ['place-0:0'],
+      ['organisation-0:0'],
+    ]);
     expect(facts.map((fact) => [fact.id, fact.subjectId, fact.objectId, fact.passageId])).toEqual([
       ['person-0/born_in', 'person-0', 'place-0', 'person-0:0'],
       ['person-0/works_for', 'person-0', 'organisation-0', 'person-0:0'],
@@ -53,11 +63,22 @@ describe('writePassages', () => {
     const { passages, facts } = passagesWith(2);
     // Three facts over two passages: facts 0 and 2 in the first, fact 1 in the second. One fact: one passage.
     expect(passages.slice(0, 3)).toEqual([
-      { id: 'person-0:0', contents: '"Velor Quenth"\nVelor Quenth is a person. Velor Quenth was born in Rezex. Velor Quenth is married to Dogek Sai.' },
+      {
+        id: 'person-0:0',
+        contents:
+          '"Velor Quenth"\nVelor Quenth is a person. Velor Quenth was born in Rezex. Velor Quenth is married to Dogek Sai.',
+      },
       { id: 'person-0:1', contents: '"Velor Quenth"\nVelor Quenth is a person. Velor Quenth works for Molhe Group.' },
       { id: 'person-1:0', contents: '"Dogek Sai"\nDogek Sai is a person. Dogek Sai is married to Velor Quenth.' },
     ]);
     expect(facts.map((fact) => fact.passageId)).toEqual(['person-0:0', 'person-0:1', 'person-0:0', 'person-1:0']);
-    expect(passagesWith(5).passages.map((passage) => passage.id)).toEqual(['person-0:0', 'person-0:1', 'person-0:2', 'person-1:0', 'place-0:0', 'organisation-0:0']);
+    expect(passagesWith(5).passages.map((passage) => passage.id)).toEqual([
+      'person-0:0',
+      'person-0:1',
+      'person-0:2',
+      'person-1:0',
+      'place-0:0',
+      'organisation-0:0',
+    ]);
   });
 });

@@ -20,7 +20,11 @@ const hopCounts = [1, 2, 3] as const;
  * distinct entities (so the answer is never the subject, and no chain goes back on itself), grouped
  * by key, each group in subject order. Keys come in settings order (by hops, then by key).
  */
-function candidatePools(settings: WorldSettings, entities: readonly WorldEntity[], facts: readonly WorldFact[]): Map<number, Candidate[][]> {
+function candidatePools(
+  settings: WorldSettings,
+  entities: readonly WorldEntity[],
+  facts: readonly WorldFact[],
+): Map<number, Candidate[][]> {
   const factById = new Map(facts.map((fact) => [fact.id, fact]));
   const pools = new Map<number, Candidate[][]>(hopCounts.map((hops) => [hops, []]));
   for (const [key, templates] of Object.entries(settings.questionTemplates)) {
@@ -36,7 +40,11 @@ function candidatePools(settings: WorldSettings, entities: readonly WorldEntity[
   return pools;
 }
 
-function follow(subjectId: string, relations: readonly RelationName[], factById: ReadonlyMap<string, WorldFact>): WorldFact[] | undefined {
+function follow(
+  subjectId: string,
+  relations: readonly RelationName[],
+  factById: ReadonlyMap<string, WorldFact>,
+): WorldFact[] | undefined {
   const seen = new Set([subjectId]);
   const chain: WorldFact[] = [];
   let current = subjectId;
@@ -55,7 +63,11 @@ function follow(subjectId: string, relations: readonly RelationName[], factById:
  * about as evenly as its pool allows), each pool in its (shuffled) order. A candidate whose text is
  * already used is passed over.
  */
-function takeBalanced(pools: readonly Candidate[][], wanted: number, ask: (candidate: Candidate) => Asked | undefined): Asked[] {
+function takeBalanced(
+  pools: readonly Candidate[][],
+  wanted: number,
+  ask: (candidate: Candidate) => Asked | undefined,
+): Asked[] {
   const taken: Asked[] = [];
   const next = pools.map(() => 0);
   let progress = true;
@@ -114,7 +126,13 @@ function heldOutSubjects(settings: WorldSettings, entities: readonly WorldEntity
   return held;
 }
 
-function shortage(hops: number, split: string, wanted: number, got: number, settings: WorldSettings): InvalidConfigError {
+function shortage(
+  hops: number,
+  split: string,
+  wanted: number,
+  got: number,
+  settings: WorldSettings,
+): InvalidConfigError {
   return new InvalidConfigError(
     `questionsPerHop.${hops}`,
     `asked for ${wanted} ${split} ${hops}-hop questions, but this world has only ${got} ` +
@@ -170,9 +188,11 @@ export function askQuestions(
       const heldPools = hopPools.map((pool) => pool.filter((candidate) => held.has(candidate.subject.id)));
       const trainPools = hopPools.map((pool) => pool.filter((candidate) => !held.has(candidate.subject.id)));
       const takenHeldOut = takeBalanced(heldPools, wantedHeldOut, ask);
-      if (takenHeldOut.length < wantedHeldOut) throw shortage(hops, 'held-out', wantedHeldOut, takenHeldOut.length, settings);
+      if (takenHeldOut.length < wantedHeldOut)
+        throw shortage(hops, 'held-out', wantedHeldOut, takenHeldOut.length, settings);
       const takenTrain = takeBalanced(trainPools, wanted - wantedHeldOut, ask);
-      if (takenTrain.length < wanted - wantedHeldOut) throw shortage(hops, 'train', wanted - wantedHeldOut, takenTrain.length, settings);
+      if (takenTrain.length < wanted - wantedHeldOut)
+        throw shortage(hops, 'train', wanted - wantedHeldOut, takenTrain.length, settings);
       heldOut.push(...takenHeldOut);
       train.push(...takenTrain);
     }

@@ -10,8 +10,16 @@ export interface RelationDefinition {
 
 /** Every relation a world can state, in the order facts are generated and stated in a passage. */
 export const relationCatalog: Readonly<Record<RelationName, RelationDefinition>> = {
-  born_in: { subject: 'person', object: 'place', sentences: ['{subject} was born in {object}.', '{subject} is a native of {object}.'] },
-  works_for: { subject: 'person', object: 'organisation', sentences: ['{subject} works for {object}.', '{subject} is employed by {object}.'] },
+  born_in: {
+    subject: 'person',
+    object: 'place',
+    sentences: ['{subject} was born in {object}.', '{subject} is a native of {object}.'],
+  },
+  works_for: {
+    subject: 'person',
+    object: 'organisation',
+    sentences: ['{subject} works for {object}.', '{subject} is employed by {object}.'],
+  },
   spouse: { subject: 'person', object: 'person', sentences: ['{subject} is married to {object}.'] },
   founded_by: { subject: 'organisation', object: 'person', sentences: ['{subject} was founded by {object}.'] },
   headquartered_in: {
@@ -19,7 +27,11 @@ export const relationCatalog: Readonly<Record<RelationName, RelationDefinition>>
     object: 'place',
     sentences: ['{subject} has its headquarters in {object}.', '{subject} is based in {object}.'],
   },
-  located_in: { subject: 'place', object: 'country', sentences: ['{subject} lies in {object}.', '{subject} is in {object}.'] },
+  located_in: {
+    subject: 'place',
+    object: 'country',
+    sentences: ['{subject} lies in {object}.', '{subject} is in {object}.'],
+  },
   capital: { subject: 'country', object: 'place', sentences: ['The capital of {subject} is {object}.'] },
 };
 
@@ -30,7 +42,13 @@ export const relationNames = Object.keys(relationCatalog) as RelationName[];
 export const entityTypes: readonly EntityType[] = ['person', 'place', 'organisation', 'country'];
 
 /** The relations a world states unless told otherwise: five, so a tiny vocabulary suffices. */
-export const defaultRelations: readonly RelationName[] = ['born_in', 'works_for', 'founded_by', 'headquartered_in', 'located_in'];
+export const defaultRelations: readonly RelationName[] = [
+  'born_in',
+  'works_for',
+  'founded_by',
+  'headquartered_in',
+  'located_in',
+];
 
 /** The first sentence of every passage, saying what the entity is. */
 export const defaultIntroTemplates: Readonly<Record<EntityType, readonly string[]>> = {

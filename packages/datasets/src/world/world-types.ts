@@ -18,7 +18,8 @@ export type EntityType = 'person' | 'place' | 'organisation' | 'country';
  * | `located_in` | place → country |
  * | `capital` | country → place (one of the places located in it) |
  */
-export type RelationName = 'born_in' | 'works_for' | 'spouse' | 'founded_by' | 'headquartered_in' | 'located_in' | 'capital';
+export type RelationName =
+  'born_in' | 'works_for' | 'spouse' | 'founded_by' | 'headquartered_in' | 'located_in' | 'capital';
 
 /** One person, place, organisation or country. */
 export interface WorldEntity {

@@ -19,7 +19,9 @@ describe('worldVocabulary', () => {
     });
     const names = world.entities.flatMap((entity) => entity.name.split(' '));
     const templateWords = ['is', 'a', 'person', 'city', 'company', 'country', 'was', 'born', 'in', 'Where'];
-    const expected = ['"', '.', '?', ...names, ...templateWords].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+    const expected = ['"', '.', '?', ...names, ...templateWords].sort((left, right) =>
+      left < right ? -1 : left > right ? 1 : 0,
+    );
     expect(worldVocabulary(world)).toEqual(expected);
   });
 

@@ -9,7 +9,14 @@ import { writeWorld } from './write-world';
 const files = temporaryFolder('write-world');
 
 describe('writeWorld', () => {
-  const world = generateWorld({ seed: 12, people: 40, places: 10, organisations: 8, countries: 3, questionsPerHop: { 1: 20, 2: 15, 3: 10 } });
+  const world = generateWorld({
+    seed: 12,
+    people: 40,
+    places: 10,
+    organisations: 8,
+    countries: 3,
+    questionsPerHop: { 1: 20, 2: 15, 3: 10 },
+  });
 
   it('writes corpus.jsonl, train.jsonl and heldout.jsonl that the readers return as the world', async () => {
     const folder = files.path('nested/world');
@@ -41,7 +48,12 @@ describe('writeWorld', () => {
       'searchQueries',
       'template',
     ]);
-    expect(record).toEqual({ id: 'heldout-0', question: question.question, golden_answers: question.goldenAnswers, ...question.metadata });
+    expect(record).toEqual({
+      id: 'heldout-0',
+      question: question.question,
+      golden_answers: question.goldenAnswers,
+      ...question.metadata,
+    });
     const [firstPassage] = readFileSync(result.corpus.path, 'utf8').split('\n');
     expect(JSON.parse(firstPassage!)).toEqual({ id: 'person-0:0', contents: world.passages[0]!.contents });
   });

@@ -12,7 +12,12 @@ export interface WriteWorldResult {
 
 /** A world question as a FlashRAG record: `{ id, question, golden_answers, ...metadata }`. */
 function questionRecord(question: WorldQuestion): Record<string, unknown> {
-  return { id: question.id, question: question.question, golden_answers: [...question.goldenAnswers], ...question.metadata };
+  return {
+    id: question.id,
+    question: question.question,
+    golden_answers: [...question.goldenAnswers],
+    ...question.metadata,
+  };
 }
 
 /**
@@ -23,9 +28,20 @@ function questionRecord(question: WorldQuestion): Record<string, unknown> {
  */
 export async function writeWorld(directory: string, world: World): Promise<WriteWorldResult> {
   await mkdir(directory, { recursive: true });
-  const paths = { corpus: join(directory, 'corpus.jsonl'), train: join(directory, 'train.jsonl'), heldOut: join(directory, 'heldout.jsonl') };
-  const corpus = await writeJsonl(paths.corpus, world.passages.map((passage) => ({ id: passage.id, contents: passage.contents })));
+  const paths = {
+    corpus: join(directory, 'corpus.jsonl'),
+    train: join(directory, 'train.jsonl'),
+    heldOut: join(directory, 'heldout.jsonl'),
+  };
+  const corpus = await writeJsonl(
+    paths.corpus,
+    world.passages.map((passage) => ({ id: passage.id, contents: passage.contents })),
+  );
   const train = await writeJsonl(paths.train, world.questions.train.map(questionRecord));
   const heldOut = await writeJsonl(paths.heldOut, world.questions.heldOut.map(questionRecord));
-  return { corpus: { path: paths.corpus, ...corpus }, train: { path: paths.train, ...train }, heldOut: { path: paths.heldOut, ...heldOut } };
+  return {
+    corpus: { path: paths.corpus, ...corpus },
+    train: { path: paths.train, ...train },
+    heldOut: { path: paths.heldOut, ...heldOut },
+  };
 }

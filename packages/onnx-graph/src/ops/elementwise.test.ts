@@ -16,7 +16,10 @@ async function checkBinary(op: 'add' | 'sub' | 'mul' | 'div', leftShape: number[
   const feeds = {
     a: randomTensor(random, 'float64', leftShape),
     // divisors kept away from zero
-    b: op === 'div' ? randomTensor(random, 'float64', rightShape, { min: 0.5, max: 1.5 }) : randomTensor(random, 'float64', rightShape),
+    b:
+      op === 'div'
+        ? randomTensor(random, 'float64', rightShape, { min: 0.5, max: 1.5 })
+        : randomTensor(random, 'float64', rightShape),
   };
   await checkGradients({ graph, feeds, wrt: ['a', 'b'] });
 }
@@ -41,7 +44,11 @@ describe('binary ops with broadcasting', () => {
     const a = graph.input('a', 'float64', [2, 3]);
     const b = graph.input('b', 'float64', [3]);
     graph.output(graph.reduceSum(graph.add(a, b), undefined, { keepDims: false }), 'total');
-    const result = await checkGradients({ graph, feeds: { a: randomTensor(random, 'float64', [2, 3]), b: randomTensor(random, 'float64', [3]) }, wrt: ['b'] });
+    const result = await checkGradients({
+      graph,
+      feeds: { a: randomTensor(random, 'float64', [2, 3]), b: randomTensor(random, 'float64', [3]) },
+      wrt: ['b'],
+    });
     const upstream = createRandom(7)(); // the harness draws the one upstream value from seed 7
     expect(result.analytic.b).toHaveLength(3);
     for (const value of result.analytic.b ?? []) expect(value).toBeCloseTo(2 * (-1 + 2 * upstream), 12);
@@ -125,7 +132,10 @@ describe('cast, where and comparisons', () => {
     const b = graph.input('b', 'float64', [3]);
     const condition = graph.greater(a, graph.scalar(0, 'float64'));
     graph.output(graph.where(condition, graph.mul(a, a), b), 'y');
-    const feeds = { a: tensor('float64', [2, 3], [0.5, -0.5, 0.25, -0.75, 0.9, -0.1]), b: randomTensor(random, 'float64', [3]) };
+    const feeds = {
+      a: tensor('float64', [2, 3], [0.5, -0.5, 0.25, -0.75, 0.9, -0.1]),
+      b: randomTensor(random, 'float64', [3]),
+    };
     await checkGradients({ graph, feeds, wrt: ['a', 'b'] });
   });
 
@@ -136,7 +146,10 @@ describe('cast, where and comparisons', () => {
     graph.output(graph.equal(a, b), 'eq');
     graph.output(graph.less(a, b), 'lt');
     graph.output(graph.greater(a, b), 'gt');
-    const outputs = await runGraph(graph, { a: tensor('float64', [3], [1, 2, 3]), b: tensor('float64', [3], [1, 3, 2]) });
+    const outputs = await runGraph(graph, {
+      a: tensor('float64', [3], [1, 2, 3]),
+      b: tensor('float64', [3], [1, 3, 2]),
+    });
     expect(numbers(outputs.eq)).toEqual([1, 0, 0]);
     expect(numbers(outputs.lt)).toEqual([0, 1, 0]);
     expect(numbers(outputs.gt)).toEqual([0, 0, 1]);

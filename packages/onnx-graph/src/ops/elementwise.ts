@@ -47,7 +47,8 @@ export function buildUnary(graph: GraphBuilder, op: UnaryOp, x: Value): Value {
   if (needsFloat && !isFloatingType(x.dtype)) {
     throw new GraphBuildError(op, `dtype ${x.dtype} is not floating point`, [x.shape]);
   }
-  if (op === 'Neg' && !isNumericType(x.dtype)) throw new GraphBuildError(op, `dtype ${x.dtype} is not numeric`, [x.shape]);
+  if (op === 'Neg' && !isNumericType(x.dtype))
+    throw new GraphBuildError(op, `dtype ${x.dtype} is not numeric`, [x.shape]);
   const [result] = graph.emit(op, [x], [{ dtype: x.dtype, shape: x.shape }]) as [Value];
   if (op === 'Identity') {
     const content = graph.knownContent(x);
@@ -84,7 +85,8 @@ export function buildWhere(graph: GraphBuilder, condition: Value, whenTrue: Oper
 // ---------------------------------------------------------------- vector-Jacobian products
 // g is the upstream gradient of the output y; each rule returns one gradient per input.
 
-const input = (context: Parameters<VectorJacobianProduct>[0], index: number): Value => context.node.inputs[index] as Value;
+const input = (context: Parameters<VectorJacobianProduct>[0], index: number): Value =>
+  context.node.inputs[index] as Value;
 const output = (context: Parameters<VectorJacobianProduct>[0]): Value => context.node.outputs[0] as Value;
 const upstream = (context: Parameters<VectorJacobianProduct>[0]): Value => context.outputGradients[0] as Value;
 

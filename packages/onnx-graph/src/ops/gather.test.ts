@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, gradients, tensor } from '../index.js';
-import { checkGradients, createRandom, liveOpTypes, numbers, randomIndices, randomTensor, runGraph } from '../../test/onnxruntime-harness.js';
+import {
+  checkGradients,
+  createRandom,
+  liveOpTypes,
+  numbers,
+  randomIndices,
+  randomTensor,
+  runGraph,
+} from '../../test/onnxruntime-harness.js';
 
 // float64 on the CPU provider, atol 1e-6 / rtol 1e-5 against central differences.
 const random = createRandom(53);
@@ -16,7 +24,14 @@ describe('Gather', () => {
     const feeds = { table: randomTensor(random, 'float64', [5, 3]), ids: tensor('int64', [2, 3], [4, 1, 4, 0, 4, 1]) };
     await checkGradients({ graph, feeds, wrt: ['table'] });
     const derived = gradients(graph, { outputs: ['rows'], wrt: ['table'] });
-    const outputs = await runGraph(derived.graph, { ...feeds, grad_rows: tensor('float64', [2, 3, 3], Array.from({ length: 18 }, () => 1)) });
+    const outputs = await runGraph(derived.graph, {
+      ...feeds,
+      grad_rows: tensor(
+        'float64',
+        [2, 3, 3],
+        Array.from({ length: 18 }, () => 1),
+      ),
+    });
     // row 4 is used three times, row 1 twice, row 0 once, rows 2 and 3 never
     expect(numbers(outputs.grad_table)).toEqual([1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 3, 3, 3]);
   });
@@ -39,7 +54,11 @@ describe('Gather', () => {
     const y = graph.gather(data, indices, 1);
     expect(y.shape).toEqual([2, 3, 3]);
     graph.output(y, 'y');
-    await checkGradients({ graph, feeds: { data: randomTensor(random, 'float64', [2, 4, 3]), indices: tensor('int32', [3], [3, 0, 3]) }, wrt: ['data'] });
+    await checkGradients({
+      graph,
+      feeds: { data: randomTensor(random, 'float64', [2, 4, 3]), indices: tensor('int32', [3], [3, 0, 3]) },
+      wrt: ['data'],
+    });
   });
 
   it('along the last axis with 2-d indices', async () => {
@@ -49,7 +68,11 @@ describe('Gather', () => {
     const y = graph.gather(data, indices, -1);
     expect(y.shape).toEqual([2, 2, 2]);
     graph.output(y, 'y');
-    await checkGradients({ graph, feeds: { data: randomTensor(random, 'float64', [2, 5]), indices: randomIndices(random, [2, 2], 5) }, wrt: ['data'] });
+    await checkGradients({
+      graph,
+      feeds: { data: randomTensor(random, 'float64', [2, 5]), indices: randomIndices(random, [2, 2], 5) },
+      wrt: ['data'],
+    });
   });
 
   it('a scalar index drops the axis', async () => {
@@ -65,7 +88,9 @@ describe('Gather', () => {
     const graph = new GraphBuilder();
     const data = graph.input('data', 'float32', [3, 4]);
     const indices = graph.input('indices', 'float32', [2]);
-    expect(() => graph.gather(data, indices)).toThrow('Gather: indices must be int64 or int32, got float32 (shapes [3, 4] and [2])');
+    expect(() => graph.gather(data, indices)).toThrow(
+      'Gather: indices must be int64 or int32, got float32 (shapes [3, 4] and [2])',
+    );
   });
 });
 
@@ -77,7 +102,11 @@ describe('GatherElements (token logprobs) and GatherND', () => {
     const picked = graph.gatherElements(graph.logSoftmax(logits), targets, -1);
     expect(picked.shape).toEqual([2, 3, 1]);
     graph.output(picked, 'logprobs');
-    await checkGradients({ graph, feeds: { logits: randomTensor(random, 'float64', [2, 3, 5]), targets: randomIndices(random, [2, 3, 1], 5) }, wrt: ['logits'] });
+    await checkGradients({
+      graph,
+      feeds: { logits: randomTensor(random, 'float64', [2, 3, 5]), targets: randomIndices(random, [2, 3, 1], 5) },
+      wrt: ['logits'],
+    });
   });
 
   it('gatherNd forward and gradient', async () => {
@@ -101,15 +130,29 @@ describe('ScatterND / ScatterElements', () => {
       const data = graph.input('data', 'float64', [4, 2]);
       const updates = graph.input('updates', 'float64', [2, 2]);
       graph.output(graph.scatterNd(data, graph.constant(tensor('int64', [2, 1], [3, 1])), updates, { reduction }), 'y');
-      await checkGradients({ graph, feeds: { data: randomTensor(random, 'float64', [4, 2]), updates: randomTensor(random, 'float64', [2, 2]) }, wrt: ['data', 'updates'] });
+      await checkGradients({
+        graph,
+        feeds: { data: randomTensor(random, 'float64', [4, 2]), updates: randomTensor(random, 'float64', [2, 2]) },
+        wrt: ['data', 'updates'],
+      });
     });
 
     it(`scatterElements (${reduction}): gradients for data and updates`, async () => {
       const graph = new GraphBuilder();
       const data = graph.input('data', 'float64', [2, 4]);
       const updates = graph.input('updates', 'float64', [2, 2]);
-      graph.output(graph.scatterElements(data, graph.constant(tensor('int64', [2, 2], [0, 3, 2, 1])), updates, { axis: 1, reduction }), 'y');
-      await checkGradients({ graph, feeds: { data: randomTensor(random, 'float64', [2, 4]), updates: randomTensor(random, 'float64', [2, 2]) }, wrt: ['data', 'updates'] });
+      graph.output(
+        graph.scatterElements(data, graph.constant(tensor('int64', [2, 2], [0, 3, 2, 1])), updates, {
+          axis: 1,
+          reduction,
+        }),
+        'y',
+      );
+      await checkGradients({
+        graph,
+        feeds: { data: randomTensor(random, 'float64', [2, 4]), updates: randomTensor(random, 'float64', [2, 2]) },
+        wrt: ['data', 'updates'],
+      });
     });
   }
 
@@ -118,6 +161,8 @@ describe('ScatterND / ScatterElements', () => {
     const data = graph.input('data', 'float32', [4, 2]);
     const indices = graph.input('indices', 'int64', [3, 1]);
     const updates = graph.input('updates', 'float32', [2, 2]);
-    expect(() => graph.scatterNd(data, indices, updates)).toThrow('ScatterND: updates must have shape [3, 2] (shapes [4, 2] and [3, 1] and [2, 2])');
+    expect(() => graph.scatterNd(data, indices, updates)).toThrow(
+      'ScatterND: updates must have shape [3, 2] (shapes [4, 2] and [3, 1] and [2, 2])',
+    );
   });
 });

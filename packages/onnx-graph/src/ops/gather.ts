@@ -33,7 +33,9 @@ export function buildGather(graph: GraphBuilder, data: Value, indices: Value, ax
   const content = graph.knownContent(data);
   const picks = graph.knownContent(indices);
   if (content !== undefined && picks !== undefined && data.shape.length === 1 && indices.shape.length <= 1) {
-    const picked = picks.map((pick) => (typeof pick === 'number' ? content[pick < 0 ? pick + content.length : pick] : undefined));
+    const picked = picks.map((pick) =>
+      typeof pick === 'number' ? content[pick < 0 ? pick + content.length : pick] : undefined,
+    );
     if (picked.every((dim) => dim !== undefined)) graph.setKnownContent(result, picked as Dim[]);
   }
   return result;
@@ -56,26 +58,46 @@ export function buildGatherElements(graph: GraphBuilder, data: Value, indices: V
 /** GatherND with batch_dims 0: `indices.shape[:-1] + data.shape[k:]`, k = indices' last dim (static). */
 export function buildGatherNd(graph: GraphBuilder, data: Value, indices: Value): Value {
   const shapes = [data.shape, indices.shape];
-  if (indices.dtype !== 'int64') throw new GraphBuildError('GatherND', `indices must be int64, got ${indices.dtype}`, shapes);
+  if (indices.dtype !== 'int64')
+    throw new GraphBuildError('GatherND', `indices must be int64, got ${indices.dtype}`, shapes);
   const depth = indices.shape[indices.shape.length - 1];
   if (typeof depth !== 'number' || depth > data.shape.length) {
-    throw new GraphBuildError('GatherND', 'the last dim of indices must be static and at most the rank of data', shapes);
+    throw new GraphBuildError(
+      'GatherND',
+      'the last dim of indices must be static and at most the rank of data',
+      shapes,
+    );
   }
   const shape = [...indices.shape.slice(0, -1), ...data.shape.slice(depth)];
   return graph.emit('GatherND', [data, indices], [{ dtype: data.dtype, shape }])[0] as Value;
 }
 
 /** ScatterND: `data` with `updates` written (or combined) at the index tuples of `indices`. */
-export function buildScatterNd(graph: GraphBuilder, data: Value, indices: Value, updates: Value, reduction: ScatterReduction): Value {
+export function buildScatterNd(
+  graph: GraphBuilder,
+  data: Value,
+  indices: Value,
+  updates: Value,
+  reduction: ScatterReduction,
+): Value {
   const shapes = [data.shape, indices.shape, updates.shape];
-  if (indices.dtype !== 'int64') throw new GraphBuildError('ScatterND', `indices must be int64, got ${indices.dtype}`, shapes);
-  if (updates.dtype !== data.dtype) throw new GraphBuildError('ScatterND', `updates are ${updates.dtype}, data is ${data.dtype}`, shapes);
+  if (indices.dtype !== 'int64')
+    throw new GraphBuildError('ScatterND', `indices must be int64, got ${indices.dtype}`, shapes);
+  if (updates.dtype !== data.dtype)
+    throw new GraphBuildError('ScatterND', `updates are ${updates.dtype}, data is ${data.dtype}`, shapes);
   const depth = indices.shape[indices.shape.length - 1];
   if (typeof depth !== 'number' || depth > data.shape.length) {
-    throw new GraphBuildError('ScatterND', 'the last dim of indices must be static and at most the rank of data', shapes);
+    throw new GraphBuildError(
+      'ScatterND',
+      'the last dim of indices must be static and at most the rank of data',
+      shapes,
+    );
   }
   const expected = [...indices.shape.slice(0, -1), ...data.shape.slice(depth)];
-  if (expected.length !== updates.shape.length || !expected.every((dim, index) => dimsMatch(dim, updates.shape[index] as Dim))) {
+  if (
+    expected.length !== updates.shape.length ||
+    !expected.every((dim, index) => dimsMatch(dim, updates.shape[index] as Dim))
+  ) {
     throw new GraphBuildError('ScatterND', `updates must have shape ${formatShape(expected)}`, shapes);
   }
   return graph.emit('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], {
@@ -95,14 +117,22 @@ export function buildScatterElements(
 ): Value {
   const shapes = [data.shape, indices.shape, updates.shape];
   checkIndices('ScatterElements', indices, shapes);
-  if (updates.dtype !== data.dtype) throw new GraphBuildError('ScatterElements', `updates are ${updates.dtype}, data is ${data.dtype}`, shapes);
+  if (updates.dtype !== data.dtype)
+    throw new GraphBuildError('ScatterElements', `updates are ${updates.dtype}, data is ${data.dtype}`, shapes);
   const sameRank = data.shape.length === indices.shape.length && indices.shape.length === updates.shape.length;
   if (!sameRank || !indices.shape.every((dim, index) => dimsMatch(dim, updates.shape[index] as Dim))) {
-    throw new GraphBuildError('ScatterElements', 'data, indices and updates need one rank; indices and updates one shape', shapes);
+    throw new GraphBuildError(
+      'ScatterElements',
+      'data, indices and updates need one rank; indices and updates one shape',
+      shapes,
+    );
   }
   const normalized = normalizeAxis('ScatterElements', axis, data.shape.length, shapes);
   return graph.emit('ScatterElements', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], {
-    attributes: { axis: attribute.int(normalized), ...(reduction === 'none' ? {} : { reduction: attribute.string(reduction) }) },
+    attributes: {
+      axis: attribute.int(normalized),
+      ...(reduction === 'none' ? {} : { reduction: attribute.string(reduction) }),
+    },
     params: { axis: normalized, reduction },
   })[0] as Value;
 }
@@ -150,12 +180,20 @@ export const gatherGradients: Record<string, VectorJacobianProduct> = {
     const data = node.inputs[0] as Value;
     const axis = node.params.axis as number;
     const g = outputGradients[0] as Value;
-    return [graph.scatterElements(zerosLike(graph, data), node.inputs[1] as Value, g, { axis, reduction: 'add' }), undefined];
+    return [
+      graph.scatterElements(zerosLike(graph, data), node.inputs[1] as Value, g, { axis, reduction: 'add' }),
+      undefined,
+    ];
   },
   // y = gather_nd(data, idx):  d data = ScatterND-add of g into zeros
   GatherND: ({ graph, node, outputGradients }) => {
     const data = node.inputs[0] as Value;
-    return [graph.scatterNd(zerosLike(graph, data), node.inputs[1] as Value, outputGradients[0] as Value, { reduction: 'add' }), undefined];
+    return [
+      graph.scatterNd(zerosLike(graph, data), node.inputs[1] as Value, outputGradients[0] as Value, {
+        reduction: 'add',
+      }),
+      undefined,
+    ];
   },
   // y = scatter_nd(data, idx, u):  d data = g (zeroed where overwritten), d u = gather_nd(g, idx)
   ScatterND: ({ graph, node, outputGradients, needsGradient }) => {
@@ -163,7 +201,11 @@ export const gatherGradients: Record<string, VectorJacobianProduct> = {
     const reduction = node.params.reduction as ScatterReduction;
     if (reduction === 'mul') unsupportedReduction('ScatterND', reduction);
     const g = outputGradients[0] as Value;
-    const dData = needsGradient[0] ? (reduction === 'add' ? g : graph.scatterNd(g, indices, zerosLike(graph, updates))) : undefined;
+    const dData = needsGradient[0]
+      ? reduction === 'add'
+        ? g
+        : graph.scatterNd(g, indices, zerosLike(graph, updates))
+      : undefined;
     return [dData, undefined, needsGradient[2] ? graph.gatherNd(g, indices) : undefined];
   },
   // y = scatter_elements(data, idx, u, axis):  d data = g (zeroed where overwritten), d u = take_along_axis(g, idx)

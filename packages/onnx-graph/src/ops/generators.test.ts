@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, tensor } from '../index.js';
-import { checkGradients, createRandom, createSession, numbers, randomTensor, runGraph, runSession } from '../../test/onnxruntime-harness.js';
+import {
+  checkGradients,
+  createRandom,
+  createSession,
+  numbers,
+  randomTensor,
+  runGraph,
+  runSession,
+} from '../../test/onnxruntime-harness.js';
 
 const random = createRandom(83);
 
@@ -20,7 +28,13 @@ describe('shape helpers', () => {
     graph.output(size, 'size');
     graph.output(positions, 'positions');
     graph.output(ones, 'ones');
-    const outputs = await runGraph(graph, { x: tensor('float32', [4, 3], Array.from({ length: 12 }, () => 0)) });
+    const outputs = await runGraph(graph, {
+      x: tensor(
+        'float32',
+        [4, 3],
+        Array.from({ length: 12 }, () => 0),
+      ),
+    });
     expect(numbers(outputs.shape)).toEqual([4, 3]);
     expect(numbers(outputs.size)).toEqual([12]);
     expect(numbers(outputs.positions)).toEqual([0, 1, 2, 3]);
@@ -48,8 +62,16 @@ describe('shape helpers', () => {
     graph.output(byRange, 'byRange');
     const session = await createSession(graph);
     for (const seq of [3, 4]) {
-      const outputs = await runSession(session, { scores: tensor('float32', [seq, seq], Array.from({ length: seq * seq }, (_, index) => index)) });
-      const expected = Array.from({ length: seq * seq }, (_, index) => (index % seq <= Math.floor(index / seq) ? index : -Infinity));
+      const outputs = await runSession(session, {
+        scores: tensor(
+          'float32',
+          [seq, seq],
+          Array.from({ length: seq * seq }, (_, index) => index),
+        ),
+      });
+      const expected = Array.from({ length: seq * seq }, (_, index) =>
+        index % seq <= Math.floor(index / seq) ? index : -Infinity,
+      );
       expect(numbers(outputs.byTrilu)).toEqual(expected);
       expect(numbers(outputs.byRange)).toEqual(expected);
     }
@@ -66,6 +88,8 @@ describe('shape helpers', () => {
   it('constantOfShape needs a 1-d int64 shape', () => {
     const graph = new GraphBuilder();
     const x = graph.input('x', 'float32', [2]);
-    expect(() => graph.constantOfShape(x)).toThrow('ConstantOfShape: the shape must be a 1-d int64 value of static length, got float32 [2] (shapes [2])');
+    expect(() => graph.constantOfShape(x)).toThrow(
+      'ConstantOfShape: the shape must be a 1-d int64 value of static length, got float32 [2] (shapes [2])',
+    );
   });
 });

@@ -21,14 +21,25 @@ export function buildShape(graph: GraphBuilder, x: Value): Value {
 /** Size: the int64 element count of `x` as a 0-d value. */
 export function buildSize(graph: GraphBuilder, x: Value): Value {
   const [result] = graph.emit('Size', [x], [{ dtype: 'int64', shape: [] }]) as [Value];
-  const statics = (x.shape.filter((dim) => typeof dim === 'number') as number[]).reduce((product, dim) => product * dim, 1);
+  const statics = (x.shape.filter((dim) => typeof dim === 'number') as number[]).reduce(
+    (product, dim) => product * dim,
+    1,
+  );
   const symbols = x.shape.filter((dim) => typeof dim === 'string') as string[];
-  graph.setKnownContent(result, [symbols.length === 0 ? statics : [...(statics === 1 ? [] : [String(statics)]), ...symbols].join('*')]);
+  graph.setKnownContent(result, [
+    symbols.length === 0 ? statics : [...(statics === 1 ? [] : [String(statics)]), ...symbols].join('*'),
+  ]);
   return result;
 }
 
 /** Range over 0-d operands of one dtype. Length is inferred when the operands are known. */
-export function buildRange(graph: GraphBuilder, start: Operand, limit: Operand, delta: Operand, dtype?: DataType): Value {
+export function buildRange(
+  graph: GraphBuilder,
+  start: Operand,
+  limit: Operand,
+  delta: Operand,
+  dtype?: DataType,
+): Value {
   const firstValue = [start, limit, delta].find((operand): operand is Value => typeof operand !== 'number');
   const type = dtype ?? firstValue?.dtype ?? 'int64';
   const [from, to, step] = [start, limit, delta].map((operand) => graph.lift(operand, type)) as [Value, Value, Value];
@@ -52,7 +63,11 @@ export function buildRange(graph: GraphBuilder, start: Operand, limit: Operand, 
 export function buildConstantOfShape(graph: GraphBuilder, shape: Value, fill: number, dtype: DataType): Value {
   const length = shape.shape[0];
   if (shape.dtype !== 'int64' || shape.shape.length !== 1 || typeof length !== 'number') {
-    throw new GraphBuildError('ConstantOfShape', `the shape must be a 1-d int64 value of static length, got ${shape.dtype} ${formatShape(shape.shape)}`, [shape.shape]);
+    throw new GraphBuildError(
+      'ConstantOfShape',
+      `the shape must be a 1-d int64 value of static length, got ${shape.dtype} ${formatShape(shape.shape)}`,
+      [shape.shape],
+    );
   }
   const dims = graph.knownContent(shape) ?? Array.from({ length }, () => graph.freshDim());
   return graph.emit('ConstantOfShape', [shape], [{ dtype, shape: dims }], {

@@ -23,7 +23,11 @@ describe('MatMul', () => {
       const y = graph.matMul(a, b);
       expect(y.shape).toEqual(expected);
       graph.output(y, 'y');
-      await checkGradients({ graph, feeds: { a: randomTensor(random, 'float64', left), b: randomTensor(random, 'float64', right) }, wrt: ['a', 'b'] });
+      await checkGradients({
+        graph,
+        feeds: { a: randomTensor(random, 'float64', left), b: randomTensor(random, 'float64', right) },
+        wrt: ['a', 'b'],
+      });
     });
   }
 
@@ -32,7 +36,10 @@ describe('MatMul', () => {
     const a = graph.input('a', 'float64', [2, 2]);
     const b = graph.input('b', 'float64', [2, 1]);
     graph.output(graph.matMul(a, b), 'y');
-    const outputs = await runGraph(graph, { a: tensor('float64', [2, 2], [1, 2, 3, 4]), b: tensor('float64', [2, 1], [5, 6]) });
+    const outputs = await runGraph(graph, {
+      a: tensor('float64', [2, 2], [1, 2, 3, 4]),
+      b: tensor('float64', [2, 1], [5, 6]),
+    });
     expect(numbers(outputs.y)).toEqual([17, 39]);
   });
 

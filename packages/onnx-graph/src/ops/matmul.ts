@@ -17,9 +17,11 @@ function innerDimsMatch(left: Dim, right: Dim): boolean {
  */
 export function buildMatMul(graph: GraphBuilder, left: Value, right: Value): Value {
   const shapes = [left.shape, right.shape];
-  if (left.dtype !== right.dtype) throw new GraphBuildError('MatMul', `operand dtypes differ: ${left.dtype} and ${right.dtype}`, shapes);
+  if (left.dtype !== right.dtype)
+    throw new GraphBuildError('MatMul', `operand dtypes differ: ${left.dtype} and ${right.dtype}`, shapes);
   if (!isNumericType(left.dtype)) throw new GraphBuildError('MatMul', `dtype ${left.dtype} is not numeric`, shapes);
-  if (left.shape.length === 0 || right.shape.length === 0) throw new GraphBuildError('MatMul', 'operands must have rank 1 or more', shapes);
+  if (left.shape.length === 0 || right.shape.length === 0)
+    throw new GraphBuildError('MatMul', 'operands must have rank 1 or more', shapes);
   const a = left.shape.length === 1 ? [1, ...left.shape] : [...left.shape];
   const b = right.shape.length === 1 ? [...right.shape, 1] : [...right.shape];
   const k = a[a.length - 1] as Dim;

@@ -37,7 +37,10 @@ describe('ReduceSum / ReduceMean / ReduceMax', () => {
       const nodes = graph.toModelProto().graph?.node ?? [];
       return nodes
         .filter((node) => node.opType?.startsWith('Reduce'))
-        .map((node) => `${node.opType}:${node.input?.length}:${(node.attribute ?? []).map((entry) => entry.name).join(',')}`);
+        .map(
+          (node) =>
+            `${node.opType}:${node.input?.length}:${(node.attribute ?? []).map((entry) => entry.name).join(',')}`,
+        );
     });
     expect(forms[0]).toEqual(['ReduceMean:1:keepdims,axes', 'ReduceSum:2:keepdims']);
     expect(forms[1]).toEqual(['ReduceMean:2:keepdims', 'ReduceSum:2:keepdims']);

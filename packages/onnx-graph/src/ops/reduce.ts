@@ -13,19 +13,32 @@ type ReduceOp = 'ReduceSum' | 'ReduceMean' | 'ReduceMax';
  * Reduction over `axes` (all axes when omitted). Axes travel as an int64 input for ReduceSum (opset 13+)
  * and for every reduce op from opset 18; below 18 ReduceMean/ReduceMax take an `axes` attribute.
  */
-export function buildReduce(graph: GraphBuilder, op: ReduceOp, x: Value, axes: readonly number[] | undefined, keepDims: boolean): Value {
+export function buildReduce(
+  graph: GraphBuilder,
+  op: ReduceOp,
+  x: Value,
+  axes: readonly number[] | undefined,
+  keepDims: boolean,
+): Value {
   if (!isNumericType(x.dtype)) throw new GraphBuildError(op, `dtype ${x.dtype} is not numeric`, [x.shape]);
   const rank = x.shape.length;
-  const normalized = axes === undefined ? Array.from({ length: rank }, (_, axis) => axis) : normalizeAxes(op, axes, rank, [x.shape]);
+  const normalized =
+    axes === undefined ? Array.from({ length: rank }, (_, axis) => axis) : normalizeAxes(op, axes, rank, [x.shape]);
   const shape: Dim[] = [];
   x.shape.forEach((dim, axis) => {
     if (!normalized.includes(axis)) shape.push(dim);
     else if (keepDims) shape.push(1);
   });
   const axesAsInput = op === 'ReduceSum' || graph.opset >= 18;
-  const attributes = { keepdims: attribute.int(keepDims ? 1 : 0), ...(axesAsInput || normalized.length === 0 ? {} : { axes: attribute.ints(normalized) }) };
+  const attributes = {
+    keepdims: attribute.int(keepDims ? 1 : 0),
+    ...(axesAsInput || normalized.length === 0 ? {} : { axes: attribute.ints(normalized) }),
+  };
   const inputs = axesAsInput ? [x, graph.int64s(normalized)] : [x];
-  return graph.emit(op, inputs, [{ dtype: x.dtype, shape }], { attributes, params: { axes: normalized, keepDims } })[0] as Value;
+  return graph.emit(op, inputs, [{ dtype: x.dtype, shape }], {
+    attributes,
+    params: { axes: normalized, keepDims },
+  })[0] as Value;
 }
 
 /** The upstream gradient with the reduced axes restored as size 1, broadcast to x's shape. */
@@ -38,7 +51,10 @@ function spread(graph: GraphBuilder, g: Value, x: Value, axes: readonly number[]
 function reducedCount(graph: GraphBuilder, x: Value, y: Value, axes: readonly number[]): Value {
   const dims = axes.map((axis) => x.shape[axis] as Dim);
   if (dims.every((dim) => typeof dim === 'number')) {
-    return graph.scalar((dims as number[]).reduce((product, dim) => product * dim, 1), x.dtype);
+    return graph.scalar(
+      (dims as number[]).reduce((product, dim) => product * dim, 1),
+      x.dtype,
+    );
   }
   return graph.cast(graph.div(graph.size(x), graph.size(y)), x.dtype);
 }

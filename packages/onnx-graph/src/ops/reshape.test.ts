@@ -1,20 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, gradients, tensor } from '../index.js';
 import type { Dim } from '../index.js';
-import { checkGradients, createRandom, createSession, numbers, randomTensor, runGraph, runSession } from '../../test/onnxruntime-harness.js';
+import {
+  checkGradients,
+  createRandom,
+  createSession,
+  numbers,
+  randomTensor,
+  runGraph,
+  runSession,
+} from '../../test/onnxruntime-harness.js';
 
 // float64 on the CPU provider, atol 1e-6 / rtol 1e-5 against central differences.
 const random = createRandom(61);
 
 describe('Reshape shape inference', () => {
   const cases: [Dim[], number[], Dim[]][] = [
-    [[2, 3, 4], [6, 4], [6, 4]],
-    [[2, 3, 4], [0, -1], [2, 12]],
+    [
+      [2, 3, 4],
+      [6, 4],
+      [6, 4],
+    ],
+    [
+      [2, 3, 4],
+      [0, -1],
+      [2, 12],
+    ],
     [[2, 3, 4], [-1], [24]],
-    [['batch', 'seq', 8], [0, 0, 2, 4], ['batch', 'seq', 2, 4]],
-    [['batch', 'seq', 8], [-1, 8], ['batch*seq', 8]],
-    [['batch', 'seq', 8], [0, -1], ['batch', '8*seq']],
-    [['batch*seq', 8], [-1, 4], ['2*batch*seq', 4]],
+    [
+      ['batch', 'seq', 8],
+      [0, 0, 2, 4],
+      ['batch', 'seq', 2, 4],
+    ],
+    [
+      ['batch', 'seq', 8],
+      [-1, 8],
+      ['batch*seq', 8],
+    ],
+    [
+      ['batch', 'seq', 8],
+      [0, -1],
+      ['batch', '8*seq'],
+    ],
+    [
+      ['batch*seq', 8],
+      [-1, 4],
+      ['2*batch*seq', 4],
+    ],
   ];
   for (const [input, target, expected] of cases) {
     it(`${JSON.stringify(input)} -> ${JSON.stringify(target)} gives ${JSON.stringify(expected)}`, () => {
@@ -36,8 +68,12 @@ describe('Reshape shape inference', () => {
   it('rejects a static element-count mismatch and a second -1', () => {
     const graph = new GraphBuilder();
     const x = graph.input('x', 'float32', [2, 3]);
-    expect(() => graph.reshape(x, [4, 2])).toThrow('Reshape: cannot reshape the elements of [2, 3] to [4, 2] (shapes [2, 3] and [4, 2])');
-    expect(() => graph.reshape(x, [-1, -1])).toThrow('Reshape: more than one -1 in the target shape (shapes [2, 3] and [-1, -1])');
+    expect(() => graph.reshape(x, [4, 2])).toThrow(
+      'Reshape: cannot reshape the elements of [2, 3] to [4, 2] (shapes [2, 3] and [4, 2])',
+    );
+    expect(() => graph.reshape(x, [-1, -1])).toThrow(
+      'Reshape: more than one -1 in the target shape (shapes [2, 3] and [-1, -1])',
+    );
     expect(() => graph.reshape(x, [-1, 4])).toThrow('Reshape: cannot infer -1: 6 elements do not divide by 4');
   });
 });
@@ -88,7 +124,14 @@ describe('layout ops: values and gradients', () => {
     graph.output(y, 'y');
     await checkGradients({ graph, feeds: { x: randomTensor(random, 'float64', [3, 1]) }, wrt: ['x'] });
     const derived = gradients(graph, { outputs: ['y'], wrt: ['x'] });
-    const outputs = await runGraph(derived.graph, { x: randomTensor(random, 'float64', [3, 1]), grad_y: tensor('float64', [2, 3, 4], Array.from({ length: 24 }, () => 1)) });
+    const outputs = await runGraph(derived.graph, {
+      x: randomTensor(random, 'float64', [3, 1]),
+      grad_y: tensor(
+        'float64',
+        [2, 3, 4],
+        Array.from({ length: 24 }, () => 1),
+      ),
+    });
     expect(numbers(outputs.grad_x)).toEqual([8, 8, 8]);
   });
 
@@ -104,8 +147,16 @@ describe('layout ops: values and gradients', () => {
     for (const batch of [1, 4]) {
       const outputs = await runSession(session, {
         bias: tensor('float64', [1, 3], [1, 2, 3]),
-        like: tensor('float64', [batch, 3], Array.from({ length: 3 * batch }, () => 2)),
-        grad_y: tensor('float64', [batch, 3], Array.from({ length: 3 * batch }, () => 1)),
+        like: tensor(
+          'float64',
+          [batch, 3],
+          Array.from({ length: 3 * batch }, () => 2),
+        ),
+        grad_y: tensor(
+          'float64',
+          [batch, 3],
+          Array.from({ length: 3 * batch }, () => 1),
+        ),
       });
       expect(numbers(outputs.grad_bias)).toEqual([2 * batch, 2 * batch, 2 * batch]);
     }

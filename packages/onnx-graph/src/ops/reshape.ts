@@ -44,17 +44,29 @@ function quotient(input: Factors, divisor: Factors): Dim | undefined {
 }
 
 /** The target list or shape value as dims; unknown entries become fresh symbols. */
-function targetDims(graph: GraphBuilder, op: string, x: Value, target: readonly number[] | Value): { value: Value; dims: Dim[] } {
+function targetDims(
+  graph: GraphBuilder,
+  op: string,
+  x: Value,
+  target: readonly number[] | Value,
+): { value: Value; dims: Dim[] } {
   if (!(target as Value).name) {
     const list = target as readonly number[];
     return { value: graph.int64s(list), dims: [...list] };
   }
   const value = target as Value;
   if (value.dtype !== 'int64' || value.shape.length !== 1 || typeof value.shape[0] !== 'number') {
-    throw new GraphBuildError(op, `the target shape must be a 1-d int64 value of static length, got ${value.dtype} ${formatShape(value.shape)}`, [x.shape, value.shape]);
+    throw new GraphBuildError(
+      op,
+      `the target shape must be a 1-d int64 value of static length, got ${value.dtype} ${formatShape(value.shape)}`,
+      [x.shape, value.shape],
+    );
   }
   const content = graph.knownContent(value);
-  return { value, dims: content === undefined ? Array.from({ length: value.shape[0] }, () => graph.freshDim()) : [...content] };
+  return {
+    value,
+    dims: content === undefined ? Array.from({ length: value.shape[0] }, () => graph.freshDim()) : [...content],
+  };
 }
 
 /** Reshape with ONNX semantics (0 copies the input dim, -1 is inferred from the element count). */
@@ -64,7 +76,8 @@ export function buildReshape(graph: GraphBuilder, x: Value, target: readonly num
   let inferred = -1;
   dims.forEach((dim, index) => {
     if (dim === 0) {
-      if (index >= x.shape.length) throw new GraphBuildError('Reshape', `0 at position ${index} has no input dim to copy`, [x.shape, dims]);
+      if (index >= x.shape.length)
+        throw new GraphBuildError('Reshape', `0 at position ${index} has no input dim to copy`, [x.shape, dims]);
       shape.push(x.shape[index] as Dim);
     } else if (dim === -1) {
       if (inferred >= 0) throw new GraphBuildError('Reshape', 'more than one -1 in the target shape', [x.shape, dims]);
@@ -81,14 +94,21 @@ export function buildReshape(graph: GraphBuilder, x: Value, target: readonly num
     const others = factorize(shape.filter((_, index) => index !== inferred));
     const dim = quotient(input, others);
     if (dim === undefined && input.symbols.length === 0 && others.symbols.length === 0) {
-      throw new GraphBuildError('Reshape', `cannot infer -1: ${input.size} elements do not divide by ${others.size}`, [x.shape, dims]);
+      throw new GraphBuildError('Reshape', `cannot infer -1: ${input.size} elements do not divide by ${others.size}`, [
+        x.shape,
+        dims,
+      ]);
     }
     shape[inferred] = dim ?? graph.freshDim();
   } else {
     const output = factorize(shape);
     const sameSymbols = [...input.symbols].sort().join('*') === [...output.symbols].sort().join('*');
     if (sameSymbols && input.size !== output.size) {
-      throw new GraphBuildError('Reshape', `cannot reshape ${input.size === 0 ? 'an empty tensor' : 'the elements'} of ${formatShape(x.shape)} to ${formatShape(shape)}`, [x.shape, shape]);
+      throw new GraphBuildError(
+        'Reshape',
+        `cannot reshape ${input.size === 0 ? 'an empty tensor' : 'the elements'} of ${formatShape(x.shape)} to ${formatShape(shape)}`,
+        [x.shape, shape],
+      );
     }
   }
   return graph.emit('Reshape', [x, value], [{ dtype: x.dtype, shape }])[0] as Value;
@@ -100,10 +120,15 @@ export function buildTranspose(graph: GraphBuilder, x: Value, perm?: readonly nu
   const order = perm === undefined ? Array.from({ length: rank }, (_, axis) => rank - 1 - axis) : [...perm];
   const sorted = [...order].sort((left, right) => left - right);
   if (order.length !== rank || !sorted.every((axis, index) => axis === index)) {
-    throw new GraphBuildError('Transpose', `perm [${order.join(', ')}] is not a permutation of ${rank} axes`, [x.shape]);
+    throw new GraphBuildError('Transpose', `perm [${order.join(', ')}] is not a permutation of ${rank} axes`, [
+      x.shape,
+    ]);
   }
   const shape = order.map((axis) => x.shape[axis] as Dim);
-  return graph.emit('Transpose', [x], [{ dtype: x.dtype, shape }], { attributes: { perm: attribute.ints(order) }, params: { perm: order } })[0] as Value;
+  return graph.emit('Transpose', [x], [{ dtype: x.dtype, shape }], {
+    attributes: { perm: attribute.ints(order) },
+    params: { perm: order },
+  })[0] as Value;
 }
 
 /** Unsqueeze (axes as an input, opset 13+); axes index the output. */
@@ -113,7 +138,9 @@ export function buildUnsqueeze(graph: GraphBuilder, x: Value, axes: readonly num
   const shape: Dim[] = [];
   let next = 0;
   for (let axis = 0; axis < outputRank; axis += 1) shape.push(normalized.includes(axis) ? 1 : (x.shape[next++] as Dim));
-  const [result] = graph.emit('Unsqueeze', [x, graph.int64s(normalized)], [{ dtype: x.dtype, shape }], { params: { axes: normalized } }) as [Value];
+  const [result] = graph.emit('Unsqueeze', [x, graph.int64s(normalized)], [{ dtype: x.dtype, shape }], {
+    params: { axes: normalized },
+  }) as [Value];
   const content = graph.knownContent(x);
   if (content !== undefined && shape.length === 1) graph.setKnownContent(result, content);
   return result;
@@ -133,7 +160,9 @@ export function buildSqueeze(graph: GraphBuilder, x: Value, axes?: readonly numb
   }
   if (normalized.length === 0) return graph.identity(x);
   const shape = x.shape.filter((_, axis) => !normalized.includes(axis));
-  const [result] = graph.emit('Squeeze', [x, graph.int64s(normalized)], [{ dtype: x.dtype, shape }], { params: { axes: normalized } }) as [Value];
+  const [result] = graph.emit('Squeeze', [x, graph.int64s(normalized)], [{ dtype: x.dtype, shape }], {
+    params: { axes: normalized },
+  }) as [Value];
   const content = graph.knownContent(x);
   if (content !== undefined && shape.length === 0) graph.setKnownContent(result, content);
   return result;
@@ -172,9 +201,18 @@ export const reshapeGradients: Record<string, VectorJacobianProduct> = {
     return [graph.transpose(outputGradients[0] as Value, inverse)];
   },
   // y = unsqueeze(x, axes):  dx = squeeze(g, axes)
-  Unsqueeze: ({ graph, node, outputGradients }) => [graph.squeeze(outputGradients[0] as Value, node.params.axes as number[]), undefined],
+  Unsqueeze: ({ graph, node, outputGradients }) => [
+    graph.squeeze(outputGradients[0] as Value, node.params.axes as number[]),
+    undefined,
+  ],
   // y = squeeze(x, axes):  dx = unsqueeze(g, axes)
-  Squeeze: ({ graph, node, outputGradients }) => [graph.unsqueeze(outputGradients[0] as Value, node.params.axes as number[]), undefined],
+  Squeeze: ({ graph, node, outputGradients }) => [
+    graph.unsqueeze(outputGradients[0] as Value, node.params.axes as number[]),
+    undefined,
+  ],
   // y = expand(x, shape):  dx = g summed over the broadcast axes
-  Expand: ({ graph, node, outputGradients }) => [sumToShape(graph, outputGradients[0] as Value, node.inputs[0] as Value), undefined],
+  Expand: ({ graph, node, outputGradients }) => [
+    sumToShape(graph, outputGradients[0] as Value, node.inputs[0] as Value),
+    undefined,
+  ],
 };

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, gradients, tensor } from '../index.js';
 import type { Dim } from '../index.js';
-import { checkGradients, createRandom, createSession, numbers, randomTensor, runGraph, runSession } from '../../test/onnxruntime-harness.js';
+import {
+  checkGradients,
+  createRandom,
+  createSession,
+  numbers,
+  randomTensor,
+  runGraph,
+  runSession,
+} from '../../test/onnxruntime-harness.js';
 
 // float64 on the CPU provider, atol 1e-6 / rtol 1e-5 against central differences.
 const random = createRandom(71);
@@ -37,7 +45,9 @@ describe('Slice', () => {
     const outputs = await runGraph(graph, { x: tensor('float64', [6], [0, 1, 2, 3, 4, 5]) });
     expect(numbers(outputs.even)).toEqual([0, 2, 4]);
     expect(numbers(outputs.reversed)).toEqual([5, 4, 3, 2, 1, 0]);
-    expect(() => gradients(graph, { outputs: ['even'], wrt: ['x'] })).toThrow('Slice: the gradient supports step 1 only (shapes [6])');
+    expect(() => gradients(graph, { outputs: ['even'], wrt: ['x'] })).toThrow(
+      'Slice: the gradient supports step 1 only (shapes [6])',
+    );
   });
 
   it('symbolic dims: next-token shift [:, :-1] and [:, 1:] with pads computed at run time', async () => {
@@ -61,7 +71,8 @@ describe('Slice', () => {
     expect(last.shape).toEqual([2, 2]);
     expect(first.shape).toEqual([2, 2]);
     graph.output(graph.mul(last, first), 'y');
-    for (const n of [2, 4]) await checkGradients({ graph, feeds: { x: randomTensor(random, 'float64', [n, 2]) }, wrt: ['x'] });
+    for (const n of [2, 4])
+      await checkGradients({ graph, feeds: { x: randomTensor(random, 'float64', [n, 2]) }, wrt: ['x'] });
   });
 });
 
@@ -74,7 +85,15 @@ describe('Concat / Split / Pad', () => {
     const y = graph.concat([a, b, c], 1);
     expect(y.shape).toEqual([2, 6]);
     graph.output(graph.mul(y, y), 'y');
-    await checkGradients({ graph, feeds: { a: randomTensor(random, 'float64', [2, 1]), b: randomTensor(random, 'float64', [2, 3]), c: randomTensor(random, 'float64', [2, 2]) }, wrt: ['a', 'b', 'c'] });
+    await checkGradients({
+      graph,
+      feeds: {
+        a: randomTensor(random, 'float64', [2, 1]),
+        b: randomTensor(random, 'float64', [2, 3]),
+        c: randomTensor(random, 'float64', [2, 2]),
+      },
+      wrt: ['a', 'b', 'c'],
+    });
   });
 
   it('concat along a symbolic axis: split sizes come from the run-time shapes', async () => {
@@ -87,7 +106,11 @@ describe('Concat / Split / Pad', () => {
     const derived = gradients(graph, { outputs: ['y'], wrt: ['a', 'b'] });
     expect(derived.graph.value('grad_a').shape).toEqual(['n', 2]);
     for (const n of [1, 3]) {
-      await checkGradients({ graph, feeds: { a: randomTensor(random, 'float64', [n, 2]), b: randomTensor(random, 'float64', [1, 2]) }, wrt: ['a', 'b'] });
+      await checkGradients({
+        graph,
+        feeds: { a: randomTensor(random, 'float64', [n, 2]), b: randomTensor(random, 'float64', [1, 2]) },
+        wrt: ['a', 'b'],
+      });
     }
   });
 
@@ -131,7 +154,10 @@ describe('Concat / Split / Pad', () => {
     expect(ops).toContain('Pad');
     expect(ops).toContain('Split');
     const session = await createSession(derived.graph);
-    const outputs = await runSession(session, { x: tensor('float64', [4], [0, 0, 0, 0]), grad_y: tensor('float64', [6], [10, 20, 1, 2, 3, 4]) });
+    const outputs = await runSession(session, {
+      x: tensor('float64', [4], [0, 0, 0, 0]),
+      grad_y: tensor('float64', [6], [10, 20, 1, 2, 3, 4]),
+    });
     expect(numbers(outputs.grad_x)).toEqual([1, 12, 23, 4]);
   });
 });

@@ -45,12 +45,14 @@ export function buildConcat(graph: GraphBuilder, values: readonly Value[], axis:
   const normalized = normalizeAxis('Concat', axis, rank, shapes);
   const shape: Dim[] = [...first.shape];
   for (const value of values) {
-    if (value.dtype !== first.dtype) throw new GraphBuildError('Concat', `dtypes differ: ${first.dtype} and ${value.dtype}`, shapes);
+    if (value.dtype !== first.dtype)
+      throw new GraphBuildError('Concat', `dtypes differ: ${first.dtype} and ${value.dtype}`, shapes);
     if (value.shape.length !== rank) throw new GraphBuildError('Concat', 'ranks differ', shapes);
     value.shape.forEach((dim, index) => {
       if (index === normalized) return;
       const current = shape[index] as Dim;
-      if (!dimsMatch(current, dim)) throw new GraphBuildError('Concat', `dim ${index} differs: ${String(current)} and ${String(dim)}`, shapes);
+      if (!dimsMatch(current, dim))
+        throw new GraphBuildError('Concat', `dim ${index} differs: ${String(current)} and ${String(dim)}`, shapes);
       if (typeof dim === 'number') shape[index] = dim;
     });
   }
@@ -60,7 +62,8 @@ export function buildConcat(graph: GraphBuilder, values: readonly Value[], axis:
     params: { axis: normalized },
   }) as [Value];
   const contents = values.map((value) => graph.knownContent(value));
-  if (rank === 1 && contents.every((content) => content !== undefined)) graph.setKnownContent(result, contents.flat() as Dim[]);
+  if (rank === 1 && contents.every((content) => content !== undefined))
+    graph.setKnownContent(result, contents.flat() as Dim[]);
   return result;
 }
 
@@ -81,12 +84,21 @@ export function buildSplit(graph: GraphBuilder, x: Value, sizes: readonly number
     sizesValue = sizes as Value;
     const length = sizesValue.shape[0];
     if (sizesValue.dtype !== 'int64' || sizesValue.shape.length !== 1 || typeof length !== 'number') {
-      throw new GraphBuildError('Split', 'sizes must be a 1-d int64 value of static length', [x.shape, sizesValue.shape]);
+      throw new GraphBuildError('Split', 'sizes must be a 1-d int64 value of static length', [
+        x.shape,
+        sizesValue.shape,
+      ]);
     }
     parts = [...(graph.knownContent(sizesValue) ?? Array.from({ length }, () => graph.freshDim()))];
   }
-  const outputs = parts.map((part) => ({ dtype: x.dtype, shape: x.shape.map((dim, index) => (index === normalized ? part : dim)) }));
-  return graph.emit('Split', [x, sizesValue], outputs, { attributes: { axis: { kind: 'int', value: normalized } }, params: { axis: normalized } });
+  const outputs = parts.map((part) => ({
+    dtype: x.dtype,
+    shape: x.shape.map((dim, index) => (index === normalized ? part : dim)),
+  }));
+  return graph.emit('Split', [x, sizesValue], outputs, {
+    attributes: { axis: { kind: 'int', value: normalized } },
+    params: { axis: normalized },
+  });
 }
 
 interface NormalizedSlice {
@@ -124,7 +136,8 @@ export function buildSlice(graph: GraphBuilder, x: Value, spec: SliceSpec): Valu
   if (spec.ends.length !== count || axes.length !== count || steps.length !== count) {
     throw new GraphBuildError('Slice', 'starts, ends, axes and steps must have one length', [x.shape]);
   }
-  if (steps.some((step) => step === 0 || !Number.isInteger(step))) throw new GraphBuildError('Slice', 'steps must be non-zero integers', [x.shape]);
+  if (steps.some((step) => step === 0 || !Number.isInteger(step)))
+    throw new GraphBuildError('Slice', 'steps must be non-zero integers', [x.shape]);
   const normalizedAxes = axes.map((axis) => normalizeAxis('Slice', axis, x.shape.length, [x.shape]));
   normalizeAxes('Slice', normalizedAxes, x.shape.length, [x.shape]);
   const normalized: NormalizedSlice = {
@@ -135,15 +148,30 @@ export function buildSlice(graph: GraphBuilder, x: Value, spec: SliceSpec): Valu
   };
   const shape = [...x.shape];
   normalized.axes.forEach((axis, index) => {
-    shape[axis] = sliceLength(graph, x.shape[axis] as Dim, normalized.starts[index] as number, normalized.ends[index] as number, normalized.steps[index] as number);
+    shape[axis] = sliceLength(
+      graph,
+      x.shape[axis] as Dim,
+      normalized.starts[index] as number,
+      normalized.ends[index] as number,
+      normalized.steps[index] as number,
+    );
   });
-  const inputs = [x, graph.int64s(normalized.starts), graph.int64s(normalized.ends), graph.int64s(normalized.axes), graph.int64s(normalized.steps)];
+  const inputs = [
+    x,
+    graph.int64s(normalized.starts),
+    graph.int64s(normalized.ends),
+    graph.int64s(normalized.axes),
+    graph.int64s(normalized.steps),
+  ];
   const [result] = graph.emit('Slice', inputs, [{ dtype: x.dtype, shape }], { params: { ...normalized } }) as [Value];
   const content = graph.knownContent(x);
   if (content !== undefined && x.shape.length === 1 && normalized.steps[0] === 1) {
     const length = content.length;
     const clamp = (value: number) => Math.min(Math.max(value < 0 ? value + length : value, 0), length);
-    graph.setKnownContent(result, content.slice(clamp(normalized.starts[0] as number), clamp(normalized.ends[0] as number)));
+    graph.setKnownContent(
+      result,
+      content.slice(clamp(normalized.starts[0] as number), clamp(normalized.ends[0] as number)),
+    );
   }
   return result;
 }
@@ -170,8 +198,15 @@ export function buildPad(graph: GraphBuilder, x: Value, pads: readonly number[] 
     });
   } else {
     padsValue = pads as Value;
-    if (padsValue.dtype !== 'int64' || padsValue.shape.length !== 1 || (typeof padsValue.shape[0] === 'number' && padsValue.shape[0] !== 2 * rank)) {
-      throw new GraphBuildError('Pad', `pads must be a 1-d int64 value of length ${2 * rank}`, [x.shape, padsValue.shape]);
+    if (
+      padsValue.dtype !== 'int64' ||
+      padsValue.shape.length !== 1 ||
+      (typeof padsValue.shape[0] === 'number' && padsValue.shape[0] !== 2 * rank)
+    ) {
+      throw new GraphBuildError('Pad', `pads must be a 1-d int64 value of length ${2 * rank}`, [
+        x.shape,
+        padsValue.shape,
+      ]);
     }
     shape = x.shape.map(() => graph.freshDim());
   }
@@ -187,14 +222,21 @@ export const sliceGradients: Record<string, VectorJacobianProduct> = {
     const dims = inputs.map((input) => input.shape[axis] as Dim);
     const sizes = dims.every((dim) => typeof dim === 'number')
       ? (dims as number[])
-      : graph.concat(inputs.map((input) => graph.slice(graph.shape(input), { starts: [axis], ends: [axis + 1] })), 0);
+      : graph.concat(
+          inputs.map((input) => graph.slice(graph.shape(input), { starts: [axis], ends: [axis + 1] })),
+          0,
+        );
     const parts = graph.split(outputGradients[0] as Value, sizes, axis);
-    return parts.map((part, index) => (needsGradient[index] ? graph.assumeShape(part, (inputs[index] as Value).shape) : undefined));
+    return parts.map((part, index) =>
+      needsGradient[index] ? graph.assumeShape(part, (inputs[index] as Value).shape) : undefined,
+    );
   },
   // (y_0 … y_n) = split(x, axis):  dx = concat(g_0 … g_n), zeros for parts without gradient
   Split: ({ graph, node, outputGradients }) => {
     const axis = node.params.axis as number;
-    const parts = node.outputs.map((output, index) => outputGradients[index] ?? graph.constantOfShape(graph.shape(output), 0, output.dtype));
+    const parts = node.outputs.map(
+      (output, index) => outputGradients[index] ?? graph.constantOfShape(graph.shape(output), 0, output.dtype),
+    );
     return [graph.assumeShape(graph.concat(parts, axis), (node.inputs[0] as Value).shape), undefined];
   },
   // y = x[starts:ends] (step 1):  dx = pad(g) with zeros before and after the slice.
@@ -202,7 +244,8 @@ export const sliceGradients: Record<string, VectorJacobianProduct> = {
   Slice: ({ graph, node, outputGradients }) => {
     const x = node.inputs[0] as Value;
     const { axes, starts, ends, steps } = node.params as unknown as NormalizedSlice;
-    if (steps.some((step) => step !== 1)) throw new GraphBuildError('Slice', 'the gradient supports step 1 only', [x.shape]);
+    if (steps.some((step) => step !== 1))
+      throw new GraphBuildError('Slice', 'the gradient supports step 1 only', [x.shape]);
     const rank = x.shape.length;
     const constant = new Array<number>(2 * rank).fill(0);
     const coefficient = new Array<number>(2 * rank).fill(0);
@@ -226,7 +269,10 @@ export const sliceGradients: Record<string, VectorJacobianProduct> = {
     const g = outputGradients[0] as Value;
     const pads = coefficient.every((value) => value === 0)
       ? constant
-      : graph.add(graph.int64s(constant), graph.mul(graph.int64s(coefficient), graph.concat([graph.shape(x), graph.shape(x)], 0)));
+      : graph.add(
+          graph.int64s(constant),
+          graph.mul(graph.int64s(coefficient), graph.concat([graph.shape(x), graph.shape(x)], 0)),
+        );
     return [graph.assumeShape(graph.pad(g, pads), x.shape), undefined, undefined, undefined, undefined];
   },
   // y = pad(x, pads) (constant mode, pads ≥ 0):  dx = g[begin : begin + dim] on every axis
@@ -246,4 +292,3 @@ export const sliceGradients: Record<string, VectorJacobianProduct> = {
     return [graph.assumeShape(sliced, x.shape), undefined, undefined];
   },
 };
-

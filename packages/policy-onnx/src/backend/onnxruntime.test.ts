@@ -4,7 +4,15 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSession, listExecutionProviders, readDeviceTensors, runOnDevice, runSession, uploadTensor, type OnnxSession } from './onnxruntime';
+import {
+  createSession,
+  listExecutionProviders,
+  readDeviceTensors,
+  runOnDevice,
+  runSession,
+  uploadTensor,
+  type OnnxSession,
+} from './onnxruntime';
 
 /** y = tanh(x · W + b) for x [batch, 3], W [3, 2], b [2]; also z = x · W in float16. */
 function tinyModel(): Uint8Array {
@@ -44,7 +52,8 @@ async function runTiny(session: OnnxSession): Promise<void> {
   const reference = expected(x, 2);
   expect(outputs.y!.dims).toEqual([2, 2]);
   expect(outputs.y!.data).toBeInstanceOf(Float32Array);
-  for (const [index, value] of reference.y.entries()) expect(Math.abs(outputs.y!.data[index]! - value)).toBeLessThan(1e-6);
+  for (const [index, value] of reference.y.entries())
+    expect(Math.abs(outputs.y!.data[index]! - value)).toBeLessThan(1e-6);
   // float16 output, converted: these products are exact in float16 (multiples of 1/32 below 8).
   expect(Array.from(outputs.z!.data)).toEqual(reference.z);
 }
@@ -71,7 +80,10 @@ describe('onnxruntime backend', () => {
     graph.output(graph.mul(x, weight), 'y');
     const serialized = graph.serializeWithExternalData({ thresholdBytes: 0 });
     expect(serialized.externalData.length).toBe(1);
-    const session = await createSession(serialized.model, { executionProvider: 'cpu', externalData: serialized.externalData });
+    const session = await createSession(serialized.model, {
+      executionProvider: 'cpu',
+      externalData: serialized.externalData,
+    });
     const { y } = await runSession(session, { x: { data: new Float32Array([0.5, 2]), dims: [2] } });
     expect(Array.from(y!.data)).toEqual([1.5, -8]);
     await session.release();
@@ -80,9 +92,12 @@ describe('onnxruntime backend', () => {
   it('checks feeds against the model inputs and dims against the data', async () => {
     const session = await createSession(tinyModel(), { executionProvider: 'cpu' });
     await expect(runSession(session, {})).rejects.toThrow('feeds, field "x": the model needs this input');
-    await expect(runSession(session, { x: { data: new Float32Array(3), dims: [1, 3] }, w: { data: new Float32Array(1), dims: [1] } })).rejects.toThrow(
-      'feeds, field "w": the model has no such input (inputs: x)',
-    );
+    await expect(
+      runSession(session, {
+        x: { data: new Float32Array(3), dims: [1, 3] },
+        w: { data: new Float32Array(1), dims: [1] },
+      }),
+    ).rejects.toThrow('feeds, field "w": the model has no such input (inputs: x)');
     await expect(runSession(session, { x: { data: new Float32Array(5), dims: [2, 3] } })).rejects.toThrow(
       'feeds, field "x": dims [2, 3] need 6 values but data holds 5',
     );
@@ -90,15 +105,25 @@ describe('onnxruntime backend', () => {
   });
 
   it('rejects bytes that are not a model', async () => {
-    const error = await createSession(new Uint8Array([1, 2, 3, 4]), { executionProvider: 'cpu' }).catch((caught: unknown) => caught);
+    const error = await createSession(new Uint8Array([1, 2, 3, 4]), { executionProvider: 'cpu' }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).message).toMatch(/^ONNX model bytes: onnxruntime rejected the model: /);
   });
 
   it('says clearly when CUDA is not installed (not bundled, libraries not downloaded)', async () => {
     const cuda = listExecutionProviders().find(({ name }) => name === 'cuda');
-    const nativeDirectory = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    const installed = cuda !== undefined && (cuda.bundled || existsSync(join(nativeDirectory, 'libonnxruntime_providers_cuda.so')));
+    const nativeDirectory = join(
+      dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+      '..',
+      'bin',
+      'napi-v6',
+      process.platform,
+      process.arch,
+    );
+    const installed =
+      cuda !== undefined && (cuda.bundled || existsSync(join(nativeDirectory, 'libonnxruntime_providers_cuda.so')));
     const attempt = await createSession(tinyModel(), { executionProvider: 'cuda' }).then(
       async (session) => {
         await runTiny(session); // a machine with the CUDA provider installed and a GPU
@@ -117,7 +142,9 @@ describe('onnxruntime backend', () => {
       );
     } else if (attempt !== undefined) {
       // Installed but no usable GPU here.
-      expect((attempt as Error).message).toMatch(/^the cuda execution provider is not available: onnxruntime could not start it: /);
+      expect((attempt as Error).message).toMatch(
+        /^the cuda execution provider is not available: onnxruntime could not start it: /,
+      );
     }
   });
 
@@ -132,7 +159,9 @@ describe('onnxruntime backend', () => {
     );
     if (attempt !== undefined) {
       expect(attempt).toBeInstanceOf(UnsupportedError);
-      expect((attempt as Error).message).toMatch(/^the webgpu execution provider is not available: onnxruntime could not start it: /);
+      expect((attempt as Error).message).toMatch(
+        /^the webgpu execution provider is not available: onnxruntime could not start it: /,
+      );
     }
   });
 });

@@ -71,7 +71,8 @@ export class DeviceTensor {
 
   /** @internal used by this file only */
   static unwrap(tensor: DeviceTensor): ort.Tensor {
-    if (tensor.#tensor.location === 'none') throw new InvalidInputError('the device tensor was disposed', { source: 'feeds' });
+    if (tensor.#tensor.location === 'none')
+      throw new InvalidInputError('the device tensor was disposed', { source: 'feeds' });
     return tensor.#tensor;
   }
 
@@ -160,7 +161,10 @@ export function listExecutionProviders(): Array<{ name: string; bundled: boolean
 /** Where onnxruntime-node keeps its native libraries, when this module system can tell. */
 function nativeLibraryDirectory(): string | undefined {
   // ESM (and vitest): import.meta.resolve. CommonJS build: import.meta is empty there, so require.resolve.
-  const resolvers = [() => fileURLToPath(import.meta.resolve('onnxruntime-node')), () => require.resolve('onnxruntime-node')];
+  const resolvers = [
+    () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
+    () => require.resolve('onnxruntime-node'),
+  ];
   for (const resolve of resolvers) {
     try {
       return join(dirname(resolve()), '..', 'bin', 'napi-v6', process.platform, process.arch);
@@ -187,7 +191,10 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
   const listed = listExecutionProviders().find(({ name }) => name === provider);
   if (listed === undefined) {
     const names = listExecutionProviders().map(({ name }) => name);
-    throw new UnsupportedError(feature, `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${names.join(', ')}`);
+    throw new UnsupportedError(
+      feature,
+      `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${names.join(', ')}`,
+    );
   }
   if (!listed.bundled) {
     const library = providerLibraries[provider];
@@ -204,30 +211,44 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
-    ...(options.externalData === undefined ? {} : { externalData: options.externalData.map(({ path, data }) => ({ path, data })) }),
+    ...(options.externalData === undefined
+      ? {}
+      : { externalData: options.externalData.map(({ path, data }) => ({ path, data })) }),
   };
   if (options.deviceOutputs !== undefined && provider !== 'cpu') {
     // only a GPU provider has a device; on cpu the outputs are host tensors already
     const names = options.deviceOutputs;
-    sessionOptions.preferredOutputLocation = names === 'all' ? 'gpu-buffer' : Object.fromEntries(names.map((name) => [name, 'gpu-buffer' as const]));
+    sessionOptions.preferredOutputLocation =
+      names === 'all' ? 'gpu-buffer' : Object.fromEntries(names.map((name) => [name, 'gpu-buffer' as const]));
   }
   try {
     const session = OnnxSession.wrap(await ort.InferenceSession.create(modelBytes, sessionOptions), provider);
-    if (options.deviceOutputs !== undefined) deviceOutputNames.set(session, new Set(options.deviceOutputs === 'all' ? session.outputNames : options.deviceOutputs));
+    if (options.deviceOutputs !== undefined)
+      deviceOutputNames.set(
+        session,
+        new Set(options.deviceOutputs === 'all' ? session.outputNames : options.deviceOutputs),
+      );
     return session;
   } catch (error) {
     const message = (error as Error).message;
     if (provider !== 'cpu' && /execution ?provider|shared library|adapter|webgpu|cuda|backend/i.test(message)) {
       throw new UnsupportedError(feature, `onnxruntime could not start it: ${message}`, { cause: error });
     }
-    throw new InvalidInputError(`onnxruntime rejected the model: ${message}`, { source: 'ONNX model bytes' }, { cause: error });
+    throw new InvalidInputError(
+      `onnxruntime rejected the model: ${message}`,
+      { source: 'ONNX model bytes' },
+      { cause: error },
+    );
   }
 }
 
 function toOrtTensor(name: string, feed: FeedTensor): ort.Tensor {
   const count = feed.dims.reduce((product, size) => product * size, 1);
   if (!feed.dims.every((size) => Number.isSafeInteger(size) && size >= 0) || count !== feed.data.length) {
-    throw new InvalidInputError(`dims [${feed.dims.join(', ')}] need ${count} values but data holds ${feed.data.length}`, { source: 'feeds', field: name });
+    throw new InvalidInputError(
+      `dims [${feed.dims.join(', ')}] need ${count} values but data holds ${feed.data.length}`,
+      { source: 'feeds', field: name },
+    );
   }
   const dims = [...feed.dims];
   if (feed.data instanceof Float32Array) return new ort.Tensor('float32', feed.data, dims);
@@ -247,15 +268,27 @@ export interface RunSessionOptions {
   into?: Readonly<Record<string, { data: Float32Array; dims: readonly number[] }>>;
 }
 
-function checkFeeds(session: OnnxSession, engine: ort.InferenceSession, feeds: Readonly<Record<string, SessionFeed>>): Record<string, ort.Tensor> {
-  for (const name of engine.inputNames) if (!(name in feeds)) throw new InvalidInputError('the model needs this input', { source: 'feeds', field: name });
+function checkFeeds(
+  session: OnnxSession,
+  engine: ort.InferenceSession,
+  feeds: Readonly<Record<string, SessionFeed>>,
+): Record<string, ort.Tensor> {
+  for (const name of engine.inputNames)
+    if (!(name in feeds)) throw new InvalidInputError('the model needs this input', { source: 'feeds', field: name });
   const ortFeeds: Record<string, ort.Tensor> = {};
   const onDevice = session.executionProvider !== 'cpu';
   for (const [name, feed] of Object.entries(feeds)) {
-    if (!engine.inputNames.includes(name)) throw new InvalidInputError(`the model has no such input (inputs: ${engine.inputNames.join(', ')})`, { source: 'feeds', field: name });
+    if (!engine.inputNames.includes(name))
+      throw new InvalidInputError(`the model has no such input (inputs: ${engine.inputNames.join(', ')})`, {
+        source: 'feeds',
+        field: name,
+      });
     if (feed instanceof DeviceTensor) {
       if (feed.executionProvider !== session.executionProvider) {
-        throw new InvalidInputError(`is a ${feed.executionProvider} device tensor fed to a ${session.executionProvider} session`, { source: 'feeds', field: name });
+        throw new InvalidInputError(
+          `is a ${feed.executionProvider} device tensor fed to a ${session.executionProvider} session`,
+          { source: 'feeds', field: name },
+        );
       }
       ortFeeds[name] = DeviceTensor.unwrap(feed);
       continue;
@@ -269,17 +302,30 @@ function checkFeeds(session: OnnxSession, engine: ort.InferenceSession, feeds: R
   return ortFeeds;
 }
 
-async function runEngine(session: OnnxSession, feeds: Readonly<Record<string, SessionFeed>>, options: RunSessionOptions): Promise<ort.InferenceSession.ReturnType> {
+async function runEngine(
+  session: OnnxSession,
+  feeds: Readonly<Record<string, SessionFeed>>,
+  options: RunSessionOptions,
+): Promise<ort.InferenceSession.ReturnType> {
   const engine = engineOf(session);
   const ortFeeds = checkFeeds(session, engine, feeds);
   if (session.executionProvider !== 'cpu') transfers.runs += 1;
   const names = options.outputs ?? engine.outputNames;
-  for (const name of names) if (!engine.outputNames.includes(name)) throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, { source: 'outputs', field: name });
+  for (const name of names)
+    if (!engine.outputNames.includes(name))
+      throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, {
+        source: 'outputs',
+        field: name,
+      });
   if (options.outputs === undefined && options.into === undefined) return engine.run(ortFeeds);
   const fetches: Record<string, ort.Tensor | null> = {};
   for (const name of names) fetches[name] = null;
   for (const [name, target] of Object.entries(options.into ?? {})) {
-    if (!engine.outputNames.includes(name)) throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, { source: 'into', field: name });
+    if (!engine.outputNames.includes(name))
+      throw new InvalidInputError(`the model has no such output (outputs: ${engine.outputNames.join(', ')})`, {
+        source: 'into',
+        field: name,
+      });
     fetches[name] = toOrtTensor(name, target);
   }
   return engine.run(ortFeeds, fetches);
@@ -289,12 +335,19 @@ async function runEngine(session: OnnxSession, feeds: Readonly<Record<string, Se
  * Runs a session on named inputs and returns the outputs as float32. Every model input needs a
  * feed, and every feed must name an input; outputs of integer or boolean type are an error.
  */
-export async function runSession(session: OnnxSession, feeds: Readonly<Record<string, SessionFeed>>, options: RunSessionOptions = {}): Promise<Record<string, OutputTensor>> {
+export async function runSession(
+  session: OnnxSession,
+  feeds: Readonly<Record<string, SessionFeed>>,
+  options: RunSessionOptions = {},
+): Promise<Record<string, OutputTensor>> {
   const { host, device } = await runOnDevice(session, feeds, options);
   const kept = Object.keys(device);
   if (kept.length > 0) {
     for (const tensor of Object.values(device)) tensor.dispose();
-    throw new InvalidInputError(`are device outputs; use runOnDevice (outputs: ${kept.join(', ')})`, { source: 'runSession', field: kept[0] });
+    throw new InvalidInputError(`are device outputs; use runOnDevice (outputs: ${kept.join(', ')})`, {
+      source: 'runSession',
+      field: kept[0],
+    });
   }
   return host;
 }
@@ -310,7 +363,11 @@ export interface DeviceRunOutputs {
  * `deviceOutputs` come back as {@link DeviceTensor}s (owned by the caller: dispose them), the others as
  * host float32 arrays.
  */
-export async function runOnDevice(session: OnnxSession, feeds: Readonly<Record<string, SessionFeed>>, options: RunSessionOptions = {}): Promise<DeviceRunOutputs> {
+export async function runOnDevice(
+  session: OnnxSession,
+  feeds: Readonly<Record<string, SessionFeed>>,
+  options: RunSessionOptions = {},
+): Promise<DeviceRunOutputs> {
   const results = await runEngine(session, feeds, options);
   const kept = deviceOutputNames.get(session);
   const host: Record<string, OutputTensor> = {};
@@ -330,8 +387,13 @@ export async function runOnDevice(session: OnnxSession, feeds: Readonly<Record<s
       const data = value.data as ArrayBufferView;
       host[name] = { data: float16ToFloat32(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)), dims };
     } else if (value.type === 'float64') host[name] = { data: Float32Array.from(value.data as Float64Array), dims };
-    else if (value.type === 'int64' || value.type === 'int32') host[name] = { data: Float32Array.from(value.data as ArrayLike<number | bigint>, Number), dims };
-    else throw new InvalidInputError(`has type ${value.type}; runSession returns numeric outputs only`, { source: 'session outputs', field: name });
+    else if (value.type === 'int64' || value.type === 'int32')
+      host[name] = { data: Float32Array.from(value.data as ArrayLike<number | bigint>, Number), dims };
+    else
+      throw new InvalidInputError(`has type ${value.type}; runSession returns numeric outputs only`, {
+        source: 'session outputs',
+        field: name,
+      });
   }
   return { host, device };
 }
@@ -339,18 +401,35 @@ export async function runOnDevice(session: OnnxSession, feeds: Readonly<Record<s
 /** `y = Identity(x)` over a tensor of any shape. */
 function identityModel(type: 'float32' | 'int64', rank: number): Uint8Array {
   const graph = new GraphBuilder({ name: `identity-${type}-${rank}` });
-  graph.output(graph.identity(graph.input('x', type, Array.from({ length: rank }, (_, axis) => `d${axis}`))), 'y');
+  graph.output(
+    graph.identity(
+      graph.input(
+        'x',
+        type,
+        Array.from({ length: rank }, (_, axis) => `d${axis}`),
+      ),
+    ),
+    'y',
+  );
   return graph.serialize();
 }
 
 const identitySessions = new Map<string, Promise<OnnxSession>>();
 
 /** One Identity session per provider, direction and element type: how a host array becomes a device tensor and back. */
-function identitySession(provider: ExecutionProvider, direction: 'upload' | 'download', type: 'float32' | 'int64', rank: number): Promise<OnnxSession> {
+function identitySession(
+  provider: ExecutionProvider,
+  direction: 'upload' | 'download',
+  type: 'float32' | 'int64',
+  rank: number,
+): Promise<OnnxSession> {
   const key = `${provider}:${direction}:${type}:${rank}`;
   let session = identitySessions.get(key);
   if (session === undefined) {
-    session = createSession(identityModel(type, rank), { executionProvider: provider, ...(direction === 'upload' ? { deviceOutputs: 'all' as const } : {}) });
+    session = createSession(identityModel(type, rank), {
+      executionProvider: provider,
+      ...(direction === 'upload' ? { deviceOutputs: 'all' as const } : {}),
+    });
     identitySessions.set(key, session);
   }
   return session;
@@ -359,7 +438,8 @@ function identitySession(provider: ExecutionProvider, direction: 'upload' | 'dow
 /** Copies host values to the provider's device (one upload). */
 export async function uploadTensor(provider: ExecutionProvider, feed: FeedTensor): Promise<DeviceTensor> {
   const type = feed.data instanceof BigInt64Array ? 'int64' : 'float32';
-  if (!(feed.data instanceof Float32Array) && type === 'float32') throw new InvalidInputError('uploadTensor takes float32 or int64 data', { source: 'uploadTensor' });
+  if (!(feed.data instanceof Float32Array) && type === 'float32')
+    throw new InvalidInputError('uploadTensor takes float32 or int64 data', { source: 'uploadTensor' });
   const { device } = await runOnDevice(await identitySession(provider, 'upload', type, feed.dims.length), { x: feed });
   return device.y!;
 }
@@ -369,7 +449,10 @@ export async function readDeviceTensors(tensors: readonly DeviceTensor[]): Promi
   const copies: Float32Array[] = [];
   for (const tensor of tensors) {
     const type = tensor.type === 'int64' ? 'int64' : 'float32';
-    const { host } = await runOnDevice(await identitySession(tensor.executionProvider, 'download', type, tensor.dims.length), { x: tensor });
+    const { host } = await runOnDevice(
+      await identitySession(tensor.executionProvider, 'download', type, tensor.dims.length),
+      { x: tensor },
+    );
     // a cpu Identity may alias its input's buffer: copy so that the result outlives the tensor
     copies.push(tensor.executionProvider === 'cpu' ? host.y!.data.slice() : host.y!.data);
   }
@@ -377,11 +460,18 @@ export async function readDeviceTensors(tensors: readonly DeviceTensor[]): Promi
 }
 
 /** Like `runSession` for float64 graphs (gradient checks): every output must be float64 and stays float64. */
-export async function runSessionFloat64(session: OnnxSession, feeds: Readonly<Record<string, SessionFeed>>): Promise<Record<string, { data: Float64Array; dims: number[] }>> {
+export async function runSessionFloat64(
+  session: OnnxSession,
+  feeds: Readonly<Record<string, SessionFeed>>,
+): Promise<Record<string, { data: Float64Array; dims: number[] }>> {
   const results = await runEngine(session, feeds, {});
   const outputs: Record<string, { data: Float64Array; dims: number[] }> = {};
   for (const [name, value] of Object.entries(results)) {
-    if (value.type !== 'float64') throw new InvalidInputError(`has type ${value.type}; runSessionFloat64 returns float64 outputs only`, { source: 'session outputs', field: name });
+    if (value.type !== 'float64')
+      throw new InvalidInputError(`has type ${value.type}; runSessionFloat64 returns float64 outputs only`, {
+        source: 'session outputs',
+        field: name,
+      });
     outputs[name] = { data: value.data as Float64Array, dims: value.dims.map(Number) };
   }
   return outputs;

@@ -66,7 +66,13 @@ interface DecoderMode {
  * mode, softmax over keys. Linear layers are `x · Wᵀ + b` with Hugging Face's `[out, in]` weights.
  * Returns the normed final hidden states `[batch, sequence, hidden]`.
  */
-function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (name: string) => Value, dtype: DecoderDtype, mode: DecoderMode): Value {
+function emitDecoder(
+  graph: GraphBuilder,
+  config: DecoderConfig,
+  parameter: (name: string) => Value,
+  dtype: DecoderDtype,
+  mode: DecoderMode,
+): Value {
   const { numAttentionHeads: heads, numKeyValueHeads: kvHeads, headDim, hiddenSize } = config;
   const groups = heads / kvHeads;
   const half = headDim / 2;
@@ -78,11 +84,20 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
   const fused = mode.fusedOps === true;
   const rmsNorm = (x: Value, weightName: string): Value => {
     if (fused) {
-      const attributes = { axis: attribute.int(-1), epsilon: attribute.float(config.rmsNormEps), stash_type: attribute.int(1) };
-      return graph.emit('SimplifiedLayerNormalization', [x, parameter(weightName)], [{ dtype, shape: x.shape }], { attributes })[0] as Value;
+      const attributes = {
+        axis: attribute.int(-1),
+        epsilon: attribute.float(config.rmsNormEps),
+        stash_type: attribute.int(1),
+      };
+      return graph.emit('SimplifiedLayerNormalization', [x, parameter(weightName)], [{ dtype, shape: x.shape }], {
+        attributes,
+      })[0] as Value;
     }
     const meanSquare = graph.reduceMean(graph.mul(x, x), [-1], { keepDims: true });
-    return graph.mul(graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(meanSquare, config.rmsNormEps)))), parameter(weightName));
+    return graph.mul(
+      graph.mul(x, graph.reciprocal(graph.sqrt(graph.add(meanSquare, config.rmsNormEps)))),
+      parameter(weightName),
+    );
   };
 
   // RoPE tables [batch, 1, sequence, headDim] from the positions (no gradient flows here).
@@ -103,10 +118,16 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     : undefined;
   const fusedRope = (x: Value, headCount: number): Value => {
     const attributes = { interleaved: attribute.int(0), num_heads: attribute.int(headCount) };
-    return graph.emit('RotaryEmbedding', [x, rotary!.rowIndices, rotary!.cos, rotary!.sin], [{ dtype, shape: x.shape }], { domain: 'com.microsoft', attributes })[0] as Value;
+    return graph.emit(
+      'RotaryEmbedding',
+      [x, rotary!.rowIndices, rotary!.cos, rotary!.sin],
+      [{ dtype, shape: x.shape }],
+      { domain: 'com.microsoft', attributes },
+    )[0] as Value;
   };
   const doubled = graph.concat([angles, angles], -1);
-  const trig = (op: 'Cos' | 'Sin') => graph.unsqueeze(graph.emit(op, [doubled], [{ dtype, shape: doubled.shape }])[0] as Value, [1]);
+  const trig = (op: 'Cos' | 'Sin') =>
+    graph.unsqueeze(graph.emit(op, [doubled], [{ dtype, shape: doubled.shape }])[0] as Value, [1]);
   const cos = trig('Cos');
   const sin = trig('Sin');
   const cos5 = graph.unsqueeze(cos, [1]);
@@ -135,43 +156,79 @@ function emitDecoder(graph: GraphBuilder, config: DecoderConfig, parameter: (nam
     const qRows = linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias);
     const kRows = linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias);
     const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
-    const rotatedKeys = fused ? toKeyValueHeads(fusedRope(toRows(kRows, [kvHeads * headDim]), kvHeads)) : rope(toKeyValueHeads(kRows), cos, sin);
+    const rotatedKeys = fused
+      ? toKeyValueHeads(fusedRope(toRows(kRows, [kvHeads * headDim]), kvHeads))
+      : rope(toKeyValueHeads(kRows), cos, sin);
     const segments = mode.keyValueSegments(layer, rotatedKeys, v);
-    const queries = fused ? toQueryHeads(fusedRope(toRows(qRows, [heads * headDim]), heads)) : rope(toQueryHeads(qRows), cos5, sin5);
+    const queries = fused
+      ? toQueryHeads(fusedRope(toRows(qRows, [heads * headDim]), heads))
+      : rope(toQueryHeads(qRows), cos5, sin5);
     // scores [batch, kvHeads, groups, sequence, slots]: each KV head serves its group of query heads.
-    const segmentScores = segments.map(({ keys }) => graph.matMul(queries, graph.transpose(graph.unsqueeze(keys, [2]), [0, 1, 2, 4, 3])));
-    const scores = graph.mul(segmentScores.length === 1 ? segmentScores[0]! : graph.concat(segmentScores, -1), 1 / Math.sqrt(headDim));
+    const segmentScores = segments.map(({ keys }) =>
+      graph.matMul(queries, graph.transpose(graph.unsqueeze(keys, [2]), [0, 1, 2, 4, 3])),
+    );
+    const scores = graph.mul(
+      segmentScores.length === 1 ? segmentScores[0]! : graph.concat(segmentScores, -1),
+      1 / Math.sqrt(headDim),
+    );
     if (attentionBias === undefined) {
       // 0 where the key is visible, -1e9 where it is padding or in the future (added before the softmax)
       const { padding, future } = mode.hiddenKeys();
-      attentionBias = graph.where(padding, graph.scalar(-1e9, dtype), graph.where(future, graph.scalar(-1e9, dtype), graph.scalar(0, dtype)));
+      attentionBias = graph.where(
+        padding,
+        graph.scalar(-1e9, dtype),
+        graph.where(future, graph.scalar(-1e9, dtype), graph.scalar(0, dtype)),
+      );
     }
     const probabilities = graph.softmax(graph.add(scores, attentionBias), -1);
     const weighted = (weights: Value, values: Value) => graph.matMul(weights, graph.unsqueeze(values, [2]));
     let attended: Value;
     if (segments.length === 1) attended = weighted(probabilities, segments[0]!.values);
     else {
-      const sizes = graph.concat(segments.map(({ keys }) => graph.slice(graph.shape(keys), { starts: [2], ends: [3] })), 0);
-      const parts = graph.split(probabilities, sizes, -1).map((part, index) => graph.assumeShape(part, segmentScores[index]!.shape));
-      attended = parts.map((part, index) => weighted(part, segments[index]!.values)).reduce((sum, part) => graph.add(sum, part));
+      const sizes = graph.concat(
+        segments.map(({ keys }) => graph.slice(graph.shape(keys), { starts: [2], ends: [3] })),
+        0,
+      );
+      const parts = graph
+        .split(probabilities, sizes, -1)
+        .map((part, index) => graph.assumeShape(part, segmentScores[index]!.shape));
+      attended = parts
+        .map((part, index) => weighted(part, segments[index]!.values))
+        .reduce((sum, part) => graph.add(sum, part));
     }
     const mixed = graph.reshape(graph.transpose(attended, [0, 3, 1, 2, 4]), [-1, heads * headDim]); // [tokens, heads·headDim]
     hidden = graph.add(hidden, linear(mixed, `${prefix}.self_attn.o_proj`, config.attentionOutputBias));
     const normed2 = rmsNorm(hidden, `${prefix}.post_attention_layernorm.weight`);
     const gate = linear(normed2, `${prefix}.mlp.gate_proj`, config.mlpBias);
-    const swiglu = graph.mul(graph.mul(gate, graph.sigmoid(gate)), linear(normed2, `${prefix}.mlp.up_proj`, config.mlpBias));
+    const swiglu = graph.mul(
+      graph.mul(gate, graph.sigmoid(gate)),
+      linear(normed2, `${prefix}.mlp.up_proj`, config.mlpBias),
+    );
     hidden = graph.add(hidden, linear(swiglu, `${prefix}.mlp.down_proj`, config.mlpBias));
   }
-  const final = graph.assumeShape(toRows(rmsNorm(hidden, 'model.norm.weight'), [hiddenSize]), [mode.inputIds.shape[0]!, mode.inputIds.shape[1]!, hiddenSize]);
+  const final = graph.assumeShape(toRows(rmsNorm(hidden, 'model.norm.weight'), [hiddenSize]), [
+    mode.inputIds.shape[0]!,
+    mode.inputIds.shape[1]!,
+    hiddenSize,
+  ]);
   return final;
 }
 
-function declareParameters(graph: GraphBuilder, config: DecoderConfig, dtype: DecoderDtype, initializers?: ReadonlyMap<string, Float32Array>): (name: string) => Value {
+function declareParameters(
+  graph: GraphBuilder,
+  config: DecoderConfig,
+  dtype: DecoderDtype,
+  initializers?: ReadonlyMap<string, Float32Array>,
+): (name: string) => Value {
   const values = new Map<string, Value>();
   for (const { name, shape } of decoderParameterShapes(config)) {
     const data = initializers?.get(name);
-    if (initializers !== undefined && data === undefined) throw new Error(`decoder graph: no parameter ${name} among the initializers`);
-    values.set(name, data === undefined ? graph.input(name, dtype, shape) : graph.initializer(name, tensor('float32', shape, data)));
+    if (initializers !== undefined && data === undefined)
+      throw new Error(`decoder graph: no parameter ${name} among the initializers`);
+    values.set(
+      name,
+      data === undefined ? graph.input(name, dtype, shape) : graph.initializer(name, tensor('float32', shape, data)),
+    );
   }
   return (name) => {
     const value = values.get(name);
@@ -222,11 +279,17 @@ export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphO
   const context = graph.slice(final, { starts: [0], ends: [-1], axes: [1] }); // [batch, sequence-1, hidden]
   const targets = graph.slice(inputIds, { starts: [1], ends: [Infinity], axes: [1] }); // [batch, sequence-1]
   // [rows, vocab] with rows = batch·(sequence-1): a 2-D MatMul (one weight-sized gradient, see emitDecoder)
-  const logits = graph.matMul(graph.reshape(context, [-1, config.hiddenSize]), graph.transpose(lmHead(config, parameter), [1, 0]));
+  const logits = graph.matMul(
+    graph.reshape(context, [-1, config.hiddenSize]),
+    graph.transpose(lmHead(config, parameter), [1, 0]),
+  );
   const logSoftmax = graph.logSoftmax(logits, -1);
   const targetRows = graph.reshape(targets, [-1, 1]);
   const outputShape = graph.shape(targets);
-  const tokenLogprobs = graph.assumeShape(graph.reshape(graph.gatherElements(logSoftmax, targetRows, -1), outputShape), targets.shape);
+  const tokenLogprobs = graph.assumeShape(
+    graph.reshape(graph.gatherElements(logSoftmax, targetRows, -1), outputShape),
+    targets.shape,
+  );
   const entropies = graph.neg(graph.reduceSum(graph.mul(graph.exp(logSoftmax), logSoftmax), [-1], { keepDims: false }));
   graph.output(tokenLogprobs, 'logprobs');
   graph.output(graph.assumeShape(graph.reshape(entropies, outputShape), targets.shape), 'entropies');
@@ -281,7 +344,8 @@ export interface InferenceGraphOptions extends DecoderGraphOptions {
  */
 export function buildInferenceGraph(config: DecoderConfig, options: InferenceGraphOptions = {}): GraphBuilder {
   const dtype = options.dtype ?? 'float32';
-  if (options.initializers !== undefined && dtype !== 'float32') throw new Error('decoder graph: initializers are float32');
+  if (options.initializers !== undefined && dtype !== 'float32')
+    throw new Error('decoder graph: initializers are float32');
   const graph = new GraphBuilder({ name: 'decoder_inference' });
   const parameter = declareParameters(graph, config, dtype, options.initializers);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
@@ -317,7 +381,10 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
       const keySlots = graph.range(0, total); // [past+sequence]
       const querySlots = graph.assumeShape(graph.range(pastLength, total), ['sequence']);
       const future = graph.greater(graph.unsqueeze(keySlots, [0]), graph.unsqueeze(querySlots, [1])); // [sequence, keys]
-      const padding = graph.assumeShape(graph.reshape(graph.equal(attentionMask, graph.scalar(0, 'int64')), [0, 1, 1, 1, -1]), ['batch', 1, 1, 1, keySlots.shape[0]!]);
+      const padding = graph.assumeShape(
+        graph.reshape(graph.equal(attentionMask, graph.scalar(0, 'int64')), [0, 1, 1, 1, -1]),
+        ['batch', 1, 1, 1, keySlots.shape[0]!],
+      );
       return { padding, future: graph.unsqueeze(future, [0, 1, 2]) };
     },
   });

@@ -12,10 +12,13 @@ import type { DecoderConfig } from '../model/decoder-config';
  *
  * Computed in float64; callers round to their dtype.
  */
-export function ropeInverseFrequencies(config: Pick<DecoderConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>): Float64Array {
+export function ropeInverseFrequencies(
+  config: Pick<DecoderConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>,
+): Float64Array {
   const half = config.headDim / 2;
   const frequencies = new Float64Array(half);
-  for (let index = 0; index < half; index++) frequencies[index] = 1 / config.ropeTheta ** ((2 * index) / config.headDim);
+  for (let index = 0; index < half; index++)
+    frequencies[index] = 1 / config.ropeTheta ** ((2 * index) / config.headDim);
   const scaling = config.ropeScaling;
   if (scaling === undefined) return frequencies;
   if (scaling.type === 'linear') return frequencies.map((frequency) => frequency / scaling.factor);
@@ -25,7 +28,9 @@ export function ropeInverseFrequencies(config: Pick<DecoderConfig, 'headDim' | '
     const wavelength = (2 * Math.PI) / frequency;
     if (wavelength > lowWavelength) return frequency / scaling.factor;
     if (wavelength < highWavelength) return frequency;
-    const smooth = (scaling.originalMaxPositionEmbeddings / wavelength - scaling.lowFreqFactor) / (scaling.highFreqFactor - scaling.lowFreqFactor);
+    const smooth =
+      (scaling.originalMaxPositionEmbeddings / wavelength - scaling.lowFreqFactor) /
+      (scaling.highFreqFactor - scaling.lowFreqFactor);
     return ((1 - smooth) * frequency) / scaling.factor + smooth * frequency;
   });
 }

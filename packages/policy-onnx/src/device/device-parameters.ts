@@ -19,7 +19,11 @@ export class DeviceParameters {
   }
 
   /** Uploads every parameter of `config` from host arrays (one upload each). */
-  static async upload(executionProvider: ExecutionProvider, config: DecoderConfig, parameters: ReadonlyMap<string, Float32Array>): Promise<DeviceParameters> {
+  static async upload(
+    executionProvider: ExecutionProvider,
+    config: DecoderConfig,
+    parameters: ReadonlyMap<string, Float32Array>,
+  ): Promise<DeviceParameters> {
     const tensors = new Map<string, DeviceTensor>();
     try {
       for (const { name, shape } of decoderParameterShapes(config)) {
@@ -41,7 +45,8 @@ export class DeviceParameters {
   /** The device tensor of one parameter. */
   get(name: string): DeviceTensor {
     const tensor = this.#tensors.get(name);
-    if (tensor === undefined) throw new InvalidInputError('no such parameter', { source: 'DeviceParameters', field: name });
+    if (tensor === undefined)
+      throw new InvalidInputError('no such parameter', { source: 'DeviceParameters', field: name });
     return tensor;
   }
 
@@ -53,7 +58,11 @@ export class DeviceParameters {
   /** Puts a new device tensor in place of a parameter's and disposes the old one. */
   replace(name: string, tensor: DeviceTensor): void {
     const old = this.get(name);
-    if (old.size !== tensor.size) throw new InvalidInputError(`holds ${tensor.size} values, the parameter ${old.size}`, { source: 'DeviceParameters.replace', field: name });
+    if (old.size !== tensor.size)
+      throw new InvalidInputError(`holds ${tensor.size} values, the parameter ${old.size}`, {
+        source: 'DeviceParameters.replace',
+        field: name,
+      });
     this.#tensors.set(name, tensor);
     if (old !== tensor) old.dispose();
   }

@@ -9,7 +9,15 @@ import {
   type ParameterUpdate,
   type ParameterUpdateResult,
 } from '@research-ts/spec';
-import { createSession, readDeviceTensors, runOnDevice, uploadTensor, type DeviceTensor, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
+import {
+  createSession,
+  readDeviceTensors,
+  runOnDevice,
+  uploadTensor,
+  type DeviceTensor,
+  type OnnxSession,
+  type SessionFeed,
+} from '../backend/onnxruntime';
 import type { DeviceParameters } from './device-parameters';
 import {
   adamWConstantColumns,
@@ -93,7 +101,10 @@ const graphBuilders: Record<GraphKind, (shapes: TensorShapes) => GraphBuilder> =
  * update. Gradient accumulators are the backward pass's own output tensors, so zeroing them frees them
  * and nothing is written.
  */
-export function createDeviceTrainingState(parameters: DeviceParameters, options: DeviceTrainingStateOptions = {}): DeviceTrainingState {
+export function createDeviceTrainingState(
+  parameters: DeviceParameters,
+  options: DeviceTrainingStateOptions = {},
+): DeviceTrainingState {
   const provider = parameters.executionProvider;
   const parameterSizes = new Map(parameters.names.map((name) => [name, parameters.get(name).size]));
   const shapeOf = (name: string) => parameters.get(name).dims;
@@ -132,7 +143,8 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
       let problem: string | undefined;
       if (size === undefined) problem = `a gradient for unknown parameter "${name}"`;
       else if (gradient.size !== size) problem = `${gradient.size} values for parameter "${name}" of ${size}`;
-      else if (gradient.dims.join() !== shapeOf(name).join()) problem = `dims [${gradient.dims.join(', ')}] for parameter "${name}" of dims [${shapeOf(name).join(', ')}]`;
+      else if (gradient.dims.join() !== shapeOf(name).join())
+        problem = `dims [${gradient.dims.join(', ')}] for parameter "${name}" of dims [${shapeOf(name).join(', ')}]`;
       if (problem !== undefined) {
         disposeGiven();
         throw new InvalidInputError(problem, { field: 'gradients' });
@@ -174,8 +186,20 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
       feeds[names.like(2 * index)] = parameters.get(name);
       feeds[names.like(2 * index + 1)] = parameters.get(name);
     });
-    const { device } = await runOnDevice(await session('zeros', fresh.flatMap((name) => [shapeOf(name), shapeOf(name)])), feeds);
-    fresh.forEach((name, index) => created.set(name, { step: 0, expAvg: device[names.zeros(2 * index)]!, expAvgSq: device[names.zeros(2 * index + 1)]! }));
+    const { device } = await runOnDevice(
+      await session(
+        'zeros',
+        fresh.flatMap((name) => [shapeOf(name), shapeOf(name)]),
+      ),
+      feeds,
+    );
+    fresh.forEach((name, index) =>
+      created.set(name, {
+        step: 0,
+        expAvg: device[names.zeros(2 * index)]!,
+        expAvgSq: device[names.zeros(2 * index + 1)]!,
+      }),
+    );
     return created;
   }
 
@@ -194,10 +218,15 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
       const stateOf = (name: string) => moments.get(name) ?? fresh.get(name)!;
       const columns = adamWConstantColumns.length;
       const constants = new Float32Array(trained.length * columns);
-      const feeds: Record<string, SessionFeed> = { [names.constants]: { data: constants, dims: [trained.length, columns] } };
+      const feeds: Record<string, SessionFeed> = {
+        [names.constants]: { data: constants, dims: [trained.length, columns] },
+      };
       trained.forEach((name, index) => {
         const state = stateOf(name);
-        const row = adamWConstantsRow(coefficient < 1 ? coefficient : 1, adamWConstants({ ...update, step: state.step + 1 }));
+        const row = adamWConstantsRow(
+          coefficient < 1 ? coefficient : 1,
+          adamWConstants({ ...update, step: state.step + 1 }),
+        );
         constants.set(row, index * columns);
         feeds[names.parameter(index)] = parameters.get(name);
         feeds[names.gradient(index)] = accumulators.get(name)!;
@@ -215,7 +244,11 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
         const state = stateOf(name);
         parameters.replace(name, device[names.newParameter(index)]!);
         disposeMoments(state);
-        moments.set(name, { step: state.step + 1, expAvg: device[names.newExpAvg(index)]!, expAvgSq: device[names.newExpAvgSq(index)]! });
+        moments.set(name, {
+          step: state.step + 1,
+          expAvg: device[names.newExpAvg(index)]!,
+          expAvgSq: device[names.newExpAvgSq(index)]!,
+        });
       });
       return { gradNorm, applied: true };
     } finally {
@@ -225,7 +258,9 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
 
   async function readParameters(requested?: readonly string[]): Promise<Map<string, Float32Array>> {
     const selected = requested ?? parameters.names;
-    for (const name of selected) if (!parameterSizes.has(name)) throw new InvalidInputError(`the policy has no parameter "${name}"`, { field: 'names' });
+    for (const name of selected)
+      if (!parameterSizes.has(name))
+        throw new InvalidInputError(`the policy has no parameter "${name}"`, { field: 'names' });
     return parameters.read(selected);
   }
 
@@ -252,7 +287,11 @@ export function createDeviceTrainingState(parameters: DeviceParameters, options:
         const dims = shapeOf(name);
         const expAvgTensor = await uploadTensor(provider, { data: expAvg, dims });
         try {
-          uploaded.set(name, { step, expAvg: expAvgTensor, expAvgSq: await uploadTensor(provider, { data: expAvgSq, dims }) });
+          uploaded.set(name, {
+            step,
+            expAvg: expAvgTensor,
+            expAvgSq: await uploadTensor(provider, { data: expAvgSq, dims }),
+          });
         } catch (error) {
           expAvgTensor.dispose();
           throw error;

@@ -126,7 +126,8 @@ export function buildAdamWGraph(shapes: TensorShapes): GraphBuilder {
     const expAvg = graph.input(names.expAvg(index), 'float32', [...shape]);
     const expAvgSq = graph.input(names.expAvgSq(index), 'float32', [...shape]);
     const row = graph.gather(constants, graph.constant(tensor('int64', [], [index]))); // [8]
-    const column = (name: (typeof adamWConstantColumns)[number]) => graph.gather(row, graph.constant(tensor('int64', [], [adamWConstantColumns.indexOf(name)])));
+    const column = (name: (typeof adamWConstantColumns)[number]) =>
+      graph.gather(row, graph.constant(tensor('int64', [], [adamWConstantColumns.indexOf(name)])));
     const g = graph.mul(gradient, column('clipCoefficient'));
     const nextM = graph.add(expAvg, graph.mul(column('oneMinusBeta1'), graph.sub(g, expAvg)));
     const nextV = graph.add(graph.mul(expAvgSq, column('beta2')), graph.mul(graph.mul(column('oneMinusBeta2'), g), g));

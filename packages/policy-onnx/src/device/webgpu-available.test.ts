@@ -9,7 +9,9 @@ describe('webgpuSkipReason', () => {
     expect(requireUnlessSkippable('no adapter', {})).toBe('no adapter');
     expect(requireUnlessSkippable('no adapter', { CI: '' })).toBe('no adapter');
     expect(() => requireUnlessSkippable('no adapter', { CI: 'true' })).toThrow(UnsupportedError);
-    expect(() => requireUnlessSkippable('no adapter', { CI: '1' })).toThrow(/CI is set, so it must run, but it does not start: no adapter/);
+    expect(() => requireUnlessSkippable('no adapter', { CI: '1' })).toThrow(
+      /CI is set, so it must run, but it does not start: no adapter/,
+    );
   });
 
   it('probes once: webgpu runs here, or the reason says why not', async () => {

@@ -15,7 +15,8 @@ async function probeWebgpu(): Promise<string | undefined> {
       const { device } = await runOnDevice(session, { x: { data: new Float32Array([1, 2]), dims: [2] } });
       const [values] = await readDeviceTensors([device.y!]);
       device.y!.dispose();
-      if (values![0] !== 2 || values![1] !== 4) return `webgpu computed [${Array.from(values!).join(', ')}] for 2·[1, 2]`;
+      if (values![0] !== 2 || values![1] !== 4)
+        return `webgpu computed [${Array.from(values!).join(', ')}] for 2·[1, 2]`;
     } finally {
       await session.release();
     }
@@ -32,7 +33,9 @@ async function probeWebgpu(): Promise<string | undefined> {
  * lavapipe), so a failure to start throws instead (see {@link requireUnlessSkippable}). The probe runs
  * once per process.
  */
-export async function webgpuSkipReason(environment: Readonly<Record<string, string | undefined>> = process.env): Promise<string | undefined> {
+export async function webgpuSkipReason(
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<string | undefined> {
   probe ??= probeWebgpu();
   return requireUnlessSkippable(await probe, environment);
 }
@@ -41,9 +44,15 @@ export async function webgpuSkipReason(environment: Readonly<Record<string, stri
  * The skip decision for a probe's outcome: `reason` as it is, unless `CI` is set (non-empty) and webgpu
  * failed, which throws an `UnsupportedError` naming the reason.
  */
-export function requireUnlessSkippable(reason: string | undefined, environment: Readonly<Record<string, string | undefined>>): string | undefined {
+export function requireUnlessSkippable(
+  reason: string | undefined,
+  environment: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   if (reason !== undefined && environment.CI !== undefined && environment.CI !== '') {
-    throw new UnsupportedError('the webgpu execution provider', `CI is set, so it must run, but it does not start: ${reason}`);
+    throw new UnsupportedError(
+      'the webgpu execution provider',
+      `CI is set, so it must run, but it does not start: ${reason}`,
+    );
   }
   return reason;
 }

@@ -14,7 +14,11 @@ export interface DeviceDecodeBatch {
 }
 
 /** Gathers the sequences' caches into one batch, each row's tokens first, padded to the longest. */
-export async function gatherDecodeBatch(context: DeviceGenerationContext, sequences: Sequence[], caches: readonly CacheRow[]): Promise<DeviceDecodeBatch> {
+export async function gatherDecodeBatch(
+  context: DeviceGenerationContext,
+  sequences: Sequence[],
+  caches: readonly CacheRow[],
+): Promise<DeviceDecodeBatch> {
   const width = Math.max(...caches.map((cache) => cache.slots.length));
   const block = await context.cache.gather(caches, width);
   const mask = new Uint8Array(sequences.length * width);
@@ -37,7 +41,12 @@ function realSlots(batch: DeviceDecodeBatch, row: number): number[] {
  * pool entry; the rest are gathered into a new batch without its row. The batch's block is freed on the
  * way out, also on abort.
  */
-export async function decodeOnDevice(context: DeviceGenerationContext, start: DeviceDecodeBatch, onText: GenerateOptions['onText'], signal: AbortSignal | undefined): Promise<void> {
+export async function decodeOnDevice(
+  context: DeviceGenerationContext,
+  start: DeviceDecodeBatch,
+  onText: GenerateOptions['onText'],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { cache, config, statistics } = context;
   let batch: DeviceDecodeBatch | undefined = start;
   try {
@@ -84,7 +93,11 @@ export async function decodeOnDevice(context: DeviceGenerationContext, start: De
 }
 
 /** Moves the finished rows' caches to the pool; returns the batch of the others (or none), the old block freed. */
-async function retire(context: DeviceGenerationContext, batch: DeviceDecodeBatch, finished: readonly number[]): Promise<DeviceDecodeBatch | undefined> {
+async function retire(
+  context: DeviceGenerationContext,
+  batch: DeviceDecodeBatch,
+  finished: readonly number[],
+): Promise<DeviceDecodeBatch | undefined> {
   const { cache, pool } = context;
   for (const row of finished) {
     const slots = realSlots(batch, row);

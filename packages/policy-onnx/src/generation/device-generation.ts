@@ -26,7 +26,10 @@ export class DeviceGeneration implements GenerationEngine {
     this.#context = {
       config: options.config,
       cache,
-      pool: new KvCachePool<DeviceCacheEntry>(options.maxCacheBytes, { bytesOf: (entry) => entry.bytes, dispose: (entry) => entry.drop() }),
+      pool: new KvCachePool<DeviceCacheEntry>(options.maxCacheBytes, {
+        bytesOf: (entry) => entry.bytes,
+        dispose: (entry) => entry.drop(),
+      }),
       statistics: options.statistics,
       prefillChunk: options.prefillChunkTokens,
       samplerInGraph: samplesInGraph(options.config),

@@ -20,12 +20,22 @@ async function block(tag: number, rows: number, slots: number): Promise<DeviceCa
 }
 
 /** What `gather` must give, computed from the same formula. */
-function expected(tag: (block: DeviceCacheBlock) => number, rows: readonly CacheRow[], width: number, layer: number, sign: number): number[] {
+function expected(
+  tag: (block: DeviceCacheBlock) => number,
+  rows: readonly CacheRow[],
+  width: number,
+  layer: number,
+  sign: number,
+): number[] {
   const out: number[] = [];
   for (const { block, row, slots } of rows) {
     for (let head = 0; head < kvHeads; head++) {
       for (let slot = 0; slot < slots.length; slot++) {
-        for (let d = 0; d < headDim; d++) out.push(sign * (tag(block) * 10000 + layer * 1000 + ((row * kvHeads + head) * block.slots + slots[slot]!) * headDim + d));
+        for (let d = 0; d < headDim; d++)
+          out.push(
+            sign *
+              (tag(block) * 10000 + layer * 1000 + ((row * kvHeads + head) * block.slots + slots[slot]!) * headDim + d),
+          );
       }
       // padding slots: only their count matters (masked)
       for (let slot = slots.length; slot < width; slot++) for (let d = 0; d < headDim; d++) out.push(Number.NaN);
@@ -55,8 +65,14 @@ describe('DeviceKvCache.gather (cpu provider)', () => {
     const gathered = await cache.gather(rows, 4);
     expect([gathered.rows, gathered.slots, gathered.keys[0]!.dims]).toEqual([2, 4, [2, kvHeads, 4, headDim]]);
     const [keys1, values0] = await readDeviceTensors([gathered.keys[1]!, gathered.values[0]!]);
-    compare(keys1!, expected(() => 1, rows, 4, 1, 1));
-    compare(values0!, expected(() => 1, rows, 4, 0, -1));
+    compare(
+      keys1!,
+      expected(() => 1, rows, 4, 1, 1),
+    );
+    compare(
+      values0!,
+      expected(() => 1, rows, 4, 0, -1),
+    );
     cache.discard(gathered);
     expect(gathered.keys[0]!.disposed).toBe(true);
   });
@@ -80,8 +96,14 @@ describe('DeviceKvCache.gather (cpu provider)', () => {
       [third, 3],
     ]);
     const [keys0, values1] = await readDeviceTensors([gathered.keys[0]!, gathered.values[1]!]);
-    compare(keys0!, expected((source) => tags.get(source)!, rows, 7, 0, 1));
-    compare(values1!, expected((source) => tags.get(source)!, rows, 7, 1, -1));
+    compare(
+      keys0!,
+      expected((source) => tags.get(source)!, rows, 7, 0, 1),
+    );
+    compare(
+      values1!,
+      expected((source) => tags.get(source)!, rows, 7, 1, -1),
+    );
     cache.discard(blank); // left alone
     expect(blank.keys[0]!.disposed).toBe(false);
   });

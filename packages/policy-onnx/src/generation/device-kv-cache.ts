@@ -1,4 +1,12 @@
-import { createSession, runOnDevice, uploadTensor, type DeviceTensor, type ExecutionProvider, type OnnxSession, type SessionFeed } from '../backend/onnxruntime';
+import {
+  createSession,
+  runOnDevice,
+  uploadTensor,
+  type DeviceTensor,
+  type ExecutionProvider,
+  type OnnxSession,
+  type SessionFeed,
+} from '../backend/onnxruntime';
 import type { DecoderConfig } from '../model/decoder-config';
 import { buildGatherCacheGraph, gatheredCacheName, gatherSourceName } from './gather-cache-graph';
 
@@ -52,7 +60,10 @@ export class DeviceKvCache {
   blank(): Promise<DeviceCacheBlock> {
     this.#blank ??= (async () => {
       const { numHiddenLayers, numKeyValueHeads, headDim } = this.#config;
-      const zeros = await uploadTensor(this.#executionProvider, { data: new Float32Array(numKeyValueHeads * headDim), dims: [1, numKeyValueHeads, 1, headDim] });
+      const zeros = await uploadTensor(this.#executionProvider, {
+        data: new Float32Array(numKeyValueHeads * headDim),
+        dims: [1, numKeyValueHeads, 1, headDim],
+      });
       const layers = Array.from({ length: numHiddenLayers }, () => zeros);
       this.#blankBlock = { keys: layers, values: layers, rows: 1, slots: 1 };
       return this.#blankBlock;
@@ -81,7 +92,8 @@ export class DeviceKvCache {
     const indices = new BigInt64Array(rows.length * width);
     rows.forEach(({ block, row, slots }, index) => {
       const base = (offsets.get(block)! + row) * most;
-      for (let slot = 0; slot < width; slot++) indices[index * width + slot] = BigInt(base + (slots[slot] ?? slots[0] ?? 0));
+      for (let slot = 0; slot < width; slot++)
+        indices[index * width + slot] = BigInt(base + (slots[slot] ?? slots[0] ?? 0));
     });
     const feeds: Record<string, SessionFeed> = { indices: { data: indices, dims: [rows.length, width] } };
     sources.forEach((block, source) => {
@@ -92,7 +104,12 @@ export class DeviceKvCache {
     });
     const { device } = await runOnDevice(await this.#session(count), feeds);
     const layers = Array.from({ length: this.#config.numHiddenLayers }, (_, layer) => layer);
-    return { keys: layers.map((layer) => device[gatheredCacheName(layer, 'key')]!), values: layers.map((layer) => device[gatheredCacheName(layer, 'value')]!), rows: rows.length, slots: width };
+    return {
+      keys: layers.map((layer) => device[gatheredCacheName(layer, 'key')]!),
+      values: layers.map((layer) => device[gatheredCacheName(layer, 'value')]!),
+      rows: rows.length,
+      slots: width,
+    };
   }
 
   /** Frees a block's tensors (not the blank block's). */
@@ -115,7 +132,10 @@ export class DeviceKvCache {
   #session(sources: number): Promise<OnnxSession> {
     let session = this.#sessions.get(sources);
     if (session === undefined) {
-      session = createSession(buildGatherCacheGraph(this.#config, sources).serialize(), { executionProvider: this.#executionProvider, deviceOutputs: 'all' });
+      session = createSession(buildGatherCacheGraph(this.#config, sources).serialize(), {
+        executionProvider: this.#executionProvider,
+        deviceOutputs: 'all',
+      });
       this.#sessions.set(sources, session);
     }
     return session;

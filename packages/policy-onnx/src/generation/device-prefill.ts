@@ -38,7 +38,11 @@ interface PrefillRow {
  * runs, or the blank block), except for a run of one row whose cache fills a one-row block: that is fed
  * as it is.
  */
-export async function prefillOnDevice(context: DeviceGenerationContext, sequences: readonly Sequence[], signal: AbortSignal | undefined): Promise<DevicePrefill> {
+export async function prefillOnDevice(
+  context: DeviceGenerationContext,
+  sequences: readonly Sequence[],
+  signal: AbortSignal | undefined,
+): Promise<DevicePrefill> {
   const { cache, pool, statistics, prefillChunk } = context;
   const blank = await cache.blank();
   const held: DeviceCacheEntry[] = [];
@@ -80,7 +84,10 @@ export async function prefillOnDevice(context: DeviceGenerationContext, sequence
         match.entry.hold();
         held.push(match.entry);
       }
-      const rowCache: CacheRow = match === undefined ? { block: blank, row: 0, slots: [] } : { block: match.entry.block, row: 0, slots: Array.from({ length: cached }, (_, slot) => slot) };
+      const rowCache: CacheRow =
+        match === undefined
+          ? { block: blank, row: 0, slots: [] }
+          : { block: match.entry.block, row: 0, slots: Array.from({ length: cached }, (_, slot) => slot) };
       rowOf.set(key, { ids, done: cached, cache: rowCache, sequences: [sequence], tokens: undefined });
     }
     const pending = [...rowOf.values()];
@@ -90,7 +97,9 @@ export async function prefillOnDevice(context: DeviceGenerationContext, sequence
       await runPrefillGroup(context, group, longest, moveCache);
       for (const row of group) if (row.done === row.ids.length) pending.splice(pending.indexOf(row), 1);
     }
-    const prefilled = [...rowOf.values()].flatMap((row) => row.sequences.map((sequence, index) => ({ sequence, token: row.tokens![index]!, cache: row.cache })));
+    const prefilled = [...rowOf.values()].flatMap((row) =>
+      row.sequences.map((sequence, index) => ({ sequence, token: row.tokens![index]!, cache: row.cache })),
+    );
     const order = new Map(sequences.map((sequence, index) => [sequence, index]));
     return { sequences: prefilled.sort((a, b) => order.get(a.sequence)! - order.get(b.sequence)!), release };
   } catch (error) {
@@ -100,20 +109,35 @@ export async function prefillOnDevice(context: DeviceGenerationContext, sequence
 }
 
 /** One prefill run over `group`, `longest` new tokens per row; moves each row's cache to the run's output and samples the rows it completes. */
-async function runPrefillGroup(context: DeviceGenerationContext, group: PrefillRow[], longest: number, moveCache: (row: PrefillRow, next: CacheRow) => void): Promise<void> {
+async function runPrefillGroup(
+  context: DeviceGenerationContext,
+  group: PrefillRow[],
+  longest: number,
+  moveCache: (row: PrefillRow, next: CacheRow) => void,
+): Promise<void> {
   const { cache, config } = context;
   const rows = group.length;
   // one row whose cache fills a one-row block (or is the blank one) goes as it is; otherwise the rows'
   // caches are gathered into slots 0 … done-1 of a common past of at least one (masked) slot
   const only = group[0]!.cache;
-  const direct = rows === 1 && only.block.rows === 1 && (group[0]!.done === 0 || only.slots.length === only.block.slots);
-  const past = direct ? group[0]!.cache.block : await cache.gather(group.map((row) => row.cache), Math.max(1, ...group.map((row) => row.done)));
+  const direct =
+    rows === 1 && only.block.rows === 1 && (group[0]!.done === 0 || only.slots.length === only.block.slots);
+  const past = direct
+    ? group[0]!.cache.block
+    : await cache.gather(
+        group.map((row) => row.cache),
+        Math.max(1, ...group.map((row) => row.done)),
+      );
   const pastSlots = past.slots;
-  const pastSlotsOf = group.map((row) => (direct ? row.cache.slots : Array.from({ length: row.done }, (_, slot) => slot)));
+  const pastSlotsOf = group.map((row) =>
+    direct ? row.cache.slots : Array.from({ length: row.done }, (_, slot) => slot),
+  );
   const { tokens, pieces } = prefillRunTokens(group, longest, context.prefillChunk, pastSlots, pastSlotsOf);
   const draws: Draw[] = [];
   group.forEach((row, index) => {
-    if (row.done + pieces[index]! === row.ids.length) for (const sequence of row.sequences) draws.push(planDraw(sequence, index, config.vocabSize, context.samplerInGraph));
+    if (row.done + pieces[index]! === row.ids.length)
+      for (const sequence of row.sequences)
+        draws.push(planDraw(sequence, index, config.vocabSize, context.samplerInGraph));
   });
   let out;
   try {

@@ -17,8 +17,16 @@ const sequencesFor = (samplings: Array<{ temperature?: number; topP?: number; to
 
 describe('device sampling plans and resolution', () => {
   it('draws a uniform number at plan time only for temperature draws the graph makes, in sampleToken order', () => {
-    const [greedy, sampled, nucleus] = sequencesFor([{ temperature: 0, seed: 1 }, { temperature: 1, seed: 2 }, { temperature: 1, topP: 0.5, seed: 3 }]);
-    const draws = [planDraw(greedy!, 0, vocab, true), planDraw(sampled!, 1, vocab, true), planDraw(nucleus!, 1, vocab, true)];
+    const [greedy, sampled, nucleus] = sequencesFor([
+      { temperature: 0, seed: 1 },
+      { temperature: 1, seed: 2 },
+      { temperature: 1, topP: 0.5, seed: 3 },
+    ]);
+    const draws = [
+      planDraw(greedy!, 0, vocab, true),
+      planDraw(sampled!, 1, vocab, true),
+      planDraw(nucleus!, 1, vocab, true),
+    ];
     expect(draws.map((draw) => [draw.onHost, draw.uniform === undefined])).toEqual([
       [false, true],
       [false, false],
@@ -34,8 +42,16 @@ describe('device sampling plans and resolution', () => {
     const logits = new Float32Array(2 * vocab);
     new SeededRandom(4).fillNormal(logits, 1);
     const device = await uploadTensor('cpu', { data: logits, dims: [2, vocab] });
-    const [confident, close, nucleus] = sequencesFor([{ temperature: 1, seed: 1 }, { temperature: 1, seed: 2 }, { temperature: 1, topP: 0.5, seed: 3 }]);
-    const draws = [planDraw(confident!, 0, vocab, true), planDraw(close!, 1, vocab, true), planDraw(nucleus!, 0, vocab, true)];
+    const [confident, close, nucleus] = sequencesFor([
+      { temperature: 1, seed: 1 },
+      { temperature: 1, seed: 2 },
+      { temperature: 1, topP: 0.5, seed: 3 },
+    ]);
+    const draws = [
+      planDraw(confident!, 0, vocab, true),
+      planDraw(close!, 1, vocab, true),
+      planDraw(nucleus!, 0, vocab, true),
+    ];
     const samples = Float32Array.from([5, -1.5, 0.3, 6, -2.5, 1e-6, 0, 0, 0]);
     const tokens = await resolveDraws(draws, samples, device, vocab);
     const row = (index: number) => logits.subarray(index * vocab, (index + 1) * vocab);

@@ -33,7 +33,9 @@ export function planDraw(sequence: Sequence, row: number, vocabSize: number, sam
 /** The sampler's `[draws, 3]` feed: (row, temperature, uniform); at least one (ignored) draw, as zero-sized tensors crash webgpu. */
 export function samplingFeed(draws: readonly Draw[]): Float32Array {
   const feed = new Float32Array(Math.max(1, draws.length) * 3);
-  draws.forEach((draw, index) => feed.set([draw.row, draw.onHost ? 0 : draw.sequence.settings.temperature, draw.uniform ?? 0], index * 3));
+  draws.forEach((draw, index) =>
+    feed.set([draw.row, draw.onHost ? 0 : draw.sequence.settings.temperature, draw.uniform ?? 0], index * 3),
+  );
   return feed;
 }
 
@@ -42,8 +44,14 @@ export function samplingFeed(draws: readonly Draw[]): Float32Array {
  * logits (downloaded once, only when some draw needs them) for the draws planned on the host and those
  * whose margin is under `hostResolveMargin`.
  */
-export async function resolveDraws(draws: readonly Draw[], samples: Float32Array | undefined, logits: DeviceTensor, vocabSize: number): Promise<SampledToken[]> {
-  const resolvedOnHost = (draw: Draw, index: number) => draw.onHost || samples === undefined || !(samples[index * 3 + 2]! >= hostResolveMargin);
+export async function resolveDraws(
+  draws: readonly Draw[],
+  samples: Float32Array | undefined,
+  logits: DeviceTensor,
+  vocabSize: number,
+): Promise<SampledToken[]> {
+  const resolvedOnHost = (draw: Draw, index: number) =>
+    draw.onHost || samples === undefined || !(samples[index * 3 + 2]! >= hostResolveMargin);
   let hostLogits: Float32Array | undefined;
   if (draws.some(resolvedOnHost)) [hostLogits] = await readDeviceTensors([logits]);
   return draws.map((draw, index) => {

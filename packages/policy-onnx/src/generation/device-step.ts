@@ -29,7 +29,10 @@ export function buildDeviceStepGraph(config: DecoderConfig, options: DeviceStepG
 
 /** The outputs of the step graph that stay on the device: every layer's cache and the logits. */
 export function deviceStepOutputNames(config: DecoderConfig): string[] {
-  return [...Array.from({ length: config.numHiddenLayers }, (_, layer) => Object.values(presentKeyValueNames(layer))).flat(), 'logits'];
+  return [
+    ...Array.from({ length: config.numHiddenLayers }, (_, layer) => Object.values(presentKeyValueNames(layer))).flat(),
+    'logits',
+  ];
 }
 
 /** One run of the step graph over `rows` rows of `inputIds.length / rows` new tokens each. */
@@ -53,11 +56,17 @@ export interface DeviceStepOutput {
  * depth of the model), feeds the parameters and past cache from the device, and downloads only the
  * samples.
  */
-export async function runDeviceStep(config: DecoderConfig, session: OnnxSession, parameters: Readonly<Record<string, SessionFeed>>, input: DeviceStepInput): Promise<DeviceStepOutput> {
+export async function runDeviceStep(
+  config: DecoderConfig,
+  session: OnnxSession,
+  parameters: Readonly<Record<string, SessionFeed>>,
+  input: DeviceStepInput,
+): Promise<DeviceStepOutput> {
   const { rows, past } = input;
   const sequence = input.inputIds.length / rows;
   const feeds: Record<string, SessionFeed> = { ...parameters, ...stepTokenFeeds(input, past.slots) };
-  if (input.sampling !== undefined) feeds[samplingInputName] = { data: input.sampling, dims: [input.sampling.length / 3, 3] };
+  if (input.sampling !== undefined)
+    feeds[samplingInputName] = { data: input.sampling, dims: [input.sampling.length / 3, 3] };
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     const names = pastKeyValueNames(layer);
     feeds[names.key] = past.keys[layer]!;
@@ -66,7 +75,12 @@ export async function runDeviceStep(config: DecoderConfig, session: OnnxSession,
   const { host, device } = await runOnDevice(session, feeds);
   const layers = Array.from({ length: config.numHiddenLayers }, (_, layer) => presentKeyValueNames(layer));
   return {
-    present: { keys: layers.map(({ key }) => device[key]!), values: layers.map(({ value }) => device[value]!), rows, slots: past.slots + sequence },
+    present: {
+      keys: layers.map(({ key }) => device[key]!),
+      values: layers.map(({ value }) => device[value]!),
+      rows,
+      slots: past.slots + sequence,
+    },
     logits: device.logits!,
     samples: host[samplesOutputName]?.data,
   };

@@ -29,14 +29,25 @@ export function gatheredCacheName(layer: number, kind: 'key' | 'value'): string 
  * GPU on every gather.
  */
 export function buildGatherCacheGraph(config: DecoderConfig, sources: number): GraphBuilder {
-  if (!Number.isSafeInteger(sources) || sources < 1) throw new Error(`gather-cache graph: sources must be a positive integer, got ${sources}`);
+  if (!Number.isSafeInteger(sources) || sources < 1)
+    throw new Error(`gather-cache graph: sources must be a positive integer, got ${sources}`);
   const { numKeyValueHeads: kvHeads, headDim } = config;
   const graph = new GraphBuilder({ name: `gather_cache_${sources}` });
   const indices = graph.input('indices', 'int64', ['rows', 'slots']);
   const inputs = Array.from({ length: sources }, (_, source) =>
     Array.from({ length: config.numHiddenLayers }, (_, layer) => ({
-      key: graph.input(gatherSourceName(source, layer, 'key'), 'float32', [`rows_${source}`, kvHeads, `slots_${source}`, headDim]),
-      value: graph.input(gatherSourceName(source, layer, 'value'), 'float32', [`rows_${source}`, kvHeads, `slots_${source}`, headDim]),
+      key: graph.input(gatherSourceName(source, layer, 'key'), 'float32', [
+        `rows_${source}`,
+        kvHeads,
+        `slots_${source}`,
+        headDim,
+      ]),
+      value: graph.input(gatherSourceName(source, layer, 'value'), 'float32', [
+        `rows_${source}`,
+        kvHeads,
+        `slots_${source}`,
+        headDim,
+      ]),
     })),
   );
   // pads [0, 0, 0, 0, 0, 0, most - slots_s, 0] per source (the same for every layer of a source)
@@ -44,7 +55,9 @@ export function buildGatherCacheGraph(config: DecoderConfig, sources: number): G
   if (sources > 1) {
     const slotCounts = inputs.map((layers) => graph.slice(graph.shape(layers[0]!.key), { starts: [2], ends: [3] }));
     const most = graph.emit('Max', slotCounts, [{ dtype: 'int64', shape: [1] }])[0]!;
-    pads = slotCounts.map((count) => graph.concat([graph.int64s([0, 0, 0, 0, 0, 0]), graph.sub(most, count), graph.int64s([0])], 0));
+    pads = slotCounts.map((count) =>
+      graph.concat([graph.int64s([0, 0, 0, 0, 0, 0]), graph.sub(most, count), graph.int64s([0])], 0),
+    );
   }
   for (let layer = 0; layer < config.numHiddenLayers; layer++) {
     for (const kind of ['key', 'value'] as const) {
@@ -54,7 +67,9 @@ export function buildGatherCacheGraph(config: DecoderConfig, sources: number): G
           ? parts[0]!
           : graph.assumeShape(
               graph.concat(
-                parts.map((part, source) => graph.assumeShape(graph.pad(part, pads![source]!), [`rows_${source}`, kvHeads, 'most', headDim])),
+                parts.map((part, source) =>
+                  graph.assumeShape(graph.pad(part, pads![source]!), [`rows_${source}`, kvHeads, 'most', headDim]),
+                ),
                 0,
               ),
               ['stacked', kvHeads, 'most', headDim],

@@ -35,11 +35,17 @@ async function openGenerationSession(options: GenerationSessionOptions): Promise
     const deviceOptions = { ...sessionOptions, deviceOutputs: deviceStepOutputNames(config) };
     if (!inGraph) return createSession(buildDeviceStepGraph(config, { fusedOps }).serialize(), deviceOptions);
     const current = await deviceParameters.read();
-    const { model: bytes, externalData } = buildDeviceStepGraph(config, { initializers: current, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
+    const { model: bytes, externalData } = buildDeviceStepGraph(config, {
+      initializers: current,
+      fusedOps,
+    }).serializeWithExternalData({ thresholdBytes: 1024 });
     return createSession(bytes, { ...deviceOptions, externalData: [...externalData] });
   }
   if (!inGraph) return createSession(buildInferenceGraph(config, { fusedOps }).serialize(), sessionOptions);
-  const { model: bytes, externalData } = buildInferenceGraph(config, { initializers: options.parameters, fusedOps }).serializeWithExternalData({ thresholdBytes: 1024 });
+  const { model: bytes, externalData } = buildInferenceGraph(config, {
+    initializers: options.parameters,
+    fusedOps,
+  }).serializeWithExternalData({ thresholdBytes: 1024 });
   return createSession(bytes, { ...sessionOptions, externalData: [...externalData] });
 }
 

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { GenerationText } from './generation-text';
 
 // A byte-level BPE tokenizer without tag tokens, so "</search>" spans several tokens.
-const tokenizer = loadTokenizerFromJson({ tokenizerJson: buildBpeTokenizer(['look up the capital and search the sea', 'café au lait'], { vocabSize: 300, minFrequency: 1 }) });
+const tokenizer = loadTokenizerFromJson({
+  tokenizerJson: buildBpeTokenizer(['look up the capital and search the sea', 'café au lait'], {
+    vocabSize: 300,
+    minFrequency: 1,
+  }),
+});
 
 function run(text: string, stops: string[]) {
   const ids = tokenizer.encode(text, { addSpecialTokens: false });
@@ -41,6 +46,8 @@ describe('GenerationText', () => {
   });
 
   it('rejects an empty stop string', () => {
-    expect(() => new GenerationText(tokenizer, ['ok', ''])).toThrow('GenerateRequest.stopStrings, field "1": must be a non-empty string');
+    expect(() => new GenerationText(tokenizer, ['ok', ''])).toThrow(
+      'GenerateRequest.stopStrings, field "1": must be a non-empty string',
+    );
   });
 });

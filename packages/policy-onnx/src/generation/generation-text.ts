@@ -24,7 +24,11 @@ export class GenerationText {
 
   constructor(tokenizer: Pick<Tokenizer, 'decode'>, stopStrings: readonly string[] = []) {
     for (const [index, stop] of stopStrings.entries()) {
-      if (typeof stop !== 'string' || stop === '') throw new InvalidInputError(`must be a non-empty string, got ${JSON.stringify(stop)}`, { source: 'GenerateRequest.stopStrings', field: String(index) });
+      if (typeof stop !== 'string' || stop === '')
+        throw new InvalidInputError(`must be a non-empty string, got ${JSON.stringify(stop)}`, {
+          source: 'GenerateRequest.stopStrings',
+          field: String(index),
+        });
     }
     this.#decoder = createStreamingDecoder(tokenizer);
     this.#stopStrings = stopStrings;

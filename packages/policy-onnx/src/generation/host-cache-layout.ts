@@ -15,12 +15,17 @@ export function cachePrefix(shape: CacheShape, array: Float32Array, total: numbe
   const { numKeyValueHeads: kvHeads, headDim } = shape;
   if (length === total) return array;
   const out = new Float32Array(kvHeads * length * headDim);
-  for (let head = 0; head < kvHeads; head++) out.set(array.subarray(head * total * headDim, (head * total + length) * headDim), head * length * headDim);
+  for (let head = 0; head < kvHeads; head++)
+    out.set(array.subarray(head * total * headDim, (head * total + length) * headDim), head * length * headDim);
   return out;
 }
 
 /** Packs contiguous per-row caches into `[rows, kvHeads, slots, headDim]` per layer: each row's slots first, the rest zero. */
-export function packCaches(shape: CacheShape, caches: readonly ContiguousCache[], slots: number): { keys: Float32Array[]; values: Float32Array[] } {
+export function packCaches(
+  shape: CacheShape,
+  caches: readonly ContiguousCache[],
+  slots: number,
+): { keys: Float32Array[]; values: Float32Array[] } {
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim } = shape;
   const rows = caches.length;
   const pack = (pick: (cache: ContiguousCache) => Float32Array[]) =>
@@ -29,7 +34,11 @@ export function packCaches(shape: CacheShape, caches: readonly ContiguousCache[]
       caches.forEach((cache, row) => {
         const { length } = cache;
         const source = pick(cache)[layer]!;
-        for (let head = 0; head < kvHeads; head++) out.set(source.subarray(head * length * headDim, (head + 1) * length * headDim), ((row * kvHeads + head) * slots) * headDim);
+        for (let head = 0; head < kvHeads; head++)
+          out.set(
+            source.subarray(head * length * headDim, (head + 1) * length * headDim),
+            (row * kvHeads + head) * slots * headDim,
+          );
       });
       return out;
     });
@@ -40,12 +49,23 @@ export function packCaches(shape: CacheShape, caches: readonly ContiguousCache[]
  * A row's contiguous cache of `length` slots (per layer) extended by its `piece` new slots: the last
  * `piece` of the `newTokens` slots of row `row` in a run's new keys or values `[rows, kvHeads, newTokens, headDim]`.
  */
-export function appendNewSlots(shape: CacheShape, cache: readonly Float32Array[], length: number, added: readonly Float32Array[], row: number, newTokens: number, piece: number): Float32Array[] {
+export function appendNewSlots(
+  shape: CacheShape,
+  cache: readonly Float32Array[],
+  length: number,
+  added: readonly Float32Array[],
+  row: number,
+  newTokens: number,
+  piece: number,
+): Float32Array[] {
   const { numKeyValueHeads: kvHeads, headDim } = shape;
   return cache.map((old, layer) => {
     const extended = new Float32Array(kvHeads * (length + piece) * headDim);
     for (let head = 0; head < kvHeads; head++) {
-      extended.set(old.subarray(head * length * headDim, (head + 1) * length * headDim), head * (length + piece) * headDim);
+      extended.set(
+        old.subarray(head * length * headDim, (head + 1) * length * headDim),
+        head * (length + piece) * headDim,
+      );
       const from = ((row * kvHeads + head) * newTokens + newTokens - piece) * headDim;
       extended.set(added[layer]!.subarray(from, from + piece * headDim), (head * (length + piece) + length) * headDim);
     }
@@ -54,7 +74,14 @@ export function appendNewSlots(shape: CacheShape, cache: readonly Float32Array[]
 }
 
 /** The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch of `slots` slots: its slots whose mask is 1, in order. */
-export function unpackCacheRow(shape: CacheShape, keys: Float32Array[], values: Float32Array[], mask: Uint8Array, slots: number, row: number): { keys: Float32Array[]; values: Float32Array[] } {
+export function unpackCacheRow(
+  shape: CacheShape,
+  keys: Float32Array[],
+  values: Float32Array[],
+  mask: Uint8Array,
+  slots: number,
+  row: number,
+): { keys: Float32Array[]; values: Float32Array[] } {
   const { numKeyValueHeads: kvHeads, headDim } = shape;
   const used: number[] = [];
   for (let slot = 0; slot < slots; slot++) if (mask[row * slots + slot] === 1) used.push(slot);
@@ -63,7 +90,12 @@ export function unpackCacheRow(shape: CacheShape, keys: Float32Array[], values: 
       const out = new Float32Array(kvHeads * used.length * headDim);
       for (let head = 0; head < kvHeads; head++) {
         const base = (row * kvHeads + head) * slots;
-        used.forEach((slot, position) => out.set(array.subarray((base + slot) * headDim, (base + slot + 1) * headDim), (head * used.length + position) * headDim));
+        used.forEach((slot, position) =>
+          out.set(
+            array.subarray((base + slot) * headDim, (base + slot + 1) * headDim),
+            (head * used.length + position) * headDim,
+          ),
+        );
       }
       return out;
     });

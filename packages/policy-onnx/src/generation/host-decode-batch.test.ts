@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { appendDecodeStep, decodeStepMask, growDecodeBatch, packDecodeBatch, unpackDecodeRow } from './host-decode-batch';
+import {
+  appendDecodeStep,
+  decodeStepMask,
+  growDecodeBatch,
+  packDecodeBatch,
+  unpackDecodeRow,
+} from './host-decode-batch';
 import type { Sequence } from './sequence';
 
 // One layer, one key-value head of size 1, so that a row's cache reads as its slot values.
 const shape = { numHiddenLayers: 1, numKeyValueHeads: 1, headDim: 1 };
 const sequenceWith = (cachedIds: number[]) => ({ cachedIds }) as unknown as Sequence;
-const cacheOf = (tokenIds: number[]) => ({ tokenIds, keys: [Float32Array.from(tokenIds)], values: [Float32Array.from(tokenIds, (id) => -id)] });
+const cacheOf = (tokenIds: number[]) => ({
+  tokenIds,
+  keys: [Float32Array.from(tokenIds)],
+  values: [Float32Array.from(tokenIds, (id) => -id)],
+});
 
 describe('host decode batch', () => {
-  it('packs rows with spare capacity, appends a step in place, grows when full and unpacks each row\'s real slots', () => {
+  it("packs rows with spare capacity, appends a step in place, grows when full and unpacks each row's real slots", () => {
     const sequences = [sequenceWith([1, 2, 3]), sequenceWith([4])];
     let batch = packDecodeBatch(shape, sequences, [cacheOf([1, 2, 3]), cacheOf([4])]);
     expect([batch.slots, batch.capacity]).toEqual([3, 19]);
@@ -22,8 +32,15 @@ describe('host decode batch', () => {
     expect(batch.slots).toBe(4);
     batch = growDecodeBatch(shape, batch);
     expect([batch.slots, batch.capacity, batch.keys[0]!.length, batch.mask.length]).toEqual([4, 20, 40, 40]);
-    expect(unpackDecodeRow(shape, batch, 0)).toEqual({ tokenIds: [1, 2, 3, 9], keys: [Float32Array.from([1, 2, 3, 9])], values: [Float32Array.from([-1, -2, -3, -9])] });
-    expect(unpackDecodeRow(shape, batch, 1)).toEqual({ tokenIds: [4, 8], keys: [Float32Array.from([4, 8])], values: [Float32Array.from([-4, -8])] });
+    expect(unpackDecodeRow(shape, batch, 0)).toEqual({
+      tokenIds: [1, 2, 3, 9],
+      keys: [Float32Array.from([1, 2, 3, 9])],
+      values: [Float32Array.from([-1, -2, -3, -9])],
+    });
+    expect(unpackDecodeRow(shape, batch, 1)).toEqual({
+      tokenIds: [4, 8],
+      keys: [Float32Array.from([4, 8])],
+      values: [Float32Array.from([-4, -8])],
+    });
   });
 });
-

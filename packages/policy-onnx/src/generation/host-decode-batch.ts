@@ -20,13 +20,21 @@ export interface HostDecodeBatch {
 const capacityFor = (slots: number) => slots + Math.max(16, slots >> 1);
 
 /** Packs contiguous per-sequence caches into one padded decode batch with room for more slots. */
-export function packDecodeBatch(shape: CacheShape, sequences: Sequence[], caches: readonly SequenceCache[]): HostDecodeBatch {
+export function packDecodeBatch(
+  shape: CacheShape,
+  sequences: Sequence[],
+  caches: readonly SequenceCache[],
+): HostDecodeBatch {
   const slots = Math.max(...caches.map((cache) => cache.tokenIds.length));
   const capacity = capacityFor(slots);
   const rows = sequences.length;
   const mask = new Uint8Array(rows * capacity);
   caches.forEach((cache, row) => mask.fill(1, row * capacity, row * capacity + cache.tokenIds.length));
-  const packed = packCaches(shape, caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values })), capacity);
+  const packed = packCaches(
+    shape,
+    caches.map((cache) => ({ length: cache.tokenIds.length, keys: cache.keys, values: cache.values })),
+    capacity,
+  );
   return { sequences, slots, capacity, keys: packed.keys, values: packed.values, mask };
 }
 
@@ -38,11 +46,16 @@ export function growDecodeBatch(shape: CacheShape, batch: HostDecodeBatch): Host
   const widen = (arrays: Float32Array[]) =>
     arrays.map((array) => {
       const wide = new Float32Array(rows * kvHeads * capacity * headDim);
-      for (let line = 0; line < rows * kvHeads; line++) wide.set(array.subarray(line * batch.capacity * headDim, (line * batch.capacity + batch.slots) * headDim), line * capacity * headDim);
+      for (let line = 0; line < rows * kvHeads; line++)
+        wide.set(
+          array.subarray(line * batch.capacity * headDim, (line * batch.capacity + batch.slots) * headDim),
+          line * capacity * headDim,
+        );
       return wide;
     });
   const mask = new Uint8Array(rows * capacity);
-  for (let row = 0; row < rows; row++) mask.set(batch.mask.subarray(row * batch.capacity, row * batch.capacity + batch.slots), row * capacity);
+  for (let row = 0; row < rows; row++)
+    mask.set(batch.mask.subarray(row * batch.capacity, row * batch.capacity + batch.slots), row * capacity);
   return { ...batch, capacity, keys: widen(batch.keys), values: widen(batch.values), mask };
 }
 
@@ -59,7 +72,11 @@ export function decodeStepMask(batch: HostDecodeBatch): Uint8Array {
 }
 
 /** Writes a decode step's new keys and values (`[rows, kvHeads, 1, headDim]` per layer) into slot `slots` of each row, in place, and counts the slot. */
-export function appendDecodeStep(shape: CacheShape, batch: HostDecodeBatch, step: { keys: Float32Array[]; values: Float32Array[] }): void {
+export function appendDecodeStep(
+  shape: CacheShape,
+  batch: HostDecodeBatch,
+  step: { keys: Float32Array[]; values: Float32Array[] },
+): void {
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim } = shape;
   const { capacity, slots } = batch;
   const rows = batch.sequences.length;
@@ -77,5 +94,8 @@ export function appendDecodeStep(shape: CacheShape, batch: HostDecodeBatch, step
 /** The contiguous cache of one row of a decode batch (its real slots, in order). */
 export function unpackDecodeRow(shape: CacheShape, batch: HostDecodeBatch, row: number): SequenceCache {
   const sequence = batch.sequences[row]!;
-  return { tokenIds: [...sequence.cachedIds], ...unpackCacheRow(shape, batch.keys, batch.values, batch.mask, batch.capacity, row) };
+  return {
+    tokenIds: [...sequence.cachedIds],
+    ...unpackCacheRow(shape, batch.keys, batch.values, batch.mask, batch.capacity, row),
+  };
 }

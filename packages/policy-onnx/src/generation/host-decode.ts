@@ -1,5 +1,12 @@
 import type { GenerateOptions } from '@research-ts/spec';
-import { appendDecodeStep, decodeStepMask, growDecodeBatch, packDecodeBatch, unpackDecodeRow, type HostDecodeBatch } from './host-decode-batch';
+import {
+  appendDecodeStep,
+  decodeStepMask,
+  growDecodeBatch,
+  packDecodeBatch,
+  unpackDecodeRow,
+  type HostDecodeBatch,
+} from './host-decode-batch';
 import type { HostGenerationContext } from './host-generation-context';
 import type { SequenceCache } from './kv-cache-pool';
 import { sampleToken } from './sampling';
@@ -11,7 +18,12 @@ import { acceptToken, type Sequence } from './sequence';
  * in place; each row samples its next token (`sampleToken`). A finished sequence's cache joins the pool
  * and the others are packed into a new batch without its row.
  */
-export async function decodeOnHost(context: HostGenerationContext, start: HostDecodeBatch, onText: GenerateOptions['onText'], signal: AbortSignal | undefined): Promise<void> {
+export async function decodeOnHost(
+  context: HostGenerationContext,
+  start: HostDecodeBatch,
+  onText: GenerateOptions['onText'],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { config, statistics } = context;
   let batch: HostDecodeBatch | undefined = start;
   while (batch !== undefined) {
@@ -42,7 +54,11 @@ export async function decodeOnHost(context: HostGenerationContext, start: HostDe
 }
 
 /** The batch without its `finished` rows, whose caches join the pool; `undefined` when none is left. */
-function withoutFinished(context: HostGenerationContext, batch: HostDecodeBatch, finished: readonly number[]): HostDecodeBatch | undefined {
+function withoutFinished(
+  context: HostGenerationContext,
+  batch: HostDecodeBatch,
+  finished: readonly number[],
+): HostDecodeBatch | undefined {
   const remaining: Sequence[] = [];
   const remainingCaches: SequenceCache[] = [];
   batch.sequences.forEach((sequence, row) => {

@@ -35,7 +35,11 @@ export class HostGeneration implements GenerationEngine {
     const { signal, onText } = options;
     const context = this.#context;
     const starting = sequences.filter((sequence) => sequence.result === undefined);
-    const prefilled = await prefillOnHost(context, starting.map((sequence) => sequence.request.inputIds), signal);
+    const prefilled = await prefillOnHost(
+      context,
+      starting.map((sequence) => sequence.request.inputIds),
+      signal,
+    );
     const active: Sequence[] = [];
     const caches: SequenceCache[] = [];
     starting.forEach((sequence, index) => {

@@ -26,7 +26,11 @@ interface PrefillRow {
  * (a longer suffix goes on in pieces of at most `prefillChunk` tokens): past caches padded at the end of
  * each row's past slots, new tokens left-padded (`prefillRunTokens`); padding slots are masked.
  */
-export async function prefillOnHost(context: HostGenerationContext, contexts: readonly (readonly number[])[], signal: AbortSignal | undefined): Promise<HostPrefilled[]> {
+export async function prefillOnHost(
+  context: HostGenerationContext,
+  contexts: readonly (readonly number[])[],
+  signal: AbortSignal | undefined,
+): Promise<HostPrefilled[]> {
   const { rowsInOrder, distinct } = rowsFromPool(context, contexts);
   const pending = distinct;
   while (pending.length > 0) {
@@ -35,11 +39,17 @@ export async function prefillOnHost(context: HostGenerationContext, contexts: re
     await runPrefillGroup(context, group, longest);
     for (const row of group) if (row.done === row.ids.length) pending.splice(pending.indexOf(row), 1);
   }
-  return rowsInOrder.map((row) => ({ logits: row.logits!, cache: { tokenIds: [...row.ids], keys: row.keys, values: row.values } }));
+  return rowsInOrder.map((row) => ({
+    logits: row.logits!,
+    cache: { tokenIds: [...row.ids], keys: row.keys, values: row.values },
+  }));
 }
 
 /** One row per distinct context, starting from its longest pooled prefix; counts reused and prefilled tokens. */
-function rowsFromPool(context: HostGenerationContext, contexts: readonly (readonly number[])[]): { rowsInOrder: PrefillRow[]; distinct: PrefillRow[] } {
+function rowsFromPool(
+  context: HostGenerationContext,
+  contexts: readonly (readonly number[])[],
+): { rowsInOrder: PrefillRow[]; distinct: PrefillRow[] } {
   const { config, pool, statistics } = context;
   const rowOf = new Map<string, PrefillRow>();
   const rowsInOrder = contexts.map((ids) => {
@@ -54,8 +64,18 @@ function rowsFromPool(context: HostGenerationContext, contexts: readonly (readon
     statistics.reusedTokens += cached;
     statistics.prefilledTokens += ids.length - cached;
     const prefix = (arrays: Float32Array[] | undefined) =>
-      Array.from({ length: config.numHiddenLayers }, (_, layer) => (match === undefined ? new Float32Array(0) : cachePrefix(config, arrays![layer]!, match.entry.tokenIds.length, cached)));
-    const row: PrefillRow = { ids, done: cached, keys: prefix(match?.entry.keys), values: prefix(match?.entry.values), logits: undefined };
+      Array.from({ length: config.numHiddenLayers }, (_, layer) =>
+        match === undefined
+          ? new Float32Array(0)
+          : cachePrefix(config, arrays![layer]!, match.entry.tokenIds.length, cached),
+      );
+    const row: PrefillRow = {
+      ids,
+      done: cached,
+      keys: prefix(match?.entry.keys),
+      values: prefix(match?.entry.values),
+      logits: undefined,
+    };
     rowOf.set(key, row);
     return row;
   });
@@ -70,7 +90,11 @@ async function runPrefillGroup(context: HostGenerationContext, group: PrefillRow
   const pastSlots = Math.max(1, ...group.map((row) => row.done));
   const pastSlotsOf = group.map((row) => Array.from({ length: row.done }, (_, slot) => slot));
   const { tokens, pieces } = prefillRunTokens(group, longest, context.prefillChunk, pastSlots, pastSlotsOf);
-  const past = packCaches(config, group.map((row) => ({ length: row.done, keys: row.keys, values: row.values })), pastSlots);
+  const past = packCaches(
+    config,
+    group.map((row) => ({ length: row.done, keys: row.keys, values: row.values })),
+    pastSlots,
+  );
   const out = await context.step({ ...tokens, keys: past.keys, values: past.values, pastSlots });
   group.forEach((row, index) => {
     // the row's cache ++ its real new tokens (the last `piece` of the `longest` new slots)
@@ -78,6 +102,7 @@ async function runPrefillGroup(context: HostGenerationContext, group: PrefillRow
     row.keys = appendNewSlots(config, row.keys, row.done, out.keys, index, longest, piece);
     row.values = appendNewSlots(config, row.values, row.done, out.values, index, longest, piece);
     row.done += piece;
-    if (row.done === row.ids.length) row.logits = out.logits.slice(index * config.vocabSize, (index + 1) * config.vocabSize);
+    if (row.done === row.ids.length)
+      row.logits = out.logits.slice(index * config.vocabSize, (index + 1) * config.vocabSize);
   });
 }

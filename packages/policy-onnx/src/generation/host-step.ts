@@ -21,7 +21,12 @@ export interface HostStepOutput {
 }
 
 /** Runs the inference graph (`buildInferenceGraph`) once: prefill and decode steps alike. */
-export async function runHostStep(config: DecoderConfig, session: OnnxSession, parameters: Readonly<Record<string, SessionFeed>>, input: HostStepInput): Promise<HostStepOutput> {
+export async function runHostStep(
+  config: DecoderConfig,
+  session: OnnxSession,
+  parameters: Readonly<Record<string, SessionFeed>>,
+  input: HostStepInput,
+): Promise<HostStepOutput> {
   const { numHiddenLayers: layers, numKeyValueHeads: kvHeads, headDim } = config;
   const { rows, pastSlots } = input;
   const feeds: Record<string, SessionFeed> = { ...parameters, ...stepTokenFeeds(input, pastSlots) };

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KvCachePool, type SequenceCache } from './kv-cache-pool';
 
-const cache = (tokenIds: number[]): SequenceCache => ({ tokenIds, keys: [new Float32Array(tokenIds.length)], values: [new Float32Array(tokenIds.length)] });
+const cache = (tokenIds: number[]): SequenceCache => ({
+  tokenIds,
+  keys: [new Float32Array(tokenIds.length)],
+  values: [new Float32Array(tokenIds.length)],
+});
 
 describe('KvCachePool', () => {
   it('returns the entry with the longest common prefix, capped by the limit', () => {
@@ -43,7 +47,10 @@ describe('KvCachePool', () => {
   it('hands every entry it drops or declines to dispose, once', () => {
     const disposed: string[] = [];
     const entry = (tokenIds: number[]) => ({ tokenIds, bytes: tokenIds.length });
-    const pool = new KvCachePool<{ tokenIds: number[]; bytes: number }>(6, { bytesOf: (cache) => cache.bytes, dispose: (cache) => disposed.push(cache.tokenIds.join(',')) });
+    const pool = new KvCachePool<{ tokenIds: number[]; bytes: number }>(6, {
+      bytesOf: (cache) => cache.bytes,
+      dispose: (cache) => disposed.push(cache.tokenIds.join(',')),
+    });
     pool.add(entry([1, 2]));
     pool.add(entry([1, 2, 3])); // covers [1, 2]
     pool.add(entry([1])); // covered: declined

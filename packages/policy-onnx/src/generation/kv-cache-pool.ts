@@ -27,7 +27,8 @@ export interface KvCachePoolOptions<Entry extends CachedSequence> {
   dispose?: (entry: Entry) => void;
 }
 
-const hostBytes = (cache: SequenceCache): number => [...cache.keys, ...cache.values].reduce((total, array) => total + array.byteLength, 0);
+const hostBytes = (cache: SequenceCache): number =>
+  [...cache.keys, ...cache.values].reduce((total, array) => total + array.byteLength, 0);
 
 function commonPrefixLength(left: readonly number[], right: readonly number[], limit: number): number {
   const end = Math.min(left.length, right.length, limit);
@@ -88,10 +89,18 @@ export class KvCachePool<Entry extends CachedSequence = SequenceCache> {
   add(cache: Entry): void {
     if (cache.tokenIds.length === 0) return this.#dispose(cache);
     for (const { entry } of this.#entries.values()) {
-      if (entry.tokenIds.length >= cache.tokenIds.length && commonPrefixLength(entry.tokenIds, cache.tokenIds, Infinity) === cache.tokenIds.length) return this.#dispose(cache);
+      if (
+        entry.tokenIds.length >= cache.tokenIds.length &&
+        commonPrefixLength(entry.tokenIds, cache.tokenIds, Infinity) === cache.tokenIds.length
+      )
+        return this.#dispose(cache);
     }
     for (const [key, { entry }] of this.#entries) {
-      if (entry.tokenIds.length <= cache.tokenIds.length && commonPrefixLength(entry.tokenIds, cache.tokenIds, Infinity) === entry.tokenIds.length) this.#drop(key);
+      if (
+        entry.tokenIds.length <= cache.tokenIds.length &&
+        commonPrefixLength(entry.tokenIds, cache.tokenIds, Infinity) === entry.tokenIds.length
+      )
+        this.#drop(key);
     }
     const bytes = this.#bytesOf(cache);
     if (bytes > this.maxBytes) return this.#dispose(cache);

@@ -9,7 +9,10 @@ export interface PrefillProgress {
  * (the first row always goes in; a longer suffix goes on in pieces of at most `prefillChunk` tokens).
  * Returns the rows and the longest piece among them.
  */
-export function nextPrefillGroup<Row extends PrefillProgress>(pending: readonly Row[], prefillChunk: number): { group: Row[]; longest: number } {
+export function nextPrefillGroup<Row extends PrefillProgress>(
+  pending: readonly Row[],
+  prefillChunk: number,
+): { group: Row[]; longest: number } {
   const group: Row[] = [];
   let longest = 0;
   for (const row of pending) {

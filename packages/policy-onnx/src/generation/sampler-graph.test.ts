@@ -26,7 +26,9 @@ describe('appendSampler (cpu provider) against sampleToken', () => {
       logits: { data: logits, dims: [4, vocab] },
       [samplingInputName]: { data: Float32Array.from(draws.flat()), dims: [draws.length, 3] },
     });
-    return Array.from({ length: draws.length }, (_, draw) => Array.from(outputs[samplesOutputName]!.data.subarray(draw * 3, draw * 3 + 3)));
+    return Array.from({ length: draws.length }, (_, draw) =>
+      Array.from(outputs[samplesOutputName]!.data.subarray(draw * 3, draw * 3 + 3)),
+    );
   };
   const row = (index: number) => logits.subarray(index * vocab, (index + 1) * vocab);
 
@@ -49,7 +51,11 @@ describe('appendSampler (cpu provider) against sampleToken', () => {
     const samples = await run(draws);
     samples.forEach(([id, logprob, margin], index) => {
       const [source, temperature, uniform] = draws[index]!;
-      const reference = sampleToken(row(source!), { temperature: temperature!, topK: 0, topP: 1 }, { nextFloat: () => uniform! });
+      const reference = sampleToken(
+        row(source!),
+        { temperature: temperature!, topK: 0, topP: 1 },
+        { nextFloat: () => uniform! },
+      );
       expect(id, `draw ${index}`).toBe(reference.id);
       expect(Math.abs(logprob! - reference.logprob)).toBeLessThan(1e-5);
       // the margin: u's distance to the nearer end of the chosen id's cumulative interval (float64 here)

@@ -29,7 +29,8 @@ export const samplerMaxVocab = 2 ** 24;
  * `vocab` must be at most `samplerMaxVocab`.
  */
 export function appendSampler(graph: GraphBuilder, logits: Value, vocab: number): Value {
-  if (vocab > samplerMaxVocab) throw new Error(`sampler graph: ids of a vocabulary of ${vocab} are not exact in float32`);
+  if (vocab > samplerMaxVocab)
+    throw new Error(`sampler graph: ids of a vocabulary of ${vocab} are not exact in float32`);
   const sampling = graph.input(samplingInputName, 'float32', ['draws', 3]);
   const column = (index: number) => graph.slice(sampling, { starts: [index], ends: [index + 1], axes: [1] }); // [draws, 1]
   const rows = graph.reshape(graph.cast(column(0), 'int64'), [-1]);
@@ -53,18 +54,35 @@ export function appendSampler(graph: GraphBuilder, logits: Value, vocab: number)
   const scaled = graph.div(drawn, graph.where(sampled, temperature, 1));
   const scaledLogSumExp = logSumExp(scaled);
   const probabilities = graph.exp(graph.sub(scaled, scaledLogSumExp));
-  const cumulative = graph.emit('CumSum', [probabilities, graph.scalar(1, 'int64')], [{ dtype: 'float32', shape: ['draws', vocab] }])[0]!;
-  const below = graph.reduceSum(graph.where(graph.greater(cumulative, uniform), graph.scalar(0), 1), [1], { keepDims: true }); // ids with c ≤ u
+  const cumulative = graph.emit(
+    'CumSum',
+    [probabilities, graph.scalar(1, 'int64')],
+    [{ dtype: 'float32', shape: ['draws', vocab] }],
+  )[0]!;
+  const below = graph.reduceSum(graph.where(graph.greater(cumulative, uniform), graph.scalar(0), 1), [1], {
+    keepDims: true,
+  }); // ids with c ≤ u
   const chosen = graph.emit('Min', [below, graph.scalar(vocab - 1)], [{ dtype: 'float32', shape: ['draws', 1] }])[0]!;
   const chosenIds = graph.cast(chosen, 'int64');
-  const previousIds = graph.cast(graph.emit('Max', [graph.sub(chosen, 1), graph.scalar(0)], [{ dtype: 'float32', shape: ['draws', 1] }])[0]!, 'int64');
+  const previousIds = graph.cast(
+    graph.emit('Max', [graph.sub(chosen, 1), graph.scalar(0)], [{ dtype: 'float32', shape: ['draws', 1] }])[0]!,
+    'int64',
+  );
   const intervalStart = graph.where(graph.greater(chosen, 0), at(cumulative, previousIds), 0);
   const intervalEnd = at(cumulative, chosenIds);
-  const margin = graph.emit('Min', [graph.sub(uniform, intervalStart), graph.sub(intervalEnd, uniform)], [{ dtype: 'float32', shape: ['draws', 1] }])[0]!;
+  const margin = graph.emit(
+    'Min',
+    [graph.sub(uniform, intervalStart), graph.sub(intervalEnd, uniform)],
+    [{ dtype: 'float32', shape: ['draws', 1] }],
+  )[0]!;
   const sampledLogprob = graph.sub(at(scaled, chosenIds), scaledLogSumExp);
 
   const samples = graph.concat(
-    [graph.where(sampled, chosen, graph.cast(best, 'float32')), graph.where(sampled, sampledLogprob, greedyLogprob), graph.where(sampled, margin, 1)],
+    [
+      graph.where(sampled, chosen, graph.cast(best, 'float32')),
+      graph.where(sampled, sampledLogprob, greedyLogprob),
+      graph.where(sampled, margin, 1),
+    ],
     1,
   );
   return graph.output(samples, samplesOutputName);

@@ -7,7 +7,10 @@ const settings = (temperature: number, topP = 1, topK = 0) => ({ temperature, to
 describe('sampleToken', () => {
   it('greedy: the largest logit, lowest id among ties, logprob from the temperature-1 softmax', () => {
     const random = new SeededRandom(1);
-    expect(sampleToken([0, 2, 2, 1], settings(0), random)).toEqual({ id: 1, logprob: 2 - Math.log(1 + 2 * Math.exp(2) + Math.exp(1)) });
+    expect(sampleToken([0, 2, 2, 1], settings(0), random)).toEqual({
+      id: 1,
+      logprob: 2 - Math.log(1 + 2 * Math.exp(2) + Math.exp(1)),
+    });
     expect(sampleToken([-5], settings(0), random).id).toBe(0);
   });
 
@@ -65,8 +68,12 @@ describe('sampleToken', () => {
 describe('resolveSampling', () => {
   it('defaults: temperature 1, top-p 1, top-k 0; bad values name the field', () => {
     expect(resolveSampling(undefined)).toEqual({ temperature: 1, topP: 1, topK: 0 });
-    expect(() => resolveSampling({ temperature: -1 })).toThrow('sampling, field "temperature": must be a finite number >= 0, got -1');
-    expect(() => resolveSampling({ topP: 1.5 }, 'requests[2].sampling')).toThrow('requests[2].sampling, field "topP": must be in (0, 1], got 1.5');
+    expect(() => resolveSampling({ temperature: -1 })).toThrow(
+      'sampling, field "temperature": must be a finite number >= 0, got -1',
+    );
+    expect(() => resolveSampling({ topP: 1.5 }, 'requests[2].sampling')).toThrow(
+      'requests[2].sampling, field "topP": must be in (0, 1], got 1.5',
+    );
     expect(() => resolveSampling({ topK: 2.5 })).toThrow('field "topK"');
   });
 });

@@ -12,9 +12,12 @@ export function resolveSampling(options: SamplingOptions | undefined, source = '
   const temperature = options?.temperature ?? 1;
   const topP = options?.topP ?? 1;
   const topK = options?.topK ?? 0;
-  if (!Number.isFinite(temperature) || temperature < 0) throw new InvalidInputError(`must be a finite number >= 0, got ${temperature}`, { source, field: 'temperature' });
-  if (!Number.isFinite(topP) || topP <= 0 || topP > 1) throw new InvalidInputError(`must be in (0, 1], got ${topP}`, { source, field: 'topP' });
-  if (!Number.isSafeInteger(topK) || topK < 0) throw new InvalidInputError(`must be an integer >= 0, got ${topK}`, { source, field: 'topK' });
+  if (!Number.isFinite(temperature) || temperature < 0)
+    throw new InvalidInputError(`must be a finite number >= 0, got ${temperature}`, { source, field: 'temperature' });
+  if (!Number.isFinite(topP) || topP <= 0 || topP > 1)
+    throw new InvalidInputError(`must be in (0, 1], got ${topP}`, { source, field: 'topP' });
+  if (!Number.isSafeInteger(topK) || topK < 0)
+    throw new InvalidInputError(`must be an integer >= 0, got ${topK}`, { source, field: 'topK' });
   return { temperature, topP, topK };
 }
 
@@ -31,7 +34,11 @@ export interface SampledToken {
 }
 
 /** `log Σ exp(logits[i] / temperature)` and the max, in float64. */
-function logSumExp(logits: ArrayLike<number>, ids: ArrayLike<number> | undefined, scale: number): { max: number; logSum: number } {
+function logSumExp(
+  logits: ArrayLike<number>,
+  ids: ArrayLike<number> | undefined,
+  scale: number,
+): { max: number; logSum: number } {
   const count = ids === undefined ? logits.length : ids.length;
   let max = -Infinity;
   for (let position = 0; position < count; position++) {
@@ -39,7 +46,8 @@ function logSumExp(logits: ArrayLike<number>, ids: ArrayLike<number> | undefined
     if (value > max) max = value;
   }
   let sum = 0;
-  for (let position = 0; position < count; position++) sum += Math.exp(logits[ids === undefined ? position : ids[position]!]! * scale - max);
+  for (let position = 0; position < count; position++)
+    sum += Math.exp(logits[ids === undefined ? position : ids[position]!]! * scale - max);
   return { max, logSum: max + Math.log(sum) };
 }
 
@@ -94,7 +102,11 @@ function topKIds(logits: ArrayLike<number>, k: number): number[] {
  * Without top-k, the nucleus is found without sorting the vocabulary: candidates with probability at
  * least 10⁻³, 10⁻⁴, … are collected until their total reaches `topP` (the nucleus is then among them).
  */
-export function sampleToken(logits: ArrayLike<number>, settings: SamplingSettings, random: UniformSource): SampledToken {
+export function sampleToken(
+  logits: ArrayLike<number>,
+  settings: SamplingSettings,
+  random: UniformSource,
+): SampledToken {
   const vocab = logits.length;
   if (settings.temperature === 0) {
     let best = 0;
@@ -103,7 +115,8 @@ export function sampleToken(logits: ArrayLike<number>, settings: SamplingSetting
     return { id: best, logprob: logits[best]! - logSum };
   }
   const scale = 1 / settings.temperature;
-  let ids: number[] | undefined = settings.topK > 0 && settings.topK < vocab ? topKIds(logits, settings.topK) : undefined;
+  let ids: number[] | undefined =
+    settings.topK > 0 && settings.topK < vocab ? topKIds(logits, settings.topK) : undefined;
   const { logSum } = logSumExp(logits, ids, scale);
   const probability = (id: number) => Math.exp(logits[id]! * scale - logSum);
   let total = 1;

@@ -9,10 +9,20 @@ const eos = tokenizer.eosTokenIds[0]!;
 
 describe('generation sequences', () => {
   it('checks requests and finishes a request for 0 tokens at once', () => {
-    expect(() => createSequences([{ inputIds: [], maxNewTokens: 1 }], tokenizer, tokenizer.vocabSize)).toThrow(InvalidInputError);
-    expect(() => createSequences([{ inputIds: [tokenizer.vocabSize], maxNewTokens: 1 }], tokenizer, tokenizer.vocabSize)).toThrow(/outside the vocabulary/);
-    expect(() => createSequences([{ inputIds: [1], maxNewTokens: 1, sampling: { topP: 0 } }], tokenizer, tokenizer.vocabSize)).toThrow(/topP/);
-    const [none] = createSequences([{ inputIds: [1], maxNewTokens: 0, logprobs: true }], tokenizer, tokenizer.vocabSize);
+    expect(() => createSequences([{ inputIds: [], maxNewTokens: 1 }], tokenizer, tokenizer.vocabSize)).toThrow(
+      InvalidInputError,
+    );
+    expect(() =>
+      createSequences([{ inputIds: [tokenizer.vocabSize], maxNewTokens: 1 }], tokenizer, tokenizer.vocabSize),
+    ).toThrow(/outside the vocabulary/);
+    expect(() =>
+      createSequences([{ inputIds: [1], maxNewTokens: 1, sampling: { topP: 0 } }], tokenizer, tokenizer.vocabSize),
+    ).toThrow(/topP/);
+    const [none] = createSequences(
+      [{ inputIds: [1], maxNewTokens: 0, logprobs: true }],
+      tokenizer,
+      tokenizer.vocabSize,
+    );
     expect(none!.result).toEqual({ outputIds: [], text: '', finishReason: 'length', idsExact: true, logprobs: [] });
   });
 

@@ -1,4 +1,11 @@
-import { InvalidInputError, SeededRandom, type GenerateOptions, type GenerateRequest, type GenerateResult, type Tokenizer } from '@research-ts/spec';
+import {
+  InvalidInputError,
+  SeededRandom,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  type Tokenizer,
+} from '@research-ts/spec';
 import { randomBytes } from 'node:crypto';
 import { GenerationText } from './generation-text';
 import { resolveSampling, type SampledToken, type SamplingSettings } from './sampling';
@@ -22,13 +29,26 @@ export interface Sequence {
 
 function checkRequest(request: GenerateRequest, index: number, vocabSize: number): void {
   const source = `requests[${index}]`;
-  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0) throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
+  if (!Array.isArray(request.inputIds) || request.inputIds.length === 0)
+    throw new InvalidInputError('must be a non-empty array of token ids', { source, field: 'inputIds' });
   for (const [position, id] of request.inputIds.entries()) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'inputIds' });
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new InvalidInputError(`id ${id} at ${position} is outside the vocabulary [0, ${vocabSize})`, {
+        source,
+        field: 'inputIds',
+      });
   }
-  if (!Number.isSafeInteger(request.maxNewTokens) || request.maxNewTokens < 0) throw new InvalidInputError(`must be an integer >= 0, got ${request.maxNewTokens}`, { source, field: 'maxNewTokens' });
+  if (!Number.isSafeInteger(request.maxNewTokens) || request.maxNewTokens < 0)
+    throw new InvalidInputError(`must be an integer >= 0, got ${request.maxNewTokens}`, {
+      source,
+      field: 'maxNewTokens',
+    });
   for (const id of request.stopTokenIds ?? []) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new InvalidInputError(`id ${id} is outside the vocabulary [0, ${vocabSize})`, { source, field: 'stopTokenIds' });
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new InvalidInputError(`id ${id} is outside the vocabulary [0, ${vocabSize})`, {
+        source,
+        field: 'stopTokenIds',
+      });
   }
 }
 
@@ -36,7 +56,11 @@ function checkRequest(request: GenerateRequest, index: number, vocabSize: number
  * Checks the requests of a `generate` call and makes their sequences: one RNG per request seeded by
  * `sampling.seed` (random when absent); a request for 0 new tokens is finished at once.
  */
-export function createSequences(requests: readonly GenerateRequest[], tokenizer: Tokenizer, vocabSize: number): Sequence[] {
+export function createSequences(
+  requests: readonly GenerateRequest[],
+  tokenizer: Tokenizer,
+  vocabSize: number,
+): Sequence[] {
   requests.forEach((request, index) => checkRequest(request, index, vocabSize));
   return requests.map((request, index) => ({
     index,
@@ -49,12 +73,25 @@ export function createSequences(requests: readonly GenerateRequest[], tokenizer:
     pending: -1,
     outputIds: [],
     logprobs: [],
-    result: request.maxNewTokens === 0 ? { outputIds: [], text: '', finishReason: 'length', idsExact: true, ...(request.logprobs === true ? { logprobs: [] } : {}) } : undefined,
+    result:
+      request.maxNewTokens === 0
+        ? {
+            outputIds: [],
+            text: '',
+            finishReason: 'length',
+            idsExact: true,
+            ...(request.logprobs === true ? { logprobs: [] } : {}),
+          }
+        : undefined,
   }));
 }
 
 /** Takes a sampled token; returns true when the sequence is finished (its `result` is set). */
-export function acceptToken(sequence: Sequence, { id, logprob }: SampledToken, onText: GenerateOptions['onText']): boolean {
+export function acceptToken(
+  sequence: Sequence,
+  { id, logprob }: SampledToken,
+  onText: GenerateOptions['onText'],
+): boolean {
   sequence.outputIds.push(id);
   sequence.logprobs.push(logprob);
   sequence.pending = id;

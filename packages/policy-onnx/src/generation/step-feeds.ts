@@ -11,7 +11,10 @@ export interface StepTokens {
 }
 
 /** The `input_ids`, `position_ids` and `attention_mask` feeds of a run whose cache has `pastSlots` slots per row. */
-export function stepTokenFeeds(tokens: StepTokens, pastSlots: number): Record<'input_ids' | 'position_ids' | 'attention_mask', FeedTensor> {
+export function stepTokenFeeds(
+  tokens: StepTokens,
+  pastSlots: number,
+): Record<'input_ids' | 'position_ids' | 'attention_mask', FeedTensor> {
   const { rows, mask } = tokens;
   const sequence = tokens.inputIds.length / rows;
   const maskFeed = new BigInt64Array(mask.length);

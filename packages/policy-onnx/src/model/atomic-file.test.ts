@@ -24,7 +24,9 @@ describe('writeFileAtomically', () => {
     ).rejects.toThrow('disk on fire');
     expect(await readFile(target, 'utf8')).toBe('old contents');
     expect(await readdir(directory)).toEqual(['file.bin']); // the temporary file is gone
-    await writeFileAtomically(target, (handle) => writeFully(handle, new TextEncoder().encode('new contents'), 0), { durable: false });
+    await writeFileAtomically(target, (handle) => writeFully(handle, new TextEncoder().encode('new contents'), 0), {
+      durable: false,
+    });
     expect(await readFile(target, 'utf8')).toBe('new contents');
     expect(await readdir(directory)).toEqual(['file.bin']);
   });

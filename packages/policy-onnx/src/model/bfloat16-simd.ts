@@ -46,7 +46,16 @@ const op = {
 const simd = {
   load: op.simd(0x00, 0, 0), // memarg: align 2^0 (a hint), offset 0
   store: (offset: number) => op.simd(0x0b, 0, ...unsignedLeb(offset)),
-  constI32x4: (value: number) => op.simd(0x0c, ...Array.from({ length: 4 }, () => [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24]).flat()),
+  constI32x4: (value: number) =>
+    op.simd(
+      0x0c,
+      ...Array.from({ length: 4 }, () => [
+        value & 0xff,
+        (value >>> 8) & 0xff,
+        (value >>> 16) & 0xff,
+        value >>> 24,
+      ]).flat(),
+    ),
   i32x4GtS: op.simd(59),
   and: op.simd(78),
   or: op.simd(80),
@@ -62,45 +71,113 @@ const simd = {
 /** `end = src + count << shift` then loop while src < end: params 0 src, 1 dst, 2 count; local 3 end. */
 function loopBody(elementShift: number, body: number[], sourceStep: number, destinationStep: number): number[] {
   return [
-    ...op.localGet(0), ...op.localGet(2), ...op.i32Const(elementShift), ...op.i32Shl, ...op.i32Add, ...op.localSet(3),
-    ...op.block, ...op.loop,
-    ...op.localGet(0), ...op.localGet(3), ...op.i32GeU, ...op.brIf(1),
+    ...op.localGet(0),
+    ...op.localGet(2),
+    ...op.i32Const(elementShift),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.localSet(3),
+    ...op.block,
+    ...op.loop,
+    ...op.localGet(0),
+    ...op.localGet(3),
+    ...op.i32GeU,
+    ...op.brIf(1),
     ...body,
-    ...op.localGet(0), ...op.i32Const(sourceStep), ...op.i32Add, ...op.localSet(0),
-    ...op.localGet(1), ...op.i32Const(destinationStep), ...op.i32Add, ...op.localSet(1),
-    ...op.br(0), ...op.end, ...op.end,
+    ...op.localGet(0),
+    ...op.i32Const(sourceStep),
+    ...op.i32Add,
+    ...op.localSet(0),
+    ...op.localGet(1),
+    ...op.i32Const(destinationStep),
+    ...op.i32Add,
+    ...op.localSet(1),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
   ];
 }
 
 // widen: 8 bf16 (16 bytes) in, 8 f32 (32 bytes) out per step.
-const widenBody = loopBody(1, [
-  ...op.localGet(1), ...op.localGet(0), ...simd.load, ...simd.i32x4ExtendLowI16x8U, ...op.i32Const(16), ...simd.i32x4Shl, ...simd.store(0),
-  ...op.localGet(1), ...op.localGet(0), ...simd.load, ...simd.i32x4ExtendHighI16x8U, ...op.i32Const(16), ...simd.i32x4Shl, ...simd.store(16),
-], 16, 32);
+const widenBody = loopBody(
+  1,
+  [
+    ...op.localGet(1),
+    ...op.localGet(0),
+    ...simd.load,
+    ...simd.i32x4ExtendLowI16x8U,
+    ...op.i32Const(16),
+    ...simd.i32x4Shl,
+    ...simd.store(0),
+    ...op.localGet(1),
+    ...op.localGet(0),
+    ...simd.load,
+    ...simd.i32x4ExtendHighI16x8U,
+    ...op.i32Const(16),
+    ...simd.i32x4Shl,
+    ...simd.store(16),
+  ],
+  16,
+  32,
+);
 
 /** Rounds the f32 lanes loaded from `src + offset` to bf16 lanes (as u32), leaving them on the stack. Locals 4 x, 5 t. */
 function roundLanes(offset: number): number[] {
   const address = offset === 0 ? op.localGet(0) : [...op.localGet(0), ...op.i32Const(offset), ...op.i32Add];
   return [
-    ...address, ...simd.load, ...op.localSet(4),
-    ...op.localGet(4), ...op.i32Const(16), ...simd.i32x4ShrU, ...op.localSet(5),
-    ...op.localGet(5), ...simd.constI32x4(0x40), ...simd.or, // NaN: t | 0x40
-    ...op.localGet(4), ...simd.constI32x4(0x7fff), ...simd.i32x4Add, ...op.localGet(5), ...simd.constI32x4(1), ...simd.and, ...simd.i32x4Add,
-    ...op.i32Const(16), ...simd.i32x4ShrU, // rounded
-    ...op.localGet(4), ...simd.constI32x4(0x7fffffff), ...simd.and, ...simd.constI32x4(0x7f800000), ...simd.i32x4GtS, // is NaN
+    ...address,
+    ...simd.load,
+    ...op.localSet(4),
+    ...op.localGet(4),
+    ...op.i32Const(16),
+    ...simd.i32x4ShrU,
+    ...op.localSet(5),
+    ...op.localGet(5),
+    ...simd.constI32x4(0x40),
+    ...simd.or, // NaN: t | 0x40
+    ...op.localGet(4),
+    ...simd.constI32x4(0x7fff),
+    ...simd.i32x4Add,
+    ...op.localGet(5),
+    ...simd.constI32x4(1),
+    ...simd.and,
+    ...simd.i32x4Add,
+    ...op.i32Const(16),
+    ...simd.i32x4ShrU, // rounded
+    ...op.localGet(4),
+    ...simd.constI32x4(0x7fffffff),
+    ...simd.and,
+    ...simd.constI32x4(0x7f800000),
+    ...simd.i32x4GtS, // is NaN
     ...simd.bitselect,
   ];
 }
 
 // narrow: 8 f32 (32 bytes) in, 8 bf16 (16 bytes) out per step; locals 6, 7 hold the two halves.
-const narrowBody = loopBody(2, [
-  ...roundLanes(0), ...op.localSet(6),
-  ...roundLanes(16), ...op.localSet(7),
-  ...op.localGet(1), ...op.localGet(6), ...op.localGet(7), ...simd.i16x8NarrowI32x4U, ...simd.store(0),
-], 32, 16);
+const narrowBody = loopBody(
+  2,
+  [
+    ...roundLanes(0),
+    ...op.localSet(6),
+    ...roundLanes(16),
+    ...op.localSet(7),
+    ...op.localGet(1),
+    ...op.localGet(6),
+    ...op.localGet(7),
+    ...simd.i16x8NarrowI32x4U,
+    ...simd.store(0),
+  ],
+  32,
+  16,
+);
 
 function functionBody(locals: Array<[number, number]>, body: number[]): number[] {
-  const content = [...unsignedLeb(locals.length), ...locals.flatMap(([count, type]) => [...unsignedLeb(count), type]), ...body, ...op.end];
+  const content = [
+    ...unsignedLeb(locals.length),
+    ...locals.flatMap(([count, type]) => [...unsignedLeb(count), type]),
+    ...body,
+    ...op.end,
+  ];
   return [...unsignedLeb(content.length), ...content];
 }
 
@@ -113,12 +190,29 @@ const name = (text: string) => [text.length, ...Array.from(text, (character) => 
 /** The module's bytes (exported for the test that checks it validates). */
 export function bfloat16SimdModuleBytes(): Uint8Array {
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, 3, i32, i32, i32, 0]), // one type: (i32, i32, i32) -> ()
     ...section(3, [2, 0, 0]), // two functions of type 0
     ...section(5, [1, 0x00, 2]), // one memory, 2 pages
     ...section(7, [3, ...name('memory'), 0x02, 0, ...name('widen'), 0x00, 0, ...name('narrow'), 0x00, 1]),
-    ...section(10, [2, ...functionBody([[1, i32]], widenBody), ...functionBody([[1, i32], [4, v128]], narrowBody)]),
+    ...section(10, [
+      2,
+      ...functionBody([[1, i32]], widenBody),
+      ...functionBody(
+        [
+          [1, i32],
+          [4, v128],
+        ],
+        narrowBody,
+      ),
+    ]),
   ]);
 }
 

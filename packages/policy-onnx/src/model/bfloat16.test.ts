@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bfloat16ToFloat32, bfloat16ToFloat32Loop, float32BitsToBfloat16Bits, float32ToBfloat16, float32ToBfloat16Loop } from './bfloat16';
+import {
+  bfloat16ToFloat32,
+  bfloat16ToFloat32Loop,
+  float32BitsToBfloat16Bits,
+  float32ToBfloat16,
+  float32ToBfloat16Loop,
+} from './bfloat16';
 import { bfloat16Simd, chunkElements } from './bfloat16-simd';
 
 /** bfloat16 value of `bits` by the textbook formula (float64; exact). */
@@ -56,7 +62,8 @@ describe('bfloat16', () => {
       const expected = formulaValue(bits);
       if (Number.isNaN(expected)) {
         if (widenedBits[bits] !== bits * 0x10000) expect(widenedBits[bits]).toBe(bits * 0x10000);
-      } else if (!Object.is(widened[bits], expected)) expect(widened[bits], `bits 0x${bits.toString(16)}`).toBe(expected);
+      } else if (!Object.is(widened[bits], expected))
+        expect(widened[bits], `bits 0x${bits.toString(16)}`).toBe(expected);
     }
   });
 
@@ -64,7 +71,9 @@ describe('bfloat16', () => {
     for (let bits = 0; bits < 0x10000; bits++) {
       const back = float32BitsToBfloat16Bits(bits * 0x10000);
       const isNaN = (bits & 0x7f80) === 0x7f80 && (bits & 0x7f) !== 0;
-      if (isNaN ? (back & 0x7f80) !== 0x7f80 || (back & 0x7f) === 0 || (back & 0x8000) !== (bits & 0x8000) : back !== bits) {
+      if (
+        isNaN ? (back & 0x7f80) !== 0x7f80 || (back & 0x7f) === 0 || (back & 0x8000) !== (bits & 0x8000) : back !== bits
+      ) {
         expect(back.toString(16), `bits 0x${bits.toString(16)}`).toBe(bits.toString(16));
       }
     }
@@ -89,7 +98,8 @@ describe('bfloat16', () => {
       [2 ** -133, 0x0001], // bfloat16 subnormal, exact
       [1.401298464324817e-45, 0x0000], // smallest binary32 subnormal: below half a bfloat16 subnormal ulp
     ];
-    for (const [value, expected] of table) expect(float32BitsToBfloat16Bits(singleBits(value)), `value ${value}`).toBe(expected);
+    for (const [value, expected] of table)
+      expect(float32BitsToBfloat16Bits(singleBits(value)), `value ${value}`).toBe(expected);
   });
 
   it('agrees with a neighbour comparison on 200000 random finite binary32 values', () => {
@@ -115,7 +125,9 @@ describe('bfloat16', () => {
 
   it("rounds like PyTorch's .to(torch.bfloat16) (digest from tools/torch-bfloat16-reference.py, torch 1.13 CPU)", () => {
     const halves = float32ToBfloat16(torchReferenceInputs());
-    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe('dd4de5291c970f9721017ecb3d334c1231c1f6f0ccd029f180fd999fccd250a3');
+    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe(
+      'dd4de5291c970f9721017ecb3d334c1231c1f6f0ccd029f180fd999fccd250a3',
+    );
   });
 
   it('the WebAssembly SIMD path is active on Node 20 and equals the plain loops, across chunk boundaries and tails', () => {
@@ -135,7 +147,8 @@ describe('bfloat16', () => {
     const loop = float32ToBfloat16Loop(values, new Uint16Array(length));
     expect(Buffer.from(fast.buffer).equals(Buffer.from(loop.buffer))).toBe(true);
     expect(Array.from(fast.subarray(100, 108))).toEqual([0x7fc0, 0xffc0, 0x7fff, 0x7f80, 0xff80, 0x3f80, 0x3f82, 0]);
-    for (const index of [0, 1, 4095, 16383, 16384, length - 1]) expect(fast[index]).toBe(float32BitsToBfloat16Bits(bits[index]!));
+    for (const index of [0, 1, 4095, 16383, 16384, length - 1])
+      expect(fast[index]).toBe(float32BitsToBfloat16Bits(bits[index]!));
 
     const widened = bfloat16ToFloat32(fast);
     const widenedLoop = bfloat16ToFloat32Loop(fast, new Float32Array(length));

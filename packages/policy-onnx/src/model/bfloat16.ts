@@ -19,7 +19,10 @@ export function float32BitsToBfloat16Bits(single: number): number {
  * Widens bfloat16 bit patterns to float32 values, exactly. Front to back, so `halves` may be the upper
  * half of `output`'s own bytes (the reader widens in place). Bulk in WebAssembly SIMD when available.
  */
-export function bfloat16ToFloat32(halves: Uint16Array, output: Float32Array = new Float32Array(halves.length)): Float32Array {
+export function bfloat16ToFloat32(
+  halves: Uint16Array,
+  output: Float32Array = new Float32Array(halves.length),
+): Float32Array {
   const accelerated = bfloat16Simd();
   let start = 0;
   if (accelerated !== null) {
@@ -37,7 +40,10 @@ export function bfloat16ToFloat32(halves: Uint16Array, output: Float32Array = ne
 }
 
 /** Narrows float32 values to bfloat16 bit patterns, rounding to nearest, ties to even. Bulk in WebAssembly SIMD when available. */
-export function float32ToBfloat16(values: Float32Array, output: Uint16Array = new Uint16Array(values.length)): Uint16Array {
+export function float32ToBfloat16(
+  values: Float32Array,
+  output: Uint16Array = new Uint16Array(values.length),
+): Uint16Array {
   const accelerated = bfloat16Simd();
   let start = 0;
   if (accelerated !== null) {

@@ -87,24 +87,55 @@ describe('readModelConfig', () => {
       torchDtype: 'float32',
       ropeScaling: undefined,
     });
-    expect(parseDecoderConfig({ ...minimal, model_type: 'qwen2' })).toMatchObject({ attentionBias: true, attentionOutputBias: false, maxPositionEmbeddings: 32768 });
-    expect(parseDecoderConfig({ ...minimal, attention_bias: true, mlp_bias: true })).toMatchObject({ attentionBias: true, attentionOutputBias: true, mlpBias: true });
+    expect(parseDecoderConfig({ ...minimal, model_type: 'qwen2' })).toMatchObject({
+      attentionBias: true,
+      attentionOutputBias: false,
+      maxPositionEmbeddings: 32768,
+    });
+    expect(parseDecoderConfig({ ...minimal, attention_bias: true, mlp_bias: true })).toMatchObject({
+      attentionBias: true,
+      attentionOutputBias: true,
+      mlpBias: true,
+    });
     expect(parseDecoderConfig({ ...minimal, dtype: 'float16' }).torchDtype).toBe('float16');
-    expect(parseDecoderConfig({ ...minimal, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling).toEqual({ type: 'linear', factor: 2 });
+    expect(parseDecoderConfig({ ...minimal, rope_scaling: { type: 'linear', factor: 2 } }).ropeScaling).toEqual({
+      type: 'linear',
+      factor: 2,
+    });
     expect(parseDecoderConfig({ ...minimal, rope_scaling: { rope_type: 'default' } }).ropeScaling).toBeUndefined();
   });
 
   it('names config.json and the field for every bad value', async () => {
     const qwen = JSON.parse(await readFile(join(qwenDirectory, 'config.json'), 'utf8')) as Record<string, unknown>;
     const cases: Array<[Record<string, unknown>, string, string]> = [
-      [{ model_type: 'qwen3' }, 'model_type', 'must be "qwen2" or "llama" (the supported decoder families), got "qwen3"'],
-      [{ model_type: undefined }, 'model_type', 'must be "qwen2" or "llama" (the supported decoder families), got undefined'],
-      [{ architectures: ['LlamaForCausalLM'] }, 'architectures', 'must be ["Qwen2ForCausalLM"] for model_type "qwen2", got ["LlamaForCausalLM"]'],
+      [
+        { model_type: 'qwen3' },
+        'model_type',
+        'must be "qwen2" or "llama" (the supported decoder families), got "qwen3"',
+      ],
+      [
+        { model_type: undefined },
+        'model_type',
+        'must be "qwen2" or "llama" (the supported decoder families), got undefined',
+      ],
+      [
+        { architectures: ['LlamaForCausalLM'] },
+        'architectures',
+        'must be ["Qwen2ForCausalLM"] for model_type "qwen2", got ["LlamaForCausalLM"]',
+      ],
       [{ architectures: ['Qwen2ForSequenceClassification'] }, 'architectures', 'must be ["Qwen2ForCausalLM"]'],
       [{ num_key_value_heads: 3 }, 'num_key_value_heads', 'must divide num_attention_heads (14), got 3'],
       [{ num_key_value_heads: 0 }, 'num_key_value_heads', 'must be an integer ≥ 1, got 0'],
-      [{ num_attention_heads: 6 }, 'num_attention_heads', 'must divide hidden_size (896) when head_dim is not given, got 6'],
-      [{ num_attention_heads: 128, num_key_value_heads: 2 }, 'num_attention_heads', 'the head dimension must be even for RoPE, got 7'],
+      [
+        { num_attention_heads: 6 },
+        'num_attention_heads',
+        'must divide hidden_size (896) when head_dim is not given, got 6',
+      ],
+      [
+        { num_attention_heads: 128, num_key_value_heads: 2 },
+        'num_attention_heads',
+        'the head dimension must be even for RoPE, got 7',
+      ],
       [{ head_dim: 63 }, 'head_dim', 'the head dimension must be even for RoPE, got 63'],
       [{ hidden_size: '896' }, 'hidden_size', 'must be an integer ≥ 1, got "896"'],
       [{ hidden_size: 896.5 }, 'hidden_size', 'must be an integer ≥ 1, got 896.5'],
@@ -128,16 +159,32 @@ describe('readModelConfig', () => {
       [{ hidden_act: 'gelu' }, 'hidden_act', 'must be "silu" (SwiGLU), got "gelu"'],
       [{ use_sliding_window: true }, 'use_sliding_window', 'sliding-window attention is not supported'],
       [{ use_mrope: true }, 'use_mrope', 'multimodal RoPE is not supported'],
-      [{ quantization_config: { quant_method: 'gptq' } }, 'quantization_config', 'quantized checkpoints are not supported'],
+      [
+        { quantization_config: { quant_method: 'gptq' } },
+        'quantization_config',
+        'quantized checkpoints are not supported',
+      ],
       [
         { rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } },
         'rope_scaling.type',
         'RoPE scaling type "yarn" is not supported (supported: default, linear, llama3)',
       ],
-      [{ rope_scaling: { rope_type: 'dynamic', factor: 2 } }, 'rope_scaling.rope_type', 'RoPE scaling type "dynamic" is not supported'],
+      [
+        { rope_scaling: { rope_type: 'dynamic', factor: 2 } },
+        'rope_scaling.rope_type',
+        'RoPE scaling type "dynamic" is not supported',
+      ],
       [{ rope_scaling: { rope_type: 'linear', factor: 0.5 } }, 'rope_scaling.factor', 'must be a number ≥ 1, got 0.5'],
       [
-        { rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1, original_max_position_embeddings: 8192 } },
+        {
+          rope_scaling: {
+            rope_type: 'llama3',
+            factor: 8,
+            low_freq_factor: 4,
+            high_freq_factor: 1,
+            original_max_position_embeddings: 8192,
+          },
+        },
         'rope_scaling.high_freq_factor',
         'must exceed low_freq_factor (4), got 1',
       ],
@@ -163,7 +210,9 @@ describe('readModelConfig', () => {
     expect(() => parseDecoderConfig({ ...qwen, num_key_value_heads: 4 })).toThrow(
       'config.json, field "num_key_value_heads": must divide num_attention_heads (14), got 4',
     );
-    await expect(readModelConfig({ ...qwen, num_key_value_heads: 4 })).rejects.toThrow('config.json, field "num_key_value_heads"');
+    await expect(readModelConfig({ ...qwen, num_key_value_heads: 4 })).rejects.toThrow(
+      'config.json, field "num_key_value_heads"',
+    );
   });
 
   it('rejects a file that is missing, not JSON, or not an object', async () => {
@@ -182,11 +231,15 @@ describe('readModelConfig: a config.json without eos_token_id, as transformers r
   async function directoryWith(name: string, files: Record<string, unknown>): Promise<string> {
     const directory = join(scratch, name);
     await mkdir(directory);
-    for (const [file, contents] of Object.entries(files)) await writeFile(join(directory, file), JSON.stringify(contents));
+    for (const [file, contents] of Object.entries(files))
+      await writeFile(join(directory, file), JSON.stringify(contents));
     return directory;
   }
   const withoutEos = async (fixture: string) => {
-    const { eos_token_id: _, ...config } = JSON.parse(await readFile(join(fixture, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const { eos_token_id: _, ...config } = JSON.parse(await readFile(join(fixture, 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     return config;
   };
 
@@ -197,7 +250,10 @@ describe('readModelConfig: a config.json without eos_token_id, as transformers r
     });
     expect((await readModelConfig(qwen)).eosTokenId).toEqual([151645, 151643]);
     // it comes before LlamaConfig's default
-    const llama = await directoryWith('llama-eos-from-generation-config', { 'config.json': await withoutEos(llamaDirectory), 'generation_config.json': { eos_token_id: 128009 } });
+    const llama = await directoryWith('llama-eos-from-generation-config', {
+      'config.json': await withoutEos(llamaDirectory),
+      'generation_config.json': { eos_token_id: 128009 },
+    });
     expect((await readModelConfig(llama)).eosTokenId).toBe(128009);
   });
 
@@ -206,11 +262,16 @@ describe('readModelConfig: a config.json without eos_token_id, as transformers r
     expect((await readModelConfig(llama)).eosTokenId).toBe(2);
     expect(parseDecoderConfig(await withoutEos(llamaDirectory)).eosTokenId).toBe(2);
     const qwen = await withoutEos(qwenDirectory);
-    expect(() => parseDecoderConfig(qwen)).toThrow('config.json, field "eos_token_id": is required (the token that ends generation)');
+    expect(() => parseDecoderConfig(qwen)).toThrow(
+      'config.json, field "eos_token_id": is required (the token that ends generation)',
+    );
   });
 
   it('takes the tokenizer’s eos_token when no config file names one', async () => {
-    const directory = await directoryWith('eos-from-tokenizer', { 'config.json': await withoutEos(qwenDirectory), 'generation_config.json': { bos_token_id: 151643 } });
+    const directory = await directoryWith('eos-from-tokenizer', {
+      'config.json': await withoutEos(qwenDirectory),
+      'generation_config.json': { bos_token_id: 151643 },
+    });
     const tokenizerJson = buildWordLevelTokenizer(['who wrote the book ?'], { tagTokens: true });
     await writeTokenizerDirectory(directory, { tokenizerJson, eosToken: '<|im_end|>', padToken: null });
     const imEnd = tokenizerJson.added_tokens.find((token) => token.content === '<|im_end|>')!.id;
@@ -219,9 +280,17 @@ describe('readModelConfig: a config.json without eos_token_id, as transformers r
   });
 
   it('names the file and field of a fallback with a bad value, and keeps config.json’s own value first', async () => {
-    const bad = await directoryWith('bad-generation-eos', { 'config.json': await withoutEos(qwenDirectory), 'generation_config.json': { eos_token_id: 151936 } });
-    await expect(readModelConfig(bad)).rejects.toThrow(`${join(bad, 'generation_config.json')}, field "eos_token_id": must be a token id in [0, 151936) (vocab_size), got 151936`);
-    const own = await directoryWith('own-eos', { 'config.json': { ...(await withoutEos(qwenDirectory)), eos_token_id: 151643 }, 'generation_config.json': { eos_token_id: 151936 } });
+    const bad = await directoryWith('bad-generation-eos', {
+      'config.json': await withoutEos(qwenDirectory),
+      'generation_config.json': { eos_token_id: 151936 },
+    });
+    await expect(readModelConfig(bad)).rejects.toThrow(
+      `${join(bad, 'generation_config.json')}, field "eos_token_id": must be a token id in [0, 151936) (vocab_size), got 151936`,
+    );
+    const own = await directoryWith('own-eos', {
+      'config.json': { ...(await withoutEos(qwenDirectory)), eos_token_id: 151643 },
+      'generation_config.json': { eos_token_id: 151936 },
+    });
     expect((await readModelConfig(own)).eosTokenId).toBe(151643);
   });
 });
@@ -250,7 +319,14 @@ describe('writeModelConfig', () => {
   it('round-trips Llama (rope scaling, EOS list, biases) and tiny configs', async () => {
     const configs = [
       llama32,
-      { ...llama32, attentionBias: true, attentionOutputBias: true, mlpBias: true, ropeScaling: { type: 'linear' as const, factor: 4 }, padTokenId: 0 },
+      {
+        ...llama32,
+        attentionBias: true,
+        attentionOutputBias: true,
+        mlpBias: true,
+        ropeScaling: { type: 'linear' as const, factor: 4 },
+        padTokenId: 0,
+      },
       tinyConfig(),
       tinyConfig({ family: 'llama', tieWordEmbeddings: false, headDim: 16 }),
       tinyConfig({ headDim: 4 }),
@@ -261,8 +337,20 @@ describe('writeModelConfig', () => {
       expect(await readModelConfig(directory)).toEqual(config);
     }
     const llamaJson = toHuggingFaceConfig(llama32);
-    expect(llamaJson.rope_scaling).toEqual({ factor: 32, high_freq_factor: 4, low_freq_factor: 1, original_max_position_embeddings: 8192, rope_type: 'llama3' });
-    expect(llamaJson).toMatchObject({ architectures: ['LlamaForCausalLM'], attention_bias: false, mlp_bias: false, head_dim: 64, model_type: 'llama' });
+    expect(llamaJson.rope_scaling).toEqual({
+      factor: 32,
+      high_freq_factor: 4,
+      low_freq_factor: 1,
+      original_max_position_embeddings: 8192,
+      rope_type: 'llama3',
+    });
+    expect(llamaJson).toMatchObject({
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: false,
+      mlp_bias: false,
+      head_dim: 64,
+      model_type: 'llama',
+    });
     expect(toHuggingFaceConfig(tinyConfig())).not.toHaveProperty('head_dim');
     expect(toHuggingFaceConfig(tinyConfig({ headDim: 4 }))).toHaveProperty('head_dim', 4);
   });
@@ -270,7 +358,14 @@ describe('writeModelConfig', () => {
 
 describe('presets', () => {
   it('tinyConfig: small Qwen2 by default, overrides checked', () => {
-    expect(tinyConfig()).toMatchObject({ family: 'qwen2', vocabSize: 128, hiddenSize: 32, headDim: 8, attentionBias: true, tieWordEmbeddings: true });
+    expect(tinyConfig()).toMatchObject({
+      family: 'qwen2',
+      vocabSize: 128,
+      hiddenSize: 32,
+      headDim: 8,
+      attentionBias: true,
+      tieWordEmbeddings: true,
+    });
     expect(tinyConfig({ family: 'llama' })).toMatchObject({ attentionBias: false, attentionOutputBias: false });
     expect(tinyConfig({ hiddenSize: 64, numAttentionHeads: 8 }).headDim).toBe(8);
     const invalid = (overrides: Partial<DecoderConfig>) => {
@@ -282,10 +377,18 @@ describe('presets', () => {
       }
       return 'no error';
     };
-    expect(invalid({ numKeyValueHeads: 3 })).toBe('config field "numKeyValueHeads": must divide num_attention_heads (4), got 3');
-    expect(invalid({ eosTokenId: 500 })).toBe('config field "eosTokenId": must be a token id in [0, 128) (vocab_size), got 500');
-    expect(invalid({ attentionBias: false })).toBe('config field "attentionBias": Qwen2 has q/k/v biases and no o_proj bias');
-    expect(invalid({ family: 'llama', attentionBias: true })).toBe('config field "attentionBias": Llama biases q/k/v and o_proj together (attention_bias)');
+    expect(invalid({ numKeyValueHeads: 3 })).toBe(
+      'config field "numKeyValueHeads": must divide num_attention_heads (4), got 3',
+    );
+    expect(invalid({ eosTokenId: 500 })).toBe(
+      'config field "eosTokenId": must be a token id in [0, 128) (vocab_size), got 500',
+    );
+    expect(invalid({ attentionBias: false })).toBe(
+      'config field "attentionBias": Qwen2 has q/k/v biases and no o_proj bias',
+    );
+    expect(invalid({ family: 'llama', attentionBias: true })).toBe(
+      'config field "attentionBias": Llama biases q/k/v and o_proj together (attention_bias)',
+    );
     expect(invalid({ mlpBias: true })).toBe('config field "mlpBias": Qwen2 has no MLP biases');
   });
 });

@@ -12,7 +12,13 @@ export type TorchDtype = 'float32' | 'bfloat16' | 'float16';
  */
 export type RopeScaling =
   | { type: 'linear'; factor: number }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositionEmbeddings: number;
+    };
 
 /**
  * A decoder-only transformer (RMSNorm, RoPE, grouped-query attention, SwiGLU), as read from a
@@ -117,7 +123,8 @@ class ConfigReader {
 
   positiveNumber(field: string, fallback: number): number {
     const value = this.json[field] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) this.fail(field, `must be a positive number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      this.fail(field, `must be a positive number, got ${JSON.stringify(value)}`);
     return value;
   }
 
@@ -145,19 +152,30 @@ class ConfigReader {
  * then the tokenizer's EOS (`fallbacks`, read from the model directory by `readModelConfig`). Only when
  * none of them names one is it an error, naming `config.json`'s field and what was looked for.
  */
-export function parseDecoderConfig(json: unknown, source = 'config.json', fallbacks: EosTokenIdFallbacks = {}): DecoderConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidInputError('must be a JSON object', { source });
+export function parseDecoderConfig(
+  json: unknown,
+  source = 'config.json',
+  fallbacks: EosTokenIdFallbacks = {},
+): DecoderConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InvalidInputError('must be a JSON object', { source });
   const raw = json as Json;
   const read: ConfigReader = new ConfigReader(raw, source);
 
   const family = raw.model_type;
   if (family !== 'qwen2' && family !== 'llama') {
-    read.fail('model_type', `must be "qwen2" or "llama" (the supported decoder families), got ${JSON.stringify(family)}`);
+    read.fail(
+      'model_type',
+      `must be "qwen2" or "llama" (the supported decoder families), got ${JSON.stringify(family)}`,
+    );
   }
   if (read.has('architectures')) {
     const listed = raw.architectures;
     if (!Array.isArray(listed) || listed.length !== 1 || listed[0] !== architectures[family]) {
-      read.fail('architectures', `must be ["${architectures[family]}"] for model_type "${family}", got ${JSON.stringify(listed)}`);
+      read.fail(
+        'architectures',
+        `must be ["${architectures[family]}"] for model_type "${family}", got ${JSON.stringify(listed)}`,
+      );
     }
   }
   if (read.has('quantization_config')) read.fail('quantization_config', 'quantized checkpoints are not supported');
@@ -181,27 +199,46 @@ export function parseDecoderConfig(json: unknown, source = 'config.json', fallba
   if (read.has('head_dim')) headDim = read.integer('head_dim', { minimum: 1 });
   else {
     if (hiddenSize % numAttentionHeads !== 0) {
-      read.fail('num_attention_heads', `must divide hidden_size (${hiddenSize}) when head_dim is not given, got ${numAttentionHeads}`);
+      read.fail(
+        'num_attention_heads',
+        `must divide hidden_size (${hiddenSize}) when head_dim is not given, got ${numAttentionHeads}`,
+      );
     }
     headDim = hiddenSize / numAttentionHeads;
   }
-  if (headDim % 2 !== 0) read.fail(read.has('head_dim') ? 'head_dim' : 'num_attention_heads', `the head dimension must be even for RoPE, got ${headDim}`);
+  if (headDim % 2 !== 0)
+    read.fail(
+      read.has('head_dim') ? 'head_dim' : 'num_attention_heads',
+      `the head dimension must be even for RoPE, got ${headDim}`,
+    );
 
   const familyDefault = familyDefaultEosTokenId(raw);
   const eosFrom: EosTokenIdSource | undefined = read.has('eos_token_id')
     ? { value: raw.eos_token_id, source, field: 'eos_token_id' }
     : (fallbacks.generationConfig ??
-      (familyDefault === undefined ? undefined : { value: familyDefault, source: `${source} (the ${architectures[family]} default)`, field: 'eos_token_id' }) ??
+      (familyDefault === undefined
+        ? undefined
+        : {
+            value: familyDefault,
+            source: `${source} (the ${architectures[family]} default)`,
+            field: 'eos_token_id',
+          }) ??
       fallbacks.tokenizer);
   if (eosFrom === undefined) {
     const notFound = fallbacks.notFound ?? [];
-    read.fail('eos_token_id', `is required (the token that ends generation)${notFound.length === 0 ? '' : `, and no fallback names one: ${notFound.join('; ')}`}`);
+    read.fail(
+      'eos_token_id',
+      `is required (the token that ends generation)${notFound.length === 0 ? '' : `, and no fallback names one: ${notFound.join('; ')}`}`,
+    );
   }
   const eosTokenId = parseEosTokenId(eosFrom, vocabSize);
 
   const dtype = raw.torch_dtype ?? raw.dtype ?? 'float32';
   if (!torchDtypes.includes(dtype as TorchDtype)) {
-    read.fail(raw.torch_dtype === undefined && raw.dtype !== undefined ? 'dtype' : 'torch_dtype', `must be one of ${torchDtypes.join(', ')}, got ${JSON.stringify(dtype)}`);
+    read.fail(
+      raw.torch_dtype === undefined && raw.dtype !== undefined ? 'dtype' : 'torch_dtype',
+      `must be one of ${torchDtypes.join(', ')}, got ${JSON.stringify(dtype)}`,
+    );
   }
 
   const llamaBias = family === 'llama' && read.boolean('attention_bias', false);
@@ -220,7 +257,10 @@ export function parseDecoderConfig(json: unknown, source = 'config.json', fallba
     attentionBias: family === 'qwen2' ? true : llamaBias,
     attentionOutputBias: llamaBias,
     mlpBias: family === 'llama' && read.boolean('mlp_bias', false),
-    maxPositionEmbeddings: read.integer('max_position_embeddings', { minimum: 1, fallback: family === 'qwen2' ? 32768 : 2048 }),
+    maxPositionEmbeddings: read.integer('max_position_embeddings', {
+      minimum: 1,
+      fallback: family === 'qwen2' ? 32768 : 2048,
+    }),
     bosTokenId: read.has('bos_token_id') ? read.tokenId('bos_token_id', vocabSize) : undefined,
     eosTokenId,
     padTokenId: read.has('pad_token_id') ? read.tokenId('pad_token_id', vocabSize) : undefined,
@@ -240,27 +280,36 @@ function parseEosTokenId(from: EosTokenIdSource, vocabSize: number): number | nu
 
 function parseRopeScaling(value: unknown, read: ConfigReader): RopeScaling | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) read.fail('rope_scaling', `must be an object or null, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    read.fail('rope_scaling', `must be an object or null, got ${JSON.stringify(value)}`);
   const scaling = value as Json;
   const typeField = scaling.rope_type !== undefined ? 'rope_scaling.rope_type' : 'rope_scaling.type';
   const type = scaling.rope_type ?? scaling.type;
   if (typeof type !== 'string' || !supportedRopeTypes.includes(type)) {
-    read.fail(typeField, `RoPE scaling type ${JSON.stringify(type)} is not supported (supported: ${supportedRopeTypes.join(', ')})`);
+    read.fail(
+      typeField,
+      `RoPE scaling type ${JSON.stringify(type)} is not supported (supported: ${supportedRopeTypes.join(', ')})`,
+    );
   }
   if (type === 'default') return undefined;
   const number = (key: string, minimum: number) => {
     const item = scaling[key];
-    if (typeof item !== 'number' || !Number.isFinite(item) || item < minimum) read.fail(`rope_scaling.${key}`, `must be a number ≥ ${minimum}, got ${JSON.stringify(item)}`);
+    if (typeof item !== 'number' || !Number.isFinite(item) || item < minimum)
+      read.fail(`rope_scaling.${key}`, `must be a number ≥ ${minimum}, got ${JSON.stringify(item)}`);
     return item;
   };
   const factor = number('factor', 1);
   if (type === 'linear') return { type, factor };
   const lowFreqFactor = number('low_freq_factor', 0);
   const highFreqFactor = number('high_freq_factor', 0);
-  if (highFreqFactor <= lowFreqFactor) read.fail('rope_scaling.high_freq_factor', `must exceed low_freq_factor (${lowFreqFactor}), got ${highFreqFactor}`);
+  if (highFreqFactor <= lowFreqFactor)
+    read.fail('rope_scaling.high_freq_factor', `must exceed low_freq_factor (${lowFreqFactor}), got ${highFreqFactor}`);
   const original = scaling.original_max_position_embeddings;
   if (typeof original !== 'number' || !Number.isSafeInteger(original) || original < 1) {
-    read.fail('rope_scaling.original_max_position_embeddings', `must be a positive integer, got ${JSON.stringify(original)}`);
+    read.fail(
+      'rope_scaling.original_max_position_embeddings',
+      `must be a positive integer, got ${JSON.stringify(original)}`,
+    );
   }
   return { type: 'llama3', factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: original };
 }
@@ -273,13 +322,17 @@ export function checkDecoderConfig(config: DecoderConfig): DecoderConfig {
   try {
     const parsed = parseDecoderConfig(toHuggingFaceConfig(config), 'DecoderConfig');
     if (parsed.attentionBias !== config.attentionBias || parsed.attentionOutputBias !== config.attentionOutputBias) {
-      const expected = config.family === 'qwen2' ? 'Qwen2 has q/k/v biases and no o_proj bias' : 'Llama biases q/k/v and o_proj together (attention_bias)';
+      const expected =
+        config.family === 'qwen2'
+          ? 'Qwen2 has q/k/v biases and no o_proj bias'
+          : 'Llama biases q/k/v and o_proj together (attention_bias)';
       throw new InvalidConfigError('attentionBias', expected);
     }
     if (parsed.mlpBias !== config.mlpBias) throw new InvalidConfigError('mlpBias', 'Qwen2 has no MLP biases');
     return config;
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new InvalidConfigError(camelCase(error.field ?? ''), error.problem, { cause: error });
+    if (error instanceof InvalidInputError)
+      throw new InvalidConfigError(camelCase(error.field ?? ''), error.problem, { cause: error });
     throw error;
   }
 }
@@ -330,7 +383,11 @@ export function toHuggingFaceConfig(config: DecoderConfig): Json {
   const defaultHeadDim = config.hiddenSize / config.numAttentionHeads;
   if (config.family === 'qwen2') {
     if (config.headDim !== defaultHeadDim) common.head_dim = config.headDim;
-    Object.assign(common, { max_window_layers: config.numHiddenLayers, sliding_window: null, use_sliding_window: false });
+    Object.assign(common, {
+      max_window_layers: config.numHiddenLayers,
+      sliding_window: null,
+      use_sliding_window: false,
+    });
   } else {
     Object.assign(common, {
       attention_bias: config.attentionBias || config.attentionOutputBias,
@@ -339,7 +396,9 @@ export function toHuggingFaceConfig(config: DecoderConfig): Json {
       pretraining_tp: 1,
     });
   }
-  return Object.fromEntries(Object.entries(common).sort(([first], [second]) => (first < second ? -1 : first > second ? 1 : 0)));
+  return Object.fromEntries(
+    Object.entries(common).sort(([first], [second]) => (first < second ? -1 : first > second ? 1 : 0)),
+  );
 }
 
 /** The `generation_config.json` object that goes beside `config.json`. */

@@ -36,13 +36,23 @@ describe('decoderParameterShapes', () => {
   });
 
   it('Llama: no q/k/v biases unless attention_bias (then o_proj too), MLP biases, untied lm_head last', () => {
-    const plain = decoderParameterShapes(tinyConfig({ family: 'llama', tieWordEmbeddings: false, headDim: 16, numKeyValueHeads: 1 }));
+    const plain = decoderParameterShapes(
+      tinyConfig({ family: 'llama', tieWordEmbeddings: false, headDim: 16, numKeyValueHeads: 1 }),
+    );
     expect(plain.filter(({ name }) => name.endsWith('.bias'))).toEqual([]);
     expect(plain.find(({ name }) => name === 'model.layers.0.self_attn.q_proj.weight')!.shape).toEqual([64, 32]); // 4 heads × 16
     expect(plain.find(({ name }) => name === 'model.layers.0.self_attn.k_proj.weight')!.shape).toEqual([16, 32]); // 1 KV head
     expect(plain.find(({ name }) => name === 'model.layers.0.self_attn.o_proj.weight')!.shape).toEqual([32, 64]);
     expect(plain.at(-1)).toEqual({ name: 'lm_head.weight', shape: [128, 32] });
-    const biased = decoderParameterShapes(tinyConfig({ family: 'llama', attentionBias: true, attentionOutputBias: true, mlpBias: true, numHiddenLayers: 1 }));
+    const biased = decoderParameterShapes(
+      tinyConfig({
+        family: 'llama',
+        attentionBias: true,
+        attentionOutputBias: true,
+        mlpBias: true,
+        numHiddenLayers: 1,
+      }),
+    );
     expect(biased.filter(({ name }) => name.endsWith('.bias'))).toEqual([
       { name: 'model.layers.0.self_attn.q_proj.bias', shape: [32] },
       { name: 'model.layers.0.self_attn.k_proj.bias', shape: [16] },

@@ -47,5 +47,8 @@ export function decoderParameterShapes(config: DecoderConfig): ParameterShape[] 
 
 /** Total number of parameters (tied embeddings counted once). */
 export function decoderParameterCount(config: DecoderConfig): number {
-  return decoderParameterShapes(config).reduce((total, { shape }) => total + shape.reduce((product, size) => product * size, 1), 0);
+  return decoderParameterShapes(config).reduce(
+    (total, { shape }) => total + shape.reduce((product, size) => product * size, 1),
+    0,
+  );
 }

@@ -10,7 +10,8 @@ const isFile = (path: string) =>
     () => false,
   );
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Reads where the end-of-sequence token of a model directory is named when its `config.json` (already
@@ -37,15 +38,27 @@ export async function readEosTokenIdFallbacks(config: unknown, directory: string
   if (await isFile(generationPath)) {
     const generation = await readJsonFile(generationPath);
     const value = isRecord(generation) ? generation.eos_token_id : undefined;
-    if (value !== undefined && value !== null) return { generationConfig: { value, source: generationPath, field: 'eos_token_id' } };
+    if (value !== undefined && value !== null)
+      return { generationConfig: { value, source: generationPath, field: 'eos_token_id' } };
     notFound.push(`${generationPath} has no eos_token_id`);
   } else notFound.push(`${generationPath} does not exist`);
   if (familyDefaultEosTokenId(config) !== undefined) return { notFound };
 
   const tokenizerPath = join(directory, 'tokenizer.json');
-  if (!(await isFile(tokenizerPath))) return { notFound: [...notFound, `${tokenizerPath} (the tokenizer) does not exist`] };
+  if (!(await isFile(tokenizerPath)))
+    return { notFound: [...notFound, `${tokenizerPath} (the tokenizer) does not exist`] };
   const { eosTokenIds } = await loadTokenizer(directory);
   const tokenizerConfigPath = join(directory, 'tokenizer_config.json');
-  if (eosTokenIds.length === 0) return { notFound: [...notFound, `${tokenizerConfigPath} names no eos_token (and ${tokenizerPath} has no <|endoftext|>)`] };
-  return { tokenizer: { value: eosTokenIds.length === 1 ? eosTokenIds[0] : [...eosTokenIds], source: tokenizerConfigPath, field: 'eos_token' }, notFound };
+  if (eosTokenIds.length === 0)
+    return {
+      notFound: [...notFound, `${tokenizerConfigPath} names no eos_token (and ${tokenizerPath} has no <|endoftext|>)`],
+    };
+  return {
+    tokenizer: {
+      value: eosTokenIds.length === 1 ? eosTokenIds[0] : [...eosTokenIds],
+      source: tokenizerConfigPath,
+      field: 'eos_token',
+    },
+    notFound,
+  };
 }

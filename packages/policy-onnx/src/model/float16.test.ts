@@ -138,7 +138,8 @@ describe('binary32 -> binary16', () => {
         const actual = float32BitsToFloat16Bits(input);
         if (actual !== expected) expect(actual, `input 0x${input.toString(16)}`).toBe(expected);
         const negative = float32BitsToFloat16Bits((input | 0x80000000) >>> 0);
-        if (negative !== (expected | 0x8000)) expect(negative, `input -0x${input.toString(16)}`).toBe(expected | 0x8000);
+        if (negative !== (expected | 0x8000))
+          expect(negative, `input -0x${input.toString(16)}`).toBe(expected | 0x8000);
       }
     }
   });
@@ -164,7 +165,8 @@ describe('binary32 -> binary16', () => {
       [1 + 2 ** -11, 0x3c00],
       [1 + 3 * 2 ** -11, 0x3c02],
     ];
-    for (const [value, expected] of table) expect(float32BitsToFloat16Bits(singleBits(value)), `value ${value}`).toBe(expected);
+    for (const [value, expected] of table)
+      expect(float32BitsToFloat16Bits(singleBits(value)), `value ${value}`).toBe(expected);
   });
 
   it('agrees with a nearest-value search on 200000 random binary32 values', () => {
@@ -187,7 +189,9 @@ describe('binary32 -> binary16', () => {
       if (Math.abs(singleValue(single)) >= 65520) continue;
       packed.push(float32BitsToFloat16Bits(single));
     }
-    const digest = createHash('sha256').update(new Uint8Array(Uint16Array.from(packed).buffer)).digest('hex');
+    const digest = createHash('sha256')
+      .update(new Uint8Array(Uint16Array.from(packed).buffer))
+      .digest('hex');
     expect(digest).toBe('a584ef42d61050e42adfc911cab746de6c16cc68c97dd5e1bf358aea787843ad');
   });
 
@@ -203,6 +207,8 @@ describe('binary32 -> binary16', () => {
 
   it("rounds like PyTorch's .to(torch.float16) (digest from tools/torch-bfloat16-reference.py, torch 1.13 CPU)", () => {
     const halves = float32ToFloat16(torchReferenceInputs());
-    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe('76651eca4f2bea1683bc2916e99281e5641bac7907776eceadc7de18f37396fc');
+    expect(createHash('sha256').update(new Uint8Array(halves.buffer)).digest('hex')).toBe(
+      '76651eca4f2bea1683bc2916e99281e5641bac7907776eceadc7de18f37396fc',
+    );
   });
 });

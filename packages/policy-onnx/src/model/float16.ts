@@ -66,14 +66,20 @@ function float16Table(): Float32Array {
 }
 
 /** Widens binary16 bit patterns to float32 values, exactly. `output` defaults to a new array. */
-export function float16ToFloat32(halves: Uint16Array, output: Float32Array = new Float32Array(halves.length)): Float32Array {
+export function float16ToFloat32(
+  halves: Uint16Array,
+  output: Float32Array = new Float32Array(halves.length),
+): Float32Array {
   const table = float16Table();
   for (let index = 0; index < halves.length; index++) output[index] = table[halves[index]!]!;
   return output;
 }
 
 /** Narrows float32 values to binary16 bit patterns, rounding to nearest, ties to even. */
-export function float32ToFloat16(values: Float32Array, output: Uint16Array = new Uint16Array(values.length)): Uint16Array {
+export function float32ToFloat16(
+  values: Float32Array,
+  output: Uint16Array = new Uint16Array(values.length),
+): Uint16Array {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let index = 0; index < bits.length; index++) output[index] = float32BitsToFloat16Bits(bits[index]!);
   return output;

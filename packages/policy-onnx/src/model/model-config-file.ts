@@ -1,7 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomically, writeFully } from './atomic-file';
-import { parseDecoderConfig, toHuggingFaceConfig, toHuggingFaceGenerationConfig, type DecoderConfig } from './decoder-config';
+import {
+  parseDecoderConfig,
+  toHuggingFaceConfig,
+  toHuggingFaceGenerationConfig,
+  type DecoderConfig,
+} from './decoder-config';
 import { readEosTokenIdFallbacks } from './eos-token-id-fallbacks';
 import { readJsonFile } from './read-json-file';
 
@@ -39,6 +44,7 @@ export async function writeModelConfig(
 ): Promise<string> {
   const path = join(directory, 'config.json');
   await writeJsonFile(path, toHuggingFaceConfig(config), options);
-  if (options.generationConfig ?? true) await writeJsonFile(join(directory, 'generation_config.json'), toHuggingFaceGenerationConfig(config), options);
+  if (options.generationConfig ?? true)
+    await writeJsonFile(join(directory, 'generation_config.json'), toHuggingFaceGenerationConfig(config), options);
   return path;
 }

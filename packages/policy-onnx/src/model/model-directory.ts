@@ -64,24 +64,39 @@ export async function loadModelDirectory(directory: string, options: LoadModelOp
     for (const { name, shape } of expected) {
       const entry = checkpoint.entries.get(name);
       if (entry === undefined) {
-        throw new InvalidInputError(`missing: config.json calls for this ${shapeText(shape)} tensor`, { source: weightsSource, field: name });
+        throw new InvalidInputError(`missing: config.json calls for this ${shapeText(shape)} tensor`, {
+          source: weightsSource,
+          field: name,
+        });
       }
       if (entry.shape.length !== shape.length || entry.shape.some((size, axis) => size !== shape[axis])) {
-        throw new InvalidInputError(`has shape ${shapeText(entry.shape)} but config.json calls for ${shapeText(shape)}`, { source: fileOf(name), field: name });
+        throw new InvalidInputError(
+          `has shape ${shapeText(entry.shape)} but config.json calls for ${shapeText(shape)}`,
+          { source: fileOf(name), field: name },
+        );
       }
     }
     if (options.strict ?? true) {
       for (const name of checkpoint.entries.keys()) {
-        if (expectedNames.has(name) || ignoredBuffers.test(name) || (name === 'lm_head.weight' && config.tieWordEmbeddings)) continue;
-        throw new InvalidInputError(`unexpected tensor: a ${config.family} decoder with this config.json has no such parameter (pass { strict: false } to ignore extra tensors)`, {
-          source: fileOf(name),
-          field: name,
-        });
+        if (
+          expectedNames.has(name) ||
+          ignoredBuffers.test(name) ||
+          (name === 'lm_head.weight' && config.tieWordEmbeddings)
+        )
+          continue;
+        throw new InvalidInputError(
+          `unexpected tensor: a ${config.family} decoder with this config.json has no such parameter (pass { strict: false } to ignore extra tensors)`,
+          {
+            source: fileOf(name),
+            field: name,
+          },
+        );
       }
     }
     const parameters = new Map<string, Float32Array>();
     for (const { name } of expected) parameters.set(name, await checkpoint.readFloat32(name));
-    const hasTokenizer = (await exists(join(directory, 'tokenizer.json'))) || (await exists(join(directory, 'tokenizer_config.json')));
+    const hasTokenizer =
+      (await exists(join(directory, 'tokenizer.json'))) || (await exists(join(directory, 'tokenizer_config.json')));
     return { config, parameters, directory, tokenizerDirectory: hasTokenizer ? directory : undefined };
   } finally {
     await checkpoint.close();
@@ -108,14 +123,22 @@ function checkParameters(model: DecoderModel): void {
   for (const { name, shape } of expected) {
     const values = model.parameters.get(name);
     const count = shape.reduce((product, size) => product * size, 1);
-    if (values === undefined) throw new InvalidInputError(`missing parameter (shape ${shapeText(shape)})`, { source: 'model.parameters', field: name });
+    if (values === undefined)
+      throw new InvalidInputError(`missing parameter (shape ${shapeText(shape)})`, {
+        source: 'model.parameters',
+        field: name,
+      });
     if (values.length !== count) {
-      throw new InvalidInputError(`has ${values.length} values but shape ${shapeText(shape)} needs ${count}`, { source: 'model.parameters', field: name });
+      throw new InvalidInputError(`has ${values.length} values but shape ${shapeText(shape)} needs ${count}`, {
+        source: 'model.parameters',
+        field: name,
+      });
     }
   }
   const names = new Set(expected.map(({ name }) => name));
   for (const name of model.parameters.keys()) {
-    if (!names.has(name)) throw new InvalidInputError('not a parameter of this config', { source: 'model.parameters', field: name });
+    if (!names.has(name))
+      throw new InvalidInputError('not a parameter of this config', { source: 'model.parameters', field: name });
   }
 }
 
@@ -125,17 +148,24 @@ function checkParameters(model: DecoderModel): void {
  * load it. Everything is written into a temporary folder beside `directory`, which is then renamed
  * into place: readers see the old directory or the complete new one. Returns `directory`.
  */
-export async function saveModelDirectory(directory: string, model: DecoderModel, options: SaveModelOptions = {}): Promise<string> {
+export async function saveModelDirectory(
+  directory: string,
+  model: DecoderModel,
+  options: SaveModelOptions = {},
+): Promise<string> {
   checkParameters(model);
   const target = resolve(directory);
   const dtype = options.dtype ?? 'float32';
   const targetExists = await exists(target);
   if (targetExists && (await readdir(target)).length > 0 && !(options.overwrite ?? false)) {
-    throw new InvalidInputError('already exists and is not empty (pass { overwrite: true } to replace it)', { source: target });
+    throw new InvalidInputError('already exists and is not empty (pass { overwrite: true } to replace it)', {
+      source: target,
+    });
   }
   const tokenizerFiles = Object.entries(options.tokenizerFiles ?? {});
   for (const [name] of tokenizerFiles) {
-    if (name !== basename(name) || name === '' || name === '.' || name === '..') throw new InvalidInputError('must be a plain file name', { source: 'tokenizerFiles', field: name });
+    if (name !== basename(name) || name === '' || name === '.' || name === '..')
+      throw new InvalidInputError('must be a plain file name', { source: 'tokenizerFiles', field: name });
   }
   await mkdir(dirname(target), { recursive: true });
   const staging = temporarySibling(target, 'staging');

@@ -6,7 +6,8 @@ import { createRandomModel, type DecoderModel } from './random-model';
 
 function digest(model: DecoderModel): string {
   const hash = createHash('sha256');
-  for (const [name, values] of model.parameters) hash.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  for (const [name, values] of model.parameters)
+    hash.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return hash.digest('hex');
 }
 
@@ -17,12 +18,16 @@ describe('createRandomModel', () => {
     const model = createRandomModel(config, { seed: 1 });
     const shapes = decoderParameterShapes(config);
     expect([...model.parameters.keys()]).toEqual(shapes.map(({ name }) => name));
-    for (const { name, shape } of shapes) expect(model.parameters.get(name)!.length).toBe(shape.reduce((a, b) => a * b, 1));
+    for (const { name, shape } of shapes)
+      expect(model.parameters.get(name)!.length).toBe(shape.reduce((a, b) => a * b, 1));
     expect(model.config).toBe(config);
   });
 
   it('initialises matrices N(0, initStd²), norms to 1, biases to 0', () => {
-    const model = createRandomModel(tinyConfig({ hiddenSize: 256, numAttentionHeads: 8, vocabSize: 512 }), { seed: 3, initStd: 0.05 });
+    const model = createRandomModel(tinyConfig({ hiddenSize: 256, numAttentionHeads: 8, vocabSize: 512 }), {
+      seed: 3,
+      initStd: 0.05,
+    });
     expect(model.parameters.get('model.norm.weight')!.every((value) => value === 1)).toBe(true);
     expect(model.parameters.get('model.layers.1.input_layernorm.weight')!.every((value) => value === 1)).toBe(true);
     expect(model.parameters.get('model.layers.0.self_attn.q_proj.bias')!.every((value) => value === 0)).toBe(true);

@@ -6,16 +6,28 @@ import { isFloatDtype, type FloatDtype, type SafetensorsDtype } from './safetens
 
 /** Typed arrays view memory in the host's byte order; safetensors is little-endian. */
 export function assertLittleEndianHost(): void {
-  if (endianness() !== 'LE') throw new UnsupportedError('safetensors IO on a big-endian host', 'tensors are read and written as little-endian typed arrays');
+  if (endianness() !== 'LE')
+    throw new UnsupportedError(
+      'safetensors IO on a big-endian host',
+      'tensors are read and written as little-endian typed arrays',
+    );
 }
 
 /**
  * Converts the little-endian bytes of a floating-point tensor to a new Float32Array: `F32` copied,
  * `F16`/`BF16` widened exactly, `F64` rounded to nearest. Other dtypes are an error naming the tensor.
  */
-export function decodeFloat32(dtype: SafetensorsDtype, bytes: Uint8Array, location: { source: string; field: string }): Float32Array {
+export function decodeFloat32(
+  dtype: SafetensorsDtype,
+  bytes: Uint8Array,
+  location: { source: string; field: string },
+): Float32Array {
   assertLittleEndianHost();
-  if (!isFloatDtype(dtype)) throw new InvalidInputError(`dtype ${dtype} is not a floating-point type (expected F32, F16, BF16 or F64)`, location);
+  if (!isFloatDtype(dtype))
+    throw new InvalidInputError(
+      `dtype ${dtype} is not a floating-point type (expected F32, F16, BF16 or F64)`,
+      location,
+    );
   // Copy into fresh, aligned memory first: the input may sit at any byte offset.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   switch (dtype) {
@@ -45,13 +57,19 @@ export function encodeFloat32(values: Float32Array, dtype: FloatDtype, output?: 
     }
     case 'F16':
     case 'BF16': {
-      const target = output === undefined ? new Uint16Array(values.length) : new Uint16Array(output.buffer, output.byteOffset, values.length);
+      const target =
+        output === undefined
+          ? new Uint16Array(values.length)
+          : new Uint16Array(output.buffer, output.byteOffset, values.length);
       if (dtype === 'F16') float32ToFloat16(values, target);
       else float32ToBfloat16(values, target);
       return new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
     }
     case 'F64': {
-      const target = output === undefined ? new Float64Array(values.length) : new Float64Array(output.buffer, output.byteOffset, values.length);
+      const target =
+        output === undefined
+          ? new Float64Array(values.length)
+          : new Float64Array(output.buffer, output.byteOffset, values.length);
       target.set(values);
       return new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
     }

@@ -40,7 +40,10 @@ export interface OpenSafetensorsOptions {
 }
 
 /** Opens a safetensors file (a path) or an in-memory one (bytes), checking its header strictly. */
-export async function openSafetensors(input: string | Uint8Array, options: OpenSafetensorsOptions = {}): Promise<SafetensorsFile> {
+export async function openSafetensors(
+  input: string | Uint8Array,
+  options: OpenSafetensorsOptions = {},
+): Promise<SafetensorsFile> {
   assertLittleEndianHost();
   if (typeof input !== 'string') return openInMemory(input, options.source ?? 'safetensors buffer');
   const source = input;
@@ -59,7 +62,8 @@ export async function openSafetensors(input: string | Uint8Array, options: OpenS
     const headerLength = checkHeaderLength(prefix.subarray(0, prefixRead), size, source);
     const headerBytes = new Uint8Array(headerLength);
     const headerRead = await readFully(handle, headerBytes, 8);
-    if (headerRead !== headerLength) throw new InvalidInputError(`file ended inside the header (changed while reading?)`, { source });
+    if (headerRead !== headerLength)
+      throw new InvalidInputError(`file ended inside the header (changed while reading?)`, { source });
     const header = parseSafetensorsHeader(headerBytes, size - 8 - headerLength, source);
     return new FileBackedSafetensors(source, handle, header.metadata, header.entries, header.dataStart);
   } catch (error) {
@@ -70,12 +74,20 @@ export async function openSafetensors(input: string | Uint8Array, options: OpenS
 
 function openInMemory(bytes: Uint8Array, source: string): SafetensorsFile {
   const headerLength = checkHeaderLength(bytes.subarray(0, 8), bytes.byteLength, source);
-  const header = parseSafetensorsHeader(bytes.subarray(8, 8 + headerLength), bytes.byteLength - 8 - headerLength, source);
+  const header = parseSafetensorsHeader(
+    bytes.subarray(8, 8 + headerLength),
+    bytes.byteLength - 8 - headerLength,
+    source,
+  );
   const entries = new Map(header.entries.map((entry) => [entry.name, entry]));
   const readTensor = async (name: string): Promise<SafetensorsTensor> => {
     const entry = findEntry(entries, name, source);
     const [begin, end] = entry.dataOffsets;
-    return { dtype: entry.dtype, shape: [...entry.shape], data: bytes.subarray(header.dataStart + begin, header.dataStart + end) };
+    return {
+      dtype: entry.dtype,
+      shape: [...entry.shape],
+      data: bytes.subarray(header.dataStart + begin, header.dataStart + end),
+    };
   };
   return {
     source,
@@ -98,7 +110,10 @@ function checkOutput(entry: SafetensorsEntry, output: Float32Array | undefined, 
   if (output === undefined) return;
   const count = elementCount(entry.shape);
   if (output.length !== count) {
-    throw new InvalidInputError(`the output array holds ${output.length} values but the tensor has ${count}`, { source, field: entry.name });
+    throw new InvalidInputError(`the output array holds ${output.length} values but the tensor has ${count}`, {
+      source,
+      field: entry.name,
+    });
   }
 }
 
@@ -124,10 +139,13 @@ class FileBackedSafetensors implements SafetensorsFile {
   private async readInto(entry: SafetensorsEntry, into: Uint8Array): Promise<void> {
     const read = await readFully(this.handle, into, this.dataStart + entry.dataOffsets[0]);
     if (read !== into.byteLength) {
-      throw new InvalidInputError(`file ended after ${read} of the tensor's ${into.byteLength} bytes (changed while reading?)`, {
-        source: this.source,
-        field: entry.name,
-      });
+      throw new InvalidInputError(
+        `file ended after ${read} of the tensor's ${into.byteLength} bytes (changed while reading?)`,
+        {
+          source: this.source,
+          field: entry.name,
+        },
+      );
     }
   }
 

@@ -29,17 +29,29 @@ export interface SafetensorsHeader {
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, source: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
-    throw new InvalidInputError(`file is ${fileSize} bytes, shorter than the 8-byte header length prefix (truncated or not a safetensors file)`, { source });
+    throw new InvalidInputError(
+      `file is ${fileSize} bytes, shorter than the 8-byte header length prefix (truncated or not a safetensors file)`,
+      { source },
+    );
   }
   const declared = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(maximumHeaderBytes)) {
-    throw new InvalidInputError(`declared header length ${declared} bytes exceeds the ${maximumHeaderBytes}-byte limit (corrupt or not a safetensors file)`, { source });
+    throw new InvalidInputError(
+      `declared header length ${declared} bytes exceeds the ${maximumHeaderBytes}-byte limit (corrupt or not a safetensors file)`,
+      { source },
+    );
   }
   const headerLength = Number(declared);
   if (headerLength > fileSize - 8) {
-    throw new InvalidInputError(`declared header length ${headerLength} bytes is larger than the ${fileSize - 8} bytes after the length prefix (truncated file?)`, { source });
+    throw new InvalidInputError(
+      `declared header length ${headerLength} bytes is larger than the ${fileSize - 8} bytes after the length prefix (truncated file?)`,
+      { source },
+    );
   }
-  if (headerLength < 2) throw new InvalidInputError(`declared header length ${headerLength} bytes is too short for a JSON object`, { source });
+  if (headerLength < 2)
+    throw new InvalidInputError(`declared header length ${headerLength} bytes is too short for a JSON object`, {
+      source,
+    });
   return headerLength;
 }
 
@@ -61,7 +73,10 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
   } catch (error) {
     throw new InvalidInputError('header is not valid UTF-8', { source }, { cause: error });
   }
-  if (!text.startsWith('{')) throw new InvalidInputError(`header does not start with "{" (found ${JSON.stringify(text.slice(0, 16))})`, { source });
+  if (!text.startsWith('{'))
+    throw new InvalidInputError(`header does not start with "{" (found ${JSON.stringify(text.slice(0, 16))})`, {
+      source,
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -73,7 +88,10 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
   }
   const duplicate = findDuplicateJsonKey(text);
   if (duplicate !== undefined) {
-    const what = duplicate.length === 1 ? `tensor "${duplicate[0]}"` : `key "${duplicate.at(-1)}" of ${duplicate.slice(0, -1).join('.')}`;
+    const what =
+      duplicate.length === 1
+        ? `tensor "${duplicate[0]}"`
+        : `key "${duplicate.at(-1)}" of ${duplicate.slice(0, -1).join('.')}`;
     throw new InvalidInputError(`${what} appears more than once in the header`, { source, field: duplicate.join('.') });
   }
 
@@ -85,7 +103,11 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
         throw new InvalidInputError('must be an object of strings', { source, field: '__metadata__' });
       }
       for (const [key, item] of Object.entries(value)) {
-        if (typeof item !== 'string') throw new InvalidInputError(`must be a string, got ${JSON.stringify(item)}`, { source, field: `__metadata__.${key}` });
+        if (typeof item !== 'string')
+          throw new InvalidInputError(`must be a string, got ${JSON.stringify(item)}`, {
+            source,
+            field: `__metadata__.${key}`,
+          });
         metadata[key] = item;
       }
       continue;
@@ -93,7 +115,9 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
     entries.push(parseEntry(name, value, dataLength, source));
   }
 
-  entries.sort((first, second) => first.dataOffsets[0] - second.dataOffsets[0] || first.dataOffsets[1] - second.dataOffsets[1]);
+  entries.sort(
+    (first, second) => first.dataOffsets[0] - second.dataOffsets[0] || first.dataOffsets[1] - second.dataOffsets[1],
+  );
   let covered = 0;
   let previous: SafetensorsEntry | undefined;
   for (const entry of entries) {
@@ -114,7 +138,10 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
     previous = entry;
   }
   if (covered !== dataLength) {
-    throw new InvalidInputError(`the data section has ${dataLength - covered} bytes after the last tensor that belong to no tensor`, { source });
+    throw new InvalidInputError(
+      `the data section has ${dataLength - covered} bytes after the last tensor that belong to no tensor`,
+      { source },
+    );
   }
   return { metadata, entries, dataStart: 8 + headerBytes.byteLength };
 }
@@ -126,13 +153,19 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
   const record = value as Record<string, unknown>;
   const { dtype, shape, data_offsets: offsets } = record;
   if (!isSafetensorsDtype(dtype)) {
-    throw new InvalidInputError(`unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(safetensorsDtypeSizes).join(', ')})`, {
-      source,
-      field: `${name}.dtype`,
-    });
+    throw new InvalidInputError(
+      `unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(safetensorsDtypeSizes).join(', ')})`,
+      {
+        source,
+        field: `${name}.dtype`,
+      },
+    );
   }
   if (!Array.isArray(shape) || !shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 0)) {
-    throw new InvalidInputError(`must be an array of non-negative integers, got ${JSON.stringify(shape)}`, { source, field: `${name}.shape` });
+    throw new InvalidInputError(`must be an array of non-negative integers, got ${JSON.stringify(shape)}`, {
+      source,
+      field: `${name}.shape`,
+    });
   }
   const dimensions = shape as number[];
   if (
@@ -148,10 +181,13 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
   }
   const [begin, end] = offsets as [number, number];
   if (end > dataLength) {
-    throw new InvalidInputError(`ends at byte ${end} but the data section has only ${dataLength} bytes (truncated file?)`, {
-      source,
-      field: `${name}.data_offsets`,
-    });
+    throw new InvalidInputError(
+      `ends at byte ${end} but the data section has only ${dataLength} bytes (truncated file?)`,
+      {
+        source,
+        field: `${name}.data_offsets`,
+      },
+    );
   }
   // Multiply with an early exit, so that absurd shapes cannot overflow into a plausible size.
   const held = end - begin;
@@ -168,7 +204,10 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
     }
   }
   if (byteCount !== held) {
-    throw new InvalidInputError(`[${begin}, ${end}) holds ${held} bytes but ${needs} ${byteCount}`, { source, field: `${name}.data_offsets` });
+    throw new InvalidInputError(`[${begin}, ${end}) holds ${held} bytes but ${needs} ${byteCount}`, {
+      source,
+      field: `${name}.data_offsets`,
+    });
   }
   return { name, dtype, shape: dimensions, dataOffsets: [begin, end] };
 }

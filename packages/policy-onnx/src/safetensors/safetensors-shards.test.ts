@@ -47,10 +47,16 @@ describe('sharded safetensors', () => {
     const checkpoint = await openSafetensorsDirectory(directory);
     try {
       expect([...checkpoint.entries.keys()]).toEqual(['a', 'b', 'c', 'd']);
-      expect(checkpoint.entries.get('c')).toMatchObject({ dtype: 'BF16', shape: [20], file: 'model-00002-of-00002.safetensors' });
+      expect(checkpoint.entries.get('c')).toMatchObject({
+        dtype: 'BF16',
+        shape: [20],
+        file: 'model-00002-of-00002.safetensors',
+      });
       for (const [name, tensor] of tensors) expect(await checkpoint.readFloat32(name)).toEqual(tensor.data);
       expect(checkpoint.metadata).toEqual({ format: 'pt' });
-      await expect(checkpoint.readTensor('zz')).rejects.toThrow(`${directory}, field "zz": no such tensor in the checkpoint`);
+      await expect(checkpoint.readTensor('zz')).rejects.toThrow(
+        `${directory}, field "zz": no such tensor in the checkpoint`,
+      );
     } finally {
       await checkpoint.close();
     }
@@ -122,13 +128,17 @@ describe('sharded safetensors', () => {
 
     const missing = await shardedCopy('missing-shard');
     await rm(join(missing, 'model-00002-of-00002.safetensors'));
-    expect((await openError(missing)).message).toContain(`${join(missing, 'model-00002-of-00002.safetensors')}: cannot open: ENOENT`);
+    expect((await openError(missing)).message).toContain(
+      `${join(missing, 'model-00002-of-00002.safetensors')}: cannot open: ENOENT`,
+    );
 
     const broken = await shardedCopy('broken-index');
     await writeFile(indexOf(broken), '{"weight_map": ');
     expect((await openError(broken)).message).toMatch(new RegExp(`^${indexOf(broken)}: not valid JSON: `));
     await writeFile(indexOf(broken), '{"metadata": {}}');
-    expect((await openError(broken)).message).toBe(`${indexOf(broken)}, field "weight_map": must be an object mapping tensor names to shard file names`);
+    expect((await openError(broken)).message).toBe(
+      `${indexOf(broken)}, field "weight_map": must be an object mapping tensor names to shard file names`,
+    );
 
     const empty = join(root, 'empty');
     await mkdir(empty);

@@ -25,7 +25,8 @@ export interface WrittenShards {
   totalBytes: number;
 }
 
-const shardPattern = (baseName: string) => new RegExp(`^${baseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}-of-\\d{5}\\.safetensors$`);
+const shardPattern = (baseName: string) =>
+  new RegExp(`^${baseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}-of-\\d{5}\\.safetensors$`);
 
 /**
  * Writes tensors into `directory` as one `model.safetensors`, or, when they exceed `maxShardBytes`,
@@ -33,7 +34,11 @@ const shardPattern = (baseName: string) => new RegExp(`^${baseName.replace(/[.*+
  * shard (the layout `transformers` and vLLM load). Tensors keep their order; each file is written
  * atomically, the index last; shard files of an earlier save with the same base name are removed.
  */
-export async function writeSafetensorsShards(directory: string, tensors: TensorsToWrite, options: WriteShardsOptions = {}): Promise<WrittenShards> {
+export async function writeSafetensorsShards(
+  directory: string,
+  tensors: TensorsToWrite,
+  options: WriteShardsOptions = {},
+): Promise<WrittenShards> {
   const maxShardBytes = options.maxShardBytes ?? defaultMaxShardBytes;
   const baseName = options.baseName ?? 'model';
   const shards: Array<Array<[string, TensorToWrite]>> = [[]];
@@ -53,20 +58,34 @@ export async function writeSafetensorsShards(directory: string, tensors: Tensors
   const singleName = `${baseName}.safetensors`;
   const indexName = `${baseName}.safetensors.index.json`;
   const files =
-    shards.length === 1 ? [singleName] : shards.map((_, index) => `${baseName}-${String(index + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`);
+    shards.length === 1
+      ? [singleName]
+      : shards.map(
+          (_, index) =>
+            `${baseName}-${String(index + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`,
+        );
   const weightMap: Record<string, string> = {};
   for (const [index, shard] of shards.entries()) {
-    await writeSafetensors(join(directory, files[index]!), shard, { metadata: options.metadata, durable: options.durable });
+    await writeSafetensors(join(directory, files[index]!), shard, {
+      metadata: options.metadata,
+      durable: options.durable,
+    });
     for (const [name] of shard) weightMap[name] = files[index]!;
   }
   let indexFile: string | undefined;
   if (shards.length > 1) {
     const text = `${JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: weightMap }, null, 2)}\n`;
-    await writeFileAtomically(join(directory, indexName), (handle) => writeFully(handle, new TextEncoder().encode(text), 0), options);
+    await writeFileAtomically(
+      join(directory, indexName),
+      (handle) => writeFully(handle, new TextEncoder().encode(text), 0),
+      options,
+    );
     indexFile = indexName;
   }
   const keep = new Set([...files, ...(indexFile === undefined ? [] : [indexFile])]);
-  const stale = (await readdir(directory)).filter((name) => !keep.has(name) && (name === singleName || name === indexName || shardPattern(baseName).test(name)));
+  const stale = (await readdir(directory)).filter(
+    (name) => !keep.has(name) && (name === singleName || name === indexName || shardPattern(baseName).test(name)),
+  );
   await Promise.all(stale.map((name) => rm(join(directory, name), { force: true })));
   return { files, indexFile, totalBytes };
 }
@@ -84,21 +103,27 @@ export interface SafetensorsCheckpoint {
 }
 
 function isPlainFileName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0');
+  return (
+    name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\') && !name.includes('\0')
+  );
 }
 
 /**
  * Opens `directory/<baseName>.safetensors.index.json` when present (checking that every tensor it
  * lists is in the shard it names and that the shards hold nothing else), else `<baseName>.safetensors`.
  */
-export async function openSafetensorsDirectory(directory: string, options: { baseName?: string } = {}): Promise<SafetensorsCheckpoint> {
+export async function openSafetensorsDirectory(
+  directory: string,
+  options: { baseName?: string } = {},
+): Promise<SafetensorsCheckpoint> {
   const baseName = options.baseName ?? 'model';
   const indexPath = join(directory, `${baseName}.safetensors.index.json`);
   let indexText: string | undefined;
   try {
     indexText = await readFile(indexPath, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new InvalidInputError(`cannot read: ${(error as Error).message}`, { source: indexPath }, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new InvalidInputError(`cannot read: ${(error as Error).message}`, { source: indexPath }, { cause: error });
   }
   const files = new Map<string, SafetensorsFile>();
   const entries = new Map<string, SafetensorsEntry & { file: string }>();
@@ -110,11 +135,15 @@ export async function openSafetensorsDirectory(directory: string, options: { bas
       for (const [name, entry] of file.entries) entries.set(name, { ...entry, file: single });
     } else {
       const weightMap = parseWeightMap(indexText, indexPath);
-      for (const fileName of new Set(weightMap.values())) files.set(fileName, await openSafetensors(join(directory, fileName)));
+      for (const fileName of new Set(weightMap.values()))
+        files.set(fileName, await openSafetensors(join(directory, fileName)));
       for (const [name, fileName] of weightMap) {
         const entry = files.get(fileName)!.entries.get(name);
         if (entry === undefined) {
-          throw new InvalidInputError(`the index places this tensor in ${fileName}, which does not hold it`, { source: indexPath, field: `weight_map.${name}` });
+          throw new InvalidInputError(`the index places this tensor in ${fileName}, which does not hold it`, {
+            source: indexPath,
+            field: `weight_map.${name}`,
+          });
         }
         entries.set(name, { ...entry, file: fileName });
       }
@@ -123,7 +152,9 @@ export async function openSafetensorsDirectory(directory: string, options: { bas
           if (weightMap.get(name) !== fileName) {
             const listed = weightMap.get(name);
             throw new InvalidInputError(
-              listed === undefined ? `holds a tensor that ${indexPath} does not list` : `holds a tensor that ${indexPath} places in ${listed}`,
+              listed === undefined
+                ? `holds a tensor that ${indexPath} does not list`
+                : `holds a tensor that ${indexPath} places in ${listed}`,
               { source: file.source, field: name },
             );
           }
@@ -136,7 +167,8 @@ export async function openSafetensorsDirectory(directory: string, options: { bas
   }
   const fileOf = (name: string): SafetensorsFile => {
     const entry = entries.get(name);
-    if (entry === undefined) throw new InvalidInputError('no such tensor in the checkpoint', { source: directory, field: name });
+    if (entry === undefined)
+      throw new InvalidInputError('no such tensor in the checkpoint', { source: directory, field: name });
     return files.get(entry.file)!;
   };
   return {
@@ -160,12 +192,18 @@ function parseWeightMap(text: string, source: string): Map<string, string> {
   }
   const weightMap = (parsed as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new InvalidInputError('must be an object mapping tensor names to shard file names', { source, field: 'weight_map' });
+    throw new InvalidInputError('must be an object mapping tensor names to shard file names', {
+      source,
+      field: 'weight_map',
+    });
   }
   const result = new Map<string, string>();
   for (const [name, fileName] of Object.entries(weightMap)) {
     if (typeof fileName !== 'string' || !isPlainFileName(fileName)) {
-      throw new InvalidInputError(`must be a file name in the same folder, got ${JSON.stringify(fileName)}`, { source, field: `weight_map.${name}` });
+      throw new InvalidInputError(`must be a file name in the same folder, got ${JSON.stringify(fileName)}`, {
+        source,
+        field: `weight_map.${name}`,
+      });
     }
     result.set(name, fileName);
   }

@@ -90,7 +90,12 @@ describe('safetensors round trips', () => {
         const tensor = read.tensors.get(name)!;
         expect(tensor.dtype).toBe(written.dtype);
         expect(tensor.shape).toEqual(written.shape);
-        expect(Buffer.from(tensor.data).equals(Buffer.from(written.data.buffer, written.data.byteOffset, written.data.byteLength)), name).toBe(true);
+        expect(
+          Buffer.from(tensor.data).equals(
+            Buffer.from(written.data.buffer, written.data.byteOffset, written.data.byteLength),
+          ),
+          name,
+        ).toBe(true);
       }
     }
     expect(Buffer.from(encodeSafetensors(tensors)).equals(await readFile(path))).toBe(true);
@@ -117,10 +122,18 @@ describe('safetensors round trips', () => {
     ]);
     const file = await openSafetensors(path);
     try {
-      const raw = async (name: string) => Array.from(new Uint16Array((await file.readTensor(name)).data.slice().buffer));
+      const raw = async (name: string) =>
+        Array.from(new Uint16Array((await file.readTensor(name)).data.slice().buffer));
       expect(await raw('as-bf16')).toEqual(Array.from(float32ToBfloat16(values)));
       expect(await raw('as-f16')).toEqual(Array.from(float32ToFloat16(values)));
-      expect(Array.from(await file.readFloat32('as-bf16'))).toEqual([1, 1, 1, -65536, (205 / 128) * 2 ** -4, (172 / 128) * 2 ** -27]);
+      expect(Array.from(await file.readFloat32('as-bf16'))).toEqual([
+        1,
+        1,
+        1,
+        -65536,
+        (205 / 128) * 2 ** -4,
+        (172 / 128) * 2 ** -27,
+      ]);
       expect(Array.from(await file.readFloat32('as-f16'))).toEqual([1, 1 + 2 ** -8, 1, -65504, 0.0999755859375, 0]);
       expect(await file.readFloat32('as-f64')).toEqual(values);
       expect(await file.readFloat32('as-f32')).toEqual(values);
@@ -173,7 +186,9 @@ describe('safetensors round trips', () => {
         expect(output).toEqual(await file.readFloat32(name));
         expect([...backing.subarray(0, 3), ...backing.subarray(1004)]).toEqual([-7, -7, -7, -7, -7, -7]);
       }
-      await expect(file.readFloat32('f32', new Float32Array(1000))).rejects.toThrow('field "f32": the output array holds 1000 values but the tensor has 1001');
+      await expect(file.readFloat32('f32', new Float32Array(1000))).rejects.toThrow(
+        'field "f32": the output array holds 1000 values but the tensor has 1001',
+      );
       await file.close();
     }
   });
@@ -192,13 +207,23 @@ describe('safetensors round trips', () => {
     ]);
     const file = await openSafetensors(fixture);
     try {
-      expect(Array.from(await file.readFloat32('model.embed_tokens.weight'))).toEqual(Array.from({ length: 12 }, (_, index) => index * 0.25 - 1));
+      expect(Array.from(await file.readFloat32('model.embed_tokens.weight'))).toEqual(
+        Array.from({ length: 12 }, (_, index) => index * 0.25 - 1),
+      );
       expect(Array.from(await file.readFloat32('model.norm.weight'))).toEqual([1, -0.5, 65504, 2 ** -24]);
-      expect(Array.from(await file.readFloat32('model.layers.0.mlp.up_proj.weight'))).toEqual([1, -2, 0.5, 3, -0.125, 256]);
+      expect(Array.from(await file.readFloat32('model.layers.0.mlp.up_proj.weight'))).toEqual([
+        1, -2, 0.5, 3, -0.125, 256,
+      ]);
       expect(Array.from(await file.readFloat32('scale'))).toEqual([Math.fround(0.1)]);
       expect((await file.readFloat32('empty')).length).toBe(0);
       const positions = await file.readTensor('position_ids');
-      expect(Array.from(new BigInt64Array(positions.data.slice().buffer))).toEqual([0n, 1n, -2n, 2n ** 40n, -(2n ** 62n)]);
+      expect(Array.from(new BigInt64Array(positions.data.slice().buffer))).toEqual([
+        0n,
+        1n,
+        -2n,
+        2n ** 40n,
+        -(2n ** 62n),
+      ]);
       expect((await file.readTensor('attention_mask')).shape).toEqual([2, 2]);
       await expect(file.readFloat32('attention_mask')).rejects.toThrow(
         `python-written.safetensors, field "attention_mask": dtype BOOL is not a floating-point type (expected F32, F16, BF16 or F64)`,
@@ -216,19 +241,28 @@ describe('safetensors round trips', () => {
 describe('safetensors writer checks', () => {
   it('rejects data of the wrong size, float32 data for an integer dtype, repeated and reserved names', async () => {
     const path = join(directory, 'never.safetensors');
-    await expect(writeSafetensors(path, [['w', { dtype: 'F32', shape: [2, 3], data: new Float32Array(5) }]])).rejects.toThrow(
-      `${path}, field "w": has 20 bytes but F32 × [2, 3] needs 24`,
-    );
-    await expect(writeSafetensors(path, [['w', { dtype: 'BF16', shape: [4], data: new Float32Array(3) }]])).rejects.toThrow(
-      'field "w": has 3 values but shape [4] needs 4',
-    );
-    await expect(writeSafetensors(path, [['w', { dtype: 'I32', shape: [1], data: new Float32Array(1) }]])).rejects.toThrow(
-      'field "w.dtype": float32 data cannot be written as I32',
-    );
+    await expect(
+      writeSafetensors(path, [['w', { dtype: 'F32', shape: [2, 3], data: new Float32Array(5) }]]),
+    ).rejects.toThrow(`${path}, field "w": has 20 bytes but F32 × [2, 3] needs 24`);
+    await expect(
+      writeSafetensors(path, [['w', { dtype: 'BF16', shape: [4], data: new Float32Array(3) }]]),
+    ).rejects.toThrow('field "w": has 3 values but shape [4] needs 4');
+    await expect(
+      writeSafetensors(path, [['w', { dtype: 'I32', shape: [1], data: new Float32Array(1) }]]),
+    ).rejects.toThrow('field "w.dtype": float32 data cannot be written as I32');
     const one: TensorToWrite = { dtype: 'U8', shape: [1], data: new Uint8Array(1) };
-    await expect(writeSafetensors(path, [['w', one], ['w', one]])).rejects.toThrow('field "w": tensor name given twice');
-    await expect(writeSafetensors(path, [['__metadata__', one]])).rejects.toThrow('field "__metadata__": is not a valid tensor name');
-    await expect(writeSafetensors(path, [['w', { ...one, shape: [-1] }]])).rejects.toThrow('field "w.shape": must be non-negative integers, got [-1]');
+    await expect(
+      writeSafetensors(path, [
+        ['w', one],
+        ['w', one],
+      ]),
+    ).rejects.toThrow('field "w": tensor name given twice');
+    await expect(writeSafetensors(path, [['__metadata__', one]])).rejects.toThrow(
+      'field "__metadata__": is not a valid tensor name',
+    );
+    await expect(writeSafetensors(path, [['w', { ...one, shape: [-1] }]])).rejects.toThrow(
+      'field "w.shape": must be non-negative integers, got [-1]',
+    );
     expect((await readdir(directory)).filter((name) => name.includes('never'))).toEqual([]);
   });
 
@@ -258,11 +292,26 @@ describe('safetensors reader rejects malformed files with a clear error', () => 
     const cuts: Array<[number, string]> = [
       [0, 'file is 0 bytes, shorter than the 8-byte header length prefix (truncated or not a safetensors file)'],
       [5, 'file is 5 bytes, shorter than the 8-byte header length prefix'],
-      [8, `declared header length ${headerLength} bytes is larger than the 0 bytes after the length prefix (truncated file?)`],
-      [8 + headerLength - 3, `declared header length ${headerLength} bytes is larger than the ${headerLength - 3} bytes after the length prefix`],
-      [8 + headerLength, 'field "first.data_offsets": ends at byte 16 but the data section has only 0 bytes (truncated file?)'],
-      [8 + headerLength + 10, 'field "first.data_offsets": ends at byte 16 but the data section has only 10 bytes (truncated file?)'],
-      [good.byteLength - 1, 'field "second.data_offsets": ends at byte 22 but the data section has only 21 bytes (truncated file?)'],
+      [
+        8,
+        `declared header length ${headerLength} bytes is larger than the 0 bytes after the length prefix (truncated file?)`,
+      ],
+      [
+        8 + headerLength - 3,
+        `declared header length ${headerLength} bytes is larger than the ${headerLength - 3} bytes after the length prefix`,
+      ],
+      [
+        8 + headerLength,
+        'field "first.data_offsets": ends at byte 16 but the data section has only 0 bytes (truncated file?)',
+      ],
+      [
+        8 + headerLength + 10,
+        'field "first.data_offsets": ends at byte 16 but the data section has only 10 bytes (truncated file?)',
+      ],
+      [
+        good.byteLength - 1,
+        'field "second.data_offsets": ends at byte 22 but the data section has only 21 bytes (truncated file?)',
+      ],
     ];
     for (const [cut, message] of cuts) {
       const error = await failure(good.subarray(0, cut), `cut-${cut}.safetensors`);
@@ -275,18 +324,31 @@ describe('safetensors reader rejects malformed files with a clear error', () => 
 
   it('a header length larger than the file, or huge', async () => {
     const lying = rawFile({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1), 4096n);
-    expect((await failure(lying)).problem).toBe(`declared header length 4096 bytes is larger than the ${lying.byteLength - 8} bytes after the length prefix (truncated file?)`);
+    expect((await failure(lying)).problem).toBe(
+      `declared header length 4096 bytes is larger than the ${lying.byteLength - 8} bytes after the length prefix (truncated file?)`,
+    );
     const huge = rawFile('{}', new Uint8Array(0), 2n ** 40n);
-    expect((await failure(huge)).problem).toBe('declared header length 1099511627776 bytes exceeds the 100000000-byte limit (corrupt or not a safetensors file)');
+    expect((await failure(huge)).problem).toBe(
+      'declared header length 1099511627776 bytes exceeds the 100000000-byte limit (corrupt or not a safetensors file)',
+    );
     const maximum = rawFile('{}', new Uint8Array(0), 2n ** 64n - 1n);
-    expect((await failure(maximum)).problem).toContain('declared header length 18446744073709551615 bytes exceeds the 100000000-byte limit');
+    expect((await failure(maximum)).problem).toContain(
+      'declared header length 18446744073709551615 bytes exceeds the 100000000-byte limit',
+    );
   });
 
   it('offsets past the end, overlapping, leaving gaps or trailing bytes, or not matching the shape', async () => {
     const cases: Array<[object, Uint8Array, string]> = [
-      [{ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, twoFloats, 'field "a.data_offsets": ends at byte 16 but the data section has only 8 bytes (truncated file?)'],
       [
-        { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } },
+        { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } },
+        twoFloats,
+        'field "a.data_offsets": ends at byte 16 but the data section has only 8 bytes (truncated file?)',
+      ],
+      [
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+        },
         twoFloats,
         'field "b.data_offsets": bytes [4, 8) overlap tensor "a" at [0, 8)',
       ],
@@ -295,22 +357,62 @@ describe('safetensors reader rejects malformed files with a clear error', () => 
         twoFloats,
         'field "a.data_offsets": data section bytes [0, 4) before this tensor belong to no tensor',
       ],
-      [{ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, twoFloats, 'the data section has 4 bytes after the last tensor that belong to no tensor'],
-      [{ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, twoFloats, 'field "a.data_offsets": [0, 8) holds 8 bytes but F32 × [3] needs 12'],
-      [{ a: { dtype: 'F16', shape: [2], data_offsets: [0, 8] } }, twoFloats, 'field "a.data_offsets": [0, 8) holds 8 bytes but F16 × [2] needs 4'],
+      [
+        { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+        twoFloats,
+        'the data section has 4 bytes after the last tensor that belong to no tensor',
+      ],
+      [
+        { a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.data_offsets": [0, 8) holds 8 bytes but F32 × [3] needs 12',
+      ],
+      [
+        { a: { dtype: 'F16', shape: [2], data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.data_offsets": [0, 8) holds 8 bytes but F16 × [2] needs 4',
+      ],
       [
         { a: { dtype: 'F32', shape: [2 ** 52, 2 ** 52, 16], data_offsets: [0, 8] } },
         twoFloats,
         'field "a.data_offsets": [0, 8) holds 8 bytes but F32 × [4503599627370496, 4503599627370496, 16] needs more than 2^53',
       ],
-      [{ a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }, twoFloats, 'field "a.shape": must be an array of non-negative integers, got [2,-1]'],
-      [{ a: { dtype: 'F32', shape: [2.5], data_offsets: [0, 8] } }, twoFloats, 'field "a.shape": must be an array of non-negative integers, got [2.5]'],
-      [{ a: { dtype: 'F32', shape: '2', data_offsets: [0, 8] } }, twoFloats, 'field "a.shape": must be an array of non-negative integers, got "2"'],
-      [{ a: { dtype: 'F12', shape: [2], data_offsets: [0, 8] } }, twoFloats, 'field "a.dtype": unknown dtype "F12" (known: BOOL, U8, I8'],
+      [
+        { a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.shape": must be an array of non-negative integers, got [2,-1]',
+      ],
+      [
+        { a: { dtype: 'F32', shape: [2.5], data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.shape": must be an array of non-negative integers, got [2.5]',
+      ],
+      [
+        { a: { dtype: 'F32', shape: '2', data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.shape": must be an array of non-negative integers, got "2"',
+      ],
+      [
+        { a: { dtype: 'F12', shape: [2], data_offsets: [0, 8] } },
+        twoFloats,
+        'field "a.dtype": unknown dtype "F12" (known: BOOL, U8, I8',
+      ],
       [{ a: { shape: [2], data_offsets: [0, 8] } }, twoFloats, 'field "a.dtype": unknown dtype undefined'],
-      [{ a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, twoFloats, 'field "a.data_offsets": must be [begin, end] with 0 ≤ begin ≤ end, got [8,0]'],
-      [{ a: { dtype: 'F32', shape: [2], data_offsets: [0, 1e300] } }, twoFloats, 'field "a.data_offsets": must be [begin, end] with 0 ≤ begin ≤ end, got [0,1e+300]'],
-      [{ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, twoFloats, 'field "a.data_offsets": must be [begin, end]'],
+      [
+        { a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } },
+        twoFloats,
+        'field "a.data_offsets": must be [begin, end] with 0 ≤ begin ≤ end, got [8,0]',
+      ],
+      [
+        { a: { dtype: 'F32', shape: [2], data_offsets: [0, 1e300] } },
+        twoFloats,
+        'field "a.data_offsets": must be [begin, end] with 0 ≤ begin ≤ end, got [0,1e+300]',
+      ],
+      [
+        { a: { dtype: 'F32', shape: [2], data_offsets: [0] } },
+        twoFloats,
+        'field "a.data_offsets": must be [begin, end]',
+      ],
       [{ a: [1, 2] }, twoFloats, 'field "a": expected an object with dtype, shape and data_offsets'],
       [{ __metadata__: { format: 1 } }, new Uint8Array(0), 'field "__metadata__.format": must be a string, got 1'],
       [{ __metadata__: 'pt' }, new Uint8Array(0), 'field "__metadata__": must be an object of strings'],
@@ -323,16 +425,25 @@ describe('safetensors reader rejects malformed files with a clear error', () => 
   });
 
   it('invalid JSON, a non-object, a duplicate tensor name, bad UTF-8', async () => {
-    expect((await failure(rawFile('{"a": {"dtype": "F32",', twoFloats))).problem).toMatch(/^header is not valid JSON: /);
-    expect((await failure(rawFile('[1, 2]', new Uint8Array(0)))).problem).toBe('header does not start with "{" (found "[1, 2]")');
+    expect((await failure(rawFile('{"a": {"dtype": "F32",', twoFloats))).problem).toMatch(
+      /^header is not valid JSON: /,
+    );
+    expect((await failure(rawFile('[1, 2]', new Uint8Array(0)))).problem).toBe(
+      'header does not start with "{" (found "[1, 2]")',
+    );
     expect((await failure(rawFile('{} {}', new Uint8Array(0)))).problem).toMatch(/^header is not valid JSON/);
-    expect((await failure(rawFile('{}', new Uint8Array(3)))).problem).toBe('the data section has 3 bytes after the last tensor that belong to no tensor');
-    const duplicated = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
+    expect((await failure(rawFile('{}', new Uint8Array(3)))).problem).toBe(
+      'the data section has 3 bytes after the last tensor that belong to no tensor',
+    );
+    const duplicated =
+      '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
     const error = await failure(rawFile(duplicated, twoFloats));
     expect(error.problem).toBe('tensor "a" appears more than once in the header');
     expect(error.field).toBe('a');
     const doubleKey = '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"dtype":"F16"}}';
-    expect((await failure(rawFile(doubleKey, twoFloats))).message).toContain('field "a.dtype": key "dtype" of a appears more than once in the header');
+    expect((await failure(rawFile(doubleKey, twoFloats))).message).toContain(
+      'field "a.dtype": key "dtype" of a appears more than once in the header',
+    );
     const latin1 = rawFile('{"a":1}', new Uint8Array(0));
     latin1[10] = 0xe9;
     expect((await failure(latin1)).problem).toBe('header is not valid UTF-8');

@@ -2,7 +2,13 @@ import { InvalidInputError } from '@research-ts/spec';
 import type { FileHandle } from 'node:fs/promises';
 import { writeFileAtomically, writeFully, type AtomicWriteOptions } from '../model/atomic-file';
 import { assertLittleEndianHost, encodeFloat32 } from './decode-float-tensor';
-import { elementCount, isFloatDtype, isSafetensorsDtype, safetensorsDtypeSizes, type SafetensorsDtype } from './safetensors-dtype';
+import {
+  elementCount,
+  isFloatDtype,
+  isSafetensorsDtype,
+  safetensorsDtypeSizes,
+  type SafetensorsDtype,
+} from './safetensors-dtype';
 
 /**
  * A tensor to write. `data` is either the stored bytes (any typed array whose byte length is dtype
@@ -42,27 +48,43 @@ export function planSafetensors(
   if (metadata !== null) {
     const merged: Record<string, string> = { format: 'pt', ...metadata };
     const fields = Object.entries(merged).map(([key, value]) => {
-      if (typeof value !== 'string') throw new InvalidInputError(`metadata values must be strings, got ${typeof value}`, { source, field: `__metadata__.${key}` });
+      if (typeof value !== 'string')
+        throw new InvalidInputError(`metadata values must be strings, got ${typeof value}`, {
+          source,
+          field: `__metadata__.${key}`,
+        });
       return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
     });
     parts.push(`"__metadata__":{${fields.join(',')}}`);
   }
   let offset = 0;
   for (const [name, tensor] of tensors) {
-    if (name === '' || name === '__metadata__') throw new InvalidInputError('is not a valid tensor name', { source, field: name });
+    if (name === '' || name === '__metadata__')
+      throw new InvalidInputError('is not a valid tensor name', { source, field: name });
     if (seen.has(name)) throw new InvalidInputError('tensor name given twice', { source, field: name });
     seen.add(name);
-    if (!isSafetensorsDtype(tensor.dtype)) throw new InvalidInputError(`unknown dtype ${JSON.stringify(tensor.dtype)}`, { source, field: `${name}.dtype` });
+    if (!isSafetensorsDtype(tensor.dtype))
+      throw new InvalidInputError(`unknown dtype ${JSON.stringify(tensor.dtype)}`, { source, field: `${name}.dtype` });
     if (!tensor.shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 0)) {
-      throw new InvalidInputError(`must be non-negative integers, got [${tensor.shape.join(', ')}]`, { source, field: `${name}.shape` });
+      throw new InvalidInputError(`must be non-negative integers, got [${tensor.shape.join(', ')}]`, {
+        source,
+        field: `${name}.shape`,
+      });
     }
     const count = elementCount(tensor.shape);
     const byteLength = count * safetensorsDtypeSizes[tensor.dtype];
     const encode = tensor.data instanceof Float32Array && tensor.dtype !== 'F32';
     if (encode) {
-      if (!isFloatDtype(tensor.dtype)) throw new InvalidInputError(`float32 data cannot be written as ${tensor.dtype}`, { source, field: `${name}.dtype` });
+      if (!isFloatDtype(tensor.dtype))
+        throw new InvalidInputError(`float32 data cannot be written as ${tensor.dtype}`, {
+          source,
+          field: `${name}.dtype`,
+        });
       if ((tensor.data as Float32Array).length !== count) {
-        throw new InvalidInputError(`has ${(tensor.data as Float32Array).length} values but shape [${tensor.shape.join(', ')}] needs ${count}`, { source, field: name });
+        throw new InvalidInputError(
+          `has ${(tensor.data as Float32Array).length} values but shape [${tensor.shape.join(', ')}] needs ${count}`,
+          { source, field: name },
+        );
       }
     } else if (tensor.data.byteLength !== byteLength) {
       throw new InvalidInputError(
@@ -70,7 +92,9 @@ export function planSafetensors(
         { source, field: name },
       );
     }
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${tensor.dtype}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + byteLength}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${tensor.dtype}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + byteLength}]}`,
+    );
     planned.push({ name, tensor, encode, byteLength });
     offset += byteLength;
   }
@@ -103,7 +127,10 @@ async function writeTensors(handle: FileHandle, planned: PlannedTensor[], positi
       const chunk = values.subarray(start, Math.min(values.length, start + chunkElements));
       const buffer = scratch[turn % 2]!;
       turn += 1;
-      const encoded = encodeFloat32(chunk, tensor.dtype as 'F16' | 'BF16' | 'F64', buffer).subarray(0, chunk.length * size);
+      const encoded = encodeFloat32(chunk, tensor.dtype as 'F16' | 'BF16' | 'F64', buffer).subarray(
+        0,
+        chunk.length * size,
+      );
       await pending; // the write from two chunks ago used this buffer's twin; the previous one must finish first
       pending = writeFully(handle, encoded, position);
       position += encoded.byteLength;
@@ -117,7 +144,11 @@ async function writeTensors(handle: FileHandle, planned: PlannedTensor[], positi
  * Tensors are laid out in the order given; the header is padded with spaces to a multiple of 8 bytes.
  * Writing back what `readSafetensors` returned for a file this function wrote gives identical bytes.
  */
-export async function writeSafetensors(path: string, tensors: TensorsToWrite, options: WriteSafetensorsOptions = {}): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: TensorsToWrite,
+  options: WriteSafetensorsOptions = {},
+): Promise<void> {
   assertLittleEndianHost();
   const { header, planned } = planSafetensors(tensors, options.metadata, path);
   await writeFileAtomically(
@@ -131,7 +162,10 @@ export async function writeSafetensors(path: string, tensors: TensorsToWrite, op
 }
 
 /** The bytes of a safetensors file, in memory (for small tensors and tests). */
-export function encodeSafetensors(tensors: TensorsToWrite, options: Pick<WriteSafetensorsOptions, 'metadata'> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: TensorsToWrite,
+  options: Pick<WriteSafetensorsOptions, 'metadata'> = {},
+): Uint8Array {
   assertLittleEndianHost();
   const { header, planned, dataLength } = planSafetensors(tensors, options.metadata, 'safetensors buffer');
   const output = new Uint8Array(header.byteLength + dataLength);

@@ -21,21 +21,31 @@ interface ReferenceFixture {
   gradEntropies: number[];
   gradients: Record<string, number[]>;
 }
-const fixture = JSON.parse(await readFile(fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference.json', import.meta.url)), 'utf8')) as ReferenceFixture;
+const fixture = JSON.parse(
+  await readFile(fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference.json', import.meta.url)), 'utf8'),
+) as ReferenceFixture;
 const model = await loadModelDirectory(fixtureDirectory);
 
 function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
   let largest = 0;
-  for (let index = 0; index < expected.length; index++) largest = Math.max(largest, Math.abs(actual[index]! - expected[index]!));
+  for (let index = 0; index < expected.length; index++)
+    largest = Math.max(largest, Math.abs(actual[index]! - expected[index]!));
   return largest;
 }
 
 describe('training graphs against the PyTorch reference (tools/reference/qwen2_reference.py, float64)', () => {
   const training = new DecoderTraining(model.config, model.parameters, { threads: 1 });
   afterAll(() => training.release());
-  const batch = { inputIds: Int32Array.from(fixture.inputIds), attentionMask: Uint8Array.from(fixture.attentionMask), batch: fixture.batch, length: fixture.sequence };
-  const valid = fixture.attentionMask.flatMap((_, index) => (index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!]));
+  const batch = {
+    inputIds: Int32Array.from(fixture.inputIds),
+    attentionMask: Uint8Array.from(fixture.attentionMask),
+    batch: fixture.batch,
+    length: fixture.sequence,
+  };
+  const valid = fixture.attentionMask.flatMap((_, index) =>
+    index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!],
+  );
 
   it('logprobs and entropies agree to 1e-4 (padding positions are 0)', async () => {
     const { logprobs, entropies } = await training.scoreTokens(batch);
@@ -56,36 +66,54 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
       const scale = Math.max(1, ...expected.map(Math.abs));
       expect(maxDifference(gradients.get(name)!, expected) / scale, name).toBeLessThan(1e-4);
     }
-    expect(maxDifference(logprobs, fixture.logprobs.map((value, index) => value * valid[index]!))).toBeLessThan(1e-4);
+    expect(
+      maxDifference(
+        logprobs,
+        fixture.logprobs.map((value, index) => value * valid[index]!),
+      ),
+    ).toBeLessThan(1e-4);
   });
 
   it('row groups (maxTokensPerRun) give the same logprobs and summed gradients as one run', async () => {
     const grouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7 });
     try {
-      const upstream = { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) };
+      const upstream = {
+        gradLogprobs: Float32Array.from(fixture.gradLogprobs),
+        gradEntropies: Float32Array.from(fixture.gradEntropies),
+      };
       const whole = await training.backward(batch, upstream);
       const wholeGradients = new Map([...whole.gradients].map(([name, values]) => [name, values.slice()]));
       const parts = await grouped.backward(batch, upstream);
       expect(maxDifference(parts.logprobs, whole.logprobs)).toBeLessThan(1e-6);
-      for (const [name, values] of wholeGradients) expect(maxDifference(parts.gradients.get(name)!, values), name).toBeLessThan(1e-6);
+      for (const [name, values] of wholeGradients)
+        expect(maxDifference(parts.gradients.get(name)!, values), name).toBeLessThan(1e-6);
     } finally {
       await grouped.release();
     }
   });
 
-  it('backwardOnDevice (device parameter feeds, row groups summed by the accumulate graph) gives backward\'s numbers', async () => {
+  it("backwardOnDevice (device parameter feeds, row groups summed by the accumulate graph) gives backward's numbers", async () => {
     const deviceParameters = await DeviceParameters.upload('cpu', model.config, model.parameters);
-    const grouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7, deviceParameters });
+    const grouped = new DecoderTraining(model.config, model.parameters, {
+      threads: 1,
+      maxTokensPerRun: 7,
+      deviceParameters,
+    });
     const hostGrouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7 });
     try {
-      const upstream = { gradLogprobs: Float32Array.from(fixture.gradLogprobs), gradEntropies: Float32Array.from(fixture.gradEntropies) };
+      const upstream = {
+        gradLogprobs: Float32Array.from(fixture.gradLogprobs),
+        gradEntropies: Float32Array.from(fixture.gradEntropies),
+      };
       const onHost = await hostGrouped.backward(batch, upstream);
       const onDevice = await grouped.backwardOnDevice(batch, upstream);
       expect(Array.from(onDevice.logprobs)).toEqual(Array.from(onHost.logprobs));
       expect(Array.from(onDevice.entropies)).toEqual(Array.from(onHost.entropies));
       expect([...onDevice.gradients.keys()]).toEqual([...onHost.gradients.keys()]);
       const copies = await readDeviceTensors([...onDevice.gradients.values()]);
-      [...onHost.gradients.values()].forEach((expected, index) => expect(Array.from(copies[index]!)).toEqual(Array.from(expected)));
+      [...onHost.gradients.values()].forEach((expected, index) =>
+        expect(Array.from(copies[index]!)).toEqual(Array.from(expected)),
+      );
       for (const tensor of onDevice.gradients.values()) tensor.dispose();
     } finally {
       await grouped.release();
@@ -102,13 +130,22 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
     const feeds = {
       ...parameterFeeds(model.config, model.parameters),
       input_ids: { data: BigInt64Array.from(fixture.inputIds.map(BigInt)), dims: [rows, sequence] },
-      position_ids: { data: BigInt64Array.from(fixture.inputIds.map((_, index) => BigInt(index % sequence))), dims: [rows, sequence] },
+      position_ids: {
+        data: BigInt64Array.from(fixture.inputIds.map((_, index) => BigInt(index % sequence))),
+        dims: [rows, sequence],
+      },
       attention_mask: { data: BigInt64Array.from(fixture.attentionMask.map(BigInt)), dims: [rows, sequence] },
-      ...Object.fromEntries(Array.from({ length: model.config.numHiddenLayers }, (_, layer) => [[`past_key_values.${layer}.key`, empty], [`past_key_values.${layer}.value`, empty]]).flat()),
+      ...Object.fromEntries(
+        Array.from({ length: model.config.numHiddenLayers }, (_, layer) => [
+          [`past_key_values.${layer}.key`, empty],
+          [`past_key_values.${layer}.value`, empty],
+        ]).flat(),
+      ),
     };
     const outputs = await runSession(session, feeds);
     const vocab = model.config.vocabSize;
-    const realLogits = (values: ArrayLike<number>) => Array.from(values).filter((_, index) => fixture.attentionMask[Math.floor(index / vocab)] === 1);
+    const realLogits = (values: ArrayLike<number>) =>
+      Array.from(values).filter((_, index) => fixture.attentionMask[Math.floor(index / vocab)] === 1);
     expect(outputs.logits!.dims).toEqual([rows, sequence, vocab]);
     expect(maxDifference(realLogits(outputs.logits!.data), realLogits(fixture.logits))).toBeLessThan(1e-4);
     expect(outputs['new_key_values.1.key']!.dims).toEqual([rows, 2, sequence, 4]);

@@ -55,7 +55,10 @@ export interface DecoderTrainingOptions {
 }
 
 /** Feeds of every parameter (zero-copy views of the live arrays). */
-export function parameterFeeds(config: DecoderConfig, parameters: ReadonlyMap<string, Float32Array>): Record<string, FeedTensor> {
+export function parameterFeeds(
+  config: DecoderConfig,
+  parameters: ReadonlyMap<string, Float32Array>,
+): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
   for (const { name, shape } of decoderParameterShapes(config)) {
     const data = parameters.get(name);
@@ -92,7 +95,9 @@ export class DecoderTraining {
   readonly #config: DecoderConfig;
   readonly #parameters: ReadonlyMap<string, Float32Array>;
   readonly #deviceParameters: DeviceParameters | undefined;
-  readonly #options: Required<Pick<DecoderTrainingOptions, 'executionProvider' | 'maxTokensPerRun' | 'memoryArena'>> & { threads: number | undefined };
+  readonly #options: Required<Pick<DecoderTrainingOptions, 'executionProvider' | 'maxTokensPerRun' | 'memoryArena'>> & {
+    threads: number | undefined;
+  };
   #forward: Promise<OnnxSession> | undefined;
   #backward: Promise<OnnxSession> | undefined;
   /** The backward graph with its `grad_*` outputs kept on the device. */
@@ -102,15 +107,31 @@ export class DecoderTraining {
   #gradients: Map<string, Float32Array> | undefined;
   #scratch: Map<string, Float32Array> | undefined;
 
-  constructor(config: DecoderConfig, parameters: ReadonlyMap<string, Float32Array>, options: DecoderTrainingOptions = {}) {
+  constructor(
+    config: DecoderConfig,
+    parameters: ReadonlyMap<string, Float32Array>,
+    options: DecoderTrainingOptions = {},
+  ) {
     this.#config = config;
     this.#parameters = parameters;
     const maxTokensPerRun = options.maxTokensPerRun ?? 4096;
-    if (!Number.isSafeInteger(maxTokensPerRun) || maxTokensPerRun < 2) throw new InvalidInputError(`must be an integer >= 2, got ${maxTokensPerRun}`, { source: 'options', field: 'maxTokensPerRun' });
-    this.#options = { executionProvider: options.executionProvider ?? 'cpu', maxTokensPerRun, threads: options.threads, memoryArena: options.memoryArena ?? false };
+    if (!Number.isSafeInteger(maxTokensPerRun) || maxTokensPerRun < 2)
+      throw new InvalidInputError(`must be an integer >= 2, got ${maxTokensPerRun}`, {
+        source: 'options',
+        field: 'maxTokensPerRun',
+      });
+    this.#options = {
+      executionProvider: options.executionProvider ?? 'cpu',
+      maxTokensPerRun,
+      threads: options.threads,
+      memoryArena: options.memoryArena ?? false,
+    };
     const device = options.deviceParameters;
     if (device !== undefined && device.executionProvider !== this.#options.executionProvider) {
-      throw new InvalidInputError(`live on ${device.executionProvider}, the training graphs run on ${this.#options.executionProvider}`, { source: 'options', field: 'deviceParameters' });
+      throw new InvalidInputError(
+        `live on ${device.executionProvider}, the training graphs run on ${this.#options.executionProvider}`,
+        { source: 'options', field: 'deviceParameters' },
+      );
     }
     this.#deviceParameters = device;
   }
@@ -118,8 +139,18 @@ export class DecoderTraining {
   #session(kind: 'forward' | 'backward' | 'device-backward' | 'accumulate'): Promise<OnnxSession> {
     const shapes = () => decoderParameterShapes(this.#config);
     const create = () => {
-      const graph = kind === 'forward' ? buildTrainingGraph(this.#config) : kind === 'accumulate' ? buildAccumulateGraph(shapes().map(({ shape }) => shape)) : buildBackwardGraph(this.#config);
-      const deviceOutputs = kind === 'device-backward' ? shapes().map(({ name }) => `grad_${name}`) : kind === 'accumulate' ? ('all' as const) : undefined;
+      const graph =
+        kind === 'forward'
+          ? buildTrainingGraph(this.#config)
+          : kind === 'accumulate'
+            ? buildAccumulateGraph(shapes().map(({ shape }) => shape))
+            : buildBackwardGraph(this.#config);
+      const deviceOutputs =
+        kind === 'device-backward'
+          ? shapes().map(({ name }) => `grad_${name}`)
+          : kind === 'accumulate'
+            ? ('all' as const)
+            : undefined;
       return createSession(graph.serialize(), {
         executionProvider: this.#options.executionProvider,
         intraOpNumThreads: this.#options.threads,
@@ -157,9 +188,16 @@ export class DecoderTraining {
     const width = checked.length;
     const outputCount = checked.batch * (width - 1);
     if (upstream !== undefined) {
-      if (upstream.gradLogprobs.length !== outputCount) throw new InvalidInputError(`holds ${upstream.gradLogprobs.length} values; batch × (length-1) = ${outputCount}`, { source: 'backward', field: 'gradLogprobs' });
+      if (upstream.gradLogprobs.length !== outputCount)
+        throw new InvalidInputError(
+          `holds ${upstream.gradLogprobs.length} values; batch × (length-1) = ${outputCount}`,
+          { source: 'backward', field: 'gradLogprobs' },
+        );
       if (upstream.gradEntropies !== undefined && upstream.gradEntropies.length !== outputCount) {
-        throw new InvalidInputError(`holds ${upstream.gradEntropies.length} values; batch × (length-1) = ${outputCount}`, { source: 'backward', field: 'gradEntropies' });
+        throw new InvalidInputError(
+          `holds ${upstream.gradEntropies.length} values; batch × (length-1) = ${outputCount}`,
+          { source: 'backward', field: 'gradEntropies' },
+        );
       }
     }
     const lengths = new Int32Array(checked.batch);
@@ -177,7 +215,11 @@ export class DecoderTraining {
   }
 
   /** The token (and upstream-gradient) feeds of one row group, trimmed to its longest row. */
-  #groupFeeds(prepared: PreparedBatch, group: RowGroup, upstream: TokenLogprobGradients | undefined): Record<string, FeedTensor> {
+  #groupFeeds(
+    prepared: PreparedBatch,
+    group: RowGroup,
+    upstream: TokenLogprobGradients | undefined,
+  ): Record<string, FeedTensor> {
     const { checked, lengths } = prepared;
     const width = checked.length;
     const columns = width - 1;
@@ -194,7 +236,8 @@ export class DecoderTraining {
       const valid = Math.max(0, lengths[firstRow + row]! - 1);
       const upstreamFrom = (firstRow + row) * columns;
       gradLogprobs.set(upstream.gradLogprobs.subarray(upstreamFrom, upstreamFrom + valid), row * (length - 1));
-      if (upstream.gradEntropies !== undefined) gradEntropies.set(upstream.gradEntropies.subarray(upstreamFrom, upstreamFrom + valid), row * (length - 1));
+      if (upstream.gradEntropies !== undefined)
+        gradEntropies.set(upstream.gradEntropies.subarray(upstreamFrom, upstreamFrom + valid), row * (length - 1));
     }
     const feeds: Record<string, FeedTensor> = {
       input_ids: { data: inputIds, dims: [rows, length] },
@@ -208,7 +251,12 @@ export class DecoderTraining {
   }
 
   /** Copies a group's per-token outputs (its rows' valid positions) into the batch's arrays. */
-  #scatterScores(prepared: PreparedBatch, group: RowGroup, outputs: Record<string, { data: Float32Array }>, scores: TokenLogprobs): void {
+  #scatterScores(
+    prepared: PreparedBatch,
+    group: RowGroup,
+    outputs: Record<string, { data: Float32Array }>,
+    scores: TokenLogprobs,
+  ): void {
     const columns = prepared.checked.length - 1;
     const { firstRow, rows, length } = group;
     const groupLogprobs = outputs.logprobs!.data;
@@ -221,23 +269,36 @@ export class DecoderTraining {
     }
   }
 
-  async #run(batch: TokenBatch, upstream: TokenLogprobGradients | undefined): Promise<TokenLogprobs & { gradients?: Map<string, Float32Array> }> {
+  async #run(
+    batch: TokenBatch,
+    upstream: TokenLogprobGradients | undefined,
+  ): Promise<TokenLogprobs & { gradients?: Map<string, Float32Array> }> {
     const prepared = this.#prepare(batch, upstream);
     const session = await this.#session(upstream === undefined ? 'forward' : 'backward');
     const parameters = this.#parameterFeeds();
-    const scores: TokenLogprobs = { logprobs: new Float32Array(prepared.outputCount), entropies: new Float32Array(prepared.outputCount) };
+    const scores: TokenLogprobs = {
+      logprobs: new Float32Array(prepared.outputCount),
+      entropies: new Float32Array(prepared.outputCount),
+    };
     const shapes = decoderParameterShapes(this.#config);
     if (upstream !== undefined && this.#gradients === undefined) {
-      this.#gradients = new Map(shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]));
+      this.#gradients = new Map(
+        shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]),
+      );
     }
     for (const [groupIndex, group] of prepared.groups.entries()) {
       const feeds: Record<string, SessionFeed> = { ...parameters, ...this.#groupFeeds(prepared, group, upstream) };
       let into: Record<string, { data: Float32Array; dims: number[] }> | undefined;
       if (upstream !== undefined) {
         // The first group writes straight into the gradient buffers; later ones into scratch, then add.
-        if (groupIndex > 0) this.#scratch ??= new Map(shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]));
+        if (groupIndex > 0)
+          this.#scratch ??= new Map(
+            shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]),
+          );
         const targets = groupIndex === 0 ? this.#gradients! : this.#scratch!;
-        into = Object.fromEntries(shapes.map(({ name, shape }) => [`grad_${name}`, { data: targets.get(name)!, dims: shape }]));
+        into = Object.fromEntries(
+          shapes.map(({ name, shape }) => [`grad_${name}`, { data: targets.get(name)!, dims: shape }]),
+        );
       }
       const outputs = await runSession(session, feeds, into === undefined ? {} : { into });
       this.#scatterScores(prepared, group, outputs, scores);
@@ -262,7 +323,10 @@ export class DecoderTraining {
    * parameter (Hugging Face names; tied embeddings get both uses summed), with the forward outputs.
    * The gradient arrays are owned by this object and overwritten by the next `backward` call.
    */
-  async backward(batch: TokenBatch, upstream: TokenLogprobGradients): Promise<TokenLogprobs & { gradients: Map<string, Float32Array> }> {
+  async backward(
+    batch: TokenBatch,
+    upstream: TokenLogprobGradients,
+  ): Promise<TokenLogprobs & { gradients: Map<string, Float32Array> }> {
     const result = await this.#run(batch, upstream);
     return result as TokenLogprobs & { gradients: Map<string, Float32Array> };
   }
@@ -273,17 +337,26 @@ export class DecoderTraining {
    * logprobs and entropies come to the host. Several row groups are summed on the device (one run of
    * the accumulate graph per extra group). The gradient tensors belong to the caller (dispose them).
    */
-  async backwardOnDevice(batch: TokenBatch, upstream: TokenLogprobGradients): Promise<TokenLogprobs & { gradients: Map<string, DeviceTensor> }> {
+  async backwardOnDevice(
+    batch: TokenBatch,
+    upstream: TokenLogprobGradients,
+  ): Promise<TokenLogprobs & { gradients: Map<string, DeviceTensor> }> {
     const prepared = this.#prepare(batch, upstream);
     const session = await this.#session('device-backward');
     const parameters = this.#parameterFeeds();
-    const scores: TokenLogprobs = { logprobs: new Float32Array(prepared.outputCount), entropies: new Float32Array(prepared.outputCount) };
+    const scores: TokenLogprobs = {
+      logprobs: new Float32Array(prepared.outputCount),
+      entropies: new Float32Array(prepared.outputCount),
+    };
     const shapes = decoderParameterShapes(this.#config);
     const names = optimizerGraphNames;
     let totals: DeviceTensor[] | undefined;
     try {
       for (const group of prepared.groups) {
-        const { host, device } = await runOnDevice(session, { ...parameters, ...this.#groupFeeds(prepared, group, upstream) });
+        const { host, device } = await runOnDevice(session, {
+          ...parameters,
+          ...this.#groupFeeds(prepared, group, upstream),
+        });
         const parts = shapes.map(({ name }) => device[`grad_${name}`]!);
         if (totals === undefined) totals = parts;
         else {

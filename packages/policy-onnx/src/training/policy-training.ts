@@ -1,4 +1,10 @@
-import { createHostTrainingState, type TokenBatch, type TokenScoreGradients, type TokenScores, type TrainingStateLike } from '@research-ts/spec';
+import {
+  createHostTrainingState,
+  type TokenBatch,
+  type TokenScoreGradients,
+  type TokenScores,
+  type TrainingStateLike,
+} from '@research-ts/spec';
 import { readDeviceTensors, type ExecutionProvider } from '../backend/onnxruntime';
 import type { DecoderConfig } from '../model/decoder-config';
 import type { DeviceParameters } from '../device/device-parameters';
@@ -47,7 +53,8 @@ export function createPolicyTraining(
       state,
       scoreTokens: (batch) => training.scoreTokens(batch),
       backward: async (batch, upstream) => (await training.backward(batch, upstream)).gradients,
-      accumulateGradients: async (batch, upstream) => state.accumulate((await training.backward(batch, upstream)).gradients),
+      accumulateGradients: async (batch, upstream) =>
+        state.accumulate((await training.backward(batch, upstream)).gradients),
       readCurrentParameters: async () => parameters,
       release: () => training.release(),
     };
@@ -58,10 +65,13 @@ export function createPolicyTraining(
     scoreTokens: (batch) => training.scoreTokens(batch),
     backward: async (batch, upstream) => {
       const { gradients } = await training.backwardOnDevice(batch, upstream);
-      const copies = await readDeviceTensors([...gradients.values()]).finally(() => gradients.forEach((tensor) => tensor.dispose()));
+      const copies = await readDeviceTensors([...gradients.values()]).finally(() =>
+        gradients.forEach((tensor) => tensor.dispose()),
+      );
       return new Map([...gradients.keys()].map((name, index) => [name, copies[index]!]));
     },
-    accumulateGradients: async (batch, upstream) => state.accumulate((await training.backwardOnDevice(batch, upstream)).gradients),
+    accumulateGradients: async (batch, upstream) =>
+      state.accumulate((await training.backwardOnDevice(batch, upstream)).gradients),
     // a checkpoint of a GPU policy is written from the device: its host map holds the initial values
     readCurrentParameters: async () => new Map([...parameters, ...(await state.readParameters())]),
     release: async () => {

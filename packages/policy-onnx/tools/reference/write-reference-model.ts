@@ -3,7 +3,15 @@
 // Norm weights and biases are perturbed away from 1 and 0 so that every parameter matters.
 import { createRandomModel, deriveSeed, SeededRandom, saveModelDirectory, tinyConfig } from '@research-ts/policy-onnx';
 
-export const referenceConfig = tinyConfig({ vocabSize: 48, hiddenSize: 16, intermediateSize: 32, numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 4, ropeTheta: 10000 });
+export const referenceConfig = tinyConfig({
+  vocabSize: 48,
+  hiddenSize: 16,
+  intermediateSize: 32,
+  numAttentionHeads: 4,
+  numKeyValueHeads: 2,
+  headDim: 4,
+  ropeTheta: 10000,
+});
 
 const model = createRandomModel(referenceConfig, { seed: 2024, initStd: 0.3 });
 for (const [name, values] of model.parameters) {

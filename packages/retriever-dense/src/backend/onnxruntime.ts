@@ -66,7 +66,10 @@ export class OnnxSession {
    * Runs the model. Every input needs a feed; only the named outputs are computed and returned (all
    * outputs when `outputNames` is absent).
    */
-  async run(feeds: Readonly<Record<string, FeedTensor>>, outputNames?: readonly string[]): Promise<Record<string, OutputTensor>> {
+  async run(
+    feeds: Readonly<Record<string, FeedTensor>>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, OutputTensor>> {
     const engine = engineOf(this);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(name, feed);
@@ -74,7 +77,11 @@ export class OnnxSession {
     try {
       results = outputNames === undefined ? await engine.run(ortFeeds) : await engine.run(ortFeeds, [...outputNames]);
     } catch (error) {
-      throw new InvalidInputError(`onnxruntime could not run the model: ${(error as Error).message}`, { source: this.source }, { cause: error });
+      throw new InvalidInputError(
+        `onnxruntime could not run the model: ${(error as Error).message}`,
+        { source: this.source },
+        { cause: error },
+      );
     }
     const outputs: Record<string, OutputTensor> = {};
     for (const [name, value] of Object.entries(results)) outputs[name] = fromOrtTensor(value, name, this.source);
@@ -106,7 +113,10 @@ function engineOf(session: OnnxSession): ort.InferenceSession {
 /** Where onnxruntime-node keeps its native libraries, when this module system can tell. */
 function nativeLibraryDirectory(): string | undefined {
   // ESM (and vitest): import.meta.resolve. CommonJS build: import.meta is empty there, so require.resolve.
-  const resolvers = [() => fileURLToPath(import.meta.resolve('onnxruntime-node')), () => require.resolve('onnxruntime-node')];
+  const resolvers = [
+    () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
+    () => require.resolve('onnxruntime-node'),
+  ];
   for (const resolve of resolvers) {
     try {
       return join(dirname(resolve()), '..', 'bin', 'napi-v6', process.platform, process.arch);
@@ -132,7 +142,10 @@ export async function createSession(model: string | Uint8Array, options: CreateS
   const backends = ort.listSupportedBackends();
   const listed = backends.find(({ name }) => name === provider);
   if (listed === undefined) {
-    throw new UnsupportedError(feature, `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${backends.map(({ name }) => name).join(', ')}`);
+    throw new UnsupportedError(
+      feature,
+      `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${backends.map(({ name }) => name).join(', ')}`,
+    );
   }
   if (!listed.bundled) {
     const library = providerLibraries[provider];
@@ -151,21 +164,31 @@ export async function createSession(model: string | Uint8Array, options: CreateS
   };
   try {
     // (two calls: the overloads take a path or bytes, not their union)
-    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOptions)
+        : await ort.InferenceSession.create(model, sessionOptions);
     return OnnxSession.wrap(session, provider, options.source);
   } catch (error) {
     const message = (error as Error).message;
     if (provider !== 'cpu' && /execution ?provider|shared library|adapter|webgpu|cuda|backend/i.test(message)) {
       throw new UnsupportedError(feature, `onnxruntime could not start it: ${message}`, { cause: error });
     }
-    throw new InvalidInputError(`onnxruntime rejected the model: ${message}`, { source: options.source }, { cause: error });
+    throw new InvalidInputError(
+      `onnxruntime rejected the model: ${message}`,
+      { source: options.source },
+      { cause: error },
+    );
   }
 }
 
 function toOrtTensor(name: string, feed: FeedTensor): ort.Tensor {
   const count = feed.dims.reduce((product, size) => product * size, 1);
   if (count !== feed.data.length) {
-    throw new InvalidInputError(`dims [${feed.dims.join(', ')}] need ${count} values but data holds ${feed.data.length}`, { source: 'feeds', field: name });
+    throw new InvalidInputError(
+      `dims [${feed.dims.join(', ')}] need ${count} values but data holds ${feed.data.length}`,
+      { source: 'feeds', field: name },
+    );
   }
   const dims = [...feed.dims];
   if (feed.data instanceof Float32Array) return new ort.Tensor('float32', feed.data, dims);
@@ -187,7 +210,10 @@ function fromOrtTensor(value: ort.Tensor, name: string, source: string): OutputT
     case 'int32':
       return { data: value.data as Int32Array, dims };
     default:
-      throw new InvalidInputError(`output has type ${value.type}; float32, float16, int64 and int32 are supported`, { source, field: name });
+      throw new InvalidInputError(`output has type ${value.type}; float32, float16, int64 and int32 are supported`, {
+        source,
+        field: name,
+      });
   }
 }
 

@@ -68,7 +68,11 @@ export class HnswIndex {
     try {
       index.load(path);
     } catch (error) {
-      throw new InvalidInputError(`usearch could not load the index: ${(error as Error).message}`, { source: path }, { cause: error });
+      throw new InvalidInputError(
+        `usearch could not load the index: ${(error as Error).message}`,
+        { source: path },
+        { cause: error },
+      );
     }
     if (index.dimensions() !== expectedDimension || index.size() !== expectedCount) {
       throw new InvalidInputError(
@@ -95,11 +99,16 @@ export class HnswIndex {
       found[0] = matches.keys.length;
       return { keys, found, count };
     }
-    const batch = this.index.search(queries, count, 0) as unknown as { keys: BigUint64Array; counts: BigUint64Array; k: number };
+    const batch = this.index.search(queries, count, 0) as unknown as {
+      keys: BigUint64Array;
+      counts: BigUint64Array;
+      k: number;
+    };
     for (let query = 0; query < queryCount; query += 1) {
       const hits = Number(batch.counts[query]!);
       found[query] = hits;
-      for (let rank = 0; rank < hits; rank += 1) keys[query * count + rank] = Number(batch.keys[query * batch.k + rank]!);
+      for (let rank = 0; rank < hits; rank += 1)
+        keys[query * count + rank] = Number(batch.keys[query * batch.k + rank]!);
     }
     return { keys, found, count };
   }

@@ -63,7 +63,10 @@ export class FlexsearchPostings {
   lookup(term: string): TermPostingList | undefined {
     const slots = this.index.search(term, { resolve: false }).result;
     if (slots.length === 0) return undefined;
-    return { slots: slots as ReadonlyArray<ReadonlyArray<number> | null | undefined>, overflow: this.overflow.get(term) };
+    return {
+      slots: slots as ReadonlyArray<ReadonlyArray<number> | null | undefined>,
+      overflow: this.overflow.get(term),
+    };
   }
 
   /** The index as text chunks `[key, data]` (flexsearch's export), then the overflow frequencies. */
