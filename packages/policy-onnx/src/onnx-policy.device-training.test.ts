@@ -77,6 +77,8 @@ const updates: ParameterUpdate[] = [0.5, 0.5, Infinity].map((maxGradNorm) => ({
   maxGradNorm,
 }));
 
+// Skipped (reason in the title) only where webgpu cannot start; under CI=true webgpuSkipReason throws instead.
+
 describe.skipIf(skip !== undefined)(
   `training state on the webgpu device${skip === undefined ? '' : ` (skipped: webgpu does not start here — ${skip.slice(0, 200)})`}`,
   () => {

@@ -16,6 +16,7 @@ const webgpuSkip = await webgpuSkipReason();
 
 for (const provider of ['cpu', 'webgpu'] as const satisfies readonly ExecutionProvider[]) {
   const skip = provider === 'webgpu' ? webgpuSkip : undefined;
+  // Skipped (reason in the title) only where webgpu cannot start; under CI=true webgpuSkipReason throws instead.
   describe.skipIf(skip !== undefined)(
     `rollout logprobs equal training logprobs on ${provider}${skip === undefined ? '' : ` (skipped: ${skip})`}`,
     () => {

@@ -59,6 +59,7 @@ const providers: Array<{ provider: ExecutionProvider; skip: string | undefined }
 ];
 
 for (const { provider, skip } of providers) {
+  // Skipped (reason in the title) only where webgpu cannot start; under CI=true webgpuSkipReason throws instead.
   describe.skipIf(skip !== undefined)(
     `device training state on ${provider}${skip === undefined ? '' : ` (skipped: webgpu does not start here — ${skip.slice(0, 200)})`}`,
     () => {

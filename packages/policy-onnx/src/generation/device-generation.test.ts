@@ -129,6 +129,8 @@ describe('DeviceGeneration on the cpu provider', () => {
   });
 });
 
+// Skipped, with the reason in the title, only where the webgpu provider cannot start (no Vulkan driver); under
+// CI=true webgpuSkipReason throws instead, so CI always runs these tests (its setup installs lavapipe).
 const skip = await webgpuSkipReason();
 const webgpu = skip === undefined ? describe : describe.skip;
 
