@@ -108,8 +108,15 @@ describe.skipIf(skip !== undefined)(
       const expected = await cpu.readParameters();
       const actual = await gpu.readParameters();
       expect([...actual.keys()]).toEqual([...expected.keys()]);
-      for (const [name, values] of expected)
-        expect(normRelativeError(actual.get(name)!, values), name).toBeLessThan(1e-4);
+      let worst = { name: '', error: 0 };
+      for (const [name, values] of expected) {
+        const error = normRelativeError(actual.get(name)!, values);
+        expect(error, name).toBeLessThan(1e-4);
+        if (error > worst.error) worst = { name, error };
+      }
+      console.info(
+        `webgpu vs cpu after 3 steps: worst norm-wise relative error ${worst.error.toExponential(2)} (${worst.name})`,
+      );
       expect(Array.from(actual.get(frozen)!)).toEqual(Array.from(initialFrozen));
       // the host map of a GPU policy keeps the initial values
       expect(
