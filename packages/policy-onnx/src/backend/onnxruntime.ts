@@ -277,8 +277,9 @@ function checkFeeds(
     if (!(name in feeds)) throw new InvalidInputError('the model needs this input', { source: 'feeds', field: name });
   const ortFeeds: Record<string, ort.Tensor> = {};
   const onDevice = session.executionProvider !== 'cpu';
+  const inputNames = new Set(engine.inputNames);
   for (const [name, feed] of Object.entries(feeds)) {
-    if (!engine.inputNames.includes(name))
+    if (!inputNames.has(name))
       throw new InvalidInputError(`the model has no such input (inputs: ${engine.inputNames.join(', ')})`, {
         source: 'feeds',
         field: name,

@@ -3,7 +3,9 @@ import { DeviceCacheEntry } from './device-cache-entry';
 import type { DeviceGenerationContext } from './device-generation-context';
 import type { CacheRow, DeviceCacheBlock } from './device-kv-cache';
 import { planDraw, resolveDraws, samplingFeed } from './device-sampling';
+import { maskedSlots } from './host-cache-layout';
 import { acceptToken, type Sequence } from './sequence';
+import { withNewTokenSlot } from './step-feeds';
 
 /** The sequences decoding together: their cache `[rows, kvHeads, slots, headDim]` on the device and which slots are real. */
 export interface DeviceDecodeBatch {
@@ -27,12 +29,7 @@ export async function gatherDecodeBatch(
 }
 
 /** Row `row`'s real slots, in order. */
-function realSlots(batch: DeviceDecodeBatch, row: number): number[] {
-  const width = batch.block.slots;
-  const slots: number[] = [];
-  for (let slot = 0; slot < width; slot++) if (batch.mask[row * width + slot] === 1) slots.push(slot);
-  return slots;
-}
+const realSlots = (batch: DeviceDecodeBatch, row: number): number[] => maskedSlots(batch.mask, batch.block.slots, row);
 
 /**
  * Decodes a batch on the device until every sequence is finished: per step one run of the step graph
@@ -56,11 +53,7 @@ export async function decodeOnDevice(
       const rows = sequences.length;
       const slots = batch.block.slots;
       // the past slots as they are, then the new token at slot `slots`
-      const mask = new Uint8Array(rows * (slots + 1));
-      for (let row = 0; row < rows; row++) {
-        mask.set(batch.mask.subarray(row * slots, (row + 1) * slots), row * (slots + 1));
-        mask[row * (slots + 1) + slots] = 1;
-      }
+      const mask = withNewTokenSlot(batch.mask, rows, slots);
       const draws = sequences.map((sequence, row) => planDraw(sequence, row, config.vocabSize, context.samplerInGraph));
       const out = await context.step({
         inputIds: sequences.map((sequence) => sequence.pending),

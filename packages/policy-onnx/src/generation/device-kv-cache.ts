@@ -46,12 +46,6 @@ export class DeviceKvCache {
     this.#executionProvider = executionProvider;
   }
 
-  /** Bytes of one slot of one row, keys and values of every layer (float32). */
-  get bytesPerSlot(): number {
-    const { numHiddenLayers, numKeyValueHeads, headDim } = this.#config;
-    return 2 * numHiddenLayers * numKeyValueHeads * headDim * 4;
-  }
-
   /**
    * A block of one row and one zero slot, every layer the same tensor (uploaded once): the past of a
    * prefill with nothing cached (a zero-sized past crashes onnxruntime's webgpu provider) and the filler

@@ -83,8 +83,7 @@ export function unpackCacheRow(
   row: number,
 ): { keys: Float32Array[]; values: Float32Array[] } {
   const { numKeyValueHeads: kvHeads, headDim } = shape;
-  const used: number[] = [];
-  for (let slot = 0; slot < slots; slot++) if (mask[row * slots + slot] === 1) used.push(slot);
+  const used = maskedSlots(mask, slots, row);
   const unpack = (arrays: Float32Array[]) =>
     arrays.map((array) => {
       const out = new Float32Array(kvHeads * used.length * headDim);
@@ -100,4 +99,11 @@ export function unpackCacheRow(
       return out;
     });
   return { keys: unpack(keys), values: unpack(values) };
+}
+
+/** The slots of row `row` of a `[rows, slots]` mask that hold a real token (mask 1), in order. */
+export function maskedSlots(mask: Uint8Array, slots: number, row: number): number[] {
+  const used: number[] = [];
+  for (let slot = 0; slot < slots; slot++) if (mask[row * slots + slot] === 1) used.push(slot);
+  return used;
 }

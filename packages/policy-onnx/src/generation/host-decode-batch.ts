@@ -1,6 +1,7 @@
 import { packCaches, unpackCacheRow, type CacheShape } from './host-cache-layout';
 import type { SequenceCache } from './kv-cache-pool';
 import type { Sequence } from './sequence';
+import { withNewTokenSlot } from './step-feeds';
 
 /** The sequences decoding together on the host: every layer's cache `[rows, kvHeads, capacity, headDim]` and which slots each row uses. */
 export interface HostDecodeBatch {
@@ -61,14 +62,7 @@ export function growDecodeBatch(shape: CacheShape, batch: HostDecodeBatch): Host
 
 /** The attention mask of a decode step `[rows, capacity + 1]`: every allocated slot (the unused ones masked), then the new token. */
 export function decodeStepMask(batch: HostDecodeBatch): Uint8Array {
-  const { capacity } = batch;
-  const rows = batch.sequences.length;
-  const mask = new Uint8Array(rows * (capacity + 1));
-  for (let row = 0; row < rows; row++) {
-    mask.set(batch.mask.subarray(row * capacity, (row + 1) * capacity), row * (capacity + 1));
-    mask[row * (capacity + 1) + capacity] = 1;
-  }
-  return mask;
+  return withNewTokenSlot(batch.mask, batch.sequences.length, batch.capacity);
 }
 
 /** Writes a decode step's new keys and values (`[rows, kvHeads, 1, headDim]` per layer) into slot `slots` of each row, in place, and counts the slot. */

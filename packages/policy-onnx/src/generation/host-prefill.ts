@@ -31,8 +31,7 @@ export async function prefillOnHost(
   contexts: readonly (readonly number[])[],
   signal: AbortSignal | undefined,
 ): Promise<HostPrefilled[]> {
-  const { rowsInOrder, distinct } = rowsFromPool(context, contexts);
-  const pending = distinct;
+  const { rowsInOrder, distinct: pending } = rowsFromPool(context, contexts);
   while (pending.length > 0) {
     signal?.throwIfAborted();
     const { group, longest } = nextPrefillGroup(pending, context.prefillChunk);

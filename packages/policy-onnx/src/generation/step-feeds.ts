@@ -25,3 +25,13 @@ export function stepTokenFeeds(
     attention_mask: { data: maskFeed, dims: [rows, pastSlots + sequence] },
   };
 }
+
+/** A decode step's attention mask `[rows, slots + 1]`: each row's past mask `[rows, slots]` as it is, then the new token. */
+export function withNewTokenSlot(past: Uint8Array, rows: number, slots: number): Uint8Array {
+  const mask = new Uint8Array(rows * (slots + 1));
+  for (let row = 0; row < rows; row++) {
+    mask.set(past.subarray(row * slots, (row + 1) * slots), row * (slots + 1));
+    mask[row * (slots + 1) + slots] = 1;
+  }
+  return mask;
+}

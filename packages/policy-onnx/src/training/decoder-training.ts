@@ -281,20 +281,15 @@ export class DecoderTraining {
       entropies: new Float32Array(prepared.outputCount),
     };
     const shapes = decoderParameterShapes(this.#config);
-    if (upstream !== undefined && this.#gradients === undefined) {
-      this.#gradients = new Map(
-        shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]),
-      );
-    }
+    const zeros = () =>
+      new Map(shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]));
+    if (upstream !== undefined) this.#gradients ??= zeros();
     for (const [groupIndex, group] of prepared.groups.entries()) {
       const feeds: Record<string, SessionFeed> = { ...parameters, ...this.#groupFeeds(prepared, group, upstream) };
       let into: Record<string, { data: Float32Array; dims: number[] }> | undefined;
       if (upstream !== undefined) {
         // The first group writes straight into the gradient buffers; later ones into scratch, then add.
-        if (groupIndex > 0)
-          this.#scratch ??= new Map(
-            shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]),
-          );
+        if (groupIndex > 0) this.#scratch ??= zeros();
         const targets = groupIndex === 0 ? this.#gradients! : this.#scratch!;
         into = Object.fromEntries(
           shapes.map(({ name, shape }) => [`grad_${name}`, { data: targets.get(name)!, dims: shape }]),
