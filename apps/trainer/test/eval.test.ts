@@ -27,6 +27,8 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
   const index = join(root, 'index');
   const model = join(root, 'model');
   let server: FakeOpenAIServer;
+  /** The CLI options that point `eval` at the fake OpenAI-compatible server. */
+  const servedFakeModel = () => ['--server', server.baseURL, '--served-model', 'fake', '--tokenizer', model];
   let questions: { question: string; goldenAnswers: string[] }[];
 
   beforeAll(async () => {
@@ -123,12 +125,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
           questionsFile,
           '-r',
           served.url,
-          '--server',
-          server.baseURL,
-          '--served-model',
-          'fake',
-          '--tokenizer',
-          model,
+          ...servedFakeModel(),
           '--judge-url',
           server.baseURL,
           '--limit',
@@ -177,12 +174,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
         questionsFile,
         '-r',
         searchR1Only.url,
-        '--server',
-        server.baseURL,
-        '--served-model',
-        'fake',
-        '--tokenizer',
-        model,
+        ...servedFakeModel(),
         '--limit',
         '2',
         '-o',
@@ -223,12 +215,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
       bamboogleFile,
       '-r',
       index,
-      '--server',
-      server.baseURL,
-      '--served-model',
-      'fake',
-      '--tokenizer',
-      model,
+      ...servedFakeModel(),
       '--limit',
       '4',
       '-o',

@@ -502,25 +502,19 @@ describe('rollout: the share of failed searches', () => {
       return retriever;
     };
     // 1 failed of 3 searches: allowed at 0.5, not at 0.25
-    const samples = await rollout({
-      policy: scriptedPolicy(script, '<|im_end|>'),
-      retriever: failSecondCall(),
-      tokenizer,
-      prompts: [[68]],
-      samplesPerPrompt: 2,
-      retry: fast,
-      maxFailedSearchShare: 0.5,
-    });
+    const run = (maxFailedSearchShare: number) =>
+      rollout({
+        policy: scriptedPolicy(script, '<|im_end|>'),
+        retriever: failSecondCall(),
+        tokenizer,
+        prompts: [[68]],
+        samplesPerPrompt: 2,
+        retry: fast,
+        maxFailedSearchShare,
+      });
+    const samples = await run(0.5);
     expect(samples.map((sample) => sample.trajectory.finishReason)).toEqual(['error', 'eos']);
-    const error = await rollout({
-      policy: scriptedPolicy(script, '<|im_end|>'),
-      retriever: failSecondCall(),
-      tokenizer,
-      prompts: [[68]],
-      samplesPerPrompt: 2,
-      retry: fast,
-      maxFailedSearchShare: 0.25,
-    }).catch((caught: unknown) => caught);
+    const error = await run(0.25).catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(
       /^retriever "mock" failed after 1 try: down \(1 of 3 searches failed so far in this batch; at most 25\.0% may fail/,
     );

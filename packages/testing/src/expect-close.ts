@@ -57,15 +57,27 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A seeded uniform generator on [0, 1) (the LCG `state · 1664525 + 1013904223 mod 2^32`; seed 0 acts as 1). */
+export function lcgRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+}
+
+/** Whether two float32 arrays have the same length and bit-identical values (false when `a` is missing). */
+export function sameArrayBits(a: Float32Array | undefined, b: Float32Array): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const otherBits = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let index = 0; index < bits.length; index++) if (bits[index] !== otherBits[index]) return false;
+  return true;
+}
+
 /** Whether two maps of float32 arrays hold the same names and bit-identical values. */
 export function sameBits(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): boolean {
   if (a.size !== b.size) return false;
-  for (const [name, value] of a) {
-    const other = b.get(name);
-    if (other === undefined || other.length !== value.length) return false;
-    const bits = new Uint32Array(value.buffer, value.byteOffset, value.length);
-    const otherBits = new Uint32Array(other.buffer, other.byteOffset, other.length);
-    for (let index = 0; index < bits.length; index++) if (bits[index] !== otherBits[index]) return false;
-  }
+  for (const [name, value] of a) if (!sameArrayBits(b.get(name), value)) return false;
   return true;
 }

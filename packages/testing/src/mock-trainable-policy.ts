@@ -9,6 +9,7 @@ import {
   type TokenScores,
   type TrainablePolicy,
 } from '@research-ts/spec';
+import { lcgRandom } from './expect-close';
 
 export interface MockTrainablePolicyOptions {
   /** Token ids `0 … vocabSize − 1`; default 8. */
@@ -42,11 +43,7 @@ export function createMockTrainablePolicy(options: MockTrainablePolicyOptions = 
   const vocabSize = options.vocabSize ?? 8;
   if (!Number.isInteger(vocabSize) || vocabSize < 2)
     throw new InvalidInputError(`must be an integer ≥ 2, got ${vocabSize}`, { field: 'vocabSize' });
-  let state = (options.seed ?? 1) >>> 0 || 1;
-  const random = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
+  const random = lcgRandom(options.seed ?? 1);
   const weight = Float32Array.from({ length: vocabSize * vocabSize }, () => random() - 0.5);
   const bias = Float32Array.from({ length: vocabSize }, () => random() - 0.5);
   const parameters = new Map([

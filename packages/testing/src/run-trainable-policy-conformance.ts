@@ -10,6 +10,7 @@ import {
   type TrainablePolicy,
 } from '@research-ts/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lcgRandom, sameArrayBits } from './expect-close';
 
 export interface TrainablePolicyConformanceOptions {
   /** Shown in the `describe` title. */
@@ -52,17 +53,9 @@ const baseUpdate: ParameterUpdate = {
   maxGradNorm: Number.POSITIVE_INFINITY,
 };
 
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-}
-
 /** Two batches of different shapes: `[2, 6]` with three padding positions in its second row, and `[1, 5]`. */
 export function defaultConformanceBatches(vocabSize: number): [TokenBatch, TokenBatch] {
-  const random = seededRandom(17);
+  const random = lcgRandom(17);
   const batch = (rows: number, length: number, realLengths: number[]): TokenBatch => {
     const inputIds = new Int32Array(rows * length);
     const attentionMask = new Uint8Array(rows * length);
@@ -79,7 +72,7 @@ export function defaultConformanceBatches(vocabSize: number): [TokenBatch, Token
 
 /** Seeded upstream gradients of a batch: a mean-loss scale on real score positions, 0 where a token is padding. */
 function upstreamOf(batch: TokenBatch, seed: number): TokenScoreGradients {
-  const random = seededRandom(seed);
+  const random = lcgRandom(seed);
   const size = batch.batch * (batch.length - 1);
   const gradLogprobs = new Float32Array(size);
   const gradEntropies = new Float32Array(size);
@@ -166,13 +159,6 @@ function expectCloseUpdate(
     difference <= allowed,
     `${label}: max |difference| ${difference} from the host update > ${allowed} (${rtol} × the largest change ${change})`,
   ).toBe(true);
-}
-
-function sameBits(a: Float32Array | undefined, b: Float32Array): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  const left = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const right = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return left.every((bits, index) => bits === right[index]);
 }
 
 function expectZeroGradients(gradients: ReadonlyMap<string, Float32Array>, label: string): void {
@@ -332,7 +318,7 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       const expected = hostUpdate(before, gradients, [...policy.parameterSizes.keys()], baseUpdate, 1);
       let changed = 0;
       for (const [name, value] of before) {
-        if (!sameBits(after.get(name), value)) changed++;
+        if (!sameArrayBits(after.get(name), value)) changed++;
         expectCloseUpdate(
           after.get(name),
           expected.parameters.get(name)!,
@@ -411,7 +397,7 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
         `gradNorm ${result.gradNorm}, over the trained parameters ${norm}`,
       ).toBe(true);
       const after = await policy.readParameters();
-      expect(sameBits(after.get(frozen!), before.get(frozen!)!), `frozen ${frozen} changed`).toBe(true);
+      expect(sameArrayBits(after.get(frozen!), before.get(frozen!)!), `frozen ${frozen} changed`).toBe(true);
       const expected = hostUpdate(before, gradients, trained, baseUpdate, 1);
       for (const name of trained)
         expectCloseUpdate(
@@ -439,7 +425,7 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
       expect(result.applied).toBe(false);
       expect(Number.isFinite(result.gradNorm), `gradNorm ${result.gradNorm}`).toBe(false);
       const after = await policy.readParameters();
-      for (const [name, value] of before) expect(sameBits(after.get(name), value), `${name} changed`).toBe(true);
+      for (const [name, value] of before) expect(sameArrayBits(after.get(name), value), `${name} changed`).toBe(true);
       expect(await policy.readOptimizerState()).toEqual(moments);
       expectZeroGradients(await policy.readGradients(), 'after a skipped update');
     },
@@ -509,7 +495,7 @@ export const trainablePolicyConformanceChecks: readonly TrainablePolicyConforman
         expect((outcome as Error).message, `the error for ${label} does not name ${named}`).toContain(named);
       }
       const after = await policy.readParameters();
-      for (const [name, value] of before) expect(sameBits(after.get(name), value), `${name} changed`).toBe(true);
+      for (const [name, value] of before) expect(sameArrayBits(after.get(name), value), `${name} changed`).toBe(true);
       expect(await policy.readOptimizerState()).toEqual({});
       await policy.zeroGradients();
     },

@@ -1,9 +1,9 @@
 import { clipGradNorm, computeGrpoAdvantages, createAdamW } from '@research-ts/grpo';
 import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '@research-ts/testing';
+import { expectClose, sameBits } from '@research-ts/testing';
 import { makeTrajectory } from '../test/make-trajectory';
-import { sameBits } from '@research-ts/testing';
+import { numericGradient } from '../test/numeric-gradient';
 import { wrapPolicy } from '../test/policy-wrappers';
 import { createTinyPolicy, type TinyPolicy } from '../test/tiny-policy';
 import { createGrpoTrainer, type GrpoStepMetrics, type GrpoTrainerOptions } from './grpo-trainer';
@@ -320,18 +320,7 @@ describe('createGrpoTrainer', () => {
     };
     expectClose(loss, objective(), { atol: 1e-6 });
     for (const [name, value] of policy.parameters) {
-      const numeric = new Float64Array(value.length);
-      for (let index = 0; index < value.length; index++) {
-        const original = value[index]!;
-        value[index] = original + 1e-3;
-        const plus = value[index]!;
-        const up = objective();
-        value[index] = original - 1e-3;
-        const minus = value[index]!;
-        const down = objective();
-        value[index] = original;
-        numeric[index] = (up - down) / (plus - minus);
-      }
+      const numeric = numericGradient(value, objective);
       const largest = Math.max(...numeric.map(Math.abs));
       expectClose(gradients.get(name)!, numeric, { atol: 1e-4 * largest, label: name });
     }

@@ -1,6 +1,7 @@
 import type { TokenBatch } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose, seededRandom } from '@research-ts/testing';
+import { numericGradient } from './numeric-gradient';
 import { createTinyPolicy } from './tiny-policy';
 
 const batch: TokenBatch = {
@@ -81,18 +82,7 @@ describe('tiny policy (the test model of the trainer)', () => {
       await policy.zeroGradients();
       for (const [name, value] of policy.parameters) {
         expect(accumulated.get(name), `${name}: accumulated as computed`).toEqual(analytic.get(name));
-        const numeric = new Float64Array(value.length);
-        for (let index = 0; index < value.length; index++) {
-          const original = value[index]!;
-          value[index] = original + 1e-3;
-          const plus = value[index]!;
-          const up = objective();
-          value[index] = original - 1e-3;
-          const minus = value[index]!;
-          const down = objective();
-          value[index] = original;
-          numeric[index] = (up - down) / (plus - minus);
-        }
+        const numeric = numericGradient(value, objective);
         const largest = Math.max(...numeric.map(Math.abs));
         expect(largest, `${name}: some gradient`).toBeGreaterThan(1e-3);
         expectClose(analytic.get(name)!, numeric, { atol: 2e-5 * largest, label: name });
