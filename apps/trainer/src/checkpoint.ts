@@ -6,7 +6,7 @@ import type { AdamWParameterState } from '@research-ts/grpo';
 import type { GrpoTrainerState } from '@research-ts/training';
 import { openSafetensors, writeSafetensors, type TensorToWrite } from '@research-ts/policy-onnx';
 import { InvalidInputError } from '@research-ts/spec';
-import type { RngState } from './seeded-rng';
+import type { RandomState as RngState } from '@research-ts/spec';
 
 /** The manifest's format name and version; a checkpoint of another format is not loaded. */
 export const checkpointFormat = 'research-ts-checkpoint/1';

@@ -22,9 +22,7 @@ export { openRetriever, retrieverSourceOf, type RetrieverSource } from './open-r
 export { createProgress, wantsPlainProgress, type Progress, type ProgressOptions } from './progress';
 export { mergeConfig, parseOverride, presetNames, resolveConfig, type ResolveConfigOptions } from './resolve-config';
 export { runEvaluation, type RunEvaluationOptions, type RunEvaluationResult } from './run-evaluation';
-export { SeededRng, type RngState } from './seeded-rng';
 export { serveRetriever, type ServeRetrieverOptions } from './serve-retriever';
 export { train, type RewardPoint, type TrainOptions, type TrainSummary } from './train';
 export { parseTrainerConfig, trainerConfigSchema, type TrainerConfig, type TrainerConfigInput } from './trainer-config';
-export { buildWarmupTranscript, type WarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
 export { buildWorld, worldOptions, type WorldSource } from './world-source';

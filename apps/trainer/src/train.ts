@@ -10,9 +10,11 @@ import {
   type RelationName,
   type World,
 } from '@research-ts/datasets';
-import { exactMatch, scoreRollout } from '@research-ts/evaluators';
+import { exactMatch } from '@research-ts/evaluators';
 import {
+  buildWarmupTranscript,
   createGrpoTrainer,
+  createTrainStep,
   emptyRetriever,
   evaluateQuestions,
   freezeParameters,
@@ -20,11 +22,17 @@ import {
   supervisedStep,
   type EvaluationQuestion,
   type EvaluationSummary,
-  type GrpoStepResult,
 } from '@research-ts/training';
+import type { LossAggregation } from '@research-ts/grpo';
 import { createOnnxPolicy, type OnnxPolicy } from '@research-ts/policy-onnx';
-import { buildPromptIds, countSearches, probeRetriever, rollout } from '@research-ts/rollout';
-import { InvalidConfigError, splitWorldWords, type Retriever, type TrainablePolicy } from '@research-ts/spec';
+import { buildPromptIds, countSearches, probeRetriever } from '@research-ts/rollout';
+import {
+  InvalidConfigError,
+  SeededRandom,
+  splitWorldWords,
+  type Retriever,
+  type TrainablePolicy,
+} from '@research-ts/spec';
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { MetricsWriter, readMetrics } from './metrics-writer';
@@ -32,9 +40,7 @@ import { openRetriever } from './open-retriever';
 import { refreshRunReport } from './refresh-run-report';
 import { createProgress } from './progress';
 import { checkRunDirectory, clearRunDirectory } from './run-directory';
-import { SeededRng } from './seeded-rng';
 import type { TrainerConfig } from './trainer-config';
-import { buildWarmupTranscript } from './warmup-transcript';
 import { buildWorld } from './world-source';
 
 export interface TrainOptions {
@@ -154,7 +160,7 @@ const mean = (values: readonly number[]) =>
  * 4. `report.html` (see `writeRunReport`) is rewritten at each checkpoint and at the end; a failure to
  *    write it is logged, and the run goes on.
  *
- * Every random draw comes from one `SeededRng` whose state is checkpointed, and generation is seeded,
+ * Every random draw comes from one `SeededRandom` whose state is checkpointed, and generation is seeded,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted run would have.
  */
 export async function train(options: TrainOptions): Promise<TrainSummary> {
@@ -191,7 +197,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   });
   const policy: TrainablePolicy = onnx;
   const tokenizer = onnx.tokenizer;
-  const rng = resumed === undefined ? new SeededRng(config.seed) : SeededRng.fromState(resumed.rng);
+  const rng = resumed === undefined ? SeededRandom.fromSeed(config.seed) : SeededRandom.fromState(resumed.rng);
   const startStep = resumed?.step ?? 0;
 
   if (options.overwrite === true) await clearRunDirectory(output);
@@ -337,7 +343,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       klCoefficient: config.loss.klCoefficient,
       klEstimator: config.loss.klEstimator,
       entropyCoefficient: config.loss.entropyCoefficient,
-      aggregation: { mode: config.loss.aggregation },
+      // the schema offers only the modes that need no other option (`aggregationModes[mode].requires`)
+      aggregation: { mode: config.loss.aggregation } as LossAggregation,
     },
     maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
     padId,
@@ -346,6 +353,20 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     rescoreFirstEpoch: config.training.rescoreFirstEpoch,
   });
   if (resumed !== undefined) await trainer.loadState(resumed.trainer);
+  const trainStep = createTrainStep({
+    policy,
+    trainer,
+    retriever,
+    tokenizer,
+    template,
+    groupSize: config.rollout.groupSize,
+    responseBudget: config.rollout.responseBudget,
+    ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
+    topK,
+    temperature: config.rollout.temperature,
+    topP: config.rollout.topP,
+    maxFailedSearchShare: config.retriever.maxFailedSearchShare,
+  });
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
     await saveCheckpoint(checkpoints, {
       step,
@@ -388,35 +409,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   progress.update(startStep);
   for (let step = startStep + 1; step <= config.training.steps; step++) {
     options.signal?.throwIfAborted();
-    const stepStarted = performance.now();
     const questions = Array.from({ length: config.rollout.promptsPerStep }, () => rng.pick(dataset.train));
-    const seed = rng.nextUint32();
-    const samples = await rollout({
-      policy,
-      retriever,
-      tokenizer,
-      prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template)),
-      samplesPerPrompt: config.rollout.groupSize,
-      responseBudget: config.rollout.responseBudget,
-      ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
-      topK,
-      sampling: { temperature: config.rollout.temperature, topP: config.rollout.topP, seed },
-      maxFailedSearchShare: config.retriever.maxFailedSearchShare,
+    const {
+      samples,
+      scores: scored,
+      update: result,
+      timings,
+    } = await trainStep({
+      questions,
+      seed: rng.nextUint32(),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    const rolloutSeconds = (performance.now() - stepStarted) / 1000;
-    const scored = samples.map((sample) =>
-      scoreRollout(sample.trajectory, questions[sample.promptIndex]!.goldenAnswers, tokenizer),
-    );
-    const trainStarted = performance.now();
-    const result: GrpoStepResult = await trainer.step(
-      samples.map((sample, index) => ({
-        trajectory: sample.trajectory,
-        groupId: sample.promptIndex,
-        reward: scored[index]!.reward,
-      })),
-    );
-    const trainSeconds = (performance.now() - trainStarted) / 1000;
+    const rolloutSeconds = timings.rolloutMs / 1000;
+    const trainSeconds = timings.updateMs / 1000;
     const reasons: Record<string, number> = {};
     for (const score of scored) reasons[score.reason] = (reasons[score.reason] ?? 0) + 1;
     const generated = scored.reduce((sum, score) => sum + score.generatedTokens, 0);
@@ -424,7 +429,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const searches = mean(scored.map((score) => score.searches));
     const stepSearches = countSearches(samples.map((sample) => sample.trajectory));
     const m = result.metrics;
-    const stepSeconds = (performance.now() - stepStarted) / 1000;
+    const stepSeconds = timings.totalMs / 1000;
     metrics.write({
       kind: 'train',
       step,
@@ -532,7 +537,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   let heldOutWithDecoyCorpus: DecoyEvaluation | undefined;
   const world = dataset.world;
   if ((options.ablateRetriever ?? true) && world !== undefined && evaluationQuestions.length > 0) {
-    const corpus = createDecoyCorpus(world, new SeededRng(config.seed + 104_729));
+    const corpus = createDecoyCorpus(world, SeededRandom.fromSeed(config.seed + 104_729));
     const decoyAnswer = decoyAnswers(world, corpus);
     const metadataOf = new Map(
       [...world.questions.train, ...world.questions.heldOut].map((question) => [question.id, question.metadata]),

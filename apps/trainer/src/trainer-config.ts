@@ -1,9 +1,25 @@
-import { actorLossSettingRules, klEstimators, type KlEstimator } from '@research-ts/grpo';
+import { relationCatalog } from '@research-ts/datasets';
+import {
+  actorLossSettingRules,
+  aggregationModes,
+  klEstimators,
+  learningRateSchedules,
+  type AggregationMode,
+} from '@research-ts/grpo';
+import { executionProviders } from '@research-ts/policy-onnx';
+import { promptTemplates } from '@research-ts/rollout';
 import { invalidConfigOf } from '@research-ts/spec';
 import { z } from 'zod';
 import { retrieverApis, retrieverUrlProblem } from './open-retriever';
 
 const positiveInteger = () => z.number().int().min(1);
+/** A zod enum of a record's keys: the values a knob may take come from the record that defines them. */
+const keysOf = <Key extends string>(record: Readonly<Record<Key, unknown>>) =>
+  z.enum(Object.keys(record) as [Key, ...Key[]]);
+/** The aggregation modes a config can select by name alone (the others need options only code can give). */
+const namedAggregations = (Object.keys(aggregationModes) as AggregationMode[]).filter(
+  (mode) => aggregationModes[mode].requires.length === 0,
+);
 const nonNegativeInteger = () => z.number().int().min(0);
 
 /** Where the questions come from: a generated world, or FlashRAG / `{question, answer}` files. */
@@ -29,7 +45,7 @@ const dataSchema = z
           .default(['Group', 'Guild', 'Foundry'])
           .describe('Suffixes of organisation names; [] names them by one word.'),
         relations: z
-          .array(z.enum(['born_in', 'works_for', 'spouse', 'founded_by', 'headquartered_in', 'located_in', 'capital']))
+          .array(keysOf(relationCatalog))
           .optional()
           .describe('Relations the world states (default: the generator’s). Fewer relations, an easier world.'),
         sentenceTemplates: z
@@ -127,8 +143,7 @@ const retrieverSchema = z
 
 const promptSchema = z
   .strictObject({
-    template: z
-      .enum(['base', 'instruct', 'compact'])
+    template: keysOf(promptTemplates)
       .default('base')
       .describe(
         '`base`: ReSearch’s raw template ending in `Assistant:`; `instruct`: its system prompt through the chat template; `compact`: `User: {question} Assistant:` for tiny models whose context is short.',
@@ -176,8 +191,7 @@ const optimizerSchema = z
     warmupSteps: nonNegativeInteger()
       .default(0)
       .describe('Linear learning-rate warm-up steps (ReSearch: 0, constant).'),
-    schedule: z
-      .enum(['constant', 'linear', 'cosine'])
+    schedule: keysOf(learningRateSchedules)
       .default('constant')
       .describe(
         "Learning rate after the warm-up steps, over `training.steps`: `constant` (ReSearch), `linear` decay to 0, or `cosine` decay to `minLearningRateRatio` × the rate (verl's and transformers' schedules).",
@@ -208,19 +222,18 @@ const lossSchema = z
       .min(0)
       .default(0.001)
       .describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
-    klEstimator: z
-      .enum(Object.keys(klEstimators) as [KlEstimator, ...KlEstimator[]])
-      .default('k3')
-      .describe('KL estimator (ReSearch `low_var_kl` = k3).'),
+    klEstimator: keysOf(klEstimators).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
     entropyCoefficient: z
       .number()
       .min(0)
       .default(0.001)
       .describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
     aggregation: z
-      .enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'])
+      .enum(namedAggregations as [AggregationMode, ...AggregationMode[]])
       .default('token-mean')
-      .describe('How per-token losses become one scalar (verl default: token-mean).'),
+      .describe(
+        'How per-token losses become one scalar: verl’s modes (default token-mean, ReSearch’s) or TRL’s `trl-grpo` / `trl-bnpo` (grpo’s `aggregationModes`).',
+      ),
   })
   .prefault({})
   .describe('The GRPO actor loss.');
@@ -345,8 +358,7 @@ const evaluationSchema = z
 
 const runtimeSchema = z
   .strictObject({
-    executionProvider: z
-      .enum(['cpu', 'webgpu', 'cuda'])
+    executionProvider: keysOf(executionProviders)
       .default('cpu')
       .describe('onnxruntime execution provider of the policy.'),
     threads: positiveInteger().optional().describe('Threads per onnxruntime operator (default: onnxruntime’s choice).'),

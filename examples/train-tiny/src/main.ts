@@ -3,11 +3,9 @@
  *   npm start -w @research-ts/example-train-tiny -- [steps]
  */
 import { generateWorld } from '@research-ts/datasets';
-import { scoreRollout } from '@research-ts/evaluators';
-import { createGrpoTrainer } from '@research-ts/training';
+import { createGrpoTrainer, createTrainStep } from '@research-ts/training';
 import { createOnnxPolicy, createRandomModel, tinyConfig } from '@research-ts/policy-onnx';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
-import { rollout } from '@research-ts/rollout';
 import { buildBpeTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
 
 const world = generateWorld({ seed: 7 }); // a fictional world: passages and 1- to 3-hop questions
@@ -22,25 +20,26 @@ const policy = await createOnnxPolicy({ model, tokenizer });
 const frozen = await createOnnxPolicy({ model: { config: model.config, parameters }, tokenizer });
 // An OnnxPolicy is a spec TrainablePolicy: the trainer accumulates gradients in it and asks it to apply each update.
 const trainer = createGrpoTrainer({ policy, reference: frozen, optimizer: { lr: 3e-4 }, maxTokensPerMicroBatch: 4096 });
-const perStep = { policy, retriever, tokenizer, template: 'base' as const, samplesPerPrompt: 4, responseBudget: 48 };
+// One step: rollouts through the ReSearch loop → rewards → group advantages → loss → one AdamW update.
+const trainStep = createTrainStep({
+  policy,
+  trainer,
+  retriever,
+  tokenizer,
+  template: 'base',
+  groupSize: 4,
+  responseBudget: 48,
+  topK: 1,
+});
 
 const steps = Number(process.argv[2] ?? 3);
 for (let step = 0; step < steps; step += 1) {
   const questions = world.questions.train.slice(step * 2, step * 2 + 2); // 2 prompts × 4 samples per step
-  const samples = await rollout({
-    ...perStep,
-    questions: questions.map((question) => question.question),
-    sampling: { temperature: 1, seed: step },
-  });
-  const scored = samples.map(({ trajectory, promptIndex }) => {
-    const { reward } = scoreRollout(trajectory, questions[promptIndex]!.goldenAnswers, tokenizer);
-    return { trajectory, groupId: promptIndex, reward };
-  });
-  const result = await trainer.step(scored);
-  const reward = scored.reduce((sum, sample) => sum + sample.reward, 0) / scored.length;
-  const m = result.metrics;
+  const { scores, update } = await trainStep({ questions, seed: step });
+  const reward = scores.reduce((sum, score) => sum + score.reward, 0) / scores.length;
+  const m = update.metrics;
   const losses = `loss ${m.loss.toFixed(4)} kl ${m.klLoss?.toExponential(2)} entropy ${m.entropy.toFixed(3)}`;
-  const outcome = result.skipped ? `skipped (${result.reason})` : `${losses} grad ${m.gradNorm.toFixed(3)}`;
+  const outcome = update.skipped ? `skipped (${update.reason})` : `${losses} grad ${m.gradNorm.toFixed(3)}`;
   console.log(`step ${step + 1}: reward ${reward.toFixed(3)}`, outcome);
 }
 await Promise.all([policy.release(), frozen.release()]);

@@ -40,6 +40,8 @@ export interface AggregationContext {
 export interface AggregationRule<Mode extends AggregationMode> {
   readonly formula: string;
   readonly source: string;
+  /** Options the mode cannot run without (a config that names only the mode cannot select it). */
+  readonly requires: readonly string[];
   /** `[batch]` the weight `w_i` of every token of sequence `i` (before the mask). */
   rowWeights(context: AggregationContext, options: Extract<LossAggregation, { mode: Mode }>): Float64Array;
 }
@@ -82,6 +84,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'token-mean': {
     formula: 'Σ L·M / N_tok × dp',
     source: 'verl agg_loss (the default; ReSearch)',
+    requires: [],
     rowWeights({ rowMaskSums: sums }, options) {
       const tokens = optionalPositive('aggregation.globalTokenCount', options.globalTokenCount) ?? totalOf(sums);
       return uniform(sums.length, dataParallelSizeOf(options), tokens);
@@ -90,6 +93,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'seq-mean-token-sum': {
     formula: 'Σ_i Σ_t L·M / S × dp',
     source: 'verl agg_loss',
+    requires: [],
     rowWeights({ rowMaskSums: sums }, options) {
       const sequences = optionalPositive('aggregation.globalBatchSize', options.globalBatchSize) ?? nonEmptyRows(sums);
       return uniform(sums.length, dataParallelSizeOf(options), sequences);
@@ -98,6 +102,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'seq-mean-token-mean': {
     formula: 'Σ_i (Σ_t L·M / (n_i + 1e-8)) / S × dp',
     source: 'verl agg_loss (the GRPO paper form)',
+    requires: [],
     rowWeights({ rowMaskSums: sums }, options) {
       const sequences = optionalPositive('aggregation.globalBatchSize', options.globalBatchSize) ?? nonEmptyRows(sums);
       const scale = sequences === 0 ? 0 : dataParallelSizeOf(options) / sequences;
@@ -107,6 +112,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'seq-mean-token-sum-norm': {
     formula: 'Σ L·M / lossScaleFactor (default responseLength)',
     source: 'verl agg_loss (Dr.GRPO constant normaliser)',
+    requires: [],
     rowWeights({ rowMaskSums: sums, responseLength }, options) {
       const factor = optionalPositive('aggregation.lossScaleFactor', options.lossScaleFactor) ?? responseLength;
       return uniform(sums.length, 1, factor);
@@ -115,6 +121,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'trl-grpo': {
     formula: 'mean_i (Σ_t L·M / max(1, n_i))',
     source: "TRL GRPOTrainer loss_type='grpo'",
+    requires: [],
     rowWeights({ rowMaskSums: sums }) {
       return sums.map((sum) => 1 / (sums.length * Math.max(1, sum)));
     },
@@ -122,6 +129,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'trl-bnpo': {
     formula: 'Σ L·M / max(1, N)',
     source: "TRL GRPOTrainer loss_type='bnpo'",
+    requires: [],
     rowWeights({ rowMaskSums: sums }) {
       return uniform(sums.length, 1, Math.max(1, totalOf(sums)));
     },
@@ -129,6 +137,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'trl-dr-grpo': {
     formula: 'Σ L·M / (B · maxCompletionLength)',
     source: "TRL GRPOTrainer loss_type='dr_grpo'",
+    requires: ['maxCompletionLength'],
     rowWeights({ rowMaskSums: sums }, options) {
       expectNumber(
         'aggregation.maxCompletionLength',
@@ -142,6 +151,7 @@ export const aggregationModes: { readonly [Mode in AggregationMode]: Aggregation
   'trl-dapo': {
     formula: 'Σ L·M / (globalTokenCount / processCount)',
     source: "TRL GRPOTrainer loss_type='dapo' (its default)",
+    requires: ['globalTokenCount'],
     rowWeights({ rowMaskSums: sums }, options) {
       expectNumber(
         'aggregation.globalTokenCount',

@@ -1,5 +1,6 @@
 export {
   createSession,
+  executionProviders,
   listExecutionProviders,
   OnnxSession,
   runSession,

@@ -5,6 +5,13 @@ import { buildReSearchPrompt } from './build-research-prompt';
 /** ReSearch's two templates, or the short one for tiny models. */
 export type PromptTemplate = 'base' | 'instruct' | 'compact';
 
+/** What each {@link PromptTemplate} renders; `satisfies` makes the compiler demand one entry per template. */
+export const promptTemplates = {
+  base: "ReSearch's base template: its instructions as plain text ending in `Assistant:`",
+  instruct: "ReSearch's system prompt through the tokenizer's chat template",
+  compact: '`User: {question} Assistant:`, for a tiny model with a short context that learns the format in a warm-up',
+} as const satisfies Record<PromptTemplate, string>;
+
 /**
  * The prompt ids of one question. `base` and `instruct` are ReSearch's (`buildReSearchPrompt`);
  * `compact` is tags' `renderCompactPrompt` (`User: {question} Assistant:`), for a tiny model with a

@@ -1,4 +1,4 @@
-export { buildPromptIds, type PromptTemplate } from './build-prompt-ids';
+export { buildPromptIds, promptTemplates, type PromptTemplate } from './build-prompt-ids';
 export { buildReSearchPrompt, type ReSearchTemplate } from './build-research-prompt';
 export { createTrajectory, type TrajectoryParts } from './create-trajectory';
 export { rollout, type RolloutOptions, type RolloutSample } from './rollout';

@@ -30,6 +30,11 @@ describe('SeededRandom', () => {
     expect(SeededRandom.fromSeed(2 ** 32 + 5).state()).not.toEqual(SeededRandom.fromSeed(5).state());
   });
 
+  it("draws the trainer's run stream of seed 42 (pinned: the stream of earlier runs and their checkpoints)", () => {
+    const rng = SeededRandom.fromSeed(42);
+    expect(Array.from({ length: 4 }, () => rng.nextUint32())).toEqual([2837322924, 544945897, 479756282, 3500138142]);
+  });
+
   it('continues exactly from a saved state (what a resumed run relies on)', () => {
     const original = SeededRandom.fromSeed(42);
     for (let index = 0; index < 17; index++) original.nextFloat();

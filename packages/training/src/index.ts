@@ -37,3 +37,13 @@ export {
   type SupervisedStepOptions,
   type SupervisedStepResult,
 } from './supervised-step';
+export {
+  createTrainStep,
+  type TrainingQuestion,
+  type TrainStep,
+  type TrainStepInput,
+  type TrainStepOptions,
+  type TrainStepResult,
+  type TrainStepTimings,
+} from './train-step';
+export { buildWarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';

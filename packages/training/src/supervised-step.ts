@@ -4,8 +4,8 @@ import type { TrainablePolicy } from '@research-ts/spec';
 export interface SupervisedExample {
   promptIds: readonly number[];
   responseIds: readonly number[];
-  /** 1 where the response token is trained on (same length as `responseIds`). */
-  lossMask: readonly number[];
+  /** 1 where the response token is trained on (same length as `responseIds`); a `Trajectory` is an example. */
+  lossMask: Uint8Array | readonly number[];
 }
 
 export interface SupervisedStepOptions {

@@ -11,6 +11,13 @@ import { float16ToFloat32 } from '../model/float16';
 /** Execution providers this package asks onnxruntime for. */
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 
+/** Where each {@link ExecutionProvider} runs the policy; `satisfies` demands one entry per provider. */
+export const executionProviders = {
+  cpu: 'the CPU (every platform)',
+  webgpu: 'a GPU through WebGPU (Dawn over Vulkan on Linux): parameters, gradients, moments and KV cache on the device',
+  cuda: 'an NVIDIA GPU through CUDA (Linux x64), parameters as session initializers',
+} as const satisfies Record<ExecutionProvider, string>;
+
 export interface CreateSessionOptions {
   executionProvider: ExecutionProvider;
   /** External-data files the model refers to by `location`, held in memory (weights over 2 GB). */

@@ -1,16 +1,14 @@
-import { InvalidConfigError, type Retriever, type Tokenizer } from '@research-ts/spec';
+import { createTrajectory } from '@research-ts/rollout';
+import {
+  InvalidConfigError,
+  type Retriever,
+  type SearchRecord,
+  type SeededRandom,
+  type Tokenizer,
+  type Trajectory,
+  type TrajectorySegment,
+} from '@research-ts/spec';
 import { formatResultBlockForQuery } from '@research-ts/tags';
-import type { SeededRng } from './seeded-rng';
-
-/** One supervised warm-up example: prompt ids, response ids, and which response ids are trained on. */
-export interface WarmupTranscript {
-  promptIds: number[];
-  responseIds: number[];
-  /** 1 on the tokens the model writes, 0 on the inserted `<result>` blocks (as in RL). */
-  lossMask: number[];
-  /** The response text, for logs and tests. */
-  text: string;
-}
 
 export interface WarmupTranscriptOptions {
   promptIds: number[];
@@ -18,7 +16,7 @@ export interface WarmupTranscriptOptions {
   question: string;
   retriever: Retriever;
   tokenizer: Tokenizer;
-  rng: SeededRng;
+  rng: SeededRandom;
   /** The words of a text that may be a query or an answer (the entity names in it, for a generated world). */
   candidates: (text: string) => string[];
   /** Passages per search. */
@@ -52,20 +50,27 @@ export interface WarmupTranscriptOptions {
  * from RL; so does which entity to search, unless the question names a single one (then, at the default
  * rate 1, the first query is always that one).
  *
- * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (loss mask 0), repeated,
- * then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token.
+ * Shape: `<think> </think> <search> q </search>` + the real result block of `q` (a `result` segment, loss
+ * mask 0), repeated, then `<think> </think> <answer> \boxed{ a } </answer>` and the EOS token: a
+ * {@link Trajectory} built by rollout's `createTrajectory`, as RL's rollouts are, so that `supervisedStep`
+ * trains on exactly the tokens a rollout would train on.
  */
-export async function buildWarmupTranscript(options: WarmupTranscriptOptions): Promise<WarmupTranscript> {
+export async function buildWarmupTranscript(options: WarmupTranscriptOptions): Promise<Trajectory> {
   const { tokenizer, rng } = options;
-  const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
   const responseIds: number[] = [];
   const lossMask: number[] = [];
-  let text = '';
-  const append = (piece: string, trained: 0 | 1) => {
-    const ids = encode(piece);
+  const segments: TrajectorySegment[] = [];
+  const searchRecords: SearchRecord[] = [];
+  const append = (
+    text: string,
+    kind: TrajectorySegment['kind'],
+    ids = tokenizer.encode(text, { addSpecialTokens: false }),
+  ) => {
+    if (ids.length === 0) return;
+    const start = responseIds.length;
     responseIds.push(...ids);
-    for (let index = 0; index < ids.length; index++) lossMask.push(trained);
-    text += piece;
+    for (let index = 0; index < ids.length; index++) lossMask.push(kind === 'model' ? 1 : 0);
+    segments.push({ kind, start, end: responseIds.length, text });
   };
   const questionCandidates = unique(options.candidates(options.question));
   let latest: string[] = [];
@@ -100,20 +105,25 @@ export async function buildWarmupTranscript(options: WarmupTranscriptOptions): P
   const searches = minSearches + rng.integer(options.maxSearches - minSearches + 1);
   for (let turn = 0; turn < searches; turn++) {
     const query = choose(latest.length > 0 ? latest : questionCandidates, turn === 0 ? queryRate : followUpRate);
-    append(`<think> </think> <search> ${query} </search>`, 1);
+    append(`<think> </think> <search> ${query} </search>`, 'model');
     const [passages = []] = query === '' ? [[]] : await options.retriever.search([query], options.topK);
-    append(formatResultBlockForQuery(query, passages), 0);
+    if (query !== '') searchRecords.push({ turn, query, passages });
+    append(formatResultBlockForQuery(query, passages), 'result');
     latest = unique(passages.flatMap((passage) => options.candidates(passage.contents)));
   }
   const answer = choose(latest.length > 0 ? latest : questionCandidates, answerRate);
-  append(`<think> </think> <answer> \\boxed{ ${answer} } </answer>`, 1);
+  append(`<think> </think> <answer> \\boxed{ ${answer} } </answer>`, 'model');
   const eos = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenToId(tokenizer.eosToken);
-  if (eos !== undefined) {
-    responseIds.push(eos);
-    lossMask.push(1);
-    text += tokenizer.eosToken;
-  }
-  return { promptIds: options.promptIds, responseIds, lossMask, text };
+  if (eos !== undefined) append(tokenizer.eosToken!, 'model', [eos]);
+  return createTrajectory({
+    promptIds: options.promptIds,
+    responseIds,
+    lossMask,
+    segments,
+    text: segments.map((segment) => segment.text).join(''),
+    finishReason: 'eos',
+    searches: searchRecords,
+  });
 }
 
 function contextRate(rate: number | undefined, field: string): number {

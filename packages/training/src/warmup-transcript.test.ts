@@ -1,12 +1,11 @@
 import { generateWorld, worldTexts } from '@research-ts/datasets';
 import { reSearchReward } from '@research-ts/evaluators';
 import { buildPromptIds } from '@research-ts/rollout';
-import { splitWorldWords } from '@research-ts/spec';
+import { SeededRandom, splitWorldWords } from '@research-ts/spec';
 import { createFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
 import { validateReSearchFormat } from '@research-ts/tags';
 import { buildWorldTokenizer, loadTokenizerFromJson } from '@research-ts/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from './seeded-rng';
 import { buildWarmupTranscript } from './warmup-transcript';
 
 const world = generateWorld({
@@ -44,7 +43,7 @@ async function transcriptOf(
       question: question.question,
       retriever,
       tokenizer,
-      rng: new SeededRng(seed),
+      rng: SeededRandom.fromSeed(seed),
       candidates,
       topK: 1,
       maxSearches,
@@ -190,7 +189,7 @@ describe('buildWarmupTranscript', () => {
         question: 'Where?',
         retriever,
         tokenizer,
-        rng: new SeededRng(1),
+        rng: SeededRandom.fromSeed(1),
         candidates,
         topK: 1,
         maxSearches: 1,
