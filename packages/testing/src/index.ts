@@ -15,6 +15,15 @@ export {
 export { MockRetriever, termsOf, type MockRetrieverCall, type MockRetrieverOptions } from './mock-retriever';
 export { MOCK_SPECIAL_TOKENS, MockTokenizer, type MockTokenizerOptions } from './mock-tokenizer';
 export {
+  judgeConformanceCases,
+  judgeConformanceChecks,
+  runJudgeConformance,
+  type JudgeConformanceCase,
+  type JudgeConformanceCheck,
+  type JudgeConformanceOptions,
+  type JudgeFault,
+} from './run-judge-conformance';
+export {
   deriveStopString,
   fullPolicyCapabilities,
   policyConformanceChecks,
@@ -31,6 +40,15 @@ export {
   type RetrieverConformanceCheck,
   type RetrieverConformanceOptions,
 } from './run-retriever-conformance';
+export {
+  runTokenizerConformance,
+  tokenizerConformanceChecks,
+  tokenizerConformanceSamples,
+  tokenizerConformanceTags,
+  type TokenizerConformanceCheck,
+  type TokenizerConformanceContext,
+  type TokenizerConformanceOptions,
+} from './run-tokenizer-conformance';
 export {
   runTrainablePolicyConformance,
   trainablePolicyConformanceChecks,
