@@ -1,20 +1,42 @@
-import { InvalidInputError } from '@research-ts/spec';
+import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { expectLength, expectNumber, rowCount, type MaskArray, type RealArray } from './batch-shape';
 import { k3ValueAndSlope, klEstimatorRule, klKernelOf, type KlEstimator } from './kl-estimators';
 import { computeAggregationWeights, type LossAggregation } from './loss-aggregation';
+import {
+  policyLossKnobs,
+  policyLossRowWeights,
+  policyLossRule,
+  policyLosses,
+  type PolicyLossDefaults,
+  type PolicyLossName,
+  type PolicyLossRule,
+  type PolicyLossVariantSettings,
+} from './policy-losses';
+import type { PolicyLossKernel, ResolvedPolicyLossSettings } from './policy-losses-kernel';
 
-/** The clipped surrogate's knobs. */
-export interface PolicyLossSettings {
-  /** ε_low: the ratio is clipped below at `1 − clipLow`. Default 0.2. */
+/**
+ * The policy loss's knobs. An unset knob takes the default of the selected `policyLoss`
+ * (`policyLosses[name].defaults`), else the value below.
+ */
+export interface PolicyLossSettings extends PolicyLossVariantSettings {
+  /**
+   * Which surrogate (see `policyLosses`): `vanilla` (default), `dapo`, `gspo`, `cispo`, `sapo`, `geo-mean`,
+   * `clip-cov`, `kl-cov`. The KL and entropy terms are the same for all.
+   */
+  policyLoss?: PolicyLossName;
+  /** ε_low: the ratio is clipped below at `1 − clipLow`. Default 0.2 (gspo: 3e-4). */
   clipLow?: number;
-  /** ε_high: the ratio is clipped above at `1 + clipHigh` (DAPO's clip-higher uses 0.28). Default 0.2. */
+  /** ε_high: the ratio is clipped above at `1 + clipHigh`. Default 0.2 (dapo: 0.28, gspo: 4e-4). */
   clipHigh?: number;
   /**
    * Dual clip `c > 1`: for `A < 0` the per-token loss is capped at `−A·c` (verl `clip_ratio_c`, 3 there).
-   * Off by default: the verl bundled with ReSearch has no dual clip.
+   * Off by default: the verl bundled with ReSearch has no dual clip. Read by `vanilla` and `dapo` only.
    */
   dualClip?: number;
-  /** `logprob − oldLogprob` is clamped to `±logRatioClamp` before `exp` (verl: 20). `Infinity` turns it off (TRL). */
+  /**
+   * `logprob − oldLogprob` is clamped to `±logRatioClamp` before `exp` (verl: 20). `Infinity` turns it off (TRL).
+   * Read by `vanilla`, `dapo`, `cispo`, `sapo`; the others have no token clamp, as in verl.
+   */
   logRatioClamp?: number;
 }
 
@@ -36,7 +58,10 @@ export interface ActorLossBatch {
 }
 
 export interface ActorLossOptions extends ActorLossBatch, PolicyLossSettings {
-  /** Default `{ mode: 'token-mean' }`. The same aggregation applies to the surrogate, the KL and the entropy. */
+  /**
+   * Default `{ mode: 'token-mean' }` (gspo, sapo: `seq-mean-token-mean`). It applies to the KL and the entropy, and
+   * to the surrogate except where the policy loss fixes its own (`policyLosses[name].aggregation`).
+   */
   aggregation?: LossAggregation;
   /** Default `'k3'` (verl `low_var_kl`, as ReSearch). */
   klEstimator?: KlEstimator;
@@ -51,18 +76,24 @@ export interface ActorLossOptions extends ActorLossBatch, PolicyLossSettings {
 export interface ActorLossMetrics {
   /** The total loss: `pgLoss − entropyCoefficient·entropy + klCoefficient·klLoss`. */
   loss: number;
-  /** The aggregated clipped surrogate. */
+  /** The aggregated surrogate of the policy loss. */
   pgLoss: number;
   /** The aggregated KL estimate; absent without `refLogprobs`. */
   klLoss?: number;
   /** The aggregated entropy; absent without `entropies`. */
   entropy?: number;
-  /** Masked mean of `L2 > L1`: tokens where the clipped term won. */
+  /**
+   * verl `pg_clipfrac`. Vanilla: masked mean of `L2 > L1`, tokens where the clipped term won; other losses count
+   * what verl counts for them (`policyLosses[name].metrics`).
+   */
   pgClipFrac: number;
-  /** Masked mean of `A < 0 and Lclip > −A·c`: tokens capped by the dual clip (0 when it is off). */
+  /** verl `pg_clipfrac_lower`. Vanilla: masked mean of `A < 0 and Lclip > −A·c`, tokens capped by the dual clip. */
   pgClipFracLower: number;
-  /** Masked mean of `−(logprob − oldLogprob)` (after the log-ratio clamp). */
+  /** verl `ppo_kl`. Vanilla: masked mean of `−(logprob − oldLogprob)` (after the log-ratio clamp); kl-cov: of `|…|`. */
   ppoKl: number;
+  /** clip-cov: tokens whose gradient was cut; kl-cov: tokens given the penalty; absent for the other losses. */
+  selectedTokenCount?: number;
+  /** The token ratio `exp(logprob − old)`, after the log-ratio clamp where the loss applies one. */
   ratioMean: number;
   ratioMin: number;
   ratioMax: number;
@@ -92,6 +123,7 @@ export interface ActorLossResult {
 
 /** ReSearch's recipe (verl config as in research-paper §1.5), the defaults of {@link computeActorLoss}. */
 export const researchActorLossDefaults = {
+  policyLoss: 'vanilla',
   clipLow: 0.2,
   clipHigh: 0.2,
   dualClip: undefined,
@@ -100,9 +132,19 @@ export const researchActorLossDefaults = {
   klCoefficient: 0.001,
   entropyCoefficient: 0.001,
   aggregation: { mode: 'token-mean' },
-} as const satisfies Required<Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip'>> & {
+} as const satisfies Required<
+  Omit<ActorLossOptions, keyof ActorLossBatch | 'out' | 'dualClip' | keyof PolicyLossVariantSettings>
+> & {
   dualClip: undefined;
 };
+
+/**
+ * {@link researchActorLossDefaults} with the defaults of `policyLoss` over them (e.g. gspo: clip 3e-4 / 4e-4 and
+ * seq-mean-token-mean): the defaults a trainer should spread under the user's options when it selects a loss.
+ */
+export function actorLossDefaultsFor(policyLoss: PolicyLossName) {
+  return { ...researchActorLossDefaults, ...policyLossRule(policyLoss).defaults, policyLoss };
+}
 
 /** The values a loss knob may take, as the math of {@link computeActorLoss} states them. */
 export interface LossSettingRule {
@@ -124,13 +166,39 @@ export const actorLossSettingRules = {
   logRatioClamp: { holds: (value) => value > 0, rule: 'must be > 0 (Infinity for none)' },
   klCoefficient: { holds: Number.isFinite, rule: 'must be finite' },
   entropyCoefficient: { holds: Number.isFinite, rule: 'must be finite' },
-} as const satisfies Record<keyof PolicyLossSettings | 'klCoefficient' | 'entropyCoefficient', LossSettingRule>;
+  tauPositive: { holds: positiveFinite, rule: 'must be a finite number > 0' },
+  tauNegative: { holds: positiveFinite, rule: 'must be a finite number > 0' },
+  clipCovRatio: { holds: (value) => value > 0 && value <= 1, rule: 'must be in (0, 1] (verl asserts > 0)' },
+  clipCovLower: { holds: () => true, rule: 'must be a number' },
+  clipCovUpper: { holds: () => true, rule: 'must be a number' },
+  clipCovSeed: {
+    holds: (value) => Number.isInteger(value) && value >= 0 && value <= 0xffffffff,
+    rule: 'must be an integer in [0, 2^32)',
+  },
+  klCovRatio: { holds: (value) => value > 0 && value <= 1, rule: 'must be in (0, 1] (verl asserts > 0)' },
+  klCovCoefficient: { holds: Number.isFinite, rule: 'must be finite' },
+} as const satisfies Record<
+  Exclude<keyof PolicyLossSettings, 'policyLoss'> | 'klCoefficient' | 'entropyCoefficient',
+  LossSettingRule
+>;
 
-/** Throws an `InvalidConfigError` naming `prefix + knob` for the first knob that breaks {@link actorLossSettingRules}. */
+function positiveFinite(value: number): boolean {
+  return value > 0 && Number.isFinite(value);
+}
+
+/**
+ * Throws an `InvalidConfigError` naming `prefix + knob` for the first knob that breaks {@link actorLossSettingRules},
+ * for an unknown `policyLoss`, and for a loss-specific knob (`dualClip`, `tauPositive`, `clipCovRatio`, …) set
+ * for a loss that does not read it.
+ */
 export function checkActorLossSettings(
-  settings: Partial<Record<keyof typeof actorLossSettingRules, number | undefined>>,
+  settings: Partial<Record<keyof typeof actorLossSettingRules, number | undefined>> & {
+    policyLoss?: PolicyLossName | undefined;
+  },
   prefix = '',
 ): void {
+  const policyLoss = settings.policyLoss ?? researchActorLossDefaults.policyLoss;
+  const lossRule = policyLossRule(policyLoss, `${prefix}policyLoss`);
   for (const [knob, { holds, rule }] of Object.entries(actorLossSettingRules) as [
     keyof typeof actorLossSettingRules,
     LossSettingRule,
@@ -138,21 +206,33 @@ export function checkActorLossSettings(
     const value = settings[knob];
     if (value !== undefined) expectNumber(`${prefix}${knob}`, value, holds, rule);
   }
+  for (const knob of policyLossKnobs) {
+    if (settings[knob] === undefined || (lossRule.reads as readonly string[]).includes(knob)) continue;
+    const readers = Object.entries(policyLosses)
+      .filter(([, rule]) => (rule.reads as readonly string[]).includes(knob))
+      .map(([name]) => name);
+    throw new InvalidConfigError(
+      `${prefix}${knob}`,
+      `is not read by policyLoss "${policyLoss}" (only by ${readers.join(', ')})`,
+    );
+  }
 }
 
 /**
- * The GRPO actor loss of verl's `dp_actor` and its gradients, in one fused pass:
+ * The GRPO actor loss of verl's `dp_actor` and its gradients:
  *
  * `loss = agg(L_pg) − entropyCoefficient·agg(entropy) + klCoefficient·agg(kl(logprobs, refLogprobs))`
  *
- * with the clipped surrogate per token (`r = exp(clamp(logprob − old, ±logRatioClamp))`):
+ * where `L_pg` is the surrogate of `policyLoss` (default `vanilla`; see `policyLosses` for the others and the
+ * verl function each matches). The vanilla surrogate per token (`r = exp(clamp(logprob − old, ±logRatioClamp))`):
  * `L1 = −A·r`, `L2 = −A·clamp(r, 1 − clipLow, 1 + clipHigh)`, `Lclip = max(L1, L2)`, and with a dual
- * clip `L = A < 0 ? min(Lclip, −A·c) : Lclip`.
+ * clip `L = A < 0 ? min(Lclip, −A·c) : Lclip`; it runs in one fused pass.
  *
  * Gradients follow autograd exactly, ties included: `max`/`min` of two equal values send half the
  * gradient to each side, `clamp` passes the gradient on `[min, max]` (boundaries included) and stops
- * it outside. So `gradLogprobs` is 0 where the clipped term wins (`L2 > L1`), where the dual clip caps
- * the loss, and where the log ratio is clamped; it is `−A·r·w` inside the trust region.
+ * it outside. So for vanilla `gradLogprobs` is 0 where the clipped term wins (`L2 > L1`), where the dual clip
+ * caps the loss, and where the log ratio is clamped; it is `−A·r·w` inside the trust region. Where a loss
+ * detaches a factor (gspo, cispo), the gradient is autograd's, not the derivative of the loss value.
  *
  * Masked-out tokens (mask 0) are never read: a NaN there does not reach the loss. A NaN inside the loss
  * is counted in `metrics.nonFiniteTokenCount`.
@@ -160,16 +240,29 @@ export function checkActorLossSettings(
 export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   const defaults = researchActorLossDefaults;
   const { logprobs, oldLogprobs, advantages, mask, responseLength, refLogprobs, entropies } = options;
-  const clipLow = options.clipLow ?? defaults.clipLow;
-  const clipHigh = options.clipHigh ?? defaults.clipHigh;
+  const policyLoss = options.policyLoss ?? defaults.policyLoss;
+  const lossRule = policyLossRule(policyLoss);
+  const lossDefaults: PolicyLossDefaults = lossRule.defaults;
+  const clipLow = options.clipLow ?? lossDefaults.clipLow ?? defaults.clipLow;
+  const clipHigh = options.clipHigh ?? lossDefaults.clipHigh ?? defaults.clipHigh;
   const dualClip = options.dualClip;
-  const logRatioClamp = options.logRatioClamp ?? defaults.logRatioClamp;
+  const logRatioClamp = options.logRatioClamp ?? lossDefaults.logRatioClamp ?? defaults.logRatioClamp;
   const klCoefficient = options.klCoefficient ?? defaults.klCoefficient;
   const entropyCoefficient = options.entropyCoefficient ?? defaults.entropyCoefficient;
-  const aggregation = options.aggregation ?? defaults.aggregation;
+  const aggregation = options.aggregation ?? lossDefaults.aggregation ?? defaults.aggregation;
   const klRule = klEstimatorRule(options.klEstimator ?? defaults.klEstimator);
+  const variantSettings = variantSettingsOf(options);
 
-  checkActorLossSettings({ clipLow, clipHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient });
+  checkActorLossSettings({
+    policyLoss,
+    clipLow,
+    clipHigh,
+    dualClip,
+    logRatioClamp,
+    klCoefficient,
+    entropyCoefficient,
+    ...variantSettings,
+  });
 
   const batch = rowCount('logprobs', logprobs, responseLength);
   const size = batch * responseLength;
@@ -206,6 +299,36 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   expectLength('out.gradEntropies', gradEntropies, size, shape);
 
   const { rowWeights, rowMaskSums } = computeAggregationWeights(mask, responseLength, aggregation);
+  const klKernel = kernelCodes[klKernelOf(options.klEstimator ?? defaults.klEstimator)];
+  if (lossRule.kernel !== 'fused') {
+    const { sums, surrogate } = runPolicyLossKernel(lossRule.kernel, {
+      logprobs,
+      oldLogprobs,
+      advantages,
+      perTokenAdvantages,
+      mask,
+      refLogprobs: refLogprobs ?? null,
+      entropies: entropies ?? null,
+      rowWeights,
+      rowMaskSums,
+      batch,
+      responseLength,
+      klCoefficient,
+      entropyCoefficient,
+      klKernel,
+      klValue: klRule.value,
+      klGradient: klRule.gradient,
+      gradLogprobs,
+      gradEntropies,
+      lossRule,
+      aggregation,
+      settings: resolveSettings(lossDefaults, variantSettings, clipLow, clipHigh, logRatioClamp),
+    });
+    return actorLossResult(sums, surrogate, { klCoefficient, entropyCoefficient, rowMaskSums, options }, [
+      gradLogprobs,
+      gradEntropies,
+    ]);
+  }
   const sums = runTokenPass({
     logprobs,
     oldLogprobs,
@@ -223,14 +346,49 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
     logRatioClamp,
     klCoefficient,
     entropyCoefficient,
-    klKernel: kernelCodes[klKernelOf(options.klEstimator ?? defaults.klEstimator)],
+    klKernel,
     klValue: klRule.value,
     klGradient: klRule.gradient,
     gradLogprobs,
     gradEntropies,
   });
+  const maskSum = sums[Sum.maskSum]!;
+  const maskedMean = (sum: number) => (maskSum === 0 ? 0 : sum / maskSum);
+  const surrogate: SurrogateSummary = {
+    pgLoss: sums[Sum.pgLoss]!,
+    pgClipFrac: maskedMean(sums[Sum.clipped]!),
+    pgClipFracLower: maskedMean(sums[Sum.clippedLower]!),
+    ppoKl: maskedMean(sums[Sum.negativeLogRatio]!),
+  };
+  return actorLossResult(sums, surrogate, { klCoefficient, entropyCoefficient, rowMaskSums, options }, [
+    gradLogprobs,
+    gradEntropies,
+  ]);
+}
 
-  const pgLoss = sums[Sum.pgLoss]!;
+/** The surrogate's value and verl's metrics for it (what a policy-loss kernel returns). */
+interface SurrogateSummary {
+  pgLoss: number;
+  pgClipFrac: number;
+  pgClipFracLower: number;
+  ppoKl: number;
+  selectedTokenCount?: number;
+}
+
+/** The loss and its metrics from the pass's sums and the surrogate's summary. */
+function actorLossResult(
+  sums: Float64Array,
+  surrogate: SurrogateSummary,
+  context: {
+    klCoefficient: number;
+    entropyCoefficient: number;
+    rowMaskSums: Float64Array;
+    options: Pick<ActorLossOptions, 'refLogprobs' | 'entropies'>;
+  },
+  [gradLogprobs, gradEntropies]: [Float32Array, Float32Array],
+): ActorLossResult {
+  const { klCoefficient, entropyCoefficient, rowMaskSums, options } = context;
+  const pgLoss = surrogate.pgLoss;
   const klLoss = sums[Sum.klLoss]!;
   const entropyLoss = sums[Sum.entropyLoss]!;
   const maskSum = sums[Sum.maskSum]!;
@@ -250,9 +408,9 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   const metrics: ActorLossMetrics = {
     loss,
     pgLoss,
-    pgClipFrac: maskedMean(sums[Sum.clipped]!),
-    pgClipFracLower: maskedMean(sums[Sum.clippedLower]!),
-    ppoKl: maskedMean(sums[Sum.negativeLogRatio]!),
+    pgClipFrac: surrogate.pgClipFrac,
+    pgClipFracLower: surrogate.pgClipFracLower,
+    ppoKl: surrogate.ppoKl,
     ratioMean: maskedMean(sums[Sum.ratio]!),
     ratioMin: tokenCount === 0 ? 0 : sums[Sum.ratioMin]!,
     ratioMax: tokenCount === 0 ? 0 : sums[Sum.ratioMax]!,
@@ -265,9 +423,49 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
     nonFiniteTokenCount,
     isFinite: Number.isFinite(loss) && nonFiniteTokenCount === 0,
   };
-  if (refLogprobs !== undefined) metrics.klLoss = klLoss;
-  if (entropies !== undefined) metrics.entropy = entropyLoss;
+  if (surrogate.selectedTokenCount !== undefined) metrics.selectedTokenCount = surrogate.selectedTokenCount;
+  if (options.refLogprobs !== undefined) metrics.klLoss = klLoss;
+  if (options.entropies !== undefined) metrics.entropy = entropyLoss;
   return { loss, gradLogprobs, gradEntropies, metrics };
+}
+
+/** The loss-specific knobs as passed (undefined when not), for the check and for {@link resolveSettings}. */
+function variantSettingsOf(options: PolicyLossVariantSettings): PolicyLossVariantSettings {
+  const { tauPositive, tauNegative, clipCovRatio, clipCovLower, clipCovUpper, clipCovSeed, klCovRatio } = options;
+  return {
+    tauPositive,
+    tauNegative,
+    clipCovRatio,
+    clipCovLower,
+    clipCovUpper,
+    clipCovSeed,
+    klCovRatio,
+    klCovCoefficient: options.klCovCoefficient,
+  };
+}
+
+/** Every knob a kernel reads: the option, else the loss's default (NaN for a knob the loss does not read). */
+function resolveSettings(
+  lossDefaults: PolicyLossDefaults,
+  passed: PolicyLossVariantSettings,
+  clipLow: number,
+  clipHigh: number,
+  logRatioClamp: number,
+): ResolvedPolicyLossSettings {
+  const pick = (knob: keyof PolicyLossVariantSettings) => passed[knob] ?? lossDefaults[knob] ?? Number.NaN;
+  return {
+    clipLow,
+    clipHigh,
+    logRatioClamp,
+    tauPositive: pick('tauPositive'),
+    tauNegative: pick('tauNegative'),
+    clipCovRatio: pick('clipCovRatio'),
+    clipCovLower: pick('clipCovLower'),
+    clipCovUpper: pick('clipCovUpper'),
+    clipCovSeed: pick('clipCovSeed'),
+    klCovRatio: pick('klCovRatio'),
+    klCovCoefficient: pick('klCovCoefficient'),
+  };
 }
 
 /** Slots of the accumulator array returned by {@link runTokenPass}. */
@@ -461,6 +659,134 @@ function runTokenPass(pass: TokenPass): Float64Array {
   sums[Sum.advantageShift] = advantageShift;
   sums[Sum.advantageShiftedSum] = advantageShiftedSum;
   sums[Sum.advantageShiftedSquares] = advantageShiftedSquares;
+  sums[Sum.advantageMin] = advantageMin;
+  sums[Sum.advantageMax] = advantageMax;
+  return sums;
+}
+
+interface KernelPass extends Omit<TokenPass, 'ratioLow' | 'ratioHigh' | 'dualClip' | 'logRatioClamp'> {
+  rowMaskSums: Float64Array;
+  lossRule: PolicyLossRule;
+  aggregation: LossAggregation;
+  settings: ResolvedPolicyLossSettings;
+}
+
+/**
+ * A policy loss with its own kernel: the kernel writes the surrogate's gradient (weights included) to a float64
+ * scratch, then {@link runRegularizerPass} adds the KL and entropy terms and the statistics, as the fused pass does.
+ */
+function runPolicyLossKernel(
+  kernel: PolicyLossKernel,
+  pass: KernelPass,
+): { sums: Float64Array; surrogate: SurrogateSummary } {
+  const { lossRule, mask, responseLength, aggregation, rowWeights, settings } = pass;
+  const surrogateGradient = new Float64Array(pass.batch * responseLength);
+  const surrogate = kernel({
+    logprobs: pass.logprobs,
+    oldLogprobs: pass.oldLogprobs,
+    advantages: pass.advantages,
+    perTokenAdvantages: pass.perTokenAdvantages,
+    mask,
+    batch: pass.batch,
+    responseLength,
+    rowMaskSums: pass.rowMaskSums,
+    rowWeights: policyLossRowWeights(lossRule, mask, responseLength, aggregation, rowWeights),
+    settings,
+    gradient: surrogateGradient,
+  });
+  const ratioClamp = lossRule.clampsLogRatio ? settings.logRatioClamp : Number.POSITIVE_INFINITY;
+  return { sums: runRegularizerPass(pass, surrogateGradient, ratioClamp), surrogate };
+}
+
+/**
+ * The KL and entropy terms, the gradients (the surrogate's from `surrogateGradient`) and the statistics of
+ * {@link runTokenPass}, for a surrogate computed elsewhere. Fills the same {@link Sum} slots but the
+ * surrogate's (`pgLoss`, `clipped`, `clippedLower`, `negativeLogRatio` stay 0).
+ */
+function runRegularizerPass(pass: KernelPass, surrogateGradient: Float64Array, ratioClamp: number): Float64Array {
+  const { logprobs, oldLogprobs, advantages, perTokenAdvantages, mask, refLogprobs, entropies, rowWeights } = pass;
+  const { batch, responseLength, klCoefficient, entropyCoefficient, klKernel, klValue, klGradient } = pass;
+  const { gradLogprobs, gradEntropies } = pass;
+  let klLoss = 0;
+  let entropyLoss = 0;
+  let maskSum = 0;
+  let ratioSum = 0;
+  let advantageShiftedSum = 0;
+  let advantageShiftedSquares = 0;
+  let nonFiniteTokenCount = 0;
+  let ratioMin = Number.POSITIVE_INFINITY;
+  let ratioMax = Number.NEGATIVE_INFINITY;
+  let advantageMin = Number.POSITIVE_INFINITY;
+  let advantageMax = Number.NEGATIVE_INFINITY;
+  let tokenCount = 0;
+  let advantageShift = Number.NaN;
+  for (let row = 0, offset = 0; row < batch; row++, offset += responseLength) {
+    const rowWeight = rowWeights[row]!;
+    for (let t = 0; t < responseLength; t++) {
+      const index = offset + t;
+      const m = mask[index]!;
+      if (m === 0) {
+        gradLogprobs[index] = 0;
+        gradEntropies[index] = 0;
+        continue;
+      }
+      const weight = rowWeight * m;
+      const logprob = logprobs[index]!;
+      const advantage = perTokenAdvantages ? advantages[index]! : advantages[row]!;
+      const logRatio = logprob - oldLogprobs[index]!;
+      const ratio = Math.exp(logRatio < -ratioClamp ? -ratioClamp : logRatio > ratioClamp ? ratioClamp : logRatio);
+      let gradient = surrogateGradient[index]!;
+      let finite = logRatio - logRatio === 0 && advantage - advantage === 0;
+      if (refLogprobs !== null) {
+        const ref = refLogprobs[index]!;
+        let klTerm: number;
+        let klSlope: number;
+        if (klKernel === kernelCodes.generic) {
+          klTerm = klValue(logprob, ref);
+          klSlope = klGradient(logprob, ref);
+        } else {
+          k3ValueAndSlope(logprob, ref, klKernel !== kernelCodes['k3-unclamped'], k3Pair);
+          klTerm = k3Pair[0]!;
+          klSlope = klKernel === kernelCodes['k3-straight-through'] ? logprob - ref : k3Pair[1]!;
+        }
+        klLoss += weight * klTerm;
+        gradient += weight * klCoefficient * klSlope;
+        finite = finite && ref - ref === 0;
+      }
+      if (entropies !== null) {
+        const entropy = entropies[index]!;
+        entropyLoss += weight * entropy;
+        finite = finite && entropy - entropy === 0;
+      }
+      gradLogprobs[index] = gradient;
+      gradEntropies[index] = -entropyCoefficient * weight;
+
+      maskSum += m;
+      ratioSum += ratio * m;
+      if (ratio < ratioMin) ratioMin = ratio;
+      if (ratio > ratioMax) ratioMax = ratio;
+      if (tokenCount === 0) advantageShift = advantage;
+      tokenCount++;
+      const shifted = advantage - advantageShift;
+      advantageShiftedSum += shifted;
+      advantageShiftedSquares += shifted * shifted;
+      if (advantage < advantageMin) advantageMin = advantage;
+      if (advantage > advantageMax) advantageMax = advantage;
+      if (!finite) nonFiniteTokenCount++;
+    }
+  }
+  const sums = new Float64Array(Sum.length);
+  sums[Sum.klLoss] = klLoss;
+  sums[Sum.entropyLoss] = entropyLoss;
+  sums[Sum.maskSum] = maskSum;
+  sums[Sum.ratio] = ratioSum;
+  sums[Sum.nonFiniteTokenCount] = nonFiniteTokenCount;
+  sums[Sum.advantageShiftedSum] = advantageShiftedSum;
+  sums[Sum.advantageShiftedSquares] = advantageShiftedSquares;
+  sums[Sum.ratioMin] = ratioMin;
+  sums[Sum.ratioMax] = ratioMax;
+  sums[Sum.tokenCount] = tokenCount;
+  sums[Sum.advantageShift] = advantageShift;
   sums[Sum.advantageMin] = advantageMin;
   sums[Sum.advantageMax] = advantageMax;
   return sums;

@@ -1,4 +1,5 @@
 export {
+  actorLossDefaultsFor,
   actorLossSettingRules,
   checkActorLossSettings,
   computeActorLoss,
@@ -19,6 +20,15 @@ export {
   type NamedGradients,
   type NamedParameter,
 } from './adamw';
+export {
+  advantageEstimators,
+  computeAdvantageEstimate,
+  type AdvantageEstimate,
+  type AdvantageEstimator,
+  type AdvantageEstimatorKnobs,
+  type AdvantageEstimatorRule,
+  type ComputeAdvantageEstimateOptions,
+} from './advantage-estimators';
 export { expectNumber, type MaskArray, type RealArray } from './batch-shape';
 export { broadcastAdvantages } from './broadcast-advantages';
 export { clipGradNorm, type GradientSet } from './clip-grad-norm';
@@ -31,6 +41,8 @@ export {
   type AdvantageResult,
   type ComputeAdvantagesOptions,
 } from './compute-advantages';
+export { groupsWithVariance, type GroupFilterResult } from './dynamic-sampling';
+export { computeGpgAdvantages, computeOpoAdvantages, computeRlooAdvantages } from './group-baseline-advantages';
 export {
   computeKlPenalty,
   klEstimatorRule,
@@ -54,4 +66,43 @@ export {
   type AggregationRule,
   type LossAggregation,
 } from './loss-aggregation';
+export { dropSamples, overlongFilterMask } from './overlong-filter';
+export { overlongPenalties, overlongPenalty, type OverlongPenaltyOptions } from './overlong-penalty';
 export { computePolicyLoss, type PolicyLossMetrics, type PolicyLossOptions } from './policy-loss';
+export {
+  policyLossRule,
+  policyLosses,
+  type PolicyLossDefaults,
+  type PolicyLossKnob,
+  type PolicyLossName,
+  type PolicyLossRule,
+  type PolicyLossVariantSettings,
+} from './policy-losses';
+export {
+  computeReinforcePlusPlusAdvantages,
+  computeReinforcePlusPlusBaselineAdvantages,
+  type ReinforcePlusPlusResult,
+} from './reinforce-plus-plus';
+export {
+  computeRolloutCorrection,
+  resolveRolloutCorrectionSettings,
+  rolloutCorrectionModes,
+  type ImportanceLevel,
+  type RejectionLevel,
+  type ResolvedRolloutCorrectionSettings,
+  type RolloutCorrectionMode,
+  type RolloutCorrectionModeRule,
+  type RolloutCorrectionOptions,
+  type RolloutCorrectionResult,
+  type RolloutCorrectionSettings,
+} from './rollout-correction';
+export {
+  rolloutLogRatioClamp,
+  verlRolloutCorrectionMetrics,
+  type ImportanceMetrics,
+  type OffPolicyMetrics,
+  type RejectionMetrics,
+  type RolloutCorrectionMetrics,
+  type VetoMetrics,
+  type WeightStatistics,
+} from './rollout-correction-metrics';

@@ -12,7 +12,7 @@ export interface PolicyLossOptions extends PolicyLossSettings {
   /** `[batch, responseLength]` the loss mask. */
   mask: MaskArray;
   responseLength: number;
-  /** Default `{ mode: 'token-mean' }`. */
+  /** Default `{ mode: 'token-mean' }` (gspo, sapo: `seq-mean-token-mean`, which they always use). */
   aggregation?: LossAggregation;
   /** A preallocated `[batch, responseLength]` output, overwritten in full. */
   out?: { gradLogprobs?: Float32Array };
@@ -21,8 +21,9 @@ export interface PolicyLossOptions extends PolicyLossSettings {
 export type PolicyLossMetrics = Omit<ActorLossMetrics, 'klLoss' | 'entropy'>;
 
 /**
- * The clipped-surrogate policy loss alone (verl `compute_policy_loss_vanilla` + `agg_loss`), without the
- * KL and entropy terms: see {@link computeActorLoss} for the formulas and the gradient conventions.
+ * The policy loss alone, without the KL and entropy terms: by default the clipped surrogate (verl
+ * `compute_policy_loss_vanilla` + `agg_loss`), or the loss named by `policyLoss` (see `policyLosses`). See
+ * {@link computeActorLoss} for the formulas and the gradient conventions.
  *
  * @returns `loss`, `gradLogprobs` `[batch, responseLength]` (d loss / d logprobs) and the metrics.
  */
