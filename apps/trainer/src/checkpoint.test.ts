@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRandomModel, loadModelDirectory, saveModelDirectory, tinyConfig } from '@research-ts/policy-onnx';
 import { InvalidInputError } from '@research-ts/spec';
+import { temporarySibling } from '@research-ts/spec/node';
 import { describe, expect, it } from 'vitest';
 import {
   checkpointName,
@@ -66,8 +67,10 @@ describe('checkpoints', () => {
       'optimizer.safetensors',
       'state.json',
     ]);
-    for (const entry of Object.values(manifest.files) as { sha256: string }[])
+    for (const entry of Object.values(manifest.files) as { sha256: string }[]) {
+      expect(Object.keys(entry)).toEqual(['sha256', 'bytes']); // the manifest format of every earlier checkpoint
       expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
   });
 
   it('the newest checkpoint that verifies wins; corrupt, truncated or manifest-less ones are skipped with a reason', async () => {
@@ -83,6 +86,7 @@ describe('checkpoints', () => {
     await rm(join(root, checkpointName(2), 'manifest.json'));
     // a leftover staging folder of a killed save, and a stray folder, are ignored
     await mkdir(join(root, '.partial-step-000009-abcd'));
+    await mkdir(temporarySibling(join(root, checkpointName(9)), 'staging'));
     await mkdir(join(root, 'notes'));
     const latest = await findLatestCheckpoint(root);
     expect(latest?.step).toBe(1);
@@ -96,7 +100,7 @@ describe('checkpoints', () => {
     expect(await findLatestCheckpoint(join(root, 'nothing-here'))).toBeUndefined();
     // the next save clears the staging leftovers
     await save(root, 5);
-    expect((await readdir(root)).filter((entry) => entry.startsWith('.partial-'))).toEqual([]);
+    expect((await readdir(root)).filter((entry) => entry.startsWith('.'))).toEqual([]);
   });
 
   it('saving a step again replaces it; pruning keeps the newest', async () => {

@@ -1,11 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AdamWParameterState } from '@research-ts/grpo';
 import type { GrpoTrainerState } from '@research-ts/training';
 import { openSafetensors, writeSafetensors, type TensorToWrite } from '@research-ts/policy-onnx';
 import { InvalidInputError } from '@research-ts/spec';
+import {
+  digestDirectory,
+  isTemporarySibling,
+  verifyFileDigests,
+  writeDirectoryAtomically,
+  writeJsonAtomically,
+  type FileDigest,
+} from '@research-ts/spec/node';
 import type { RandomState as RngState } from '@research-ts/spec';
 
 /** The manifest's format name and version; a checkpoint of another format is not loaded. */
@@ -31,7 +37,7 @@ interface Manifest {
   step: number;
   createdAt: string;
   /** sha256 and size of every other file of the checkpoint, by path relative to it. */
-  files: Record<string, { sha256: string; bytes: number }>;
+  files: Record<string, FileDigest>;
 }
 
 /** `step-000042`: zero-padded so that names sort by step. */
@@ -41,37 +47,25 @@ export function checkpointName(step: number): string {
 
 const namePattern = /^step-(\d{6,})$/;
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function listFiles(directory: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(directory, { withFileTypes: true })) {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(path)));
-    else out.push(path);
-  }
-  return out;
-}
+/** The manifest's entries as they have always been written: `{ "sha256", "bytes" }`. */
+const sha256First = (digests: Record<string, FileDigest>): Manifest['files'] =>
+  Object.fromEntries(Object.entries(digests).map(([name, { sha256, bytes }]) => [name, { sha256, bytes }]));
 
 /**
  * Writes a checkpoint under `root` as `step-NNNNNN/`: `model/` (Hugging Face format), `optimizer.safetensors`
  * (AdamW moments by parameter), `state.json` (step, optimizer steps, RNG state, extras) and last
  * `manifest.json` with the sha256 of every file. Everything goes into a temporary sibling folder that is
- * renamed into place, so a crash leaves either no checkpoint of that step or a complete one; a leftover
- * temporary folder is ignored (and removed by the next save). Returns the checkpoint's path.
+ * renamed into place (spec's `writeDirectoryAtomically`), so a crash leaves either no checkpoint of that step
+ * or a complete one; a leftover temporary folder is ignored (and removed by the next save, as is a
+ * `.partial-*` folder of earlier versions). Returns the checkpoint's path.
  */
 export async function saveCheckpoint(root: string, options: SaveCheckpointOptions): Promise<string> {
   await mkdir(root, { recursive: true });
   for (const entry of await readdir(root))
-    if (entry.startsWith('.partial-')) await rm(join(root, entry), { recursive: true, force: true });
-  const name = checkpointName(options.step);
-  const staging = join(root, `.partial-${name}-${randomBytes(4).toString('hex')}`);
-  await mkdir(staging);
-  try {
+    if (isTemporarySibling(entry) || entry.startsWith('.partial-'))
+      await rm(join(root, entry), { recursive: true, force: true });
+  const target = join(root, checkpointName(options.step));
+  await writeDirectoryAtomically(target, async (staging) => {
     await options.writeModel(join(staging, 'model'));
     const tensors: [string, TensorToWrite][] = [];
     const parameterSteps: Record<string, number> = {};
@@ -95,34 +89,16 @@ export async function saveCheckpoint(root: string, options: SaveCheckpointOption
       rng: options.rng,
       extra: options.extra,
     };
-    await writeFile(join(staging, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
-    const files: Manifest['files'] = {};
-    for (const path of (await listFiles(staging)).sort()) {
-      files[relative(staging, path).split('\\').join('/')] = {
-        sha256: await sha256File(path),
-        bytes: (await stat(path)).size,
-      };
-    }
+    await writeJsonAtomically(join(staging, 'state.json'), state);
     const manifest: Manifest = {
       format: checkpointFormat,
       step: options.step,
       createdAt: new Date().toISOString(),
-      files,
+      files: sha256First(await digestDirectory(staging)),
     };
-    await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    const target = join(root, name);
-    const previous = join(root, `.partial-old-${name}-${randomBytes(4).toString('hex')}`);
-    const replaced = await rename(target, previous).then(
-      () => true,
-      () => false,
-    );
-    await rename(staging, target);
-    if (replaced) await rm(previous, { recursive: true, force: true });
-    return target;
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+    await writeJsonAtomically(join(staging, 'manifest.json'), manifest);
+  });
+  return target;
 }
 
 /** Checks a checkpoint folder against its manifest; returns why it is not usable, or undefined when it is. */
@@ -135,14 +111,9 @@ export async function verifyCheckpoint(directory: string): Promise<string | unde
   }
   if (manifest.format !== checkpointFormat)
     return `manifest format ${JSON.stringify(manifest.format)} is not ${checkpointFormat}`;
-  const present = new Set((await listFiles(directory)).map((path) => relative(directory, path).split('\\').join('/')));
-  for (const [path, expected] of Object.entries(manifest.files ?? {})) {
-    if (!present.has(path)) return `${path} is missing`;
-    const full = join(directory, path);
-    const bytes = (await stat(full)).size;
-    if (bytes !== expected.bytes) return `${path} has ${bytes} bytes, the manifest says ${expected.bytes}`;
-    if ((await sha256File(full)) !== expected.sha256) return `${path} does not match its sha256`;
-  }
+  const entries = Object.entries(manifest.files ?? {}).map(([name, digest]) => ({ ...digest, name }));
+  const [mismatch] = await verifyFileDigests(directory, entries);
+  if (mismatch !== undefined) return `${mismatch.name} ${mismatch.problem}`;
   for (const required of ['state.json', 'optimizer.safetensors'])
     if (manifest.files[required] === undefined) return `the manifest does not list ${required}`;
   return undefined;

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { MetricsWriter, readMetrics } from './metrics-writer';
 
@@ -50,9 +51,14 @@ describe('MetricsWriter', () => {
     ]);
   });
 
-  it('readMetrics refuses a broken line that is not the last', () => {
+  it('readMetrics refuses a broken line that is not a torn last one, naming the file and line', () => {
     const writer = new MetricsWriter(freshPath());
     appendFileSync(writer.path, '{"kind":"train"\n{"kind":"train","step":2}\n');
-    expect(() => readMetrics(writer.path)).toThrow(SyntaxError);
+    expect(() => readMetrics(writer.path)).toThrow(InvalidInputError);
+    expect(() => readMetrics(writer.path)).toThrow(`${writer.path}, line 1: invalid JSON (`);
+    // A broken last line followed by a line break was not torn by a crash: it is refused too.
+    const ended = new MetricsWriter(freshPath());
+    appendFileSync(ended.path, '{"kind":"train","step":1}\n{"kind":"train"\n');
+    expect(() => readMetrics(ended.path)).toThrow(`${ended.path}, line 2: invalid JSON (`);
   });
 });

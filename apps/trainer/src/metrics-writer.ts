@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { jsonLineError, splitJsonLines } from '@research-ts/spec/node';
 
 /** One line of `metrics.jsonl` (`kind`: `train`, `eval`, `eval-ablation`, `warmup`, `run`) or `rollouts.jsonl`; the fields are in `@research-ts/report`'s `FORMAT.md`. */
 export type MetricsRecord = { kind: string; step: number } & Record<string, unknown>;
@@ -40,19 +41,16 @@ export class MetricsWriter {
   }
 }
 
-/** The records of a metrics file; a last line that does not parse (a torn write) is skipped. */
+/**
+ * The records of a metrics file (spec's `splitJsonLines`). A bad last line that the file ends inside (a torn
+ * write) is skipped; any other bad line is an `InvalidInputError` naming the file and the line.
+ */
 export function readMetrics(path: string): MetricsRecord[] {
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
   const records: MetricsRecord[] = [];
-  lines.forEach((line, index) => {
-    try {
-      records.push(JSON.parse(line) as MetricsRecord);
-    } catch (error) {
-      if (index !== lines.length - 1) throw error;
-    }
-  });
+  for (const line of splitJsonLines(readFileSync(path))) {
+    if (line.ok) records.push(line.value as MetricsRecord);
+    else if (!line.truncated) throw jsonLineError(path, line);
+  }
   return records;
 }
 

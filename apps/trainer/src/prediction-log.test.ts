@@ -64,7 +64,7 @@ describe('openPredictionLog', () => {
     await openPredictionLog(path, { resume: false });
     writeFileSync(path, `${JSON.stringify(row('q0'))}\n{"broken\n${JSON.stringify(row('q1'))}\n`);
     await expect(openPredictionLog(path, { resume: true })).rejects.toThrow(
-      new RegExp(`^${path.replaceAll('/', '\\/')}, line 2: not JSON`),
+      new RegExp(`^${path.replaceAll('/', '\\/')}, line 2: invalid JSON`),
     );
     writeFileSync(path, `${JSON.stringify({ ...row('q0'), id: 7 })}\n`);
     const error = await openPredictionLog(path, { resume: true }).catch((caught: unknown) => caught);

@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
+import { jsonLineError, readJsonLines, writeFileAtomically } from '@research-ts/spec/node';
 import type { Prediction } from '@research-ts/training';
 
 /** One line of the predictions JSONL that `research-ts eval` writes. */
@@ -21,21 +21,21 @@ export interface PredictionLog {
   readonly answered: ReadonlyMap<string, PredictionRow>;
   /** Appends one row as ONE write of one line, so a crash leaves whole lines and at most a torn last one. */
   append(row: PredictionRow): void;
-  /** Replaces the file with `rows` (written beside it, then renamed over it). */
+  /** Replaces the file with `rows` (written beside it, then renamed over it: spec's `writeFileAtomically`). */
   replace(rows: readonly PredictionRow[]): Promise<void>;
 }
 
 /**
  * Opens the predictions file of an evaluation. Without `resume` it starts empty (an old file is
- * replaced); with `resume` the file must exist, and its rows are read back (a torn last line is dropped;
- * any other unreadable line is an `InvalidInputError` naming the file and line).
+ * replaced); with `resume` the file must exist, and its rows are read back (a bad last line the file ends
+ * inside, torn by a crash, is dropped; any other bad line is an `InvalidInputError` naming the file and line).
  */
 export async function openPredictionLog(path: string, options: { resume: boolean }): Promise<PredictionLog> {
-  const replace = async (rows: readonly PredictionRow[]) => {
-    const staging = `${path}.partial-${randomBytes(4).toString('hex')}`;
-    await writeFile(staging, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
-    await rename(staging, path);
-  };
+  const replace = (rows: readonly PredictionRow[]) =>
+    writeFileAtomically(
+      path,
+      rows.map((row) => `${JSON.stringify(row)}\n`),
+    );
   const answered = new Map<string, PredictionRow>();
   if (options.resume) {
     if (!existsSync(path))
@@ -43,7 +43,7 @@ export async function openPredictionLog(path: string, options: { resume: boolean
         'output',
         `${path} does not exist: there is nothing to resume (leave out --resume to start the evaluation)`,
       );
-    for (const row of readPredictionRows(path))
+    for (const row of await readPredictionRows(path))
       if (row.finishReason !== 'error') answered.set(predictionKey(row.dataset, row.id), row);
     // written back whole, so that the next line is not appended to a torn one
     await replace([...answered.values()]);
@@ -54,29 +54,19 @@ export async function openPredictionLog(path: string, options: { resume: boolean
   return { path, answered, append: (row) => appendFileSync(path, `${JSON.stringify(row)}\n`), replace };
 }
 
-function readPredictionRows(path: string): PredictionRow[] {
-  const lines = readFileSync(path, 'utf8').split('\n');
+async function readPredictionRows(path: string): Promise<PredictionRow[]> {
   const rows: PredictionRow[] = [];
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      const last = lines.slice(index + 1).every((rest) => rest.trim() === '');
-      if (last) return; // a line torn by a crash
-      throw new InvalidInputError(
-        `not JSON (${(error as Error).message})`,
-        { source: path, line: index + 1 },
-        { cause: error },
-      );
+  for await (const line of readJsonLines(path)) {
+    if (!line.ok) {
+      if (line.truncated) continue; // a line torn by a crash
+      throw jsonLineError(path, line);
     }
-    const record = row as Partial<PredictionRow> | null;
+    const record = line.value as Partial<PredictionRow> | null;
     for (const field of ['id', 'dataset'] as const) {
       if (typeof record?.[field] !== 'string')
-        throw new InvalidInputError('expected a string', { source: path, line: index + 1, field });
+        throw new InvalidInputError('expected a string', { source: path, line: line.line, field });
     }
     rows.push({ ...(record as PredictionRow), failedSearches: record!.failedSearches ?? 0 });
-  });
+  }
   return rows;
 }

@@ -1,9 +1,9 @@
 import { InvalidInputError } from '@research-ts/spec';
+import { fileReadError, isGzipPath, openByteStream } from '@research-ts/spec/node';
 import type { QaExample } from './qa-example';
 import type { ReadOptions, ReadStats } from './read-stats';
 import { readQuestionArray } from './read-question-array';
 import { readQuestionsJsonl } from './read-questions-jsonl';
-import { asInputError, isGzipPath, openByteStream } from './read-text-lines';
 
 /** The two question layouts `loadQuestions` knows. */
 export type QuestionFileFormat = 'flashrag-jsonl' | 'question-array';
@@ -30,7 +30,7 @@ async function firstSignificantByte(path: string): Promise<number | undefined> {
     }
     return undefined;
   } catch (error) {
-    throw asInputError(error, path);
+    throw fileReadError(error, path);
   } finally {
     bytes.destroy();
   }

@@ -3,11 +3,11 @@ import { basename, extname } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '@research-ts/spec';
+import { decodeUtf8Text, fileReadError, isGzipPath } from '@research-ts/spec/node';
 import { describeValue, describeZodError } from './describe-value';
 import type { QaExample } from './qa-example';
 import { createRecordStream, type RecordStream } from './record-stream';
 import { handleInvalidEntry, type ReadOptions } from './read-stats';
-import { asInputError, decodeUtf8File, isGzipPath } from './read-text-lines';
 import { extraFields, questionAnswerFields, questionAnswerSchema } from './schemas';
 
 const gunzipAsync = promisify(gunzip);
@@ -43,9 +43,9 @@ export function readQuestionArray(path: string, options: ReadOptions = {}): Reco
     let text: string;
     try {
       const raw = await readFile(path);
-      text = decodeUtf8File(isGzipPath(path) ? await gunzipAsync(raw) : raw, path);
+      text = decodeUtf8Text(isGzipPath(path) ? await gunzipAsync(raw) : raw, path);
     } catch (error) {
-      throw asInputError(error, path);
+      throw fileReadError(error, path);
     }
     let value: unknown;
     try {

@@ -87,6 +87,21 @@ describe('writeJsonl', () => {
     expect(readFileSync(path, 'utf8')).toBe('old\n');
   });
 
+  it('a failing record or source of a gzip file leaves the old file and no temporary file', async () => {
+    const path = files.write('keep.jsonl.gz', 'old\n');
+    const before = new Set(readdirSync(files.folder));
+    await expect(writeJsonl(path, [{ a: 1 }, undefined])).rejects.toThrow(
+      `${path}: record 1 cannot be written as JSON (it is undefined)`,
+    );
+    async function* records() {
+      yield { a: 1 };
+      throw new Error('source broke');
+    }
+    await expect(writeJsonl(path, records())).rejects.toThrow('source broke');
+    expect(readFileSync(path, 'utf8')).toBe('old\n');
+    expect(new Set(readdirSync(files.folder))).toEqual(before);
+  });
+
   it('writes an empty file for no records and fails on a missing folder', async () => {
     const path = files.path('empty.jsonl');
     expect(await writeJsonl(path, [])).toEqual({ records: 0, bytes: 0 });

@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { InvalidInputError } from '@research-ts/spec';
-import { isGzipPath } from './read-text-lines';
+import { isGzipPath, writeFileAtomically } from '@research-ts/spec/node';
 
 export interface WriteJsonlResult {
   /** Records written (one line each). */
@@ -54,11 +49,16 @@ async function* jsonlBatches(
   }
 }
 
+/** `text`, gzipped (started by the first read; an error of `text` ends it with that error). */
+async function* gzipped(text: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
+  yield* pipeline(Readable.from(text), createGzip(), () => undefined);
+}
+
 /**
  * Writes records as JSONL (one `JSON.stringify` per line, each ending in `\n`, UTF-8, gzip when the path ends
- * in `.gz`), atomically: the lines go to a temporary file beside `path`, which is flushed to disk and then
- * renamed over `path`. A reader never sees a half-written file; on failure `path` is left as it was and the
- * temporary file is removed. A record that JSON cannot represent (`undefined`, a function, a BigInt, a
+ * in `.gz`), atomically (spec's `writeFileAtomically`): the lines go to a temporary file beside `path`, which
+ * is flushed to disk and then renamed over `path`. A reader never sees a half-written file; on failure `path`
+ * is left as it was and the temporary file is removed. A record that JSON cannot represent (`undefined`, a function, a BigInt, a
  * cycle) is an `InvalidInputError` naming its 0-based index.
  *
  * `JSON.stringify` escapes line breaks inside strings, so every record is exactly one line.
@@ -67,27 +67,8 @@ export async function writeJsonl(
   path: string,
   records: Iterable<unknown> | AsyncIterable<unknown>,
 ): Promise<WriteJsonlResult> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const result: WriteJsonlResult = { records: 0, bytes: 0 };
-  try {
-    const source = Readable.from(jsonlBatches(records, path, result));
-    const target = createWriteStream(temporary, { flags: 'wx' });
-    if (isGzipPath(path)) {
-      const gzip: Transform = createGzip();
-      await pipeline(source, gzip, target);
-    } else {
-      await pipeline(source, target);
-    }
-    const handle = await open(temporary, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  const lines = jsonlBatches(records, path, result);
+  await writeFileAtomically(path, isGzipPath(path) ? gzipped(lines) : lines);
   return result;
 }

@@ -38,4 +38,10 @@ describe('readJsonLines', () => {
       'not a JSON object (number)',
     ]);
   });
+
+  it('says when the file ends inside a bad line (a run still writing it)', async () => {
+    const lines = await readAll('{"a":1}\n{"b":');
+    expect(lines[1]).toMatchObject({ line: 2, ok: false });
+    expect(lines[1]!.ok || lines[1]!.reason).toMatch(/^invalid JSON \(.+\); the file ends inside this line/);
+  });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
+import { jsonLineError, splitJsonLines, verifyFileDigests, type DigestMismatch } from '@research-ts/spec/node';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { HnswParameters } from './backend/usearch';
 import { buildDenseIndex, defaultHnswParameters } from './create-dense-retriever';
@@ -81,8 +82,17 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   return value as unknown as DenseIndexManifest;
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/** The loader's words for a listed file that does not match the manifest. */
+function mismatchProblem(mismatch: DigestMismatch): string {
+  switch (mismatch.kind) {
+    case 'outside':
+    case 'missing':
+      return `is listed in ${manifestFileName} but cannot be read: ${mismatch.cause instanceof Error ? mismatch.cause.message : mismatch.problem}`;
+    case 'size':
+      return `has ${mismatch.actual?.bytes} bytes, the manifest says ${mismatch.expected.bytes} (truncated or changed)`;
+    case 'sha256':
+      return 'checksum mismatch: the file is corrupt or was changed after saving';
+  }
 }
 
 /**
@@ -148,37 +158,15 @@ export async function loadDenseRetriever(
     if (!manifest.files.some((entry) => entry.name === name))
       throw new InvalidInputError(`does not list ${name}`, { source: manifestPath, field: 'files' });
   }
-  const overall = createHash('sha256');
-  const contents = new Map<string, Uint8Array>();
-  for (const entry of manifest.files) {
-    const path = join(directory, entry.name);
-    let data: Uint8Array;
-    try {
-      data = await readFile(path);
-    } catch (error) {
-      throw new InvalidInputError(
-        `is listed in ${manifestFileName} but cannot be read: ${(error as Error).message}`,
-        { source: path },
-        { cause: error },
-      );
-    }
-    if (data.byteLength !== entry.bytes)
-      throw new InvalidInputError(
-        `has ${data.byteLength} bytes, the manifest says ${entry.bytes} (truncated or changed)`,
-        { source: path },
-      );
-    if (sha256(data) !== entry.sha256)
-      throw new InvalidInputError(`checksum mismatch: the file is corrupt or was changed after saving`, {
-        source: path,
-      });
-    overall.update(data);
-    contents.set(entry.name, data);
-  }
-  if (overall.digest('hex') !== manifest.checksum)
+  const combined = createHash('sha256');
+  const [mismatch] = await verifyFileDigests(directory, manifest.files, { combined });
+  if (mismatch !== undefined)
+    throw new InvalidInputError(mismatchProblem(mismatch), { source: mismatch.path }, { cause: mismatch.cause });
+  if (combined.digest('hex') !== manifest.checksum)
     throw new InvalidInputError('checksum mismatch over the listed files', { source: manifestPath, field: 'checksum' });
 
   const embeddingsPath = join(directory, denseIndexFiles.embeddings);
-  const embeddingBytes = contents.get(denseIndexFiles.embeddings)!;
+  const embeddingBytes = await readFile(embeddingsPath);
   const expectedBytes = manifest.passages * manifest.dimension * 4;
   if (embeddingBytes.byteLength !== expectedBytes) {
     throw new InvalidInputError(
@@ -192,8 +180,7 @@ export async function loadDenseRetriever(
   new Uint8Array(rows.buffer).set(embeddingBytes);
 
   const passagesPath = join(directory, denseIndexFiles.passages);
-  const lines = Buffer.from(contents.get(denseIndexFiles.passages)!).toString('utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
+  const lines = splitJsonLines(await readFile(passagesPath));
   if (lines.length !== manifest.passages) {
     throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${manifest.passages}`, {
       source: passagesPath,
@@ -202,26 +189,18 @@ export async function loadDenseRetriever(
   const ids: string[] = [];
   const texts: string[] = [];
   lines.forEach((line, index) => {
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new InvalidInputError(
-        `is not valid JSON: ${(error as Error).message}`,
-        { source: passagesPath, line: index + 1 },
-        { cause: error },
-      );
-    }
+    if (!line.ok) throw jsonLineError(passagesPath, line);
+    const record = line.value;
     if (!isObject(record) || typeof record.id !== 'string' || typeof record.contents !== 'string') {
       throw new InvalidInputError('must be {"id": string, "contents": string}', {
         source: passagesPath,
-        line: index + 1,
+        line: line.line,
       });
     }
     if (index > 0 && !(ids[index - 1]! < record.id)) {
       throw new InvalidInputError(
         `ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`,
-        { source: passagesPath, line: index + 1 },
+        { source: passagesPath, line: line.line },
       );
     }
     ids.push(record.id);

@@ -1,9 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InvalidInputError } from '@research-ts/spec';
+import { isBlankLine, parseJsonLine, readTextLines } from '@research-ts/spec/node';
 import { createAnalyzer } from './analyzer';
 import { resolveBm25Parameters } from './bm25';
 import { checkPassageRecord, type FlexsearchRetrieverOptions } from './create-flexsearch-retriever';
@@ -64,9 +61,9 @@ const keptSkippedLines = 1000;
 
 /**
  * Streams a JSONL corpus in the FlashRAG format (`{"id": "0", "contents": "\"Title\"\ntext"}` per line;
- * `.gz` files are decompressed) from disk into a new retriever. Blank lines are ignored. A line that is
- * not a JSON object with a string-or-number `id` and a string `contents`, or that repeats an earlier id,
- * is malformed: skipped and counted (default) or thrown.
+ * `.gz` files are decompressed) from disk into a new retriever, by spec's `readTextLines`. Blank lines are
+ * ignored. A line that is not UTF-8, or not a JSON object with a string-or-number `id` and a string
+ * `contents`, or that repeats an earlier id, is malformed: skipped and counted (default) or thrown.
  */
 export async function indexCorpusFile(
   path: string,
@@ -90,21 +87,7 @@ export async function indexCorpusFile(
       { cause: error },
     );
   }
-  const file = createReadStream(path);
   let bytesRead = 0;
-  file.on('data', (chunk) => {
-    bytesRead += chunk.length;
-  });
-  const input: Readable = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
-  let streamError: unknown;
-  if (input !== file) {
-    file.on('error', (error) => {
-      streamError = error;
-      input.destroy(error);
-    });
-  }
-  const lineReader = createInterface({ input, crlfDelay: Infinity });
-
   let lines = 0;
   let skipped = 0;
   const skippedLines: SkippedLine[] = [];
@@ -119,19 +102,16 @@ export async function indexCorpusFile(
   };
 
   try {
-    for await (const rawLine of lineReader) {
-      lines += 1;
+    for await (const line of readTextLines(path, { onRead: (bytes) => (bytesRead += bytes) })) {
+      lines = line.number;
       if (lines % 1024 === 0) options.signal?.throwIfAborted();
-      const line = lines === 1 && rawLine.charCodeAt(0) === 0xfeff ? rawLine.slice(1) : rawLine;
-      if (line.trim() === '') continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        skip('', `invalid JSON (${(error as Error).message})`);
+      if (isBlankLine(line.text)) continue;
+      const parsed = parseJsonLine(line);
+      if (!parsed.ok) {
+        skip('', parsed.reason);
         continue;
       }
-      const checked = checkPassageRecord(record);
+      const checked = checkPassageRecord(parsed.value);
       if (!checked.ok) {
         skip(checked.field, checked.reason);
         continue;
@@ -148,13 +128,10 @@ export async function indexCorpusFile(
     if (InvalidInputError.isInstance(error) || (options.signal?.aborted && error === options.signal.reason))
       throw error;
     throw new InvalidInputError(
-      `cannot read the corpus file: ${(streamError as Error | undefined)?.message ?? (error as Error).message}`,
+      `cannot read the corpus file: ${(error as Error).message}`,
       { source: path, line: lines + 1 },
       { cause: error },
     );
-  } finally {
-    lineReader.close();
-    file.destroy();
   }
   bytesRead = totalBytes;
   progress(true);

@@ -1,9 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { InvalidInputError, ResearchError } from '@research-ts/spec';
+import { jsonLineError, readJsonLines, verifyFileDigests, type DigestMismatch } from '@research-ts/spec/node';
 import { createAnalyzer, type Analyzer } from './analyzer';
 import { FlexsearchPostings, frequencySlots } from './backend/flexsearch';
 import { resolveBm25Parameters, type Bm25Parameters } from './bm25';
@@ -13,7 +12,6 @@ import {
   indexFormat,
   indexFormatVersion,
   manifestFileName,
-  type IndexFileEntry,
   type IndexManifest,
 } from './index-manifest';
 
@@ -80,43 +78,17 @@ function checkManifest(value: unknown, fail: Fail): IndexManifest {
   return value as unknown as IndexManifest;
 }
 
-/** Hashes one data file (streamed) into its own SHA-256 and `overall`; throws when its size or hash differ. */
-async function verifyFile(directory: string, entry: IndexFileEntry, overall: Hash): Promise<void> {
-  const path = join(directory, entry.name);
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new InvalidInputError(`missing index file (${(error as Error).message})`, { source: path }, { cause: error });
-  }
-  if (size !== entry.bytes) {
-    throw new InvalidInputError(
-      `file is ${size} bytes but the manifest says ${entry.bytes}: truncated or replaced after saving`,
-      { source: path },
-    );
-  }
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    overall.update(chunk as Buffer);
-  }
-  const actual = hash.digest('hex');
-  if (actual !== entry.sha256) {
-    throw new InvalidInputError(
-      `checksum mismatch (sha256 ${actual}, manifest says ${entry.sha256}): the file is corrupt or was changed after saving`,
-      {
-        source: path,
-      },
-    );
-  }
-}
-
-async function* readLines(path: string): AsyncGenerator<string> {
-  const reader = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  try {
-    for await (const line of reader) if (line !== '') yield line;
-  } finally {
-    reader.close();
+/** The loader's words for a data file that does not match the manifest. */
+function mismatchProblem(mismatch: DigestMismatch): string {
+  const { expected, actual } = mismatch;
+  switch (mismatch.kind) {
+    case 'outside':
+    case 'missing':
+      return `missing index file (${mismatch.cause instanceof Error ? mismatch.cause.message : mismatch.problem})`;
+    case 'size':
+      return `file is ${actual?.bytes} bytes but the manifest says ${expected.bytes}: truncated or replaced after saving`;
+    case 'sha256':
+      return `checksum mismatch (sha256 ${actual?.sha256}, manifest says ${expected.sha256}): the file is corrupt or was changed after saving`;
   }
 }
 
@@ -167,9 +139,11 @@ export async function loadFlexsearchRetriever(
     );
   }
 
-  const overall = createHash('sha256');
-  for (const entry of manifest.files) await verifyFile(directory, entry, overall);
-  const overallChecksum = overall.digest('hex');
+  const combined = createHash('sha256');
+  const [mismatch] = await verifyFileDigests(directory, manifest.files, { combined });
+  if (mismatch !== undefined)
+    throw new InvalidInputError(mismatchProblem(mismatch), { source: mismatch.path }, { cause: mismatch.cause });
+  const overallChecksum = combined.digest('hex');
   if (overallChecksum !== manifest.checksum) {
     fail(
       `checksum mismatch (sha256 of the data files ${overallChecksum}, manifest says ${manifest.checksum})`,
@@ -181,8 +155,9 @@ export async function loadFlexsearchRetriever(
   const passagesPath = join(directory, indexDataFiles.passages);
   const ids: string[] = [];
   const contents: string[] = [];
-  for await (const line of readLines(passagesPath)) {
-    const record = JSON.parse(line) as { id: string; contents: string };
+  for await (const line of readJsonLines(passagesPath)) {
+    if (!line.ok) throw jsonLineError(passagesPath, line);
+    const record = line.value as { id: string; contents: string };
     ids.push(record.id);
     contents.push(record.contents);
   }
@@ -207,8 +182,9 @@ export async function loadFlexsearchRetriever(
   const postingsPath = join(directory, indexDataFiles.postings);
   const postings = new FlexsearchPostings();
   try {
-    for await (const line of readLines(postingsPath)) {
-      const chunk = JSON.parse(line) as unknown;
+    for await (const line of readJsonLines(postingsPath)) {
+      if (!line.ok) throw jsonLineError(postingsPath, line);
+      const chunk = line.value;
       if (!Array.isArray(chunk) || typeof chunk[0] !== 'string' || typeof chunk[1] !== 'string')
         throw new Error('expected [key, data] lines');
       postings.importChunk(chunk[0], chunk[1]);

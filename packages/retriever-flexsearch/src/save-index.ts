@@ -1,7 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResearchError } from '@research-ts/spec';
+import { writeHashedFiles, writeJsonAtomically } from '@research-ts/spec/node';
 import { frequencySlots } from './backend/flexsearch';
 import type { IndexData } from './index-data';
 import {
@@ -12,51 +13,6 @@ import {
   type IndexFileEntry,
   type IndexManifest,
 } from './index-manifest';
-
-const flushThreshold = 1 << 20;
-
-/** Writes `pieces` to `path`, hashing the bytes into the file's own SHA-256 and into `overall`. */
-async function writeHashedFile(
-  path: string,
-  name: string,
-  pieces: Iterable<string | Uint8Array>,
-  overall: Hash,
-): Promise<IndexFileEntry> {
-  const handle = await open(path, 'w');
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const writeBuffer = async (buffer: Uint8Array): Promise<void> => {
-    hash.update(buffer);
-    overall.update(buffer);
-    bytes += buffer.length;
-    await handle.write(buffer);
-  };
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const buffer = Buffer.from(pending.join(''), 'utf8');
-    pending = [];
-    pendingLength = 0;
-    await writeBuffer(buffer);
-  };
-  try {
-    for (const piece of pieces) {
-      if (typeof piece === 'string') {
-        pending.push(piece);
-        pendingLength += piece.length;
-        if (pendingLength >= flushThreshold) await flush();
-      } else {
-        await flush();
-        await writeBuffer(piece);
-      }
-    }
-    await flush();
-  } finally {
-    await handle.close();
-  }
-  return { name, bytes, sha256: hash.digest('hex') };
-}
 
 function* passageLines(data: IndexData): Iterable<string> {
   for (let document = 0; document < data.ids.length; document += 1) {
@@ -75,8 +31,8 @@ function lengthBytes(lengths: Uint32Array): Uint8Array {
 }
 
 /**
- * Saves an index to `directory`: the data files, then `manifest.json` (written to a temporary name and
- * renamed, so a manifest is present only when all files it lists are complete). A file-system failure
+ * Saves an index to `directory`: the data files, then `manifest.json`, each written to a temporary name and
+ * renamed (so a manifest is present only when all files it lists are complete). A file-system failure
  * (the path is a file, no permission, a full disk) is a `ResearchError` naming the folder.
  */
 export async function saveIndex(directory: string, data: IndexData): Promise<IndexManifest> {
@@ -95,31 +51,15 @@ export async function saveIndex(directory: string, data: IndexData): Promise<Ind
 async function writeIndex(directory: string, data: IndexData): Promise<IndexManifest> {
   await mkdir(directory, { recursive: true });
   await rm(join(directory, manifestFileName), { force: true });
-  const overall = createHash('sha256');
-  const files: IndexFileEntry[] = [];
-  files.push(
-    await writeHashedFile(
-      join(directory, indexDataFiles.passages),
-      indexDataFiles.passages,
-      passageLines(data),
-      overall,
-    ),
-  );
-  files.push(
-    await writeHashedFile(
-      join(directory, indexDataFiles.documentLengths),
-      indexDataFiles.documentLengths,
-      [lengthBytes(data.documentLengths)],
-      overall,
-    ),
-  );
-  files.push(
-    await writeHashedFile(
-      join(directory, indexDataFiles.postings),
-      indexDataFiles.postings,
-      postingLines(data),
-      overall,
-    ),
+  const combined = createHash('sha256');
+  const files: IndexFileEntry[] = await writeHashedFiles(
+    directory,
+    [
+      [indexDataFiles.passages, passageLines(data)],
+      [indexDataFiles.documentLengths, [lengthBytes(data.documentLengths)]],
+      [indexDataFiles.postings, postingLines(data)],
+    ],
+    { combined },
   );
   const manifest: IndexManifest = {
     format: indexFormat,
@@ -130,10 +70,8 @@ async function writeIndex(directory: string, data: IndexData): Promise<IndexMani
     bm25: data.bm25,
     backend: { engine: 'flexsearch', frequencySlots },
     files,
-    checksum: overall.digest('hex'),
+    checksum: combined.digest('hex'),
   };
-  const temporary = join(directory, `${manifestFileName}.${process.pid}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(temporary, join(directory, manifestFileName));
+  await writeJsonAtomically(join(directory, manifestFileName), manifest);
   return manifest;
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomically, writeFully } from './atomic-file';
+import { writeJsonAtomically, type AtomicWriteOptions } from '@research-ts/spec/node';
 import {
   parseDecoderConfig,
   toHuggingFaceConfig,
@@ -27,12 +27,6 @@ export async function readModelConfig(input: string | object): Promise<DecoderCo
   return parseDecoderConfig(json, path, await readEosTokenIdFallbacks(json, dirname(path)));
 }
 
-/** Writes `value` as pretty JSON (2-space indent, trailing newline) atomically. */
-export async function writeJsonFile(path: string, value: unknown, options: { durable?: boolean } = {}): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-  await writeFileAtomically(path, (handle) => writeFully(handle, bytes, 0), options);
-}
-
 /**
  * Writes `config.json` (and, unless `generationConfig: false`, `generation_config.json`) into
  * `directory` in Hugging Face form. Returns the path of `config.json`.
@@ -40,11 +34,15 @@ export async function writeJsonFile(path: string, value: unknown, options: { dur
 export async function writeModelConfig(
   directory: string,
   config: DecoderConfig,
-  options: { generationConfig?: boolean; durable?: boolean } = {},
+  options: { generationConfig?: boolean } & AtomicWriteOptions = {},
 ): Promise<string> {
   const path = join(directory, 'config.json');
-  await writeJsonFile(path, toHuggingFaceConfig(config), options);
+  await writeJsonAtomically(path, toHuggingFaceConfig(config), options);
   if (options.generationConfig ?? true)
-    await writeJsonFile(join(directory, 'generation_config.json'), toHuggingFaceGenerationConfig(config), options);
+    await writeJsonAtomically(
+      join(directory, 'generation_config.json'),
+      toHuggingFaceGenerationConfig(config),
+      options,
+    );
   return path;
 }

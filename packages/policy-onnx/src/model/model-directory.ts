@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { temporarySibling } from './atomic-file';
+import { writeDirectoryAtomically } from '@research-ts/spec/node';
+import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { DecoderConfig, TorchDtype } from './decoder-config';
 import { decoderParameterShapes } from './decoder-parameter-shapes';
 import { readModelConfig, writeModelConfig } from './model-config-file';
@@ -167,10 +167,7 @@ export async function saveModelDirectory(
     if (name !== basename(name) || name === '' || name === '.' || name === '..')
       throw new InvalidInputError('must be a plain file name', { source: 'tokenizerFiles', field: name });
   }
-  await mkdir(dirname(target), { recursive: true });
-  const staging = temporarySibling(target, 'staging');
-  await mkdir(staging);
-  try {
+  await writeDirectoryAtomically(target, async (staging) => {
     const config: DecoderConfig = { ...model.config, torchDtype: dtype };
     await writeModelConfig(staging, config);
     const storage = storageDtypes[dtype];
@@ -186,17 +183,6 @@ export async function saveModelDirectory(
       }
     }
     for (const [name, contents] of tokenizerFiles) await writeFile(join(staging, name), contents);
-
-    if (!targetExists) await rename(staging, target);
-    else {
-      const previous = temporarySibling(target, 'previous');
-      await rename(target, previous);
-      await rename(staging, target);
-      await rm(previous, { recursive: true, force: true });
-    }
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+  });
   return directory;
 }

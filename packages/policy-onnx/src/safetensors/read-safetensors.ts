@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { open, type FileHandle } from 'node:fs/promises';
-import { readFully } from '../model/atomic-file';
+import { readFully } from '@research-ts/spec/node';
 import { bfloat16ToFloat32 } from '../model/bfloat16';
 import { assertLittleEndianHost, decodeFloat32 } from './decode-float-tensor';
 import { float16ToFloat32 } from '../model/float16';

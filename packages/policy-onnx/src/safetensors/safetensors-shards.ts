@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically, writeFully, type AtomicWriteOptions } from '../model/atomic-file';
+import { writeJsonAtomically, type AtomicWriteOptions } from '@research-ts/spec/node';
 import { openSafetensors, type SafetensorsFile, type SafetensorsTensor } from './read-safetensors';
 import { elementCount, safetensorsDtypeSizes } from './safetensors-dtype';
 import type { SafetensorsEntry } from './safetensors-header';
@@ -74,12 +74,8 @@ export async function writeSafetensorsShards(
   }
   let indexFile: string | undefined;
   if (shards.length > 1) {
-    const text = `${JSON.stringify({ metadata: { total_size: totalBytes }, weight_map: weightMap }, null, 2)}\n`;
-    await writeFileAtomically(
-      join(directory, indexName),
-      (handle) => writeFully(handle, new TextEncoder().encode(text), 0),
-      options,
-    );
+    const index = { metadata: { total_size: totalBytes }, weight_map: weightMap };
+    await writeJsonAtomically(join(directory, indexName), index, options);
     indexFile = indexName;
   }
   const keep = new Set([...files, ...(indexFile === undefined ? [] : [indexFile])]);

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import type { FileHandle } from 'node:fs/promises';
-import { writeFileAtomically, writeFully, type AtomicWriteOptions } from '../model/atomic-file';
+import { writeFileAtomically, writeFully, type AtomicWriteOptions } from '@research-ts/spec/node';
 import { assertLittleEndianHost, encodeFloat32 } from './decode-float-tensor';
 import {
   elementCount,
