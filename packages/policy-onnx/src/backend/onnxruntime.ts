@@ -1,8 +1,7 @@
 // The only file of @research-ts/policy-onnx that imports onnxruntime-node (house style: a third-party
 // engine enters through one file).
-import { InvalidInputError, UnsupportedError } from '@research-ts/spec';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { InvalidInputError } from '@research-ts/spec';
+import { checkExecutionProvider, sessionCreationError } from '@research-ts/spec/node';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '@research-ts/onnx-graph';
@@ -165,26 +164,11 @@ export function listExecutionProviders(): Array<{ name: string; bundled: boolean
   return ort.listSupportedBackends().map(({ name, bundled }) => ({ name, bundled }));
 }
 
-/** Where onnxruntime-node keeps its native libraries, when this module system can tell. */
-function nativeLibraryDirectory(): string | undefined {
-  // ESM (and vitest): import.meta.resolve. CommonJS build: import.meta is empty there, so require.resolve.
-  const resolvers = [
-    () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
-    () => require.resolve('onnxruntime-node'),
-  ];
-  for (const resolve of resolvers) {
-    try {
-      return join(dirname(resolve()), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    } catch {
-      // try the next module system
-    }
-  }
-  return undefined;
-}
-
-const providerLibraries: Partial<Record<ExecutionProvider, string>> = {
-  cuda: process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
-};
+/** How to find onnxruntime-node's entry file from here: ESM (and vitest), then the CommonJS build's `require`. */
+const locateEngine = [
+  () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
+  () => require.resolve('onnxruntime-node'),
+];
 
 /**
  * Creates an onnxruntime session over serialized ONNX model bytes on one execution provider. A
@@ -194,25 +178,12 @@ const providerLibraries: Partial<Record<ExecutionProvider, string>> = {
  */
 export async function createSession(modelBytes: Uint8Array, options: CreateSessionOptions): Promise<OnnxSession> {
   const provider = options.executionProvider;
-  const feature = `the ${provider} execution provider`;
-  const listed = listExecutionProviders().find(({ name }) => name === provider);
-  if (listed === undefined) {
-    const names = listExecutionProviders().map(({ name }) => name);
-    throw new UnsupportedError(
-      feature,
-      `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${names.join(', ')}`,
-    );
-  }
-  if (!listed.bundled) {
-    const library = providerLibraries[provider];
-    const directory = nativeLibraryDirectory();
-    if (library !== undefined && directory !== undefined && !existsSync(join(directory, library))) {
-      throw new UnsupportedError(
-        feature,
-        `it is not bundled with onnxruntime-node and ${library} was not downloaded at install (install with internet access and without ONNXRUNTIME_NODE_INSTALL=skip)`,
-      );
-    }
-  }
+  checkExecutionProvider({
+    provider,
+    listed: ort.listSupportedBackends(),
+    engine: `onnxruntime-node ${ort.env.versions.common}`,
+    locateEngine,
+  });
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
@@ -237,15 +208,7 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
       );
     return session;
   } catch (error) {
-    const message = (error as Error).message;
-    if (provider !== 'cpu' && /execution ?provider|shared library|adapter|webgpu|cuda|backend/i.test(message)) {
-      throw new UnsupportedError(feature, `onnxruntime could not start it: ${message}`, { cause: error });
-    }
-    throw new InvalidInputError(
-      `onnxruntime rejected the model: ${message}`,
-      { source: 'ONNX model bytes' },
-      { cause: error },
-    );
+    throw sessionCreationError(error, provider, 'ONNX model bytes');
   }
 }
 

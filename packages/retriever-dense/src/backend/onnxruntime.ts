@@ -1,9 +1,8 @@
 // The only file of @research-ts/retriever-dense that imports onnxruntime-node (house style: a
 // third-party engine enters through one file).
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidInputError, UnsupportedError } from '@research-ts/spec';
+import { InvalidInputError } from '@research-ts/spec';
+import { checkExecutionProvider, sessionCreationError } from '@research-ts/spec/node';
 import * as ort from 'onnxruntime-node';
 
 /** Execution providers this package asks onnxruntime for. */
@@ -110,26 +109,11 @@ function engineOf(session: OnnxSession): ort.InferenceSession {
   return engine;
 }
 
-/** Where onnxruntime-node keeps its native libraries, when this module system can tell. */
-function nativeLibraryDirectory(): string | undefined {
-  // ESM (and vitest): import.meta.resolve. CommonJS build: import.meta is empty there, so require.resolve.
-  const resolvers = [
-    () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
-    () => require.resolve('onnxruntime-node'),
-  ];
-  for (const resolve of resolvers) {
-    try {
-      return join(dirname(resolve()), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    } catch {
-      // try the next module system
-    }
-  }
-  return undefined;
-}
-
-const providerLibraries: Partial<Record<ExecutionProvider, string>> = {
-  cuda: process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
-};
+/** How to find onnxruntime-node's entry file from here: ESM (and vitest), then the CommonJS build's `require`. */
+const locateEngine = [
+  () => fileURLToPath(import.meta.resolve('onnxruntime-node')),
+  () => require.resolve('onnxruntime-node'),
+];
 
 /**
  * Creates a session over a model file path (external data beside it is found by onnxruntime) or
@@ -138,25 +122,12 @@ const providerLibraries: Partial<Record<ExecutionProvider, string>> = {
  */
 export async function createSession(model: string | Uint8Array, options: CreateSessionOptions): Promise<OnnxSession> {
   const provider = options.executionProvider ?? 'cpu';
-  const feature = `the ${provider} execution provider`;
-  const backends = ort.listSupportedBackends();
-  const listed = backends.find(({ name }) => name === provider);
-  if (listed === undefined) {
-    throw new UnsupportedError(
-      feature,
-      `onnxruntime-node ${ort.env.versions.common} on ${process.platform}-${process.arch} offers ${backends.map(({ name }) => name).join(', ')}`,
-    );
-  }
-  if (!listed.bundled) {
-    const library = providerLibraries[provider];
-    const directory = nativeLibraryDirectory();
-    if (library !== undefined && directory !== undefined && !existsSync(join(directory, library))) {
-      throw new UnsupportedError(
-        feature,
-        `it is not bundled with onnxruntime-node and ${library} was not downloaded at install (install with internet access and without ONNXRUNTIME_NODE_INSTALL=skip)`,
-      );
-    }
-  }
+  checkExecutionProvider({
+    provider,
+    listed: ort.listSupportedBackends(),
+    engine: `onnxruntime-node ${ort.env.versions.common}`,
+    locateEngine,
+  });
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
@@ -170,15 +141,7 @@ export async function createSession(model: string | Uint8Array, options: CreateS
         : await ort.InferenceSession.create(model, sessionOptions);
     return OnnxSession.wrap(session, provider, options.source);
   } catch (error) {
-    const message = (error as Error).message;
-    if (provider !== 'cpu' && /execution ?provider|shared library|adapter|webgpu|cuda|backend/i.test(message)) {
-      throw new UnsupportedError(feature, `onnxruntime could not start it: ${message}`, { cause: error });
-    }
-    throw new InvalidInputError(
-      `onnxruntime rejected the model: ${message}`,
-      { source: options.source },
-      { cause: error },
-    );
+    throw sessionCreationError(error, provider, options.source);
   }
 }
 

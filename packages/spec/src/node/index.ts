@@ -37,3 +37,9 @@ export {
   type JsonLine,
   type ParsedJsonLine,
 } from './json-lines';
+export {
+  checkExecutionProvider,
+  sessionCreationError,
+  type ExecutionProviderCheck,
+  type ListedProvider,
+} from './execution-provider';
