@@ -6,6 +6,7 @@ import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
 import { retrieverApis, retrieverSourceOf } from './open-retriever';
+import { algorithmNames } from './algorithm-recipes';
 import { presetNames, resolveConfig } from './resolve-config';
 import { evaluationServerRetryDefaults, runEvaluation } from './run-evaluation';
 import { serveRetriever } from './serve-retriever';
@@ -40,6 +41,10 @@ function withConfigOptions(command: Command): Command {
       absolutePath,
     )
     .option('-p, --preset <name>', `start from a preset (${presetNames().join(', ')})`)
+    .option(
+      '-a, --algorithm <name>',
+      `apply an algorithm's recipe over the preset (${algorithmNames.join(', ')}); explicit settings win`,
+    )
     .option(
       '-s, --set <path=value>',
       'override one field, e.g. --set optimizer.learningRate=1e-3 (repeatable)',
@@ -78,7 +83,12 @@ export function createProgram(): Command {
       .option('--bpe-vocab <n>', 'BPE vocabulary size', integer('bpe-vocab'), 4096)
       .option('--overwrite', 'replace an existing directory'),
   ).action(async (directory: string, options) => {
-    const config = await resolveConfig({ preset: options.preset, configFile: options.config, overrides: options.set });
+    const config = await resolveConfig({
+      preset: options.preset,
+      algorithm: options.algorithm,
+      configFile: options.config,
+      overrides: options.set,
+    });
     const result = await initModel({
       directory,
       size: options.size,
@@ -141,6 +151,7 @@ export function createProgram(): Command {
     if (options.output !== undefined) fields.outputDirectory = options.output;
     const config = await resolveConfig({
       preset: options.preset,
+      algorithm: options.algorithm,
       configFile: options.config,
       overrides: options.set,
       fields,

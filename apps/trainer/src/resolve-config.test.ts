@@ -77,3 +77,51 @@ describe('resolveConfig', () => {
     );
   });
 });
+
+describe('resolveConfig: algorithm recipes', () => {
+  it('puts the recipe between the preset and what the user wrote', async () => {
+    const dapo = await resolveConfig({ preset: 'tiny', algorithm: 'dapo' });
+    expect(dapo.algorithm).toBe('dapo');
+    // the recipe replaces the preset's loss knobs…
+    expect(dapo.loss).toMatchObject({
+      clipRatioLow: 0.2,
+      clipRatioHigh: 0.28,
+      klCoefficient: 0,
+      entropyCoefficient: 0,
+    });
+    expect(dapo.rollout.dynamicSampling).toEqual({ maxRounds: 10 });
+    expect(dapo.reward.overlongBuffer).toEqual({ fraction: 0.2, penaltyFactor: 1 });
+    // …keeps the preset's other knobs…
+    expect(dapo.optimizer.learningRate).toBe(2e-3);
+    expect(dapo.rollout.responseBudget).toBe(160);
+    // …and an explicit value wins over it, from an override or from the config file
+    const kl = await resolveConfig({ preset: 'tiny', algorithm: 'dapo', overrides: ['loss.klCoefficient=0.01'] });
+    expect(kl.loss.klCoefficient).toBe(0.01);
+    const directory = await mkdtemp(join(tmpdir(), 'research-ts-algorithm-'));
+    const file = join(directory, 'config.json');
+    await writeFile(file, JSON.stringify({ algorithm: 'gspo', loss: { clipRatioHigh: 0.001 } }));
+    const gspo = await resolveConfig({ preset: 'tiny', configFile: file });
+    expect(gspo.loss).toMatchObject({
+      policyLoss: 'gspo',
+      clipRatioLow: 3e-4,
+      clipRatioHigh: 0.001,
+      aggregation: 'seq-mean-token-mean',
+    });
+  });
+
+  it('gives each recipe a valid config over every preset, and grpo is the schema itself', async () => {
+    for (const preset of Object.keys(configPresets))
+      for (const algorithm of ['grpo', 'dr-grpo', 'dapo', 'gspo', 'rloo', 'reinforce-pp'])
+        expect((await resolveConfig({ preset, algorithm })).algorithm).toBe(algorithm);
+    expect(await resolveConfig({ algorithm: 'grpo' })).toEqual(await resolveConfig({}));
+    const reinforce = await resolveConfig({ algorithm: 'reinforce-pp' });
+    expect(reinforce.advantage).toMatchObject({ estimator: 'reinforce-plus-plus', gamma: 1 });
+    expect(reinforce.loss).toMatchObject({ klEstimator: 'k2', klCoefficient: 0.001, entropyCoefficient: 0 });
+  });
+
+  it('names an unknown algorithm with the choices', async () => {
+    await expect(resolveConfig({ algorithm: 'ppo' })).rejects.toThrow(
+      /algorithm.*"grpo".*"dr-grpo".*"dapo".*"gspo".*"rloo".*"reinforce-pp"/,
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '@research-ts/spec';
+import { algorithmNames, algorithmRecipes, type AlgorithmName } from './algorithm-recipes';
 import { configPresets, type ConfigPresetName } from './config-presets';
 import { readConfigFile } from './read-config-file';
 import { parseTrainerConfig, type TrainerConfig } from './trainer-config';
@@ -6,6 +7,8 @@ import { parseTrainerConfig, type TrainerConfig } from './trainer-config';
 export interface ResolveConfigOptions {
   /** A preset to start from (`research` = the schema defaults, `tiny` = the CPU demo). */
   preset?: string;
+  /** An algorithm recipe (`dapo`, `gspo`, …) applied over the preset; the same as the config's `algorithm` field. */
+  algorithm?: string;
   /** A JSON or YAML (`.yaml`, `.yml`) config file; its fields override the preset's. */
   configFile?: string;
   /** `path=value` overrides (`optimizer.learningRate=1e-3`), applied last; values are JSON or bare strings. */
@@ -55,18 +58,27 @@ export function presetNames(): ConfigPresetName[] {
  * schema. Every failure is an `InvalidConfigError` naming the field, thrown before any work.
  */
 export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<TrainerConfig> {
-  let config: Json = {};
+  let preset: Json = {};
   if (options.preset !== undefined) {
-    const preset = (configPresets as Record<string, Json>)[options.preset];
-    if (preset === undefined)
+    const named = (configPresets as Record<string, Json>)[options.preset];
+    if (named === undefined)
       throw new InvalidConfigError(
         'preset',
         `unknown preset "${options.preset}" (presets: ${presetNames().join(', ')})`,
       );
-    config = mergeConfig(config, preset);
+    preset = named;
   }
-  if (options.configFile !== undefined) config = mergeConfig(config, await readConfigFile(options.configFile));
-  if (options.fields !== undefined) config = mergeConfig(config, options.fields);
-  for (const override of options.overrides ?? []) config = mergeConfig(config, parseOverride(override));
-  return parseTrainerConfig(config);
+  // What the user wrote: the file, then the caller's fields, then the overrides (and --algorithm among them).
+  let written: Json = {};
+  if (options.configFile !== undefined) written = mergeConfig(written, await readConfigFile(options.configFile));
+  if (options.fields !== undefined) written = mergeConfig(written, options.fields);
+  for (const override of options.overrides ?? []) written = mergeConfig(written, parseOverride(override));
+  if (options.algorithm !== undefined) written = mergeConfig(written, { algorithm: options.algorithm });
+  // The algorithm's recipe goes between the preset and what the user wrote, so that an explicit value wins.
+  const algorithm = written.algorithm ?? preset.algorithm;
+  const recipe =
+    typeof algorithm === 'string' && (algorithmNames as readonly string[]).includes(algorithm)
+      ? (algorithmRecipes[algorithm as AlgorithmName].config as Json)
+      : {};
+  return parseTrainerConfig(mergeConfig(mergeConfig(preset, recipe), written));
 }

@@ -14,6 +14,7 @@ import { exactMatch } from '@research-ts/evaluators';
 import {
   buildWarmupTranscript,
   createGrpoTrainer,
+  createHealthMonitor,
   createTrainStep,
   emptyRetriever,
   evaluateQuestions,
@@ -174,7 +175,23 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   if (!existsSync(config.modelDirectory))
     throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
 
-  // Everything is checked before the run directory changes: the directory, the data, the retriever (one search), the model.
+  // Everything is checked before the run directory changes: the health thresholds, the directory, the data, the
+  // retriever (one search), the model.
+  const { enabled: healthEnabled, ...healthThresholds } = config.health;
+  const maxTurns = config.rollout.maxTurns;
+  const searchBudget = maxTurns !== undefined && maxTurns > 1 ? maxTurns - 1 : undefined; // the last turn does not search
+  const health = healthEnabled
+    ? createHealthMonitor(
+        {
+          ...healthThresholds,
+          'search-runaway': {
+            ...healthThresholds['search-runaway'],
+            budget: healthThresholds['search-runaway'].budget ?? searchBudget,
+          },
+        } as Parameters<typeof createHealthMonitor>[0],
+        'health',
+      )
+    : undefined;
   const latest = await checkRunDirectory(output, {
     resume: options.resume === true,
     overwrite: options.overwrite === true,
@@ -206,18 +223,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const metrics = new MetricsWriter(join(output, 'metrics.jsonl'));
   const rollouts = new MetricsWriter(join(output, 'rollouts.jsonl'));
   // The resumed phase writes its steps again; the warm-up's records (and the steps up to the checkpoint) stay.
-  const rewrittenKinds = ['train', 'eval', 'eval-ablation', 'eval-decoy'];
+  const rewrittenKinds = ['train', 'eval', 'eval-ablation', 'eval-decoy', 'alarm'];
   const rewardCurve: RewardPoint[] = [];
   if (resumed !== undefined) {
     metrics.truncateAfter(startStep, rewrittenKinds);
     rollouts.truncateAfter(startStep, rewrittenKinds);
     for (const record of readMetrics(metrics.path)) {
-      if (record.kind === 'train')
-        rewardCurve.push({
-          step: record.step,
-          reward: (record.reward as { mean: number }).mean,
-          searches: record.searchesPerRollout as number,
-        });
+      if (record.kind !== 'train') continue;
+      health?.observe(record); // the alarms of these steps are in the file already; this rebuilds the monitor's state
+      rewardCurve.push({
+        step: record.step,
+        reward: (record.reward as { mean: number }).mean,
+        searches: record.searchesPerRollout as number,
+      });
     }
     log(`resumed from ${latest!.directory} (step ${startStep})`);
   }
@@ -338,14 +356,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     },
     schedule: learningRateScheduleOf(config),
     lossOptions: {
-      clipLow: config.loss.clipRatio,
-      clipHigh: config.loss.clipRatio,
+      policyLoss: config.loss.policyLoss,
+      clipLow: config.loss.clipRatioLow ?? config.loss.clipRatio,
+      clipHigh: config.loss.clipRatioHigh ?? config.loss.clipRatio,
+      dualClip: config.loss.dualClip,
       klCoefficient: config.loss.klCoefficient,
       klEstimator: config.loss.klEstimator,
       entropyCoefficient: config.loss.entropyCoefficient,
       // the schema offers only the modes that need no other option (`aggregationModes[mode].requires`)
       aggregation: { mode: config.loss.aggregation } as LossAggregation,
     },
+    advantageEstimator: config.advantage.estimator,
+    advantageEpsilon: config.advantage.epsilon,
+    gamma: config.advantage.gamma,
     maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
     padId,
     gradClip: config.optimizer.gradClip,
@@ -366,6 +389,19 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     temperature: config.rollout.temperature,
     topP: config.rollout.topP,
     maxFailedSearchShare: config.retriever.maxFailedSearchShare,
+    ...(config.rollout.dynamicSampling === undefined ? {} : { dynamicSampling: config.rollout.dynamicSampling }),
+    ...(config.reward.overlongBuffer === undefined
+      ? {}
+      : {
+          overlongPenalty: {
+            bufferLength: Math.max(
+              1,
+              Math.round(config.reward.overlongBuffer.fraction * config.rollout.responseBudget),
+            ),
+            penaltyFactor: config.reward.overlongBuffer.penaltyFactor,
+          },
+        }),
+    overlongFiltering: config.training.overlongFiltering,
   });
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
     await saveCheckpoint(checkpoints, {
@@ -409,17 +445,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   progress.update(startStep);
   for (let step = startStep + 1; step <= config.training.steps; step++) {
     options.signal?.throwIfAborted();
-    const questions = Array.from({ length: config.rollout.promptsPerStep }, () => rng.pick(dataset.train));
-    const {
-      samples,
-      scores: scored,
-      update: result,
-      timings,
-    } = await trainStep({
-      questions,
+    const draw = (count: number) => Array.from({ length: count }, () => rng.pick(dataset.train));
+    const stepResult = await trainStep({
+      questions: draw(config.rollout.promptsPerStep),
       seed: rng.nextUint32(),
+      nextQuestions: draw, // dynamic sampling's further rounds
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    const { questions, samples, scores: scored, update: result, timings } = stepResult;
     const rolloutSeconds = timings.rolloutMs / 1000;
     const trainSeconds = timings.updateMs / 1000;
     const reasons: Record<string, number> = {};
@@ -430,7 +463,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     const stepSearches = countSearches(samples.map((sample) => sample.trajectory));
     const m = result.metrics;
     const stepSeconds = timings.totalMs / 1000;
-    metrics.write({
+    const trainRecord = {
       kind: 'train',
       step,
       reward: { mean: reward, std: m.rewardStd, min: m.rewardMin, max: m.rewardMax },
@@ -456,6 +489,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       failedSearches: stepSearches.failed,
       rollouts: scored.length,
       skipped: result.skipped ? result.reason : null,
+      ...(stepResult.dynamicSampling === undefined ? {} : { dynamicSampling: stepResult.dynamicSampling }),
+      ...(stepResult.overlongFiltered === undefined ? {} : { overlongFiltered: stepResult.overlongFiltered.length }),
       throughput: {
         tokensPerSecond: generated / Math.max(1e-9, stepSeconds),
         rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds),
@@ -464,7 +499,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       rolloutSeconds,
       trainSeconds,
       stepSeconds,
-    });
+    };
+    metrics.write(trainRecord);
+    for (const alarm of health?.observe(trainRecord) ?? []) {
+      const { kind: alarmKind, message, value, threshold } = alarm;
+      metrics.write({ kind: 'alarm', step: alarm.step, alarm: alarmKind, message, value, threshold });
+      log(`health alarm at step ${alarm.step}: ${alarmKind}: ${message}`);
+    }
     // a few trajectories per step for `research-ts report`: the first group
     for (const [index, sample] of samples.entries()) {
       if (sample.promptIndex !== 0) break;
@@ -485,9 +526,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       });
     }
     rewardCurve.push({ step, reward, searches });
+    const activeAlarms = health?.activeAlarms() ?? [];
     progress.update(
       step,
-      `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}${stepSearches.failed === 0 ? '' : ` failed searches ${stepSearches.failed}`}`,
+      `reward ${reward.toFixed(3)} searches ${searches.toFixed(2)}${stepSearches.failed === 0 ? '' : ` failed searches ${stepSearches.failed}`}${activeAlarms.length === 0 ? '' : ` alarms ${activeAlarms.join(',')}`}`,
     );
     if (step % config.checkpoint.every === 0 || step === config.training.steps)
       await checkpointAt(step, { warmupDone: true });

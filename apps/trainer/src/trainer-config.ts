@@ -1,15 +1,26 @@
 import { relationCatalog } from '@research-ts/datasets';
 import {
   actorLossSettingRules,
+  advantageEstimators,
   aggregationModes,
   klEstimators,
   learningRateSchedules,
+  policyLosses,
+  researchActorLossDefaults,
   type AggregationMode,
 } from '@research-ts/grpo';
 import { executionProviders } from '@research-ts/policy-onnx';
 import { promptTemplates } from '@research-ts/rollout';
+import {
+  healthAlarmKinds,
+  healthAlarmSettings,
+  healthThresholdRules,
+  type HealthAlarmKind,
+  type HealthThresholdRule,
+} from '@research-ts/training';
 import { invalidConfigOf } from '@research-ts/spec';
 import { z } from 'zod';
+import { algorithmNames } from './algorithm-recipes';
 import { retrieverApis, retrieverUrlProblem } from './open-retriever';
 
 const positiveInteger = () => z.number().int().min(1);
@@ -166,9 +177,41 @@ const rolloutSchema = z
     maxTurns: positiveInteger()
       .optional()
       .describe('Generations per rollout; unset as in ReSearch (only the token budget bounds searches).'),
+    dynamicSampling: z
+      .strictObject({
+        maxRounds: positiveInteger()
+          .default(10)
+          .describe('The most rollout rounds of one step (verl `max_num_gen_batches` = 10 in its DAPO recipe).'),
+      })
+      .optional()
+      .describe(
+        'DAPO’s dynamic sampling: groups whose rewards are all equal (no learning signal under GRPO) are dropped and more questions rolled out until `promptsPerStep` groups remain or `maxRounds` is reached. Unset: off (ReSearch).',
+      ),
   })
   .prefault({})
   .describe('The ReSearch rollout loop of training.');
+
+const rewardSchema = z
+  .strictObject({
+    overlongBuffer: z
+      .strictObject({
+        fraction: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.2)
+          .describe(
+            'The buffer as a share of `rollout.responseBudget` (verl’s DAPO recipe: 4096 of 20480 tokens = 0.2).',
+          ),
+        penaltyFactor: z.number().min(0).default(1).describe('The penalty at the budget (DAPO: 1).'),
+      })
+      .optional()
+      .describe(
+        'DAPO’s soft overlong punishment (eq. 13): a penalty growing linearly from 0 to `penaltyFactor` over the last `fraction` of the response budget, added to the ReSearch reward. Unset: off (ReSearch).',
+      ),
+  })
+  .prefault({})
+  .describe('What is added to the ReSearch rule reward.');
 
 const optimizerSchema = z
   .strictObject({
@@ -206,37 +249,78 @@ const optimizerSchema = z
   .prefault({})
   .describe('The AdamW optimizer.');
 
+const clipBound = (bound: 'clipLow' | 'clipHigh') =>
+  z.number().refine((value) => actorLossSettingRules[bound].holds(value), {
+    error: (issue) => `${actorLossSettingRules[bound].rule}, got ${String(issue.input)}`,
+  });
+
 const lossSchema = z
   .strictObject({
-    clipRatio: z
-      .number()
-      .refine((value) => actorLossSettingRules.clipLow.holds(value) && actorLossSettingRules.clipHigh.holds(value), {
-        error: (issue) => `${actorLossSettingRules.clipLow.rule}, got ${String(issue.input)}`,
-      })
-      .default(0.2)
+    policyLoss: keysOf(policyLosses)
+      .default(researchActorLossDefaults.policyLoss)
       .describe(
-        'PPO clip ε of the ratio, below and above (ReSearch `clip_ratio` = 0.2); the ratio is clipped to [1 − ε, 1 + ε], so ε < 1.',
+        'The surrogate (grpo’s `policyLosses`, each as verl computes it): `vanilla` (PPO clip, ReSearch), `dapo` (vanilla with its clip-higher default), `gspo` (sequence ratio), `cispo`, `sapo`, `geo-mean` (GMPO), `clip-cov`, `kl-cov`.',
       ),
+    clipRatio: clipBound('clipLow')
+      .default(researchActorLossDefaults.clipLow)
+      .describe(
+        'PPO clip ε of the ratio, below and above (verl `clip_ratio`; ReSearch 0.2): the ratio is clipped to [1 − ε, 1 + ε], so ε < 1. As in verl it does not follow `policyLoss`: the gspo and dapo recipes set their own bounds.',
+      ),
+    clipRatioLow: clipBound('clipLow').optional().describe('ε below (verl `clip_ratio_low`); default `clipRatio`.'),
+    clipRatioHigh: clipBound('clipHigh')
+      .optional()
+      .describe('ε above (verl `clip_ratio_high`, DAPO’s clip-higher 0.28); default `clipRatio`.'),
+    dualClip: z
+      .number()
+      .refine((value) => actorLossSettingRules.dualClip.holds(value), { error: actorLossSettingRules.dualClip.rule })
+      .optional()
+      .describe('Dual clip c > 1 for negative advantages (verl `clip_ratio_c` = 3); unset: off, as ReSearch’s verl.'),
     klCoefficient: z
       .number()
       .min(0)
-      .default(0.001)
+      .default(researchActorLossDefaults.klCoefficient)
       .describe('KL-to-reference loss weight (ReSearch `kl_loss_coef` = 0.001); 0 drops the reference model.'),
-    klEstimator: keysOf(klEstimators).default('k3').describe('KL estimator (ReSearch `low_var_kl` = k3).'),
+    klEstimator: keysOf(klEstimators)
+      .default(researchActorLossDefaults.klEstimator)
+      .describe('KL estimator (ReSearch `low_var_kl` = k3; k2 is verl’s `mse`).'),
     entropyCoefficient: z
       .number()
       .min(0)
-      .default(0.001)
+      .default(researchActorLossDefaults.entropyCoefficient)
       .describe('Entropy bonus weight (verl `entropy_coeff` = 0.001).'),
     aggregation: z
       .enum(namedAggregations as [AggregationMode, ...AggregationMode[]])
-      .default('token-mean')
+      .default(researchActorLossDefaults.aggregation.mode)
       .describe(
-        'How per-token losses become one scalar: verl’s modes (default token-mean, ReSearch’s) or TRL’s `trl-grpo` / `trl-bnpo` (grpo’s `aggregationModes`).',
+        'How per-token losses become one scalar: verl’s modes (token-mean, ReSearch’s) or TRL’s `trl-grpo` / `trl-bnpo` (grpo’s `aggregationModes`).',
       ),
   })
   .prefault({})
   .describe('The GRPO actor loss.');
+
+const advantageSchema = z
+  .strictObject({
+    estimator: keysOf(advantageEstimators)
+      .default('grpo')
+      .describe(
+        'How advantages come from the rewards (grpo’s `advantageEstimators`, each as verl computes it): `grpo` (ReSearch), `dr-grpo`, `rloo`, `opo`, `gpg`, `reinforce-plus-plus`, `reinforce-plus-plus-baseline`, and TRL’s `trl-group` / `trl-batch` / `trl-none`.',
+      ),
+    epsilon: z
+      .number()
+      .gt(0)
+      .optional()
+      .describe('The ε of `(r − mean) / (std + ε)`; unset: the estimator’s own (1e-6 for verl’s).'),
+    gamma: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe(
+        'The discount of REINFORCE++’s token returns (verl `gamma` = 1.0); read by the REINFORCE++ estimators only.',
+      ),
+  })
+  .prefault({})
+  .describe('Advantages from rewards.');
 
 const trainingSchema = z
   .strictObject({
@@ -261,6 +345,12 @@ const trainingSchema = z
       .default(true)
       .describe(
         'Score the batch again for the first epoch’s loss, as verl does; false reuses the rollout-time scores (same numbers on a deterministic CPU policy, one forward pass less).',
+      ),
+    overlongFiltering: z
+      .boolean()
+      .default(false)
+      .describe(
+        'DAPO’s overlong filtering: rollouts cut by the response budget leave the loss (their reward says nothing about their answer).',
       ),
   })
   .prefault({})
@@ -356,6 +446,75 @@ const evaluationSchema = z
   .prefault({})
   .describe('Greedy evaluation during training.');
 
+/** A health threshold: its rule and description are training's `healthThresholdRules`, its default training's. */
+const healthThreshold = (rule: HealthThresholdRule, value: number) =>
+  z
+    .number()
+    .refine(rule.holds, { error: (issue) => `${rule.rule}, got ${String(issue.input)}` })
+    .default(value)
+    .describe(rule.description);
+/** What an alarm catches and where that failure is documented (training's `healthAlarmKinds`). */
+const alarmDescription = (kind: HealthAlarmKind) =>
+  `${healthAlarmKinds[kind].description} Source: ${healthAlarmKinds[kind].source}`;
+/** The thresholds of one alarm: one field per default of training's `healthAlarmKinds[kind]`, with its rule. */
+const alarmSchema = (kind: HealthAlarmKind) => {
+  const rules = healthThresholdRules[kind] as Record<string, HealthThresholdRule>;
+  const defaults = healthAlarmKinds[kind].defaults as Readonly<Record<string, number>>;
+  const fields = Object.entries(defaults).map(([field, value]) => [field, healthThreshold(rules[field]!, value)]);
+  return z
+    .strictObject(Object.fromEntries(fields) as Record<string, ReturnType<typeof healthThreshold>>)
+    .prefault({})
+    .describe(alarmDescription(kind));
+};
+
+const healthSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Watch each step’s metrics and record training-health alarms (metrics.jsonl lines of kind "alarm", the run report, the progress line). An alarm never stops the run.',
+      ),
+    window: healthThreshold(healthThresholdRules.window, healthAlarmSettings.window),
+    rearmSteps: healthThreshold(healthThresholdRules.rearmSteps, healthAlarmSettings.rearmSteps),
+    baselineSteps: healthThreshold(healthThresholdRules.baselineSteps, healthAlarmSettings.baselineSteps),
+    solvedReward: healthThreshold(healthThresholdRules.solvedReward, healthAlarmSettings.solvedReward),
+    disabled: z.array(keysOf(healthAlarmKinds)).default([]).describe('Alarms never raised.'),
+    'entropy-collapse': alarmSchema('entropy-collapse'),
+    'format-failures': alarmSchema('format-failures'),
+    'no-searches': alarmSchema('no-searches'),
+    'search-runaway': z
+      .strictObject({
+        budget: z
+          .number()
+          .refine(healthThresholdRules['search-runaway'].budget.holds, {
+            error: healthThresholdRules['search-runaway'].budget.rule,
+          })
+          .optional()
+          .describe(
+            'The most searches a rollout can make. Unset: `rollout.maxTurns` − 1 when maxTurns is set (the last turn does not search), else only the growth rule.',
+          ),
+        budgetShare: healthThreshold(
+          healthThresholdRules['search-runaway'].budgetShare,
+          healthAlarmKinds['search-runaway'].defaults.budgetShare,
+        ),
+        growth: healthThreshold(
+          healthThresholdRules['search-runaway'].growth,
+          healthAlarmKinds['search-runaway'].defaults.growth,
+        ),
+      })
+      .prefault({})
+      .describe(alarmDescription('search-runaway')),
+    'reward-collapse': alarmSchema('reward-collapse'),
+    'grad-norm-spike': alarmSchema('grad-norm-spike'),
+    'skipped-steps': alarmSchema('skipped-steps'),
+    'no-reward-variance': alarmSchema('no-reward-variance'),
+  })
+  .prefault({})
+  .describe(
+    'Training-health alarms (training’s `createHealthMonitor`): entropy collapse, format failures, no searches, search runaway, reward collapse, gradient-norm spikes, skipped steps, no reward variance; each raised once per episode, written to metrics.jsonl and shown in the report and the progress line.',
+  );
+
 const runtimeSchema = z
   .strictObject({
     executionProvider: keysOf(executionProviders)
@@ -377,6 +536,12 @@ const runtimeSchema = z
  */
 export const trainerConfigSchema = z
   .strictObject({
+    algorithm: z
+      .enum(algorithmNames)
+      .default('grpo')
+      .describe(
+        'The recipe applied over the preset (`--algorithm`): `grpo` (ReSearch), `dr-grpo`, `dapo`, `gspo`, `rloo`, `reinforce-pp`; each sets the loss, advantage, reward and sampling knobs of its reference run, and explicit values win over it.',
+      ),
     seed: nonNegativeInteger()
       .default(1)
       .describe('Seeds question order, rollout sampling and the warm-up: the same seed and config give the same run.'),
@@ -395,11 +560,14 @@ export const trainerConfigSchema = z
     prompt: promptSchema,
     rollout: rolloutSchema,
     optimizer: optimizerSchema,
+    reward: rewardSchema,
+    advantage: advantageSchema,
     loss: lossSchema,
     training: trainingSchema,
     warmup: warmupSchema,
     checkpoint: checkpointSchema,
     evaluation: evaluationSchema,
+    health: healthSchema,
     runtime: runtimeSchema,
   })
   .describe('research-ts train: GRPO with the ReSearch rollout loop.');

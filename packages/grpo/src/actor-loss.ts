@@ -13,6 +13,7 @@ import {
   type PolicyLossVariantSettings,
 } from './policy-losses';
 import type { PolicyLossKernel, ResolvedPolicyLossSettings } from './policy-losses-kernel';
+import { checkTokenWeights } from './policy-loss-token-weights';
 
 /**
  * The policy loss's knobs. An unset knob takes the default of the selected `policyLoss`
@@ -55,6 +56,15 @@ export interface ActorLossBatch {
   refLogprobs?: RealArray;
   /** `[batch, responseLength]` entropy of the policy at each position; needed when `entropyCoefficient ≠ 0`. */
   entropies?: RealArray;
+  /**
+   * `[batch, responseLength]` a constant factor of each token's policy-loss term: the importance weights of a
+   * rollout correction (`computeRolloutCorrection(…).weights`, verl `rollout_is_weights`). Each token's surrogate
+   * is multiplied by its weight before the aggregation, and so is its gradient (the weights carry none); the KL and
+   * entropy terms and every metric ignore them. `geo-mean`, whose loss is per sequence, multiplies each sequence's
+   * loss by the geometric mean of its row's weights instead (as verl). Must be finite and ≥ 0 where the mask is ≠ 0;
+   * never read where it is 0. Absent: every weight 1, and weights of 1 give the same bits as none.
+   */
+  tokenWeights?: RealArray;
 }
 
 export interface ActorLossOptions extends ActorLossBatch, PolicyLossSettings {
@@ -234,12 +244,17 @@ export function checkActorLossSettings(
  * caps the loss, and where the log ratio is clamped; it is `−A·r·w` inside the trust region. Where a loss
  * detaches a factor (gspo, cispo), the gradient is autograd's, not the derivative of the loss value.
  *
+ * With `tokenWeights` (a rollout correction's importance weights, verl `rollout_is_weights`) each token's
+ * surrogate is `w·L_pg` before the aggregation, and its gradient `w·dL_pg/dlogprob` (the weights are constants);
+ * geo-mean, one loss per sequence, takes the geometric mean of the row's weights instead (`policyLosses[name]
+ * .tokenWeights`). The KL and entropy terms and every metric but `loss` and `pgLoss` are those without weights.
+ *
  * Masked-out tokens (mask 0) are never read: a NaN there does not reach the loss. A NaN inside the loss
  * is counted in `metrics.nonFiniteTokenCount`.
  */
 export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
   const defaults = researchActorLossDefaults;
-  const { logprobs, oldLogprobs, advantages, mask, responseLength, refLogprobs, entropies } = options;
+  const { logprobs, oldLogprobs, advantages, mask, responseLength, refLogprobs, entropies, tokenWeights } = options;
   const policyLoss = options.policyLoss ?? defaults.policyLoss;
   const lossRule = policyLossRule(policyLoss);
   const lossDefaults: PolicyLossDefaults = lossRule.defaults;
@@ -293,6 +308,7 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
       },
     );
   }
+  if (tokenWeights !== undefined) checkTokenWeights(tokenWeights, mask, responseLength);
   const gradLogprobs = options.out?.gradLogprobs ?? new Float32Array(size);
   const gradEntropies = options.out?.gradEntropies ?? new Float32Array(size);
   expectLength('out.gradLogprobs', gradLogprobs, size, shape);
@@ -309,6 +325,7 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
       mask,
       refLogprobs: refLogprobs ?? null,
       entropies: entropies ?? null,
+      tokenWeights: tokenWeights ?? null,
       rowWeights,
       rowMaskSums,
       batch,
@@ -337,6 +354,7 @@ export function computeActorLoss(options: ActorLossOptions): ActorLossResult {
     mask,
     refLogprobs: refLogprobs ?? null,
     entropies: entropies ?? null,
+    tokenWeights: tokenWeights ?? null,
     rowWeights,
     batch,
     responseLength,
@@ -503,6 +521,8 @@ interface TokenPass {
   mask: MaskArray;
   refLogprobs: RealArray | null;
   entropies: RealArray | null;
+  /** The surrogate's factor per token; `null`: 1 (the KL and entropy terms never read it). */
+  tokenWeights: RealArray | null;
   rowWeights: Float64Array;
   batch: number;
   responseLength: number;
@@ -530,6 +550,7 @@ function runTokenPass(pass: TokenPass): Float64Array {
   const { logprobs, oldLogprobs, advantages, perTokenAdvantages, mask, refLogprobs, entropies, rowWeights } = pass;
   const { batch, responseLength, ratioLow, ratioHigh, dualClip, logRatioClamp, klCoefficient, entropyCoefficient } =
     pass;
+  const { tokenWeights } = pass;
   const { klKernel, klValue, klGradient, gradLogprobs, gradEntropies } = pass;
   const useDualClip = dualClip !== 0;
   let pgLoss = 0;
@@ -598,8 +619,10 @@ function runTokenPass(pass: TokenPass): Float64Array {
           dSurrogateDRatio *= 0.5;
         }
       }
-      let gradient = logRatioPasses ? dSurrogateDRatio * ratio : 0;
-      pgLoss += weight * surrogate;
+      // the token weight scales the surrogate alone (× 1 without weights: the same bits)
+      const tokenWeight = tokenWeights === null ? 1 : tokenWeights[index]!;
+      let gradient = logRatioPasses ? tokenWeight * dSurrogateDRatio * ratio : 0;
+      pgLoss += weight * tokenWeight * surrogate;
 
       let finite = logRatio - logRatio === 0 && advantage - advantage === 0;
       if (refLogprobs !== null) {
@@ -691,6 +714,7 @@ function runPolicyLossKernel(
     responseLength,
     rowMaskSums: pass.rowMaskSums,
     rowWeights: policyLossRowWeights(lossRule, mask, responseLength, aggregation, rowWeights),
+    tokenWeights: pass.tokenWeights,
     settings,
     gradient: surrogateGradient,
   });

@@ -12,6 +12,12 @@ export interface PolicyLossOptions extends PolicyLossSettings {
   /** `[batch, responseLength]` the loss mask. */
   mask: MaskArray;
   responseLength: number;
+  /**
+   * `[batch, responseLength]` the rollout correction's importance weights: each token's policy-loss term (geo-mean:
+   * each sequence's, by the geometric mean of its row) is multiplied by its weight, a constant, before the
+   * aggregation. Finite and ≥ 0 where the mask is ≠ 0. See `ActorLossBatch.tokenWeights`.
+   */
+  tokenWeights?: RealArray;
   /** Default `{ mode: 'token-mean' }` (gspo, sapo: `seq-mean-token-mean`, which they always use). */
   aggregation?: LossAggregation;
   /** A preallocated `[batch, responseLength]` output, overwritten in full. */

@@ -2,6 +2,7 @@ import {
   advantageAt,
   clamp,
   maskedMean,
+  tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
 } from './policy-losses-kernel';
@@ -15,6 +16,9 @@ import {
  * clip bounds the weight, it does not drop the token). Aggregated as the caller's `rowWeights` (the paper uses
  * token-mean). Not in the verl read for this package (commit 012be9d9); written from the paper, with verl's
  * conventions for the clamp (±20) and the metrics.
+ *
+ * Token weights (`tokenWeights`) multiply each token's term, value and gradient, before the aggregation (verl: `pg_losses
+ * * rollout_is_weights` before `agg_loss`); the metrics ignore them.
  *
  * Metrics: `pgClipFrac` = masked mean of `r ≠ clamp(r, …)`; `pgClipFracLower` = 0; `ppoKl` = masked mean of
  * `−clamp(logprob − old, ±logRatioClamp)`.
@@ -39,7 +43,7 @@ export function cispoKernel(input: PolicyLossKernelInput): PolicyLossKernelResul
       const ratio = Math.exp(logRatio);
       const weightOfToken = clamp(ratio, low, high);
       const slope = -weightOfToken * advantageAt(input, row, index);
-      const weight = rowWeight * m;
+      const weight = rowWeight * m * tokenWeightAt(input, index);
       pgLoss += weight * slope * logprob;
       gradient[index] = weight * slope;
       if (ratio !== weightOfToken) clippedSum += m;

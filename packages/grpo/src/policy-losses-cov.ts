@@ -5,6 +5,7 @@ import {
   surrogateClipped,
   surrogateSlope,
   surrogateValue,
+  tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
 } from './policy-losses-kernel';
@@ -13,7 +14,9 @@ import {
  * Clip-Cov and KL-Cov (Cui et al. 2025, "The Entropy Mechanism of Reinforcement Learning for Reasoning Language
  * Models", arXiv:2505.22617 §5), as verl's `compute_policy_loss_clip_cov` and `compute_policy_loss_kl_cov`. Both
  * score each token in the loss by the centred product `cov_t = (A_t − Ā)·(logprob_t − l̄)` and treat a few
- * tokens apart; neither clamps the log ratio before `exp`.
+ * tokens apart; neither clamps the log ratio before `exp`. Token weights (`tokenWeights`) multiply each token's
+ * whole term (kl-cov: the penalty included), value and gradient, after the selection, which ignores them (verl:
+ * `pg_losses * rollout_is_weights` before `agg_loss`); so do the metrics.
  */
 
 const pair = new Float64Array(3);
@@ -71,7 +74,7 @@ export function clipCovKernel(input: PolicyLossKernelInput): PolicyLossKernelRes
       return; // value × 0, gradient 0
     }
     clippedSurrogate(advantageAt(input, row, index), Math.exp(logprobs[index]! - oldLogprobs[index]!), low, high, pair);
-    const weight = rowWeights[row]! * m;
+    const weight = rowWeights[row]! * m * tokenWeightAt(input, index);
     pgLoss += weight * pair[surrogateValue]!;
     gradient[index] = weight * pair[surrogateSlope]! * Math.exp(logprobs[index]! - oldLogprobs[index]!);
   });
@@ -139,7 +142,7 @@ export function klCovKernel(input: PolicyLossKernelInput): PolicyLossKernelResul
       value += coefficient * Math.abs(logRatio);
       slope += coefficient * (logRatio > 0 ? 1 : logRatio < 0 ? -1 : 0);
     }
-    const weight = rowWeights[row]! * m;
+    const weight = rowWeights[row]! * m * tokenWeightAt(input, index);
     pgLoss += weight * value;
     gradient[index] = weight * slope;
   });

@@ -5,6 +5,7 @@ import {
   surrogateClipped,
   surrogateSlope,
   surrogateValue,
+  tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
 } from './policy-losses-kernel';
@@ -27,6 +28,12 @@ const pair = new Float64Array(3);
  *
  * Per token `L = max(−A·s, −A·clamp(s, 1 − clipLow, 1 + clipHigh))`, aggregated as the caller's `rowWeights`
  * (seq-mean-token-mean: verl forces that mode for GSPO).
+ *
+ * Token weights (`tokenWeights`) multiply each token's term, value and gradient, before the aggregation, as verl's
+ * `compute_policy_loss_gspo` multiplies `pg_losses` by `rollout_is_weights` (token level, though the ratio is the
+ * sequence's). Through the stop-gradient, token `t`'s gradient is its own term's, `w_t` times the unweighted one; it is
+ * the derivative of the loss value when the weights are constant over the row (sequence-level weights), and, like
+ * GSPO-token, not when they vary within it. The metrics ignore the weights.
  *
  * Metrics: `pgClipFrac` = masked mean of `L2 > L1`; `pgClipFracLower` = 0; `ppoKl` = masked mean of
  * `−(logprob − old)` (token level, unclamped).
@@ -54,7 +61,7 @@ export function gspoKernel(input: PolicyLossKernelInput): PolicyLossKernelResult
       const m = mask[index]!;
       if (m === 0) continue;
       clippedSurrogate(advantageAt(input, row, index), ratio, low, high, pair);
-      const weight = rowWeight * m;
+      const weight = rowWeight * m * tokenWeightAt(input, index);
       pgLoss += weight * pair[surrogateValue]!;
       gradient[index] = clampPasses ? weight * pair[surrogateSlope]! * ratio : 0;
       clippedSum += pair[surrogateClipped]! * m;

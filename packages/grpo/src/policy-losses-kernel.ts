@@ -35,6 +35,13 @@ export interface PolicyLossKernelInput {
    * the weight of the sequence loss for `geo-mean` (`dp / sequences`).
    */
   rowWeights: Float64Array;
+  /**
+   * `[batch, responseLength]` constant factors of each token's surrogate (the rollout correction's importance
+   * weights), read only where the mask is ≠ 0 and already checked finite and ≥ 0 there; `null`: every factor 1.
+   * The token-level losses multiply each token's term, value and gradient, by its factor (see
+   * {@link tokenWeightAt}); `geo-mean` multiplies each sequence's loss by the geometric mean of its row's factors.
+   */
+  tokenWeights: RealArray | null;
   settings: ResolvedPolicyLossSettings;
   /** Out, `[batch, responseLength]`, all 0 on entry: d loss / d logprob of the surrogate, weights included. */
   gradient: Float64Array;
@@ -67,6 +74,11 @@ export function maskedMean(sum: number, maskSum: number): number {
 /** The advantage of token `index` of row `row`. */
 export function advantageAt(input: PolicyLossKernelInput, row: number, index: number): number {
   return input.perTokenAdvantages ? input.advantages[index]! : input.advantages[row]!;
+}
+
+/** The factor of token `index`'s surrogate: its token weight, 1 without weights (so a product with it is exact). */
+export function tokenWeightAt(input: PolicyLossKernelInput, index: number): number {
+  return input.tokenWeights === null ? 1 : input.tokenWeights[index]!;
 }
 
 /** Slots of {@link clippedSurrogate}'s output (a `Float64Array(3)`). */

@@ -2,6 +2,7 @@ import {
   advantageAt,
   clamp,
   maskedMean,
+  tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
 } from './policy-losses-kernel';
@@ -17,6 +18,9 @@ import {
  * `d L / d logprob = −A·4·σ(1 − σ)·r` fades smoothly away from `r = 1`; 0 where the log-ratio clamp bites.
  * Aggregated seq-mean-token-mean (the paper's `1/G Σ_i 1/|y_i| Σ_t`). Not in the verl read for this package
  * (commit 012be9d9); written from the paper, with verl's conventions for the clamp (±20) and the metrics.
+ *
+ * Token weights (`tokenWeights`) multiply each token's term, value and gradient, before the aggregation (verl: `pg_losses
+ * * rollout_is_weights` before `agg_loss`); the metrics ignore them.
  *
  * Metrics: `pgClipFrac` = `pgClipFracLower` = 0 (nothing is clipped); `ppoKl` = masked mean of
  * `−clamp(logprob − old, ±logRatioClamp)`.
@@ -39,7 +43,7 @@ export function sapoKernel(input: PolicyLossKernelInput): PolicyLossKernelResult
       const ratio = Math.exp(logRatio);
       const tau = advantage > 0 ? tauPositive : tauNegative;
       const gate = 1 / (1 + Math.exp(-tau * (ratio - 1)));
-      const weight = rowWeight * m;
+      const weight = rowWeight * m * tokenWeightAt(input, index);
       pgLoss += weight * (-advantage * gate * (4 / tau));
       const passes = rawLogRatio >= -logRatioClamp && rawLogRatio <= logRatioClamp;
       gradient[index] = passes ? weight * -advantage * 4 * gate * (1 - gate) * ratio : 0;

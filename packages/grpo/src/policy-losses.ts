@@ -63,6 +63,12 @@ export interface PolicyLossRule {
   readonly aggregation: 'option' | 'seq-mean-token-mean' | 'sequence-mean';
   /** True when `logprob − old` is clamped to `±logRatioClamp` before `exp` (the ratio metrics follow it). */
   readonly clampsLogRatio: boolean;
+  /**
+   * How the `tokenWeights` of a rollout correction enter the surrogate, as verl applies `rollout_is_weights`:
+   * `token` — each token's term (value and gradient) times its weight, before the aggregation;
+   * `sequence-geometric-mean` — each sequence's loss times the geometric mean of its row's weights.
+   */
+  readonly tokenWeights: 'token' | 'sequence-geometric-mean';
   /** What verl's three metrics count for this loss. */
   readonly metrics: { readonly pgClipFrac: string; readonly pgClipFracLower: string; readonly ppoKl: string };
   /** `fused`: the clipped-surrogate pass of `computeActorLoss` (vanilla, dapo); else the loss's own kernel. */
@@ -82,6 +88,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh', 'dualClip', 'logRatioClamp'],
     aggregation: 'option',
     clampsLogRatio: true,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: 'masked mean of L2 > L1', pgClipFracLower: 'dual clip bites', ppoKl: clampedTokenKl },
     kernel: 'fused',
   },
@@ -93,6 +100,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh', 'dualClip', 'logRatioClamp'],
     aggregation: 'option',
     clampsLogRatio: true,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: 'masked mean of L2 > L1', pgClipFracLower: 'dual clip bites', ppoKl: clampedTokenKl },
     kernel: 'fused',
   },
@@ -104,6 +112,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh'],
     aggregation: 'seq-mean-token-mean',
     clampsLogRatio: false,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: 'masked mean of L2 > L1 (sequence ratio)', pgClipFracLower: '0', ppoKl: tokenKl },
     kernel: gspoKernel,
   },
@@ -115,6 +124,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh', 'logRatioClamp'],
     aggregation: 'option',
     clampsLogRatio: true,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: 'masked mean of r ≠ clamp(r)', pgClipFracLower: '0', ppoKl: clampedTokenKl },
     kernel: cispoKernel,
   },
@@ -126,6 +136,7 @@ export const policyLosses = {
     reads: ['tauPositive', 'tauNegative', 'logRatioClamp'],
     aggregation: 'seq-mean-token-mean',
     clampsLogRatio: true,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: '0', pgClipFracLower: '0', ppoKl: clampedTokenKl },
     kernel: sapoKernel,
   },
@@ -137,6 +148,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh'],
     aggregation: 'sequence-mean',
     clampsLogRatio: false,
+    tokenWeights: 'sequence-geometric-mean',
     metrics: {
       pgClipFrac: 'masked mean of x ≠ clamp(x) and A > 0',
       pgClipFracLower: 'masked mean of x ≠ clamp(x) and A < 0',
@@ -152,6 +164,7 @@ export const policyLosses = {
     reads: ['clipLow', 'clipHigh', 'clipCovRatio', 'clipCovLower', 'clipCovUpper', 'clipCovSeed'],
     aggregation: 'option',
     clampsLogRatio: false,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: 'masked mean of the cut tokens', pgClipFracLower: '0', ppoKl: tokenKl },
     kernel: clipCovKernel,
   },
@@ -163,6 +176,7 @@ export const policyLosses = {
     reads: ['klCovRatio', 'klCovCoefficient'],
     aggregation: 'option',
     clampsLogRatio: false,
+    tokenWeights: 'token',
     metrics: { pgClipFrac: '0', pgClipFracLower: '0', ppoKl: 'masked mean of |logprob − old|' },
     kernel: klCovKernel,
   },

@@ -231,9 +231,11 @@ export interface RolloutCorrectionResult {
  * `compute_rollout_correction_and_rejection_mask`), in float64.
  *
  * How the trainer applies them, as verl's policy losses do (`core_algos.py`: each `compute_policy_loss_*`
- * multiplies its per-token loss by `rollout_is_weights` before `agg_loss`): the per-token policy loss `L`
- * (the clipped surrogate) becomes `w·L`, and since the weights carry no gradient, its gradient w.r.t. each
- * logprob is `w · dL/dlogprob`. The KL and entropy terms are not weighted. The returned `mask` replaces the
+ * multiplies its per-token loss by `rollout_is_weights` before `agg_loss`): pass `weights` as the
+ * `tokenWeights` of `computeActorLoss` (or `computePolicyLoss`). The per-token policy loss `L` (the surrogate of
+ * the selected `policyLoss`) becomes `w·L`, and since the weights carry no gradient, its gradient w.r.t. each
+ * logprob is `w · dL/dlogprob`; geo-mean, one loss per sequence, is multiplied by the geometric mean of its row's
+ * weights (verl's `geo_mean`). The KL and entropy terms are not weighted. The returned `mask` replaces the
  * loss mask for every term (verl overwrites `response_mask`), so the aggregation's token and sequence
  * counts drop the rejected tokens. With a fractional loss mask, the new mask is `mask · result.mask`.
  *

@@ -5,6 +5,13 @@ Plain Python 3 (no numpy, no torch), float64, written from the loss formulas (ve
 CISPO, arXiv:2506.13585, and SAPO, arXiv:2511.20347), not from the TypeScript:
 
     python3 tools/policy-loss-values.py > src/__fixtures__/policy-losses.json
+    python3 tools/policy-loss-values.py weighted > src/__fixtures__/policy-losses-weighted.json
+
+The second writes the same losses with a rollout correction's token weights (`tokenWeights`), applied as verl's
+later core_algos.py applies `rollout_is_weights` (read in later stored copies of that file that have them; the
+commit above predates them): every loss multiplies its per-token loss by the weight before agg_loss, but geo_mean, which
+multiplies each sequence's loss by the geometric mean of the row's weights (here with the weight floored at 1e-10
+inside the log, where verl adds 1e-10, so that weights of 1 change nothing). The weights are constants: no gradient.
 
 Every case holds the loss, d loss / d logprob per token (autograd's conventions: a tie of max/min splits the
 gradient, clamp passes it on its closed range, detached factors carry none) and verl's metrics. Before writing,
@@ -104,6 +111,22 @@ TIES = {
 }
 BATCHES = {'main': make_batch(MASK), 'fractional': make_batch(FRACTIONAL_MASK), 'ties': TIES}
 
+# Token weights as a token-level correction gives them (truncated at 2, one 0 in the loss); −1 on every masked-out
+# token (both masks have the same zeros): the losses must never read them.
+TOKEN_WEIGHTS = [
+    [1.3, 0.0, 2.0, 0.45, -1.0],
+    [0.8, 1.7, 0.05, 2.0, 1.1],
+    [-1.0, -1.0, -1.0, -1.0, -1.0],
+    [0.9, 1.25, 0.6, -1.0, 1.95],
+    [1.5, 0.3, 1.0, 0.7, -1.0],
+]
+# One weight per row on its tokens, 0 elsewhere, as a sequence-level correction gives them.
+ROW_WEIGHTS = [1.4, 0.55, 0.0, 1.8, 0.35]
+SEQUENCE_WEIGHTS = [[w if m != 0 else 0.0 for m in row] for w, row in zip(ROW_WEIGHTS, MASK)]
+WEIGHTED_BATCHES = {name: {**BATCHES[name], 'tokenWeights': flat(TOKEN_WEIGHTS),
+                           'sequenceWeights': flat(SEQUENCE_WEIGHTS)} for name in ('main', 'fractional')}
+
+
 # ---------------------------------------------------------------- settings
 DEFAULTS = {
     'vanilla': {'clipLow': 0.2, 'clipHigh': 0.2, 'logRatioClamp': 20.0},
@@ -158,11 +181,24 @@ def row_weights(mask, batch, agg):
 # parts: per token, or per row for the losses that couple a row's tokens (gspo, geo-mean). The self-check
 # differentiates one part, as ratios near e^20 elsewhere would drown a difference of the whole loss in round-off.)
 class Batch:
-    def __init__(self, data, per_token):
+    def __init__(self, data, per_token, token_weights=None):
         self.B, self.T = data['batch'], data['responseLength']
         self.lp, self.old, self.mask = data['logprobs'], data['oldLogprobs'], data['mask']
         self.seq_adv, self.tok_adv = data['sequenceAdvantages'], data['tokenAdvantages']
         self.per_token = per_token
+        self.token_weights = token_weights
+
+    def w(self, k):
+        """The constant factor of token k's loss (1 without weights, so products with it are unchanged)."""
+        return 1.0 if self.token_weights is None else self.token_weights[k]
+
+    def row_weight(self, i):
+        """geo_mean's factor of row i: exp(Σ_t log(max(w, 1e-10))·M / (n_i + 1e-8)), 1 without weights."""
+        if self.token_weights is None:
+            return 1.0
+        logs = sum(math.log(max(self.token_weights[k], 1e-10)) * self.mask[k]
+                   for k in range(i * self.T, (i + 1) * self.T) if self.mask[k] != 0)
+        return math.exp(logs / (self.row_mask_sum(i) + 1e-8))
 
     def adv(self, i, k):
         return self.tok_adv[k] if self.per_token else self.seq_adv[i]
@@ -189,19 +225,26 @@ def clipped_term(a, r, lo, hi):
 
 
 def vanilla(b, s, weights):
-    lo, hi, c = 1 - s['clipLow'], 1 + s['clipHigh'], s['logRatioClamp']
+    lo, hi, c, dual = 1 - s['clipLow'], 1 + s['clipHigh'], s['logRatioClamp'], s.get('dualClip')
     parts, grad, sig = [0.0] * len(b.lp), [0.0] * len(b.lp), []
-    clipped, kl = [], []
+    clipped, capped, kl = [], [], []
     for i, k, m in b.tokens():
-        x = b.lp[k] - b.old[k]
+        a, x = b.adv(i, k), b.lp[k] - b.old[k]
         r = math.exp(clamp(x, -c, c))
-        value, slope, was_clipped = clipped_term(b.adv(i, k), r, lo, hi)
-        parts[k] += weights[i] * m * value
-        grad[k] = weights[i] * m * (slope * r if -c <= x <= c else 0.0)
+        value, slope, was_clipped = clipped_term(a, r, lo, hi)
+        was_capped = False
+        if dual is not None and a < 0:  # min(value, −A·c): a tie splits the gradient
+            if value > -a * dual:
+                value, slope, was_capped = -a * dual, 0.0, True
+            elif value == -a * dual:
+                slope *= 0.5
+        parts[k] += weights[i] * m * b.w(k) * value
+        grad[k] = weights[i] * m * b.w(k) * (slope * r if -c <= x <= c else 0.0)
         clipped.append((float(was_clipped), m))
+        capped.append((float(was_capped), m))
         kl.append((-clamp(x, -c, c), m))
-        sig.append((was_clipped, r < lo, r > hi, abs(x) > c))
-    metrics = {'pgClipFrac': masked_mean(clipped), 'pgClipFracLower': 0.0, 'ppoKl': masked_mean(kl)}
+        sig.append((was_clipped, was_capped, r < lo, r > hi, abs(x) > c))
+    metrics = {'pgClipFrac': masked_mean(clipped), 'pgClipFracLower': masked_mean(capped), 'ppoKl': masked_mean(kl)}
     return sum(parts), grad, metrics, sig, parts
 
 
@@ -215,8 +258,8 @@ def gspo(b, s, weights):
         s_i = math.exp(min(seq, 10.0))
         for k, m in row:
             value, slope, was_clipped = clipped_term(b.adv(i, k), s_i, lo, hi)
-            parts[i] += weights[i] * m * value
-            grad[k] = weights[i] * m * slope * s_i if seq <= 10.0 else 0.0  # d s_i,t / d logprob_t = s_i
+            parts[i] += weights[i] * m * b.w(k) * value
+            grad[k] = weights[i] * m * b.w(k) * slope * s_i if seq <= 10.0 else 0.0  # d s_i,t / d logprob_t = s_i
             clipped.append((float(was_clipped), m))
             kl.append((-(b.lp[k] - b.old[k]), m))
             sig.append((was_clipped, s_i < lo, s_i > hi, seq > 10))
@@ -231,8 +274,8 @@ def cispo(b, s, weights):
         xc = clamp(b.lp[k] - b.old[k], -c, c)
         r = math.exp(xc)
         w_is = clamp(r, lo, hi)  # detached
-        parts[k] += weights[i] * m * (-w_is * b.adv(i, k) * b.lp[k])
-        grad[k] = weights[i] * m * (-w_is * b.adv(i, k))
+        parts[k] += weights[i] * m * b.w(k) * (-w_is * b.adv(i, k) * b.lp[k])
+        grad[k] = weights[i] * m * b.w(k) * (-w_is * b.adv(i, k))
         clipped.append((float(r != w_is), m))
         kl.append((-xc, m))
     metrics = {'pgClipFrac': masked_mean(clipped), 'pgClipFracLower': 0.0, 'ppoKl': masked_mean(kl)}
@@ -248,9 +291,9 @@ def sapo(b, s, weights):
         r = math.exp(clamp(x, -c, c))
         tau = s['tauPositive'] if a > 0 else s['tauNegative']
         gate = 1.0 / (1.0 + math.exp(-tau * (r - 1.0)))
-        parts[k] += weights[i] * m * (-a * gate * 4.0 / tau)
+        parts[k] += weights[i] * m * b.w(k) * (-a * gate * 4.0 / tau)
         # d/dr [σ(τ(r − 1))·4/τ] = 4σ(1 − σ); d r / d logprob = r inside the clamp
-        grad[k] = weights[i] * m * (-a * 4.0 * gate * (1.0 - gate) * r) if -c <= x <= c else 0.0
+        grad[k] = weights[i] * m * b.w(k) * (-a * 4.0 * gate * (1.0 - gate) * r) if -c <= x <= c else 0.0
         kl.append((-clamp(x, -c, c), m))
         sig.append(abs(x) > c)
     return sum(parts), grad, {'pgClipFrac': 0.0, 'pgClipFracLower': 0.0, 'ppoKl': masked_mean(kl)}, sig, parts
@@ -278,9 +321,10 @@ def geo_mean(b, s, weights):
             kl.append((-x, m))
             sig.append((x < lo, x > hi))
         ratio, mean_adv = math.exp(held_sum / n), adv_sum / n
-        parts[i] += weights[i] * (-mean_adv * ratio)
+        w_i = weights[i] * b.row_weight(i)  # the row's geometric-mean token weight, a constant
+        parts[i] += w_i * (-mean_adv * ratio)
         for k, m in row:
-            grad[k] = weights[i] * (-mean_adv) * ratio * m / n * follows[k]
+            grad[k] = w_i * (-mean_adv) * ratio * m / n * follows[k]
     return sum(parts), grad, {'pgClipFrac': masked_mean(upper), 'pgClipFracLower': masked_mean(lower),
                         'ppoKl': masked_mean(kl)}, sig, parts
 
@@ -329,8 +373,8 @@ def clip_cov(b, s, weights):
         r = math.exp(x)
         value, slope, was_clipped = clipped_term(b.adv(i, k), r, lo, hi)
         corr = 0.0 if k in cut else 1.0
-        parts[k] += weights[i] * m * value * corr
-        grad[k] = weights[i] * m * slope * r * corr
+        parts[k] += weights[i] * m * b.w(k) * value * corr
+        grad[k] = weights[i] * m * b.w(k) * slope * r * corr
         kl.append((-x, m))
         cut_share.append((1.0 - corr, m))
         sig.append((was_clipped, r < lo, r > hi))
@@ -357,8 +401,8 @@ def kl_cov(b, s, weights):
         if k in chosen:
             value += s['klCovCoefficient'] * abs(x)
             slope += s['klCovCoefficient'] * sign(x)
-        parts[k] += weights[i] * m * value
-        grad[k] = weights[i] * m * slope
+        parts[k] += weights[i] * m * b.w(k) * value
+        grad[k] = weights[i] * m * b.w(k) * slope
         kl.append((abs(x), m))
         sig.append(x > 0)
     sig.append(tuple(sorted(chosen)))
@@ -402,7 +446,13 @@ def actor_loss(name, data, options, logprobs=None, old=None):
         data['oldLogprobs'] = old
     settings = {**DEFAULTS[name], **{k: v for k, v in options.items() if k in KNOBS}}
     agg = options.get('aggregation', DEFAULTS[name].get('aggregation', {'mode': 'token-mean'}))
-    b = Batch(data, options.get('perTokenAdvantages', False))
+    weights_kind = options.get('weights')  # 'token' | 'sequence' | 'ones' | None
+    token_weights = None
+    if weights_kind == 'ones':
+        token_weights = [1.0] * len(data['mask'])
+    elif weights_kind is not None:
+        token_weights = data[weights_kind + 'Weights']
+    b = Batch(data, options.get('perTokenAdvantages', False), token_weights)
     pg, grad, metrics, sig, parts = LOSSES[name](b, settings, surrogate_weights(name, b, agg))
     kl_coef, ent_coef = options.get('klCoefficient', 0.0), options.get('entropyCoefficient', 0.0)
     weights = row_weights(b.mask, b.B, agg)
@@ -418,7 +468,7 @@ def actor_loss(name, data, options, logprobs=None, old=None):
     return result, sig, parts
 
 
-KNOBS = {'clipLow', 'clipHigh', 'logRatioClamp', 'tauPositive', 'tauNegative', 'clipCovRatio', 'clipCovLower',
+KNOBS = {'clipLow', 'clipHigh', 'logRatioClamp', 'dualClip', 'tauPositive', 'tauNegative', 'clipCovRatio', 'clipCovLower',
          'clipCovUpper', 'clipCovSeed', 'klCovRatio', 'klCovCoefficient'}
 
 # ---------------------------------------------------------------- the cases
@@ -466,8 +516,8 @@ def self_check(name, data, options, expected, sig):
     depend on it once the signature, the selections of clip-cov and kl-cov included, is fixed)."""
     h, checked, width = 1e-6, 0, data['responseLength']
     joint = name == 'cispo'  # hold the detached weight: shift logprob and old together
-    if name == 'gspo' and options.get('perTokenAdvantages'):
-        return 0  # GSPO-token: the stop-gradient gradient is not the derivative of the value
+    if name == 'gspo' and (options.get('perTokenAdvantages') or options.get('weights') == 'token'):
+        return 0  # GSPO-token, or weights varying in a row: the stop-gradient gradient is not the value's derivative
     for k, m in enumerate(data['mask']):
         if m == 0:
             assert expected['gradLogprobs'][k] == 0.0
@@ -493,23 +543,64 @@ def self_check(name, data, options, expected, sig):
     return checked
 
 
+# With weights (`python3 tools/policy-loss-values.py weighted`): every loss under token weights (one of them 0),
+# per-sequence and per-token advantages with the KL and entropy terms on (they stay unweighted), sequence weights
+# (constant over a row: GSPO's gradient is then the derivative of its value) and the fractional mask.
+LOSS_KNOBS = {'clip-cov': {'clipCovRatio': 0.25}, 'kl-cov': {'klCovRatio': 0.3}}
+WEIGHTED_CASES = [
+    case
+    for name in LOSSES
+    for case in (
+        (name, 'main', {**LOSS_KNOBS.get(name, {}), 'weights': 'token'}),
+        (name, 'main', {**LOSS_KNOBS.get(name, {}), 'weights': 'token', 'perTokenAdvantages': True,
+                        'klCoefficient': 0.05, 'entropyCoefficient': 0.01}),
+        (name, 'main', {**LOSS_KNOBS.get(name, {}), 'weights': 'sequence'}),
+        (name, 'fractional', {**LOSS_KNOBS.get(name, {}), 'weights': 'token'}),
+    )
+] + [
+    ('vanilla', 'main', {'weights': 'token', 'dualClip': 3.0}),
+    ('vanilla', 'main', {'weights': 'token', 'aggregation': {'mode': 'seq-mean-token-mean'}}),
+    ('gspo', 'main', {'weights': 'sequence', 'clipLow': 0.2, 'clipHigh': 0.28}),
+    ('geo-mean', 'main', {'weights': 'token', 'aggregation': {'mode': 'seq-mean-token-mean', 'globalBatchSize': 8,
+                                                               'dataParallelSize': 2}}),
+]
+
+WEIGHTED = sys.argv[1:] == ['weighted']
+assert sys.argv[1:] in ([], ['weighted']), 'usage: policy-loss-values.py [weighted]'
+
+# Weights of 1 change nothing, to the bit, for every case of both tables.
+for name, batch_name, options in CASES + WEIGHTED_CASES:
+    data = {**BATCHES, **WEIGHTED_BATCHES}[batch_name]
+    bare = {key: value for key, value in options.items() if key != 'weights'}
+    assert actor_loss(name, data, {**bare, 'weights': 'ones'})[0] == actor_loss(name, data, bare)[0], (name, options)
+
 cases = []
 checked_total = 0
-for name, batch_name, options in CASES:
-    data = BATCHES[batch_name]
+for name, batch_name, options in WEIGHTED_CASES if WEIGHTED else CASES:
+    data = (WEIGHTED_BATCHES if WEIGHTED else BATCHES)[batch_name]
     expected, sig, _ = actor_loss(name, data, options)
     checked_total += self_check(name, data, options, expected, sig)
     if name in ('clip-cov', 'kl-cov'):
         assert expected['selectedTokenCount'] > 0, (name, options)
+    if options.get('dualClip') is not None:
+        assert expected['pgClipFracLower'] > 0, (name, options)
     cases.append({'policyLoss': name, 'batch': batch_name, 'options': options, 'expected': expected})
 assert checked_total > 300, checked_total
 print(f'self-check: {checked_total} gradients against central differences', file=sys.stderr)
 
-json.dump({
-    'generatedBy': 'tools/policy-loss-values.py',
-    'verlCommit': '012be9d9dcb7c38499f23616142870d2682757fc',
-    'defaults': DEFAULTS,
-    'batches': BATCHES,
-    'cases': cases,
-}, sys.stdout, indent=1)
+if WEIGHTED:
+    json.dump({
+        'generatedBy': 'tools/policy-loss-values.py weighted',
+        'verlSource': 'rollout_is_weights in the compute_policy_loss_* of later verl core_algos.py (not at verlCommit)',
+        'batches': WEIGHTED_BATCHES,
+        'cases': cases,
+    }, sys.stdout, indent=1)
+else:
+    json.dump({
+        'generatedBy': 'tools/policy-loss-values.py',
+        'verlCommit': '012be9d9dcb7c38499f23616142870d2682757fc',
+        'defaults': DEFAULTS,
+        'batches': BATCHES,
+        'cases': cases,
+    }, sys.stdout, indent=1)
 print()

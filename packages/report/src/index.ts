@@ -1,3 +1,4 @@
+export { normalizeAlarmRecord, type AlarmRecord, type AlarmRecordResult } from './alarm-record';
 export { escapeHtml } from './escape-html';
 export { metricAliases, normalizeMetricsRecord, type MetricsRecord } from './metrics-record';
 export { readRunDirectory, type ReadRunDirectoryOptions, type RunData } from './read-run-directory';

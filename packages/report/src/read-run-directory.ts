@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InvalidInputError } from '@research-ts/spec';
+import { normalizeAlarmRecord, orderAlarmRecords, type AlarmRecord } from './alarm-record';
 import { isTrainingRecord, normalizeMetricsRecord, orderMetricsRecords, type MetricsRecord } from './metrics-record';
 import { readJsonLines } from './read-json-lines';
 import { evenlySpacedIndexes, normalizeRolloutRecord, type RolloutRecord } from './rollout-record';
@@ -18,6 +19,8 @@ export interface RunData {
   warmup: MetricsRecord[];
   /** The final evaluations with a retriever that returns nothing (`eval-ablation`) and a permuted corpus (`eval-decoy`). */
   ablations: MetricsRecord[];
+  /** Training-health alarms (`kind: 'alarm'`), ordered by step; none in a run written before alarms existed. */
+  alarms: AlarmRecord[];
   hasMetricsFile: boolean;
   /** The kept rollouts, in file order. */
   rollouts: RolloutRecord[];
@@ -63,10 +66,17 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
   const evaluations: MetricsRecord[] = [];
   const warmup: MetricsRecord[] = [];
   const ablations: MetricsRecord[] = [];
+  const alarms: AlarmRecord[] = [];
   if (hasMetricsFile) {
     for await (const entry of readJsonLines(metricsPath)) {
       if (!entry.ok) {
         problems.push(`metrics.jsonl line ${entry.line}: ${entry.reason}`);
+        continue;
+      }
+      if (entry.value.kind === 'alarm') {
+        const alarm = normalizeAlarmRecord(entry.value, entry.line);
+        if (alarm.ok) alarms.push(alarm.record);
+        else problems.push(`metrics.jsonl line ${entry.line}: ${alarm.reason}`);
         continue;
       }
       const record = normalizeMetricsRecord(entry.value, metrics.length + 1);
@@ -96,6 +106,7 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
     ablations: ['eval-ablation', 'eval-decoy'].flatMap((kind) =>
       orderMetricsRecords(ablations.filter((record) => record.kind === kind)),
     ),
+    alarms: orderAlarmRecords(alarms),
     hasMetricsFile,
     rollouts: keep.map((index) => valid[index]!),
     rolloutTotal: valid.length,

@@ -6,6 +6,7 @@ import type { RunData } from './read-run-directory';
 import { reportScript, reportStyle } from './report-assets';
 import { chartSeries, chartStepRange, emptyChartMessage, reportCharts } from './report-charts';
 import { renderChart } from './render-chart';
+import { renderAlarms } from './render-alarms';
 import { renderHeadlineTable } from './render-headline-table';
 import { renderRollout } from './render-rollout';
 import { uplotBundle } from './uplot-bundle';
@@ -42,6 +43,12 @@ function summary(run: RunData): string {
         `reward <b>${escapeHtml(formatNumber(first))} → ${escapeHtml(formatNumber(last))}</b> (best ${escapeHtml(formatNumber(best.values['reward/mean']!))} at step ${escapeHtml(formatNumber(best.step))})`,
       );
     }
+  }
+  if (run.alarms.length > 0) {
+    const kinds = [...new Set(run.alarms.map((alarm) => alarm.alarm))];
+    parts.push(
+      `<span class="alarm-count"><b>${run.alarms.length}</b> health alarm${run.alarms.length === 1 ? '' : 's'} (${escapeHtml(kinds.join(', '))}), the first at step ${escapeHtml(formatNumber(run.alarms[0]!.step))}</span>`,
+    );
   }
   if (run.hasRolloutsFile) {
     const left = run.rolloutTotal - run.rollouts.length;
@@ -125,7 +132,7 @@ function charts(run: RunData): string {
 
 /**
  * The whole report page: one self-contained HTML document with inline CSS, the held-out results, the
- * charts (uPlot, inlined) and the rollout viewer. Its title and heading name the run folder.
+ * training-health alarms, the charts (uPlot, inlined) and the rollout viewer. Its title and heading name the run folder.
  */
 export function renderRunReport(run: RunData, options: RenderRunReportOptions = {}): string {
   const uplot = uplotBundle();
@@ -141,7 +148,7 @@ export function renderRunReport(run: RunData, options: RenderRunReportOptions = 
     `<title>Run report: ${escapeHtml(run.name)} (${escapeHtml(run.directory)})</title><style>${uplot.style}${reportStyle}</style></head><body>` +
     `<header class="page"><h1>Run <code>${escapeHtml(run.name)}</code></h1><p class="directory"><code>${escapeHtml(run.directory)}</code></p><p class="summary">${summary(run)}</p>` +
     `${problemsBox(run.problems, options.maxProblemsListed ?? 20)}</header>` +
-    `<main>${renderHeadlineTable(run)}<section id="charts"><h2>Training curves</h2><div class="charts">${charts(run)}</div>${lastValuesTable(run.metrics)}</section>` +
+    `<main>${renderHeadlineTable(run)}${renderAlarms(run.alarms, run.hasMetricsFile)}<section id="charts"><h2>Training curves</h2><div class="charts">${charts(run)}</div>${lastValuesTable(run.metrics)}</section>` +
     `${rolloutSection(run)}${config}</main>` +
     `<footer>Written by <code>research-ts</code> from <code>${escapeHtml(run.directory)}</code> at ${escapeHtml(generatedAt)}.</footer>` +
     `<script>${uplot.script}\n${chartScript}\n${reportScript}</script></body></html>\n`

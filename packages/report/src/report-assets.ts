@@ -22,6 +22,13 @@ table.headline { border-collapse: collapse; background: var(--panel); }
 table.headline th, table.headline td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; font-weight: normal; }
 table.headline td.number { text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }
 .directory { color: var(--muted); margin: 0 0 4px; font-size: 12px; }
+.summary .alarm-count, .summary .alarm-count b { color: #9b1c1c; }
+table.alarms { border-collapse: collapse; background: var(--panel); width: 100%; }
+table.alarms th, table.alarms td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
+table.alarms thead th { background: #fde0e0; color: #9b1c1c; font-weight: 600; }
+table.alarms td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.alarms code { white-space: nowrap; }
+.no-alarms { color: var(--muted); margin: 0; }
 .unit { color: var(--muted); font-weight: normal; font-size: 12px; }
 .no-data { color: var(--muted); font-style: italic; padding: 30px 0; text-align: center; margin: 0; }
 table.last-values { border-collapse: collapse; background: var(--panel); font-size: 12px; }

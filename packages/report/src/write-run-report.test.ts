@@ -166,12 +166,60 @@ describe('writeRunReport', () => {
     expect(html.match(/<script/g)).toHaveLength(1);
   });
 
+  it('lists the training-health alarms of metrics.jsonl with step and message, and says so when there are none', async () => {
+    const runDirectory = freshDirectory();
+    const alarm = (step: number, name: string, message: string, value: unknown, threshold: number) =>
+      JSON.stringify({ kind: 'alarm', time: '2025-01-01T01:00:00.000Z', step, alarm: name, message, value, threshold });
+    writeSampleRun(runDirectory, {
+      steps: 12,
+      extraMetricsLines: [
+        alarm(9, 'grad-norm-spike', "gradient norm NaN: the step's update was skipped", 'NaN', 1.5),
+        alarm(6, 'entropy-collapse', 'entropy 0.04 nats per token is below 0.05', 0.04, 0.05),
+        '{"kind":"alarm","step":"x","alarm":"reward-collapse"}',
+      ],
+    });
+    const result = await writeRunReport({ runDirectory });
+    // alarm lines are neither steps nor chart points
+    expect(result).toMatchObject({ steps: 12, alarms: 2 });
+    // line 1 is the `run` line, then 12 steps and an eval line at step 10: the extra lines start at line 15
+    expect(result.problems).toEqual(['metrics.jsonl line 17: alarm without a numeric "step"']);
+    const html = readFileSync(result.outputFile, 'utf8');
+    const section = /<section id="alarms">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(
+      [...section.matchAll(/<tr data-alarm="([^"]+)"><td class="number">(\d+)<\/td>/g)].map((m) => [m[1], m[2]]),
+    ).toEqual([
+      ['entropy-collapse', '6'],
+      ['grad-norm-spike', '9'],
+    ]);
+    expect(section).toContain(
+      '<td>entropy 0.04 nats per token is below 0.05</td><td class="number">0.04</td><td class="number">0.05</td>',
+    );
+    expect(section).toContain(
+      '<td>gradient norm NaN: the step&#39;s update was skipped</td><td class="number">NaN</td>',
+    );
+    expect(html).toContain('<b>2</b> health alarms (entropy-collapse, grad-norm-spike), the first at step 6');
+    // the alarms come after the held-out results and before the charts
+    expect(html.indexOf('id="headline"')).toBeLessThan(html.indexOf('id="alarms"'));
+    expect(html.indexOf('id="alarms"')).toBeLessThan(html.indexOf('id="charts"'));
+    expect(chartDataOf(chartNamed(html, 'Reward')).lines[0]!.count).toBe(12);
+
+    // a metrics file written before alarms existed reads as before
+    const older = freshDirectory();
+    writeSampleRun(older, { steps: 5 });
+    const olderResult = await writeRunReport({ runDirectory: older });
+    expect(olderResult).toMatchObject({ steps: 5, alarms: 0, problems: [] });
+    const olderHtml = readFileSync(olderResult.outputFile, 'utf8');
+    expect(olderHtml).toContain('No alarm in metrics.jsonl (lines of kind "alarm").');
+    expect(olderHtml).not.toContain('class="alarm-count"');
+  });
+
   it('reports a run folder with rollouts only, and one with metrics only', async () => {
     const rolloutsOnly = freshDirectory();
     writeSampleRun(rolloutsOnly, { steps: 2 });
     unlinkSync(join(rolloutsOnly, 'metrics.jsonl'));
     let html = readFileSync((await writeRunReport({ runDirectory: rolloutsOnly })).outputFile, 'utf8');
-    expect(html.match(/No data: the run folder has no metrics\.jsonl/g)).toHaveLength(allTitles.length);
+    // every chart and the alarms section say so
+    expect(html.match(/No data: the run folder has no metrics\.jsonl/g)).toHaveLength(allTitles.length + 1);
     expect(html.match(/<article class="rollout"/g)).toHaveLength(4);
 
     const metricsOnly = freshDirectory();

@@ -19,6 +19,8 @@ export interface WriteRunReportResult {
   bytes: number;
   /** Steps in the metrics. */
   steps: number;
+  /** Training-health alarms in the metrics (lines of kind `alarm`). */
+  alarms: number;
   rolloutsShown: number;
   rolloutsTotal: number;
   /** Skipped input lines, as `file line N: problem` (also listed in the page). */
@@ -26,7 +28,7 @@ export interface WriteRunReportResult {
 }
 
 /**
- * Reads a run folder and writes one self-contained HTML report: curves of reward (and its components),
+ * Reads a run folder and writes one self-contained HTML report: the training-health alarms, curves of reward (and its components),
  * KL, entropy, response length, searches per rollout, clip fraction and throughput over the steps, and a
  * rollout viewer (tags coloured, tokens out of the loss marked, reward and reason, filters by step,
  * reward and reason). No network is needed to view it. The file is written to a temporary name and
@@ -47,6 +49,7 @@ export async function writeRunReport(options: WriteRunReportOptions): Promise<Wr
     outputFile,
     bytes: Buffer.byteLength(html),
     steps: run.metrics.length,
+    alarms: run.alarms.length,
     rolloutsShown: run.rollouts.length,
     rolloutsTotal: run.rolloutTotal,
     problems: run.problems,

@@ -1,7 +1,7 @@
 import { aggregateLoss, aggregationModes, type LossAggregation } from '@research-ts/grpo';
 import { describe, expect, it } from 'vitest';
 import { expectClose, seededRandom } from '@research-ts/testing';
-import { globalAggregation } from './global-aggregation';
+import { globalAggregation, globalLossAggregation } from './global-aggregation';
 
 const batch = 9;
 const responseLength = 6;
@@ -119,6 +119,41 @@ describe('globalAggregation', () => {
     expect(globalAggregation({ mode: 'token-mean' }, { ...totals, lossTokenCount: 0 })).toEqual({
       mode: 'token-mean',
       globalTokenCount: undefined,
+    });
+  });
+});
+
+describe('globalLossAggregation', () => {
+  const totals = { lossTokenCount: 40, lossSequenceCount: 7, sequenceCount: 8, maxResponseLength: 12 };
+
+  it('adds the batch’s sequence count for a loss that aggregates its surrogate per sequence', () => {
+    // vanilla and the other token-level losses: the aggregation option alone, as globalAggregation fixes it
+    for (const policyLoss of ['vanilla', 'dapo', 'cispo', 'clip-cov', 'kl-cov'] as const) {
+      expect(globalLossAggregation({ mode: 'token-mean' }, totals, policyLoss)).toEqual({
+        mode: 'token-mean',
+        globalTokenCount: 40,
+      });
+    }
+    // gspo, sapo: seq-mean-token-mean over the sequences with a loss token; geo-mean: a mean over every sequence
+    expect(globalLossAggregation({ mode: 'token-mean' }, totals, 'gspo')).toEqual({
+      mode: 'token-mean',
+      globalTokenCount: 40,
+      globalBatchSize: 7,
+    });
+    expect(globalLossAggregation({ mode: 'seq-mean-token-sum-norm' }, totals, 'sapo')).toEqual({
+      mode: 'seq-mean-token-sum-norm',
+      lossScaleFactor: 12,
+      globalBatchSize: 7,
+    });
+    expect(globalLossAggregation({ mode: 'token-mean' }, totals, 'geo-mean')).toEqual({
+      mode: 'token-mean',
+      globalTokenCount: 40,
+      globalBatchSize: 8,
+    });
+    // a mode that carries a batch size already keeps it (the KL and entropy terms read the same one)
+    expect(globalLossAggregation({ mode: 'seq-mean-token-mean' }, totals, 'geo-mean')).toEqual({
+      mode: 'seq-mean-token-mean',
+      globalBatchSize: 7,
     });
   });
 });

@@ -1,4 +1,4 @@
-import { type LossAggregation } from '@research-ts/grpo';
+import { policyLosses, type LossAggregation, type PolicyLossName } from '@research-ts/grpo';
 
 /** Counts over the whole batch, before it is split into micro-batches. */
 export interface BatchTotals {
@@ -49,4 +49,25 @@ export function globalAggregation(aggregation: LossAggregation, totals: BatchTot
     case 'trl-dapo':
       return aggregation;
   }
+}
+
+/**
+ * The aggregation to hand `computeActorLoss` for `policyLoss`: {@link globalAggregation}, and for a loss that
+ * aggregates its surrogate per sequence whatever `aggregation` says (`policyLosses[name].aggregation`: gspo and
+ * sapo `seq-mean-token-mean`, geo-mean `sequence-mean`), the batch's sequence count as `globalBatchSize` when
+ * the mode carries none (grpo's `policyLossRowWeights` reads it from any mode): the sequences with a loss token
+ * for `seq-mean-token-mean`, every sequence for `sequence-mean` (a micro-batch's own row count otherwise). So the
+ * surrogate's normaliser, too, is the whole batch's, and the micro-batch losses add up to the batch's.
+ */
+export function globalLossAggregation(
+  aggregation: LossAggregation,
+  totals: BatchTotals,
+  policyLoss: PolicyLossName,
+): LossAggregation {
+  const global = globalAggregation(aggregation, totals);
+  const perSequence = policyLosses[policyLoss].aggregation;
+  if (perSequence === 'option' || 'globalBatchSize' in global) return global;
+  const sequences = perSequence === 'sequence-mean' ? totals.sequenceCount : totals.lossSequenceCount;
+  if (!(sequences > 0)) return global;
+  return { ...global, globalBatchSize: sequences } as LossAggregation;
 }

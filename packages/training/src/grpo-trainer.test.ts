@@ -1,4 +1,10 @@
-import { clipGradNorm, computeGrpoAdvantages, createAdamW } from '@research-ts/grpo';
+import {
+  actorLossDefaultsFor,
+  clipGradNorm,
+  computeActorLoss,
+  computeGrpoAdvantages,
+  createAdamW,
+} from '@research-ts/grpo';
 import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose, sameBits } from '@research-ts/testing';
@@ -6,7 +12,8 @@ import { makeTrajectory } from '../test/make-trajectory';
 import { numericGradient } from '../test/numeric-gradient';
 import { wrapPolicy } from '../test/policy-wrappers';
 import { createTinyPolicy, type TinyPolicy } from '../test/tiny-policy';
-import { createGrpoTrainer, type GrpoStepMetrics, type GrpoTrainerOptions } from './grpo-trainer';
+import { fullBatch } from '../test/trainer-fixtures';
+import { createGrpoTrainer, type GrpoLossOptions, type GrpoStepMetrics, type GrpoTrainerOptions } from './grpo-trainer';
 import { packTrajectories, type TrainingSample } from './pack-trajectories';
 
 // Token ids of the toy vocabulary: 0 EOS/pad, 1–4 words, 5 a prompt marker, 6 an inserted result token.
@@ -625,5 +632,77 @@ describe('createGrpoTrainer', () => {
     const failingTrainer = createGrpoTrainer({ ...base, policy: failing });
     await expect(failingTrainer.step(samples)).rejects.toThrow(/unknown parameter "lm_head.gamma"/);
     expect(failingTrainer.stepCount).toBe(0);
+  });
+});
+
+describe('createGrpoTrainer with another policy loss', () => {
+  const configurations: GrpoLossOptions[] = [
+    { policyLoss: 'gspo' }, // its own defaults: clip 3e-4 / 4e-4, seq-mean-token-mean
+    { policyLoss: 'gspo', aggregation: { mode: 'token-mean' } }, // KL and entropy per token, the surrogate per sequence
+    { policyLoss: 'geo-mean' }, // one loss per sequence, a mean over every sequence
+    { policyLoss: 'sapo' },
+    { policyLoss: 'cispo', aggregation: { mode: 'seq-mean-token-sum' } },
+    { policyLoss: 'dapo' },
+  ];
+
+  it('the loss is computeActorLoss on the full batch, and micro-batches accumulate the same gradient', async () => {
+    for (const lossOptions of configurations) {
+      const label = JSON.stringify(lossOptions);
+      const whole = setup({ lossOptions });
+      const split = setup({ lossOptions, maxTokensPerMicroBatch: 10 });
+      await whole.trainer.step(samples); // away from the reference, so that the KL term is not 0
+      await split.trainer.step(samples);
+      const full = await whole.trainer.computeGradients(samples);
+      const parts = await split.trainer.computeGradients(samples);
+
+      // grpo directly, on the whole batch in one call (old = current: the ratio is 1, as in the trainer's pass)
+      const batch = await fullBatch(whole.policy, whole.reference, samples);
+      const direct = computeActorLoss({
+        ...actorLossDefaultsFor(lossOptions.policyLoss!),
+        ...lossOptions,
+        logprobs: batch.logprobs,
+        oldLogprobs: batch.logprobs,
+        refLogprobs: batch.refLogprobs,
+        entropies: batch.entropies,
+        advantages,
+        mask: batch.mask,
+        responseLength: batch.width,
+      });
+      expect(direct.metrics.klLoss, label).toBeGreaterThan(0);
+      expectClose(full.loss, direct.loss, { atol: 1e-12, rtol: 1e-9, label: `${label} whole vs grpo` });
+      expectClose(full.metrics.pgLoss, direct.metrics.pgLoss, { atol: 1e-12, rtol: 1e-9, label: `${label} pg` });
+      expectClose(parts.loss, full.loss, { atol: 1e-12, rtol: 1e-9, label: `${label} split vs whole` });
+      expectClose(parts.metrics.klLoss!, full.metrics.klLoss!, { atol: 1e-15, rtol: 1e-9, label: `${label} kl` });
+      for (const [name, gradient] of full.gradients) {
+        const largest = Math.max(...gradient.map(Math.abs));
+        expect(largest).toBeGreaterThan(0);
+        expectClose(parts.gradients.get(name)!, gradient, { atol: 1e-6 * largest, label: `${label} ${name}` });
+      }
+    }
+  });
+
+  it('takes the selected loss’s defaults and checks its knobs when created', async () => {
+    // gspo clips the sequence ratio at 1 ± 3e-4 / 4e-4: a second epoch after a real update clips; vanilla's 0.2 does not
+    const clipFractions = async (lossOptions: GrpoLossOptions) => {
+      const { trainer } = setup({ lossOptions, ppoEpochs: 2, optimizer: { lr: 1e-2 } });
+      const result = await trainer.step(samples);
+      return result.metrics.epochs.map((epoch) => epoch.pgClipFrac);
+    };
+    const gspo = await clipFractions({ policyLoss: 'gspo' });
+    expect(gspo[0]).toBe(0);
+    expect(gspo[1]).toBeGreaterThan(0);
+    expect(await clipFractions({})).toEqual([0, 0]);
+
+    const policy = createTinyPolicy({ vocabSize, hiddenSize: 4, seed: 1 });
+    const base = { policy, maxTokensPerMicroBatch: 100 };
+    expect(() =>
+      createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, policyLoss: 'nope' as 'gspo' } }),
+    ).toThrow(/config field "lossOptions\.policyLoss": unknown policy loss "nope"/);
+    expect(() => createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, tauPositive: 2 } })).toThrow(
+      /config field "lossOptions\.tauPositive": is not read by policyLoss "vanilla" \(only by sapo\)/,
+    );
+    expect(() =>
+      createGrpoTrainer({ ...base, lossOptions: { klCoefficient: 0, policyLoss: 'sapo', tauPositive: 0 } }),
+    ).toThrow(/config field "lossOptions\.tauPositive"/);
   });
 });

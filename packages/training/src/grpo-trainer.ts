@@ -2,17 +2,19 @@ import {
   type ActorLossBatch,
   type ActorLossMetrics,
   type ActorLossOptions,
+  actorLossDefaultsFor,
   type AdamWState,
-  type AdvantageMode,
+  type AdvantageEstimator,
   checkActorLossSettings,
   computeActorLoss,
-  computeAdvantages,
   computeAggregationWeights,
   expectNumber,
   klEstimatorRule,
   learningRateFactor,
   type LearningRateSchedule,
+  policyLossRule,
   researchActorLossDefaults,
+  type RolloutCorrectionSettings,
 } from '@research-ts/grpo';
 import {
   checkParameterUpdate,
@@ -25,7 +27,22 @@ import {
   type TokenScores,
   type TrainablePolicy,
 } from '@research-ts/spec';
-import { globalAggregation } from './global-aggregation';
+import {
+  estimateAdvantages,
+  microBatchAdvantages,
+  resolveAdvantageSettings,
+  responseLayout,
+  summarize,
+  type ResponseLayout,
+  type Summary,
+} from './grpo-trainer-advantages';
+import {
+  checkRolloutCorrection,
+  checkRolloutLogprobs,
+  correctBatch,
+  type GrpoRolloutCorrectionMetrics,
+} from './grpo-trainer-rollout-correction';
+import { globalLossAggregation } from './global-aggregation';
 import { packTrajectories, type MicroBatch, type TrainingSample } from './pack-trajectories';
 
 /** A frozen copy of the policy that scores tokens for the KL term (only its log-probabilities are read). */
@@ -33,7 +50,11 @@ export interface ReferencePolicy {
   scoreTokens(batch: TokenBatch): Promise<TokenScores>;
 }
 
-/** The loss knobs of {@link computeActorLoss}; the defaults are {@link researchActorLossDefaults}. */
+/**
+ * The loss knobs of {@link computeActorLoss}, `policyLoss` (vanilla, dapo, gspo, cispo, sapo, geo-mean, clip-cov,
+ * kl-cov) among them; an unset knob takes the selected loss's default (`actorLossDefaultsFor(policyLoss)`:
+ * {@link researchActorLossDefaults} under the loss's own, e.g. gspo's clip 3e-4 / 4e-4 and seq-mean-token-mean).
+ */
 export type GrpoLossOptions = Omit<ActorLossOptions, keyof ActorLossBatch | 'out'>;
 
 /** AdamW's knobs (PyTorch's defaults but the learning rate, which is ReSearch's). */
@@ -61,12 +82,31 @@ export interface GrpoTrainerOptions {
   optimizer?: GrpoOptimizerOptions;
   /** Multiplies the learning rate per optimizer update; default constant (ReSearch). */
   schedule?: LearningRateSchedule;
-  /** Default {@link researchActorLossDefaults}: clip 0.2, k3 KL 0.001, entropy 0.001, token-mean. */
+  /** Default {@link researchActorLossDefaults}: vanilla PPO clip 0.2, k3 KL 0.001, entropy 0.001, token-mean. */
   lossOptions?: GrpoLossOptions;
-  /** Default `'grpo'`: `(r − group mean) / (unbiased group std + 1e-6)`. */
-  advantageMode?: AdvantageMode;
-  /** Default: the mode's own ε. */
+  /**
+   * How advantages are formed from the rewards: a key of grpo's `advantageEstimators` (replaces the former
+   * `advantageMode`, whose values are estimators of the same names). Default `'grpo'`:
+   * `(r − group mean) / (unbiased group std + 1e-6)`. Sequence-level estimators (`grpo`, `dr-grpo`, `trl-*`,
+   * `rloo`, `opo`, `gpg`) give each sample one advantage for all its loss tokens; token-level ones
+   * (`reinforce-plus-plus`, `reinforce-plus-plus-baseline`) one per token, whitened over the batch's loss tokens.
+   */
+  advantageEstimator?: AdvantageEstimator;
+  /** The ε of the std-scaled estimators (`grpo`, `trl-group`, `trl-batch`); default: the estimator's own. */
   advantageEpsilon?: number;
+  /** The discount of REINFORCE++'s token returns (verl `algorithm.gamma`), in [0, 1]; default 1. */
+  gamma?: number;
+  /** GPG's divisor (verl `f_norm`), > 0; default 1. */
+  fNorm?: number;
+  /**
+   * Correct for rollouts sampled by another engine or checkpoint (grpo's `computeRolloutCorrection`): the
+   * trainer's old log-probabilities (before the update) against each sample's `rolloutLogprobs`, over the whole
+   * batch; the tokens or sequences it rejects leave the loss (every term, and the normalisers count only the
+   * tokens kept, as verl replaces `response_mask`), and the importance weights of the `*-tis` / `*-mis` modes
+   * scale each token's policy-loss term and its gradient (`computeActorLoss`'s `tokenWeights`), not the KL or
+   * entropy terms. Off by default.
+   */
+  rolloutCorrection?: RolloutCorrectionSettings;
   /** The most padded tokens the policy sees in one `scoreTokens` / `accumulateGradients` call (see {@link packTrajectories}). */
   maxTokensPerMicroBatch: number;
   /** The id written into padding positions; default 0. */
@@ -144,7 +184,10 @@ export interface GrpoStepMetrics {
   rewardStd: number;
   rewardMin: number;
   rewardMax: number;
-  /** Per-sample advantages; the std is unbiased. */
+  /**
+   * Per-sample advantages for a sequence-level estimator, per loss token for a token-level one (NaN when no
+   * token is in the loss); the std is unbiased.
+   */
   advantageMean: number;
   advantageStd: number;
   advantageMin: number;
@@ -161,6 +204,8 @@ export interface GrpoStepMetrics {
   microBatchCount: number;
   epochs: GrpoEpochMetrics[];
   timings: GrpoStepTimings;
+  /** With `rolloutCorrection`, once the old log-probabilities are known (absent when the step stopped earlier). */
+  rolloutCorrection?: GrpoRolloutCorrectionMetrics;
 }
 
 export type GrpoStepResult =
@@ -207,12 +252,16 @@ export interface GrpoTrainer {
 /** Everything one batch needs before its epochs run. */
 interface PreparedBatch {
   microBatches: MicroBatch[];
-  /** Per micro-batch, `[rows]`. */
-  rowAdvantages: Float64Array[];
+  /** Per micro-batch, `[rows]` (sequence-level estimator) or `[rows, length − 1]` (token-level). */
+  advantages: Float64Array[];
+  advantageSummary: Summary;
   oldScores: TokenScores[];
   refLogprobs: (Float32Array | undefined)[];
+  /** Per micro-batch, the rollout correction's importance weights on the score positions, if any. */
+  tokenWeights: (Float32Array | undefined)[];
   lossOptions: GrpoLossOptions & { aggregation: NonNullable<GrpoLossOptions['aggregation']> };
   counts: PackedCounts;
+  rolloutCorrection?: GrpoRolloutCorrectionMetrics;
 }
 
 /**
@@ -221,10 +270,12 @@ interface PreparedBatch {
  * token-mean, grad clip 1.0, AdamW at a constant 1e-6).
  *
  * `step(samples)`:
- * 1. advantages from the rewards per group (`advantageMode`), one per sample, applied to every token
- *    of its response where the trajectory's loss mask is 1 (inserted `<result>` tokens get none);
- * 2. the samples packed into micro-batches of at most `maxTokensPerMicroBatch` padded tokens;
- * 3. old log-probabilities from the policy before any update, reference log-probabilities from `reference`;
+ * 1. the samples packed into micro-batches of at most `maxTokensPerMicroBatch` padded tokens;
+ * 2. old log-probabilities from the policy before any update; with `rolloutCorrection`, the correction against
+ *    the samples' `rolloutLogprobs`, whose rejected tokens leave the loss mask;
+ * 3. advantages from the rewards (`advantageEstimator`): one per sample applied to every token of its
+ *    response where the loss mask is 1 (inserted `<result>` tokens get none), or one per such token laid on
+ *    its score position; reference log-probabilities from `reference`;
  * 4. per epoch, per micro-batch: scores → {@link computeActorLoss} with every normaliser fixed to the
  *    whole batch ({@link globalAggregation}), so that the micro-batch gradients add up to exactly the
  *    gradient of the full-batch loss → `policy.accumulateGradients`; then one `policy.applyUpdate`
@@ -241,8 +292,12 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
   const gradClip = options.gradClip ?? 1.0;
   const ppoEpochs = options.ppoEpochs ?? 1;
   const rescoreFirstEpoch = options.rescoreFirstEpoch ?? true;
-  const advantageMode = options.advantageMode ?? 'grpo';
-  const lossOptions = { ...researchActorLossDefaults, ...definedEntries(options.lossOptions ?? {}) };
+  const advantageSettings = resolveAdvantageSettings(options);
+  const policyLoss = options.lossOptions?.policyLoss ?? researchActorLossDefaults.policyLoss;
+  policyLossRule(policyLoss, 'lossOptions.policyLoss');
+  const lossOptions = { ...actorLossDefaultsFor(policyLoss), ...definedEntries(options.lossOptions ?? {}) };
+  const rolloutCorrection = options.rolloutCorrection;
+  const weighted = rolloutCorrection === undefined ? false : checkRolloutCorrection(rolloutCorrection).weighted;
   expectNumber(
     'maxTokensPerMicroBatch',
     maxTokensPerMicroBatch,
@@ -305,56 +360,85 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     }
   }
 
-  async function prepare(
-    samples: readonly TrainingSample[],
-    timings: GrpoStepTimings,
-    advantages: Float64Array,
-  ): Promise<PreparedBatch> {
-    let start = performance.now();
-    const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
-    const microBatches = packed.microBatches.filter((micro) => micro.lossTokenCount > 0);
-    const aggregation = globalAggregation(lossOptions.aggregation, {
-      lossTokenCount: packed.lossTokenCount,
-      lossSequenceCount: packed.lossSequenceCount,
-      sequenceCount: samples.length,
-      maxResponseLength: packed.maxResponseLength,
-    });
-    const rowAdvantages = microBatches.map((micro) =>
-      Float64Array.from(micro.sampleIndices, (index) => advantages[index]!),
-    );
-    const counts: PackedCounts = {
-      ...countsOf(packed, microBatches.length),
-      // the micro-batches without a token in the loss are not run
-      paddedTokenCount: microBatches.reduce((sum, micro) => sum + micro.batch.batch * micro.batch.length, 0),
-    };
-    timings.packMs += performance.now() - start;
+  /** The old scores of each micro-batch, copied (a policy may fill the same output buffers on its next call). */
+  async function scoreOld(microBatches: readonly MicroBatch[], timings: GrpoStepTimings): Promise<TokenScores[]> {
     const oldScores: TokenScores[] = [];
-    const refLogprobs: (Float32Array | undefined)[] = [];
     for (const micro of microBatches) {
-      start = performance.now();
+      const start = performance.now();
       const scores = await policy.scoreTokens(micro.batch);
       timings.oldScoresMs += performance.now() - start;
       expectScores(scores, micro, 'policy.scoreTokens', true);
-      // copies: a policy may fill the same output buffers on its next call
       oldScores.push({ logprobs: scores.logprobs.slice(), entropies: scores.entropies.slice() });
+    }
+    return oldScores;
+  }
+
+  async function scoreReference(microBatches: readonly MicroBatch[], timings: GrpoStepTimings) {
+    const refLogprobs: (Float32Array | undefined)[] = [];
+    for (const micro of microBatches) {
       if (reference === undefined) {
         refLogprobs.push(undefined);
         continue;
       }
-      start = performance.now();
+      const start = performance.now();
       const referenceScores = await reference.scoreTokens(micro.batch);
       timings.referenceScoresMs += performance.now() - start;
       expectScores(referenceScores, micro, 'reference.scoreTokens', false);
       refLogprobs.push(referenceScores.logprobs.slice());
     }
-    return {
+    return refLogprobs;
+  }
+
+  /**
+   * Packing, old scores, the rollout correction (which may take tokens and micro-batches out of the loss), the
+   * advantages on the final mask, the normalisers of the whole batch, reference scores.
+   */
+  async function prepare(samples: readonly TrainingSample[], timings: GrpoStepTimings): Promise<PreparedBatch> {
+    let start = performance.now();
+    const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
+    let layout = responseLayout(samples);
+    let microBatches = packed.microBatches.filter((micro) => micro.lossTokenCount > 0);
+    timings.packMs += performance.now() - start;
+    let oldScores = await scoreOld(microBatches, timings);
+    let correction: GrpoRolloutCorrectionMetrics | undefined;
+    let tokenWeights: (Float32Array | undefined)[] = microBatches.map(() => undefined);
+    if (rolloutCorrection !== undefined && microBatches.length > 0) {
+      start = performance.now();
+      const corrected = correctBatch(samples, layout, microBatches, oldScores, rolloutCorrection, weighted);
+      ({ microBatches, oldScores, tokenWeights } = corrected);
+      layout = { ...layout, mask: corrected.mask };
+      correction = corrected.report;
+      timings.packMs += performance.now() - start;
+    }
+    start = performance.now();
+    const advantages = estimateAdvantages(samples, layout, advantageSettings);
+    const totals = lossTotals(layout);
+    const aggregation = globalLossAggregation(
+      lossOptions.aggregation,
+      { ...totals, sequenceCount: samples.length, maxResponseLength: packed.maxResponseLength },
+      policyLoss,
+    );
+    const counts: PackedCounts = {
+      ...countsOf(packed, microBatches.length),
+      lossTokenCount: totals.lossTokenCount,
+      // the micro-batches without a token in the loss are not run
+      paddedTokenCount: microBatches.reduce((sum, micro) => sum + micro.batch.batch * micro.batch.length, 0),
+    };
+    const microAdvantages = microBatches.map((micro) => microBatchAdvantages(advantages, micro, layout.width));
+    timings.packMs += performance.now() - start;
+    const refLogprobs = await scoreReference(microBatches, timings);
+    const prepared: PreparedBatch = {
       microBatches,
-      rowAdvantages,
+      advantages: microAdvantages,
+      advantageSummary: advantages.summary,
       oldScores,
       refLogprobs,
+      tokenWeights,
       lossOptions: { ...lossOptions, aggregation },
       counts,
     };
+    if (correction !== undefined) prepared.rolloutCorrection = correction;
+    return prepared;
   }
 
   /**
@@ -382,13 +466,15 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
         upstreamEntropies = new Float32Array(size);
       }
       const refLogprobs = prepared.refLogprobs[index];
+      const tokenWeights = prepared.tokenWeights[index];
       const result = computeActorLoss({
         ...prepared.lossOptions,
         logprobs: scores.logprobs,
         oldLogprobs: prepared.oldScores[index]!.logprobs,
         ...(refLogprobs === undefined ? {} : { refLogprobs }),
+        ...(tokenWeights === undefined ? {} : { tokenWeights }),
         entropies: scores.entropies,
-        advantages: prepared.rowAdvantages[index]!,
+        advantages: prepared.advantages[index]!,
         mask: micro.lossMask,
         responseLength: micro.batch.length - 1,
         out: { gradLogprobs: upstreamLogprobs.subarray(0, size), gradEntropies: upstreamEntropies.subarray(0, size) },
@@ -421,15 +507,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
         });
       }
     });
-  }
-
-  function advantagesOf(samples: readonly TrainingSample[]): Float64Array {
-    return computeAdvantages({
-      scores: samples.map((sample) => sample.reward),
-      groupIds: samples.map((sample) => sample.groupId),
-      mode: advantageMode,
-      epsilon: options.advantageEpsilon,
-    }).advantages;
+    if (rolloutCorrection !== undefined) checkRolloutLogprobs(samples);
   }
 
   /** Runs `work` alone: the gradient buffers are shared, so a second call must wait for the first. */
@@ -449,20 +527,24 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     validateSamples(samples);
     const timings = emptyTimings();
     const rewards = samples.map((sample) => sample.reward);
-    const advantages = advantagesOf(samples);
     const base = {
       rewards: summarize(rewards),
-      advantages: summarize(advantages),
       sampleCount: samples.length,
       groupCount: new Set(samples.map((sample) => sample.groupId)).size,
     };
+    /** Filled in once known: the advantages' summary and the rollout correction's report. */
+    let batchMetrics: Pick<PreparedBatch, 'advantageSummary' | 'rolloutCorrection'>;
     const finish = (epochs: GrpoEpochMetrics[], packedCounts: PackedCounts): GrpoStepMetrics => {
       stepCount++;
       timings.totalMs = performance.now() - stepStart;
       timings.policyMs =
         timings.oldScoresMs + timings.referenceScoresMs + timings.scoresMs + timings.backwardMs + timings.optimizerMs;
       timings.overheadMs = timings.totalMs - timings.policyMs;
-      return stepMetrics({ step: stepCount, optimizerStep: updateCount, epochs, timings, ...base, ...packedCounts });
+      const { advantageSummary: advantages, rolloutCorrection: correction } = batchMetrics;
+      const counters = { step: stepCount, optimizerStep: updateCount };
+      const metrics = stepMetrics({ ...counters, epochs, timings, ...base, advantages, ...packedCounts });
+      if (correction !== undefined) metrics.rolloutCorrection = correction;
+      return metrics;
     };
     const skip = (
       reason: GrpoSkipReason,
@@ -478,12 +560,21 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
     if (badRewards.length > 0) {
       const packed = packTrajectories(samples, { maxTokensPerMicroBatch, padId });
       const counts = { ...countsOf(packed, 0), paddedTokenCount: 0 };
+      batchMetrics = {
+        advantageSummary: estimateAdvantages(samples, responseLayout(samples), advantageSettings).summary,
+      };
       return skip('non-finite-reward', `non-finite reward in samples ${badRewards.join(', ')}`, [], counts);
     }
-    const prepared = await prepare(samples, timings, advantages);
+    const prepared = await prepare(samples, timings);
+    batchMetrics = prepared;
     const { counts } = prepared;
-    if (prepared.microBatches.length === 0)
-      return skip('no-loss-tokens', 'no sample has a token in the loss (every loss mask is 0)', [], counts);
+    if (prepared.microBatches.length === 0) {
+      const message =
+        prepared.rolloutCorrection === undefined
+          ? 'no sample has a token in the loss (every loss mask is 0)'
+          : 'no token is left in the loss (the rollout correction rejected every one)';
+      return skip('no-loss-tokens', message, [], counts);
+    }
 
     const epochs: GrpoEpochMetrics[] = [];
     for (let epoch = 0; epoch < ppoEpochs; epoch++) {
@@ -511,7 +602,7 @@ export function createGrpoTrainer(options: GrpoTrainerOptions): GrpoTrainer {
 
   async function runComputeGradients(samples: readonly TrainingSample[]): Promise<GrpoGradients> {
     validateSamples(samples);
-    const prepared = await prepare(samples, emptyTimings(), advantagesOf(samples));
+    const prepared = await prepare(samples, emptyTimings());
     const outcome = await accumulate(prepared, 0, emptyTimings());
     const gradients = await policy.readGradients();
     await policy.zeroGradients();
@@ -662,20 +753,17 @@ function countsOf(
   return { tokenCount, lossTokenCount, responseTokenCount, paddedTokenCount, microBatchCount };
 }
 
-function summarize(values: ArrayLike<number>) {
-  const count = values.length;
-  let sum = 0;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let index = 0; index < count; index++) {
-    sum += values[index]!;
-    min = Math.min(min, values[index]!);
-    max = Math.max(max, values[index]!);
+/** The tokens in the loss and the sequences with at least one, from a `[samples, width]` mask. */
+function lossTotals({ width, mask }: ResponseLayout): { lossTokenCount: number; lossSequenceCount: number } {
+  let lossTokenCount = 0;
+  let lossSequenceCount = 0;
+  for (let offset = 0; offset < mask.length; offset += width) {
+    let rowTokens = 0;
+    for (let j = 0; j < width; j++) rowTokens += mask[offset + j]!;
+    lossTokenCount += rowTokens;
+    if (rowTokens > 0) lossSequenceCount++;
   }
-  const mean = sum / count;
-  let squares = 0;
-  for (let index = 0; index < count; index++) squares += (values[index]! - mean) ** 2;
-  return { mean, std: count < 2 ? 0 : Math.sqrt(squares / (count - 1)), min, max };
+  return { lossTokenCount, lossSequenceCount };
 }
 
 function emptyTimings(): GrpoStepTimings {
@@ -699,8 +787,8 @@ function stepMetrics(
     optimizerStep: number;
     epochs: GrpoEpochMetrics[];
     timings: GrpoStepTimings;
-    rewards: ReturnType<typeof summarize>;
-    advantages: ReturnType<typeof summarize>;
+    rewards: Summary;
+    advantages: Summary;
     sampleCount: number;
     groupCount: number;
   } & PackedCounts,

@@ -23,6 +23,7 @@ export {
   type GrpoTrainerState,
   type ReferencePolicy,
 } from './grpo-trainer';
+export { type GrpoRolloutCorrectionMetrics } from './grpo-trainer-rollout-correction';
 export {
   packTrajectories,
   type MicroBatch,
@@ -39,6 +40,9 @@ export {
 } from './supervised-step';
 export {
   createTrainStep,
+  type DynamicSamplingOptions,
+  type DynamicSamplingReport,
+  type OverlongPenaltySettings,
   type TrainingQuestion,
   type TrainStep,
   type TrainStepInput,
@@ -47,3 +51,19 @@ export {
   type TrainStepTimings,
 } from './train-step';
 export { buildWarmupTranscript, type WarmupTranscriptOptions } from './warmup-transcript';
+export {
+  createHealthMonitor,
+  defaultHealthThresholds,
+  healthAlarmKinds,
+  healthAlarmSettings,
+  healthThresholdRules,
+  resolveHealthThresholds,
+  type HealthAlarm,
+  type HealthAlarmKind,
+  type HealthAlarmKindRule,
+  type HealthMonitor,
+  type HealthStepRecord,
+  type HealthThresholdOptions,
+  type HealthThresholdRule,
+  type HealthThresholds,
+} from './health-alarms';

@@ -2,7 +2,7 @@ import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@research-ts/testing';
 import { makeTrajectory } from '../test/make-trajectory';
-import { packTrajectories, type TrainingSample } from './pack-trajectories';
+import { fromScorePositions, packTrajectories, toScorePositions, type TrainingSample } from './pack-trajectories';
 
 const sample = (promptIds: number[], responseIds: number[], lossMask?: number[]): TrainingSample => ({
   trajectory: makeTrajectory(promptIds, responseIds, lossMask),
@@ -142,5 +142,29 @@ describe('packTrajectories', () => {
       InvalidConfigError,
     );
     expect(() => packTrajectories([sample([1], [2])], { maxTokensPerMicroBatch: 8, padId: -1 })).toThrow(/padId/);
+  });
+});
+
+describe('toScorePositions / fromScorePositions', () => {
+  it('move response-aligned values onto each row’s score positions and back', () => {
+    const samples = [sample([5, 6], [7, 8, 9]), sample([1], [2]), sample([3, 4, 4], [1, 1, 1, 1]), sample([2, 2], [])];
+    const width = 4;
+    // value 10·(sample + 1) + j for response token j, NaN past each response
+    const values = Float64Array.from({ length: samples.length * width }, (_, index) => {
+      const [row, j] = [Math.floor(index / width), index % width];
+      return j < samples[row]!.trajectory.responseIds.length ? 10 * (row + 1) + j : Number.NaN;
+    });
+    const packed = packTrajectories(samples, { maxTokensPerMicroBatch: 10, padId: 0 });
+    const second = packed.microBatches[1]!; // samples 0 (prompt 2, response 3) and 1 (prompt 1, response 1), length 5
+    expect([...second.sampleIndices]).toEqual([0, 1]);
+    const scores = toScorePositions(values, width, second, new Float32Array(8).fill(-1));
+    // row 0: response tokens at score positions 1, 2, 3; row 1: its one token at position 0
+    expect([...scores]).toEqual([0, 10, 11, 12, 20, 0, 0, 0]);
+    const back = new Float64Array(samples.length * width).fill(Number.NaN);
+    for (const micro of packed.microBatches) {
+      const own = toScorePositions(values, width, micro, new Float64Array(micro.lossMask.length));
+      fromScorePositions(own, micro, width, back);
+    }
+    expect([...back]).toEqual([...values]);
   });
 });

@@ -8,6 +8,12 @@ export interface TrainingSample {
   groupId: string | number;
   /** The outcome score of the rollout (ReSearch: F1, 0.1 for a good format with a wrong answer, or 0). */
   reward: number;
+  /**
+   * `[responseLength]` the sampler's log-probability of each response token, aligned with
+   * `trajectory.responseIds` (any value, NaN included, where the loss mask is 0). Read only by a trainer
+   * with a `rolloutCorrection`.
+   */
+  rolloutLogprobs?: Float32Array;
 }
 
 export interface PackTrajectoriesOptions {
@@ -194,4 +200,40 @@ function expectTokenIds(ids: readonly number[], field: string): void {
         field,
       });
   }
+}
+
+/**
+ * Lays `[samples, width]` values in response coordinates (sample `i`, response token `j` at `i·width + j`) onto
+ * the score positions of `micro`: response token `j` of row `r` lands at `r·(length − 1) + P_r − 1 + j`. `out`
+ * (`[rows, length − 1]`) is filled with 0 first, so prompt and padding positions hold 0.
+ */
+export function toScorePositions<Out extends Float32Array | Float64Array | Uint8Array>(
+  values: ArrayLike<number>,
+  width: number,
+  micro: MicroBatch,
+  out: Out,
+): Out {
+  const scoreLength = micro.batch.length - 1;
+  out.fill(0);
+  micro.sampleIndices.forEach((sampleIndex, row) => {
+    const offset = row * scoreLength + micro.responseStarts[row]! - 1;
+    const source = sampleIndex * width;
+    for (let j = 0; j < micro.responseLengths[row]!; j++) out[offset + j] = values[source + j]!;
+  });
+  return out;
+}
+
+/** The inverse of {@link toScorePositions}: copies each row's response positions of `scores` into `out` (`[samples, width]`). */
+export function fromScorePositions(
+  scores: ArrayLike<number>,
+  micro: MicroBatch,
+  width: number,
+  out: Float32Array | Float64Array,
+): void {
+  const scoreLength = micro.batch.length - 1;
+  micro.sampleIndices.forEach((sampleIndex, row) => {
+    const offset = row * scoreLength + micro.responseStarts[row]! - 1;
+    const target = sampleIndex * width;
+    for (let j = 0; j < micro.responseLengths[row]!; j++) out[target + j] = scores[offset + j]!;
+  });
 }
