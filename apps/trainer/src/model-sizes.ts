@@ -1,4 +1,4 @@
-import { qwen2_5_0_5bConfig, tinyConfig, type DecoderConfig } from '@research-ts/policy-onnx';
+import { qwen2_5_0_5bConfig, qwen3_0_6bConfig, tinyConfig, type DecoderConfig } from '@research-ts/policy-onnx';
 import { InvalidConfigError } from '@research-ts/spec';
 
 /** The named sizes `research-ts init-model` knows. */
@@ -32,7 +32,48 @@ export const modelSizes = {
   },
   /** Qwen2.5-0.5B's shapes (494M parameters with its 151,936-id vocabulary), randomly initialised. */
   'qwen2.5-0.5b-shape': undefined,
+  /** Qwen3-0.6B's shapes (596M parameters: q/k norms, 16 heads of 128 over a 1024 hidden state, tied), randomly initialised. */
+  'qwen3-0.6b-shape': undefined,
+  /** Qwen3-1.7B's shapes (1.72B parameters, tied), randomly initialised. */
+  'qwen3-1.7b-shape': undefined,
+  /** Llama-3.2-1B's shapes (1.24B parameters with its 128,256-id vocabulary, tied, llama3 RoPE scaling), randomly initialised. */
+  'llama-3.2-1b-shape': undefined,
 } as const;
+
+/** The sizes that copy a published checkpoint's config (keeping its vocabulary size when the tokenizer fits in it). */
+const publishedShapes: Readonly<Record<string, () => DecoderConfig>> = {
+  'qwen2.5-0.5b-shape': qwen2_5_0_5bConfig,
+  'qwen3-0.6b-shape': qwen3_0_6bConfig,
+  'qwen3-1.7b-shape': () => ({ ...qwen3_0_6bConfig(), hiddenSize: 2048, intermediateSize: 6144 }),
+  'llama-3.2-1b-shape': () => ({
+    family: 'llama',
+    vocabSize: 128256,
+    hiddenSize: 2048,
+    intermediateSize: 8192,
+    numHiddenLayers: 16,
+    numAttentionHeads: 32,
+    numKeyValueHeads: 8,
+    headDim: 64,
+    ropeTheta: 500000,
+    rmsNormEps: 1e-5,
+    tieWordEmbeddings: true,
+    attentionBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    maxPositionEmbeddings: 131072,
+    bosTokenId: 128000,
+    eosTokenId: [128001, 128008, 128009],
+    padTokenId: undefined,
+    torchDtype: 'bfloat16',
+    ropeScaling: {
+      type: 'llama3',
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
+    },
+  }),
+};
 
 export type ModelSizeName = keyof typeof modelSizes;
 
@@ -46,7 +87,8 @@ export const embeddingInitStds: Readonly<Partial<Record<ModelSizeName, number>>>
 
 /**
  * The decoder config of a named size for a tokenizer of `vocabSize` ids (Qwen2 family, tied
- * embeddings, float32). `qwen2.5-0.5b-shape` keeps Qwen's own vocabulary size when the tokenizer fits in it.
+ * embeddings, float32). The `…-shape` sizes take a published model's family and shapes and keep its own
+ * vocabulary size when the tokenizer fits in it.
  */
 export function modelSizeConfig(
   size: string,
@@ -54,11 +96,12 @@ export function modelSizeConfig(
 ): DecoderConfig {
   if (!(size in modelSizes))
     throw new InvalidConfigError('size', `unknown model size "${size}" (sizes: ${Object.keys(modelSizes).join(', ')})`);
-  if (size === 'qwen2.5-0.5b-shape') {
-    const qwen = qwen2_5_0_5bConfig();
-    if (options.vocabSize > qwen.vocabSize)
-      throw new InvalidConfigError('tokenizer', `has ${options.vocabSize} ids, more than Qwen2.5's ${qwen.vocabSize}`);
-    return { ...qwen, eosTokenId: options.eosTokenId, bosTokenId: options.bosTokenId, torchDtype: 'float32' };
+  const published = publishedShapes[size];
+  if (published !== undefined) {
+    const shape = published();
+    if (options.vocabSize > shape.vocabSize)
+      throw new InvalidConfigError('tokenizer', `has ${options.vocabSize} ids, more than ${size}'s ${shape.vocabSize}`);
+    return { ...shape, eosTokenId: options.eosTokenId, bosTokenId: options.bosTokenId, torchDtype: 'float32' };
   }
   const shape = modelSizes[size as 'micro' | 'tiny' | 'small'];
   return tinyConfig({

@@ -115,7 +115,10 @@ describe('resolveConfig: algorithm recipes', () => {
         expect((await resolveConfig({ preset, algorithm })).algorithm).toBe(algorithm);
     expect(await resolveConfig({ algorithm: 'grpo' })).toEqual(await resolveConfig({}));
     const reinforce = await resolveConfig({ algorithm: 'reinforce-pp' });
-    expect(reinforce.advantage).toMatchObject({ estimator: 'reinforce-plus-plus', gamma: 1 });
+    expect(reinforce.advantage).toMatchObject({ estimator: 'reinforce-plus-plus' });
+    await expect(resolveConfig({ overrides: ['advantage.gamma=0.9'] })).rejects.toThrow(
+      /advantage\.gamma.*not read by the grpo estimator \(only by reinforce-plus-plus/,
+    );
     expect(reinforce.loss).toMatchObject({ klEstimator: 'k2', klCoefficient: 0.001, entropyCoefficient: 0 });
   });
 

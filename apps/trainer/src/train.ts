@@ -32,6 +32,7 @@ import {
   SeededRandom,
   splitWorldWords,
   type Retriever,
+  type TokenBatch,
   type TrainablePolicy,
 } from '@research-ts/spec';
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
@@ -254,6 +255,67 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const saveModel = (directory: string) =>
     onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
 
+  // The trainer and the step are created here, so that their options are checked before any work; the KL
+  // reference they ask is loaded after the warm-up (below).
+  let reference: OnnxPolicy | undefined;
+  const lateReference = { scoreTokens: (batch: TokenBatch) => reference!.scoreTokens(batch) };
+  const trainer = createGrpoTrainer({
+    policy: freezeParameters(policy, config.training.frozenParameters),
+    ...(config.loss.klCoefficient === 0 ? {} : { reference: lateReference }),
+    optimizer: {
+      lr: config.optimizer.learningRate,
+      betas: config.optimizer.betas,
+      eps: config.optimizer.eps,
+      weightDecay: config.optimizer.weightDecay,
+    },
+    schedule: learningRateScheduleOf(config),
+    lossOptions: {
+      policyLoss: config.loss.policyLoss,
+      clipLow: config.loss.clipRatioLow ?? config.loss.clipRatio,
+      clipHigh: config.loss.clipRatioHigh ?? config.loss.clipRatio,
+      dualClip: config.loss.dualClip,
+      klCoefficient: config.loss.klCoefficient,
+      klEstimator: config.loss.klEstimator,
+      entropyCoefficient: config.loss.entropyCoefficient,
+      // the schema offers only the modes that need no other option (`aggregationModes[mode].requires`)
+      aggregation: { mode: config.loss.aggregation } as LossAggregation,
+    },
+    advantageEstimator: config.advantage.estimator,
+    ...(config.advantage.epsilon === undefined ? {} : { advantageEpsilon: config.advantage.epsilon }),
+    ...(config.advantage.gamma === undefined ? {} : { gamma: config.advantage.gamma }),
+    maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
+    padId,
+    gradClip: config.optimizer.gradClip,
+    ppoEpochs: config.training.ppoEpochs,
+    rescoreFirstEpoch: config.training.rescoreFirstEpoch,
+  });
+  const trainStep = createTrainStep({
+    policy,
+    trainer,
+    retriever,
+    tokenizer,
+    template,
+    groupSize: config.rollout.groupSize,
+    responseBudget: config.rollout.responseBudget,
+    ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
+    topK,
+    temperature: config.rollout.temperature,
+    topP: config.rollout.topP,
+    maxFailedSearchShare: config.retriever.maxFailedSearchShare,
+    ...(config.rollout.dynamicSampling === undefined ? {} : { dynamicSampling: config.rollout.dynamicSampling }),
+    ...(config.reward.overlongBuffer === undefined
+      ? {}
+      : {
+          overlongPenalty: {
+            bufferLength: Math.max(
+              1,
+              Math.round(config.reward.overlongBuffer.fraction * config.rollout.responseBudget),
+            ),
+            penaltyFactor: config.reward.overlongBuffer.penaltyFactor,
+          },
+        }),
+    overlongFiltering: config.training.overlongFiltering,
+  });
   // 1. The format warm-up (only on a fresh run); its result is saved as `warmup-model/`.
   if (resumed === undefined) await rm(warmupModel, { recursive: true, force: true });
   let warmupSeconds = 0;
@@ -338,71 +400,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   }
 
   // The KL reference is the policy RL starts from: the warm-up's result, else the initial model.
-  const reference =
-    config.loss.klCoefficient === 0
-      ? undefined
-      : await createOnnxPolicy({
-          modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory,
-          ...runtime,
-        });
-  const trainer = createGrpoTrainer({
-    policy: freezeParameters(policy, config.training.frozenParameters),
-    ...(reference === undefined ? {} : { reference }),
-    optimizer: {
-      lr: config.optimizer.learningRate,
-      betas: config.optimizer.betas,
-      eps: config.optimizer.eps,
-      weightDecay: config.optimizer.weightDecay,
-    },
-    schedule: learningRateScheduleOf(config),
-    lossOptions: {
-      policyLoss: config.loss.policyLoss,
-      clipLow: config.loss.clipRatioLow ?? config.loss.clipRatio,
-      clipHigh: config.loss.clipRatioHigh ?? config.loss.clipRatio,
-      dualClip: config.loss.dualClip,
-      klCoefficient: config.loss.klCoefficient,
-      klEstimator: config.loss.klEstimator,
-      entropyCoefficient: config.loss.entropyCoefficient,
-      // the schema offers only the modes that need no other option (`aggregationModes[mode].requires`)
-      aggregation: { mode: config.loss.aggregation } as LossAggregation,
-    },
-    advantageEstimator: config.advantage.estimator,
-    advantageEpsilon: config.advantage.epsilon,
-    gamma: config.advantage.gamma,
-    maxTokensPerMicroBatch: config.training.maxTokensPerMicroBatch,
-    padId,
-    gradClip: config.optimizer.gradClip,
-    ppoEpochs: config.training.ppoEpochs,
-    rescoreFirstEpoch: config.training.rescoreFirstEpoch,
-  });
+  if (config.loss.klCoefficient !== 0)
+    reference = await createOnnxPolicy({
+      modelDirectory: existsSync(warmupModel) ? warmupModel : config.modelDirectory,
+      ...runtime,
+    });
   if (resumed !== undefined) await trainer.loadState(resumed.trainer);
-  const trainStep = createTrainStep({
-    policy,
-    trainer,
-    retriever,
-    tokenizer,
-    template,
-    groupSize: config.rollout.groupSize,
-    responseBudget: config.rollout.responseBudget,
-    ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
-    topK,
-    temperature: config.rollout.temperature,
-    topP: config.rollout.topP,
-    maxFailedSearchShare: config.retriever.maxFailedSearchShare,
-    ...(config.rollout.dynamicSampling === undefined ? {} : { dynamicSampling: config.rollout.dynamicSampling }),
-    ...(config.reward.overlongBuffer === undefined
-      ? {}
-      : {
-          overlongPenalty: {
-            bufferLength: Math.max(
-              1,
-              Math.round(config.reward.overlongBuffer.fraction * config.rollout.responseBudget),
-            ),
-            penaltyFactor: config.reward.overlongBuffer.penaltyFactor,
-          },
-        }),
-    overlongFiltering: config.training.overlongFiltering,
-  });
   const checkpointAt = async (step: number, extra: Record<string, unknown>) => {
     await saveCheckpoint(checkpoints, {
       step,

@@ -314,12 +314,27 @@ const advantageSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(1)
+      .optional()
       .describe(
-        'The discount of REINFORCE++’s token returns (verl `gamma` = 1.0); read by the REINFORCE++ estimators only.',
+        'The discount of REINFORCE++’s token returns; unset: verl’s `gamma` = 1.0. Read by the REINFORCE++ estimators only.',
       ),
   })
   .prefault({})
+  .superRefine((value, context) => {
+    // a knob the estimator does not read is a mistake, named now rather than when the trainer starts
+    const reads = Object.keys(advantageEstimators[value.estimator].defaults);
+    for (const knob of ['epsilon', 'gamma'] as const) {
+      if (value[knob] === undefined || reads.includes(knob)) continue;
+      const readers = Object.entries(advantageEstimators)
+        .filter(([, rule]) => knob in rule.defaults)
+        .map(([name]) => name);
+      context.addIssue({
+        code: 'custom',
+        path: [knob],
+        message: `is not read by the ${value.estimator} estimator (only by ${readers.join(', ')})`,
+      });
+    }
+  })
   .describe('Advantages from rewards.');
 
 const trainingSchema = z
