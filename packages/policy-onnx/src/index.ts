@@ -23,7 +23,7 @@ export {
   writtenTransformersVersion,
 } from './model/decoder-config';
 export type { DecoderConfig, DecoderFamily, RopeScaling, TorchDtype } from './model/decoder-config';
-export { qwen2_5_0_5bConfig, tinyConfig } from './model/decoder-config-presets';
+export { qwen2_5_0_5bConfig, qwen3_0_6bConfig, tinyConfig } from './model/decoder-config-presets';
 export { decoderParameterCount, decoderParameterShapes } from './model/decoder-parameter-shapes';
 export type { ParameterShape } from './model/decoder-parameter-shapes';
 export { decodeFloat32, encodeFloat32 } from './safetensors/decode-float-tensor';

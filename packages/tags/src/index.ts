@@ -40,3 +40,4 @@ export {
   type TextDeltaEvent,
 } from './tag-event';
 export { createTagParser, type TagParser } from './tag-parser';
+export { thinkingModes, type ThinkingMode } from './thinking-modes';

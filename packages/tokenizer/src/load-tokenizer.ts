@@ -58,11 +58,13 @@ const fileNames = {
 } as const;
 
 const endOfTextToken = '<|endoftext|>';
+/** Llama 3's end-of-turn tokens (see `EosSources.endOfTurn`). */
+const endOfTurnTokens = ['<|eot_id|>', '<|eom_id|>'];
 
 /**
  * Builds a tokenizer from already-parsed files. EOS ids follow `resolveEosTokenIds`: the
  * generation config's list when present, else the tokenizer's `eos_token` + config.json's
- * `eos_token_id` + `<|endoftext|>` when the vocabulary has it.
+ * `eos_token_id` + `<|endoftext|>` and Llama 3's `<|eot_id|>`/`<|eom_id|>` when the vocabulary has them.
  */
 export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokenizer {
   const source = { ...fileNames, ...files.sources };
@@ -140,6 +142,7 @@ export function loadTokenizerFromJson(files: TokenizerFiles): HuggingFaceTokeniz
         ? undefined
         : checkIds(readModelEosTokenIds(files.modelConfig, source.modelConfig), source.modelConfig),
     endOfText: engine.tokenToId(endOfTextToken),
+    endOfTurn: endOfTurnTokens.flatMap((token) => engine.tokenToId(token) ?? []),
   });
   const eosToken = config.eosToken ?? (eosTokenIds[0] === undefined ? undefined : engine.idToToken(eosTokenIds[0]));
 

@@ -32,6 +32,16 @@ describe('resolveEosTokenIds', () => {
     ['config.json alone when the tokenizer has no eos', { modelConfig: [2] }, [2]],
     ['base model whose eos is <|endoftext|>', { tokenizerConfig: 151643, endOfText: 151643 }, [151643]],
     ['nothing known', {}, []],
+    [
+      'Llama 3 without generation_config: <|end_of_text|>, then <|eot_id|> (and <|eom_id|> in 3.1+)',
+      { tokenizerConfig: 128001, endOfTurn: [128009, 128008] },
+      [128001, 128009, 128008],
+    ],
+    [
+      'Llama 3 with generation_config: as given',
+      { generationConfig: [128001, 128008, 128009], tokenizerConfig: 128001, endOfTurn: [128009, 128008] },
+      [128001, 128008, 128009],
+    ],
     ['generation_config duplicates dropped', { generationConfig: [7, 7, 3] }, [7, 3]],
   ])('%s', (_label, sources, expected) => {
     expect(resolveEosTokenIds(sources)).toEqual(expected);

@@ -8,6 +8,11 @@ export interface EosSources {
   modelConfig?: readonly number[] | undefined;
   /** The id of `<|endoftext|>`, when the vocabulary has it. */
   endOfText?: number | undefined;
+  /**
+   * The ids of Llama 3's end-of-turn tokens the vocabulary has (`<|eot_id|>`, and Llama 3.1+'s `<|eom_id|>`): its
+   * chat template ends every turn with `<|eot_id|>` while `tokenizer_config.json` names `<|end_of_text|>`.
+   */
+  endOfTurn?: readonly number[] | undefined;
 }
 
 /**
@@ -24,7 +29,7 @@ export function resolveEosTokenIds(sources: EosSources): number[] {
   const chosen =
     sources.generationConfig !== undefined && sources.generationConfig.length > 0
       ? [...sources.generationConfig]
-      : [sources.tokenizerConfig, ...(sources.modelConfig ?? []), sources.endOfText];
+      : [sources.tokenizerConfig, ...(sources.modelConfig ?? []), sources.endOfText, ...(sources.endOfTurn ?? [])];
   const ids: number[] = [];
   for (const id of chosen) if (id !== undefined && !ids.includes(id)) ids.push(id);
   return ids;

@@ -44,6 +44,19 @@ const qwenConfig = tinyConfig({
   headDim: 4,
 });
 
+/** A Qwen3-family variant: q/k norms, heads wider than hidden / heads, attention_bias (q/k/v and o_proj), tied embeddings. */
+const qwen3Config = tinyConfig({
+  family: 'qwen3',
+  vocabSize: 13,
+  hiddenSize: 8,
+  intermediateSize: 12,
+  numAttentionHeads: 2,
+  numKeyValueHeads: 1,
+  headDim: 6,
+  attentionBias: true,
+  attentionOutputBias: true,
+});
+
 function randomParameters(config: typeof qwenConfig, seed: number): Map<string, Float64Array> {
   const model = createRandomModel(config, { seed, initStd: 0.5 });
   const parameters = new Map<string, Float64Array>();
@@ -60,7 +73,7 @@ function randomParameters(config: typeof qwenConfig, seed: number): Map<string, 
 }
 
 describe('the backward graph against finite differences (float64, whole tiny decoder)', () => {
-  for (const config of [qwenConfig, llamaConfig]) {
+  for (const config of [qwenConfig, llamaConfig, qwen3Config]) {
     it(`${config.family} (tied ${config.tieWordEmbeddings}): every parameter's gradient matches central differences`, async () => {
       const parameters = randomParameters(config, 5);
       const [rows, sequence] = [2, 5];
@@ -348,6 +361,12 @@ describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.Rotar
   const int64 = (values: number[]) => BigInt64Array.from(values.map(BigInt));
   const configs = {
     'Qwen2 (biases, tied)': tinyConfig({ vocabSize: 23, maxPositionEmbeddings: 300 }),
+    'Qwen3 (q/k norms, head_dim 12 ≠ hidden / heads)': tinyConfig({
+      family: 'qwen3',
+      vocabSize: 23,
+      maxPositionEmbeddings: 300,
+      headDim: 12,
+    }),
     'Llama 3 RoPE scaling, grouped KV heads': tinyConfig({
       vocabSize: 23,
       maxPositionEmbeddings: 300,
@@ -403,8 +422,9 @@ describe('fused inference ops (SimplifiedLayerNormalization, com.microsoft.Rotar
       }
       const nodes = (fusedOps: boolean) => buildInferenceGraph(config, { fusedOps }).nodes.map((node) => node.opType);
       expect(nodes(true).filter((op) => op === 'RotaryEmbedding')).toHaveLength(2 * config.numHiddenLayers);
+      // two per layer and the final norm, plus q_norm and k_norm per layer for Qwen3
       expect(nodes(true).filter((op) => op === 'SimplifiedLayerNormalization')).toHaveLength(
-        2 * config.numHiddenLayers + 1,
+        (config.family === 'qwen3' ? 4 : 2) * config.numHiddenLayers + 1,
       );
       expect(nodes(false)).not.toContain('RotaryEmbedding');
     });

@@ -1,5 +1,5 @@
 import { attribute, GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
-import type { DecoderConfig } from '../model/decoder-config';
+import { hasQueryKeyNorm, type DecoderConfig } from '../model/decoder-config';
 import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { ropeInverseFrequencies } from './rope-frequencies';
 
@@ -51,11 +51,12 @@ interface DecoderMode {
 }
 
 /**
- * The decoder, defined once (Qwen2/Llama as `transformers` computes them in eager mode):
+ * The decoder, defined once (Qwen2/Qwen3/Llama as `transformers` computes them in eager mode):
  *
  * ```text
  * h = embed_tokens[ids]
  * per layer: h += o_proj(attention(rope(q_proj(rms(h))), rope(k_proj(rms(h))), v_proj(rms(h))))
+ *            (Qwen3: rope(q_norm(q_proj(rms(h)))), rope(k_norm(k_proj(rms(h)))), the norms per head over headDim)
  *            h += down_proj(silu(gate_proj(rms(h))) * up_proj(rms(h)))
  * out = rms(h) (model.norm)
  * ```
@@ -76,6 +77,7 @@ function emitDecoder(
   const { numAttentionHeads: heads, numKeyValueHeads: kvHeads, headDim, hiddenSize } = config;
   const groups = heads / kvHeads;
   const half = headDim / 2;
+  const queryKeyNorm = hasQueryKeyNorm(config);
 
   const linear = (x: Value, name: string, hasBias: boolean): Value => {
     const product = graph.matMul(x, graph.transpose(parameter(`${name}.weight`), [1, 0]));
@@ -153,8 +155,16 @@ function emitDecoder(
     // q: [tokens, heads·headDim] → [batch, kvHeads, groups, sequence, headDim]
     const toQueryHeads = (x: Value) => graph.transpose(toRows(x, [kvHeads, groups, headDim]), [0, 2, 3, 1, 4]);
     const toKeyValueHeads = (x: Value) => graph.transpose(toRows(x, [kvHeads, headDim]), [0, 2, 1, 3]);
-    const qRows = linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias);
-    const kRows = linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias);
+    // Qwen3: RMSNorm over headDim on each query and key head (q_norm, k_norm) before RoPE; [tokens, n·headDim] stays the layout.
+    const headNorm = (rows: Value, name: 'q_norm' | 'k_norm', count: number): Value =>
+      queryKeyNorm
+        ? graph.reshape(rmsNorm(graph.reshape(rows, [-1, count, headDim]), `${prefix}.self_attn.${name}.weight`), [
+            -1,
+            count * headDim,
+          ])
+        : rows;
+    const qRows = headNorm(linear(normed, `${prefix}.self_attn.q_proj`, config.attentionBias), 'q_norm', heads);
+    const kRows = headNorm(linear(normed, `${prefix}.self_attn.k_proj`, config.attentionBias), 'k_norm', kvHeads);
     const v = toKeyValueHeads(linear(normed, `${prefix}.self_attn.v_proj`, config.attentionBias));
     const rotatedKeys = fused
       ? toKeyValueHeads(fusedRope(toRows(kRows, [kvHeads * headDim]), kvHeads))

@@ -27,6 +27,35 @@ export function qwen2_5_0_5bConfig(): DecoderConfig {
 }
 
 /**
+ * Qwen3-0.6B's published shapes (Qwen/Qwen3-0.6B `config.json`): 596M parameters, tied embeddings, no biases,
+ * 16 query heads and 8 KV heads of 128 (wider than hidden / heads = 64), q/k norms; EOS `<|im_end|>` (151645).
+ */
+export function qwen3_0_6bConfig(): DecoderConfig {
+  return {
+    family: 'qwen3',
+    vocabSize: 151936,
+    hiddenSize: 1024,
+    intermediateSize: 3072,
+    numHiddenLayers: 28,
+    numAttentionHeads: 16,
+    numKeyValueHeads: 8,
+    headDim: 128,
+    ropeTheta: 1_000_000,
+    rmsNormEps: 1e-6,
+    tieWordEmbeddings: true,
+    attentionBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    maxPositionEmbeddings: 40960,
+    bosTokenId: 151643,
+    eosTokenId: 151645,
+    padTokenId: undefined,
+    torchDtype: 'bfloat16',
+    ropeScaling: undefined,
+  };
+}
+
+/**
  * A tiny decoder for tests and examples (default: Qwen2 family, vocab 128, hidden 32, 2 layers,
  * 4 heads of 8, 2 KV heads, MLP 64, tied embeddings). `overrides` replace fields; the biases follow
  * the family unless given, `headDim` follows hidden/heads unless given. The result is checked.

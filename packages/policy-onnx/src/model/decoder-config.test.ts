@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { buildWordLevelTokenizer, writeTokenizerDirectory } from '@research-ts/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDecoderConfig, toHuggingFaceConfig, type DecoderConfig } from './decoder-config';
-import { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
+import { qwen2_5_0_5bConfig, qwen3_0_6bConfig, tinyConfig } from './decoder-config-presets';
 import { readModelConfig, writeModelConfig } from './model-config-file';
 
 const fixtures = join(import.meta.dirname, '..', '__fixtures__');
 const qwenDirectory = join(fixtures, 'qwen2.5-0.5b');
 const llamaDirectory = join(fixtures, 'llama-3.2-1b');
+const qwen3Directory = join(fixtures, 'qwen3-0.6b');
 
 let scratch: string;
 beforeAll(async () => {
@@ -53,6 +54,34 @@ describe('readModelConfig', () => {
 
   it('reads a Llama-3.2-1B config.json (list of EOS ids, llama3 RoPE scaling, explicit head_dim)', async () => {
     expect(await readModelConfig(join(llamaDirectory, 'config.json'))).toEqual(llama32);
+  });
+
+  it("reads Qwen3-0.6B's published config.json into the preset (head_dim 128 ≠ 1024 / 16, no biases, EOS <|im_end|>)", async () => {
+    const config = await readModelConfig(qwen3Directory);
+    expect(config).toEqual(qwen3_0_6bConfig());
+    expect(config.headDim * config.numAttentionHeads).toBe(2048); // the q_proj is wider than hidden_size
+  });
+
+  it('Qwen3: head_dim is required, attention_bias biases q/k/v and o_proj, sliding windows are refused', async () => {
+    const published = JSON.parse(await readFile(join(qwen3Directory, 'config.json'), 'utf8'));
+    const { head_dim: _, ...withoutHeadDim } = published;
+    expect(() => parseDecoderConfig(withoutHeadDim)).toThrow(
+      'config.json, field "head_dim": is required for model_type "qwen3" (its heads are not hidden_size / num_attention_heads wide)',
+    );
+    expect(parseDecoderConfig({ ...published, attention_bias: true })).toMatchObject({
+      attentionBias: true,
+      attentionOutputBias: true,
+      mlpBias: false,
+    });
+    expect(() => parseDecoderConfig({ ...published, use_sliding_window: true })).toThrow(
+      'sliding-window attention is not supported',
+    );
+    expect(() => parseDecoderConfig({ ...published, architectures: ['Qwen2ForCausalLM'] })).toThrow(
+      'must be ["Qwen3ForCausalLM"] for model_type "qwen3"',
+    );
+    expect(() => parseDecoderConfig({ ...published, model_type: 'qwen3_moe' })).toThrow(
+      'must be "qwen2", "qwen3" or "llama" (the supported decoder families), got "qwen3_moe"',
+    );
   });
 
   it('applies the transformers defaults to optional fields', () => {
@@ -109,14 +138,14 @@ describe('readModelConfig', () => {
     const qwen = JSON.parse(await readFile(join(qwenDirectory, 'config.json'), 'utf8')) as Record<string, unknown>;
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [
-        { model_type: 'qwen3' },
+        { model_type: 'gemma' },
         'model_type',
-        'must be "qwen2" or "llama" (the supported decoder families), got "qwen3"',
+        'must be "qwen2", "qwen3" or "llama" (the supported decoder families), got "gemma"',
       ],
       [
         { model_type: undefined },
         'model_type',
-        'must be "qwen2" or "llama" (the supported decoder families), got undefined',
+        'must be "qwen2", "qwen3" or "llama" (the supported decoder families), got undefined',
       ],
       [
         { architectures: ['LlamaForCausalLM'] },
@@ -330,6 +359,8 @@ describe('writeModelConfig', () => {
       tinyConfig(),
       tinyConfig({ family: 'llama', tieWordEmbeddings: false, headDim: 16 }),
       tinyConfig({ headDim: 4 }),
+      qwen3_0_6bConfig(),
+      tinyConfig({ family: 'qwen3', headDim: 12, attentionBias: true, attentionOutputBias: true }),
     ];
     for (const config of configs) {
       const directory = await mkdtemp(join(scratch, 'round-'));
@@ -352,6 +383,10 @@ describe('writeModelConfig', () => {
       model_type: 'llama',
     });
     expect(toHuggingFaceConfig(tinyConfig())).not.toHaveProperty('head_dim');
+    const qwen3Json = toHuggingFaceConfig(qwen3_0_6bConfig());
+    const qwen3Published = JSON.parse(await readFile(join(qwen3Directory, 'config.json'), 'utf8'));
+    for (const key of Object.keys(qwen3Published))
+      if (key !== 'transformers_version') expect(qwen3Json[key], key).toEqual(qwen3Published[key]);
     expect(toHuggingFaceConfig(tinyConfig({ headDim: 4 }))).toHaveProperty('head_dim', 4);
   });
 });
@@ -390,5 +425,10 @@ describe('presets', () => {
       'config field "attentionBias": Llama biases q/k/v and o_proj together (attention_bias)',
     );
     expect(invalid({ mlpBias: true })).toBe('config field "mlpBias": Qwen2 has no MLP biases');
+    expect(tinyConfig({ family: 'qwen3' })).toMatchObject({ attentionBias: false, attentionOutputBias: false });
+    expect(invalid({ family: 'qwen3', attentionBias: true })).toBe(
+      'config field "attentionBias": Qwen3 biases q/k/v and o_proj together (attention_bias)',
+    );
+    expect(invalid({ family: 'qwen3', mlpBias: true })).toBe('config field "mlpBias": Qwen3 has no MLP biases');
   });
 });

@@ -1,7 +1,11 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 
-/** The decoder families whose Hugging Face checkpoints load here. */
-export type DecoderFamily = 'qwen2' | 'llama';
+/**
+ * The decoder families whose Hugging Face checkpoints load here: `qwen2` (Qwen2, Qwen2.5), `qwen3` (dense Qwen3:
+ * Qwen2's decoder plus an RMSNorm over `head_dim` on each query and key head before RoPE, `q_norm`/`k_norm`) and
+ * `llama` (Llama 2, 3.x).
+ */
+export type DecoderFamily = 'qwen2' | 'qwen3' | 'llama';
 
 /** Checkpoint dtypes a config may declare (`torch_dtype`). */
 export type TorchDtype = 'float32' | 'bfloat16' | 'float16';
@@ -22,7 +26,7 @@ export type RopeScaling =
 
 /**
  * A decoder-only transformer (RMSNorm, RoPE, grouped-query attention, SwiGLU), as read from a
- * Hugging Face `config.json` of the Qwen2 or Llama family.
+ * Hugging Face `config.json` of the Qwen2, Qwen3 or Llama family.
  */
 export interface DecoderConfig {
   family: DecoderFamily;
@@ -40,9 +44,9 @@ export interface DecoderConfig {
   rmsNormEps: number;
   /** `lm_head` shares `model.embed_tokens.weight` (no `lm_head.weight` is stored). */
   tieWordEmbeddings: boolean;
-  /** q/k/v projections have biases: always for Qwen2; for Llama when `attention_bias`. */
+  /** q/k/v projections have biases: always for Qwen2; for Llama and Qwen3 when `attention_bias`. */
   attentionBias: boolean;
-  /** The o_proj has a bias: never for Qwen2; for Llama when `attention_bias`. */
+  /** The o_proj has a bias: never for Qwen2; for Llama and Qwen3 when `attention_bias`. */
   attentionOutputBias: boolean;
   /** gate/up/down projections have biases (Llama `mlp_bias`). */
   mlpBias: boolean;
@@ -55,7 +59,16 @@ export interface DecoderConfig {
   ropeScaling: RopeScaling | undefined;
 }
 
-const architectures: Record<DecoderFamily, string> = { qwen2: 'Qwen2ForCausalLM', llama: 'LlamaForCausalLM' };
+const architectures: Record<DecoderFamily, string> = {
+  qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
+  llama: 'LlamaForCausalLM',
+};
+
+/** Whether the family normalises each query and key head (RMSNorm over `headDim`, `self_attn.q_norm`/`k_norm`) before RoPE. */
+export function hasQueryKeyNorm(config: Pick<DecoderConfig, 'family'>): boolean {
+  return config.family === 'qwen3';
+}
 const torchDtypes: readonly TorchDtype[] = ['float32', 'bfloat16', 'float16'];
 const supportedRopeTypes = ['default', 'linear', 'llama3'];
 
@@ -143,7 +156,7 @@ class ConfigReader {
 }
 
 /**
- * Validates a parsed Hugging Face `config.json` of a Qwen2 or Llama causal LM and returns its
+ * Validates a parsed Hugging Face `config.json` of a Qwen2, Qwen3 or Llama causal LM and returns its
  * `DecoderConfig`. Shape fields are required (no silent 7B-sized defaults); other fields take the
  * `transformers` defaults. Every problem is an `InvalidInputError` naming `source` and the field.
  *
@@ -163,10 +176,10 @@ export function parseDecoderConfig(
   const read: ConfigReader = new ConfigReader(raw, source);
 
   const family = raw.model_type;
-  if (family !== 'qwen2' && family !== 'llama') {
+  if (family !== 'qwen2' && family !== 'qwen3' && family !== 'llama') {
     read.fail(
       'model_type',
-      `must be "qwen2" or "llama" (the supported decoder families), got ${JSON.stringify(family)}`,
+      `must be "qwen2", "qwen3" or "llama" (the supported decoder families), got ${JSON.stringify(family)}`,
     );
   }
   if (read.has('architectures')) {
@@ -181,7 +194,7 @@ export function parseDecoderConfig(
   if (read.has('quantization_config')) read.fail('quantization_config', 'quantized checkpoints are not supported');
   const activation = raw.hidden_act ?? 'silu';
   if (activation !== 'silu') read.fail('hidden_act', `must be "silu" (SwiGLU), got ${JSON.stringify(activation)}`);
-  if (family === 'qwen2') {
+  if (family === 'qwen2' || family === 'qwen3') {
     if (raw.use_sliding_window === true) read.fail('use_sliding_window', 'sliding-window attention is not supported');
     if (raw.use_mrope === true) read.fail('use_mrope', 'multimodal RoPE is not supported');
   }
@@ -196,6 +209,13 @@ export function parseDecoderConfig(
     read.fail('num_key_value_heads', `must divide num_attention_heads (${numAttentionHeads}), got ${numKeyValueHeads}`);
   }
   let headDim: number;
+  // Qwen3's head width is not hidden / heads (0.6B: 1024 / 16 heads of 128), and its config class defaults to 128:
+  // a Qwen3 config.json must say it.
+  if (family === 'qwen3' && !read.has('head_dim'))
+    read.fail(
+      'head_dim',
+      'is required for model_type "qwen3" (its heads are not hidden_size / num_attention_heads wide)',
+    );
   if (read.has('head_dim')) headDim = read.integer('head_dim', { minimum: 1 });
   else {
     if (hiddenSize % numAttentionHeads !== 0) {
@@ -241,7 +261,8 @@ export function parseDecoderConfig(
     );
   }
 
-  const llamaBias = family === 'llama' && read.boolean('attention_bias', false);
+  // Llama and Qwen3 bias q/k/v and o_proj together (`attention_bias`); Qwen2 always biases q/k/v, never o_proj.
+  const sharedAttentionBias = family !== 'qwen2' && read.boolean('attention_bias', false);
   return {
     family,
     vocabSize,
@@ -254,12 +275,12 @@ export function parseDecoderConfig(
     ropeTheta: read.positiveNumber('rope_theta', 10000),
     rmsNormEps: read.positiveNumber('rms_norm_eps', 1e-6),
     tieWordEmbeddings: read.boolean('tie_word_embeddings', false),
-    attentionBias: family === 'qwen2' ? true : llamaBias,
-    attentionOutputBias: llamaBias,
+    attentionBias: family === 'qwen2' ? true : sharedAttentionBias,
+    attentionOutputBias: sharedAttentionBias,
     mlpBias: family === 'llama' && read.boolean('mlp_bias', false),
     maxPositionEmbeddings: read.integer('max_position_embeddings', {
       minimum: 1,
-      fallback: family === 'qwen2' ? 32768 : 2048,
+      fallback: family === 'llama' ? 2048 : 32768,
     }),
     bosTokenId: read.has('bos_token_id') ? read.tokenId('bos_token_id', vocabSize) : undefined,
     eosTokenId,
@@ -325,10 +346,11 @@ export function checkDecoderConfig(config: DecoderConfig): DecoderConfig {
       const expected =
         config.family === 'qwen2'
           ? 'Qwen2 has q/k/v biases and no o_proj bias'
-          : 'Llama biases q/k/v and o_proj together (attention_bias)';
+          : `${config.family === 'llama' ? 'Llama' : 'Qwen3'} biases q/k/v and o_proj together (attention_bias)`;
       throw new InvalidConfigError('attentionBias', expected);
     }
-    if (parsed.mlpBias !== config.mlpBias) throw new InvalidConfigError('mlpBias', 'Qwen2 has no MLP biases');
+    if (parsed.mlpBias !== config.mlpBias)
+      throw new InvalidConfigError('mlpBias', `${config.family === 'qwen2' ? 'Qwen2' : 'Qwen3'} has no MLP biases`);
     return config;
   } catch (error) {
     if (error instanceof InvalidInputError)
@@ -381,8 +403,13 @@ export function toHuggingFaceConfig(config: DecoderConfig): Json {
   };
   if (config.padTokenId !== undefined) common.pad_token_id = config.padTokenId;
   const defaultHeadDim = config.hiddenSize / config.numAttentionHeads;
-  if (config.family === 'qwen2') {
-    if (config.headDim !== defaultHeadDim) common.head_dim = config.headDim;
+  if (config.family === 'qwen2' || config.family === 'qwen3') {
+    if (config.family === 'qwen3')
+      Object.assign(common, {
+        attention_bias: config.attentionBias || config.attentionOutputBias,
+        head_dim: config.headDim,
+      });
+    else if (config.headDim !== defaultHeadDim) common.head_dim = config.headDim;
     Object.assign(common, {
       max_window_layers: config.numHiddenLayers,
       sliding_window: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qwen2_5_0_5bConfig, tinyConfig } from './decoder-config-presets';
+import { qwen2_5_0_5bConfig, qwen3_0_6bConfig, tinyConfig } from './decoder-config-presets';
 import { decoderParameterCount, decoderParameterShapes } from './decoder-parameter-shapes';
 
 describe('decoderParameterShapes', () => {
@@ -62,5 +62,28 @@ describe('decoderParameterShapes', () => {
       { name: 'model.layers.0.mlp.up_proj.bias', shape: [64] },
       { name: 'model.layers.0.mlp.down_proj.bias', shape: [32] },
     ]);
+  });
+
+  it('Qwen3-0.6B: q/k norms [headDim] after o_proj (Qwen3Attention order), q_proj 2048 wide, 596,049,920 parameters', () => {
+    const shapes = decoderParameterShapes(qwen3_0_6bConfig());
+    // 1 embedding + 28 layers × 11 tensors (7 weights, 2 q/k norms, 2 norms) + final norm; lm_head tied; no biases.
+    expect(shapes).toHaveLength(1 + 28 * 11 + 1);
+    expect(shapes.slice(1, 12)).toEqual([
+      { name: 'model.layers.0.self_attn.q_proj.weight', shape: [2048, 1024] },
+      { name: 'model.layers.0.self_attn.k_proj.weight', shape: [1024, 1024] },
+      { name: 'model.layers.0.self_attn.v_proj.weight', shape: [1024, 1024] },
+      { name: 'model.layers.0.self_attn.o_proj.weight', shape: [1024, 2048] },
+      { name: 'model.layers.0.self_attn.q_norm.weight', shape: [128] },
+      { name: 'model.layers.0.self_attn.k_norm.weight', shape: [128] },
+      { name: 'model.layers.0.mlp.gate_proj.weight', shape: [3072, 1024] },
+      { name: 'model.layers.0.mlp.up_proj.weight', shape: [3072, 1024] },
+      { name: 'model.layers.0.mlp.down_proj.weight', shape: [1024, 3072] },
+      { name: 'model.layers.0.input_layernorm.weight', shape: [1024] },
+      { name: 'model.layers.0.post_attention_layernorm.weight', shape: [1024] },
+    ]);
+    // embed 151936·1024 = 155,582,464; per layer 2·2048·1024 + 2·1024² + 3·3072·1024 + 2·128 + 2·1024 = 15,730,944;
+    // × 28 = 440,466,432; + final norm 1024 (the published "0.6B", 0.44B without embeddings).
+    expect(decoderParameterCount(qwen3_0_6bConfig())).toBe(155_582_464 + 28 * 15_730_944 + 1024);
+    expect(decoderParameterCount(qwen3_0_6bConfig())).toBe(596_049_920);
   });
 });

@@ -1,4 +1,4 @@
-import type { DecoderConfig } from './decoder-config';
+import { hasQueryKeyNorm, type DecoderConfig } from './decoder-config';
 
 /** One parameter tensor of a decoder: its Hugging Face name and shape (row-major, `[out, in]` for linear weights). */
 export interface ParameterShape {
@@ -7,13 +7,14 @@ export interface ParameterShape {
 }
 
 /**
- * The parameters of a Qwen2/Llama decoder under their Hugging Face names, in `state_dict` order:
+ * The parameters of a Qwen2/Qwen3/Llama decoder under their Hugging Face names, in `state_dict` order:
  *
  * - `model.embed_tokens.weight` [vocab, hidden]
  * - per layer i, prefix `model.layers.{i}.`:
  *   `self_attn.q_proj.weight` [heads·headDim, hidden] (+ `.bias` [heads·headDim] when attentionBias),
  *   `self_attn.k_proj.weight`, `self_attn.v_proj.weight` [kvHeads·headDim, hidden] (+ biases),
  *   `self_attn.o_proj.weight` [hidden, heads·headDim] (+ `.bias` [hidden] when attentionOutputBias),
+ *   Qwen3 only: `self_attn.q_norm.weight`, `self_attn.k_norm.weight` [headDim] (per-head RMSNorm before RoPE),
  *   `mlp.gate_proj.weight`, `mlp.up_proj.weight` [intermediate, hidden], `mlp.down_proj.weight` [hidden, intermediate]
  *   (+ biases when mlpBias), `input_layernorm.weight`, `post_attention_layernorm.weight` [hidden]
  * - `model.norm.weight` [hidden]
@@ -34,6 +35,10 @@ export function decoderParameterShapes(config: DecoderConfig): ParameterShape[] 
     linear(`${prefix}.self_attn.k_proj`, keyValueWidth, hidden, config.attentionBias);
     linear(`${prefix}.self_attn.v_proj`, keyValueWidth, hidden, config.attentionBias);
     linear(`${prefix}.self_attn.o_proj`, hidden, queryWidth, config.attentionOutputBias);
+    if (hasQueryKeyNorm(config)) {
+      shapes.push({ name: `${prefix}.self_attn.q_norm.weight`, shape: [headDim] });
+      shapes.push({ name: `${prefix}.self_attn.k_norm.weight`, shape: [headDim] });
+    }
     linear(`${prefix}.mlp.gate_proj`, intermediate, hidden, config.mlpBias);
     linear(`${prefix}.mlp.up_proj`, intermediate, hidden, config.mlpBias);
     linear(`${prefix}.mlp.down_proj`, hidden, intermediate, config.mlpBias);

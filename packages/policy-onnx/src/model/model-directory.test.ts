@@ -142,6 +142,32 @@ describe('saveModelDirectory / loadModelDirectory', () => {
       expect(loaded.parameters.get(name), name).toEqual(float16ToFloat32(float32ToFloat16(values)));
   });
 
+  it('round-trips a Qwen3-family model (q/k norms, head_dim ≠ hidden / heads, attention_bias) in bfloat16', async () => {
+    const qwen3Config = tinyConfig({ family: 'qwen3', headDim: 12, attentionBias: true, attentionOutputBias: true });
+    const qwen3 = createRandomModel(qwen3Config, { seed: 9 });
+    const directory = join(root, 'saved-qwen3');
+    await saveModelDirectory(directory, qwen3, { dtype: 'bfloat16' });
+    expect(JSON.parse(await readFile(join(directory, 'config.json'), 'utf8'))).toMatchObject({
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      head_dim: 12,
+      attention_bias: true,
+      use_sliding_window: false,
+    });
+    const stored = await readSafetensors(join(directory, 'model.safetensors'));
+    expect(stored.tensors.get('model.layers.1.self_attn.k_norm.weight')).toMatchObject({ dtype: 'BF16', shape: [12] });
+    expect(stored.tensors.get('model.layers.0.self_attn.o_proj.bias')).toMatchObject({ shape: [32] });
+    const loaded = await loadModelDirectory(directory);
+    expect(loaded.config).toEqual({ ...qwen3Config, torchDtype: 'bfloat16' });
+    for (const [name, values] of qwen3.parameters)
+      expect(loaded.parameters.get(name), name).toEqual(bfloat16ToFloat32(float32ToBfloat16(values)));
+    const withoutNorm = new Map(qwen3.parameters);
+    withoutNorm.delete('model.layers.0.self_attn.q_norm.weight');
+    await expect(
+      saveModelDirectory(join(root, 'saved-qwen3-missing'), { config: qwen3Config, parameters: withoutNorm }),
+    ).rejects.toThrow('model.layers.0.self_attn.q_norm.weight');
+  });
+
   it('refuses to replace a non-empty directory unless overwrite, then replaces it whole', async () => {
     const directory = join(root, 'replaced');
     await saveModelDirectory(directory, model, { tokenizerFiles: { 'tokenizer.json': '{}' } });
@@ -274,7 +300,7 @@ describe('loadModelDirectory checks the checkpoint against config.json', () => {
     await mkdir(directory);
     await writeFile(join(directory, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
     expect(await loadError(directory)).toBe(
-      `${join(directory, 'config.json')}, field "model_type": must be "qwen2" or "llama" (the supported decoder families), got "gpt2"`,
+      `${join(directory, 'config.json')}, field "model_type": must be "qwen2", "qwen3" or "llama" (the supported decoder families), got "gpt2"`,
     );
   });
 });

@@ -8,7 +8,6 @@ import { DeviceParameters } from '../device/device-parameters';
 import { loadModelDirectory } from '../model/model-directory';
 import { DecoderTraining, parameterFeeds } from './decoder-training';
 
-const fixtureDirectory = fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference', import.meta.url));
 interface ReferenceFixture {
   inputIds: number[];
   attentionMask: number[];
@@ -21,10 +20,17 @@ interface ReferenceFixture {
   gradEntropies: number[];
   gradients: Record<string, number[]>;
 }
-const fixture = JSON.parse(
-  await readFile(fileURLToPath(new URL('../__fixtures__/tiny-qwen2-reference.json', import.meta.url)), 'utf8'),
-) as ReferenceFixture;
-const model = await loadModelDirectory(fixtureDirectory);
+/** A reference model directory (written by tools/reference/write-reference-model.ts) and its PyTorch fixture. */
+async function loadReference(family: 'qwen2' | 'qwen3' | 'llama3') {
+  const directory = fileURLToPath(new URL(`../__fixtures__/tiny-${family}-reference`, import.meta.url));
+  const json = await readFile(
+    fileURLToPath(new URL(`../__fixtures__/tiny-${family}-reference.json`, import.meta.url)),
+    'utf8',
+  );
+  return { fixture: JSON.parse(json) as ReferenceFixture, model: await loadModelDirectory(directory) };
+}
+const { fixture, model } = await loadReference('qwen2');
+const [fixtureOfQwen2, modelOfQwen2] = [fixture, model];
 
 function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
@@ -34,7 +40,87 @@ function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): 
   return largest;
 }
 
-describe('training graphs against the PyTorch reference (tools/reference/qwen2_reference.py, float64)', () => {
+const families = ['qwen2', 'qwen3', 'llama3'] as const;
+for (const family of families) {
+  const { fixture, model } =
+    family === 'qwen2' ? { fixture: fixtureOfQwen2, model: modelOfQwen2 } : await loadReference(family);
+  describe(`${family}: training and inference graphs against the PyTorch reference (tools/reference/qwen2_reference.py, float64)`, () => {
+    const training = new DecoderTraining(model.config, model.parameters, { threads: 1 });
+    afterAll(() => training.release());
+    const batch = {
+      inputIds: Int32Array.from(fixture.inputIds),
+      attentionMask: Uint8Array.from(fixture.attentionMask),
+      batch: fixture.batch,
+      length: fixture.sequence,
+    };
+    const valid = fixture.attentionMask.flatMap((_, index) =>
+      index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!],
+    );
+    it('logprobs and entropies agree to 1e-4 (padding positions are 0)', async () => {
+      const { logprobs, entropies } = await training.scoreTokens(batch);
+      const masked = (values: number[]) => values.map((value, index) => value * valid[index]!);
+      expect(maxDifference(logprobs, masked(fixture.logprobs))).toBeLessThan(1e-4);
+      expect(maxDifference(entropies, masked(fixture.entropies))).toBeLessThan(1e-4);
+      expect(Array.from(logprobs.slice(10))).toEqual([0, 0]); // row 1 has 5 tokens: positions 4 and 5 predict padding
+    });
+
+    it('every parameter gradient agrees to 1e-4, tied embeddings summed over both uses', async () => {
+      const { gradients, logprobs } = await training.backward(batch, {
+        gradLogprobs: Float32Array.from(fixture.gradLogprobs),
+        gradEntropies: Float32Array.from(fixture.gradEntropies),
+      });
+      expect([...gradients.keys()]).toEqual(decoderParameterShapes(model.config).map(({ name }) => name));
+      expect(Object.keys(fixture.gradients).sort()).toEqual([...gradients.keys()].sort());
+      for (const [name, expected] of Object.entries(fixture.gradients)) {
+        const scale = Math.max(1, ...expected.map(Math.abs));
+        expect(maxDifference(gradients.get(name)!, expected) / scale, name).toBeLessThan(1e-4);
+      }
+      expect(
+        maxDifference(
+          logprobs,
+          fixture.logprobs.map((value, index) => value * valid[index]!),
+        ),
+      ).toBeLessThan(1e-4);
+    });
+
+    it("the inference graph's logits of every position agree with the reference to 1e-4", async () => {
+      const graph = buildInferenceGraph(model.config, { logits: 'all' });
+      const session = await createSession(graph.serialize(), { executionProvider: 'cpu', intraOpNumThreads: 1 });
+      const { batch: rows, sequence } = fixture;
+      const empty = { data: new Float32Array(0), dims: [rows, model.config.numKeyValueHeads, 0, model.config.headDim] };
+      const feeds = {
+        ...parameterFeeds(model.config, model.parameters),
+        input_ids: { data: BigInt64Array.from(fixture.inputIds.map(BigInt)), dims: [rows, sequence] },
+        position_ids: {
+          data: BigInt64Array.from(fixture.inputIds.map((_, index) => BigInt(index % sequence))),
+          dims: [rows, sequence],
+        },
+        attention_mask: { data: BigInt64Array.from(fixture.attentionMask.map(BigInt)), dims: [rows, sequence] },
+        ...Object.fromEntries(
+          Array.from({ length: model.config.numHiddenLayers }, (_, layer) => [
+            [`past_key_values.${layer}.key`, empty],
+            [`past_key_values.${layer}.value`, empty],
+          ]).flat(),
+        ),
+      };
+      const outputs = await runSession(session, feeds);
+      const vocab = model.config.vocabSize;
+      const realLogits = (values: ArrayLike<number>) =>
+        Array.from(values).filter((_, index) => fixture.attentionMask[Math.floor(index / vocab)] === 1);
+      expect(outputs.logits!.dims).toEqual([rows, sequence, vocab]);
+      expect(maxDifference(realLogits(outputs.logits!.data), realLogits(fixture.logits))).toBeLessThan(1e-4);
+      expect(outputs['new_key_values.1.key']!.dims).toEqual([
+        rows,
+        model.config.numKeyValueHeads,
+        sequence,
+        model.config.headDim,
+      ]);
+      await session.release();
+    });
+  });
+}
+
+describe('training graphs: row groups and device feeds (Qwen2 reference model)', () => {
   const training = new DecoderTraining(model.config, model.parameters, { threads: 1 });
   afterAll(() => training.release());
   const batch = {
@@ -46,33 +132,6 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
   const valid = fixture.attentionMask.flatMap((_, index) =>
     index % fixture.sequence === 0 ? [] : [fixture.attentionMask[index]!],
   );
-
-  it('logprobs and entropies agree to 1e-4 (padding positions are 0)', async () => {
-    const { logprobs, entropies } = await training.scoreTokens(batch);
-    const masked = (values: number[]) => values.map((value, index) => value * valid[index]!);
-    expect(maxDifference(logprobs, masked(fixture.logprobs))).toBeLessThan(1e-4);
-    expect(maxDifference(entropies, masked(fixture.entropies))).toBeLessThan(1e-4);
-    expect(Array.from(logprobs.slice(10))).toEqual([0, 0]); // row 1 has 5 tokens: positions 4 and 5 predict padding
-  });
-
-  it('every parameter gradient agrees to 1e-4, tied embeddings summed over both uses', async () => {
-    const { gradients, logprobs } = await training.backward(batch, {
-      gradLogprobs: Float32Array.from(fixture.gradLogprobs),
-      gradEntropies: Float32Array.from(fixture.gradEntropies),
-    });
-    expect([...gradients.keys()]).toEqual(decoderParameterShapes(model.config).map(({ name }) => name));
-    expect(Object.keys(fixture.gradients).sort()).toEqual([...gradients.keys()].sort());
-    for (const [name, expected] of Object.entries(fixture.gradients)) {
-      const scale = Math.max(1, ...expected.map(Math.abs));
-      expect(maxDifference(gradients.get(name)!, expected) / scale, name).toBeLessThan(1e-4);
-    }
-    expect(
-      maxDifference(
-        logprobs,
-        fixture.logprobs.map((value, index) => value * valid[index]!),
-      ),
-    ).toBeLessThan(1e-4);
-  });
 
   it('row groups (maxTokensPerRun) give the same logprobs and summed gradients as one run', async () => {
     const grouped = new DecoderTraining(model.config, model.parameters, { threads: 1, maxTokensPerRun: 7 });
@@ -120,35 +179,5 @@ describe('training graphs against the PyTorch reference (tools/reference/qwen2_r
       await hostGrouped.release();
       deviceParameters.dispose();
     }
-  });
-
-  it("the inference graph's logits of every position agree with the reference to 1e-4", async () => {
-    const graph = buildInferenceGraph(model.config, { logits: 'all' });
-    const session = await createSession(graph.serialize(), { executionProvider: 'cpu', intraOpNumThreads: 1 });
-    const { batch: rows, sequence } = fixture;
-    const empty = { data: new Float32Array(0), dims: [rows, model.config.numKeyValueHeads, 0, model.config.headDim] };
-    const feeds = {
-      ...parameterFeeds(model.config, model.parameters),
-      input_ids: { data: BigInt64Array.from(fixture.inputIds.map(BigInt)), dims: [rows, sequence] },
-      position_ids: {
-        data: BigInt64Array.from(fixture.inputIds.map((_, index) => BigInt(index % sequence))),
-        dims: [rows, sequence],
-      },
-      attention_mask: { data: BigInt64Array.from(fixture.attentionMask.map(BigInt)), dims: [rows, sequence] },
-      ...Object.fromEntries(
-        Array.from({ length: model.config.numHiddenLayers }, (_, layer) => [
-          [`past_key_values.${layer}.key`, empty],
-          [`past_key_values.${layer}.value`, empty],
-        ]).flat(),
-      ),
-    };
-    const outputs = await runSession(session, feeds);
-    const vocab = model.config.vocabSize;
-    const realLogits = (values: ArrayLike<number>) =>
-      Array.from(values).filter((_, index) => fixture.attentionMask[Math.floor(index / vocab)] === 1);
-    expect(outputs.logits!.dims).toEqual([rows, sequence, vocab]);
-    expect(maxDifference(realLogits(outputs.logits!.data), realLogits(fixture.logits))).toBeLessThan(1e-4);
-    expect(outputs['new_key_values.1.key']!.dims).toEqual([rows, 2, sequence, 4]);
-    await session.release();
   });
 });

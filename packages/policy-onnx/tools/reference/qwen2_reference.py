@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""Pure-PyTorch Qwen2 reference (no transformers): the formulas of transformers' modeling_qwen2.py in
-eager mode, in float64. Reads the model directory our TypeScript code wrote (config.json +
+"""Pure-PyTorch Qwen2 / Qwen3 / Llama reference (no transformers): the formulas of transformers'
+modeling_qwen2.py, modeling_qwen3.py and modeling_llama.py in eager mode, in float64. The family comes
+from config.json's model_type: Qwen3 adds q_norm/k_norm (RMSNorm over head_dim per head, after the
+projection and its bias, before RoPE) and biases q/k/v/o together (attention_bias), as Llama does; Llama
+adds mlp_bias and the llama3 RoPE scaling (_compute_llama3_parameters). Reads the model directory our TypeScript code wrote (config.json +
 model.safetensors, parsed here with the standard library), runs a fixed batch, and writes a JSON
 fixture with logits, per-token logprobs, entropies and the gradients of
 L = sum(grad_logprobs * logprobs) + sum(grad_entropies * entropies) with respect to every parameter.
 
 Run from packages/policy-onnx:
   /usr/bin/python3 tools/reference/qwen2_reference.py src/__fixtures__/tiny-qwen2-reference src/__fixtures__/tiny-qwen2-reference.json
+  /usr/bin/python3 tools/reference/qwen2_reference.py src/__fixtures__/tiny-qwen3-reference src/__fixtures__/tiny-qwen3-reference.json
+  /usr/bin/python3 tools/reference/qwen2_reference.py src/__fixtures__/tiny-llama3-reference src/__fixtures__/tiny-llama3-reference.json
 """
+import math
 import json
 import struct
 import sys
@@ -57,6 +63,26 @@ def linear(x, params, name, bias):
     return y + params[name + '.bias'] if bias else y
 
 
+def inverse_frequencies(config, head_dim):
+    inv_freq = 1.0 / (config['rope_theta'] ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(torch.float64) / head_dim))
+    scaling = config.get('rope_scaling')
+    if not scaling:
+        return inv_freq
+    kind = scaling.get('rope_type', scaling.get('type'))
+    if kind == 'linear':
+        return inv_freq / scaling['factor']
+    assert kind == 'llama3', kind
+    factor, low, high = scaling['factor'], scaling['low_freq_factor'], scaling['high_freq_factor']
+    old_context = scaling['original_max_position_embeddings']
+    low_wavelen, high_wavelen = old_context / low, old_context / high
+    wavelen = 2 * math.pi / inv_freq
+    scaled = torch.where(wavelen > low_wavelen, inv_freq / factor, inv_freq)
+    smooth = (old_context / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < high_wavelen) * ~(wavelen > low_wavelen)
+    return torch.where(medium, smoothed, scaled)
+
+
 def forward(params, config, input_ids, attention_mask):
     hidden_size = config['hidden_size']
     heads = config['num_attention_heads']
@@ -64,7 +90,11 @@ def forward(params, config, input_ids, attention_mask):
     head_dim = config.get('head_dim') or hidden_size // heads
     eps = config['rms_norm_eps']
     batch, length = input_ids.shape
-    inv_freq = 1.0 / (config['rope_theta'] ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(torch.float64) / head_dim))
+    family = config['model_type']
+    qkv_bias = family == 'qwen2' or config.get('attention_bias', False)
+    o_bias = family != 'qwen2' and config.get('attention_bias', False)
+    mlp_bias = family == 'llama' and config.get('mlp_bias', False)
+    inv_freq = inverse_frequencies(config, head_dim)
     positions = torch.arange(length, dtype=torch.float64)
     freqs = positions[:, None] * inv_freq[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
@@ -77,9 +107,13 @@ def forward(params, config, input_ids, attention_mask):
     for layer in range(config['num_hidden_layers']):
         p = f'model.layers.{layer}.'
         x = rms_norm(h, params[p + 'input_layernorm.weight'], eps)
-        q = linear(x, params, p + 'self_attn.q_proj', True).view(batch, length, heads, head_dim).transpose(1, 2)
-        k = linear(x, params, p + 'self_attn.k_proj', True).view(batch, length, kv_heads, head_dim).transpose(1, 2)
-        v = linear(x, params, p + 'self_attn.v_proj', True).view(batch, length, kv_heads, head_dim).transpose(1, 2)
+        q = linear(x, params, p + 'self_attn.q_proj', qkv_bias).view(batch, length, heads, head_dim)
+        k = linear(x, params, p + 'self_attn.k_proj', qkv_bias).view(batch, length, kv_heads, head_dim)
+        if family == 'qwen3':  # Qwen3Attention: q_norm / k_norm over head_dim, per head, before the transpose and RoPE
+            q = rms_norm(q, params[p + 'self_attn.q_norm.weight'], eps)
+            k = rms_norm(k, params[p + 'self_attn.k_norm.weight'], eps)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
+        v = linear(x, params, p + 'self_attn.v_proj', qkv_bias).view(batch, length, kv_heads, head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         k = repeat_kv(k, heads // kv_heads)
@@ -87,11 +121,11 @@ def forward(params, config, input_ids, attention_mask):
         weights = torch.matmul(q, k.transpose(2, 3)) * head_dim ** -0.5 + bias
         weights = torch.softmax(weights, dim=-1)
         attended = torch.matmul(weights, v).transpose(1, 2).reshape(batch, length, heads * head_dim)
-        h = h + linear(attended, params, p + 'self_attn.o_proj', False)
+        h = h + linear(attended, params, p + 'self_attn.o_proj', o_bias)
         x = rms_norm(h, params[p + 'post_attention_layernorm.weight'], eps)
-        gate = linear(x, params, p + 'mlp.gate_proj', False)
-        up = linear(x, params, p + 'mlp.up_proj', False)
-        h = h + linear(torch.nn.functional.silu(gate) * up, params, p + 'mlp.down_proj', False)
+        gate = linear(x, params, p + 'mlp.gate_proj', mlp_bias)
+        up = linear(x, params, p + 'mlp.up_proj', mlp_bias)
+        h = h + linear(torch.nn.functional.silu(gate) * up, params, p + 'mlp.down_proj', mlp_bias)
     h = rms_norm(h, params['model.norm.weight'], eps)
     head = params['model.embed_tokens.weight'] if config['tie_word_embeddings'] else params['lm_head.weight']
     return h @ head.T
@@ -119,7 +153,7 @@ def main():
     loss.backward()
     rounded = lambda tensor: [float(f'{value:.7g}') for value in tensor.detach().reshape(-1).tolist()]
     fixture = {
-        'generator': 'tools/reference/qwen2_reference.py (PyTorch ' + torch.__version__ + ', float64)',
+        'generator': 'tools/reference/qwen2_reference.py (PyTorch ' + torch.__version__ + ', float64, ' + config['model_type'] + ')',
         'inputIds': input_ids.reshape(-1).tolist(),
         'attentionMask': attention_mask.reshape(-1).tolist(),
         'batch': 2,
