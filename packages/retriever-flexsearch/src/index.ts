@@ -5,6 +5,20 @@ export {
   type AnalyzerOptions,
   type AnalyzerSettings,
 } from './analyzer';
+export {
+  buildCompactIndex,
+  writeCompactIndex,
+  type BuildCompactIndexOptions,
+  type BuildCompactIndexResult,
+  type CompactIndexOptions,
+} from './build-compact-index';
+export { CompactBm25Retriever } from './compact-bm25-retriever';
+export {
+  compactIndexFiles,
+  compactIndexFormat,
+  compactIndexFormatVersion,
+  type CompactIndexManifest,
+} from './compact-index-manifest';
 export { bm25InverseDocumentFrequency, defaultBm25Parameters, type Bm25Parameters } from './bm25';
 export {
   createFlexsearchRetriever,
@@ -21,4 +35,6 @@ export {
 } from './index-corpus-file';
 export { indexFormat, indexFormatVersion, type IndexFileEntry, type IndexManifest } from './index-manifest';
 export { lightStem } from './light-stemmer';
+export { openCompactIndex } from './open-compact-index';
+export { openSavedRetriever } from './open-saved-retriever';
 export { loadFlexsearchRetriever, type LoadFlexsearchRetrieverOptions } from './load-flexsearch-retriever';

@@ -6,6 +6,7 @@ import { jsonLineError, readJsonLines, verifyFileDigests, type DigestMismatch } 
 import { createAnalyzer, type Analyzer } from './analyzer';
 import { FlexsearchPostings, frequencySlots } from './backend/flexsearch';
 import { resolveBm25Parameters, type Bm25Parameters } from './bm25';
+import { compactIndexFormat } from './compact-index-manifest';
 import { FlexsearchRetriever } from './flexsearch-retriever';
 import {
   indexDataFiles,
@@ -14,6 +15,7 @@ import {
   manifestFileName,
   type IndexManifest,
 } from './index-manifest';
+import { readManifestFile } from './read-manifest-file';
 
 export interface LoadFlexsearchRetrieverOptions {
   /** The retriever's `name` in logs (default `flexsearch-bm25`). */
@@ -24,17 +26,20 @@ export interface LoadFlexsearchRetrieverOptions {
 
 type Fail = (problem: string, field?: string) => never;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isCount(value: unknown): value is number {
+export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Checks the manifest's shape field by field; the format and version are checked first. */
 function checkManifest(value: unknown, fail: Fail): IndexManifest {
   if (!isRecord(value)) fail('expected a JSON object');
+  if (value.format === compactIndexFormat) {
+    fail('a compact index: open it with openCompactIndex (or openSavedRetriever, which opens either layout)', 'format');
+  }
   if (value.format !== indexFormat) {
     fail(
       `not a research-ts flexsearch index (format ${JSON.stringify(value.format)}, expected ${JSON.stringify(indexFormat)})`,
@@ -79,7 +84,7 @@ function checkManifest(value: unknown, fail: Fail): IndexManifest {
 }
 
 /** The loader's words for a data file that does not match the manifest. */
-function mismatchProblem(mismatch: DigestMismatch): string {
+export function mismatchProblem(mismatch: DigestMismatch): string {
   const { expected, actual } = mismatch;
   switch (mismatch.kind) {
     case 'outside':
@@ -105,26 +110,7 @@ export async function loadFlexsearchRetriever(
   const fail: Fail = (problem, field) => {
     throw new InvalidInputError(problem, { source: manifestPath, field: field ?? '' });
   };
-  let manifestText: string;
-  try {
-    manifestText = await readFile(manifestPath, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(
-      `no readable ${manifestFileName}: not a saved index, or saving did not finish (${(error as Error).message})`,
-      { source: manifestPath },
-      { cause: error },
-    );
-  }
-  let manifestValue: unknown;
-  try {
-    manifestValue = JSON.parse(manifestText);
-  } catch (error) {
-    throw new InvalidInputError(
-      `not valid JSON, the manifest is truncated or corrupt (${(error as Error).message})`,
-      { source: manifestPath },
-      { cause: error },
-    );
-  }
+  const manifestValue = await readManifestFile(manifestPath);
   const manifest = checkManifest(manifestValue, fail);
   let analyzer: Analyzer;
   let bm25: Bm25Parameters;

@@ -1,17 +1,18 @@
 /**
  * The `k` best of `candidates` (document numbers), best first: by `scores[document]` descending, then by
- * `ids[document]` ascending (JavaScript `<` on strings), so equal scores come out in a fixed order.
+ * `ids[document]` ascending (JavaScript `<` on strings, or on numbers such as id ranks), so equal scores come
+ * out in a fixed order.
  *
  * @param candidates `[count]` (only the first `count` entries are read)
  * @param scores `[documents]`
  * @param ids `[documents]`
  */
-export function selectTopDocuments(
+export function selectTopDocuments<Key extends string | number>(
   candidates: Int32Array,
   count: number,
   k: number,
   scores: Float64Array,
-  ids: readonly string[],
+  ids: ArrayLike<Key>,
 ): number[] {
   const isBetter = (a: number, b: number): boolean => {
     const difference = scores[a]! - scores[b]!;

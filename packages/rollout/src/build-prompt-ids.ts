@@ -1,6 +1,6 @@
 import type { Tokenizer } from '@research-ts/spec';
 import { renderCompactPrompt } from '@research-ts/tags';
-import { buildReSearchPrompt } from './build-research-prompt';
+import { buildReSearchPrompt, type PromptOptions } from './build-research-prompt';
 
 /** ReSearch's two templates, or the short one for tiny models. */
 export type PromptTemplate = 'base' | 'instruct' | 'compact';
@@ -19,7 +19,12 @@ export const promptTemplates = {
  * base template is a paragraph of instructions that such a model cannot make use of). Encoded without
  * special tokens, as verl does.
  */
-export function buildPromptIds(tokenizer: Tokenizer, question: string, template: PromptTemplate): number[] {
+export function buildPromptIds(
+  tokenizer: Tokenizer,
+  question: string,
+  template: PromptTemplate,
+  options: PromptOptions = {},
+): number[] {
   if (template === 'compact') return tokenizer.encode(renderCompactPrompt(question), { addSpecialTokens: false });
-  return buildReSearchPrompt(tokenizer, question, template);
+  return buildReSearchPrompt(tokenizer, question, template, options);
 }

@@ -1,5 +1,5 @@
 export { buildPromptIds, promptTemplates, type PromptTemplate } from './build-prompt-ids';
-export { buildReSearchPrompt, type ReSearchTemplate } from './build-research-prompt';
+export { buildReSearchPrompt, type PromptOptions, type ReSearchTemplate } from './build-research-prompt';
 export { createTrajectory, type TrajectoryParts } from './create-trajectory';
 export { rollout, type RolloutOptions, type RolloutSample } from './rollout';
 export { probeRetriever, type ProbeRetrieverOptions } from './probe-retriever';

@@ -214,4 +214,15 @@ describe('no token drift: multi-turn rollouts with the real tokenizers', () => {
     expect(thinking.endsWith('<|im_start|>assistant\n')).toBe(true);
     expect(direct).toBe(`${thinking}<think>\n\n</think>\n\n`);
   });
+
+  it('buildReSearchPrompt renders the instruct prompt in the thinking mode asked for (unset: the template default)', () => {
+    const native = buildReSearchPrompt(qwen3, question, 'instruct');
+    expect(buildReSearchPrompt(qwen3, question, 'instruct', { thinking: 'native' })).toEqual(native);
+    const closed = buildReSearchPrompt(qwen3, question, 'instruct', { thinking: 'closed' });
+    expect(qwen3.decode(closed)).toBe(`${qwen3.decode(native)}<think>\n\n</think>\n\n`);
+    // the base template has no chat template: the switch changes nothing
+    expect(buildReSearchPrompt(qwen3, question, 'base', { thinking: 'closed' })).toEqual(
+      buildReSearchPrompt(qwen3, question, 'base'),
+    );
+  });
 });
