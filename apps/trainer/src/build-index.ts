@@ -1,5 +1,6 @@
-import { open, stat } from 'node:fs/promises';
-import { indexCorpusFile, type SkippedLine } from '@research-ts/retriever-flexsearch';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { buildCompactIndex, indexCorpusFile, type SkippedLine } from '@research-ts/retriever-flexsearch';
 import { InvalidInputError, ResearchError } from '@research-ts/spec';
 import { createProgress } from './progress';
 
@@ -10,6 +11,11 @@ export interface BuildIndexOptions {
   progress?: boolean;
   /** Stop at the first malformed line (an `InvalidInputError` naming the file and line) instead of skipping it. */
   strict?: boolean;
+  /**
+   * Write the compact on-disk layout (`buildCompactIndex`: streamed in memory-bounded segments, opened without
+   * reading it whole; for corpora of millions of passages) instead of the in-memory one. Both give the same results.
+   */
+  compact?: boolean;
 }
 
 export interface BuildIndexResult {
@@ -44,10 +50,10 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     throw new ResearchError(`cannot write the index to ${options.directory}: it is a file, not a folder`);
   }
   let progress: ReturnType<typeof createProgress> | undefined;
-  const result = await indexCorpusFile(options.corpusFile, {
-    onError: options.strict === true ? 'throw' : 'skip',
+  const readOptions = {
+    onError: options.strict === true ? ('throw' as const) : ('skip' as const),
     progressInterval: 1000,
-    onProgress: (update) => {
+    onProgress: (update: { bytesRead: number; totalBytes: number; passages: number }) => {
       progress ??= createProgress({
         label: 'index (KiB)',
         total: Math.ceil(update.totalBytes / 1024),
@@ -55,8 +61,15 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       });
       progress.update(Math.ceil(update.bytesRead / 1024), `${update.passages} passages`);
     },
-  }).finally(() => progress?.stop());
+  };
+  // The compact layout is written beside the target first, so that a corpus with no passages replaces nothing.
+  const building = join(dirname(options.directory), `.${basename(options.directory)}.building-${process.pid}`);
+  const result =
+    options.compact === true
+      ? await buildCompactIndex(options.corpusFile, building, readOptions).finally(() => progress?.stop())
+      : await indexCorpusFile(options.corpusFile, readOptions).finally(() => progress?.stop());
   if (result.passages === 0) {
+    await rm(building, { recursive: true, force: true });
     const isArray =
       !options.corpusFile.endsWith('.gz') && (await firstSignificantCharacter(options.corpusFile)) === '[';
     const hint = isArray
@@ -69,11 +82,24 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
         : `${result.skipped} of its ${result.lines} lines are malformed (the first, line ${first.line}${first.field === '' ? '' : `, field "${first.field}"`}: ${first.reason})${hint}`;
     throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: options.corpusFile });
   }
-  await result.retriever.save(options.directory);
+  if ('retriever' in result) await result.retriever.save(options.directory);
+  else await replaceDirectory(building, options.directory);
   return {
     passages: result.passages,
     skipped: result.skipped,
     skippedLines: result.skippedLines,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Moves `built` onto `target`; an index already there is removed only once the new one is in place. */
+async function replaceDirectory(built: string, target: string): Promise<void> {
+  const previous = `${built}.previous`;
+  const existed = await stat(target).then(
+    () => true,
+    () => false,
+  );
+  if (existed) await rename(target, previous);
+  await rename(built, target);
+  if (existed) await rm(previous, { recursive: true, force: true });
 }

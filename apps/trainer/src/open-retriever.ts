@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { World } from '@research-ts/datasets';
-import { createFlexsearchRetriever, loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { createFlexsearchRetriever, openSavedRetriever } from '@research-ts/retriever-flexsearch';
 import { createFlashRagClient, createSearchR1Client, type RetrieverServerApi } from '@research-ts/retriever-http';
 import { InvalidConfigError, type Retriever } from '@research-ts/spec';
 
@@ -28,7 +28,7 @@ export type RetrieverSource =
  */
 export async function openRetriever(source: RetrieverSource): Promise<Retriever> {
   if (source.kind === 'world') return createFlexsearchRetriever(source.world.passages);
-  if (source.kind === 'flexsearch') return loadFlexsearchRetriever(source.indexDirectory);
+  if (source.kind === 'flexsearch') return openSavedRetriever(source.indexDirectory);
   const options = { baseURL: source.url, maxRetries: 0 };
   return source.api === 'search-r1' ? createSearchR1Client(options) : createFlashRagClient(options);
 }

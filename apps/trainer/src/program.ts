@@ -111,6 +111,10 @@ export function createProgram(): Command {
     .argument('<corpus>', 'the corpus JSONL (.gz allowed)', absolutePath)
     .argument('<directory>', 'the index folder to write', absolutePath)
     .option('--strict', 'fail at the first malformed line instead of skipping it')
+    .option(
+      '--compact',
+      'write the compact on-disk layout (streamed in bounded memory, opened without reading it whole: for millions of passages)',
+    )
     .option('--no-progress', 'no progress output')
     .action(async (corpus: string, directory: string, options) => {
       const result = await buildIndex({
@@ -118,6 +122,7 @@ export function createProgram(): Command {
         directory,
         progress: options.progress,
         strict: options.strict === true,
+        compact: options.compact === true,
       });
       for (const message of formatSkippedLines(result.skippedLines, result.skipped))
         process.stderr.write(`research-ts: skipped ${message}\n`);

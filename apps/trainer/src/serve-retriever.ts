@@ -1,4 +1,4 @@
-import { loadFlexsearchRetriever } from '@research-ts/retriever-flexsearch';
+import { openSavedRetriever } from '@research-ts/retriever-flexsearch';
 import { createRetrieverServer, type ListeningRetrieverServer } from '@research-ts/retriever-http';
 
 export interface ServeRetrieverOptions {
@@ -8,8 +8,8 @@ export interface ServeRetrieverOptions {
   port?: number;
 }
 
-/** `research-ts serve-retriever`: a saved flexsearch index behind the FlashRAG and Search-R1 HTTP APIs. */
+/** `research-ts serve-retriever`: a saved index (either layout) behind the FlashRAG and Search-R1 HTTP APIs. */
 export async function serveRetriever(options: ServeRetrieverOptions): Promise<ListeningRetrieverServer> {
-  const retriever = await loadFlexsearchRetriever(options.indexDirectory);
+  const retriever = await openSavedRetriever(options.indexDirectory);
   return createRetrieverServer(retriever, { host: options.host ?? '127.0.0.1', port: options.port ?? 8000 }).listen();
 }

@@ -86,4 +86,22 @@ describe('research-ts index with a corpus that is not clean JSONL', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`research-ts: cannot write the index to ${file}: it is a file, not a folder\n`);
   });
+
+  it('--compact writes the on-disk layout, which serve-retriever and train open like the other, with the same results', async () => {
+    const { openSavedRetriever } = await import('@research-ts/retriever-flexsearch');
+    const corpus = write('clean.jsonl', Array.from({ length: 30 }, (_, index) => passage(index)).join('\n') + '\n');
+    const compact = join(root, 'compact-index');
+    const run = await runCli(['index', corpus, compact, '--compact', '--no-progress']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^indexed 30 passages from .*clean\.jsonl into .*compact-index/);
+    const plain = join(root, 'plain-index');
+    expect((await runCli(['index', corpus, plain, '--no-progress'])).code).toBe(0);
+    const [a, b] = await Promise.all([openSavedRetriever(compact), openSavedRetriever(plain)]);
+    const queries = ['Passage number 7', 'Title 12', 'number'];
+    expect(await a.search(queries, 5)).toEqual(await b.search(queries, 5));
+    // a corpus without passages replaces nothing: the index already there stays
+    const again = await runCli(['index', write('none.jsonl', '\n'), compact, '--compact', '--no-progress']);
+    expect(again.code).toBe(1);
+    expect(await (await openSavedRetriever(compact)).search(['Title 3'], 1)).toEqual(await b.search(['Title 3'], 1));
+  });
 });

@@ -20,6 +20,10 @@ import { loadModelDirectory, saveModelDirectory, type SaveModelOptions } from '.
 import type { DecoderModel } from './model/random-model';
 import type { TokenLogprobGradients } from './training/decoder-training';
 import { createPolicyTraining } from './training/policy-training';
+import { resolveLora, type LoraOptions, type PolicyLora } from './lora/resolve-lora';
+import { saveLoraAdapter, type SaveLoraAdapterOptions } from './lora/lora-adapter-directory';
+import { mergeLoraAdapter } from './lora/merge-lora-adapter';
+import type { LoraSettings } from './lora/lora-settings';
 
 export interface OnnxPolicyOptions {
   /** A model in memory (its parameter arrays become the policy's live parameters, not copied). */
@@ -58,6 +62,13 @@ export interface OnnxPolicyOptions {
    * graphs compute the same values (to float32 rounding).
    */
   fusedOps?: boolean;
+  /**
+   * Train LoRA adapters instead of the whole model: fresh ones (`{ rank, alpha, targets, rsLora?, seed? }`,
+   * PEFT's init) or an adapter directory PEFT or `saveAdapter` wrote (`{ adapterDirectory }`). The base
+   * weights are frozen graph inputs and get no gradient; `parameterSizes`, updates, moments and
+   * `readParameters` cover the adapters only. Checked at creation; errors name the field.
+   */
+  lora?: LoraOptions;
 }
 
 /** A `Policy` over a Qwen2/Llama decoder on onnxruntime, with the training passes of the same weights. */
@@ -78,6 +89,8 @@ export interface OnnxPolicy extends TrainablePolicy {
   readonly deviceParameters: DeviceParameters | undefined;
   readonly tokenizer: Tokenizer;
   readonly executionProvider: ExecutionProvider;
+  /** The adapters' settings when the policy trains LoRA adapters (`options.lora`), else undefined. */
+  readonly lora: LoraSettings | undefined;
   /**
    * Gradients of `Σ gradLogprobs·logprobs + Σ gradEntropies·entropies` (the `scoreTokens` outputs) for
    * every parameter, by name, without touching the training state. The arrays are reused (overwritten) by
@@ -89,8 +102,17 @@ export interface OnnxPolicy extends TrainablePolicy {
   readonly statistics: GenerationStatistics;
   /** Drops every cached KV prefix; call after changing `parameters`. */
   clearCache(): void;
-  /** Writes the current parameters as a Hugging Face model directory (on a GPU provider, read back from the device first). */
+  /**
+   * Writes the current parameters as a Hugging Face model directory (on a GPU provider, read back from the
+   * device first); with LoRA the merged model, each targeted weight `W + scale·B·A` (the export: loads
+   * without PEFT).
+   */
   save(directory: string, options?: SaveModelOptions): Promise<string>;
+  /**
+   * With LoRA, writes the current adapters as a PEFT adapter directory (`saveLoraAdapter`; the base model's
+   * path is `base_model_name_or_path` when the policy loaded one). Without LoRA an `InvalidInputError`.
+   */
+  saveAdapter(directory: string, options?: SaveLoraAdapterOptions): Promise<string>;
   /** Frees the onnxruntime sessions. */
   release(): Promise<void>;
 }
@@ -107,7 +129,10 @@ export interface OnnxPolicy extends TrainablePolicy {
  */
 export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<OnnxPolicy> {
   const { model, tokenizer } = await loadPolicyModel(options);
-  const { config, parameters } = model;
+  const { config } = model;
+  const lora: PolicyLora | undefined = await resolveLora(options.lora, config);
+  // the base's arrays, then the adapters' (the model's own map is not changed)
+  const parameters = lora === undefined ? model.parameters : new Map([...model.parameters, ...lora.parameters]);
   const executionProvider = options.executionProvider ?? 'cpu';
   const prefillChunkTokens = options.prefillChunkTokens ?? 512;
   if (!Number.isSafeInteger(prefillChunkTokens) || prefillChunkTokens < 1)
@@ -119,7 +144,9 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
   // cuda provider of onnxruntime-node has no device location for tensors in its JS API (every run copies its
   // inputs and outputs), so it runs the host algorithm, with the generation weights stored in its session.
   const deviceParameters =
-    executionProvider === 'webgpu' ? await DeviceParameters.upload(executionProvider, config, parameters) : undefined;
+    executionProvider === 'webgpu'
+      ? await DeviceParameters.upload(executionProvider, config, parameters, lora?.settings)
+      : undefined;
   const weights = options.inferenceWeights ?? (executionProvider === 'cuda' ? 'initializers' : 'inputs');
   const session = await GenerationSession.open({
     config,
@@ -129,6 +156,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     deviceParameters,
     weights,
     fusedOps: options.fusedOps ?? true,
+    lora: lora?.settings,
   });
   const statistics: GenerationStatistics = { prefilledTokens: 0, reusedTokens: 0, decodeSteps: 0, decodedTokens: 0 };
   const maxCacheBytes = options.maxCacheBytes ?? 256 * 1024 * 1024;
@@ -147,6 +175,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     executionProvider,
     threads: options.threads,
     maxTokensPerRun: options.maxTokensPerRun,
+    lora: lora?.settings,
   });
   const clearCache = () => {
     generation.clearCache();
@@ -160,6 +189,7 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
     deviceParameters,
     tokenizer,
     executionProvider,
+    lora: lora?.settings,
     statistics,
     generate: (requests, generateOptions = {}) =>
       session.whileRunning(async (): Promise<GenerateResult[]> => {
@@ -178,8 +208,28 @@ export async function createOnnxPolicy(options: OnnxPolicyOptions): Promise<Onnx
       return result;
     },
     clearCache,
-    save: async (directory, saveOptions) =>
-      saveModelDirectory(directory, { config, parameters: await training.readCurrentParameters() }, saveOptions),
+    save: async (directory, saveOptions) => {
+      const current = await training.readCurrentParameters();
+      if (lora === undefined) return saveModelDirectory(directory, { config, parameters: current }, saveOptions);
+      const base = { config, parameters: new Map([...model.parameters].map(([name]) => [name, current.get(name)!])) };
+      const merged = mergeLoraAdapter(base, { settings: lora.settings, parameters: current });
+      return saveModelDirectory(directory, merged, saveOptions);
+    },
+    saveAdapter: async (directory, adapterOptions) => {
+      if (lora === undefined)
+        throw new InvalidInputError('the policy has no LoRA adapters (create it with options.lora)', {
+          source: 'saveAdapter',
+          field: 'lora',
+        });
+      const current = await training.readCurrentParameters();
+      const adapters = new Map([...lora.parameters.keys()].map((name) => [name, current.get(name)!]));
+      return saveLoraAdapter(
+        directory,
+        config,
+        { settings: lora.settings, parameters: adapters },
+        { baseModelNameOrPath: lora.baseModelNameOrPath ?? options.modelDirectory, ...adapterOptions },
+      );
+    },
     release: async () => {
       await generation.release();
       await training.release();

@@ -1,6 +1,12 @@
 import { attribute, GraphBuilder, gradients, tensor, type Value } from '@research-ts/onnx-graph';
 import { hasQueryKeyNorm, type DecoderConfig } from '../model/decoder-config';
-import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
+import {
+  graphParameterShapes,
+  loraModules,
+  loraScale,
+  trainedParameterShapes,
+  type LoraSettings,
+} from '../lora/lora-settings';
 import { ropeInverseFrequencies } from './rope-frequencies';
 
 /** Floating-point type of a decoder graph's parameters and activations (float64 for gradient checks). */
@@ -48,6 +54,8 @@ interface DecoderMode {
    * for inference. These ops have no gradient, so the training graphs never set it.
    */
   fusedOps?: boolean;
+  /** LoRA adapters on some projections (see `DecoderGraphOptions.lora`). */
+  lora?: LoraSettings;
 }
 
 /**
@@ -64,7 +72,9 @@ interface DecoderMode {
  * RMSNorm is `x / sqrt(mean(x²) + eps) * weight`; RoPE rotates halves (`x·cos + rotate_half(x)·sin`
  * with `cos`/`sin` of `position · invFreq` repeated twice); attention is grouped-query (each KV head
  * serves `heads / kvHeads` query heads, as `repeat_kv`), scaled by `1/sqrt(headDim)`, masked by the
- * mode, softmax over keys. Linear layers are `x · Wᵀ + b` with Hugging Face's `[out, in]` weights.
+ * mode, softmax over keys. Linear layers are `x · Wᵀ + b` with Hugging Face's `[out, in]` weights; an
+ * adapted one (`mode.lora`) adds `scale · (x · Aᵀ) · Bᵀ` (A `[rank, in]`, B `[out, rank]`, PEFT's
+ * `lora_A`/`lora_B`), never forming `B·A`.
  * Returns the normed final hidden states `[batch, sequence, hidden]`.
  */
 function emitDecoder(
@@ -79,8 +89,15 @@ function emitDecoder(
   const half = headDim / 2;
   const queryKeyNorm = hasQueryKeyNorm(config);
 
+  const adapted = new Set(mode.lora === undefined ? [] : loraModules(config, mode.lora).map(({ module }) => module));
+  const scale = mode.lora === undefined ? 0 : loraScale(mode.lora);
   const linear = (x: Value, name: string, hasBias: boolean): Value => {
-    const product = graph.matMul(x, graph.transpose(parameter(`${name}.weight`), [1, 0]));
+    let product = graph.matMul(x, graph.transpose(parameter(`${name}.weight`), [1, 0]));
+    if (adapted.has(name)) {
+      const down = graph.matMul(x, graph.transpose(parameter(`${name}.lora_A.weight`), [1, 0])); // [tokens, rank]
+      const up = graph.matMul(graph.mul(down, scale), graph.transpose(parameter(`${name}.lora_B.weight`), [1, 0]));
+      product = graph.add(product, up);
+    }
     return hasBias ? graph.add(product, parameter(`${name}.bias`)) : product;
   };
   const fused = mode.fusedOps === true;
@@ -228,10 +245,11 @@ function declareParameters(
   graph: GraphBuilder,
   config: DecoderConfig,
   dtype: DecoderDtype,
+  lora: LoraSettings | undefined,
   initializers?: ReadonlyMap<string, Float32Array>,
 ): (name: string) => Value {
   const values = new Map<string, Value>();
-  for (const { name, shape } of decoderParameterShapes(config)) {
+  for (const { name, shape } of graphParameterShapes(config, lora)) {
     const data = initializers?.get(name);
     if (initializers !== undefined && data === undefined)
       throw new Error(`decoder graph: no parameter ${name} among the initializers`);
@@ -254,6 +272,12 @@ function lmHead(config: DecoderConfig, parameter: (name: string) => Value): Valu
 export interface DecoderGraphOptions {
   /** Default `'float32'`. */
   dtype?: DecoderDtype;
+  /**
+   * LoRA adapters on the targeted projections of every layer: `lora_A`/`lora_B` inputs after the base
+   * parameters (`graphParameterShapes`), `y = x·Wᵀ + scale·(x·Aᵀ)·Bᵀ`. The backward graph then
+   * differentiates the adapters only.
+   */
+  lora?: LoraSettings;
 }
 
 /**
@@ -270,12 +294,13 @@ export interface DecoderGraphOptions {
 export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphOptions = {}): GraphBuilder {
   const dtype = options.dtype ?? 'float32';
   const graph = new GraphBuilder({ name: 'decoder_training' });
-  const parameter = declareParameters(graph, config, dtype);
+  const parameter = declareParameters(graph, config, dtype, options.lora);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'sequence']);
   const sequenceLength = graph.gather(graph.shape(inputIds), graph.constant(tensor('int64', [], [1])));
   const positions = graph.assumeShape(graph.range(0, sequenceLength), ['sequence']);
   const final = emitDecoder(graph, config, parameter, dtype, {
+    lora: options.lora,
     inputIds,
     positions: graph.unsqueeze(positions, [0]),
     keyValueSegments: (_layer, keys, values) => [{ keys, values }],
@@ -310,11 +335,13 @@ export function buildTrainingGraph(config: DecoderConfig, options: DecoderGraphO
  * The forward+backward graph of `buildTrainingGraph`: its inputs plus `grad_logprobs` and
  * `grad_entropies` (upstream gradients shaped like the outputs); outputs `grad_<parameter>` for every
  * parameter in `decoderParameterShapes` order (tied embeddings get the sum of both uses), then
- * `logprobs` and `entropies` (the forward outputs, free to return).
+ * `logprobs` and `entropies` (the forward outputs, free to return). With `lora`, only the adapters'
+ * gradients (`trainedParameterShapes` order): no base weight's gradient is part of the graph (the
+ * activations' gradients still flow through the frozen weights).
  */
 export function buildBackwardGraph(config: DecoderConfig, options: DecoderGraphOptions = {}): GraphBuilder {
   const forward = buildTrainingGraph(config, options);
-  const names = decoderParameterShapes(config).map(({ name }) => name);
+  const names = trainedParameterShapes(config, options.lora).map(({ name }) => name);
   return gradients(forward, { outputs: ['logprobs', 'entropies'], wrt: names, keepOutputs: true }).graph;
 }
 
@@ -357,7 +384,7 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
   if (options.initializers !== undefined && dtype !== 'float32')
     throw new Error('decoder graph: initializers are float32');
   const graph = new GraphBuilder({ name: 'decoder_inference' });
-  const parameter = declareParameters(graph, config, dtype, options.initializers);
+  const parameter = declareParameters(graph, config, dtype, options.lora, options.initializers);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const positions = graph.input('position_ids', 'int64', ['batch', 'sequence']);
   const attentionMask = graph.input('attention_mask', 'int64', ['batch', 'past+sequence']); // the dim the score concat infers
@@ -367,6 +394,7 @@ export function buildInferenceGraph(config: DecoderConfig, options: InferenceGra
     return { key: graph.input(names.key, dtype, shape), value: graph.input(names.value, dtype, shape) };
   });
   const final = emitDecoder(graph, config, parameter, dtype, {
+    lora: options.lora,
     inputIds,
     positions,
     fusedOps: options.fusedOps ?? dtype === 'float32',

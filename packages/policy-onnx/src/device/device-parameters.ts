@@ -1,7 +1,7 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { readDeviceTensors, uploadTensor, type DeviceTensor, type ExecutionProvider } from '../backend/onnxruntime';
 import type { DecoderConfig } from '../model/decoder-config';
-import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
+import { graphParameterShapes, type LoraSettings } from '../lora/lora-settings';
 
 /**
  * A decoder's parameters held on a GPU provider's device: uploaded once when the policy is created;
@@ -18,15 +18,16 @@ export class DeviceParameters {
     this.#tensors = tensors;
   }
 
-  /** Uploads every parameter of `config` from host arrays (one upload each). */
+  /** Uploads every parameter of `config` (and its LoRA adapters, with `lora`) from host arrays (one upload each). */
   static async upload(
     executionProvider: ExecutionProvider,
     config: DecoderConfig,
     parameters: ReadonlyMap<string, Float32Array>,
+    lora?: LoraSettings,
   ): Promise<DeviceParameters> {
     const tensors = new Map<string, DeviceTensor>();
     try {
-      for (const { name, shape } of decoderParameterShapes(config)) {
+      for (const { name, shape } of graphParameterShapes(config, lora)) {
         const data = parameters.get(name);
         if (data === undefined) throw new InvalidInputError('missing parameter', { source: 'parameters', field: name });
         tensors.set(name, await uploadTensor(executionProvider, { data, dims: shape }));

@@ -71,6 +71,11 @@ export interface DeviceTrainingState {
 export interface DeviceTrainingStateOptions {
   /** Threads of one operator on the CPU provider (default: onnxruntime's choice). */
   threads?: number;
+  /**
+   * The parameters training updates (default: all of `parameters`); the others are frozen inputs that
+   * `parameterSizes`, updates and read-backs do not list (LoRA: the adapters train, the base does not).
+   */
+  trainable?: readonly string[];
 }
 
 interface DeviceMoments {
@@ -106,7 +111,9 @@ export function createDeviceTrainingState(
   options: DeviceTrainingStateOptions = {},
 ): DeviceTrainingState {
   const provider = parameters.executionProvider;
-  const parameterSizes = new Map(parameters.names.map((name) => [name, parameters.get(name).size]));
+  const parameterSizes = new Map(
+    (options.trainable ?? parameters.names).map((name) => [name, parameters.get(name).size]),
+  );
   const shapeOf = (name: string) => parameters.get(name).dims;
   const accumulators = new Map<string, DeviceTensor>();
   let moments = new Map<string, DeviceMoments>();
@@ -257,7 +264,7 @@ export function createDeviceTrainingState(
   }
 
   async function readParameters(requested?: readonly string[]): Promise<Map<string, Float32Array>> {
-    const selected = requested ?? parameters.names;
+    const selected = requested ?? [...parameterSizes.keys()];
     for (const name of selected)
       if (!parameterSizes.has(name))
         throw new InvalidInputError(`the policy has no parameter "${name}"`, { field: 'names' });

@@ -2,6 +2,7 @@ import { runOnDevice, type DeviceTensor, type OnnxSession, type SessionFeed } fr
 import type { DecoderConfig } from '../model/decoder-config';
 import { buildInferenceGraph, pastKeyValueNames, presentKeyValueNames } from '../decoder/decoder-graph';
 import type { GraphBuilder } from '@research-ts/onnx-graph';
+import type { LoraSettings } from '../lora/lora-settings';
 import type { DeviceCacheBlock } from './device-kv-cache';
 import { appendSampler, samplerMaxVocab, samplesOutputName, samplingInputName } from './sampler-graph';
 import { stepTokenFeeds, type StepTokens } from './step-feeds';
@@ -11,6 +12,8 @@ export interface DeviceStepGraphOptions {
   fusedOps?: boolean;
   /** Parameters stored in the model instead of fed (see `InferenceGraphOptions.initializers`). */
   initializers?: ReadonlyMap<string, Float32Array>;
+  /** LoRA adapters (see `DecoderGraphOptions.lora`). */
+  lora?: LoraSettings;
 }
 
 /** Whether the step graph of `config` samples in the graph (ids are exact in float32 below 2²⁴). */

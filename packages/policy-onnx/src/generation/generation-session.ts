@@ -2,6 +2,7 @@ import { createSession, type ExecutionProvider, type OnnxSession, type SessionFe
 import type { DecoderConfig } from '../model/decoder-config';
 import { buildInferenceGraph } from '../decoder/decoder-graph';
 import type { DeviceParameters } from '../device/device-parameters';
+import type { LoraSettings } from '../lora/lora-settings';
 import { parameterFeeds } from '../training/decoder-training';
 import { buildDeviceStepGraph, deviceStepOutputNames } from './device-step';
 
@@ -19,6 +20,8 @@ export interface GenerationSessionOptions {
   weights: 'inputs' | 'initializers';
   /** See `OnnxPolicyOptions.fusedOps`. */
   fusedOps: boolean;
+  /** LoRA adapters, whose tensors are among the parameters (see `DecoderGraphOptions.lora`). */
+  lora: LoraSettings | undefined;
 }
 
 /**
@@ -28,23 +31,25 @@ export interface GenerationSessionOptions {
  * the device, as the host map holds the initial values only).
  */
 async function openGenerationSession(options: GenerationSessionOptions): Promise<OnnxSession> {
-  const { config, deviceParameters, fusedOps } = options;
+  const { config, deviceParameters, fusedOps, lora } = options;
   const sessionOptions = { executionProvider: options.executionProvider, intraOpNumThreads: options.threads };
   const inGraph = options.weights === 'initializers';
   if (deviceParameters !== undefined) {
     const deviceOptions = { ...sessionOptions, deviceOutputs: deviceStepOutputNames(config) };
-    if (!inGraph) return createSession(buildDeviceStepGraph(config, { fusedOps }).serialize(), deviceOptions);
+    if (!inGraph) return createSession(buildDeviceStepGraph(config, { fusedOps, lora }).serialize(), deviceOptions);
     const current = await deviceParameters.read();
     const { model: bytes, externalData } = buildDeviceStepGraph(config, {
       initializers: current,
       fusedOps,
+      lora,
     }).serializeWithExternalData({ thresholdBytes: 1024 });
     return createSession(bytes, { ...deviceOptions, externalData: [...externalData] });
   }
-  if (!inGraph) return createSession(buildInferenceGraph(config, { fusedOps }).serialize(), sessionOptions);
+  if (!inGraph) return createSession(buildInferenceGraph(config, { fusedOps, lora }).serialize(), sessionOptions);
   const { model: bytes, externalData } = buildInferenceGraph(config, {
     initializers: options.parameters,
     fusedOps,
+    lora,
   }).serializeWithExternalData({ thresholdBytes: 1024 });
   return createSession(bytes, { ...sessionOptions, externalData: [...externalData] });
 }
@@ -86,9 +91,9 @@ export class GenerationSession {
 
   /** The parameter feeds of one run: none when the graph holds the weights, else the device tensors or the live host arrays. */
   parameterFeeds(): Readonly<Record<string, SessionFeed>> {
-    const { config, parameters, deviceParameters, weights } = this.#options;
+    const { config, parameters, deviceParameters, weights, lora } = this.#options;
     if (weights === 'initializers') return {};
-    return deviceParameters?.feeds() ?? parameterFeeds(config, parameters);
+    return deviceParameters?.feeds() ?? parameterFeeds(config, parameters, lora);
   }
 
   /** Runs one generation call; retired sessions are released when the last running call ends. */

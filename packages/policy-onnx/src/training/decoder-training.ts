@@ -10,7 +10,7 @@ import {
   type SessionFeed,
 } from '../backend/onnxruntime';
 import type { DecoderConfig } from '../model/decoder-config';
-import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
+import { graphParameterShapes, trainedParameterShapes, type LoraSettings } from '../lora/lora-settings';
 import { buildBackwardGraph, buildTrainingGraph } from '../decoder/decoder-graph';
 import type { DeviceParameters } from '../device/device-parameters';
 import { buildAccumulateGraph, optimizerGraphNames } from '../device/optimizer-graphs';
@@ -52,15 +52,21 @@ export interface DecoderTrainingOptions {
    * to keep the whole step on the device.
    */
   deviceParameters?: DeviceParameters;
+  /**
+   * LoRA adapters (their tensors among `parameters`, after the base ones): the graphs add them to the
+   * targeted projections and `backward` returns the adapters' gradients only (the base is frozen).
+   */
+  lora?: LoraSettings;
 }
 
-/** Feeds of every parameter (zero-copy views of the live arrays). */
+/** Feeds of every parameter, adapters included with `lora` (zero-copy views of the live arrays). */
 export function parameterFeeds(
   config: DecoderConfig,
   parameters: ReadonlyMap<string, Float32Array>,
+  lora?: LoraSettings,
 ): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
-  for (const { name, shape } of decoderParameterShapes(config)) {
+  for (const { name, shape } of graphParameterShapes(config, lora)) {
     const data = parameters.get(name);
     if (data === undefined) throw new InvalidInputError('missing parameter', { source: 'parameters', field: name });
     feeds[name] = { data, dims: shape };
@@ -95,6 +101,7 @@ export class DecoderTraining {
   readonly #config: DecoderConfig;
   readonly #parameters: ReadonlyMap<string, Float32Array>;
   readonly #deviceParameters: DeviceParameters | undefined;
+  readonly #lora: LoraSettings | undefined;
   readonly #options: Required<Pick<DecoderTrainingOptions, 'executionProvider' | 'maxTokensPerRun' | 'memoryArena'>> & {
     threads: number | undefined;
   };
@@ -134,17 +141,19 @@ export class DecoderTraining {
       );
     }
     this.#deviceParameters = device;
+    this.#lora = options.lora;
   }
 
   #session(kind: 'forward' | 'backward' | 'device-backward' | 'accumulate'): Promise<OnnxSession> {
-    const shapes = () => decoderParameterShapes(this.#config);
+    const shapes = () => trainedParameterShapes(this.#config, this.#lora);
+    const graphOptions = { lora: this.#lora };
     const create = () => {
       const graph =
         kind === 'forward'
-          ? buildTrainingGraph(this.#config)
+          ? buildTrainingGraph(this.#config, graphOptions)
           : kind === 'accumulate'
             ? buildAccumulateGraph(shapes().map(({ shape }) => shape))
-            : buildBackwardGraph(this.#config);
+            : buildBackwardGraph(this.#config, graphOptions);
       const deviceOutputs =
         kind === 'device-backward'
           ? shapes().map(({ name }) => `grad_${name}`)
@@ -211,7 +220,7 @@ export class DecoderTraining {
 
   /** Parameter feeds: the device tensors when given, else zero-copy views of the live arrays. */
   #parameterFeeds(): Record<string, SessionFeed> {
-    return this.#deviceParameters?.feeds() ?? parameterFeeds(this.#config, this.#parameters);
+    return this.#deviceParameters?.feeds() ?? parameterFeeds(this.#config, this.#parameters, this.#lora);
   }
 
   /** The token (and upstream-gradient) feeds of one row group, trimmed to its longest row. */
@@ -280,7 +289,7 @@ export class DecoderTraining {
       logprobs: new Float32Array(prepared.outputCount),
       entropies: new Float32Array(prepared.outputCount),
     };
-    const shapes = decoderParameterShapes(this.#config);
+    const shapes = trainedParameterShapes(this.#config, this.#lora);
     const zeros = () =>
       new Map(shapes.map(({ name, shape }) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]));
     if (upstream !== undefined) this.#gradients ??= zeros();
@@ -343,7 +352,7 @@ export class DecoderTraining {
       logprobs: new Float32Array(prepared.outputCount),
       entropies: new Float32Array(prepared.outputCount),
     };
-    const shapes = decoderParameterShapes(this.#config);
+    const shapes = trainedParameterShapes(this.#config, this.#lora);
     const names = optimizerGraphNames;
     let totals: DeviceTensor[] | undefined;
     try {

@@ -9,6 +9,7 @@ import { readDeviceTensors, type ExecutionProvider } from '../backend/onnxruntim
 import type { DecoderConfig } from '../model/decoder-config';
 import type { DeviceParameters } from '../device/device-parameters';
 import { createDeviceTrainingState } from '../device/device-training-state';
+import { trainedParameterShapes, type LoraSettings } from '../lora/lora-settings';
 import { DecoderTraining, type TokenLogprobGradients } from './decoder-training';
 
 /** The onnxruntime settings of the training sessions. */
@@ -18,6 +19,8 @@ export interface PolicyTrainingOptions {
   threads: number | undefined;
   /** See `DecoderTrainingOptions.maxTokensPerRun`. */
   maxTokensPerRun: number | undefined;
+  /** LoRA adapters among `parameters`: only they train (see `DecoderTrainingOptions.lora`). */
+  lora: LoraSettings | undefined;
 }
 
 /** The training side of an `OnnxPolicy`: the training passes and the state an update changes. */
@@ -28,7 +31,7 @@ export interface PolicyTraining {
   /** Host gradients of one batch (read back from the device on a GPU provider), for checks; see `OnnxPolicy.backward`. */
   backward(batch: TokenBatch, upstream: TokenLogprobGradients): Promise<Map<string, Float32Array>>;
   accumulateGradients(batch: TokenBatch, upstream: TokenScoreGradients): Promise<void>;
-  /** Every parameter as it is now, for a checkpoint (on a GPU provider read back from the device). */
+  /** Every parameter (base and adapters) as it is now, for a checkpoint (on a GPU provider read back from the device). */
   readCurrentParameters(): Promise<Map<string, Float32Array>>;
   /** Frees the training sessions and device state. */
   release(): Promise<void>;
@@ -38,7 +41,8 @@ export interface PolicyTraining {
  * The training side of a policy over its live parameters. On `cpu`, the gradients, AdamW moments and
  * updates are host arrays (`createHostTrainingState`, updating `parameters` in place); on a GPU provider
  * they live on the device with `deviceParameters` (`createDeviceTrainingState`), and the backward pass
- * keeps its gradients there.
+ * keeps its gradients there. With `options.lora` only the adapters are trained parameters (`parameterSizes`,
+ * updates, moments, `readParameters`); the base weights are fed, never updated.
  */
 export function createPolicyTraining(
   config: DecoderConfig,
@@ -47,8 +51,10 @@ export function createPolicyTraining(
   options: PolicyTrainingOptions,
 ): PolicyTraining {
   const training = new DecoderTraining(config, parameters, { ...options, deviceParameters });
+  const trainable = trainedParameterShapes(config, options.lora).map(({ name }) => name);
   if (deviceParameters === undefined) {
-    const state = createHostTrainingState(parameters);
+    // the same arrays as `parameters` holds, so an update is seen by the next run
+    const state = createHostTrainingState(new Map(trainable.map((name) => [name, parameters.get(name)!])));
     return {
       state,
       scoreTokens: (batch) => training.scoreTokens(batch),
@@ -59,7 +65,7 @@ export function createPolicyTraining(
       release: () => training.release(),
     };
   }
-  const state = createDeviceTrainingState(deviceParameters, { threads: options.threads });
+  const state = createDeviceTrainingState(deviceParameters, { threads: options.threads, trainable });
   return {
     state,
     scoreTokens: (batch) => training.scoreTokens(batch),
