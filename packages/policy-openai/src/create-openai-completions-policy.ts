@@ -1,6 +1,8 @@
 import {
   createSemaphore,
   InvalidConfigError,
+  InvalidInputError,
+  type GenerateOptions,
   type GenerateRequest,
   type GenerateResult,
   type Policy,
@@ -10,6 +12,7 @@ import { buildCompletionRequestBody } from './build-completion-request-body';
 import { choiceToResult } from './completion-choice';
 import { completionServerProfiles, completionServers, type CompletionServer } from './completion-server';
 import { requestCompletion, type CompletionTransport, type RetryEvent } from './request-completion';
+import type { WeightPin, WeightSync } from './weight-sync';
 
 export interface OpenAICompletionsPolicyOptions {
   /** The API root, ending in `/v1` (e.g. `http://127.0.0.1:8000/v1`); requests go to `{baseURL}/completions`. */
@@ -49,6 +52,28 @@ export interface OpenAICompletionsPolicyOptions {
   random?: () => number;
   /** Called before each retry, for logs and metrics. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * The weight sync that keeps this server in step with the trainer. With it, every `generate` call holds one
+   * weight version for its whole duration (a sync waits for it), requests the current LoRA adapter's name
+   * instead of `model` once one is loaded, and marks each result with `weightVersion`.
+   */
+  weightSync?: WeightSync;
+}
+
+/** A {@link Policy} over a completions server, with its weight version when a {@link WeightSync} is given. */
+export interface OpenAICompletionsPolicy extends Policy {
+  /** The version the next generate call would use: the weight sync's; undefined without one. */
+  readonly weightVersion: number | undefined;
+  /**
+   * Runs `work` (a whole rollout: several generate calls, searches between them) with one weight version
+   * held: every generate of `pinned` uses that version and model name, and a sync waits until `work` settles.
+   * Calling `weightSync.sync` inside `work` would wait forever. Without a weight sync, `pinned` is this policy
+   * and `weightVersion` is undefined. Rejects with `signal.reason` if it aborts while waiting for a sync.
+   */
+  withPinnedWeights<T>(
+    work: (pinned: Policy, weightVersion: number | undefined) => Promise<T>,
+    options?: { signal?: AbortSignal },
+  ): Promise<T>;
 }
 
 const defaults = {
@@ -70,7 +95,7 @@ const defaults = {
  * (`ApiCallError`, `TimeoutError`, `UnsupportedError`) and cancels the others; aborting
  * `options.signal` rejects with the signal's reason.
  */
-export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOptions): Policy {
+export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOptions): OpenAICompletionsPolicy {
   const settings = validateOptions(options);
   const semaphore = createSemaphore(settings.concurrency);
   const headers: Record<string, string> = { ...options.headers };
@@ -89,79 +114,134 @@ export function createOpenAICompletionsPolicy(options: OpenAICompletionsPolicyOp
   };
   const logprobs = options.logprobs ?? false;
 
-  return {
-    specificationVersion: 'v1',
-    name: `openai-completions:${settings.server}:${settings.model}`,
-    async generate(requests, generateOptions = {}) {
-      const { signal, onText } = generateOptions;
-      if (signal?.aborted) throw signal.reason;
-      const streaming = onText !== undefined;
-      // Build (and so validate) every body before the first request leaves.
-      const bodies = requests.map((request, index) =>
-        buildCompletionRequestBody(request, {
-          server: settings.server,
-          model: settings.model,
-          tokenizer: options.tokenizer,
-          logprobs,
-          stream: streaming,
-          index,
-          ...(options.extraBody === undefined ? {} : { extraBody: options.extraBody }),
+  const { weightSync } = options;
+  const name = `openai-completions:${settings.server}:${settings.model}`;
+
+  /** One generate call with the weights `pin` holds (undefined: no weight sync). */
+  const generateWith = async (
+    pin: Pick<WeightPin, 'version' | 'adapterName'> | undefined,
+    requests: readonly GenerateRequest[],
+    generateOptions: GenerateOptions,
+  ): Promise<GenerateResult[]> => {
+    const { signal, onText } = generateOptions;
+    if (signal?.aborted) throw signal.reason;
+    const streaming = onText !== undefined;
+    const model = pin?.adapterName ?? settings.model;
+    // Build (and so validate) every body before the first request leaves.
+    const bodies = requests.map((request, index) =>
+      buildCompletionRequestBody(request, {
+        server: settings.server,
+        model,
+        tokenizer: options.tokenizer,
+        logprobs,
+        stream: streaming,
+        index,
+        ...(options.extraBody === undefined ? {} : { extraBody: options.extraBody }),
+      }),
+    );
+    // One controller per request, aborted together by one listener on the caller's signal: a shared
+    // batch signal would collect an abort listener per request (and per waiter for a slot), which
+    // passes Node's limit of 10 listeners and prints MaxListenersExceededWarning for any batch of 11+.
+    const controllers = requests.map(() => new AbortController());
+    const abortBatch = (reason: unknown) => {
+      for (const controller of controllers) controller.abort(reason);
+    };
+    const forwardAbort = () => abortBatch(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    try {
+      return await Promise.all(
+        requests.map(async (request, index) => {
+          try {
+            return await generateOne(request, bodies[index]!, index, controllers[index]!.signal);
+          } catch (error) {
+            abortBatch(error);
+            throw error;
+          }
         }),
       );
-      // One controller per request, aborted together by one listener on the caller's signal: a shared
-      // batch signal would collect an abort listener per request (and per waiter for a slot), which
-      // passes Node's limit of 10 listeners and prints MaxListenersExceededWarning for any batch of 11+.
-      const controllers = requests.map(() => new AbortController());
-      const abortBatch = (reason: unknown) => {
-        for (const controller of controllers) controller.abort(reason);
-      };
-      const forwardAbort = () => abortBatch(signal?.reason);
-      signal?.addEventListener('abort', forwardAbort, { once: true });
-      try {
-        return await Promise.all(
-          requests.map(async (request, index) => {
-            try {
-              return await generateOne(request, bodies[index]!, index, controllers[index]!.signal);
-            } catch (error) {
-              abortBatch(error);
-              throw error;
-            }
-          }),
-        );
-      } finally {
-        signal?.removeEventListener('abort', forwardAbort);
-      }
+    } finally {
+      signal?.removeEventListener('abort', forwardAbort);
+    }
 
-      async function generateOne(
-        request: GenerateRequest,
-        body: Record<string, unknown>,
-        index: number,
-        requestSignal: AbortSignal,
-      ): Promise<GenerateResult> {
-        if (request.maxNewTokens === 0) return { outputIds: [], text: '', finishReason: 'length' };
-        const release = await semaphore.acquire(requestSignal);
-        try {
-          const { result, appendedText } = await requestCompletion(transport, body, {
-            index,
-            signal: requestSignal,
-            ...(onText === undefined ? {} : { onDelta: (delta: string) => onText(index, delta) }),
-            finish: (choice) =>
-              choiceToResult(choice, {
-                server: settings.server,
-                url: transport.url,
-                stopStrings: request.stopStrings ?? [],
-                tokenizer: options.tokenizer,
-                logprobs,
-              }),
-          });
-          if (appendedText !== '') onText?.(index, appendedText);
-          return result;
-        } finally {
-          release();
-        }
+    async function generateOne(
+      request: GenerateRequest,
+      body: Record<string, unknown>,
+      index: number,
+      requestSignal: AbortSignal,
+    ): Promise<GenerateResult> {
+      if (request.maxNewTokens === 0) return versioned({ outputIds: [], text: '', finishReason: 'length' });
+      const release = await semaphore.acquire(requestSignal);
+      try {
+        const { result, appendedText } = await requestCompletion(transport, body, {
+          index,
+          signal: requestSignal,
+          ...(onText === undefined ? {} : { onDelta: (delta: string) => onText(index, delta) }),
+          finish: (choice) =>
+            choiceToResult(choice, {
+              server: settings.server,
+              url: transport.url,
+              stopStrings: request.stopStrings ?? [],
+              tokenizer: options.tokenizer,
+              logprobs,
+            }),
+        });
+        if (appendedText !== '') onText?.(index, appendedText);
+        return versioned(result);
+      } finally {
+        release();
+      }
+    }
+
+    function versioned(result: GenerateResult): GenerateResult {
+      return pin === undefined ? result : { ...result, weightVersion: pin.version };
+    }
+  };
+
+  const policy: OpenAICompletionsPolicy = {
+    specificationVersion: 'v1',
+    name,
+    get weightVersion() {
+      return weightSync?.version;
+    },
+    async generate(requests, generateOptions = {}) {
+      if (weightSync === undefined) return generateWith(undefined, requests, generateOptions);
+      if (generateOptions.signal?.aborted) throw generateOptions.signal.reason;
+      const pin = await weightSync.pin(generateOptions.signal);
+      try {
+        return await generateWith(pin, requests, generateOptions);
+      } finally {
+        pin.release();
+      }
+    },
+    async withPinnedWeights(work, pinOptions = {}) {
+      if (weightSync === undefined) return work(policy, undefined);
+      const pin = await weightSync.pin(pinOptions.signal);
+      let open = true;
+      const pinned: Policy = {
+        specificationVersion: 'v1',
+        name,
+        generate(requests, generateOptions = {}) {
+          if (!open)
+            return Promise.reject(
+              new InvalidInputError(
+                `the pinned policy of weight version ${pin.version} was used after its rollout ended`,
+                {
+                  source: name,
+                },
+              ),
+            );
+          return generateWith(pin, requests, generateOptions);
+        },
+      };
+      try {
+        return await work(pinned, pin.version);
+      } finally {
+        open = false;
+        pin.release();
       }
     },
   };
+  return policy;
 }
 
 interface Settings {

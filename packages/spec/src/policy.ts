@@ -44,6 +44,11 @@ export interface GenerateResult {
    * from the tokens the model sampled; training should refuse such ids. Absent or true: the sampled ids.
    */
   idsExact?: boolean;
+  /**
+   * The version of the weights that generated this result, when the policy serves weights that the trainer
+   * updates (a remote server kept in step by a weight sync); absent otherwise.
+   */
+  weightVersion?: number;
 }
 
 export interface GenerateOptions {

@@ -42,7 +42,26 @@ export interface FakeServerOptions {
   faultFor?: (body: Record<string, unknown>) => Fault | undefined;
   /** How long the fake model "thinks" before answering. Default 5 ms. */
   answerDelayMs?: number;
+  /**
+   * vLLM: the served model name. When set, a completion must name it or a loaded LoRA adapter, else vLLM's
+   * 404 "The model `…` does not exist."
+   */
+  servedModelName?: string;
+  /** vLLM: whether `/v1/load_lora_adapter` and `/v1/unload_lora_adapter` exist (`VLLM_ALLOW_RUNTIME_LORA_UPDATING`). Default true. */
+  allowRuntimeLoraUpdating?: boolean;
+  /** vLLM: whether an adapter directory exists at a server path. Default: every path. */
+  adapterExists?: (path: string) => boolean;
+  /** SGLang: whether a model directory exists at a server path. Default: every path. */
+  weightsExist?: (path: string) => boolean;
+  /** How long a load, unload or weight update takes. Default 5 ms. */
+  controlDelayMs?: number;
 }
+
+/** What the fake server did, in order: completions starting and ending (with their model), adapter and weight changes. */
+export type TimelineEntry =
+  | { kind: 'completion-start' | 'completion-end'; model: string }
+  | { kind: 'load' | 'unload'; name: string }
+  | { kind: 'update-weights'; path: string };
 
 export interface RecordedRequest {
   method: string;
@@ -62,6 +81,11 @@ export interface FakeCompletionsServer {
   readonly maxInFlight: number;
   /** Resolves when the next request arrives (for tests that abort or time out a hanging one). */
   nextRequest(): Promise<RecordedRequest>;
+  /** vLLM: the loaded LoRA adapters, name → path. */
+  readonly loraAdapters: ReadonlyMap<string, string>;
+  /** SGLang: the path and version of the last weight update. */
+  readonly weights: { path: string | undefined; version: string | undefined };
+  readonly timeline: TimelineEntry[];
   close(): Promise<void>;
 }
 
@@ -221,6 +245,9 @@ export async function startFakeCompletionsServer(options: FakeServerOptions): Pr
   let inFlight = 0;
   let maxInFlight = 0;
   let counter = 0;
+  const loraAdapters = new Map<string, string>();
+  const weights: { path: string | undefined; version: string | undefined } = { path: undefined, version: undefined };
+  const timeline: TimelineEntry[] = [];
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -242,6 +269,10 @@ export async function startFakeCompletionsServer(options: FakeServerOptions): Pr
       const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body };
       requests.push(recorded);
       waiters.splice(0).forEach((wake) => wake(recorded));
+      if (recorded.path !== '/v1/completions' && recorded.method === 'POST') {
+        setTimeout(() => answerControl(recorded, response), options.controlDelayMs ?? 5);
+        return;
+      }
       // Let a slow fake model overlap other requests, so concurrency is observable.
       setTimeout(() => answer(recorded, response), options.answerDelayMs ?? 5);
     });
@@ -252,16 +283,97 @@ export async function startFakeCompletionsServer(options: FakeServerOptions): Pr
     response.end(JSON.stringify(value));
   };
 
-  const answer = (recorded: RecordedRequest, response: ServerResponse) => {
-    const { body } = recorded;
-    if (options.apiKey !== undefined && recorded.headers.authorization !== `Bearer ${options.apiKey}`) {
-      sendJson(response, 401, { object: 'error', message: 'invalid API key', type: 'Unauthorized', param: null, code: 401 });
+  const sendText = (response: ServerResponse, text: string) => {
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end(text);
+  };
+  // vLLM's error body (newer servers): {"error": {message, type, param, code}}.
+  const vllmError = (response: ServerResponse, status: number, type: string, message: string, param: string | null = null) =>
+    sendJson(response, status, { error: { message, type, param, code: status } });
+  const authorized = (recorded: RecordedRequest, response: ServerResponse): boolean => {
+    if (options.apiKey === undefined || recorded.headers.authorization === `Bearer ${options.apiKey}`) return true;
+    sendJson(response, 401, { object: 'error', message: 'invalid API key', type: 'Unauthorized', param: null, code: 401 });
+    return false;
+  };
+
+  // The weight-sync routes, in the shapes of vLLM's runtime LoRA endpoints and SGLang's update_weights_from_disk.
+  const answerControl = (recorded: RecordedRequest, response: ServerResponse) => {
+    if (!authorized(recorded, response)) return;
+    const { body, path } = recorded;
+    const fault = faults.shift();
+    if (fault?.kind === 'status') {
+      response.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      response.end(fault.body ?? JSON.stringify({ detail: `scripted failure ${fault.status}` }));
       return;
     }
+    if (fault?.kind === 'destroy') {
+      response.socket?.destroy();
+      return;
+    }
+    const vllmLora = options.flavor === 'vllm' && (options.allowRuntimeLoraUpdating ?? true);
+    if (vllmLora && path === '/v1/load_lora_adapter') {
+      const name = body.lora_name;
+      const adapterPath = body.lora_path;
+      if (typeof name !== 'string' || typeof adapterPath !== 'string' || name === '' || adapterPath === '') {
+        vllmError(response, 400, 'InvalidUserInput', "Both 'lora_name' and 'lora_path' must be provided.");
+      } else if (loraAdapters.has(name) && body.load_inplace !== true) {
+        vllmError(response, 400, 'InvalidUserInput', `The lora adapter '${name}' has already been loaded. If you want to load the adapter in place, set 'load_inplace' to True.`);
+      } else if (!(options.adapterExists?.(adapterPath) ?? true)) {
+        vllmError(response, 404, 'NotFoundError', `Loading lora ${name} failed: No adapter found for ${adapterPath}`);
+      } else {
+        loraAdapters.set(name, adapterPath);
+        timeline.push({ kind: 'load', name });
+        sendText(response, `Success: LoRA adapter '${name}' added successfully.`);
+      }
+      return;
+    }
+    if (vllmLora && path === '/v1/unload_lora_adapter') {
+      const name = body.lora_name;
+      if (typeof name !== 'string' || name === '') {
+        vllmError(response, 400, 'InvalidUserInput', "'lora_name' needs to be provided to unload a LoRA adapter.");
+      } else if (!loraAdapters.has(name)) {
+        vllmError(response, 404, 'NotFoundError', `The lora adapter '${name}' cannot be found.`);
+      } else {
+        loraAdapters.delete(name);
+        timeline.push({ kind: 'unload', name });
+        sendText(response, `Success: LoRA adapter '${name}' removed successfully.`);
+      }
+      return;
+    }
+    if (options.flavor === 'sglang' && path === '/update_weights_from_disk') {
+      const modelPath = body.model_path;
+      if (typeof modelPath !== 'string') {
+        // SGLang turns a request validation error into a 400 with its OpenAI-style error object.
+        sendJson(response, 400, { object: 'error', message: 'model_path: Field required', type: 'Bad Request', param: null, code: 400 });
+        return;
+      }
+      if (!(options.weightsExist?.(modelPath) ?? true)) {
+        sendJson(response, 400, { success: false, message: `Failed to get weights iterator: no model files under ${modelPath}.`, num_paused_requests: 0 });
+        return;
+      }
+      weights.path = modelPath;
+      weights.version = typeof body.weight_version === 'string' ? body.weight_version : weights.version;
+      timeline.push({ kind: 'update-weights', path: modelPath });
+      sendJson(response, 200, { success: true, message: 'Succeeded to update model weights.', num_paused_requests: 0 });
+      return;
+    }
+    sendJson(response, 404, { detail: 'Not Found' });
+  };
+
+  const answer = (recorded: RecordedRequest, response: ServerResponse) => {
+    const { body } = recorded;
+    if (!authorized(recorded, response)) return;
     if (recorded.method !== 'POST' || recorded.path !== '/v1/completions') {
       sendJson(response, 404, { detail: 'Not Found' });
       return;
     }
+    const requestedModel = String(body.model);
+    if (options.flavor === 'vllm' && options.servedModelName !== undefined && requestedModel !== options.servedModelName && !loraAdapters.has(requestedModel)) {
+      vllmError(response, 404, 'NotFoundError', `The model \`${requestedModel}\` does not exist.`, 'model');
+      return;
+    }
+    timeline.push({ kind: 'completion-start', model: requestedModel });
+    response.on('close', () => timeline.push({ kind: 'completion-end', model: requestedModel }));
     const fault = options.faultFor?.(body) ?? faults.shift();
     if (fault?.kind === 'status') {
       response.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
@@ -360,6 +472,9 @@ export async function startFakeCompletionsServer(options: FakeServerOptions): Pr
       return maxInFlight;
     },
     nextRequest: () => new Promise((resolve) => waiters.push(resolve)),
+    loraAdapters,
+    weights,
+    timeline,
     close: () =>
       new Promise<void>((resolve) => {
         for (const response of hanging) response.socket?.destroy();
