@@ -148,12 +148,24 @@ export function createProgram(): Command {
         '--overwrite',
         'replace the run the folder holds (without --resume or --overwrite, a folder holding a run is an error)',
       )
+      .option(
+        '--rollout-server <url>',
+        'rollouts from a vLLM / SGLang server at this /v1 root (sets rollout.server.url; also set rollout.server.model and .localRoot)',
+      )
+      .option(
+        '--rollout-server-kind <kind>',
+        'vllm (LoRA adapters, needs lora) or sglang (full weights) (sets rollout.server.kind)',
+      )
       .option('--no-progress', 'no progress output')
       .option('--print-config', 'print the resolved config and exit'),
   ).action(async (options) => {
     const fields: Record<string, unknown> = {};
     if (options.model !== undefined) fields.modelDirectory = options.model;
     if (options.output !== undefined) fields.outputDirectory = options.output;
+    const server: Record<string, unknown> = {};
+    if (options.rolloutServer !== undefined) server.url = options.rolloutServer;
+    if (options.rolloutServerKind !== undefined) server.kind = options.rolloutServerKind;
+    if (Object.keys(server).length > 0) fields.rollout = { server };
     const config = await resolveConfig({
       preset: options.preset,
       algorithm: options.algorithm,

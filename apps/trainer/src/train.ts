@@ -41,6 +41,7 @@ import { MetricsWriter, readMetrics } from './metrics-writer';
 import { openRetriever } from './open-retriever';
 import { refreshRunReport } from './refresh-run-report';
 import { createProgress } from './progress';
+import { openRolloutServer, rolloutCorrectionOf, weightSyncRecord } from './rollout-server';
 import { checkRunDirectory, clearRunDirectory } from './run-directory';
 import type { TrainerConfig } from './trainer-config';
 import { buildWorld } from './world-source';
@@ -175,6 +176,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     throw new InvalidConfigError('modelDirectory', 'is required: create one with `research-ts init-model`');
   if (!existsSync(config.modelDirectory))
     throw new InvalidConfigError('modelDirectory', `${config.modelDirectory} does not exist`);
+  if (options.resume === true && config.lora !== undefined)
+    throw new InvalidConfigError('lora', 'cannot resume yet: a checkpoint holds the merged model, not the adapters');
 
   // Everything is checked before the run directory changes: the health thresholds, the directory, the data, the
   // retriever (one search), the model.
@@ -212,7 +215,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const onnx: OnnxPolicy = await createOnnxPolicy({
     modelDirectory: latest === undefined ? config.modelDirectory : join(latest.directory, 'model'),
     ...runtime,
+    ...(config.lora === undefined ? {} : { lora: config.lora }),
   });
+  // With rollout.server, rollouts come from the server and the weights go to it after each step (version = step).
+  const rolloutServer = openRolloutServer(config, onnx, { initialVersion: 0 });
+  const rolloutCorrection = rolloutCorrectionOf(config);
   const policy: TrainablePolicy = onnx;
   const tokenizer = onnx.tokenizer;
   const rng = resumed === undefined ? SeededRandom.fromSeed(config.seed) : SeededRandom.fromState(resumed.rng);
@@ -288,9 +295,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     gradClip: config.optimizer.gradClip,
     ppoEpochs: config.training.ppoEpochs,
     rescoreFirstEpoch: config.training.rescoreFirstEpoch,
+    ...(rolloutCorrection === undefined ? {} : { rolloutCorrection }),
   });
   const trainStep = createTrainStep({
     policy,
+    ...(rolloutServer === undefined ? {} : { rolloutPolicy: rolloutServer.policy }),
     trainer,
     retriever,
     tokenizer,
@@ -443,6 +452,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     progress.stop();
     return { predictions, summary: summarizePredictions(predictions) };
   };
+  // a resumed run's server starts from the base weights: publish the checkpoint's first
+  if (rolloutServer !== undefined && startStep > 0) await rolloutServer.publish(startStep, options.signal);
   const trainingStarted = performance.now();
   const progress = createProgress({ label: 'train', total: config.training.steps, silent: !showProgress });
   progress.update(startStep);
@@ -456,6 +467,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     const { questions, samples, scores: scored, update: result, timings } = stepResult;
+    // the new weights go to the rollout server as version `step`; the step's rollouts used version `step − 1`
+    const sync = await rolloutServer?.publish(step, options.signal);
     const rolloutSeconds = timings.rolloutMs / 1000;
     const trainSeconds = timings.updateMs / 1000;
     const reasons: Record<string, number> = {};
@@ -494,6 +507,15 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       skipped: result.skipped ? result.reason : null,
       ...(stepResult.dynamicSampling === undefined ? {} : { dynamicSampling: stepResult.dynamicSampling }),
       ...(stepResult.overlongFiltered === undefined ? {} : { overlongFiltered: stepResult.overlongFiltered.length }),
+      ...(rolloutServer === undefined ? {} : weightSyncRecord(step - 1, stepResult.weightVersions ?? [], sync)),
+      ...(m.rolloutCorrection === undefined
+        ? {}
+        : {
+            rolloutCorrection: {
+              ...m.rolloutCorrection.verl,
+              rejectedTokenCount: m.rolloutCorrection.rejectedTokenCount,
+            },
+          }),
       throughput: {
         tokensPerSecond: generated / Math.max(1e-9, stepSeconds),
         rolloutTokensPerSecond: generated / Math.max(1e-9, rolloutSeconds),

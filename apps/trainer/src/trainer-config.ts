@@ -7,10 +7,12 @@ import {
   learningRateSchedules,
   policyLosses,
   researchActorLossDefaults,
+  rolloutCorrectionModes,
   type AggregationMode,
 } from '@research-ts/grpo';
-import { executionProviders } from '@research-ts/policy-onnx';
+import { executionProviders, loraTargetModules } from '@research-ts/policy-onnx';
 import { promptTemplates } from '@research-ts/rollout';
+import { thinkingModes } from '@research-ts/tags';
 import {
   healthAlarmKinds,
   healthAlarmSettings,
@@ -19,6 +21,7 @@ import {
   type HealthThresholdRule,
 } from '@research-ts/training';
 import { invalidConfigOf } from '@research-ts/spec';
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { algorithmNames } from './algorithm-recipes';
 import { retrieverApis, retrieverUrlProblem } from './open-retriever';
@@ -159,9 +162,45 @@ const promptSchema = z
       .describe(
         '`base`: ReSearch’s raw template ending in `Assistant:`; `instruct`: its system prompt through the chat template; `compact`: `User: {question} Assistant:` for tiny models whose context is short.',
       ),
+    thinking: keysOf(thinkingModes)
+      .optional()
+      .describe(
+        'With `instruct`: how ReSearch’s `<think>` meets the model’s own thinking (Qwen3’s `enable_thinking`): `native` — the model opens its own `<think>`, which is ReSearch’s tag; `closed` — the prompt ends with an empty think block and the model writes ReSearch’s tags as plain output. Unset: the chat template’s default (Qwen3: native); templates without the switch ignore it.',
+      ),
   })
   .prefault({})
   .describe('How a question becomes the prompt.');
+
+/** The kinds of `rollout.server`, and the weight sync each uses (policy-openai's `weightSyncKinds`). */
+export const rolloutServerKinds = { vllm: 'vllm-lora', sglang: 'sglang-full' } as const;
+
+const absolutePosixPath = () =>
+  z.string().refine((value) => posix.isAbsolute(value), { error: 'must be an absolute POSIX path' });
+
+const rolloutServerSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .url()
+      .describe('The server’s OpenAI API root, ending in `/v1` (`--rollout-server`): `http://gpu-box:8000/v1`.'),
+    kind: keysOf(rolloutServerKinds).describe(
+      '`vllm`: LoRA adapters loaded per step with `/v1/load_lora_adapter` (needs `lora`; start vLLM with `--enable-lora` and `VLLM_ALLOW_RUNTIME_LORA_UPDATING=True`); `sglang`: full weights reloaded per step with `/update_weights_from_disk` (`--rollout-server-kind`).',
+    ),
+    model: z
+      .string()
+      .min(1)
+      .describe('The base model’s served name (`--served-model-name`), requested until the first weight sync.'),
+    localRoot: absolutePosixPath().describe(
+      'Where the trainer writes each step’s weights (`<localRoot>/v<step>`): a directory the server can read, on the same machine or a shared filesystem.',
+    ),
+    serverRoot: absolutePosixPath()
+      .optional()
+      .describe('The same directory as the server sees it, when its mount differs (default: `localRoot`).'),
+  })
+  .optional()
+  .describe(
+    'Rollouts from an external inference engine (vLLM or SGLang) instead of the local policy: the local policy computes the old log-probabilities and trains, and its weights go to the server after every optimizer step. Unset: rollouts from the local policy.',
+  );
 
 const rolloutSchema = z
   .strictObject({
@@ -187,6 +226,7 @@ const rolloutSchema = z
       .describe(
         'DAPO’s dynamic sampling: groups whose rewards are all equal (no learning signal under GRPO) are dropped and more questions rolled out until `promptsPerStep` groups remain or `maxRounds` is reached. Unset: off (ReSearch).',
       ),
+    server: rolloutServerSchema,
   })
   .prefault({})
   .describe('The ReSearch rollout loop of training.');
@@ -367,6 +407,23 @@ const trainingSchema = z
       .describe(
         'DAPO’s overlong filtering: rollouts cut by the response budget leave the loss (their reward says nothing about their answer).',
       ),
+    rolloutCorrection: z
+      .strictObject({
+        mode: keysOf(rolloutCorrectionModes)
+          .default('token-tis')
+          .describe(
+            'grpo’s `rolloutCorrectionModes` (verl’s `rollout_is` / `rollout_rs` presets): `token-tis` (per-token ratios truncated at 2), `sequence-tis`, `sequence-tis-rejection`, `sequence-mis`, `token-rejection`, `sequence-rejection`, `geometric-rejection`, `metrics-only`.',
+          ),
+        threshold: z
+          .number()
+          .gt(0)
+          .optional()
+          .describe('Truncation (and rejection upper) threshold; default: the mode’s (2; 1.001 for geometric).'),
+      })
+      .optional()
+      .describe(
+        'Correct for rollouts sampled by another engine (the server’s logprobs against the trainer’s own old logprobs). Default with `rollout.server`: `{ mode: token-tis }`; without a server the rollouts are the trainer’s own and it is refused.',
+      ),
   })
   .prefault({})
   .describe('The GRPO loop.');
@@ -530,6 +587,26 @@ const healthSchema = z
     'Training-health alarms (training’s `createHealthMonitor`): entropy collapse, format failures, no searches, search runaway, reward collapse, gradient-norm spikes, skipped steps, no reward variance; each raised once per episode, written to metrics.jsonl and shown in the report and the progress line.',
   );
 
+const loraSchema = z
+  .strictObject({
+    rank: positiveInteger().default(16).describe('Rank r of every adapter (PEFT `r`).'),
+    alpha: z
+      .number()
+      .gt(0)
+      .default(32)
+      .describe('PEFT `lora_alpha`: the update is scaled by alpha / r (alpha / √r with `rsLora`).'),
+    targets: z
+      .array(keysOf(loraTargetModules))
+      .min(1)
+      .default(Object.keys(loraTargetModules) as (keyof typeof loraTargetModules)[])
+      .describe('The adapted projections of every layer (default: all seven, q/k/v/o and gate/up/down).'),
+    rsLora: z.boolean().default(false).describe('Rank-stabilised scaling alpha / √r (PEFT `use_rslora`).'),
+  })
+  .optional()
+  .describe(
+    'Train LoRA adapters on a frozen base (policy-onnx `createOnnxPolicy({ lora })`): AdamW over the adapters only, the merged model exported at the end. Unset: full fine-tuning.',
+  );
+
 const runtimeSchema = z
   .strictObject({
     executionProvider: keysOf(executionProviders)
@@ -584,6 +661,39 @@ export const trainerConfigSchema = z
     evaluation: evaluationSchema,
     health: healthSchema,
     runtime: runtimeSchema,
+    lora: loraSchema,
+  })
+  .superRefine((value, context) => {
+    // the combinations no single field can check, named now rather than at the first weight sync
+    const server = value.rollout.server;
+    if (server?.kind === 'vllm' && value.lora === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['lora'],
+        message:
+          'is required with rollout.server.kind "vllm": vLLM’s runtime update (/v1/load_lora_adapter) loads LoRA adapters, not full weights; set lora, or use kind "sglang" for full weights',
+      });
+    if (server?.kind === 'sglang' && value.lora !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['lora'],
+        message:
+          'is not supported with rollout.server.kind "sglang": SGLang documents /load_lora_adapter, but the weight sync implements only its /update_weights_from_disk (full weights); drop lora, or use kind "vllm" for adapters',
+      });
+    if (server === undefined && value.training.rolloutCorrection !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['training', 'rolloutCorrection'],
+        message:
+          'needs rollout.server: without one the rollouts come from the policy being trained, with no sampler logprobs',
+      });
+    if (server !== undefined && value.warmup.steps > 0)
+      context.addIssue({
+        code: 'custom',
+        path: ['warmup', 'steps'],
+        message:
+          'must be 0 with rollout.server: the server starts from the model directory’s weights, not the warm-up’s',
+      });
   })
   .describe('research-ts train: GRPO with the ReSearch rollout loop.');
 

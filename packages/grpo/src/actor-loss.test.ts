@@ -1,8 +1,9 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '@research-ts/testing';
+import type { FixtureArrays } from '../test/policy-loss-fixture';
 import { readFixture } from '../test/read-fixture';
-import { randomBatch } from '../test/random-batch';
+import { batchInputs, randomBatch } from '../test/random-batch';
 import { computeActorLoss, researchActorLossDefaults, type ActorLossOptions } from './actor-loss';
 import type { KlEstimator } from './kl-estimators';
 import type { LossAggregation } from './loss-aggregation';
@@ -27,14 +28,7 @@ interface TorchCase {
   gradLogprobs: number[];
   gradEntropies: number[];
 }
-interface TorchLosses {
-  batch: number;
-  responseLength: number;
-  logprobs: number[];
-  oldLogprobs: number[];
-  refLogprobs: number[];
-  entropies: number[];
-  mask: number[];
+interface TorchLosses extends FixtureArrays {
   advantages: number[];
   cases: TorchCase[];
 }
@@ -219,13 +213,9 @@ function actorOptions(
   entropies = batch.entropies,
 ) {
   return {
+    ...batchInputs(batch, options.perTokenAdvantages),
     logprobs,
-    oldLogprobs: batch.oldLogprobs,
-    refLogprobs: batch.refLogprobs,
     entropies,
-    mask: batch.mask,
-    responseLength: batch.responseLength,
-    advantages: options.perTokenAdvantages ? batch.tokenAdvantages : batch.sequenceAdvantages,
     aggregation: options.aggregation,
     klEstimator: options.klEstimator,
     ...(options.dualClip === undefined ? {} : { dualClip: options.dualClip }),
@@ -432,15 +422,7 @@ describe('computeActorLoss: entropy and KL terms by hand', () => {
     batch.mask[0] = 1;
     batch.sequenceAdvantages[0] = -1;
     batch.oldLogprobs[0] = batch.logprobs[0]! - 2;
-    const common = {
-      logprobs: batch.logprobs,
-      oldLogprobs: batch.oldLogprobs,
-      refLogprobs: batch.refLogprobs,
-      entropies: batch.entropies,
-      mask: batch.mask,
-      advantages: batch.sequenceAdvantages,
-      responseLength: batch.responseLength,
-    };
+    const common = batchInputs(batch);
     const explicit = computeActorLoss({
       ...common,
       clipLow: 0.2,

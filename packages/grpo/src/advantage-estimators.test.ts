@@ -1,29 +1,12 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { expectClose } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
+import type { AdvantageEstimatorFixture } from '../test/advantage-estimator-fixture';
 import { readFixture } from '../test/read-fixture';
 import { advantageEstimators, computeAdvantageEstimate, type AdvantageEstimator } from './advantage-estimators';
 import { advantageModes, computeAdvantages, type AdvantageMode } from './compute-advantages';
 
-interface Fixture {
-  sequence: {
-    scores: number[];
-    groupIds: string[];
-    responseLength: number;
-    mask: number[];
-    tables: {
-      estimator: AdvantageEstimator;
-      knobs: { fNorm?: number };
-      sampleAdvantages: number[] | null;
-      advantages: number[];
-    }[];
-  };
-  reinforcePlusPlus: {
-    responseLength: number;
-    tables: { gamma: number; case: string; tokenRewards: number[]; mask: number[]; advantages: number[] }[];
-  };
-}
-const fixture = await readFixture<Fixture>('advantage-estimators.json');
+const fixture = await readFixture<AdvantageEstimatorFixture>('advantage-estimators.json');
 const { scores, groupIds, responseLength } = fixture.sequence;
 const mask = Uint8Array.from(fixture.sequence.mask);
 

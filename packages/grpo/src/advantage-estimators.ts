@@ -40,48 +40,29 @@ export interface AdvantageEstimatorRule {
   readonly source: string;
 }
 
+/**
+ * The rule of a group-normalised mode of {@link computeAdvantages}, from its `advantageModes` entry: it reads
+ * `epsilon` unless it does not scale.
+ */
+function advantageModeEstimator<Mode extends AdvantageMode>(mode: Mode) {
+  const { description, scale, defaultEpsilon, source } = advantageModes[mode];
+  return {
+    description,
+    level: 'sequence',
+    grouped: true,
+    input: 'scores',
+    defaults: scale === 'none' ? {} : { epsilon: defaultEpsilon },
+    source,
+  } as const satisfies AdvantageEstimatorRule;
+}
+
 /** The estimators; `satisfies` makes the compiler demand one entry per {@link AdvantageEstimator}. */
 export const advantageEstimators = {
-  grpo: {
-    description: advantageModes.grpo.description,
-    level: 'sequence',
-    grouped: true,
-    input: 'scores',
-    defaults: { epsilon: advantageModes.grpo.defaultEpsilon },
-    source: advantageModes.grpo.source,
-  },
-  'dr-grpo': {
-    description: advantageModes['dr-grpo'].description,
-    level: 'sequence',
-    grouped: true,
-    input: 'scores',
-    defaults: {},
-    source: advantageModes['dr-grpo'].source,
-  },
-  'trl-group': {
-    description: advantageModes['trl-group'].description,
-    level: 'sequence',
-    grouped: true,
-    input: 'scores',
-    defaults: { epsilon: advantageModes['trl-group'].defaultEpsilon },
-    source: advantageModes['trl-group'].source,
-  },
-  'trl-batch': {
-    description: advantageModes['trl-batch'].description,
-    level: 'sequence',
-    grouped: true,
-    input: 'scores',
-    defaults: { epsilon: advantageModes['trl-batch'].defaultEpsilon },
-    source: advantageModes['trl-batch'].source,
-  },
-  'trl-none': {
-    description: advantageModes['trl-none'].description,
-    level: 'sequence',
-    grouped: true,
-    input: 'scores',
-    defaults: {},
-    source: advantageModes['trl-none'].source,
-  },
+  grpo: advantageModeEstimator('grpo'),
+  'dr-grpo': advantageModeEstimator('dr-grpo'),
+  'trl-group': advantageModeEstimator('trl-group'),
+  'trl-batch': advantageModeEstimator('trl-batch'),
+  'trl-none': advantageModeEstimator('trl-none'),
   rloo: {
     description: 's − mean of the other samples of the group = (s − group mean) · n / (n − 1); a group of one keeps s',
     level: 'sequence',

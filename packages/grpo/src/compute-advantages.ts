@@ -1,5 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { expectNumber } from './batch-shape';
+import { groupMean, groupMembers, unbiasedStd } from './sample-groups';
 
 /**
  * How a group-relative advantage is formed from outcome scores. Every mode subtracts the mean of the
@@ -95,26 +96,13 @@ export function computeAdvantages(options: ComputeAdvantagesOptions): AdvantageR
   const epsilon = options.epsilon ?? rule.defaultEpsilon;
   expectNumber('epsilon', epsilon, (value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
   const batch = scores.length;
-  if (groupIds.length !== batch) {
-    throw new InvalidInputError(`expected ${batch} group ids (one per score), got ${groupIds.length}`, {
-      field: 'groupIds',
-    });
-  }
-
-  const members = new Map<string | number, number[]>();
-  for (let index = 0; index < batch; index++) {
-    const id = groupIds[index]!;
-    const list = members.get(id);
-    if (list === undefined) members.set(id, [index]);
-    else list.push(index);
-  }
-
+  const groups = groupMembers(scores, groupIds);
   const advantages = new Float64Array(batch);
   const means = new Float64Array(batch);
   const stds = new Float64Array(batch);
   const batchStd = rule.scale === 'batch-std' ? unbiasedStd(scores, null) : Number.NaN;
 
-  for (const indices of members.values()) {
+  for (const indices of groups) {
     let mean: number;
     let std: number;
     if (indices.length === 1) {
@@ -127,7 +115,7 @@ export function computeAdvantages(options: ComputeAdvantagesOptions): AdvantageR
         std = 0;
       }
     } else {
-      mean = shiftedMean(scores, indices);
+      mean = groupMean(scores, indices);
       std = unbiasedStd(scores, indices, mean);
     }
     if (rule.scale === 'batch-std') std = batch > 1 ? batchStd : 0;
@@ -160,25 +148,4 @@ export function computeGrpoAdvantages(options: {
 }): Float64Array {
   const { scores, groupIds, epsilon = 1e-6, normalizeByStd = true } = options;
   return computeAdvantages({ scores, groupIds, epsilon, mode: normalizeByStd ? 'grpo' : 'dr-grpo' }).advantages;
-}
-
-/** Mean of `scores[indices]` computed as `first + mean(x − first)`: exact for identical values. */
-function shiftedMean(scores: ArrayLike<number>, indices: readonly number[]): number {
-  const first = scores[indices[0]!]!;
-  let sum = 0;
-  for (const index of indices) sum += scores[index]! - first;
-  return first + sum / indices.length;
-}
-
-/** Unbiased (n − 1) std of `scores[indices]` (all scores when `indices` is null); 0 for fewer than two. */
-function unbiasedStd(scores: ArrayLike<number>, indices: readonly number[] | null, knownMean?: number): number {
-  const all = indices ?? Array.from({ length: scores.length }, (_, index) => index);
-  if (all.length < 2) return 0;
-  const mean = knownMean ?? shiftedMean(scores, all);
-  let sum = 0;
-  for (const index of all) {
-    const deviation = scores[index]! - mean;
-    sum += deviation * deviation;
-  }
-  return Math.sqrt(sum / (all.length - 1));
 }

@@ -1,20 +1,12 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { expectClose } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
+import type { AdvantageEstimatorFixture } from '../test/advantage-estimator-fixture';
 import { readFixture } from '../test/read-fixture';
 import { computeAdvantages } from './compute-advantages';
 import { computeGpgAdvantages, computeOpoAdvantages, computeRlooAdvantages } from './group-baseline-advantages';
 
-interface SequenceFixture {
-  sequence: {
-    scores: number[];
-    groupIds: string[];
-    responseLength: number;
-    mask: number[];
-    tables: { estimator: string; knobs: { fNorm?: number }; sampleAdvantages: number[] | null }[];
-  };
-}
-const { sequence } = await readFixture<SequenceFixture>('advantage-estimators.json');
+const { sequence } = await readFixture<AdvantageEstimatorFixture>('advantage-estimators.json');
 const { scores, groupIds, responseLength } = sequence;
 const mask = Uint8Array.from(sequence.mask);
 const table = (estimator: string, fNorm?: number): number[] =>

@@ -1,53 +1,12 @@
-import { InvalidInputError } from '@research-ts/spec';
 import { expectLength, expectNumber, rowMaskSums, type MaskArray } from './batch-shape';
+import { centreInGroups, groupMean, groupMembers } from './sample-groups';
 
 /*
  * Per-sequence estimators that subtract a baseline taken from the sample's group (the samples of one
  * prompt): RLOO, OPO, GPG. Each matches the verl function it names in verl/trainer/ppo/core_algos.py,
  * read at volcengine/verl 012be9d9dcb7c38499f23616142870d2682757fc. Arithmetic is float64; a group of
- * equal scores gets exactly 0 (means are taken relative to the group's first score).
+ * equal scores gets exactly 0 (see `sample-groups.ts`).
  */
-
-/**
- * The batch indices of each group, in batch order; a group's samples need not be adjacent.
- *
- * @param scores `[batch]`
- * @param groupIds `[batch]` the prompt's uid of each sample
- */
-export function groupMembers(
-  scores: ArrayLike<number>,
-  groupIds: ArrayLike<string | number>,
-): readonly (readonly number[])[] {
-  if (groupIds.length !== scores.length) {
-    throw new InvalidInputError(`expected ${scores.length} group ids (one per score), got ${groupIds.length}`, {
-      field: 'groupIds',
-    });
-  }
-  const members = new Map<string | number, number[]>();
-  for (let index = 0; index < scores.length; index++) {
-    const id = groupIds[index]!;
-    const list = members.get(id);
-    if (list === undefined) members.set(id, [index]);
-    else list.push(index);
-  }
-  return [...members.values()];
-}
-
-/**
- * `Σ w·s / Σ w` over `scores[indices]` (w = 1 without weights), computed as `first + Σ w·(s − first) / Σ w`
- * so that identical scores give that score exactly. `Σ w = 0` gives NaN.
- */
-export function groupMean(scores: ArrayLike<number>, indices: readonly number[], weights?: ArrayLike<number>): number {
-  const first = scores[indices[0]!]!;
-  let weighted = 0;
-  let total = 0;
-  for (const index of indices) {
-    const weight = weights === undefined ? 1 : weights[index]!;
-    weighted += weight * (scores[index]! - first);
-    total += weight;
-  }
-  return first + weighted / total;
-}
 
 /**
  * RLOO: each sample's score minus the mean of the *other* samples of its group, written as
@@ -95,13 +54,7 @@ export function computeOpoAdvantages(options: {
   const { scores, groupIds, mask, responseLength } = options;
   const lengths = rowMaskSums(mask, responseLength);
   expectLength('scores', scores, lengths.length, '[batch], one per mask row');
-  const advantages = Float64Array.from(scores);
-  for (const indices of groupMembers(scores, groupIds)) {
-    if (indices.length === 1) continue;
-    const baseline = groupMean(scores, indices, lengths);
-    for (const index of indices) advantages[index] = scores[index]! - baseline;
-  }
-  return advantages;
+  return centreInGroups(scores, groupIds, lengths);
 }
 
 /**

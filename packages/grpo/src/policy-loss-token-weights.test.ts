@@ -1,8 +1,15 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose, seededRandom } from '@research-ts/testing';
-import { finiteDifferenceCases, finiteDifferenceOptions, nearKink } from '../test/policy-loss-finite-differences';
-import { randomBatch, type RandomBatch } from '../test/random-batch';
+import { expectCentralDifferences, finiteDifferenceCases } from '../test/policy-loss-finite-differences';
+import { batchInputs, randomBatch, type RandomBatch } from '../test/random-batch';
+import {
+  expectWorkedValues,
+  workedCaseOptions,
+  type CaseKnobs,
+  type PolicyLossFixtureBatch,
+  type WorkedValues,
+} from '../test/policy-loss-fixture';
 import { readFixture } from '../test/read-fixture';
 import { computeActorLoss, type ActorLossOptions, type ActorLossResult } from './actor-loss';
 import { computePolicyLoss } from './policy-loss';
@@ -32,13 +39,7 @@ function unweightedMetrics(result: ActorLossResult) {
 
 function batchOptions(batch: RandomBatch, policyLoss: PolicyLossName, perTokenAdvantages: boolean) {
   return {
-    logprobs: batch.logprobs,
-    oldLogprobs: batch.oldLogprobs,
-    refLogprobs: batch.refLogprobs,
-    entropies: batch.entropies,
-    mask: batch.mask,
-    advantages: perTokenAdvantages ? batch.tokenAdvantages : batch.sequenceAdvantages,
-    responseLength: batch.responseLength,
+    ...batchInputs(batch, perTokenAdvantages),
     klCoefficient: 0.05,
     entropyCoefficient: 0.01,
     policyLoss,
@@ -71,34 +72,15 @@ describe('tokenWeights: how each policy loss applies them', () => {
 
 // ------------------------------------------------------------------ the worked table of tools/policy-loss-values.py weighted
 
-interface WeightedBatch {
-  batch: number;
-  responseLength: number;
-  logprobs: number[];
-  oldLogprobs: number[];
-  refLogprobs: number[];
-  entropies: number[];
-  mask: number[];
-  sequenceAdvantages: number[];
-  tokenAdvantages: number[];
+interface WeightedBatch extends PolicyLossFixtureBatch {
   tokenWeights: number[];
   sequenceWeights: number[];
 }
 interface WeightedCase {
   policyLoss: PolicyLossName;
   batch: string;
-  options: Partial<ActorLossOptions> & { perTokenAdvantages?: boolean; weights: 'token' | 'sequence' };
-  expected: {
-    loss: number;
-    pgLoss: number;
-    klLoss: number;
-    entropy: number;
-    gradLogprobs: number[];
-    pgClipFrac: number;
-    pgClipFracLower: number;
-    ppoKl: number;
-    selectedTokenCount?: number;
-  };
+  options: CaseKnobs & { weights: 'token' | 'sequence' };
+  expected: WorkedValues;
 }
 const fixture = await readFixture<{ batches: Record<string, WeightedBatch>; cases: WeightedCase[] }>(
   'policy-losses-weighted.json',
@@ -106,22 +88,9 @@ const fixture = await readFixture<{ batches: Record<string, WeightedBatch>; case
 
 function fixtureOptions(c: WeightedCase): ActorLossOptions {
   const data = fixture.batches[c.batch]!;
-  const { perTokenAdvantages, weights, ...knobs } = c.options;
-  const binary = data.mask.every((m) => m === 0 || m === 1);
-  return {
-    logprobs: Float64Array.from(data.logprobs),
-    oldLogprobs: Float64Array.from(data.oldLogprobs),
-    refLogprobs: Float64Array.from(data.refLogprobs),
-    entropies: Float64Array.from(data.entropies),
-    mask: binary ? Uint8Array.from(data.mask) : Float64Array.from(data.mask),
-    advantages: Float64Array.from(perTokenAdvantages ? data.tokenAdvantages : data.sequenceAdvantages),
-    responseLength: data.responseLength,
-    tokenWeights: Float64Array.from(weights === 'token' ? data.tokenWeights : data.sequenceWeights),
-    klCoefficient: 0,
-    entropyCoefficient: 0,
-    policyLoss: c.policyLoss,
-    ...knobs,
-  };
+  const { weights, ...knobs } = c.options;
+  const tokenWeights = Float64Array.from(weights === 'token' ? data.tokenWeights : data.sequenceWeights);
+  return { ...workedCaseOptions(data, c.policyLoss, knobs), tokenWeights };
 }
 
 describe('tokenWeights: worked table (tools/policy-loss-values.py weighted, float64)', () => {
@@ -139,16 +108,7 @@ describe('tokenWeights: worked table (tools/policy-loss-values.py weighted, floa
     const options = fixtureOptions(c);
     const result = computeActorLoss(options);
     const { expected } = c;
-    expectClose(result.loss, expected.loss, { atol: 1e-12, rtol: 1e-12, label: `${label} loss` });
-    expectClose(result.metrics.pgLoss, expected.pgLoss, { atol: 1e-12, rtol: 1e-12, label: 'pgLoss' });
-    expectClose(result.metrics.klLoss!, expected.klLoss, { atol: 1e-12, rtol: 1e-12, label: 'klLoss' });
-    expectClose(result.metrics.entropy!, expected.entropy, { atol: 1e-12, rtol: 1e-12, label: 'entropy' });
-    expectClose(result.metrics.pgClipFrac, expected.pgClipFrac, { atol: 1e-15, label: 'pgClipFrac' });
-    expectClose(result.metrics.pgClipFracLower, expected.pgClipFracLower, { atol: 1e-15, label: 'pgClipFracLower' });
-    expectClose(result.metrics.ppoKl, expected.ppoKl, { atol: 1e-14, rtol: 1e-14, label: 'ppoKl' });
-    // gradients are float32: one rounding of relative size 2^-24
-    expectClose(result.gradLogprobs, expected.gradLogprobs, { atol: 1e-15, rtol: 1.2e-7, label: `${label} grad` });
-    expect(result.metrics.selectedTokenCount).toBe(expected.selectedTokenCount);
+    expectWorkedValues(result, expected, label);
     // the KL and entropy terms and every metric but the loss are those of the unweighted loss, to the bit
     const { tokenWeights: _weights, ...unweighted } = options;
     const bare = computeActorLoss(unweighted);
@@ -302,53 +262,13 @@ describe('tokenWeights: gradLogprobs against central differences (float64, h = 1
     finiteDifferenceCases.map(
       (c) => [`${c.policyLoss} ${c.aggregation.mode} perToken=${c.perTokenAdvantages}`, c] as const,
     ),
-  )('%s', (label, c) => {
-    const h = 1e-6;
-    let checked = 0;
-    let skipped = 0;
-    for (let seed = 0; seed < 6; seed++) {
-      const batch = randomBatch(1900 + seed * 13 + names.indexOf(c.policyLoss));
-      // GSPO: weights constant over a row (sequence-level); weights varying in a row make its stop-gradient
-      // gradient, like GSPO-token's, not the derivative of the loss value (the scaling test covers that case)
-      const tokenWeights = randomWeights(batch, 300 + seed, c.policyLoss === 'gspo');
-      const optionsAt = (logprobs = batch.logprobs, old = batch.oldLogprobs) => ({
-        ...finiteDifferenceOptions(batch, c, logprobs, old),
-        tokenWeights,
-      });
-      const result = computeActorLoss(optionsAt());
-      expect(result.metrics.isFinite, label).toBe(true);
-      // CISPO detaches its weight, a function of logprob − old: moving both by h holds it, as autograd does
-      const joint = c.policyLoss === 'cispo';
-      for (let k = 0; k < batch.logprobs.length; k++) {
-        if (batch.mask[k] === 0) {
-          expect(result.gradLogprobs[k], `${label} masked ${k}`).toBe(0);
-          continue;
-        }
-        if (nearKink(batch, c, k, h)) {
-          skipped++;
-          continue;
-        }
-        const shifted = (array: Float64Array, step: number) => {
-          const copy = array.slice();
-          copy[k] = array[k]! + step;
-          return copy;
-        };
-        const lossAt = (step: number) =>
-          computeActorLoss(
-            optionsAt(shifted(batch.logprobs, step), joint ? shifted(batch.oldLogprobs, step) : batch.oldLogprobs),
-          ).loss;
-        const numeric = (lossAt(h) - lossAt(-h)) / (2 * h);
-        expectClose(result.gradLogprobs[k]!, numeric, {
-          atol: 1e-8,
-          rtol: 1e-5,
-          label: `${label} seed ${seed} k ${k}`,
-        });
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(120);
-    expect(skipped).toBeLessThan(checked / 4);
-  });
+  )('%s', (label, c) =>
+    // GSPO: weights constant over a row (sequence-level); weights varying in a row make its stop-gradient
+    // gradient, like GSPO-token's, not the derivative of the loss value (the scaling test covers that case)
+    expectCentralDifferences(label, c, 1900, (batch, seed) => ({
+      tokenWeights: randomWeights(batch, 300 + seed, c.policyLoss === 'gspo'),
+    })),
+  );
 });
 
 // ------------------------------------------------------------------ validation

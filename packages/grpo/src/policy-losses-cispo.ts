@@ -1,7 +1,7 @@
 import {
   advantageAt,
   clamp,
-  maskedMean,
+  tokenLossResult,
   tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
@@ -51,10 +51,5 @@ export function cispoKernel(input: PolicyLossKernelInput): PolicyLossKernelResul
       maskSum += m;
     }
   }
-  return {
-    pgLoss,
-    pgClipFrac: maskedMean(clippedSum, maskSum),
-    pgClipFracLower: 0,
-    ppoKl: maskedMean(negativeLogRatioSum, maskSum),
-  };
+  return tokenLossResult(pgLoss, clippedSum, negativeLogRatioSum, maskSum);
 }

@@ -1,10 +1,10 @@
 import {
   advantageAt,
   clippedSurrogate,
-  maskedMean,
   surrogateClipped,
   surrogateSlope,
   surrogateValue,
+  tokenLossResult,
   tokenWeightAt,
   type PolicyLossKernelInput,
   type PolicyLossKernelResult,
@@ -69,10 +69,5 @@ export function gspoKernel(input: PolicyLossKernelInput): PolicyLossKernelResult
       maskSum += m;
     }
   }
-  return {
-    pgLoss,
-    pgClipFrac: maskedMean(clippedSum, maskSum),
-    pgClipFracLower: 0,
-    ppoKl: maskedMean(negativeLogRatioSum, maskSum),
-  };
+  return tokenLossResult(pgLoss, clippedSum, negativeLogRatioSum, maskSum);
 }

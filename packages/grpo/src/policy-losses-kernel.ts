@@ -81,6 +81,24 @@ export function tokenWeightAt(input: PolicyLossKernelInput, index: number): numb
   return input.tokenWeights === null ? 1 : input.tokenWeights[index]!;
 }
 
+/**
+ * The result of a token-level loss from its sums over the tokens in the loss: `pgClipFrac = Σ clipped / Σ M`,
+ * `ppoKl = −Σ logRatio·M / Σ M`, no `pgClipFracLower`.
+ */
+export function tokenLossResult(
+  pgLoss: number,
+  clippedSum: number,
+  negativeLogRatioSum: number,
+  maskSum: number,
+): PolicyLossKernelResult {
+  return {
+    pgLoss,
+    pgClipFrac: maskedMean(clippedSum, maskSum),
+    pgClipFracLower: 0,
+    ppoKl: maskedMean(negativeLogRatioSum, maskSum),
+  };
+}
+
 /** Slots of {@link clippedSurrogate}'s output (a `Float64Array(3)`). */
 export const surrogateValue = 0;
 export const surrogateSlope = 1;

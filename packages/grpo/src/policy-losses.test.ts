@@ -1,9 +1,15 @@
 import { InvalidConfigError } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '@research-ts/testing';
+import {
+  expectWorkedValues,
+  workedCaseOptions,
+  type CaseKnobs,
+  type PolicyLossFixtureBatch,
+  type WorkedValues,
+} from '../test/policy-loss-fixture';
 import { readFixture } from '../test/read-fixture';
-import { finiteDifferenceCases, finiteDifferenceOptions, nearKink } from '../test/policy-loss-finite-differences';
-import { randomBatch } from '../test/random-batch';
+import { expectCentralDifferences, finiteDifferenceCases } from '../test/policy-loss-finite-differences';
+import { batchInputs, randomBatch } from '../test/random-batch';
 import {
   actorLossDefaultsFor,
   checkActorLossSettings,
@@ -16,60 +22,23 @@ import { policyLosses, type PolicyLossName } from './policy-losses';
 
 // ------------------------------------------------------------------ the worked table of tools/policy-loss-values.py
 
-interface FixtureBatch {
-  batch: number;
-  responseLength: number;
-  logprobs: number[];
-  oldLogprobs: number[];
-  refLogprobs: number[];
-  entropies: number[];
-  mask: number[];
-  sequenceAdvantages: number[];
-  tokenAdvantages: number[];
-}
 interface FixtureCase {
   policyLoss: PolicyLossName;
   batch: string;
-  options: Partial<ActorLossOptions> & { perTokenAdvantages?: boolean };
-  expected: {
-    loss: number;
-    pgLoss: number;
-    klLoss: number;
-    entropy: number;
-    gradLogprobs: number[];
-    pgClipFrac: number;
-    pgClipFracLower: number;
-    ppoKl: number;
-    selectedTokenCount?: number;
-    selected?: number[];
-  };
+  options: CaseKnobs;
+  expected: WorkedValues;
 }
 interface Fixture {
   verlCommit: string;
   defaults: Record<PolicyLossName, Record<string, unknown>>;
-  batches: Record<string, FixtureBatch>;
+  batches: Record<string, PolicyLossFixtureBatch>;
   cases: FixtureCase[];
 }
 const fixture = await readFixture<Fixture>('policy-losses.json');
 const names = Object.keys(policyLosses) as PolicyLossName[];
 
 function fixtureOptions(c: FixtureCase): ActorLossOptions {
-  const data = fixture.batches[c.batch]!;
-  const { perTokenAdvantages, ...knobs } = c.options;
-  const binary = data.mask.every((m) => m === 0 || m === 1);
-  return {
-    logprobs: Float64Array.from(data.logprobs),
-    oldLogprobs: Float64Array.from(data.oldLogprobs),
-    refLogprobs: Float64Array.from(data.refLogprobs),
-    entropies: Float64Array.from(data.entropies),
-    mask: binary ? Uint8Array.from(data.mask) : Float64Array.from(data.mask),
-    advantages: Float64Array.from(perTokenAdvantages ? data.tokenAdvantages : data.sequenceAdvantages),
-    responseLength: data.responseLength,
-    klCoefficient: 0,
-    entropyCoefficient: 0,
-    policyLoss: c.policyLoss,
-    ...knobs,
-  };
+  return workedCaseOptions(fixture.batches[c.batch]!, c.policyLoss, c.options);
 }
 
 describe('policyLosses', () => {
@@ -119,16 +88,7 @@ describe('policy losses: worked table (tools/policy-loss-values.py, float64)', (
   )('case %i: %s', (_, label, c) => {
     const result = computeActorLoss(fixtureOptions(c));
     const { expected } = c;
-    expectClose(result.loss, expected.loss, { atol: 1e-12, rtol: 1e-12, label: `${label} loss` });
-    expectClose(result.metrics.pgLoss, expected.pgLoss, { atol: 1e-12, rtol: 1e-12, label: 'pgLoss' });
-    expectClose(result.metrics.klLoss!, expected.klLoss, { atol: 1e-12, rtol: 1e-12, label: 'klLoss' });
-    expectClose(result.metrics.entropy!, expected.entropy, { atol: 1e-12, rtol: 1e-12, label: 'entropy' });
-    expectClose(result.metrics.pgClipFrac, expected.pgClipFrac, { atol: 1e-15, label: 'pgClipFrac' });
-    expectClose(result.metrics.pgClipFracLower, expected.pgClipFracLower, { atol: 1e-15, label: 'pgClipFracLower' });
-    expectClose(result.metrics.ppoKl, expected.ppoKl, { atol: 1e-14, rtol: 1e-14, label: 'ppoKl' });
-    // gradients are float32: one rounding of relative size 2^-24
-    expectClose(result.gradLogprobs, expected.gradLogprobs, { atol: 1e-15, rtol: 1.2e-7, label: `${label} grad` });
-    expect(result.metrics.selectedTokenCount).toBe(expected.selectedTokenCount);
+    expectWorkedValues(result, expected, label);
     if (c.policyLoss === 'clip-cov') for (const k of expected.selected!) expect(result.gradLogprobs[k]).toBe(0);
     expect(result.metrics.isFinite).toBe(Number.isFinite(expected.loss));
   });
@@ -141,66 +101,14 @@ describe('policy losses: gradLogprobs against central differences (float64, h = 
     finiteDifferenceCases.map(
       (c) => [`${c.policyLoss} ${c.aggregation.mode} perToken=${c.perTokenAdvantages}`, c] as const,
     ),
-  )('%s', (label, c) => {
-    const h = 1e-6;
-    let checked = 0;
-    let skipped = 0;
-    for (let seed = 0; seed < 6; seed++) {
-      const batch = randomBatch(900 + seed * 13 + names.indexOf(c.policyLoss));
-      const result = computeActorLoss(finiteDifferenceOptions(batch, c));
-      expect(result.metrics.isFinite, label).toBe(true);
-      // CISPO detaches its weight, a function of logprob − old: moving both by h holds it, as autograd does
-      const joint = c.policyLoss === 'cispo';
-      for (let k = 0; k < batch.logprobs.length; k++) {
-        if (batch.mask[k] === 0) {
-          expect(result.gradLogprobs[k], `${label} masked ${k}`).toBe(0);
-          continue;
-        }
-        if (nearKink(batch, c, k, h)) {
-          skipped++;
-          continue;
-        }
-        const shifted = (array: Float64Array, step: number) => {
-          const copy = array.slice();
-          copy[k] = array[k]! + step;
-          return copy;
-        };
-        const lossAt = (step: number) =>
-          computeActorLoss(
-            finiteDifferenceOptions(
-              batch,
-              c,
-              shifted(batch.logprobs, step),
-              joint ? shifted(batch.oldLogprobs, step) : batch.oldLogprobs,
-            ),
-          ).loss;
-        const numeric = (lossAt(h) - lossAt(-h)) / (2 * h);
-        expectClose(result.gradLogprobs[k]!, numeric, {
-          atol: 1e-8,
-          rtol: 1e-5,
-          label: `${label} seed ${seed} token ${k}`,
-        });
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(120);
-    expect(skipped).toBeLessThan(checked / 4);
-  });
+  )('%s', (label, c) => expectCentralDifferences(label, c, 900));
 });
 
 // ------------------------------------------------------------------ selection, masks, vanilla
 
 describe('policy losses: vanilla stays as it was, dapo is vanilla with clip-higher', () => {
   const batch = randomBatch(31);
-  const common = {
-    logprobs: batch.logprobs,
-    oldLogprobs: batch.oldLogprobs,
-    refLogprobs: batch.refLogprobs,
-    entropies: batch.entropies,
-    mask: batch.mask,
-    advantages: batch.sequenceAdvantages,
-    responseLength: batch.responseLength,
-  };
+  const common = batchInputs(batch);
 
   it("policyLoss 'vanilla' is the default and gives the same bits", () => {
     expect(computeActorLoss({ ...common, policyLoss: 'vanilla' })).toEqual(computeActorLoss(common));
@@ -234,13 +142,7 @@ describe('policy losses: masks, determinism, out buffers', () => {
     return {
       batch,
       options: (policyLoss: PolicyLossName) => ({
-        logprobs: batch.logprobs,
-        oldLogprobs: batch.oldLogprobs,
-        refLogprobs: batch.refLogprobs,
-        entropies: batch.entropies,
-        mask: batch.mask,
-        advantages: batch.tokenAdvantages,
-        responseLength: batch.responseLength,
+        ...batchInputs(batch, true),
         policyLoss,
         ...(policyLoss === 'clip-cov' ? { clipCovRatio: 0.2 } : {}),
         ...(policyLoss === 'kl-cov' ? { klCovRatio: 0.2 } : {}),
@@ -315,15 +217,7 @@ describe('policy losses: masks, determinism, out buffers', () => {
 
 describe('policy losses: settings are checked at the door', () => {
   const batch = randomBatch(5, 2, 3);
-  const options = {
-    logprobs: batch.logprobs,
-    oldLogprobs: batch.oldLogprobs,
-    refLogprobs: batch.refLogprobs,
-    entropies: batch.entropies,
-    mask: batch.mask,
-    advantages: batch.sequenceAdvantages,
-    responseLength: batch.responseLength,
-  };
+  const options = batchInputs(batch);
 
   it('rejects an unknown policy loss, naming the field', () => {
     const bad = { ...options, policyLoss: 'ppo' as PolicyLossName };

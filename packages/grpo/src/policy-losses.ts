@@ -78,31 +78,29 @@ export interface PolicyLossRule {
 const tokenKl = 'masked mean of −(logprob − old)';
 const clampedTokenKl = 'masked mean of −clamp(logprob − old, ±logRatioClamp)';
 
+/** PPO's clipped surrogate, computed in `computeActorLoss`'s fused pass. */
+const vanilla = {
+  description: 'PPO clipped surrogate with decoupled clip bounds and an optional dual clip',
+  source: 'verl compute_policy_loss_vanilla',
+  paper: 'Schulman et al. 2017 (arXiv:1707.06347); dual clip: Ye et al. 2019 (arXiv:1912.09729)',
+  defaults: { clipLow: 0.2, clipHigh: 0.2, logRatioClamp: 20 },
+  reads: ['clipLow', 'clipHigh', 'dualClip', 'logRatioClamp'],
+  aggregation: 'option',
+  clampsLogRatio: true,
+  tokenWeights: 'token',
+  metrics: { pgClipFrac: 'masked mean of L2 > L1', pgClipFracLower: 'dual clip bites', ppoKl: clampedTokenKl },
+  kernel: 'fused',
+} as const satisfies PolicyLossRule;
+
 /** The policy losses by name; `satisfies` makes the compiler demand one entry per {@link PolicyLossName}. */
 export const policyLosses = {
-  vanilla: {
-    description: 'PPO clipped surrogate with decoupled clip bounds and an optional dual clip',
-    source: 'verl compute_policy_loss_vanilla',
-    paper: 'Schulman et al. 2017 (arXiv:1707.06347); dual clip: Ye et al. 2019 (arXiv:1912.09729)',
-    defaults: { clipLow: 0.2, clipHigh: 0.2, logRatioClamp: 20 },
-    reads: ['clipLow', 'clipHigh', 'dualClip', 'logRatioClamp'],
-    aggregation: 'option',
-    clampsLogRatio: true,
-    tokenWeights: 'token',
-    metrics: { pgClipFrac: 'masked mean of L2 > L1', pgClipFracLower: 'dual clip bites', ppoKl: clampedTokenKl },
-    kernel: 'fused',
-  },
+  vanilla,
   dapo: {
+    ...vanilla,
     description: "vanilla with DAPO's clip-higher: ε_low 0.2, ε_high 0.28 (token-mean, as the DAPO recipe)",
     source: 'verl compute_policy_loss_vanilla (recipe/dapo: clip_ratio_low 0.2, clip_ratio_high 0.28)',
     paper: 'Yu et al. 2025, DAPO (arXiv:2503.14476)',
     defaults: { clipLow: 0.2, clipHigh: 0.28, logRatioClamp: 20 },
-    reads: ['clipLow', 'clipHigh', 'dualClip', 'logRatioClamp'],
-    aggregation: 'option',
-    clampsLogRatio: true,
-    tokenWeights: 'token',
-    metrics: { pgClipFrac: 'masked mean of L2 > L1', pgClipFracLower: 'dual clip bites', ppoKl: clampedTokenKl },
-    kernel: 'fused',
   },
   gspo: {
     description: 'clipped surrogate over the sequence ratio (geometric mean of token ratios), stop-gradient per token',

@@ -1,28 +1,11 @@
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { expectClose } from '@research-ts/testing';
 import { describe, expect, it } from 'vitest';
+import type { AdvantageEstimatorFixture } from '../test/advantage-estimator-fixture';
 import { readFixture } from '../test/read-fixture';
 import { computeReinforcePlusPlusAdvantages, computeReinforcePlusPlusBaselineAdvantages } from './reinforce-plus-plus';
 
-interface TokenTable {
-  gamma: number;
-  case: string;
-  tokenRewards: number[];
-  mask: number[];
-  advantages: number[];
-  returns: number[];
-}
-interface Fixture {
-  sequence: {
-    scores: number[];
-    groupIds: string[];
-    responseLength: number;
-    mask: number[];
-    tables: { estimator: string; advantages: number[] }[];
-  };
-  reinforcePlusPlus: { responseLength: number; tables: TokenTable[] };
-}
-const fixture = await readFixture<Fixture>('advantage-estimators.json');
+const fixture = await readFixture<AdvantageEstimatorFixture>('advantage-estimators.json');
 const { responseLength, tables } = fixture.reinforcePlusPlus;
 const maskOf = (values: number[]) =>
   values.every((value) => value === 0 || value === 1) ? Uint8Array.from(values) : Float32Array.from(values);

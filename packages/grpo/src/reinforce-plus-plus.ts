@@ -1,6 +1,6 @@
 import { InvalidInputError } from '@research-ts/spec';
 import { expectLength, expectNumber, rowCount, type MaskArray } from './batch-shape';
-import { groupMean, groupMembers } from './group-baseline-advantages';
+import { centreInGroups } from './sample-groups';
 
 /*
  * REINFORCE++ and REINFORCE++ with a group baseline: per-token advantages whitened over every masked
@@ -136,12 +136,7 @@ export function computeReinforcePlusPlusBaselineAdvantages(options: {
   const { scores, groupIds, mask, responseLength } = options;
   const batch = rowCount('mask', mask, responseLength);
   expectLength('scores', scores, batch, '[batch], one per mask row');
-  const centred = Float64Array.from(scores);
-  for (const indices of groupMembers(scores, groupIds)) {
-    if (indices.length === 1) continue;
-    const mean = groupMean(scores, indices);
-    for (const index of indices) centred[index] = scores[index]! - mean;
-  }
+  const centred = centreInGroups(scores, groupIds);
   const spread = new Float64Array(batch * responseLength);
   for (let index = 0; index < spread.length; index++) {
     spread[index] = centred[Math.floor(index / responseLength)]! * mask[index]!;

@@ -40,3 +40,19 @@ export function randomBatch(seed: number, batch = 5, responseLength = 7): Random
     tokenAdvantages,
   };
 }
+
+/**
+ * The arrays of `batch` as `computeActorLoss` reads them, with its per-sequence advantages, or its per-token ones when
+ * `perTokenAdvantages`.
+ */
+export function batchInputs(batch: RandomBatch, perTokenAdvantages = false) {
+  return {
+    logprobs: batch.logprobs,
+    oldLogprobs: batch.oldLogprobs,
+    refLogprobs: batch.refLogprobs,
+    entropies: batch.entropies,
+    mask: batch.mask,
+    advantages: perTokenAdvantages ? batch.tokenAdvantages : batch.sequenceAdvantages,
+    responseLength: batch.responseLength,
+  };
+}

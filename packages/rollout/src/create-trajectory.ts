@@ -17,6 +17,8 @@ export interface TrajectoryParts {
   searches: readonly SearchRecord[];
   /** Required exactly when `finishReason === 'error'`. */
   error?: string;
+  /** The sampler's logprob of each response token (any value where the loss mask is 0); see `Trajectory`. */
+  rolloutLogprobs?: Float32Array | readonly number[];
 }
 
 const source = 'createTrajectory';
@@ -41,12 +43,14 @@ function checkTokenIds(field: string, ids: readonly number[]): void {
  * - `segments` are non-empty, contiguous, start at 0 and end at `responseIds.length`;
  * - a `'model'` segment has mask 1 on all its tokens, a `'result'` segment mask 0 on all of its;
  * - `text` is the concatenation of the segments' texts;
- * - `error` is present exactly when `finishReason === 'error'`.
+ * - `error` is present exactly when `finishReason === 'error'`;
+ * - `rolloutLogprobs`, when given, has one value per response token, finite where the loss mask is 1 (copied
+ *   into a fresh `Float32Array`).
  *
  * A violation is a programming fault: it throws {@link InvalidInputError} naming the field.
  */
 export function createTrajectory(parts: TrajectoryParts): Trajectory {
-  const { promptIds, responseIds, lossMask, segments, text, finishReason, searches, error } = parts;
+  const { promptIds, responseIds, lossMask, segments, text, finishReason, searches, error, rolloutLogprobs } = parts;
   if (responseIds.length !== lossMask.length) {
     fail('lossMask', `has ${lossMask.length} entries but responseIds has ${responseIds.length}`);
   }
@@ -90,6 +94,8 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
     );
   }
 
+  const logprobs = rolloutLogprobs === undefined ? undefined : checkRolloutLogprobs(rolloutLogprobs, mask);
+
   const trajectory: Trajectory = {
     promptIds: Object.freeze(promptIds.slice()),
     responseIds: Object.freeze(responseIds.slice()),
@@ -108,6 +114,20 @@ export function createTrajectory(parts: TrajectoryParts): Trajectory {
       ),
     ),
     ...(error === undefined ? {} : { error }),
+    ...(logprobs === undefined ? {} : { rolloutLogprobs: logprobs }),
   };
   return Object.freeze(trajectory);
+}
+
+function checkRolloutLogprobs(values: Float32Array | readonly number[], mask: Uint8Array): Float32Array {
+  if (values.length !== mask.length) {
+    fail('rolloutLogprobs', `has ${values.length} entries but responseIds has ${mask.length}`);
+  }
+  const copy = Float32Array.from(values);
+  copy.forEach((value, index) => {
+    if (mask[index] === 1 && !Number.isFinite(value)) {
+      fail(`rolloutLogprobs.${index}`, `is ${String(values[index])} on a generated token (expected a finite logprob)`);
+    }
+  });
+  return copy;
 }

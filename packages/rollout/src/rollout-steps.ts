@@ -44,7 +44,13 @@ export async function generateTurn(run: RolloutRun, active: readonly SampleState
  */
 function afterGeneration(run: RolloutRun, state: SampleState, result: GenerateResult): void {
   state.turns += 1;
-  const kept = appendPiece(run, state, 'model', result.outputIds, result.text);
+  if (result.logprobs !== undefined && result.logprobs.length !== result.outputIds.length) {
+    throw new InvalidInputError(
+      `returned ${result.logprobs.length} logprobs for ${result.outputIds.length} output ids`,
+      { source: `policy "${run.policy.name}"`, field: 'logprobs' },
+    );
+  }
+  const kept = appendPiece(run, state, 'model', result.outputIds, result.text, result.logprobs);
   const reason =
     kept < result.outputIds.length
       ? 'budget'

@@ -44,6 +44,11 @@ export interface SampleState {
   readonly promptIds: readonly number[];
   readonly responseIds: number[];
   readonly lossMask: number[];
+  /**
+   * The sampler's logprob of each response id (NaN for inserted ids) while every model piece so far came with
+   * logprobs; undefined from the first one without.
+   */
+  rolloutLogprobs: number[] | undefined;
   readonly segments: TrajectorySegment[];
   text: string;
   readonly searches: SearchRecord[];
@@ -68,6 +73,7 @@ export function createSampleState(
     promptIds,
     responseIds: [],
     lossMask: [],
+    rolloutLogprobs: [],
     segments: [],
     text: '',
     searches: [],
@@ -80,8 +86,9 @@ export function createSampleState(
 
 /**
  * Appends a piece (policy output with mask 1, or an inserted result with mask 0), cut to the room left
- * in the response budget. A cut piece's text is the decoding of the ids kept. Returns the number of
- * ids appended.
+ * in the response budget. A cut piece's text is the decoding of the ids kept, and its `logprobs` (one per id,
+ * model pieces only) are cut with the ids; a model piece without them drops the sample's rollout logprobs, an
+ * inserted piece gets NaN. Returns the number of ids appended.
  */
 export function appendPiece(
   run: RolloutRun,
@@ -89,6 +96,7 @@ export function appendPiece(
   kind: TrajectorySegment['kind'],
   ids: readonly number[],
   text: string,
+  logprobs?: readonly number[],
 ): number {
   const room = Math.max(0, run.responseBudget - state.responseIds.length);
   const kept = ids.length <= room ? ids : ids.slice(0, room);
@@ -99,6 +107,10 @@ export function appendPiece(
   for (let index = 0; index < kept.length; index += 1) {
     state.responseIds.push(kept[index]!);
     state.lossMask.push(mask);
+  }
+  if (kind === 'model' && logprobs === undefined) state.rolloutLogprobs = undefined;
+  for (let index = 0; state.rolloutLogprobs !== undefined && index < kept.length; index += 1) {
+    state.rolloutLogprobs.push(kind === 'model' ? logprobs![index]! : NaN);
   }
   state.segments.push({ kind, start, end: state.responseIds.length, text: keptText });
   state.text += keptText;
@@ -128,6 +140,7 @@ export function finishSample(
     finishReason,
     searches: state.searches,
     ...(error === undefined ? {} : { error }),
+    ...(state.rolloutLogprobs === undefined ? {} : { rolloutLogprobs: state.rolloutLogprobs }),
   });
   run.emit?.({ type: 'trajectory-end', sample: state.sample, trajectory: state.trajectory });
 }

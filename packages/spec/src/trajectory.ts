@@ -42,4 +42,11 @@ export interface Trajectory {
   readonly finishReason: TrajectoryFinishReason;
   readonly searches: readonly SearchRecord[];
   readonly error?: string;
+  /**
+   * `[responseIds.length]` the sampler's log-probability of each response token as the policy reported it
+   * (`GenerateResult.logprobs`), NaN where the environment inserted the token (loss mask 0). Present only when
+   * every model piece came with its logprobs (a server asked for them): a rollout correction compares the
+   * trainer's own log-probabilities with these.
+   */
+  readonly rolloutLogprobs?: Float32Array;
 }

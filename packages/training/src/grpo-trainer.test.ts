@@ -8,71 +8,17 @@ import {
 import { InvalidConfigError, InvalidInputError, type TokenBatch, type TokenScores } from '@research-ts/spec';
 import { describe, expect, it } from 'vitest';
 import { expectClose, sameBits } from '@research-ts/testing';
-import { makeTrajectory } from '../test/make-trajectory';
 import { numericGradient } from '../test/numeric-gradient';
 import { wrapPolicy } from '../test/policy-wrappers';
-import { createTinyPolicy, type TinyPolicy } from '../test/tiny-policy';
-import { fullBatch } from '../test/trainer-fixtures';
-import { createGrpoTrainer, type GrpoLossOptions, type GrpoStepMetrics, type GrpoTrainerOptions } from './grpo-trainer';
+import { createTinyPolicy } from '../test/tiny-policy';
+import { fullBatch, responseScores, sample, samples, setup, vocabSize, withoutTimings } from '../test/trainer-fixtures';
+import { createGrpoTrainer, type GrpoLossOptions } from './grpo-trainer';
 import { packTrajectories, type TrainingSample } from './pack-trajectories';
 
-// Token ids of the toy vocabulary: 0 EOS/pad, 1–4 words, 5 a prompt marker, 6 an inserted result token.
-const vocabSize = 7;
-const sample = (
-  groupId: string,
-  reward: number,
-  promptIds: number[],
-  responseIds: number[],
-  lossMask?: number[],
-): TrainingSample => ({
-  trajectory: makeTrajectory(promptIds, responseIds, lossMask),
-  groupId,
-  reward,
-});
-/** Two prompts × four rollouts; the rewarded rollouts use words 1, 2, the others 3, 4; two carry an inserted result. */
-const samples: TrainingSample[] = [
-  sample('q1', 1, [5], [1, 2, 1, 2]),
-  sample('q1', 0, [5], [3, 4, 6, 6, 3, 4], [1, 1, 0, 0, 1, 1]),
-  sample('q1', 0.8, [5], [1, 2, 2, 1, 0]),
-  sample('q1', 0.1, [5], [4, 3, 4, 4]),
-  sample('q2', 0.5, [5, 2], [2, 1, 2]),
-  sample('q2', 0, [5, 2], [3, 6, 6, 6, 4, 0], [1, 0, 0, 0, 1, 1]),
-  sample('q2', 1, [5, 2], [1, 1]),
-  sample('q2', 0.1, [5, 2], [4, 4, 3]),
-];
 const advantages = computeGrpoAdvantages({
   scores: samples.map((s) => s.reward),
   groupIds: samples.map((s) => s.groupId),
 });
-
-/** A policy, a frozen reference copy of its initial weights, and a trainer over them. */
-function setup(overrides: Partial<GrpoTrainerOptions> = {}, seed = 11) {
-  const policy = createTinyPolicy({ vocabSize, hiddenSize: 4, seed });
-  const reference = createTinyPolicy({ vocabSize, hiddenSize: 4, seed, parameters: policy.parameters });
-  const trainer = createGrpoTrainer({ policy, reference, maxTokensPerMicroBatch: 1000, ...overrides });
-  return { policy, reference, trainer };
-}
-
-/** Per sample, the float32 score of each response token from a one-row batch. */
-async function responseScores(policy: Pick<TinyPolicy, 'scoreTokens'>, list: readonly TrainingSample[]) {
-  return Promise.all(
-    list.map(async ({ trajectory }) => {
-      const ids = [...trajectory.promptIds, ...trajectory.responseIds];
-      const batch: TokenBatch = {
-        inputIds: Int32Array.from(ids),
-        attentionMask: new Uint8Array(ids.length).fill(1),
-        batch: 1,
-        length: ids.length,
-      };
-      const scores = await policy.scoreTokens(batch);
-      const start = trajectory.promptIds.length - 1;
-      return {
-        logprobs: scores.logprobs.slice(start, start + trajectory.responseIds.length),
-        entropies: scores.entropies.slice(start, start + trajectory.responseIds.length),
-      };
-    }),
-  );
-}
 
 /** Σ over loss tokens of `pick(sample, j)`, and the number of loss tokens. */
 function overLossTokens(list: readonly TrainingSample[], pick: (index: number, j: number) => number) {
@@ -87,8 +33,6 @@ function overLossTokens(list: readonly TrainingSample[], pick: (index: number, j
   });
   return { sum, count };
 }
-
-const withoutTimings = (metrics: GrpoStepMetrics) => ({ ...metrics, timings: undefined });
 
 describe('createGrpoTrainer', () => {
   it('two steps change the parameters; the first step reports ratio 1, KL 0 and the worked loss', async () => {

@@ -132,31 +132,15 @@ export interface HealthThresholdRule {
 
 type SharedSetting = Exclude<keyof HealthThresholds, HealthAlarmKind | 'disabled'>;
 
-const positiveInteger = (description: string): HealthThresholdRule => ({
-  holds: (value) => Number.isInteger(value) && value >= 1,
-  rule: 'must be an integer ≥ 1',
-  description,
-});
-const nonNegative = (description: string): HealthThresholdRule => ({
-  holds: (value) => value >= 0 && Number.isFinite(value),
-  rule: 'must be a finite number ≥ 0',
-  description,
-});
-const positive = (description: string): HealthThresholdRule => ({
-  holds: (value) => value > 0 && Number.isFinite(value),
-  rule: 'must be a finite number > 0',
-  description,
-});
-const share = (description: string): HealthThresholdRule => ({
-  holds: (value) => value > 0 && value <= 1,
-  rule: 'must be in (0, 1]',
-  description,
-});
-const factor = (description: string): HealthThresholdRule => ({
-  holds: (value) => value > 1 && Number.isFinite(value),
-  rule: 'must be a finite number > 1',
-  description,
-});
+/** A kind of threshold: what it `holds` and the rule in words; given a description, the threshold's rule. */
+const thresholdRule =
+  (holds: (value: number) => boolean, rule: string) =>
+  (description: string): HealthThresholdRule => ({ holds, rule, description });
+const positiveInteger = thresholdRule((value) => Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
+const nonNegative = thresholdRule((value) => value >= 0 && Number.isFinite(value), 'must be a finite number ≥ 0');
+const positive = thresholdRule((value) => value > 0 && Number.isFinite(value), 'must be a finite number > 0');
+const share = thresholdRule((value) => value > 0 && value <= 1, 'must be in (0, 1]');
+const factor = thresholdRule((value) => value > 1 && Number.isFinite(value), 'must be a finite number > 1');
 
 /** The shared settings' defaults (each alarm's own are in {@link healthAlarmKinds}). */
 export const healthAlarmSettings = {

@@ -43,6 +43,7 @@ export {
   type DynamicSamplingOptions,
   type DynamicSamplingReport,
   type OverlongPenaltySettings,
+  type PinnedWeightsPolicy,
   type TrainingQuestion,
   type TrainStep,
   type TrainStepInput,

@@ -29,9 +29,27 @@ export interface TrainingQuestion {
   goldenAnswers: readonly string[];
 }
 
+/**
+ * A policy whose weights a trainer keeps in step from outside (policy-openai's `OpenAICompletionsPolicy` with a
+ * weight sync): `work` runs with one weight version held, and a sync waits until it settles.
+ */
+export interface PinnedWeightsPolicy {
+  withPinnedWeights<T>(
+    work: (pinned: Policy, weightVersion: number | undefined) => Promise<T>,
+    options?: { signal?: AbortSignal },
+  ): Promise<T>;
+}
+
 export interface TrainStepOptions {
-  /** The policy the rollouts sample from: the one `trainer` updates. */
+  /** The policy the rollouts sample from (without `rolloutPolicy`): the one `trainer` updates. */
   policy: Policy;
+  /**
+   * Rollouts from an external engine: each round's rollout runs inside `rolloutPolicy.withPinnedWeights`, on the
+   * pinned policy (so no rollout mixes two weight versions), instead of on `policy`; the versions are reported in
+   * `TrainStepResult.weightVersions`. `trainer` still scores and updates its own policy, and the caller syncs the
+   * engine's weights after the step. Default: rollouts from `policy`.
+   */
+  rolloutPolicy?: PinnedWeightsPolicy;
   /** Advantages → loss → update (see `createGrpoTrainer`). */
   trainer: GrpoTrainer;
   retriever: Retriever;
@@ -103,6 +121,8 @@ export interface TrainStepResult {
   dynamicSampling?: DynamicSamplingReport;
   /** With `overlongFiltering`: the indices in `samples` of those trained with their loss mask zeroed. */
   overlongFiltered?: number[];
+  /** With `rolloutPolicy`: the weight version each sample was generated with (same order as `samples`). */
+  weightVersions?: (number | undefined)[];
 }
 
 export interface TrainStepInput {
@@ -131,6 +151,8 @@ interface Round {
   samples: RolloutSample[];
   scores: ScoredRollout[];
   rewards: number[];
+  /** The weight version of the round's rollouts (`rolloutPolicy`); undefined otherwise. */
+  weightVersion?: number | undefined;
 }
 
 /**
@@ -146,10 +168,15 @@ interface Round {
  *    with KL and entropy over micro-batches, one clipped AdamW update in the policy), samples that stopped on
  *    the budget masked out with `overlongFiltering`.
  *
+ * A trajectory that carries the sampler's `rolloutLogprobs` (a policy that reports logprobs, as an external engine
+ * asked for them) hands them to the trainer as `TrainingSample.rolloutLogprobs`, whatever the trainer: one without a
+ * `rolloutCorrection` ignores them, one with it needs them (and says so when a trajectory lacks them).
+ *
  * The options are checked here, before any work.
  */
 export function createTrainStep(options: TrainStepOptions): TrainStep {
-  const { policy, trainer, retriever, tokenizer, template, groupSize, responseBudget, maxTurns, topK } = options;
+  const { policy, rolloutPolicy, trainer, retriever, tokenizer, template, groupSize, responseBudget, maxTurns, topK } =
+    options;
   const temperature = options.temperature ?? 1;
   const topP = options.topP ?? 1;
   const maxFailedSearchShare = options.maxFailedSearchShare ?? 0;
@@ -165,6 +192,9 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
     const expected = Object.keys(promptTemplates).map((name) => JSON.stringify(name));
     throw new InvalidConfigError('template', `is ${JSON.stringify(template)}; expected one of ${expected.join(', ')}`);
   }
+  if (rolloutPolicy !== undefined && typeof rolloutPolicy.withPinnedWeights !== 'function') {
+    throw new InvalidConfigError('rolloutPolicy', 'must have withPinnedWeights(work) (an OpenAICompletionsPolicy)');
+  }
   const { dynamicSampling, overlongPenalty, overlongFiltering } = checkDapoOptions(options);
 
   /** 1. rollout and 2. reward of `questions`, the first of them being question `offset` of the step. */
@@ -176,19 +206,27 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
     timings: { rolloutMs: number; rewardMs: number },
   ): Promise<Round> {
     const started = performance.now();
-    const rolledOut = await rollout({
-      policy,
-      retriever,
-      tokenizer,
-      prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template)),
-      samplesPerPrompt: groupSize,
-      responseBudget,
-      ...(maxTurns === undefined ? {} : { maxTurns }),
-      topK,
-      sampling: { temperature, topP, seed },
-      maxFailedSearchShare,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const rolloutOn = (samplingPolicy: Policy) =>
+      rollout({
+        policy: samplingPolicy,
+        retriever,
+        tokenizer,
+        prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template)),
+        samplesPerPrompt: groupSize,
+        responseBudget,
+        ...(maxTurns === undefined ? {} : { maxTurns }),
+        topK,
+        sampling: { temperature, topP, seed },
+        maxFailedSearchShare,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    const { rolledOut, weightVersion } =
+      rolloutPolicy === undefined
+        ? { rolledOut: await rolloutOn(policy), weightVersion: undefined }
+        : await rolloutPolicy.withPinnedWeights(
+            async (pinned, version) => ({ rolledOut: await rolloutOn(pinned), weightVersion: version }),
+            signal === undefined ? {} : { signal },
+          );
     const samples =
       offset === 0
         ? rolledOut
@@ -204,7 +242,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
     );
     const rewards = overlongRewards(scores, samples, responseBudget, overlongPenalty);
     timings.rewardMs += performance.now() - rewarded;
-    return { samples, scores, rewards };
+    return { samples, scores, rewards, weightVersion };
   }
 
   return async function trainStep({ questions, seed, signal, nextQuestions }) {
@@ -219,6 +257,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
     }
     const all: Round & { questions: TrainingQuestion[] } = { questions: [], samples: [], scores: [], rewards: [] };
     const trainedSamples: number[] = [];
+    const weightVersions: (number | undefined)[] = [];
     const report: DynamicSamplingReport = { rounds: 0, generatedGroups: 0, droppedGroups: 0, keptGroups: 0 };
     for (let round = 0; round < maxRounds && report.keptGroups < questions.length; round++) {
       const missing = questions.length - report.keptGroups;
@@ -229,7 +268,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
         });
       }
       const offset = all.questions.length;
-      const { samples, scores, rewards } = await rolloutRound(
+      const { samples, scores, rewards, weightVersion } = await rolloutRound(
         roundQuestions,
         offset,
         roundSeed(seed, round),
@@ -241,6 +280,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
       all.samples.push(...samples);
       all.scores.push(...scores);
       all.rewards.push(...rewards);
+      for (const _sample of samples) weightVersions.push(weightVersion);
       const keep = dynamicSampling === undefined ? undefined : variedGroups(samples, rewards, report, missing);
       for (let index = 0; index < samples.length; index++) if (keep?.[index] !== 0) trainedSamples.push(first + index);
     }
@@ -261,6 +301,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
     };
     if (dynamicSampling !== undefined) result.dynamicSampling = report;
     if (filtered !== undefined) result.overlongFiltered = filtered.indices;
+    if (rolloutPolicy !== undefined) result.weightVersions = weightVersions;
     return result;
   };
 }
@@ -282,10 +323,12 @@ function trainingBatch(
   return chosen.map((index) => {
     const { trajectory, promptIndex } = all.samples[index]!;
     const zeroed = nothing || (keep !== undefined && keep[index] === 0);
+    const { rolloutLogprobs } = trajectory;
     return {
       trajectory: zeroed ? { ...trajectory, lossMask: new Uint8Array(trajectory.lossMask.length) } : trajectory,
       groupId: promptIndex,
       reward: all.rewards[index]!,
+      ...(rolloutLogprobs === undefined ? {} : { rolloutLogprobs }),
     };
   });
 }
