@@ -6,6 +6,8 @@ import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
 import { retrieverApis, retrieverSourceOf } from './open-retriever';
+import { promptTemplates } from '@research-ts/rollout';
+import { thinkingModes } from '@research-ts/tags';
 import { algorithmNames } from './algorithm-recipes';
 import { presetNames, resolveConfig } from './resolve-config';
 import { evaluationServerRetryDefaults, runEvaluation } from './run-evaluation';
@@ -223,7 +225,13 @@ export function createProgram(): Command {
       absolutePath,
     )
     .addOption(
-      new Option('--template <template>', 'prompt template').choices(['base', 'instruct', 'compact']).default('base'),
+      new Option('--template <template>', 'prompt template').choices(Object.keys(promptTemplates)).default('base'),
+    )
+    .addOption(
+      new Option(
+        '--thinking <mode>',
+        "with --template instruct: the chat template's thinking mode (Qwen3's enable_thinking); unset: its default",
+      ).choices(Object.keys(thinkingModes)),
     )
     .option('--budget <tokens>', 'response token budget (ReSearch: 8192)', integer('budget'), 8192)
     .option('--top-k <n>', 'passages per search (ReSearch: 5)', integer('top-k'), 5)
@@ -303,6 +311,7 @@ export function createProgram(): Command {
         ...(options.tokenizer === undefined ? {} : { tokenizerDirectory: options.tokenizer }),
         retriever,
         template: options.template,
+        ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
         responseBudget: options.budget,
         topK: options.topK,
         ...(options.judgeUrl === undefined

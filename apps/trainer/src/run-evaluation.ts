@@ -1,3 +1,4 @@
+import type { ThinkingMode } from '@research-ts/tags';
 import { datasetNameOfFile, loadQuestions, type QaExample } from '@research-ts/datasets';
 import {
   createOpenAIJudge,
@@ -45,6 +46,8 @@ export interface RunEvaluationOptions {
   tokenizerDirectory?: string;
   retriever: RetrieverSource;
   template: PromptTemplate;
+  /** With the `instruct` template, the chat template's thinking mode (tags' `thinkingModes`); unset: its default. */
+  thinking?: ThinkingMode;
   responseBudget: number;
   topK: number;
   /** An OpenAI-compatible chat endpoint for the LLM judge (`…/v1`); without `apiKey` no Authorization header is sent. */
@@ -186,6 +189,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
       tokenizer,
       questions: asked.map(({ question }) => question),
       template: options.template,
+      ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
       responseBudget: options.responseBudget,
       topK: options.topK,
       maxFailedSearchShare: options.maxFailedSearchShare ?? 0,

@@ -258,6 +258,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const padId = tokenizer.padTokenId ?? 0;
   const topK = config.retriever.topK;
   const template = config.prompt.template;
+  const thinking = config.prompt.thinking === undefined ? {} : { thinking: config.prompt.thinking };
   const warmupModel = join(output, 'warmup-model');
   const saveModel = (directory: string) =>
     onnx.save(directory, { copyTokenizerFrom: config.modelDirectory }).then(() => undefined);
@@ -304,6 +305,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     retriever,
     tokenizer,
     template,
+    ...thinking,
     groupSize: config.rollout.groupSize,
     responseBudget: config.rollout.responseBudget,
     ...(config.rollout.maxTurns === undefined ? {} : { maxTurns: config.rollout.maxTurns }),
@@ -370,7 +372,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         const question = warmupQuestion();
         examples.push(
           await buildWarmupTranscript({
-            promptIds: buildPromptIds(tokenizer, question, template),
+            promptIds: buildPromptIds(tokenizer, question, template, thinking),
             question,
             retriever: warmupRetriever,
             tokenizer,
@@ -444,6 +446,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       tokenizer,
       questions,
       template,
+      ...thinking,
       responseBudget: evaluationBudget,
       topK,
       onProgress: (done, _total, failed) => progress.update(done, failed === 0 ? '' : `failed searches ${failed}`),

@@ -1,5 +1,6 @@
 import { scoreRollout, type ScoredRollout } from '@research-ts/evaluators';
 import { buildPromptIds, rollout, type PromptTemplate } from '@research-ts/rollout';
+import type { ThinkingMode } from '@research-ts/tags';
 import type { Policy, Retriever, Tokenizer, Trajectory } from '@research-ts/spec';
 
 /** A question with its accepted answers. */
@@ -26,6 +27,8 @@ export interface EvaluateQuestionsOptions {
   tokenizer: Tokenizer;
   questions: readonly EvaluationQuestion[];
   template: PromptTemplate;
+  /** With the `instruct` template, the chat template's thinking mode (tags' `thinkingModes`); unset: its default. */
+  thinking?: ThinkingMode;
   responseBudget: number;
   topK: number;
   /** Questions per rollout batch (default 64). */
@@ -85,7 +88,11 @@ export async function evaluateQuestions(options: EvaluateQuestionsOptions): Prom
       policy: options.policy,
       retriever: options.retriever,
       tokenizer: options.tokenizer,
-      prompts: batch.map((question) => buildPromptIds(options.tokenizer, question.question, options.template)),
+      prompts: batch.map((question) =>
+        buildPromptIds(options.tokenizer, question.question, options.template, {
+          ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
+        }),
+      ),
       responseBudget: options.responseBudget,
       topK: options.topK,
       sampling: { temperature: 0 },

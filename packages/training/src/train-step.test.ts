@@ -114,6 +114,7 @@ describe('createTrainStep', () => {
       [{ topP: 0 }, /topP.*\(0, 1\]/],
       [{ maxFailedSearchShare: 2 }, /maxFailedSearchShare.*\[0, 1\]/],
       [{ template: 'chat' as never }, /template.*"chat".*"base", "instruct", "compact"/],
+      [{ thinking: 'open' as never }, /thinking.*"open".*"native", "closed"/],
     ];
     for (const [change, message] of cases) {
       const create = () => createTrainStep({ ...base, ...change });

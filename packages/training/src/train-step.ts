@@ -7,6 +7,7 @@ import {
   type PromptTemplate,
   type RolloutSample,
 } from '@research-ts/rollout';
+import { thinkingModes, type ThinkingMode } from '@research-ts/tags';
 import { InvalidConfigError, InvalidInputError, type Policy, type Retriever, type Tokenizer } from '@research-ts/spec';
 import type { GrpoStepResult, GrpoTrainer } from './grpo-trainer';
 import type { TrainingSample } from './pack-trajectories';
@@ -56,6 +57,8 @@ export interface TrainStepOptions {
   tokenizer: Tokenizer;
   /** How a question becomes a prompt (`buildPromptIds`). */
   template: PromptTemplate;
+  /** With the `instruct` template, the chat template's thinking mode (tags' `thinkingModes`); unset: its default. */
+  thinking?: ThinkingMode;
   /** Rollouts per question: the GRPO group (ReSearch: 5). */
   groupSize: number;
   /** Generated plus inserted tokens per rollout (ReSearch: 8192). */
@@ -188,6 +191,14 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
   expectNumber('temperature', temperature, (value) => value >= 0 && Number.isFinite(value), 'must be ≥ 0');
   expectNumber('topP', topP, (value) => value > 0 && value <= 1, 'must be in (0, 1]');
   expectNumber('maxFailedSearchShare', maxFailedSearchShare, (value) => value >= 0 && value <= 1, 'must be in [0, 1]');
+  if (options.thinking !== undefined && !Object.hasOwn(thinkingModes, options.thinking)) {
+    const expected = Object.keys(thinkingModes).map((name) => JSON.stringify(name));
+    throw new InvalidConfigError(
+      'thinking',
+      `is ${JSON.stringify(options.thinking)}; expected one of ${expected.join(', ')}`,
+    );
+  }
+  const promptOptions = options.thinking === undefined ? {} : { thinking: options.thinking };
   if (!Object.hasOwn(promptTemplates, template)) {
     const expected = Object.keys(promptTemplates).map((name) => JSON.stringify(name));
     throw new InvalidConfigError('template', `is ${JSON.stringify(template)}; expected one of ${expected.join(', ')}`);
@@ -211,7 +222,7 @@ export function createTrainStep(options: TrainStepOptions): TrainStep {
         policy: samplingPolicy,
         retriever,
         tokenizer,
-        prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template)),
+        prompts: questions.map((question) => buildPromptIds(tokenizer, question.question, template, promptOptions)),
         samplesPerPrompt: groupSize,
         responseBudget,
         ...(maxTurns === undefined ? {} : { maxTurns }),
