@@ -1,3 +1,4 @@
+export { algorithmNames, algorithmRecipes, type AlgorithmName, type AlgorithmRecipe } from './algorithm-recipes';
 export { buildIndex, type BuildIndexOptions, type BuildIndexResult } from './build-index';
 export {
   checkpointFormat,
