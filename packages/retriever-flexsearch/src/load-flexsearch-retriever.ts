@@ -24,7 +24,7 @@ export interface LoadFlexsearchRetrieverOptions {
   bm25?: Partial<Bm25Parameters>;
 }
 
-type Fail = (problem: string, field?: string) => never;
+export type Fail = (problem: string, field?: string) => never;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,6 +32,25 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Checks a manifest's `files`: one `{ name, bytes, sha256 }` per expected file, in order (both index layouts).
+ */
+export function checkManifestFiles(files: unknown, expectedNames: readonly string[], fail: Fail): void {
+  if (!Array.isArray(files) || files.length !== expectedNames.length)
+    fail(`expected ${expectedNames.length} entries`, 'files');
+  (files as unknown[]).forEach((entry, index) => {
+    if (
+      !isRecord(entry) ||
+      entry.name !== expectedNames[index] ||
+      !isCount(entry.bytes) ||
+      typeof entry.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(entry.sha256)
+    ) {
+      fail(`expected {"name": ${JSON.stringify(expectedNames[index])}, "bytes": n, "sha256": hex}`, `files.${index}`);
+    }
+  });
 }
 
 /** Checks the manifest's shape field by field; the format and version are checked first. */
@@ -63,21 +82,7 @@ function checkManifest(value: unknown, fail: Fail): IndexManifest {
   }
   if (!isRecord(value.analyzer)) fail('expected an object', 'analyzer');
   if (!isRecord(value.bm25)) fail('expected an object', 'bm25');
-  const expectedNames = Object.values(indexDataFiles);
-  const files = value.files;
-  if (!Array.isArray(files) || files.length !== expectedNames.length)
-    fail(`expected ${expectedNames.length} entries`, 'files');
-  (files as unknown[]).forEach((entry, index) => {
-    if (
-      !isRecord(entry) ||
-      entry.name !== expectedNames[index] ||
-      !isCount(entry.bytes) ||
-      typeof entry.sha256 !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(entry.sha256)
-    ) {
-      fail(`expected {"name": ${JSON.stringify(expectedNames[index])}, "bytes": n, "sha256": hex}`, `files.${index}`);
-    }
-  });
+  checkManifestFiles(value.files, Object.values(indexDataFiles), fail);
   if (typeof value.checksum !== 'string' || !/^[0-9a-f]{64}$/.test(value.checksum))
     fail('expected a 64-digit hex SHA-256', 'checksum');
   return value as unknown as IndexManifest;

@@ -13,11 +13,15 @@ import {
   type CompactIndexManifest,
 } from './compact-index-manifest';
 import { indexFormat, manifestFileName } from './index-manifest';
-import { isCount, isRecord, type LoadFlexsearchRetrieverOptions } from './load-flexsearch-retriever';
+import {
+  checkManifestFiles,
+  isCount,
+  isRecord,
+  type Fail,
+  type LoadFlexsearchRetrieverOptions,
+} from './load-flexsearch-retriever';
 import { readManifestFile } from './read-manifest-file';
 import { TermDictionary } from './term-dictionary';
-
-type Fail = (problem: string, field?: string) => never;
 
 /** Checks a compact manifest's shape field by field; the format and version first. */
 export function checkCompactManifest(value: unknown, fail: Fail): CompactIndexManifest {
@@ -41,21 +45,7 @@ export function checkCompactManifest(value: unknown, fail: Fail): CompactIndexMa
   if ((value.passages as number) >= 2 ** 31) fail('more than 2^31 − 1 passages are not supported', 'passages');
   if (!isRecord(value.analyzer)) fail('expected an object', 'analyzer');
   if (!isRecord(value.bm25)) fail('expected an object', 'bm25');
-  const expectedNames = Object.values(compactIndexFiles);
-  const files = value.files;
-  if (!Array.isArray(files) || files.length !== expectedNames.length)
-    fail(`expected ${expectedNames.length} entries`, 'files');
-  (files as unknown[]).forEach((entry, index) => {
-    if (
-      !isRecord(entry) ||
-      entry.name !== expectedNames[index] ||
-      !isCount(entry.bytes) ||
-      typeof entry.sha256 !== 'string' ||
-      !/^[0-9a-f]{64}$/.test(entry.sha256)
-    ) {
-      fail(`expected {"name": ${JSON.stringify(expectedNames[index])}, "bytes": n, "sha256": hex}`, `files.${index}`);
-    }
-  });
+  checkManifestFiles(value.files, Object.values(compactIndexFiles), fail);
   return value as unknown as CompactIndexManifest;
 }
 
