@@ -96,8 +96,9 @@ describe('save and loadDenseRetriever', () => {
     const asExact = await loadDenseRetriever(hnswDirectory, model, { index: 'exact' });
     expect(asHnsw.stats.index).toBe('hnsw');
     expect(asExact.stats.index).toBe('exact');
-    // 300 vectors, ef 300: the HNSW answer is the exact one
-    expect(await asHnsw.search(queryTexts, 5)).toEqual(await asExact.search(queryTexts, 5));
+    // 300 vectors, ef 300: the HNSW answer is (nearly always) the exact one; an approximate graph built on several
+    // threads may, rarely, miss a neighbour, so the check is recall, and equal scores for what both return
+    expectNearlyExact(await asHnsw.search(queryTexts, 5), await asExact.search(queryTexts, 5));
   });
 
   it('reuses a saved graph with a new expansionSearch, and rebuilds it for another connectivity', async () => {
@@ -106,9 +107,9 @@ describe('save and loadDenseRetriever', () => {
     expect(wider.stats.hnsw).toEqual({ connectivity: 16, expansionAdd: 128, expansionSearch: 300 });
     const rebuilt = await loadDenseRetriever(directory, model, { hnsw: { connectivity: 8 } });
     expect(rebuilt.stats.hnsw).toEqual({ connectivity: 8, expansionAdd: 128, expansionSearch: 64 });
-    // ef 300 over 300 vectors visits everything: the exact answer
+    // ef 300 over 300 vectors: (nearly always) the exact answer
     const exact = await loadDenseRetriever(directory, model, { index: 'exact' });
-    expect(await wider.search(queryTexts, 5)).toEqual(await exact.search(queryTexts, 5));
+    expectNearlyExact(await wider.search(queryTexts, 5), await exact.search(queryTexts, 5));
     await expect(loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 0 } })).rejects.toThrow(
       'config field "hnsw.expansionSearch": must be a positive integer, got 0',
     );
@@ -237,3 +238,23 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     );
   });
 });
+
+/** Approximate results against exact ones: recall@k ≥ 0.9 over all queries, and every shared id with the same score. */
+function expectNearlyExact(
+  approximate: { id: string; score?: number }[][],
+  exact: { id: string; score?: number }[][],
+): void {
+  expect(approximate).toHaveLength(exact.length);
+  let found = 0;
+  let total = 0;
+  approximate.forEach((results, query) => {
+    const scores = new Map(exact[query]!.map((passage) => [passage.id, passage.score]));
+    total += scores.size;
+    for (const passage of results) {
+      if (!scores.has(passage.id)) continue;
+      found += 1;
+      expect(passage.score).toBeCloseTo(scores.get(passage.id)!, 5);
+    }
+  });
+  expect(found / total).toBeGreaterThanOrEqual(0.9);
+}
