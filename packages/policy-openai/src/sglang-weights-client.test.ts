@@ -1,24 +1,11 @@
 import { ApiCallError } from '@research-ts/spec';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  startFakeCompletionsServer,
-  type FakeCompletionsServer,
-  type FakeServerOptions,
-} from './__fixtures__/fake-completions-server';
+import { describe, expect, it } from 'vitest';
+import { serveFakeServers } from './__fixtures__/serve-fake-servers';
 import { createTestTokenizer } from './__fixtures__/test-tokenizer';
 import { createSglangWeightsClient } from './sglang-weights-client';
 
 const tokenizer = createTestTokenizer();
-const servers: FakeCompletionsServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(options: Partial<FakeServerOptions> = {}): Promise<FakeCompletionsServer> {
-  const server = await startFakeCompletionsServer({ flavor: 'sglang', tokenizer, controlDelayMs: 0, ...options });
-  servers.push(server);
-  return server;
-}
+const serve = serveFakeServers({ flavor: 'sglang', tokenizer, controlDelayMs: 0 });
 
 describe('createSglangWeightsClient', () => {
   it('posts {model_path, load_format, weight_version} to /update_weights_from_disk at the server root', async () => {
@@ -51,8 +38,7 @@ describe('createSglangWeightsClient', () => {
   });
 
   it('says when the route does not exist (not an SGLang server)', async () => {
-    const server = await startFakeCompletionsServer({ flavor: 'vllm', tokenizer, controlDelayMs: 0 });
-    servers.push(server);
+    const server = await serve({ flavor: 'vllm' });
     const client = createSglangWeightsClient({ baseURL: server.baseURL, maxRetries: 0 });
     await expect(client.updateWeightsFromDisk({ modelPath: '/data/v1' })).rejects.toThrow(
       /HTTP 404: http:\/\/127\.0\.0\.1:\d+\/update_weights_from_disk does not exist: is this an SGLang server\?/,

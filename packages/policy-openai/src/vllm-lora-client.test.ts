@@ -1,24 +1,11 @@
 import { ApiCallError } from '@research-ts/spec';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  startFakeCompletionsServer,
-  type FakeCompletionsServer,
-  type FakeServerOptions,
-} from './__fixtures__/fake-completions-server';
+import { describe, expect, it } from 'vitest';
+import { serveFakeServers } from './__fixtures__/serve-fake-servers';
 import { createTestTokenizer } from './__fixtures__/test-tokenizer';
 import { createVllmLoraClient } from './vllm-lora-client';
 
 const tokenizer = createTestTokenizer();
-const servers: FakeCompletionsServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(options: Partial<FakeServerOptions> = {}): Promise<FakeCompletionsServer> {
-  const server = await startFakeCompletionsServer({ flavor: 'vllm', tokenizer, controlDelayMs: 0, ...options });
-  servers.push(server);
-  return server;
-}
+const serve = serveFakeServers({ flavor: 'vllm', tokenizer, controlDelayMs: 0 });
 
 const fast = { maxRetries: 2, initialBackoffMs: 1, maxBackoffMs: 5 };
 
