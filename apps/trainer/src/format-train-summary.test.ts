@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatTrainSummary, rewardStartEnd } from './format-train-summary';
-import type { TrainSummary } from './train';
+import type { Prediction } from '@research-ts/training';
+import { summarizeByHops, type TrainSummary } from './train';
 
 const evaluation = {
   count: 4,
@@ -50,6 +51,20 @@ describe('formatTrainSummary', () => {
     expect(value('warm-up / GRPO wall time (s)')).toBe('12 / 100');
   });
 
+  it('prints a row pair per question type when the run has them', () => {
+    const text = formatTrainSummary({
+      ...summary([0.1]),
+      heldOutByHops: [
+        { ...evaluation, hops: 1, count: 2, exactMatch: 1, searches: 1, rightWithEnoughSearches: 1 },
+        { ...evaluation, hops: 2, count: 2, exactMatch: 0.5, searches: 2.5, rightWithEnoughSearches: 0 },
+      ],
+    });
+    expect(text).toMatch(/ {2}1-hop: EM \/ searches per question \(2\) +1\.000 \/ 1\.00\n/);
+    expect(text).toMatch(/ {2}2-hop: EM \/ searches per question \(2\) +0\.500 \/ 2\.50\n/);
+    expect(text).toMatch(/ {2}2-hop: right answers with ≥ 2 searches +0\.000\n/);
+    expect(formatTrainSummary(summary([0.1]))).not.toContain('-hop');
+  });
+
   it('leaves step 1 out of a resumed run whose curve starts later', () => {
     const text = formatTrainSummary(summary([0.5, 0.6], 11));
     expect(text.split('\n')[0]).toBe('run runs/x: 12 steps (resumed at 10)');
@@ -61,5 +76,34 @@ describe('formatTrainSummary', () => {
         ?.trim()
         .endsWith('-'),
     ).toBe(true);
+  });
+});
+
+describe('summarizeByHops', () => {
+  const prediction = (id: string, exactMatch: boolean, searches: number) =>
+    ({ id, exactMatch, searches, reward: exactMatch ? 1 : 0.1, f1: exactMatch ? 1 : 0 }) as unknown as Prediction;
+  it('groups by hop count, fewest first, and counts the right answers that searched enough (worked values)', () => {
+    const hops = new Map([
+      ['a', 2],
+      ['b', 1],
+      ['c', 2],
+      ['d', 2],
+    ]);
+    const byHops = summarizeByHops(
+      [
+        prediction('a', true, 2),
+        prediction('b', true, 1),
+        prediction('c', true, 1),
+        prediction('d', false, 3),
+        prediction('x', true, 1),
+      ],
+      (id) => hops.get(id),
+    );
+    expect(
+      byHops.map((type) => [type.hops, type.count, type.exactMatch, type.searches, type.rightWithEnoughSearches]),
+    ).toEqual([
+      [1, 1, 1, 1, 1],
+      [2, 3, 2 / 3, 2, 0.5],
+    ]);
   });
 });

@@ -24,6 +24,13 @@ export function formatTrainSummary(summary: TrainSummary): string {
     [`held-out EM, greedy (${summary.heldOut.count} questions)`, fixed(summary.heldOut.exactMatch)],
     ['held-out F1', fixed(summary.heldOut.f1)],
     ['held-out searches per question', fixed(summary.heldOut.searches, 2)],
+    ...(summary.heldOutByHops ?? []).flatMap((type): [string, string][] => [
+      [
+        `  ${type.hops}-hop: EM / searches per question (${type.count})`,
+        `${fixed(type.exactMatch)} / ${fixed(type.searches, 2)}`,
+      ],
+      [`  ${type.hops}-hop: right answers with ≥ ${type.hops} searches`, fixed(type.rightWithEnoughSearches)],
+    ]),
     ['failed searches, training / held-out', `${summary.failedSearches} / ${summary.heldOut.failedSearches}`],
     ['held-out EM, retriever returns nothing', fixed(summary.heldOutWithoutRetrieval?.exactMatch)],
     ['names permuted in the corpus: answers as the corpus says', fixed(summary.heldOutWithDecoyCorpus?.followsCorpus)],

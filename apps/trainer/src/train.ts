@@ -20,6 +20,7 @@ import {
   evaluateQuestions,
   freezeParameters,
   summarizePredictions,
+  type Prediction,
   supervisedStep,
   type EvaluationQuestion,
   type EvaluationSummary,
@@ -93,6 +94,8 @@ export interface TrainSummary {
   rewardCurve: RewardPoint[];
   /** Greedy evaluation of the final policy on the held-out questions. */
   heldOut: EvaluationSummary;
+  /** For a generated world, `heldOut` per question type (1-hop, 2-hop, …), fewest hops first. */
+  heldOutByHops?: HopSummary[];
   /** The same with a retriever that returns nothing (absent when not asked for). */
   heldOutWithoutRetrieval?: EvaluationSummary;
   /** The same against the world's corpus with its names permuted (generated worlds; absent when not asked for). */
@@ -103,6 +106,64 @@ export interface TrainSummary {
   failedSearches: number;
   warmupSeconds: number;
   trainingSeconds: number;
+}
+
+/** The held-out evaluation of one question type. */
+export interface HopSummary extends EvaluationSummary {
+  hops: number;
+  /** Among the exactly right answers, the share that made at least as many searches as the question has hops. */
+  rightWithEnoughSearches: number;
+}
+
+/** Groups predictions by the hop count of their question (`hopsOf(id)`; unknown ids are left out). */
+export function summarizeByHops(
+  predictions: readonly Prediction[],
+  hopsOf: (id: string) => number | undefined,
+): HopSummary[] {
+  const groups = new Map<number, Prediction[]>();
+  for (const prediction of predictions) {
+    const hops = hopsOf(prediction.id);
+    if (hops === undefined) continue;
+    groups.set(hops, [...(groups.get(hops) ?? []), prediction]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([hops, group]) => {
+      const right = group.filter((prediction) => prediction.exactMatch);
+      return {
+        hops,
+        ...summarizePredictions(group),
+        rightWithEnoughSearches:
+          right.length === 0 ? 0 : right.filter((prediction) => prediction.searches >= hops).length / right.length,
+      };
+    });
+}
+
+/**
+ * The training questions of each step under `training.curriculum`: a phase draws only the questions of its hop
+ * counts; after the last phase, or without a world, every question. A phase with no such question is an error.
+ */
+export function questionCurriculum(
+  phases: TrainerConfig['training']['curriculum'],
+  train: readonly EvaluationQuestion[],
+  world: World | undefined,
+): (step: number) => readonly EvaluationQuestion[] {
+  if (phases.length === 0) return () => train;
+  if (world === undefined)
+    throw new InvalidConfigError('training.curriculum', 'needs a generated world (questions with hop counts)');
+  const hopsOf = new Map(world.questions.train.map((question) => [question.id, question.metadata.hops]));
+  let end = 0;
+  const pools = phases.map((phase, index) => {
+    const questions = train.filter((question) => phase.hops.includes(hopsOf.get(question.id) as 1 | 2 | 3));
+    if (questions.length === 0)
+      throw new InvalidConfigError(
+        `training.curriculum.${index}.hops`,
+        `no training question has ${phase.hops.join(' or ')} hops`,
+      );
+    end += phase.steps;
+    return { end, questions };
+  });
+  return (step) => pools.find((phase) => step <= phase.end)?.questions ?? train;
 }
 
 interface Dataset {
@@ -457,12 +518,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   };
   // a resumed run's server starts from the base weights: publish the checkpoint's first
   if (rolloutServer !== undefined && startStep > 0) await rolloutServer.publish(startStep, options.signal);
+  const curriculumPool = questionCurriculum(config.training.curriculum, dataset.train, dataset.world);
   const trainingStarted = performance.now();
   const progress = createProgress({ label: 'train', total: config.training.steps, silent: !showProgress });
   progress.update(startStep);
   for (let step = startStep + 1; step <= config.training.steps; step++) {
     options.signal?.throwIfAborted();
-    const draw = (count: number) => Array.from({ length: count }, () => rng.pick(dataset.train));
+    const pool = curriculumPool(step);
+    const draw = (count: number) => Array.from({ length: count }, () => rng.pick(pool));
     const stepResult = await trainStep({
       questions: draw(config.rollout.promptsPerStep),
       seed: rng.nextUint32(),
@@ -582,11 +645,21 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     evaluationQuestions.length > 0
       ? await evaluate(retriever, 'eval')
       : { predictions: [], summary: summarizePredictions([]) };
+  const hopsById = new Map(
+    dataset.world === undefined
+      ? []
+      : [...dataset.world.questions.train, ...dataset.world.questions.heldOut].map((question) => [
+          question.id,
+          question.metadata.hops,
+        ]),
+  );
+  const heldOutByHops = hopsById.size === 0 ? undefined : summarizeByHops(final.predictions, (id) => hopsById.get(id));
   metrics.write({
     kind: 'eval',
     step: config.training.steps,
     retriever: retriever.name,
     ...evaluationRecord(final.summary),
+    ...(heldOutByHops === undefined ? {} : { byHops: heldOutByHops }),
   });
   await writeFile(
     join(output, 'predictions.jsonl'),
@@ -642,6 +715,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     resumedFrom: startStep,
     rewardCurve,
     heldOut: final.summary,
+    ...(heldOutByHops === undefined ? {} : { heldOutByHops }),
     ...(heldOutWithoutRetrieval === undefined ? {} : { heldOutWithoutRetrieval }),
     ...(heldOutWithDecoyCorpus === undefined ? {} : { heldOutWithDecoyCorpus }),
     modelDirectory,

@@ -74,6 +74,12 @@ const dataSchema = z
           .max(1)
           .default(0.5)
           .describe('With the `spouse` relation: the share of people who are married (in pairs).'),
+        objectSpread: z
+          .enum(['uniform', 'balanced'])
+          .default('uniform')
+          .describe(
+            '`balanced`: birthplaces, employers and headquarters dealt out evenly, so that no answer is much more frequent than another and a constant guess earns little; `uniform`: drawn independently.',
+          ),
         questionTemplates: z
           .record(z.string(), z.array(z.string()).min(1))
           .optional()
@@ -394,6 +400,20 @@ const trainingSchema = z
       .default([])
       .describe(
         'Parameters RL leaves as they are (e.g. `model.embed_tokens.weight`: the warm-up’s word embeddings); [] trains all, as ReSearch.',
+      ),
+    curriculum: z
+      .array(
+        z.strictObject({
+          steps: positiveInteger().describe('How many steps this phase lasts.'),
+          hops: z
+            .array(z.union([z.literal(1), z.literal(2), z.literal(3)]))
+            .min(1)
+            .describe('The hop counts of the questions drawn in this phase.'),
+        }),
+      )
+      .default([])
+      .describe(
+        'A curriculum over question types (generated worlds): phases in order, each drawing its questions only from the listed hop counts; after the last phase every training question is drawn. [] (default): all from the start.',
       ),
     rescoreFirstEpoch: z
       .boolean()

@@ -20,6 +20,7 @@ export function worldOptions(source: WorldSource): GenerateWorldOptions {
   };
   if (source.relations !== undefined) options.relations = source.relations;
   if (source.spouseFraction !== undefined) options.spouseFraction = source.spouseFraction;
+  if (source.objectSpread === 'balanced') options.objectSpread = 'balanced';
   if (source.questionTemplates !== undefined) options.questionTemplates = source.questionTemplates;
   if (source.sentenceTemplates !== undefined)
     options.sentenceTemplates = source.sentenceTemplates as GenerateWorldOptions['sentenceTemplates'];

@@ -36,6 +36,11 @@ export interface RunData {
 export interface ReadRunDirectoryOptions {
   /** The most rollouts to keep, chosen evenly over the file. Default 400. */
   maxRollouts?: number;
+  /**
+   * The rollout to show first: the LAST one in the file that this accepts (the latest policy's) is moved, or
+   * added, to the front of the kept rollouts. E.g. a learned 2-hop rollout: right answer, two searches.
+   */
+  featured?: (rollout: RolloutRecord) => boolean;
 }
 
 /**
@@ -95,7 +100,10 @@ export async function readRunDirectory(runDirectory: string, options: ReadRunDir
       else problems.push(`rollouts.jsonl line ${entry.line}: ${result.reason}`);
     }
   }
-  const keep = evenlySpacedIndexes(valid.length, options.maxRollouts ?? 400);
+  let keep = evenlySpacedIndexes(valid.length, options.maxRollouts ?? 400);
+  const featured = options.featured === undefined ? -1 : valid.findLastIndex(options.featured);
+  if (featured >= 0)
+    keep = [featured, ...keep.filter((index) => index !== featured)].slice(0, Math.max(1, keep.length));
 
   const data: RunData = {
     name: basename(directory),

@@ -243,6 +243,24 @@ describe('writeRunReport', () => {
     expect(html).toContain('(2 of 4 left out, kept evenly over the file)');
   });
 
+  it('shows the featured rollout first: the last one in the file that the predicate accepts', async () => {
+    const runDirectory = freshDirectory();
+    writeSampleRun(runDirectory, { steps: 10 });
+    const steps = (html: string) =>
+      [...html.matchAll(/<article class="rollout" data-step="(\d+)"/g)].map((match) => match[1]);
+    // step 5 is not among the 2 kept evenly (1 and 10): it is brought in first, and the last of the others dropped
+    const featured = await writeRunReport({ runDirectory, maxRollouts: 2, featured: (rollout) => rollout.step === 5 });
+    expect(steps(readFileSync(featured.outputFile, 'utf8'))).toEqual(['5', '1']);
+    const all = steps(readFileSync((await writeRunReport({ runDirectory })).outputFile, 'utf8'));
+    const last = await writeRunReport({ runDirectory, featured: (rollout) => (rollout.step ?? 0) <= 5 });
+    const lastSteps = steps(readFileSync(last.outputFile, 'utf8'));
+    expect(lastSteps[0]).toBe('5');
+    expect([...lastSteps].sort()).toEqual([...all].sort());
+    // none accepted: the usual order
+    const none = await writeRunReport({ runDirectory, featured: () => false });
+    expect(steps(readFileSync(none.outputFile, 'utf8'))).toEqual(all);
+  });
+
   it('refuses a missing folder and a folder without run files', async () => {
     const missing = join(root, 'does-not-exist');
     await expect(writeRunReport({ runDirectory: missing })).rejects.toThrow(InvalidInputError);

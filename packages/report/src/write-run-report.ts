@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readRunDirectory } from './read-run-directory';
+import { readRunDirectory, type ReadRunDirectoryOptions } from './read-run-directory';
 import { renderRunReport } from './render-run-report';
 
 export interface WriteRunReportOptions {
@@ -10,6 +10,8 @@ export interface WriteRunReportOptions {
   outputFile?: string;
   /** The most rollouts to show, chosen evenly over the file. Default 400. */
   maxRollouts?: number;
+  /** The rollout to show first in the viewer (see `ReadRunDirectoryOptions.featured`). */
+  featured?: ReadRunDirectoryOptions['featured'];
   /** The time shown in the footer (default: now). */
   generatedAt?: Date;
 }
@@ -35,10 +37,10 @@ export interface WriteRunReportResult {
  * renamed, so a reader never sees half a report.
  */
 export async function writeRunReport(options: WriteRunReportOptions): Promise<WriteRunReportResult> {
-  const run = await readRunDirectory(
-    options.runDirectory,
-    options.maxRollouts === undefined ? {} : { maxRollouts: options.maxRollouts },
-  );
+  const run = await readRunDirectory(options.runDirectory, {
+    ...(options.maxRollouts === undefined ? {} : { maxRollouts: options.maxRollouts }),
+    ...(options.featured === undefined ? {} : { featured: options.featured }),
+  });
   const outputFile = resolve(options.outputFile ?? join(run.directory, 'report.html'));
   const html = renderRunReport(run, options.generatedAt === undefined ? {} : { generatedAt: options.generatedAt });
   mkdirSync(dirname(outputFile), { recursive: true });

@@ -79,6 +79,27 @@ describe('draftFacts', () => {
     expect(of(all, 'headquartered_in').map((draft) => draft.object.type)).toEqual(Array(7).fill('place'));
   });
 
+  it('with objectSpread balanced, deals objects out so their counts differ by at most one; uniform is unchanged', () => {
+    const options = { seed: 2, people: 31, places: 9, organisations: 7, countries: 4 };
+    const balanced = drafts({ ...options, objectSpread: 'balanced' });
+    for (const [relation, objects] of [
+      ['born_in', 9],
+      ['works_for', 7],
+      ['headquartered_in', 9],
+    ] as const) {
+      const counts = new Map<string, number>();
+      for (const draft of of(balanced, relation)) counts.set(draft.object.id, (counts.get(draft.object.id) ?? 0) + 1);
+      const values = [...counts.values()];
+      expect(counts.size).toBe(Math.min(objects, of(balanced, relation).length));
+      expect(Math.max(...values) - Math.min(...values)).toBeLessThanOrEqual(1);
+    }
+    // the default draws exactly as before the option existed
+    expect(drafts(options)).toEqual(drafts({ ...options, objectSpread: 'uniform' }));
+    expect(of(drafts(options), 'born_in').map((draft) => draft.object.id)).not.toEqual(
+      of(balanced, 'born_in').map((draft) => draft.object.id),
+    );
+  });
+
   it('picks distinct founders while there are enough people, and repeats them otherwise', () => {
     expect(new Set(of(all, 'founded_by').map((draft) => draft.object.id)).size).toBe(7);
     const few = of(drafts({ seed: 2, people: 2, places: 1, organisations: 9, countries: 1 }), 'founded_by');

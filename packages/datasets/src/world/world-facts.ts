@@ -22,13 +22,24 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 
 type Pairs = [subject: WorldEntity, object: WorldEntity][];
 
-function pickFor(subjects: readonly WorldEntity[], objects: readonly WorldEntity[], random: PythonRandom): Pairs {
-  return subjects.map((subject) => [subject, pick(random, objects)]);
+function pickFor(
+  subjects: readonly WorldEntity[],
+  objects: readonly WorldEntity[],
+  random: PythonRandom,
+  spread: 'uniform' | 'balanced',
+): Pairs {
+  if (spread === 'uniform' || objects.length === 0) return subjects.map((subject) => [subject, pick(random, objects)]);
+  // balanced: the objects dealt out in rounds, each round in a new shuffled order
+  let round: WorldEntity[] = [];
+  return subjects.map((subject, index) => {
+    if (index % objects.length === 0) round = random.shuffle([...objects]);
+    return [subject, round[index % objects.length]!];
+  });
 }
 
 /** Founders are different people while there are at least as many people as organisations. */
 function founders(organisations: readonly WorldEntity[], people: readonly WorldEntity[], random: PythonRandom): Pairs {
-  if (people.length < organisations.length) return pickFor(organisations, people, random);
+  if (people.length < organisations.length) return pickFor(organisations, people, random, 'uniform');
   const shuffled = random.shuffle([...people]);
   return organisations.map((organisation, index) => [organisation, shuffled[index]!]);
 }
@@ -86,10 +97,10 @@ export function draftFacts(
     let pairs: Pairs;
     switch (relation) {
       case 'born_in':
-        pairs = pickFor(byType.person, byType.place, random);
+        pairs = pickFor(byType.person, byType.place, random, settings.objectSpread ?? 'uniform');
         break;
       case 'works_for':
-        pairs = pickFor(byType.person, byType.organisation, random);
+        pairs = pickFor(byType.person, byType.organisation, random, settings.objectSpread ?? 'uniform');
         break;
       case 'spouse':
         pairs = spouses(byType.person, settings.spouseFraction, random);
@@ -98,7 +109,7 @@ export function draftFacts(
         pairs = founders(byType.organisation, byType.person, random);
         break;
       case 'headquartered_in':
-        pairs = pickFor(byType.organisation, byType.place, random);
+        pairs = pickFor(byType.organisation, byType.place, random, settings.objectSpread ?? 'uniform');
         break;
       case 'located_in':
         pairs = locations(byType.place, byType.country, random);

@@ -40,6 +40,14 @@ const worldOptionsSchema = z.object({
     .max(1)
     .default(0.5)
     .describe('With `spouse`: the share of people who are married (in pairs), so some people have no spouse fact.'),
+  objectSpread: z
+    .enum(['uniform', 'balanced'])
+    .default('uniform')
+    .describe(
+      'How `born_in`, `works_for` and `headquartered_in` pick their objects: `uniform`, each subject independently (some ' +
+        'cities end up far more often than others); `balanced`, dealt out in shuffled rounds, so object counts differ by ' +
+        'at most one and no answer is much more frequent than another (a constant guess earns little).',
+    ),
   passagesPerEntity: z
     .number()
     .int()
@@ -111,6 +119,8 @@ export interface WorldSettings {
   /** Enabled relations, without repeats, in catalog order. */
   relations: RelationName[];
   spouseFraction: number;
+  /** Absent for `uniform` (the default), so that a world's JSON is the same as before the option existed. */
+  objectSpread?: 'balanced';
   passagesPerEntity: number;
   personNameWords: 1 | 2;
   organisationSuffixes: string[];
@@ -243,6 +253,7 @@ export function resolveWorldOptions(options: GenerateWorldOptions): WorldSetting
     countries: input.countries,
     relations,
     spouseFraction: input.spouseFraction,
+    ...(input.objectSpread === 'balanced' ? { objectSpread: 'balanced' as const } : {}),
     passagesPerEntity: input.passagesPerEntity,
     personNameWords: input.personNameWords,
     organisationSuffixes: [...input.organisationSuffixes],
