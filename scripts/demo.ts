@@ -61,7 +61,15 @@ const config = await resolveConfig({
 });
 const summary = await train({ config, overwrite: true });
 console.log(`\n${formatTrainSummary(summary)}`);
-const report = await writeRunReport({ runDirectory: config.outputDirectory });
+// the viewer opens on a learned 2-hop rollout: the latest right answer to a 2-hop question that searched twice or more
+const twoHop = new Set(world.questions.train.filter((question) => question.metadata.hops === 2).map((q) => q.question));
+const report = await writeRunReport({
+  runDirectory: config.outputDirectory,
+  featured: (rollout) =>
+    rollout.reward === 1 &&
+    twoHop.has(rollout.question ?? '') &&
+    rollout.segments.filter((segment) => segment.kind === 'result').length >= 2,
+});
 console.log(
   `\ntotal wall time ${((performance.now() - started) / 1000).toFixed(0)} s; metrics: ${join(config.outputDirectory, 'metrics.jsonl')}; ` +
     `report: ${report.outputFile} (open it in a browser: training curves and a rollout viewer)`,

@@ -2,8 +2,8 @@ import type { TrainerConfigInput } from './trainer-config';
 
 /**
  * Named starting points for a config. `research` is the schema's defaults (ReSearch's recipe);
- * `tiny` is the CPU demo: a small generated world of one-word names and 1-hop questions that ask for a city,
- * the compact prompt, one passage per search, short responses, a format warm-up on a decoy corpus (so it
+ * `tiny` is the CPU demo: a small generated world of one-word names with 1-hop and 2-hop questions that ask for a
+ * city, the compact prompt, one passage per search, short responses, a format warm-up on a decoy corpus (so it
  * teaches no fact), word embeddings that RL leaves as the warm-up made them, and a learning rate fit for a
  * randomly initialised model of a few hundred thousand parameters, decayed along a cosine so that late
  * updates do not break the format (see apps/trainer/EXPERIMENTS.md for how it was found).
@@ -18,27 +18,29 @@ export const configPresets = {
         seed: 7,
         people: 300,
         places: 30,
-        organisations: 30,
+        organisations: 100,
         countries: 5,
         personNameWords: 1,
         organisationSuffixes: [],
-        relations: ['born_in', 'works_for', 'founded_by', 'headquartered_in'],
+        // No `born_in`: a person's passage names only the employer, so one reading rule serves every question —
+        // search the question's entity, then the company a person's passage names, then answer the city of the
+        // latest result. (With birthplaces in the passages and asked for, the second search went to the
+        // birthplace instead of the employer: apps/trainer/EXPERIMENTS.md, runs E7, E8, E11.)
+        relations: ['works_for', 'founded_by', 'headquartered_in'],
+        objectSpread: 'balanced',
         sentenceTemplates: {
-          born_in: ['{subject} was born in {object}.'],
           works_for: ['{subject} works for {object}.'],
           founded_by: ['{subject} was founded by {object}.'],
           headquartered_in: ['{subject} is based in {object}.'],
         },
-        // 1-hop questions that ask for a city: where a person was born ("X was born in P.", the first fact of a
-        // person's passage) and where a company is based ("O is based in Z.", the second fact of a company's);
-        // each question ends with the word that precedes the answer in the passage. (Asking for a person's
-        // employer as well left GRPO on a plateau that answers one fact for both questions; asking who founded a
-        // company, 9 % of the questions, was never learned: apps/trainer/EXPERIMENTS.md.)
+        // 1-hop: where a company is based; 2-hop: where the company a person works for is based (search the
+        // person, then the company found, then answer its city). Each question ends with the word that precedes
+        // the answer in the last passage.
         questionTemplates: {
-          born_in: ['Which city was {subject} born in?'],
           headquartered_in: ['Which city is {subject} based in?'],
+          'works_for>headquartered_in': ['Which city is the company {subject} works for based in?'],
         },
-        questionsPerHop: { 1: 330, 2: 0, 3: 0 },
+        questionsPerHop: { 1: 100, 2: 300, 3: 0 },
         split: 'entity',
       },
     },
@@ -60,10 +62,10 @@ export const configPresets = {
       maxSearches: 3,
       questions: 'synthetic',
       corpus: 'decoy',
-      answerContextRate: 0.25,
+      answerContextRate: 1,
     },
     checkpoint: { every: 10, keep: 2 },
-    evaluation: { every: 100, questions: 66 },
+    evaluation: { every: 100, questions: 80 },
     runtime: { threads: 1 },
   },
 } satisfies Record<string, TrainerConfigInput>;

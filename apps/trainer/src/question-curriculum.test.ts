@@ -11,7 +11,7 @@ describe('questionCurriculum (training.curriculum)', async () => {
       data: {
         world: {
           questionTemplates: {
-            born_in: ['Which city was {subject} born in?'],
+            headquartered_in: ['Which city is {subject} based in?'],
             'works_for>headquartered_in': ['Which city is the company {subject} works for based in?'],
           },
           questionsPerHop: { 1: 50, 2: 50, 3: 0 },
