@@ -1,5 +1,6 @@
 export {
   createSession,
+  engineRunCounters,
   executionProviders,
   listExecutionProviders,
   OnnxSession,
@@ -9,6 +10,7 @@ export {
 export type {
   CreateSessionOptions,
   DeviceTensor,
+  EngineRunCounters,
   ExecutionProvider,
   FeedTensor,
   OutputTensor,

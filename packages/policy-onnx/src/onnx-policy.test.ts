@@ -96,6 +96,34 @@ describe('createOnnxPolicy: generation', () => {
     expect(alone!.outputIds).toEqual(results[2]!.outputIds); // same seed, different batch company
   });
 
+  it('a GRPO-shaped batch whose rows finish at different steps (kept until a quarter is done, then compacted in place) samples what each request does alone', async () => {
+    const noEos = Object.create(tokenizer, { eosTokenIds: { value: [] } }) as typeof tokenizer;
+    const fresh = () => createOnnxPolicy({ model: tinyWordModel(tokenizer), tokenizer: noEos, threads: 1 });
+    const batched = await fresh();
+    const single = await fresh();
+    afterAll(() => Promise.all([batched.release(), single.release()]));
+    // two groups of 5 identical prompts, every row with its own seed and length (1 to 14 new tokens)
+    const requests = Array.from({ length: 10 }, (_, index) => ({
+      inputIds: prompts[index < 5 ? 0 : 1]!,
+      maxNewTokens: 1 + ((index * 7) % 14),
+      sampling: { temperature: 1, seed: 100 + index },
+      stopTokenIds: [],
+      logprobs: true,
+    }));
+    const results = await batched.generate(requests);
+    // only the unfinished rows count as decoded tokens: every token after the first comes from a decode step
+    const decoded = requests.reduce((sum, request) => sum + request.maxNewTokens - 1, 0);
+    expect(batched.statistics.decodedTokens).toBe(decoded);
+    for (const [index, request] of requests.entries()) {
+      single.clearCache();
+      const [alone] = await single.generate([request]);
+      expect(results[index]!.outputIds, `request ${index}`).toEqual(alone!.outputIds);
+      results[index]!.logprobs!.forEach((value, position) =>
+        expect(Math.abs(value - alone!.logprobs![position]!), `request ${index} token ${position}`).toBeLessThan(1e-5),
+      );
+    }
+  });
+
   it('batched prefill (mixed lengths, pooled prefixes, duplicates, pieces of 5 tokens) generates what each context does alone', async () => {
     const chunked = await createOnnxPolicy({
       model: tinyWordModel(tokenizer),

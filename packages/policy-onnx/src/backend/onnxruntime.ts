@@ -127,6 +127,29 @@ export function transferCounters(): TransferCounters {
   return { ...transfers };
 }
 
+/** Session runs in this process on every provider, and the milliseconds from each run's call to its results. */
+export interface EngineRunCounters {
+  runs: number;
+  milliseconds: number;
+}
+
+const engineRuns: EngineRunCounters = { runs: 0, milliseconds: 0 };
+
+/** A copy of the run counters (subtract two copies to see how much of a span of work onnxruntime took). */
+export function engineRunCounters(): EngineRunCounters {
+  return { ...engineRuns };
+}
+
+async function timedRun<T>(run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    engineRuns.runs += 1;
+    engineRuns.milliseconds += performance.now() - started;
+  }
+}
+
 /** A loaded ONNX model on one execution provider. */
 export class OnnxSession {
   readonly inputNames: readonly string[];
@@ -288,7 +311,7 @@ async function runEngine(
         source: 'outputs',
         field: name,
       });
-  if (options.outputs === undefined && options.into === undefined) return engine.run(ortFeeds);
+  if (options.outputs === undefined && options.into === undefined) return timedRun(() => engine.run(ortFeeds));
   const fetches: Record<string, ort.Tensor | null> = {};
   for (const name of names) fetches[name] = null;
   for (const [name, target] of Object.entries(options.into ?? {})) {
@@ -299,7 +322,7 @@ async function runEngine(
       });
     fetches[name] = toOrtTensor(name, target);
   }
-  return engine.run(ortFeeds, fetches);
+  return timedRun(() => engine.run(ortFeeds, fetches));
 }
 
 /**

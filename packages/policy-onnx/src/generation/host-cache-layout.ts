@@ -73,7 +73,10 @@ export function appendNewSlots(
   });
 }
 
-/** The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch of `slots` slots: its slots whose mask is 1, in order. */
+/**
+ * The contiguous cache (`[kvHeads, used, headDim]` per layer) of row `row` of a padded batch of `slots` slots: its
+ * slots whose mask is 1, in order (copied a run of consecutive real slots at a time).
+ */
 export function unpackCacheRow(
   shape: CacheShape,
   keys: Float32Array[],
@@ -83,22 +86,38 @@ export function unpackCacheRow(
   row: number,
 ): { keys: Float32Array[]; values: Float32Array[] } {
   const { numKeyValueHeads: kvHeads, headDim } = shape;
-  const used = maskedSlots(mask, slots, row);
+  const runs = maskedRuns(mask, slots, row);
+  const used = runs.reduce((total, [start, end]) => total + end - start, 0);
   const unpack = (arrays: Float32Array[]) =>
     arrays.map((array) => {
-      const out = new Float32Array(kvHeads * used.length * headDim);
+      const out = new Float32Array(kvHeads * used * headDim);
       for (let head = 0; head < kvHeads; head++) {
         const base = (row * kvHeads + head) * slots;
-        used.forEach((slot, position) =>
-          out.set(
-            array.subarray((base + slot) * headDim, (base + slot + 1) * headDim),
-            (head * used.length + position) * headDim,
-          ),
-        );
+        let position = head * used;
+        for (const [start, end] of runs) {
+          out.set(array.subarray((base + start) * headDim, (base + end) * headDim), position * headDim);
+          position += end - start;
+        }
       }
       return out;
     });
   return { keys: unpack(keys), values: unpack(values) };
+}
+
+/** The runs `[start, end)` of consecutive slots of row `row` of a `[rows, slots]` mask that hold a real token, in order. */
+function maskedRuns(mask: Uint8Array, slots: number, row: number): [number, number][] {
+  const runs: [number, number][] = [];
+  const offset = row * slots;
+  for (let slot = 0; slot < slots;) {
+    if (mask[offset + slot] !== 1) {
+      slot++;
+      continue;
+    }
+    const start = slot;
+    while (slot < slots && mask[offset + slot] === 1) slot++;
+    runs.push([start, slot]);
+  }
+  return runs;
 }
 
 /** The slots of row `row` of a `[rows, slots]` mask that hold a real token (mask 1), in order. */

@@ -3,6 +3,7 @@ import {
   appendDecodeStep,
   decodeStepMask,
   growDecodeBatch,
+  keepDecodeRows,
   packDecodeBatch,
   unpackDecodeRow,
 } from './host-decode-batch';
@@ -42,5 +43,22 @@ describe('host decode batch', () => {
       keys: [Float32Array.from([4, 8])],
       values: [Float32Array.from([-4, -8])],
     });
+  });
+
+  it('keeps the chosen rows in place: each with its slots, mask and sequence, the others gone', () => {
+    const sequences = [sequenceWith([1, 2]), sequenceWith([3]), sequenceWith([4, 5, 6]), sequenceWith([7])];
+    const batch = packDecodeBatch(
+      shape,
+      sequences,
+      sequences.map((sequence) => cacheOf(sequence.cachedIds)),
+    );
+    const unpackedBefore = [2, 3].map((row) => unpackDecodeRow(shape, batch, row));
+    const kept = keepDecodeRows(shape, batch, [2, 3]);
+    expect(kept.sequences).toEqual([sequences[2], sequences[3]]);
+    expect([kept.slots, kept.capacity, kept.keys[0]!.length, kept.mask.length]).toEqual([3, 19, 38, 38]);
+    expect([...kept.mask.subarray(0, 4), ...kept.mask.subarray(19, 21)]).toEqual([1, 1, 1, 0, 1, 0]);
+    expect([0, 1].map((row) => unpackDecodeRow(shape, kept, row))).toEqual(unpackedBefore);
+    // the arrays are the batch's own, compacted (no copy of the whole cache)
+    expect(kept.keys[0]!.buffer).toBe(batch.keys[0]!.buffer);
   });
 });

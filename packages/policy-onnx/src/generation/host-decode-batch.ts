@@ -85,6 +85,31 @@ export function appendDecodeStep(
   batch.slots = slots + 1;
 }
 
+/**
+ * The batch with only `rows` (ascending), compacted in place: their cache blocks and masks move to the first
+ * rows of the same arrays, at the same slots and capacity, so that each kept row attends over the slots it had.
+ * The arrays are views of `batch`'s, which is spent.
+ */
+export function keepDecodeRows(shape: CacheShape, batch: HostDecodeBatch, rows: readonly number[]): HostDecodeBatch {
+  const { numKeyValueHeads: kvHeads, headDim } = shape;
+  const { capacity } = batch;
+  const compact = <T extends Float32Array | Uint8Array>(array: T, block: number): T => {
+    rows.forEach((row, index) => {
+      if (row !== index) array.copyWithin(index * block, row * block, (row + 1) * block);
+    });
+    return array.subarray(0, rows.length * block) as T;
+  };
+  const block = kvHeads * capacity * headDim;
+  return {
+    sequences: rows.map((row) => batch.sequences[row]!),
+    slots: batch.slots,
+    capacity,
+    keys: batch.keys.map((array) => compact(array, block)),
+    values: batch.values.map((array) => compact(array, block)),
+    mask: compact(batch.mask, capacity),
+  };
+}
+
 /** The contiguous cache of one row of a decode batch (its real slots, in order). */
 export function unpackDecodeRow(shape: CacheShape, batch: HostDecodeBatch, row: number): SequenceCache {
   const sequence = batch.sequences[row]!;

@@ -3,20 +3,20 @@ import {
   appendDecodeStep,
   decodeStepMask,
   growDecodeBatch,
-  packDecodeBatch,
+  keepDecodeRows,
   unpackDecodeRow,
   type HostDecodeBatch,
 } from './host-decode-batch';
 import type { HostGenerationContext } from './host-generation-context';
-import type { SequenceCache } from './kv-cache-pool';
 import { sampleToken } from './sampling';
-import { acceptToken, type Sequence } from './sequence';
+import { acceptToken } from './sequence';
 
 /**
  * Decodes a batch on the host until every sequence is finished: per step one run of the inference graph
  * over the whole padded cache (grown when full), whose new keys and values are written into the batch
- * in place; each row samples its next token (`sampleToken`). A finished sequence's cache joins the pool
- * and the others are packed into a new batch without its row.
+ * in place; each row samples its next token (`sampleToken`). A finished sequence's cache joins the pool at
+ * once; its row stays in the batch (its outputs unread) until a quarter of the rows are finished, when the
+ * batch is compacted in place (`keepDecodeRows`: each row keeps the slots it had).
  */
 export async function decodeOnHost(
   context: HostGenerationContext,
@@ -26,6 +26,7 @@ export async function decodeOnHost(
 ): Promise<void> {
   const { config, statistics } = context;
   let batch: HostDecodeBatch | undefined = start;
+  let finishedRows = 0;
   while (batch !== undefined) {
     signal?.throwIfAborted();
     if (batch.slots === batch.capacity) batch = growDecodeBatch(config, batch);
@@ -41,33 +42,22 @@ export async function decodeOnHost(
       pastSlots: batch.capacity,
     });
     statistics.decodeSteps += 1;
-    statistics.decodedTokens += rows;
+    statistics.decodedTokens += rows - finishedRows;
     appendDecodeStep(config, batch, out);
-    const finished: number[] = [];
-    sequences.forEach((sequence, row) => {
+    for (let row = 0; row < rows; row++) {
+      const sequence = sequences[row]!;
+      if (sequence.result !== undefined) continue; // finished at an earlier step
       sequence.cachedIds.push(sequence.pending);
       const logits = out.logits.subarray(row * config.vocabSize, (row + 1) * config.vocabSize);
-      if (acceptToken(sequence, sampleToken(logits, sequence.settings, sequence.random), onText)) finished.push(row);
-    });
-    if (finished.length > 0) batch = withoutFinished(context, batch, finished);
-  }
-}
-
-/** The batch without its `finished` rows, whose caches join the pool; `undefined` when none is left. */
-function withoutFinished(
-  context: HostGenerationContext,
-  batch: HostDecodeBatch,
-  finished: readonly number[],
-): HostDecodeBatch | undefined {
-  const remaining: Sequence[] = [];
-  const remainingCaches: SequenceCache[] = [];
-  batch.sequences.forEach((sequence, row) => {
-    const cache = unpackDecodeRow(context.config, batch, row);
-    if (finished.includes(row)) context.pool.add(cache);
-    else {
-      remaining.push(sequence);
-      remainingCaches.push(cache);
+      if (!acceptToken(sequence, sampleToken(logits, sequence.settings, sequence.random), onText)) continue;
+      context.pool.add(unpackDecodeRow(config, batch, row));
+      finishedRows += 1;
     }
-  });
-  return remaining.length > 0 ? packDecodeBatch(context.config, remaining, remainingCaches) : undefined;
+    if (4 * finishedRows >= rows) {
+      const unfinished: number[] = [];
+      for (let row = 0; row < rows; row++) if (sequences[row]!.result === undefined) unfinished.push(row);
+      batch = unfinished.length > 0 ? keepDecodeRows(config, batch, unfinished) : undefined;
+      finishedRows = 0;
+    }
+  }
 }

@@ -6,7 +6,9 @@ import { decoderParameterShapes } from '../model/decoder-parameter-shapes';
 import { buildInferenceGraph } from '../decoder/decoder-graph';
 import { DeviceParameters } from '../device/device-parameters';
 import { loadModelDirectory } from '../model/model-directory';
-import { DecoderTraining, parameterFeeds } from './decoder-training';
+import { createRandomModel } from '../model/random-model';
+import { tinyConfig } from '../model/decoder-config-presets';
+import { DecoderTraining, fewestPaddedRowGroups, parameterFeeds } from './decoder-training';
 
 interface ReferenceFixture {
   inputIds: number[];
@@ -178,6 +180,86 @@ describe('training graphs: row groups and device feeds (Qwen2 reference model)',
       await grouped.release();
       await hostGrouped.release();
       deviceParameters.dispose();
+    }
+  });
+});
+
+describe('row groups on the CPU provider: least padding plus run cost', () => {
+  it('cuts sorted rows where the padding saved outweighs a run, within maxTokensPerRun', () => {
+    const lengths = Int32Array.from([100, 100, 98, 20, 20, 19]);
+    expect(fewestPaddedRowGroups(lengths, 4096)).toEqual([
+      { firstRow: 0, rows: 3, length: 100 },
+      { firstRow: 3, rows: 3, length: 20 },
+    ]);
+    // a little padding is cheaper than a run: one group
+    expect(fewestPaddedRowGroups(Int32Array.from([40, 38, 37, 36]), 4096)).toEqual([
+      { firstRow: 0, rows: 4, length: 40 },
+    ]);
+    // the token bound holds; a row longer than it runs alone; a row of 1 token still takes 2 columns
+    const bounded = fewestPaddedRowGroups(Int32Array.from([300, 50, 50, 50, 50, 1]), 120);
+    expect(bounded.every((group) => group.rows === 1 || group.rows * group.length <= 120)).toBe(true);
+    expect(bounded[0]).toEqual({ firstRow: 0, rows: 1, length: 300 });
+    expect(bounded.reduce((rows, group) => rows + group.rows, 0)).toBe(6);
+    expect(fewestPaddedRowGroups(Int32Array.from([1]), 4096)).toEqual([{ firstRow: 0, rows: 1, length: 2 }]);
+  });
+
+  it("a batch of mixed lengths cut into several runs gives each row's logprobs and the summed gradients of the rows run alone (1e-5 relative)", async () => {
+    const config = tinyConfig({ hiddenSize: 32, vocabSize: 64 });
+    const random = createRandomModel(config, { seed: 9, initStd: 0.3 });
+    const training = new DecoderTraining(config, random.parameters, { threads: 1 });
+    const alone = new DecoderTraining(config, random.parameters, { threads: 1 });
+    afterAll(() => Promise.all([training.release(), alone.release()]));
+    const lengths = [60, 58, 57, 30, 29, 8, 7, 3];
+    const width = lengths[0]!;
+    const rows = lengths.map((length, row) => Array.from({ length }, (_, column) => (row * 13 + column * 7 + 1) % 64));
+    const inputIds = new Int32Array(rows.length * width);
+    const attentionMask = new Uint8Array(rows.length * width);
+    rows.forEach((ids, row) => {
+      inputIds.set(ids, row * width);
+      attentionMask.fill(1, row * width, row * width + ids.length);
+    });
+    const gradLogprobs = Float32Array.from({ length: rows.length * (width - 1) }, (_, index) => Math.sin(index) * 0.1);
+    const gradEntropies = Float32Array.from(
+      { length: rows.length * (width - 1) },
+      (_, index) => Math.cos(index) * 0.05,
+    );
+    const groups = fewestPaddedRowGroups(Int32Array.from(lengths), 4096);
+    expect(groups.length).toBeGreaterThan(1);
+    const batched = await training.backward(
+      { inputIds, attentionMask, batch: rows.length, length: width },
+      { gradLogprobs, gradEntropies },
+    );
+    const expectedGradients = new Map([...batched.gradients.keys()].map((name) => [name, new Float64Array(0)]));
+    for (const [row, ids] of rows.entries()) {
+      const from = row * (width - 1);
+      const single = await alone.backward(
+        {
+          inputIds: Int32Array.from(ids),
+          attentionMask: new Uint8Array(ids.length).fill(1),
+          batch: 1,
+          length: ids.length,
+        },
+        {
+          gradLogprobs: gradLogprobs.slice(from, from + ids.length - 1),
+          gradEntropies: gradEntropies.slice(from, from + ids.length - 1),
+        },
+      );
+      for (let position = 0; position < ids.length - 1; position++) {
+        const value = batched.logprobs[from + position]!;
+        expect(Math.abs(value - single.logprobs[position]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(value)));
+      }
+      for (const [name, values] of single.gradients) {
+        const sum = expectedGradients.get(name)!;
+        const total = sum.length === 0 ? new Float64Array(values.length) : sum;
+        for (let index = 0; index < values.length; index++) total[index]! += values[index]!;
+        expectedGradients.set(name, total);
+      }
+    }
+    for (const [name, expected] of expectedGradients) {
+      const actual = batched.gradients.get(name)!;
+      let largest = 0;
+      for (const value of expected) largest = Math.max(largest, Math.abs(value));
+      expect(maxDifference(actual, expected), name).toBeLessThanOrEqual(1e-5 * Math.max(largest, 1e-3));
     }
   });
 });

@@ -74,7 +74,48 @@ export function parameterFeeds(
   return feeds;
 }
 
-interface RowGroup {
+/**
+ * What one more run costs on the CPU provider, in padded tokens: a run of the demo's shape (hidden 128, 2 layers)
+ * takes ~0.8 ms (forward) and ~3 ms (forward + backward) before its first token, and ~17 µs and ~51 µs per token.
+ */
+const runCostInTokens = 64;
+
+/**
+ * Consecutive rows cut into runs of at most `maxTokensPerRun` padded tokens (a longer row alone) so that
+ * `padded tokens + runCostInTokens · runs` is least (dynamic programming over the cut points): rows of similar
+ * length share a run, and a row much shorter than the ones before it starts its own when the padding it would
+ * save costs more than a run. Each run is trimmed to its longest row (at least 2).
+ */
+export function fewestPaddedRowGroups(lengths: Int32Array, maxTokensPerRun: number): RowGroup[] {
+  const count = lengths.length;
+  const cost = new Float64Array(count + 1);
+  const cut = new Int32Array(count + 1);
+  for (let end = 1; end <= count; end++) {
+    cost[end] = Number.POSITIVE_INFINITY;
+    let longest = 0;
+    for (let start = end - 1; start >= 0; start--) {
+      longest = Math.max(longest, lengths[start]!, 2);
+      const rows = end - start;
+      if (rows > 1 && rows * longest > maxTokensPerRun) break;
+      const total = cost[start]! + rows * longest + runCostInTokens;
+      if (total < cost[end]!) {
+        cost[end] = total;
+        cut[end] = start;
+      }
+    }
+  }
+  const groups: RowGroup[] = [];
+  for (let end = count; end > 0; end = cut[end]!) {
+    const firstRow = cut[end]!;
+    let length = 2;
+    for (let row = firstRow; row < end; row++) length = Math.max(length, lengths[row]!);
+    groups.push({ firstRow, rows: end - firstRow, length });
+  }
+  return groups.reverse();
+}
+
+/** Rows `firstRow … firstRow + rows − 1` of a batch, run together trimmed to `length` columns. */
+export interface RowGroup {
   firstRow: number;
   rows: number;
   /** Columns kept: the longest row of the group. */
@@ -174,6 +215,7 @@ export class DecoderTraining {
   }
 
   #groups(lengths: Int32Array, width: number): RowGroup[] {
+    if (this.#options.executionProvider === 'cpu') return fewestPaddedRowGroups(lengths, this.#options.maxTokensPerRun);
     const groups: RowGroup[] = [];
     let current: RowGroup | undefined;
     for (let row = 0; row < lengths.length; row++) {
