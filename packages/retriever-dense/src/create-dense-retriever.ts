@@ -4,6 +4,14 @@ import { HnswIndex, type HnswParameters } from './backend/usearch';
 import { DenseRetriever, type DenseIndex, type DenseMetric } from './dense-retriever';
 import type { EmbedOptions, TextEmbedder } from './embedding-model';
 import { ExactIndex } from './exact-index';
+import {
+  checkQuantization,
+  checkQuantizedDimension,
+  checkRescore,
+  type HnswQuantization,
+  type RescoreOptions,
+} from './hnsw-quantization';
+import { vectorsInMemory, type PassageVectors } from './passage-vectors';
 import { normalizeRows } from './pool-hidden-states';
 
 /** A passage to index: `id` and FlashRAG `contents` (`"Title"\ntext`). */
@@ -28,6 +36,19 @@ export interface CreateDenseRetrieverOptions {
   /** `exact` (default): one MatMul over every passage. `hnsw`: an approximate usearch HNSW graph. */
   index?: 'exact' | 'hnsw';
   hnsw?: Partial<HnswParameters>;
+  /**
+   * How the HNSW graph stores its vectors: `f32` (default), `f16`, `i8` (each vector scaled to unit length,
+   * then rounded to [-127, 127]) or `b1` (one sign bit per dimension, Hamming distance; the dimension must
+   * be divisible by 8). Only for `index: 'hnsw'`. The full-precision vectors are kept beside it to rescore
+   * candidates.
+   */
+  quantization?: HnswQuantization;
+  /**
+   * Rescoring of HNSW candidates with the full-precision vectors: `{ oversample }` fetches
+   * `ceil(k × oversample)` candidates (default 4 for b1, else 1: the tie margin); `false` keeps the
+   * graph's own top k. Only for `index: 'hnsw'`.
+   */
+  rescore?: Partial<RescoreOptions> | false;
   /** Default `inner-product`; `cosine` normalizes passage and query vectors first. */
   metric?: DenseMetric;
   /** Default `dense-exact` or `dense-hnsw`. */
@@ -55,29 +76,40 @@ function checkHnswParameters(given: Partial<HnswParameters> | undefined): HnswPa
   return parameters;
 }
 
-/** @internal Builds the index over vectors already in id order (shared with `loadDenseRetriever`). */
-export async function buildDenseIndex(
+/** The HNSW settings of a dense index: graph parameters, quantization and rescoring, all checked. */
+export interface HnswSettings {
+  parameters: HnswParameters;
+  quantization: HnswQuantization;
+  rescore: RescoreOptions | false;
+}
+
+/** @internal Builds an exact index over vectors already in id order (shared with `loadDenseRetriever`). */
+export async function buildExactIndex(
   rows: Float32Array,
   dimension: number,
-  kind: 'exact' | 'hnsw',
-  options: { hnsw?: HnswParameters; executionProvider?: ExecutionProvider; hnswFile?: string },
+  executionProvider: ExecutionProvider | undefined,
 ): Promise<DenseIndex> {
-  if (kind === 'exact') {
-    return {
-      kind,
-      exact: await ExactIndex.create(
-        rows,
-        dimension,
-        options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider },
-      ),
-    };
-  }
-  const parameters = options.hnsw ?? defaultHnswParameters;
+  return {
+    kind: 'exact',
+    exact: await ExactIndex.create(rows, dimension, executionProvider === undefined ? {} : { executionProvider }),
+  };
+}
+
+/**
+ * @internal An HNSW index over `vectors` (already in id order): a new graph built from them, or the saved
+ * graph in `graphFile`, memory-mapped (shared with `loadDenseRetriever`).
+ */
+export function buildHnswIndex(
+  vectors: PassageVectors,
+  settings: HnswSettings,
+  source: { rows: Float32Array } | { graphFile: string },
+): DenseIndex {
+  const { parameters, quantization, rescore } = settings;
   const hnsw =
-    options.hnswFile === undefined
-      ? HnswIndex.build(rows, dimension, parameters)
-      : HnswIndex.load(options.hnswFile, dimension, rows.length / dimension, parameters);
-  return { kind, hnsw, parameters, rows };
+    'rows' in source
+      ? HnswIndex.build(source.rows, vectors.dimension, parameters, quantization)
+      : HnswIndex.open(source.graphFile, vectors.dimension, vectors.count, parameters, quantization);
+  return { kind: 'hnsw', hnsw, parameters, quantization, rescore, vectors };
 }
 
 /**
@@ -104,6 +136,13 @@ export async function createDenseRetriever(options: CreateDenseRetrieverOptions)
   if (metric !== 'inner-product' && metric !== 'cosine')
     throw new InvalidConfigError('metric', `must be 'inner-product' or 'cosine', got ${JSON.stringify(metric)}`);
   const hnsw = checkHnswParameters(options.hnsw);
+  const quantization = checkQuantization(options.quantization);
+  const rescore = checkRescore(options.rescore, quantization);
+  if (kind === 'exact' && quantization !== 'f32')
+    throw new InvalidConfigError('quantization', `applies to index 'hnsw'; the exact index searches float32 vectors`);
+  if (kind === 'exact' && options.rescore !== undefined)
+    throw new InvalidConfigError('rescore', `applies to index 'hnsw'; the exact index rescores its own candidates`);
+  checkQuantizedDimension(quantization, dimension, 'quantization');
   if (!Array.isArray(passages)) throw new InvalidInputError('expected an array of passages', { field: 'passages' });
   passages.forEach((passage, index) => {
     if (passage === null || typeof passage !== 'object')
@@ -167,10 +206,10 @@ export async function createDenseRetriever(options: CreateDenseRetrieverOptions)
   if (metric === 'cosine') normalizeRows(rows, dimension);
   options.signal?.throwIfAborted();
 
-  const index = await buildDenseIndex(rows, dimension, kind, {
-    hnsw,
-    ...(options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }),
-  });
+  const index =
+    kind === 'exact'
+      ? await buildExactIndex(rows, dimension, options.executionProvider)
+      : buildHnswIndex(vectorsInMemory(rows, dimension), { parameters: hnsw, quantization, rescore }, { rows });
   return new DenseRetriever({
     name: options.name ?? `dense-${kind}`,
     model,

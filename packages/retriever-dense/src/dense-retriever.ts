@@ -2,6 +2,8 @@ import { InvalidInputError, type Passage, type Retriever, type RetrieverSearchOp
 import type { HnswIndex, HnswParameters } from './backend/usearch';
 import type { TextEmbedder } from './embedding-model';
 import type { ExactIndex } from './exact-index';
+import type { HnswQuantization, RescoreOptions } from './hnsw-quantization';
+import type { PassageVectors } from './passage-vectors';
 import { normalizeRows } from './pool-hidden-states';
 import { saveDenseIndex } from './save-dense-index';
 
@@ -11,7 +13,15 @@ export type DenseMetric = 'inner-product' | 'cosine';
 /** The vector index behind a {@link DenseRetriever}. */
 export type DenseIndex =
   | { kind: 'exact'; exact: ExactIndex }
-  | { kind: 'hnsw'; hnsw: HnswIndex; parameters: HnswParameters; rows: Float32Array };
+  | {
+      kind: 'hnsw';
+      hnsw: HnswIndex;
+      parameters: HnswParameters;
+      quantization: HnswQuantization;
+      rescore: RescoreOptions | false;
+      /** The full-precision vectors candidates are rescored with (in memory, or a file read by offset). */
+      vectors: PassageVectors;
+    };
 
 /** @internal What a dense retriever holds; passages are sorted by id and vectors are in that order. */
 export interface DenseRetrieverState {
@@ -31,15 +41,20 @@ export interface DenseRetrieverStats {
   metric: DenseMetric;
   /** The HNSW parameters, for an HNSW index. */
   hnsw?: HnswParameters;
+  /** How the HNSW graph stores its vectors, for an HNSW index. */
+  quantization?: HnswQuantization;
+  /** How HNSW candidates are rescored, for an HNSW index. */
+  rescore?: RescoreOptions | false;
 }
 
 /**
  * Dense retrieval: queries are embedded by the model and matched against the passage embeddings by
  * inner product (cosine with `metric: 'cosine'` or a normalizing model). `exact` scores every passage
- * with one onnxruntime MatMul (+ TopK) per batch of queries; `hnsw` searches a usearch HNSW graph. Either
- * way the index proposes `max(2k, k + 10)` candidates, which are rescored in float64 (rounded to float32)
- * in a fixed order, so a score never depends on the batch a query came in. Results: best first, equal
- * scores by id ascending, an empty or whitespace query gives [].
+ * with one onnxruntime MatMul (+ TopK) per batch of queries; `hnsw` searches a usearch HNSW graph, whose
+ * vectors may be quantized (f16, i8, b1). Either way the index proposes `max(2k, k + 10)` candidates (HNSW:
+ * `ceil(k × rescore.oversample)` when that is more), which are rescored with the full-precision vectors in
+ * float64 (rounded to float32) in a fixed order, so a score never depends on the batch a query came in.
+ * Results: best first, equal scores by id ascending, an empty or whitespace query gives [].
  *
  * Build one with `createDenseRetriever`, or load a saved one with `loadDenseRetriever`.
  */
@@ -62,7 +77,11 @@ export class DenseRetriever implements Retriever {
       index: index.kind,
       metric: this.state.metric,
     };
-    if (index.kind === 'hnsw') stats.hnsw = { ...index.parameters };
+    if (index.kind === 'hnsw') {
+      stats.hnsw = { ...index.parameters };
+      stats.quantization = index.quantization;
+      stats.rescore = index.rescore === false ? false : { ...index.rescore };
+    }
     return stats;
   }
 
@@ -124,9 +143,10 @@ export class DenseRetriever implements Retriever {
     await saveDenseIndex(directory, this.state);
   }
 
-  /** Frees the native resources of the index (the model is the caller's). */
+  /** Frees the native resources of the index and closes its vector file (the model is the caller's). */
   async dispose(): Promise<void> {
     if (this.state.index.kind === 'exact') await this.state.index.exact.dispose();
+    else this.state.index.vectors.close();
   }
 
   private async searchExact(
@@ -161,17 +181,25 @@ export class DenseRetriever implements Retriever {
   ): Array<Array<{ index: number; score: number }>> {
     const dimension = index.hnsw.dimension;
     const passages = this.state.ids.length;
-    // Extra candidates, rescored exactly, so that near-ties at the cut follow the id rule.
-    const matches = index.hnsw.search(vectors, candidateCount(k, passages));
+    // Extra candidates (more for a coarse quantization), rescored exactly with the full-precision vectors,
+    // so that near-ties at the cut follow the id rule and the quantized order is corrected.
+    const wanted =
+      index.rescore === false
+        ? Math.min(passages, k)
+        : Math.max(candidateCount(k, passages), Math.min(passages, Math.ceil(k * index.rescore.oversample)));
+    const matches = index.hnsw.search(vectors, wanted);
     const queryCount = vectors.length / dimension;
+    const candidates = new Float32Array(matches.count * dimension);
     const ranked: Array<Array<{ index: number; score: number }>> = [];
     for (let query = 0; query < queryCount; query += 1) {
+      const found = matches.found[query]!;
+      const keys = matches.keys.subarray(query * matches.count, query * matches.count + found);
+      index.vectors.gather(keys, candidates);
       const list: Array<{ index: number; score: number }> = [];
-      for (let rank = 0; rank < matches.found[query]!; rank += 1) {
-        const passage = matches.keys[query * matches.count + rank]!;
+      for (let rank = 0; rank < found; rank += 1) {
         list.push({
-          index: passage,
-          score: innerProduct(vectors, query * dimension, index.rows, passage * dimension, dimension, 1),
+          index: keys[rank]!,
+          score: innerProduct(vectors, query * dimension, candidates, rank * dimension, dimension, 1),
         });
       }
       ranked.push(sortByScoreThenIndex(list).slice(0, k));

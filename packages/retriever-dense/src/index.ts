@@ -12,11 +12,18 @@ export {
   denseIndexFormat,
   denseIndexFormatVersion,
   type DenseIndexFileEntry,
+  type DenseIndexHnswSettings,
   type DenseIndexManifest,
 } from './dense-index-manifest';
 export { DenseRetriever, type DenseMetric, type DenseRetrieverStats } from './dense-retriever';
 export { bgeConventions, e5Conventions, type EmbeddingConventions, type Pooling } from './embedding-conventions';
 export type { EmbedOptions, EmbedProgress, EmbeddingModel, TextEmbedder } from './embedding-model';
+export {
+  defaultRescoreOversample,
+  hnswQuantizations,
+  type HnswQuantization,
+  type RescoreOptions,
+} from './hnsw-quantization';
 export { loadDenseRetriever, type LoadDenseRetrieverOptions } from './load-dense-retriever';
 export { loadEmbeddingModel, type LoadEmbeddingModelOptions } from './load-embedding-model';
 export { normalizeRows, poolHiddenStates } from './pool-hidden-states';

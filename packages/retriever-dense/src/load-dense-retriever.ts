@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { jsonLineError, splitJsonLines, verifyFileDigests, type DigestMismatch } from '@research-ts/spec/node';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { HnswParameters } from './backend/usearch';
-import { buildDenseIndex, defaultHnswParameters } from './create-dense-retriever';
+import { buildExactIndex, buildHnswIndex, defaultHnswParameters } from './create-dense-retriever';
 import {
   denseIndexFiles,
   denseIndexFormat,
@@ -15,6 +15,15 @@ import {
 } from './dense-index-manifest';
 import { DenseRetriever } from './dense-retriever';
 import type { TextEmbedder } from './embedding-model';
+import {
+  checkQuantization,
+  checkQuantizedDimension,
+  checkRescore,
+  hnswQuantizations,
+  type HnswQuantization,
+  type RescoreOptions,
+} from './hnsw-quantization';
+import { vectorsFromFile, vectorsInMemory } from './passage-vectors';
 
 export interface LoadDenseRetrieverOptions {
   /** Search the saved vectors with another index kind than the saved one (an HNSW graph is then built). */
@@ -24,6 +33,18 @@ export interface LoadDenseRetrieverOptions {
    * from the saved ones (then the graph is rebuilt); `expansionSearch` applies either way.
    */
   hnsw?: Partial<HnswParameters>;
+  /**
+   * Quantization of the HNSW graph. Default: the saved one (`f32` for a manifest without the field); another
+   * one rebuilds the graph from the full-precision vectors.
+   */
+  quantization?: HnswQuantization;
+  /** Rescoring of HNSW candidates (see `createDenseRetriever`). Default: the saved setting. */
+  rescore?: Partial<RescoreOptions> | false;
+  /**
+   * Hash every file against the manifest's SHA-256 before use (default `true`). `false` checks only the
+   * sizes, so that a large index opens without reading all of its bytes.
+   */
+  verifyChecksums?: boolean;
   executionProvider?: ExecutionProvider;
   /** Default: the saved name. */
   name?: string;
@@ -66,6 +87,21 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
       if (typeof number !== 'number' || !Number.isInteger(number) || number < 1)
         fail(`index.${field}`, `must be a positive integer, got ${JSON.stringify(number)}`);
     }
+    // Written since quantization exists; a manifest without it holds a float32 graph.
+    if (index.quantization !== undefined && !(hnswQuantizations as readonly unknown[]).includes(index.quantization)) {
+      fail(
+        'index.quantization',
+        `must be one of ${hnswQuantizations.map((name) => JSON.stringify(name)).join(', ')}, got ${JSON.stringify(index.quantization)}`,
+      );
+    }
+    const rescore = index.rescore;
+    if (rescore !== undefined && rescore !== false) {
+      const oversample = isObject(rescore) ? rescore.oversample : undefined;
+      if (typeof oversample !== 'number' || !Number.isFinite(oversample) || oversample < 1)
+        fail('index.rescore', `must be false or { "oversample": a number >= 1 }, got ${JSON.stringify(rescore)}`);
+    }
+  } else if (isObject(index) && (index.quantization !== undefined || index.rescore !== undefined)) {
+    fail('index.quantization', 'applies to index.kind "hnsw" only');
   }
   if (!Array.isArray(value.files)) fail('files', 'must be an array');
   (value.files as unknown[]).forEach((entry, position) => {
@@ -80,6 +116,86 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   });
   if (typeof value.checksum !== 'string') fail('checksum', 'must be a string');
   return value as unknown as DenseIndexManifest;
+}
+
+/**
+ * Checks every file the manifest lists: its size, and with `checksums` its SHA-256 and the overall checksum.
+ * A mismatch is an `InvalidInputError` naming the file (or the manifest's `checksum` field).
+ */
+async function verifyListedFiles(directory: string, manifest: DenseIndexManifest, checksums: boolean): Promise<void> {
+  if (checksums) {
+    const combined = createHash('sha256');
+    const [mismatch] = await verifyFileDigests(directory, manifest.files, { combined });
+    if (mismatch !== undefined)
+      throw new InvalidInputError(mismatchProblem(mismatch), { source: mismatch.path }, { cause: mismatch.cause });
+    if (combined.digest('hex') !== manifest.checksum) {
+      throw new InvalidInputError('checksum mismatch over the listed files', {
+        source: join(directory, manifestFileName),
+        field: 'checksum',
+      });
+    }
+    return;
+  }
+  for (const entry of manifest.files) {
+    const path = join(directory, entry.name);
+    if (isAbsolute(entry.name) || entry.name.split(/[\\/]/).includes('..'))
+      throw new InvalidInputError(`is listed in ${manifestFileName} but is not a path inside the folder`, {
+        source: path,
+      });
+    const size = await stat(path).then(
+      (found) => found.size,
+      (error: unknown) => {
+        throw new InvalidInputError(
+          `is listed in ${manifestFileName} but cannot be read: ${(error as Error).message}`,
+          { source: path },
+          { cause: error },
+        );
+      },
+    );
+    if (size !== entry.bytes)
+      throw new InvalidInputError(`has ${size} bytes, the manifest says ${entry.bytes} (truncated or changed)`, {
+        source: path,
+      });
+  }
+}
+
+/** Reads `passages.jsonl`: `count` `{ id, contents }` lines, ids unique and ascending. */
+async function readPassages(path: string, count: number): Promise<{ ids: string[]; texts: string[] }> {
+  const lines = splitJsonLines(await readFile(path));
+  if (lines.length !== count)
+    throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${count}`, { source: path });
+  const ids: string[] = [];
+  const texts: string[] = [];
+  lines.forEach((line, index) => {
+    if (!line.ok) throw jsonLineError(path, line);
+    const record = line.value;
+    if (!isObject(record) || typeof record.id !== 'string' || typeof record.contents !== 'string')
+      throw new InvalidInputError('must be {"id": string, "contents": string}', { source: path, line: line.line });
+    if (index > 0 && !(ids[index - 1]! < record.id)) {
+      throw new InvalidInputError(
+        `ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`,
+        { source: path, line: line.line },
+      );
+    }
+    ids.push(record.id);
+    texts.push(record.contents);
+  });
+  return { ids, texts };
+}
+
+/** Reads `embeddings.f32` into memory, checking it holds `passages × dimension` float32 values. */
+async function readEmbeddings(path: string, passages: number, dimension: number): Promise<Float32Array> {
+  const bytes = await readFile(path);
+  const expectedBytes = passages * dimension * 4;
+  if (bytes.byteLength !== expectedBytes) {
+    throw new InvalidInputError(
+      `has ${bytes.byteLength} bytes; ${passages} passages × dimension ${dimension} × 4 need ${expectedBytes}`,
+      { source: path },
+    );
+  }
+  const rows = new Float32Array(passages * dimension);
+  new Uint8Array(rows.buffer).set(bytes);
+  return rows;
 }
 
 /** The loader's words for a listed file that does not match the manifest. */
@@ -97,10 +213,14 @@ function mismatchProblem(mismatch: DigestMismatch): string {
 
 /**
  * Loads a dense retriever saved by `DenseRetriever.save`. Before using any byte it checks: the manifest's
- * format and version; each listed file's size and SHA-256 and the overall checksum (corruption); that
- * the embeddings hold `passages × dimension` float32 values and `passages.jsonl` that many passages;
- * and that `model` has the saved dimension and fingerprint (the same embedding space). Any failure is an
- * `InvalidInputError` naming the file and the field.
+ * format and version; each listed file's size and SHA-256 and the overall checksum (corruption; sizes only
+ * with `verifyChecksums: false`); that the embeddings hold `passages × dimension` float32 values and
+ * `passages.jsonl` that many passages; and that `model` has the saved dimension and fingerprint (the same
+ * embedding space). Any failure is an `InvalidInputError` naming the file and the field.
+ *
+ * A saved HNSW graph is memory-mapped (usearch `view`), and the full-precision vectors that rescore its
+ * candidates are read from `embeddings.f32` by offset: neither is copied onto the heap. An exact index (or a
+ * graph rebuilt with other parameters) reads the vectors into memory.
  */
 export async function loadDenseRetriever(
   directory: string,
@@ -132,6 +252,17 @@ export async function loadDenseRetriever(
     );
   }
   const manifest = readManifest(parsed, manifestPath);
+  const kind = options.index ?? manifest.index.kind;
+  const saved = manifest.index.kind === 'hnsw' ? manifest.index : undefined;
+  const quantization = checkQuantization(options.quantization ?? saved?.quantization);
+  if (kind === 'exact' && options.quantization !== undefined && options.quantization !== 'f32')
+    throw new InvalidConfigError('quantization', `applies to index 'hnsw'; the exact index searches float32 vectors`);
+  if (kind === 'exact' && options.rescore !== undefined)
+    throw new InvalidConfigError('rescore', `applies to index 'hnsw'; the exact index rescores its own candidates`);
+  if (kind === 'hnsw') checkQuantizedDimension(quantization, manifest.dimension, 'quantization');
+  const savedRescore =
+    saved !== undefined && quantization === (saved.quantization ?? 'f32') ? saved.rescore : undefined;
+  const rescore = checkRescore(options.rescore ?? savedRescore, quantization);
 
   if (model.dimension !== manifest.dimension) {
     throw new InvalidInputError(
@@ -158,63 +289,15 @@ export async function loadDenseRetriever(
     if (!manifest.files.some((entry) => entry.name === name))
       throw new InvalidInputError(`does not list ${name}`, { source: manifestPath, field: 'files' });
   }
-  const combined = createHash('sha256');
-  const [mismatch] = await verifyFileDigests(directory, manifest.files, { combined });
-  if (mismatch !== undefined)
-    throw new InvalidInputError(mismatchProblem(mismatch), { source: mismatch.path }, { cause: mismatch.cause });
-  if (combined.digest('hex') !== manifest.checksum)
-    throw new InvalidInputError('checksum mismatch over the listed files', { source: manifestPath, field: 'checksum' });
+  await verifyListedFiles(directory, manifest, options.verifyChecksums !== false);
 
-  const embeddingsPath = join(directory, denseIndexFiles.embeddings);
-  const embeddingBytes = await readFile(embeddingsPath);
-  const expectedBytes = manifest.passages * manifest.dimension * 4;
-  if (embeddingBytes.byteLength !== expectedBytes) {
-    throw new InvalidInputError(
-      `has ${embeddingBytes.byteLength} bytes; ${manifest.passages} passages × dimension ${manifest.dimension} × 4 need ${expectedBytes}`,
-      {
-        source: embeddingsPath,
-      },
-    );
-  }
-  const rows = new Float32Array(manifest.passages * manifest.dimension);
-  new Uint8Array(rows.buffer).set(embeddingBytes);
-
-  const passagesPath = join(directory, denseIndexFiles.passages);
-  const lines = splitJsonLines(await readFile(passagesPath));
-  if (lines.length !== manifest.passages) {
-    throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${manifest.passages}`, {
-      source: passagesPath,
-    });
-  }
-  const ids: string[] = [];
-  const texts: string[] = [];
-  lines.forEach((line, index) => {
-    if (!line.ok) throw jsonLineError(passagesPath, line);
-    const record = line.value;
-    if (!isObject(record) || typeof record.id !== 'string' || typeof record.contents !== 'string') {
-      throw new InvalidInputError('must be {"id": string, "contents": string}', {
-        source: passagesPath,
-        line: line.line,
-      });
-    }
-    if (index > 0 && !(ids[index - 1]! < record.id)) {
-      throw new InvalidInputError(
-        `ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`,
-        { source: passagesPath, line: line.line },
-      );
-    }
-    ids.push(record.id);
-    texts.push(record.contents);
-  });
-
-  const kind = options.index ?? manifest.index.kind;
-  // A saved graph is reused unless the caller asks for another connectivity or expansionAdd (those shape
-  // the graph); expansionSearch is a search-time setting and may change freely.
-  const saved = manifest.index.kind === 'hnsw' ? manifest.index : undefined;
+  // A saved graph is reused unless the caller asks for another connectivity, expansionAdd or quantization
+  // (those shape the graph); expansionSearch and rescore are search-time settings and may change freely.
   const requested = options.hnsw ?? {};
   const savedGraph =
     saved !== undefined &&
     kind === 'hnsw' &&
+    quantization === (saved.quantization ?? 'f32') &&
     (requested.connectivity === undefined || requested.connectivity === saved.connectivity) &&
     (requested.expansionAdd === undefined || requested.expansionAdd === saved.expansionAdd);
   const hnsw: HnswParameters =
@@ -229,17 +312,35 @@ export async function loadDenseRetriever(
     if (!Number.isInteger(hnsw[field]) || hnsw[field] < 1)
       throw new InvalidConfigError(`hnsw.${field}`, `must be a positive integer, got ${String(hnsw[field])}`);
   }
-  const index = await buildDenseIndex(rows, manifest.dimension, kind, {
-    hnsw,
-    ...(options.executionProvider === undefined ? {} : { executionProvider: options.executionProvider }),
-    ...(savedGraph ? { hnswFile: join(directory, denseIndexFiles.hnsw) } : {}),
-  });
-  return new DenseRetriever({
-    name: options.name ?? manifest.name,
-    model,
-    metric: manifest.metric,
-    ids,
-    contents: texts,
-    index,
-  });
+
+  const embeddingsPath = join(directory, denseIndexFiles.embeddings);
+  // The saved graph's rescoring vectors stay in the file; anything else needs them in memory.
+  const vectors = savedGraph
+    ? vectorsFromFile(embeddingsPath, manifest.passages, manifest.dimension)
+    : vectorsInMemory(await readEmbeddings(embeddingsPath, manifest.passages, manifest.dimension), manifest.dimension);
+
+  try {
+    const { ids, texts } = await readPassages(join(directory, denseIndexFiles.passages), manifest.passages);
+    const index =
+      kind === 'exact'
+        ? await buildExactIndex(vectors.rows(0, manifest.passages), manifest.dimension, options.executionProvider)
+        : buildHnswIndex(
+            vectors,
+            { parameters: hnsw, quantization, rescore },
+            savedGraph
+              ? { graphFile: join(directory, denseIndexFiles.hnsw) }
+              : { rows: vectors.rows(0, manifest.passages) },
+          );
+    return new DenseRetriever({
+      name: options.name ?? manifest.name,
+      model,
+      metric: manifest.metric,
+      ids,
+      contents: texts,
+      index,
+    });
+  } catch (error) {
+    vectors.close();
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileDigest, writeHashedFiles, writeJsonAtomically } from '@research-ts/spec/node';
+import { fileDigest, temporarySibling, writeHashedFiles, writeJsonAtomically } from '@research-ts/spec/node';
 import type { DenseRetrieverState } from './dense-retriever';
 import {
   denseIndexFiles,
@@ -26,17 +26,16 @@ function* embeddingChunks(state: DenseRetrieverState): Iterable<Uint8Array> {
   for (let start = 0; start < count; start += rowsPerChunk) {
     const end = Math.min(count, start + rowsPerChunk);
     const rows =
-      state.index.kind === 'exact'
-        ? state.index.exact.rows(start, end)
-        : state.index.rows.subarray(start * dimension, end * dimension);
+      state.index.kind === 'exact' ? state.index.exact.rows(start, end) : state.index.vectors.rows(start, end);
     yield new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
   }
 }
 
 /**
  * Saves a dense retriever to `directory`: the data files, then `manifest.json`, each written to a temporary
- * name and renamed (so a manifest is present only when every file it lists is complete; usearch writes its
- * own file, which is hashed after it).
+ * name and renamed (so a manifest is present only when every file it lists is complete, and a retriever
+ * loaded from this directory, which reads or maps the old files, keeps reading them unchanged; usearch
+ * writes its own file, which is hashed after it).
  */
 export async function saveDenseIndex(directory: string, state: DenseRetrieverState): Promise<DenseIndexManifest> {
   await mkdir(directory, { recursive: true });
@@ -52,7 +51,13 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
   );
   if (state.index.kind === 'hnsw') {
     const path = join(directory, denseIndexFiles.hnsw);
-    state.index.hnsw.save(path);
+    const temporary = temporarySibling(path);
+    try {
+      state.index.hnsw.save(temporary);
+      await rename(temporary, path);
+    } finally {
+      await rm(temporary, { force: true });
+    }
     files.push({ name: denseIndexFiles.hnsw, ...(await fileDigest(path, { combined })) });
   } else {
     await rm(join(directory, denseIndexFiles.hnsw), { force: true });
@@ -65,7 +70,15 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
     dimension: state.model.dimension,
     metric: state.metric,
     model: { fingerprint: state.model.fingerprint },
-    index: state.index.kind === 'exact' ? { kind: 'exact' } : { kind: 'hnsw', ...state.index.parameters },
+    index:
+      state.index.kind === 'exact'
+        ? { kind: 'exact' }
+        : {
+            kind: 'hnsw',
+            ...state.index.parameters,
+            quantization: state.index.quantization,
+            rescore: state.index.rescore === false ? false : { ...state.index.rescore },
+          },
     files,
     checksum: combined.digest('hex'),
   };
