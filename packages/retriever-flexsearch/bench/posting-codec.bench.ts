@@ -18,9 +18,10 @@ const analyzer = createAnalyzer();
 const terms = new TermTable();
 const counter = new PassageTermCounter();
 const lists: Array<{ documents: number[]; frequencies: number[] }> = [];
+const documentLengths = new Uint32Array(passageCount);
 let document = 0;
 for (const passage of generateCorpus({ passages: passageCount, seed: 1 })) {
-  counter.countTerms(analyzer, terms, passage.contents);
+  documentLengths[document] = counter.countTerms(analyzer, terms, passage.contents);
   for (let index = 0; index < counter.distinctCount; index += 1) {
     const number = counter.distinctNumbers[index]!;
     const list = (lists[number] ??= { documents: [], frequencies: [] });
@@ -36,7 +37,12 @@ const varints = lists.map(({ documents, frequencies }) => {
   return writer.view().slice();
 });
 const blocks = lists.map(({ documents, frequencies }) =>
-  encodePostingBlocks(Int32Array.from(documents), Uint32Array.from(frequencies), documents.length).slice(),
+  encodePostingBlocks(
+    Int32Array.from(documents),
+    Uint32Array.from(frequencies),
+    documents.length,
+    documentLengths,
+  ).slice(),
 );
 const varintBytes = varints.reduce((sum, bytes) => sum + bytes.length, 0);
 const blockBytes = blocks.reduce((sum, words) => sum + words.byteLength, 0);

@@ -8,10 +8,10 @@ import type { Analyzer, AnalyzerSettings } from './analyzer';
 import { bm25InverseDocumentFrequency, type Bm25Parameters } from './bm25';
 import { compactIndexFiles, passageOffsetBytes, type CompactIndexManifest } from './compact-index-manifest';
 import type { FlexsearchRetrieverStats } from './flexsearch-retriever';
-import { kthHighestScore } from './kth-highest-score';
+import { searchBlockMax } from './block-max-search';
 import { mismatchProblem } from './load-flexsearch-retriever';
-import { PostingBlockReader } from './posting-blocks';
-import { selectTopDocuments } from './select-top-documents';
+import { PostingCursor, type LengthNormScale } from './posting-cursor';
+import { TermAtATimeSearch, type ScoredQueryTerm } from './term-at-a-time-search';
 import type { TermDictionary, TermEntry } from './term-dictionary';
 
 /** What `openCompactIndex` hands the retriever: the parts of the index held in memory and the open files. */
@@ -28,56 +28,70 @@ export interface CompactIndexParts {
   files: { passages: FileHandle; passageOffsets: FileHandle; dictionary: FileHandle; postings: FileHandle };
 }
 
-interface QueryTerm {
-  entry: TermEntry;
-  /** `query count · idf · (k1 + 1)` */
-  weight: number;
-  /** The most this term can add to any passage's score. */
-  bound: number;
-  postings?: Uint32Array;
-}
+/**
+ * How a search walks the postings; both give the same results. `block-max`: document at a time with
+ * MaxScore and block-max pruning (`block-max-search.ts`). `term-at-a-time`: the in-memory index's loop
+ * (`term-at-a-time-search.ts`), which decodes every posting of a frequent term until max-score pruning
+ * starts; kept to compare against.
+ */
+export const queryEvaluations = Object.freeze({
+  'block-max': 'document at a time, MaxScore with block maxima',
+  'term-at-a-time': "the in-memory index's term-at-a-time loop",
+});
+export type QueryEvaluation = keyof typeof queryEvaluations;
 
 /** Verified dictionary blocks kept (a block is 64 terms, about 1 KiB). */
 const cachedBlocks = 4096;
 /** Verified posting lists kept, in bytes: the lists of frequent terms are read, and checked, once. */
 const cachedPostingBytes = 64 * 2 ** 20;
+/** Posting lists remembered as checked (forgotten all at once past this; 8 to 16 bytes each). */
+const verifiedPostingsKept = 1 << 20;
 
 /**
  * Exact BM25 over a compact index on disk (see `openCompactIndex`): the same scores, order and ties as
  * `FlexsearchRetriever` over the same corpus. In memory: one float64 length norm and one uint32 id rank per
- * passage, the dictionary's block index, a query's score arrays and caches of verified dictionary blocks (4096)
- * and posting lists (64 MiB, least recently used out); a search reads one dictionary block and the postings of
- * each query term unless cached, then the `k` passages, each part checked against its CRC-32 when read.
+ * passage, the dictionary's block index and caches of verified dictionary blocks (4096) and posting lists
+ * (64 MiB, least recently used out); a search reads one dictionary block and the postings of each query term
+ * unless cached, walks them document at a time with block-max pruning (`block-max-search.ts`), then reads
+ * the `k` passages, each part checked against its CRC-32 when read.
  */
 export class CompactBm25Retriever implements Retriever {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
   private readonly parts: CompactIndexParts;
-  private readonly smallestLengthNorm: number;
-  /** `[passages]` running score of the query being scored; 0 for passages not reached yet. */
-  private readonly scores: Float64Array;
-  /** `[passages]` the passages with a nonzero score, in the order they were reached. */
-  private readonly reached: Int32Array;
-  private reachedCount = 0;
-  private readonly blockReader = new PostingBlockReader();
-  private highestScore = 0;
+  private readonly lengthNormScale: LengthNormScale;
+  /** Whether the postings carry block maxima (format version 2 on). */
+  private readonly hasBlockMaxima: boolean;
+  private readonly queryEvaluation: QueryEvaluation;
+  /** One cursor per query term, reused across queries. */
+  private readonly cursors: PostingCursor[] = [];
+  /** Made on the first term-at-a-time search (12 bytes per passage). */
+  private termAtATime: TermAtATimeSearch | undefined;
   private readonly blocks = new Map<number, Uint8Array>();
   /** Postings offset → the list's verified bytes, least recently used first. */
   private readonly postings = new Map<number, Uint32Array>();
   private postingBytesCached = 0;
+  /** Offsets of the posting lists already checked against their CRC-32. */
+  private readonly verifiedPostings = new Set<number>();
   private closed = false;
 
   /** @internal Use `openCompactIndex`. */
-  constructor(parts: CompactIndexParts, name = 'flexsearch-bm25-compact') {
+  constructor(
+    parts: CompactIndexParts,
+    name = 'flexsearch-bm25-compact',
+    queryEvaluation: QueryEvaluation = 'block-max',
+  ) {
     this.parts = parts;
     this.name = name;
-    const count = parts.lengthNorms.length;
-    this.scores = new Float64Array(count);
-    this.reached = new Int32Array(count);
-    this.smallestLengthNorm = parts.lengthNorms.reduce(
-      (smallest, norm) => Math.min(smallest, norm),
-      Number.POSITIVE_INFINITY,
-    );
+    this.queryEvaluation = queryEvaluation;
+    this.hasBlockMaxima = parts.manifest.version >= 2;
+    const { passages, totalTerms } = parts.manifest;
+    this.lengthNormScale = {
+      k1: parts.bm25.k1,
+      b: parts.bm25.b,
+      averageLength: passages === 0 ? 0 : totalTerms / passages,
+      smallestNorm: parts.lengthNorms.reduce((smallest, norm) => Math.min(smallest, norm), Number.POSITIVE_INFINITY),
+    };
   }
 
   get stats(): FlexsearchRetrieverStats & { terms: number } {
@@ -144,100 +158,63 @@ export class CompactBm25Retriever implements Retriever {
       queryTermCounts.set(term, (queryTermCounts.get(term) ?? 0) + 1);
     if (queryTermCounts.size === 0) return [];
 
+    // The in-memory index's terms, weights, bounds and order (a stable sort by bound, largest first), so
+    // that each passage's score is the same sum in the same order.
     const documentCount = this.parts.manifest.passages;
     const { k1 } = this.parts.bm25;
     const entries = [...queryTermCounts.keys()].map((term) => this.lookup(term));
-    const queryTerms: QueryTerm[] = [];
+    const terms: ScoredQueryTerm[] = [];
     [...queryTermCounts.values()].forEach((queryCount, index) => {
       const entry = entries[index];
       if (entry === undefined) return;
       const weight = queryCount * bm25InverseDocumentFrequency(documentCount, entry.documentFrequency) * (k1 + 1);
       const highest = entry.highestFrequency;
-      queryTerms.push({ entry, weight, bound: (weight * highest) / (highest + this.smallestLengthNorm) });
+      terms.push({
+        weight,
+        bound: (weight * highest) / (highest + this.lengthNormScale.smallestNorm),
+        highestFrequency: highest,
+        postings: this.readPostings(entry),
+        label: `the postings at byte ${entry.postingsOffset}`,
+      });
     });
-    for (const queryTerm of queryTerms) queryTerm.postings = this.readPostings(queryTerm.entry);
+    terms.sort((a, b) => b.bound - a.bound);
 
-    queryTerms.sort((a, b) => b.bound - a.bound);
-    const boundLeft = new Float64Array(queryTerms.length + 1);
-    for (let index = queryTerms.length - 1; index >= 0; index -= 1)
-      boundLeft[index] = boundLeft[index + 1]! + queryTerms[index]!.bound;
-    this.reachedCount = 0;
-    this.highestScore = 0;
-    let sortedReached: Int32Array | undefined;
-    queryTerms.forEach((queryTerm, index) => {
-      const left = boundLeft[index]! * (1 + 1e-9);
-      if (sortedReached === undefined && this.reachedCount >= k && left < this.highestScore) {
-        if (left < kthHighestScore(this.scores, this.reached, this.reachedCount, k))
-          sortedReached = this.reached.slice(0, this.reachedCount).sort();
-      }
-      try {
-        if (sortedReached === undefined) this.accumulate(queryTerm.postings!, queryTerm.weight);
-        else this.accumulateReached(queryTerm.postings!, queryTerm.weight, sortedReached);
-      } catch (error) {
-        for (let index = 0; index < this.reachedCount; index += 1) this.scores[this.reached[index]!] = 0;
-        throw new InvalidInputError(
-          `the postings at byte ${queryTerm.entry.postingsOffset} cannot be decoded (${(error as Error).message}): written by another version, or corrupt`,
-          { source: this.path(compactIndexFiles.postings) },
-          { cause: error },
-        );
-      }
-    });
-    const reachedCount = this.reachedCount;
-    const top = selectTopDocuments(this.reached, reachedCount, k, this.scores, this.parts.idRanks);
-    const topScores = top.map((document) => this.scores[document]!);
-    for (let index = 0; index < reachedCount; index += 1) this.scores[this.reached[index]!] = 0;
-
-    const passages = top.map((document) => this.readPassage(document));
-    return passages.map((passage, index) => ({ ...passage, score: topScores[index]! }));
+    let top: { documents: number[]; scores: number[] };
+    try {
+      top = this.queryEvaluation === 'block-max' ? this.searchBlockMax(terms, k) : this.searchTermAtATime(terms, k);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new InvalidInputError(
+        `${error.message}: written by another version, or corrupt`,
+        { source: this.path(compactIndexFiles.postings) },
+        { cause: error },
+      );
+    }
+    return top.documents.map((document, index) => ({ ...this.readPassage(document), score: top.scores[index]! }));
   }
 
-  /** Adds `weight · tf / (tf + norm)` of one term to every passage in its postings (`posting-blocks.ts`). */
-  private accumulate(postings: Uint32Array, weight: number): void {
-    const { scores, reached, blockReader } = this;
-    const { documents, frequencies } = blockReader;
-    const lengthNorms = this.parts.lengthNorms;
-    let reachedCount = this.reachedCount;
-    let highestScore = this.highestScore;
-    blockReader.reset(postings);
-    for (let block = 0; block < blockReader.blockCount; block += 1) {
-      const count = blockReader.decode(block);
-      for (let index = 0; index < count; index += 1) {
-        const document = documents[index]!;
-        const frequency = frequencies[index]!;
-        const previous = scores[document]!;
-        if (previous === 0) reached[reachedCount++] = document;
-        const score = previous + (weight * frequency) / (frequency + lengthNorms[document]!);
-        scores[document] = score;
-        if (score > highestScore) highestScore = score;
-      }
-    }
-    this.reachedCount = reachedCount;
-    this.highestScore = highestScore;
+  private searchBlockMax(terms: readonly ScoredQueryTerm[], k: number): { documents: number[]; scores: number[] } {
+    while (this.cursors.length < terms.length) this.cursors.push(new PostingCursor());
+    const cursors = this.cursors.slice(0, terms.length);
+    const bounds = new Float64Array(terms.length);
+    terms.forEach((term, index) => {
+      cursors[index]!.reset(
+        term.postings,
+        this.hasBlockMaxima,
+        term.weight,
+        term.highestFrequency,
+        this.lengthNormScale,
+        term.label,
+      );
+      bounds[index] = term.bound;
+    });
+    const { lengthNorms, idRanks, manifest } = this.parts;
+    return searchBlockMax(cursors, bounds, lengthNorms, Math.min(k, manifest.passages), idRanks);
   }
 
-  /**
-   * Like {@link accumulate}, for the passages already reached only (`sortedReached[0…count)`, ascending):
-   * a block whose documents hold none of them is skipped undecoded, by the block directory.
-   */
-  private accumulateReached(postings: Uint32Array, weight: number, sortedReached: Int32Array): void {
-    const { scores, blockReader } = this;
-    const { documents } = blockReader;
-    const lengthNorms = this.parts.lengthNorms;
-    blockReader.reset(postings);
-    let next = 0;
-    for (let block = 0; block < blockReader.blockCount && next < sortedReached.length; block += 1) {
-      const last = blockReader.lastDocument(block);
-      if (sortedReached[next]! > last) continue;
-      while (next < sortedReached.length && sortedReached[next]! <= last) next += 1;
-      const count = blockReader.decodeDocuments(block);
-      for (let index = 0; index < count; index += 1) {
-        const document = documents[index]!;
-        const previous = scores[document]!;
-        if (previous === 0) continue;
-        const frequency = blockReader.frequencyAt(index);
-        scores[document] = previous + (weight * frequency) / (frequency + lengthNorms[document]!);
-      }
-    }
+  private searchTermAtATime(terms: readonly ScoredQueryTerm[], k: number): { documents: number[]; scores: number[] } {
+    this.termAtATime ??= new TermAtATimeSearch(this.parts.manifest.passages);
+    return this.termAtATime.search(terms, k, this.parts.lengthNorms, this.parts.idRanks, this.hasBlockMaxima);
   }
 
   private path(name: string): string {
@@ -251,7 +228,8 @@ export class CompactBm25Retriever implements Retriever {
    * it holds the thread while the disk answers.
    */
   private read(handle: FileHandle, name: string, position: number, length: number): Uint8Array {
-    const bytes = new Uint8Array(length);
+    // Not zero-filled (every byte is read into), and an ArrayBuffer of its own, so aligned for Uint32Array.
+    const bytes = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     let read = 0;
     while (read < length) {
       const count = readSync(handle.fd, bytes, read, length - read, position + read);
@@ -306,7 +284,12 @@ export class CompactBm25Retriever implements Retriever {
     }
     const name = compactIndexFiles.postings;
     const bytes = this.read(this.parts.files.postings, name, entry.postingsOffset, entry.postingBytes);
-    if (crc32(bytes) !== entry.postingsCrc) throw this.corrupt(name, `the postings at byte ${entry.postingsOffset}`);
+    // Checked on the first read; a list read again after falling out of the cache is not checked again.
+    if (!this.verifiedPostings.has(entry.postingsOffset)) {
+      if (crc32(bytes) !== entry.postingsCrc) throw this.corrupt(name, `the postings at byte ${entry.postingsOffset}`);
+      if (this.verifiedPostings.size >= verifiedPostingsKept) this.verifiedPostings.clear();
+      this.verifiedPostings.add(entry.postingsOffset);
+    }
     if (bytes.length % 4 !== 0)
       throw this.corrupt(name, `the postings at byte ${entry.postingsOffset} (not whole words)`);
     const words = new Uint32Array(bytes.buffer, 0, bytes.length / 4);

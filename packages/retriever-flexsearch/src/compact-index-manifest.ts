@@ -6,8 +6,14 @@ import type { dictionaryBlockTerms } from './term-dictionary';
 
 /** The `format` field of a compact index's manifest (a layout of its own, versioned on its own). */
 export const compactIndexFormat = 'research-ts/retriever-flexsearch-compact';
-/** The compact layout version this build writes and reads. */
-export const compactIndexFormatVersion = 1;
+/**
+ * The compact layout version this build writes. Version 2 added the block maxima to `postings.bin` (each
+ * block's highest frequency and shortest passage, for block-max pruning); version 1 still opens and answers
+ * the same, with less pruning.
+ */
+export const compactIndexFormatVersion = 2;
+/** The compact layout versions this build opens. */
+export const compactIndexReadableVersions: readonly number[] = Object.freeze([1, 2]);
 
 /** The data files of a compact index, in manifest order. */
 export const compactIndexFiles = Object.freeze({
@@ -23,7 +29,7 @@ export const compactIndexFiles = Object.freeze({
   dictionary: 'dictionary.bin',
   /** One entry per dictionary block: its first term, where it lies, its CRC-32. */
   dictionaryIndex: 'dictionary-index.bin',
-  /** The posting lists in dictionary order, bit-packed in blocks of 128 with a block directory (`posting-blocks.ts`). */
+  /** The posting lists in dictionary order, bit-packed in blocks of 64 with a block directory and block maxima (`posting-blocks.ts`). */
   postings: 'postings.bin',
 });
 

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomically, writeJsonAtomically } from '@research-ts/spec/node';
@@ -19,6 +19,7 @@ import { PassageTermCounter } from './passage-term-counter';
 import { postingBlockSize } from './posting-blocks';
 import { TermDictionaryWriter, dictionaryBlockTerms } from './term-dictionary';
 import { TermTable } from './term-table';
+import { uint32Values } from './uint32-values';
 import { createHash } from 'node:crypto';
 
 export interface CompactIndexWriterOptions {
@@ -119,7 +120,9 @@ export class CompactIndexWriter {
     const postings = await AppendingFile.create(join(this.directory, compactIndexFiles.postings));
     const dictionaryFile = await AppendingFile.create(join(this.directory, compactIndexFiles.dictionary));
     const dictionary = new TermDictionaryWriter(dictionaryFile);
-    const terms = await mergeSegments(this.segmentPaths, postings, dictionary);
+    // The lengths go back in for the postings' block maxima: 4 bytes per passage, read once the segments are done.
+    const lengths = uint32Values(await readFile(join(this.directory, compactIndexFiles.documentLengths)));
+    const terms = await mergeSegments(this.segmentPaths, postings, dictionary, lengths);
     const dictionaryIndex = await dictionary.finish();
     await closed(dictionaryFile, compactIndexFiles.dictionary);
     await this.writeWhole(entries, compactIndexFiles.dictionaryIndex, dictionaryIndex);

@@ -12,7 +12,7 @@ export {
   type BuildCompactIndexResult,
   type CompactIndexOptions,
 } from './build-compact-index';
-export { CompactBm25Retriever } from './compact-bm25-retriever';
+export { CompactBm25Retriever, queryEvaluations, type QueryEvaluation } from './compact-bm25-retriever';
 export {
   compactIndexFiles,
   compactIndexFormat,
@@ -35,6 +35,6 @@ export {
 } from './index-corpus-file';
 export { indexFormat, indexFormatVersion, type IndexFileEntry, type IndexManifest } from './index-manifest';
 export { lightStem } from './light-stemmer';
-export { openCompactIndex } from './open-compact-index';
+export { openCompactIndex, type OpenCompactIndexOptions } from './open-compact-index';
 export { openSavedRetriever } from './open-saved-retriever';
 export { loadFlexsearchRetriever, type LoadFlexsearchRetrieverOptions } from './load-flexsearch-retriever';

@@ -9,13 +9,15 @@ import type { TermDictionaryWriter } from './term-dictionary';
 /**
  * K-way merge of sorted segment files (segment `i` holds documents before those of segment `i + 1`): for
  * each term in ascending byte order, its lists from every segment that has it are decoded and joined in
- * segment order, written to `postings` in blocks (`posting-blocks.ts`), and the term is added to the
- * dictionary. Memory: one read window per segment and the postings of one term. Returns the number of terms.
+ * segment order, written to `postings` in blocks with their maxima (`posting-blocks.ts`; `documentLengths`:
+ * `[passages]` analyzed lengths), and the term is added to the dictionary. Memory: one read window per
+ * segment, the postings of one term and the lengths. Returns the number of terms.
  */
 export async function mergeSegments(
   segmentPaths: readonly string[],
   postings: AppendingFile,
   dictionary: TermDictionaryWriter,
+  documentLengths: Uint32Array,
 ): Promise<number> {
   const readers = await Promise.all(segmentPaths.map((path) => SegmentReader.open(path)));
   try {
@@ -79,7 +81,7 @@ export async function mergeSegments(
         if (heap.length === 0 || Buffer.compare(heads[heap[0]!]!.term, term) !== 0) break;
         segment = pop();
       }
-      const words = encodePostingBlocks(documents, frequencies, count);
+      const words = encodePostingBlocks(documents, frequencies, count, documentLengths);
       const documentFrequency = count;
       const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
       const postingsOffset = postings.bytes;

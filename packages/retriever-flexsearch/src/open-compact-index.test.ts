@@ -2,7 +2,9 @@ import { InvalidInputError } from '@research-ts/spec';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readCorpus } from '../test/shared-corpus';
 import { writeCompactIndex } from './build-compact-index';
 import { compactIndexFiles, type CompactIndexManifest } from './compact-index-manifest';
 import { createFlexsearchRetriever } from './create-flexsearch-retriever';
@@ -61,6 +63,25 @@ describe('openCompactIndex', () => {
     await (viaEither as { close(): Promise<void> }).close();
   });
 
+  it('a version-1 index (no block maxima) still opens and answers like the in-memory index', async () => {
+    const directory = fileURLToPath(new URL('./__fixtures__/compact-index-v1', import.meta.url));
+    const memory = createFlexsearchRetriever(readCorpus(join(directory, compactIndexFiles.passages)));
+    const queries = ['v0', 'v1 v2 v3', 'v0 v0 v5 t3', 'v1k v2 v3 v4 v5 v6 v7 v8 v9', 'absent', 'T2 v9'];
+    for (const queryEvaluation of ['block-max', 'term-at-a-time'] as const) {
+      const compact = await openCompactIndex(directory, { queryEvaluation });
+      try {
+        expect(compact.stats.passages).toBe(300);
+        for (const k of [1, 5, 100])
+          expect(await compact.search(queries, k), `${queryEvaluation}, k = ${k}`).toEqual(
+            await memory.search(queries, k),
+          );
+        await compact.verify();
+      } finally {
+        await compact.close();
+      }
+    }
+  });
+
   it('each layout refuses the other by name', async () => {
     const directory = await savedCopy();
     await expect(loadFlexsearchRetriever(directory)).rejects.toThrow(
@@ -111,6 +132,24 @@ describe('a damaged compact index throws an error naming the file', () => {
     },
   );
 
+  it("a flipped bit in a posting list's block maxima: checksum mismatch naming postings.bin", async () => {
+    const copy = await savedCopy();
+    const path = join(copy, compactIndexFiles.postings);
+    const bytes = readFileSync(path);
+    // The first list starts at byte 0: blockCount, last documents, offsets, then the block maxima.
+    const blockCount = bytes.readUInt32LE(0);
+    bytes[4 * (1 + 2 * blockCount)] = bytes[4 * (1 + 2 * blockCount)]! ^ 0x01;
+    writeFileSync(path, bytes);
+    const retriever = await openCompactIndex(copy);
+    try {
+      await expect(retriever.search([everything], 3)).rejects.toThrow(
+        `${path}: checksum mismatch in the postings at byte 0`,
+      );
+    } finally {
+      await retriever.close();
+    }
+  });
+
   it.each(Object.values(compactIndexFiles))('%s truncated: size mismatch at open', async (name) => {
     const copy = await savedCopy();
     const path = join(copy, name);
@@ -147,7 +186,11 @@ describe('a damaged compact index throws an error naming the file', () => {
   });
 
   it.each([
-    ['version', 2, 'field "version": compact index version 2 is not supported'],
+    [
+      'version',
+      3,
+      'field "version": compact index version 3 is not supported: this build of @research-ts/retriever-flexsearch reads versions 1 and 2',
+    ],
     ['format', 'something-else', 'field "format": not a research-ts compact index'],
     ['terms', -1, 'field "terms": expected a non-negative integer'],
     ['files', [], 'field "files": expected 7 entries'],

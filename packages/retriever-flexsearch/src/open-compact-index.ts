@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '@research-ts/spec';
+import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
 import { createAnalyzer, type Analyzer } from './analyzer';
 import { bm25LengthNorms, resolveBm25Parameters, type Bm25Parameters } from './bm25';
-import { CompactBm25Retriever, type CompactIndexParts } from './compact-bm25-retriever';
+import {
+  CompactBm25Retriever,
+  queryEvaluations,
+  type CompactIndexParts,
+  type QueryEvaluation,
+} from './compact-bm25-retriever';
 import {
   compactIndexFiles,
   compactIndexFormat,
   compactIndexFormatVersion,
+  compactIndexReadableVersions,
   passageOffsetBytes,
   type CompactIndexManifest,
 } from './compact-index-manifest';
@@ -22,6 +28,15 @@ import {
 } from './load-flexsearch-retriever';
 import { readManifestFile } from './read-manifest-file';
 import { TermDictionary } from './term-dictionary';
+import { uint32Values } from './uint32-values';
+
+export interface OpenCompactIndexOptions extends LoadFlexsearchRetrieverOptions {
+  /**
+   * How a search walks the postings (default `block-max`); both give the same results, and
+   * `term-at-a-time` is there to compare speed against (see `queryEvaluations`).
+   */
+  queryEvaluation?: QueryEvaluation;
+}
 
 /** Checks a compact manifest's shape field by field; the format and version first. */
 export function checkCompactManifest(value: unknown, fail: Fail): CompactIndexManifest {
@@ -34,9 +49,9 @@ export function checkCompactManifest(value: unknown, fail: Fail): CompactIndexMa
       'format',
     );
   }
-  if (value.version !== compactIndexFormatVersion) {
+  if (!compactIndexReadableVersions.includes(value.version as number)) {
     fail(
-      `compact index version ${JSON.stringify(value.version)} is not supported: this build of @research-ts/retriever-flexsearch reads version ${compactIndexFormatVersion}; re-index the corpus or use the matching package version`,
+      `compact index version ${JSON.stringify(value.version)} is not supported: this build of @research-ts/retriever-flexsearch reads versions ${compactIndexReadableVersions.join(' and ')} (writes ${compactIndexFormatVersion}); re-index the corpus or use the matching package version`,
       'version',
     );
   }
@@ -97,13 +112,6 @@ async function readVerified(directory: string, manifest: CompactIndexManifest, n
   return bytes;
 }
 
-/** Uint32 little-endian values of `bytes` (a copy, so that the array is aligned). */
-function uint32Values(bytes: Uint8Array): Uint32Array {
-  const values = new Uint32Array(bytes.length / 4);
-  new Uint8Array(values.buffer).set(bytes);
-  return values;
-}
-
 /**
  * Opens a compact index written by `buildCompactIndex` or `writeCompactIndex` without reading all of it:
  * the manifest and every file's size are checked, the small per-passage arrays (lengths, id ranks) and the
@@ -114,8 +122,15 @@ function uint32Values(bytes: Uint8Array): Uint32Array {
  */
 export async function openCompactIndex(
   directory: string,
-  options: LoadFlexsearchRetrieverOptions = {},
+  options: OpenCompactIndexOptions = {},
 ): Promise<CompactBm25Retriever> {
+  const queryEvaluation = options.queryEvaluation ?? 'block-max';
+  if (!Object.hasOwn(queryEvaluations, queryEvaluation)) {
+    throw new InvalidConfigError(
+      'queryEvaluation',
+      `expected one of ${Object.keys(queryEvaluations).join(', ')}, got ${JSON.stringify(queryEvaluation)}`,
+    );
+  }
   const manifestPath = join(directory, manifestFileName);
   const fail: Fail = (problem, field) => {
     throw new InvalidInputError(problem, { source: manifestPath, field: field ?? '' });
@@ -179,5 +194,6 @@ export async function openCompactIndex(
   return new CompactBm25Retriever(
     { directory, manifest, analyzer, bm25, lengthNorms, idRanks, dictionary, files },
     options.name,
+    queryEvaluation,
   );
 }

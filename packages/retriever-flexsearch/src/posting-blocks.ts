@@ -2,18 +2,27 @@
  * The compact index's posting lists (`postings.bin`): little-endian uint32 words, bit-packed in blocks of
  * {@link postingBlockSize} postings, with a block directory in front so that a search can skip blocks:
  *
- *   [0]                       blockCount
- *   [1 … blockCount]          last document of each block
- *   [1 + blockCount … 2·bc]   word offset of each block (from the list's start)
- *   each block:               header = count | gapBits << 8 | frequencyBits << 16,
- *                             count gaps (document − previous − 1; previous = the last document of the block
- *                             before, −1 for the first) in gapBits bits each, then count (frequency − 1) in
- *                             frequencyBits bits each, packed low bits first into whole words
+ *   [0]                         blockCount
+ *   [1 … blockCount]            last document of each block
+ *   [1 + blockCount … 2·bc]     word offset of each block (from the list's start)
+ *   [1 + 2·bc … 3·bc]           (format version 2 on) block maxima: the block's highest frequency in the low
+ *                               16 bits ({@link unstoredFrequency}: 65 535 or more, the term's highest applies)
+ *                               and its shortest passage length in the high 16 (capped at 65 535, so never
+ *                               above the true one): what a passage of this block can score at most
+ *   each block:                 header = count | gapBits << 8 | frequencyBits << 16,
+ *                               count gaps (document − previous − 1; previous = the last document of the block
+ *                               before, −1 for the first) in gapBits bits each, then count (frequency − 1) in
+ *                               frequencyBits bits each, packed low bits first into whole words
  *
  * Decoding a block is shifts and masks at fixed positions, about four times faster in JavaScript than one
  * varint at a time (measured in BENCHMARKS.md).
  */
 export const postingBlockSize = 64;
+
+/** The block maxima's frequency field when the block's highest frequency does not fit in 16 bits. */
+export const unstoredFrequency = 0xffff;
+/** The block maxima's length field holds at most this (a lower bound of longer passages' lengths). */
+const longestStoredLength = 0xffff;
 
 /** Bits needed for the largest of `values[from…to)` (0 when all are 0). */
 function bitsFor(values: ArrayLike<number>, from: number, to: number): number {
@@ -60,33 +69,47 @@ const blockCounts = new Uint32Array(postingBlockSize);
 let listWords = new Uint32Array(1 << 16);
 
 /**
- * Encodes `count` postings (documents ascending, frequencies ≥ 1) as one list of words: a view of a shared
- * buffer, valid until the next call.
+ * Encodes `count` postings (documents ascending, frequencies ≥ 1) as one list of words with block maxima
+ * (`documentLengths[document]`: each passage's analyzed length): a view of a shared buffer, valid until the
+ * next call.
  */
-export function encodePostingBlocks(documents: Int32Array, frequencies: Uint32Array, count: number): Uint32Array {
+export function encodePostingBlocks(
+  documents: Int32Array,
+  frequencies: Uint32Array,
+  count: number,
+  documentLengths: Uint32Array,
+): Uint32Array {
   const blockCount = Math.ceil(count / postingBlockSize);
   // At most 32 + 32 bits per posting, plus a header per block and the directory.
-  const capacity = 1 + 3 * blockCount + 2 * count;
+  const capacity = 1 + 4 * blockCount + 2 * count;
   if (listWords.length < capacity) listWords = new Uint32Array(Math.max(capacity, 2 * listWords.length));
   const words = listWords;
   words.fill(0, 0, capacity);
   words[0] = blockCount;
   const gaps = blockGaps;
   const counts = blockCounts;
-  let at = 1 + 2 * blockCount;
+  let at = 1 + 3 * blockCount;
   let previous = -1;
   for (let block = 0; block < blockCount; block += 1) {
     const from = block * postingBlockSize;
     const size = Math.min(postingBlockSize, count - from);
+    let highestFrequency = 0;
+    let shortestLength = longestStoredLength;
     for (let index = 0; index < size; index += 1) {
-      gaps[index] = documents[from + index]! - previous - 1;
-      previous = documents[from + index]!;
-      counts[index] = frequencies[from + index]! - 1;
+      const document = documents[from + index]!;
+      const frequency = frequencies[from + index]!;
+      gaps[index] = document - previous - 1;
+      previous = document;
+      counts[index] = frequency - 1;
+      if (frequency > highestFrequency) highestFrequency = frequency;
+      const length = documentLengths[document]!;
+      if (length < shortestLength) shortestLength = length;
     }
     const gapBits = bitsFor(gaps, 0, size);
     const frequencyBits = bitsFor(counts, 0, size);
     words[1 + block] = previous;
     words[1 + blockCount + block] = at;
+    words[1 + 2 * blockCount + block] = (Math.min(highestFrequency, unstoredFrequency) | (shortestLength << 16)) >>> 0;
     words[at] = size | (gapBits << 8) | (frequencyBits << 16);
     at = pack(gaps, size, gapBits, words, at + 1);
     at = pack(counts, size, frequencyBits, words, at);
@@ -99,12 +122,28 @@ export class PostingBlockReader {
   readonly documents = new Int32Array(postingBlockSize);
   readonly frequencies = new Uint32Array(postingBlockSize);
   private words: Uint32Array = new Uint32Array(1);
+  private hasMaxima = true;
 
-  /** The list to read (the words of one term); throws a `RangeError` when its directory does not fit. */
-  reset(words: Uint32Array): void {
+  /**
+   * The list to read (the words of one term); `hasMaxima`: written with block maxima (format version 2 on).
+   * Throws a `RangeError` when its directory does not fit.
+   */
+  reset(words: Uint32Array, hasMaxima = true): void {
     const blockCount = words[0] ?? 0;
-    if (words.length < 1 + 2 * blockCount) throw new RangeError('posting list shorter than its block directory');
+    if (words.length < 1 + (hasMaxima ? 3 : 2) * blockCount)
+      throw new RangeError('posting list shorter than its block directory');
     this.words = words;
+    this.hasMaxima = hasMaxima;
+  }
+
+  /** Whether the list has block maxima ({@link blockMaxima}). */
+  get withMaxima(): boolean {
+    return this.hasMaxima;
+  }
+
+  /** Block `block`'s maxima word: highest frequency (low 16 bits) and shortest passage length (high 16). */
+  blockMaxima(block: number): number {
+    return this.words[1 + 2 * this.words[0]! + block]!;
   }
 
   get blockCount(): number {
