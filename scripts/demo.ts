@@ -1,25 +1,27 @@
 /**
  * `npm run demo`: proof that GRPO learns to search, on CPU, from a randomly initialised model.
  *
- * 1. Generates a fictional world (the `tiny` preset: 300 people, 30 cities and 30 companies with one-word
- *    names) whose facts no model can know, with 1-hop questions that ask for a city ("Which city was Gakraim
- *    born in?", "Which city is Vorshuk based in?"), split by entity into train and held-out (a held-out
- *    question is about an entity no training question is about), and writes it as FlashRAG files under
- *    runs/demo/world/.
+ * 1. Generates a fictional world (the `tiny` preset: 300 people, 30 cities and 100 companies with one-word
+ *    names) whose facts no model can know, with 1-hop questions ("Which city is Vorshuk based in?") and 2-hop
+ *    bridge questions ("Which city is the company Grahek works for based in?": search the person, then the
+ *    company found, then answer its city), split by entity into train and held-out (a held-out question is
+ *    about an entity no training question is about), and writes it as FlashRAG files under runs/demo/world/.
  * 2. Builds a word-level tokenizer from the world's text and a randomly initialised tiny Qwen2-family
  *    policy (runs/demo/initial-model/).
  * 3. Indexes the corpus with the lexical (BM25) retriever (runs/demo/index/).
  * 4. Trains with `research-ts train --preset tiny`: a short warm-up that teaches the tag format only, on
- *    transcripts whose queries and answers are chosen at random (searching a decoy copy of the corpus with
- *    the names permuted, so that it teaches no fact), then GRPO through the full ReSearch
- *    loop (generate → search → insert `<result>` with loss mask 0 → reward) on CPU. Which name to answer
- *    (and when to stop searching) comes from RL.
+ *    transcripts that make 1–3 searches at random, whose first query is a name of the question and whose later
+ *    queries and answer are names drawn at random from the latest result (searching a decoy copy of the corpus
+ *    with the names permuted, so that it teaches no fact), then GRPO through the full ReSearch loop (generate →
+ *    search → insert `<result>` with loss mask 0 → reward) on CPU. Which name of a result to search next, when
+ *    to stop searching and which name to answer come from RL.
  * 5. Prints the training reward at step 1 (before any update) and over the first and last 5 steps, the
- *    held-out exact match, the held-out exact match of the same policy with a retriever that returns nothing,
+ *    held-out exact match in all and per question type (1-hop, 2-hop), the held-out exact match of the same policy with a retriever that returns nothing,
  *    and its answers against a corpus whose names are permuted (does it read or recall?); metrics.jsonl,
  *    rollouts.jsonl, checkpoints/ and the final model are under runs/demo/run/.
  *
- * 6. Writes runs/demo/run/report.html: training curves and a rollout viewer, one self-contained file.
+ * 6. Writes runs/demo/run/report.html: training curves and a rollout viewer (opening on a learned 2-hop
+ *    rollout), one self-contained file.
  *
  * `DEMO_STEPS=40 npm run demo` shortens the GRPO phase (the default is the preset's).
  */

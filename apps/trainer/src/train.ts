@@ -124,7 +124,9 @@ export function summarizeByHops(
   for (const prediction of predictions) {
     const hops = hopsOf(prediction.id);
     if (hops === undefined) continue;
-    groups.set(hops, [...(groups.get(hops) ?? []), prediction]);
+    const group = groups.get(hops);
+    if (group === undefined) groups.set(hops, [prediction]);
+    else group.push(prediction);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
