@@ -59,7 +59,7 @@ console.log(`index: ${index.passages} passages (BM25, flexsearch)\n`);
 const config = await resolveConfig({
   preset: 'tiny',
   overrides,
-  fields: { modelDirectory, outputDirectory: join(root, 'run'), retriever: { kind: 'flexsearch', indexDirectory } },
+  fields: { modelDirectory, outputDirectory: join(root, 'run'), retriever: { kind: 'index', indexDirectory } },
 });
 const summary = await train({ config, overwrite: true });
 console.log(`\n${formatTrainSummary(summary)}`);

@@ -1,7 +1,16 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { buildCompactIndex, indexCorpusFile, type SkippedLine } from '@research-ts/retriever-flexsearch';
-import { InvalidInputError, ResearchError } from '@research-ts/spec';
+import { createDenseRetriever, type HnswQuantization } from '@research-ts/retriever-dense';
+import {
+  buildCompactIndex,
+  indexCorpusFile,
+  readCorpusFile,
+  type CorpusSink,
+  type ReadCorpusFileOptions,
+  type SkippedLine,
+} from '@research-ts/retriever-flexsearch';
+import { InvalidConfigError, InvalidInputError, ResearchError, type Passage } from '@research-ts/spec';
+import { loadEmbeddingModelOf, type EmbeddingModelSource } from './open-retriever';
 import { createProgress } from './progress';
 
 export interface BuildIndexOptions {
@@ -16,6 +25,13 @@ export interface BuildIndexOptions {
    * reading it whole; for corpora of millions of passages) instead of the in-memory one. Both give the same results.
    */
   compact?: boolean;
+  /**
+   * Write a dense index instead (retriever-dense, an HNSW graph): every passage encoded by this embedding model,
+   * which `serve-retriever`, `eval` and `train` then need to encode the queries.
+   */
+  embeddingModel?: EmbeddingModelSource;
+  /** With `embeddingModel`: how the HNSW graph stores its vectors (default `f32`; candidates are rescored exactly). */
+  quantization?: HnswQuantization;
 }
 
 export interface BuildIndexResult {
@@ -64,10 +80,16 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
   };
   // The compact layout is written beside the target first, so that a corpus with no passages replaces nothing.
   const building = join(dirname(options.directory), `.${basename(options.directory)}.building-${process.pid}`);
+  if (options.embeddingModel !== undefined && options.compact === true)
+    throw new InvalidConfigError('compact', 'is a lexical layout; a dense index (embeddingModel) has its own');
+  if (options.quantization !== undefined && options.embeddingModel === undefined)
+    throw new InvalidConfigError('quantization', 'applies to a dense index (give embeddingModel)');
   const result =
-    options.compact === true
-      ? await buildCompactIndex(options.corpusFile, building, readOptions).finally(() => progress?.stop())
-      : await indexCorpusFile(options.corpusFile, readOptions).finally(() => progress?.stop());
+    options.embeddingModel !== undefined
+      ? await readPassages(options.corpusFile, readOptions).finally(() => progress?.stop())
+      : options.compact === true
+        ? await buildCompactIndex(options.corpusFile, building, readOptions).finally(() => progress?.stop())
+        : await indexCorpusFile(options.corpusFile, readOptions).finally(() => progress?.stop());
   if (result.passages === 0) {
     await rm(building, { recursive: true, force: true });
     const isArray =
@@ -83,7 +105,10 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: options.corpusFile });
   }
   if ('retriever' in result) await result.retriever.save(options.directory);
-  else await replaceDirectory(building, options.directory);
+  else if ('passageList' in result) {
+    await writeDenseIndex(result.passageList, options.embeddingModel!, options, building);
+    await replaceDirectory(building, options.directory);
+  } else await replaceDirectory(building, options.directory);
   return {
     passages: result.passages,
     skipped: result.skipped,
@@ -102,4 +127,50 @@ async function replaceDirectory(built: string, target: string): Promise<void> {
   if (existed) await rename(target, previous);
   await rename(built, target);
   if (existed) await rm(previous, { recursive: true, force: true });
+}
+
+/** Reads a corpus file's passages into memory, with the same checks and skipping as the lexical builds. */
+async function readPassages(
+  corpusFile: string,
+  options: ReadCorpusFileOptions,
+): Promise<{ passages: number; lines: number; skipped: number; skippedLines: SkippedLine[]; passageList: Passage[] }> {
+  const passageList: Passage[] = [];
+  const positions = new Map<string, number>();
+  const sink: CorpusSink = {
+    get size() {
+      return passageList.length;
+    },
+    positionOf: (id) => positions.get(id),
+    add(id, contents) {
+      positions.set(id, passageList.length);
+      passageList.push({ id, contents });
+    },
+  };
+  const read = await readCorpusFile(corpusFile, options, sink);
+  return { ...read, passages: passageList.length, passageList };
+}
+
+/** Encodes the passages with the embedding model, builds the HNSW graph and saves the dense index to `directory`. */
+async function writeDenseIndex(
+  passages: Passage[],
+  source: EmbeddingModelSource,
+  options: BuildIndexOptions,
+  directory: string,
+): Promise<void> {
+  const model = await loadEmbeddingModelOf(source);
+  const progress = createProgress({ label: 'encode', total: passages.length, silent: options.progress === false });
+  try {
+    const retriever = await createDenseRetriever({
+      model,
+      passages,
+      index: 'hnsw',
+      ...(options.quantization === undefined ? {} : { quantization: options.quantization }),
+      onProgress: ({ done }) => progress.update(done, 'passages'),
+    });
+    await retriever.save(directory);
+    await retriever.dispose();
+  } finally {
+    progress.stop();
+    await model.dispose();
+  }
 }

@@ -19,7 +19,14 @@ export { formatTrainSummary, rewardStartEnd } from './format-train-summary';
 export { initModel, type InitModelOptions, type InitModelResult } from './init-model';
 export { MetricsWriter, readMetrics, type MetricsRecord } from './metrics-writer';
 export { embeddingInitStds, modelSizeConfig, modelSizes, type ModelSizeName } from './model-sizes';
-export { openRetriever, retrieverSourceOf, type RetrieverSource } from './open-retriever';
+export {
+  embeddingConventions,
+  openIndexDirectory,
+  openRetriever,
+  retrieverSourceOf,
+  type EmbeddingModelSource,
+  type RetrieverSource,
+} from './open-retriever';
 export { createProgress, wantsPlainProgress, type Progress, type ProgressOptions } from './progress';
 export { mergeConfig, parseOverride, presetNames, resolveConfig, type ResolveConfigOptions } from './resolve-config';
 export { runEvaluation, type RunEvaluationOptions, type RunEvaluationResult } from './run-evaluation';

@@ -63,7 +63,7 @@ describe('retrieverSourceOf', () => {
       url: 'https://search.example/v1',
       api: 'search-r1',
     });
-    expect(retrieverSourceOf('/data/index')).toEqual({ kind: 'flexsearch', indexDirectory: '/data/index' });
+    expect(retrieverSourceOf('/data/index')).toEqual({ kind: 'index', indexDirectory: '/data/index' });
   });
 
   it('refuses a URL that names the endpoint itself, saying which base URL and API to give', () => {

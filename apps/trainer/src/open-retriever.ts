@@ -1,5 +1,14 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { World } from '@research-ts/datasets';
+import {
+  bgeConventions,
+  denseIndexFormat,
+  e5Conventions,
+  loadDenseRetriever,
+  loadEmbeddingModel,
+  type EmbeddingModel,
+} from '@research-ts/retriever-dense';
 import { createFlexsearchRetriever, openSavedRetriever } from '@research-ts/retriever-flexsearch';
 import { createFlashRagClient, createSearchR1Client, type RetrieverServerApi } from '@research-ts/retriever-http';
 import { InvalidConfigError, type Retriever } from '@research-ts/spec';
@@ -7,14 +16,84 @@ import { InvalidConfigError, type Retriever } from '@research-ts/spec';
 /** The HTTP APIs a remote retriever may speak: FlashRAG's `POST /batch_search` (ReSearch) and Search-R1's `POST /retrieve`. */
 export const retrieverApis = ['flashrag', 'search-r1'] as const satisfies readonly RetrieverServerApi[];
 
+/** The embedding conventions a dense index's model may follow (retriever-dense's E5 and BGE presets). */
+export const embeddingConventions = { e5: e5Conventions, bge: bgeConventions } as const;
+
 /**
- * Where searches go: a generated world indexed in memory, a saved flexsearch index, or an HTTP server
- * speaking `api` (default `flashrag`).
+ * The ONNX embedding model that encodes the queries of a dense index: a directory in the layout of a Hugging Face
+ * ONNX export (`model.onnx` or `onnx/model.onnx`, `tokenizer.json`), loaded with the settings its passages were
+ * encoded with (they are part of the model's fingerprint, which the index records and checks).
+ */
+export interface EmbeddingModelSource {
+  directory: string;
+  /** Default `e5`. */
+  conventions?: keyof typeof embeddingConventions;
+  /** Longest passage in tokens, as when the index was built. Default 512. */
+  maxLength?: number;
+  /** Longest query in tokens. Default `maxLength`. */
+  queryMaxLength?: number;
+}
+
+/**
+ * Where searches go: a generated world indexed in memory, a saved index folder (`index`: lexical, either layout,
+ * or dense — told apart by its manifest; a dense one needs `embeddingModel`), or an HTTP server speaking `api`
+ * (default `flashrag`).
  */
 export type RetrieverSource =
   | { kind: 'world'; world: World }
-  | { kind: 'flexsearch'; indexDirectory: string }
+  | { kind: 'index'; indexDirectory: string; embeddingModel?: EmbeddingModelSource }
   | { kind: 'http'; url: string; api?: RetrieverServerApi };
+
+/** Loads the embedding model a source names, with its conventions and lengths. */
+export function loadEmbeddingModelOf(source: EmbeddingModelSource): Promise<EmbeddingModel> {
+  return loadEmbeddingModel(source.directory, {
+    ...embeddingConventions[source.conventions ?? 'e5'],
+    ...(source.maxLength === undefined ? {} : { maxLength: source.maxLength }),
+    ...(source.queryMaxLength === undefined ? {} : { queryMaxLength: source.queryMaxLength }),
+  });
+}
+
+/** The `format` a saved index's `manifest.json` names, or undefined when it cannot be read (the opener says why). */
+async function savedIndexFormat(directory: string): Promise<unknown> {
+  try {
+    const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as unknown;
+    return typeof manifest === 'object' && manifest !== null ? (manifest as { format?: unknown }).format : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens a saved index folder of any kind by its manifest's `format`: a dense index (retriever-dense; its queries
+ * encoded by `embeddingModel`, which is required there and refused elsewhere) or a lexical one (retriever-flexsearch,
+ * in-memory or compact layout). A dense index's files are checked against their SHA-256 first; then its HNSW graph is
+ * memory-mapped and its vectors and passages are read by offset, not copied onto the heap.
+ */
+export async function openIndexDirectory(directory: string, embeddingModel?: EmbeddingModelSource): Promise<Retriever> {
+  const manifestPath = join(directory, 'manifest.json');
+  if ((await savedIndexFormat(directory)) !== denseIndexFormat) {
+    if (embeddingModel !== undefined) {
+      throw new InvalidConfigError(
+        'embeddingModel',
+        `applies to a dense index, and ${manifestPath} does not describe one (a lexical index encodes no queries)`,
+      );
+    }
+    return openSavedRetriever(directory);
+  }
+  if (embeddingModel === undefined) {
+    throw new InvalidConfigError(
+      'embeddingModel',
+      `${directory} is a dense index (${manifestPath} names format "${denseIndexFormat}"): give the embedding model its passages were encoded with`,
+    );
+  }
+  const model = await loadEmbeddingModelOf(embeddingModel);
+  try {
+    return await loadDenseRetriever(directory, model);
+  } catch (error) {
+    await model.dispose();
+    throw error;
+  }
+}
 
 /**
  * Opens a retriever. An HTTP server is asked for `k` passages per query, scores included, in its API's
@@ -28,7 +107,7 @@ export type RetrieverSource =
  */
 export async function openRetriever(source: RetrieverSource): Promise<Retriever> {
   if (source.kind === 'world') return createFlexsearchRetriever(source.world.passages);
-  if (source.kind === 'flexsearch') return openSavedRetriever(source.indexDirectory);
+  if (source.kind === 'index') return openIndexDirectory(source.indexDirectory, source.embeddingModel);
   const options = { baseURL: source.url, maxRetries: 0 };
   return source.api === 'search-r1' ? createSearchR1Client(options) : createFlashRagClient(options);
 }
@@ -64,5 +143,5 @@ export function retrieverSourceOf(value: string, api: RetrieverServerApi = 'flas
     return { kind: 'http', url: value, api };
   }
   if (value.trim() === '') throw new InvalidConfigError('retriever', 'is empty');
-  return { kind: 'flexsearch', indexDirectory: resolve(value) };
+  return { kind: 'index', indexDirectory: resolve(value) };
 }

@@ -5,7 +5,8 @@ import { InvalidConfigError, ResearchError } from '@research-ts/spec';
 import { buildIndex } from './build-index';
 import { initModel } from './init-model';
 import { modelSizes } from './model-sizes';
-import { retrieverApis, retrieverSourceOf } from './open-retriever';
+import { embeddingConventions, retrieverApis, retrieverSourceOf, type EmbeddingModelSource } from './open-retriever';
+import { hnswQuantizations } from '@research-ts/retriever-dense';
 import { promptTemplates } from '@research-ts/rollout';
 import { thinkingModes } from '@research-ts/tags';
 import { algorithmNames } from './algorithm-recipes';
@@ -33,6 +34,54 @@ const share = (name: string) => (value: string) => {
     throw new ResearchError(`--${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
   return parsed;
 };
+
+/** The options that name the embedding model of a dense index. */
+function withEmbeddingModelOptions(command: Command, purpose: string): Command {
+  return command
+    .option(
+      '--embedding-model <directory>',
+      `an ONNX embedding model (model.onnx + tokenizer.json) ${purpose}`,
+      absolutePath,
+    )
+    .addOption(
+      new Option(
+        '--embedding-conventions <family>',
+        'its prefixes and pooling: E5 (query: / passage:, mean) or BGE v1.5',
+      )
+        .choices(Object.keys(embeddingConventions))
+        .default('e5'),
+    )
+    .option(
+      '--embedding-max-length <tokens>',
+      'longest passage in tokens (default 512)',
+      integer('embedding-max-length'),
+    )
+    .option(
+      '--query-max-length <tokens>',
+      'longest query in tokens (default: --embedding-max-length)',
+      integer('query-max-length'),
+    );
+}
+
+/** The embedding model the options name, or undefined; its other options without it are an error. */
+function embeddingModelOf(command: Command): EmbeddingModelSource | undefined {
+  const options = command.opts();
+  if (options.embeddingModel === undefined) {
+    for (const name of ['embeddingConventions', 'embeddingMaxLength', 'queryMaxLength'] as const) {
+      if (command.getOptionValueSource(name) === 'cli') {
+        const flag = name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+        throw new InvalidConfigError(flag, 'applies with --embedding-model (a dense index)');
+      }
+    }
+    return undefined;
+  }
+  return {
+    directory: options.embeddingModel as string,
+    conventions: options.embeddingConventions as keyof typeof embeddingConventions,
+    ...(options.embeddingMaxLength === undefined ? {} : { maxLength: options.embeddingMaxLength as number }),
+    ...(options.queryMaxLength === undefined ? {} : { queryMaxLength: options.queryMaxLength as number }),
+  };
+}
 
 /** Options every config-driven command takes. */
 function withConfigOptions(command: Command): Command {
@@ -107,35 +156,48 @@ export function createProgram(): Command {
     );
   });
 
-  program
-    .command('index')
-    .description('build a flexsearch (BM25) index folder from a FlashRAG corpus JSONL ({id, contents} per line)')
-    .argument('<corpus>', 'the corpus JSONL (.gz allowed)', absolutePath)
-    .argument('<directory>', 'the index folder to write', absolutePath)
-    .option('--strict', 'fail at the first malformed line instead of skipping it')
-    .option(
-      '--compact',
-      'write the compact on-disk layout (streamed in bounded memory, opened without reading it whole: for millions of passages)',
-    )
-    .option('--no-progress', 'no progress output')
-    .action(async (corpus: string, directory: string, options) => {
-      const result = await buildIndex({
-        corpusFile: corpus,
-        directory,
-        progress: options.progress,
-        strict: options.strict === true,
-        compact: options.compact === true,
-      });
-      for (const message of formatSkippedLines(result.skippedLines, result.skipped))
-        process.stderr.write(`research-ts: skipped ${message}\n`);
-      const skipped =
-        result.skipped === 0
-          ? ''
-          : `, ${result.skipped} malformed line${result.skipped === 1 ? '' : 's'} skipped (--strict fails on them)`;
-      console.log(
-        `indexed ${result.passages} passages from ${corpus} into ${directory} (${result.seconds.toFixed(1)} s${skipped})`,
-      );
+  withEmbeddingModelOptions(
+    program
+      .command('index')
+      .description(
+        'build an index folder from a FlashRAG corpus JSONL ({id, contents} per line): BM25 (flexsearch), or dense with --embedding-model',
+      )
+      .argument('<corpus>', 'the corpus JSONL (.gz allowed)', absolutePath)
+      .argument('<directory>', 'the index folder to write', absolutePath)
+      .option('--strict', 'fail at the first malformed line instead of skipping it')
+      .option(
+        '--compact',
+        'write the compact on-disk layout (streamed in bounded memory, opened without reading it whole: for millions of passages)',
+      )
+      .addOption(
+        new Option(
+          '--quantization <type>',
+          'with --embedding-model: how the HNSW graph stores its vectors (candidates are rescored exactly)',
+        ).choices(hnswQuantizations),
+      )
+      .option('--no-progress', 'no progress output'),
+    'to encode every passage (a dense HNSW index)',
+  ).action(async (corpus: string, directory: string, options, command: Command) => {
+    const embeddingModel = embeddingModelOf(command);
+    const result = await buildIndex({
+      corpusFile: corpus,
+      directory,
+      progress: options.progress,
+      strict: options.strict === true,
+      compact: options.compact === true,
+      ...(embeddingModel === undefined ? {} : { embeddingModel }),
+      ...(options.quantization === undefined ? {} : { quantization: options.quantization }),
     });
+    for (const message of formatSkippedLines(result.skippedLines, result.skipped))
+      process.stderr.write(`research-ts: skipped ${message}\n`);
+    const skipped =
+      result.skipped === 0
+        ? ''
+        : `, ${result.skipped} malformed line${result.skipped === 1 ? '' : 's'} skipped (--strict fails on them)`;
+    console.log(
+      `indexed ${result.passages} passages from ${corpus} into ${directory} (${result.seconds.toFixed(1)} s${skipped})`,
+    );
+  });
 
   withConfigOptions(
     program
@@ -188,8 +250,7 @@ export function createProgram(): Command {
     console.log(formatTrainSummary(summary));
   });
 
-  program
-    .command('eval')
+  withEmbeddingModelOptions(program.command('eval'), 'to encode the queries when -r is a dense index folder')
     .description(
       'run the ReSearch loop greedily over one or more question sets and print EM / F1 (/ LLM judge) of each beside the paper',
     )
@@ -200,7 +261,7 @@ export function createProgram(): Command {
     )
     .requiredOption(
       '-r, --retriever <index-or-url>',
-      'a flexsearch index folder, or the base URL of a retrieval server (http://host:port)',
+      'an index folder (BM25, or dense with --embedding-model), or the base URL of a retrieval server (http://host:port)',
     )
     .addOption(
       new Option(
@@ -292,13 +353,21 @@ export function createProgram(): Command {
         );
       }
       const outputFile: string = options.output ?? resolve('predictions.jsonl');
-      const retriever = retrieverSourceOf(options.retriever, options.retrieverApi);
-      if (retriever.kind !== 'http' && command.getOptionValueSource('retrieverApi') === 'cli') {
+      const embeddingModel = embeddingModelOf(command);
+      const source = retrieverSourceOf(options.retriever, options.retrieverApi);
+      if (source.kind !== 'http' && command.getOptionValueSource('retrieverApi') === 'cli') {
         throw new InvalidConfigError(
           'retriever-api',
           `applies to a retriever URL (-r http://host:port), not to the index folder ${options.retriever}`,
         );
       }
+      if (source.kind === 'http' && embeddingModel !== undefined) {
+        throw new InvalidConfigError(
+          'embedding-model',
+          `applies to a dense index folder; the server at ${options.retriever} encodes its own queries`,
+        );
+      }
+      const retriever = embeddingModel === undefined ? source : { ...source, embeddingModel };
       const result = await runEvaluation({
         questionsFiles: options.questions,
         ...(options.dataset.length === 0 ? {} : { datasets: options.dataset }),
@@ -338,23 +407,31 @@ export function createProgram(): Command {
       );
     });
 
-  program
-    .command('serve-retriever')
-    .description(
-      'serve a flexsearch index over the FlashRAG (/search, /batch_search, /health) and Search-R1 (/retrieve) APIs',
-    )
-    .argument('<index>', 'an index folder built by `research-ts index`', absolutePath)
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--port <port>', 'TCP port (0: any free one)', integer('port'), 8000)
-    .action(async (index: string, options) => {
-      const server = await serveRetriever({ indexDirectory: index, host: options.host, port: options.port });
-      console.log(
-        `serving ${index} at ${server.url} (POST /search, /batch_search, /retrieve; GET /health); Ctrl-C stops`,
-      );
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+  withEmbeddingModelOptions(
+    program
+      .command('serve-retriever')
+      .description(
+        'serve an index folder (BM25 or dense) over the FlashRAG (/search, /batch_search, /health) and Search-R1 (/retrieve) APIs',
+      )
+      .argument('<index>', 'an index folder built by `research-ts index`', absolutePath)
+      .option('--host <host>', 'interface to bind', '127.0.0.1')
+      .option('--port <port>', 'TCP port (0: any free one)', integer('port'), 8000),
+    'to encode the queries of a dense index (the one its passages were encoded with)',
+  ).action(async (index: string, options, command: Command) => {
+    const embeddingModel = embeddingModelOf(command);
+    const server = await serveRetriever({
+      indexDirectory: index,
+      ...(embeddingModel === undefined ? {} : { embeddingModel }),
+      host: options.host,
+      port: options.port,
     });
+    console.log(
+      `serving ${index} at ${server.url} (POST /search, /batch_search, /retrieve; GET /health); Ctrl-C stops`,
+    );
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 
   program
     .command('report')

@@ -197,11 +197,16 @@ async function trainingRetriever(config: TrainerConfig, world: World | undefined
   const { retriever } = config;
   if (retriever.kind === 'world') {
     if (world === undefined)
-      throw new InvalidConfigError('retriever.kind', '"world" needs data.world (or use "flexsearch" / "http")');
+      throw new InvalidConfigError('retriever.kind', '"world" needs data.world (or use "index" / "http")');
     return openRetriever({ kind: 'world', world });
   }
-  if (retriever.kind === 'flexsearch')
-    return openRetriever({ kind: 'flexsearch', indexDirectory: retriever.indexDirectory! });
+  if (retriever.kind === 'index' || retriever.kind === 'flexsearch') {
+    return openRetriever({
+      kind: 'index',
+      indexDirectory: retriever.indexDirectory!,
+      ...(retriever.embeddingModel === undefined ? {} : { embeddingModel: retriever.embeddingModel }),
+    });
+  }
   return openRetriever({ kind: 'http', url: retriever.url!, api: retriever.api });
 }
 

@@ -54,6 +54,16 @@ describe('trainerConfigSchema', () => {
     [{ loss: { aggregation: 'mean' } }, 'loss.aggregation'],
     [{ data: { world: { questionsPerHop: { 2: -3 } } } }, 'data.world.questionsPerHop.2'],
     [{ retriever: { kind: 'flexsearch' } }, 'retriever.indexDirectory'],
+    [{ retriever: { kind: 'index' } }, 'retriever.indexDirectory'],
+    [{ retriever: { kind: 'index', indexDirectory: 'i', embeddingModel: {} } }, 'retriever.embeddingModel.directory'],
+    [
+      { retriever: { kind: 'index', indexDirectory: 'i', embeddingModel: { directory: 'm', conventions: 'gte' } } },
+      'retriever.embeddingModel.conventions',
+    ],
+    [
+      { retriever: { kind: 'http', url: 'http://127.0.0.1:8000', embeddingModel: { directory: 'm' } } },
+      'retriever.embeddingModel',
+    ],
     [{ retriever: { kind: 'http' } }, 'retriever.url'],
     [{ retriever: { kind: 'http', url: 'not a url' } }, 'retriever.url'],
     [{ retriever: { kind: 'http', url: 'http://127.0.0.1:8000', api: 'bing' } }, 'retriever.api'],

@@ -24,7 +24,7 @@ import { invalidConfigOf } from '@research-ts/spec';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { algorithmNames } from './algorithm-recipes';
-import { retrieverApis, retrieverUrlProblem } from './open-retriever';
+import { embeddingConventions, retrieverApis, retrieverUrlProblem } from './open-retriever';
 
 const positiveInteger = () => z.number().int().min(1);
 /** A zod enum of a record's keys: the values a knob may take come from the record that defines them. */
@@ -123,12 +123,33 @@ const dataSchema = z
 const retrieverSchema = z
   .strictObject({
     kind: z
-      .enum(['world', 'flexsearch', 'http'])
+      .enum(['world', 'index', 'flexsearch', 'http'])
       .default('world')
       .describe(
-        '`world`: index the generated world in memory; `flexsearch`: an index folder built by `research-ts index`; `http`: a FlashRAG / Search-R1 retrieval server.',
+        '`world`: index the generated world in memory; `index`: a saved index folder — lexical (`research-ts index`) or dense (`research-ts index --embedding-model`, or retriever-dense’s `save`), told apart by its manifest; `flexsearch`: the older name of `index`; `http`: a FlashRAG / Search-R1 retrieval server.',
       ),
-    indexDirectory: z.string().optional().describe('With `flexsearch`: the index folder.'),
+    indexDirectory: z.string().optional().describe('With `index`: the index folder.'),
+    embeddingModel: z
+      .strictObject({
+        directory: z
+          .string()
+          .describe('An ONNX export of the model (`model.onnx` or `onnx/model.onnx`, `tokenizer.json`).'),
+        conventions: keysOf(embeddingConventions)
+          .default('e5')
+          .describe(
+            '`e5`: `query: ` / `passage: ` prefixes, mean pooling (FlashRAG’s and Search-R1’s e5-base-v2); `bge`: BGE v1.5’s query instruction, [CLS] pooling.',
+          ),
+        maxLength: positiveInteger()
+          .optional()
+          .describe('Longest passage in tokens, as when the index was built (default 512).'),
+        queryMaxLength: positiveInteger()
+          .optional()
+          .describe('Longest query in tokens (default `maxLength`; FlashRAG uses 128 for E5 queries).'),
+      })
+      .optional()
+      .describe(
+        'With `index` on a dense index: the embedding model that encodes the queries, loaded as when the passages were encoded (the index records the model’s fingerprint and refuses another).',
+      ),
     url: z
       .string()
       .url()
@@ -152,8 +173,18 @@ const retrieverSchema = z
   })
   .prefault({})
   .superRefine((value, context) => {
-    if (value.kind === 'flexsearch' && value.indexDirectory === undefined)
-      context.addIssue({ code: 'custom', path: ['indexDirectory'], message: 'is required when kind is "flexsearch"' });
+    if ((value.kind === 'index' || value.kind === 'flexsearch') && value.indexDirectory === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['indexDirectory'],
+        message: `is required when kind is "${value.kind}"`,
+      });
+    if (value.embeddingModel !== undefined && value.kind !== 'index' && value.kind !== 'flexsearch')
+      context.addIssue({
+        code: 'custom',
+        path: ['embeddingModel'],
+        message: 'applies to kind "index" (a dense index)',
+      });
     if (value.kind === 'http' && value.url === undefined)
       context.addIssue({ code: 'custom', path: ['url'], message: 'is required when kind is "http"' });
     const urlProblem = value.kind === 'http' && value.url !== undefined ? retrieverUrlProblem(value.url) : undefined;

@@ -68,7 +68,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
       serverUrl: server.baseURL,
       servedModel: 'fake',
       tokenizerDirectory: model,
-      retriever: { kind: 'flexsearch', indexDirectory: index },
+      retriever: { kind: 'index', indexDirectory: index },
       template: 'base',
       responseBudget: 8192,
       topK: 5,
@@ -295,7 +295,7 @@ describe('research-ts eval with a fake OpenAI-compatible server and the FlashRAG
     await expect(
       runEvaluation({
         questionsFiles: [questionsFile],
-        retriever: { kind: 'flexsearch', indexDirectory: index },
+        retriever: { kind: 'index', indexDirectory: index },
         template: 'base',
         responseBudget: 10,
         topK: 1,

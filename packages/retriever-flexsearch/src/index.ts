@@ -35,6 +35,7 @@ export {
 } from './index-corpus-file';
 export { indexFormat, indexFormatVersion, type IndexFileEntry, type IndexManifest } from './index-manifest';
 export { lightStem } from './light-stemmer';
+export { readCorpusFile, type CorpusSink, type ReadCorpusFileOptions } from './read-corpus-file';
 export { openCompactIndex, type OpenCompactIndexOptions } from './open-compact-index';
 export { openSavedRetriever } from './open-saved-retriever';
 export { loadFlexsearchRetriever, type LoadFlexsearchRetrieverOptions } from './load-flexsearch-retriever';

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDenseRetriever, e5Conventions, loadEmbeddingModel } from '@research-ts/retriever-dense';
+import type { Passage } from '@research-ts/spec';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prefixVocabulary, writeTinyModelDirectory } from '../../../packages/retriever-dense/test/tiny-encoder';
+import { buildIndex } from '../src/build-index';
+import { openIndexDirectory, openRetriever } from '../src/open-retriever';
+import { serveRetriever } from '../src/serve-retriever';
+import { runCli } from './cli-helpers';
+
+const root = mkdtempSync(join(tmpdir(), 'research-ts-dense-'));
+const topics = [
+  'the volcano erupts magma and ash over the valley',
+  'a glacier carves ice through the northern valley',
+  'the lighthouse keeper trims the lamp at night',
+  'the orchard grows apples and pears in autumn',
+  'a river delta floods the rice fields each spring',
+];
+const passages: Passage[] = Array.from({ length: 40 }, (_, index) => ({
+  id: `p${String(index).padStart(2, '0')}`,
+  contents: `"Place ${index}"\n${topics[index % topics.length]} near town ${index}`,
+}));
+const corpusFile = join(root, 'corpus.jsonl');
+const modelDirectory = join(root, 'tiny-e5');
+const denseDirectory = join(root, 'dense-index');
+const lexicalDirectory = join(root, 'lexical-index');
+const queries = ['volcano magma', 'lamp keeper at night', 'apples in autumn', 'town 17'];
+
+beforeAll(async () => {
+  writeFileSync(corpusFile, passages.map((passage) => JSON.stringify(passage)).join('\n') + '\n');
+  await writeTinyModelDirectory(modelDirectory, {
+    corpus: [...passages.map((passage) => passage.contents), ...queries, ...prefixVocabulary],
+    hidden: 32,
+    seed: 3,
+  });
+  const built = await runCli([
+    'index',
+    corpusFile,
+    denseDirectory,
+    '--embedding-model',
+    modelDirectory,
+    '--quantization',
+    'i8',
+    '--no-progress',
+  ]);
+  expect(built.code, built.stderr).toBe(0);
+  expect(built.stdout).toMatch(/^indexed 40 passages from .*corpus\.jsonl into .*dense-index/);
+  await buildIndex({ corpusFile, directory: lexicalDirectory, progress: false });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('a dense index built, opened and served by the app', () => {
+  it('`index --embedding-model` gives the same results as the library building it in memory', async () => {
+    const model = await loadEmbeddingModel(modelDirectory, e5Conventions);
+    const inMemory = await createDenseRetriever({ model, passages, index: 'exact' });
+    const opened = await openIndexDirectory(denseDirectory, { directory: modelDirectory });
+    const saved = await opened.search(queries, 5);
+    // the i8 graph's candidates are rescored exactly: with 40 passages every one is a candidate
+    expect(saved).toEqual(await inMemory.search(queries, 5));
+    expect(saved.every((list) => list.length === 5 && list.every((passage) => typeof passage.score === 'number'))).toBe(
+      true,
+    );
+    await inMemory.dispose();
+    await model.dispose();
+  });
+
+  it('serve-retriever answers the FlashRAG and Search-R1 APIs with the index’s own results; two servers over one folder answer alike', async () => {
+    const direct = await openRetriever({
+      kind: 'index',
+      indexDirectory: denseDirectory,
+      embeddingModel: { directory: modelDirectory },
+    });
+    const expected = await direct.search(queries, 3);
+    const servers = await Promise.all(
+      [0, 1].map(() =>
+        serveRetriever({ indexDirectory: denseDirectory, embeddingModel: { directory: modelDirectory }, port: 0 }),
+      ),
+    );
+    try {
+      for (const server of servers) {
+        for (const api of ['flashrag', 'search-r1'] as const) {
+          const client = await openRetriever({ kind: 'http', url: server.url, api });
+          expect(await client.search(queries, 3)).toEqual(expected);
+        }
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+  });
+
+  it('a dense index without its embedding model, or a lexical one with a model, is refused naming the folder', async () => {
+    await expect(openIndexDirectory(denseDirectory)).rejects.toThrow(
+      `${denseDirectory} is a dense index (${join(denseDirectory, 'manifest.json')} names format "research-ts/retriever-dense"): give the embedding model its passages were encoded with`,
+    );
+    await expect(openIndexDirectory(lexicalDirectory, { directory: modelDirectory })).rejects.toThrow(
+      `applies to a dense index, and ${join(lexicalDirectory, 'manifest.json')} does not describe one`,
+    );
+  });
+
+  it('a model loaded with other settings than the passages were encoded with is refused, naming the fingerprint', async () => {
+    await expect(openIndexDirectory(denseDirectory, { directory: modelDirectory, conventions: 'bge' })).rejects.toThrow(
+      /manifest\.json, field "?model\.fingerprint"?: the index was built with model sha256:/,
+    );
+    await expect(openIndexDirectory(denseDirectory, { directory: modelDirectory, maxLength: 64 })).rejects.toThrow(
+      /model\.fingerprint/,
+    );
+  });
+
+  it('the CLI: serve-retriever on a dense index without --embedding-model exits non-zero with the reason', async () => {
+    const run = await runCli(['serve-retriever', denseDirectory, '--port', '0']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${denseDirectory} is a dense index`);
+    expect(run.stderr).toContain('give the embedding model');
+    const misplaced = await runCli(['index', corpusFile, join(root, 'x'), '--quantization', 'i8', '--no-progress']);
+    expect(misplaced.code).toBe(1);
+    expect(misplaced.stderr).toContain('quantization');
+  });
+});
