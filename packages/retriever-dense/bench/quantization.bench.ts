@@ -7,7 +7,9 @@
 //
 // Run: npm run bench:quantization -w @research-ts/retriever-dense
 // Environment: BENCH_QUANT_VECTORS (default 1000000), BENCH_QUANT_QUERIES (1000), BENCH_QUANT_DIMENSION (768),
-// BENCH_QUANT_CLUSTERS (1000), BENCH_QUANT_DIR (a temporary folder, removed afterwards unless given).
+// BENCH_QUANT_CLUSTERS (1000), BENCH_QUANT_PASSAGE_CHARS (0: empty passage texts; ~600 is a Wikipedia passage,
+// read from passages.jsonl by offset, so RSS after open should not grow with it), BENCH_QUANT_DIR (a temporary
+// folder, removed afterwards unless given).
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -130,10 +132,11 @@ async function main(): Promise<void> {
   const queryCount = Number(process.env.BENCH_QUANT_QUERIES ?? 1000);
   const dimension = Number(process.env.BENCH_QUANT_DIMENSION ?? 768);
   const clusters = Number(process.env.BENCH_QUANT_CLUSTERS ?? 1000);
+  const passageChars = Number(process.env.BENCH_QUANT_PASSAGE_CHARS ?? 0);
   const root = process.env.BENCH_QUANT_DIR ?? (await mkdtemp(join(tmpdir(), 'retriever-dense-quantization-')));
   await mkdir(root, { recursive: true });
   console.log(
-    `quantization bench: ${vectors} vectors × ${dimension}, ${clusters} clusters, ${queryCount} queries, k = ${k}; data in ${root}`,
+    `quantization bench: ${vectors} vectors × ${dimension}, ${clusters} clusters, ${queryCount} queries, k = ${k}, passage texts of ${passageChars} characters; data in ${root}`,
   );
 
   let started = performance.now();
@@ -146,11 +149,15 @@ async function main(): Promise<void> {
   const truth = await exactTopK(corpus, queries, dimension);
   console.log(`exact top-${k} of ${queryCount} queries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  const passages = Array.from({ length: vectors }, (_, row) => ({ id: passageId(row), contents: '' }));
+  const filler = 'lorem ipsum dolor sit amet '.repeat(Math.ceil(passageChars / 27));
+  const passages = Array.from({ length: vectors }, (_, row) => ({
+    id: passageId(row),
+    contents: passageChars === 0 ? '' : `${row} ${filler}`.slice(0, passageChars),
+  }));
   const model = matrixEmbedder(queries, dimension, 'bench-queries');
   const builds = new Map<
     HnswQuantization,
-    { buildSeconds: number; buildCpuSeconds: number; graphBytes: number; vectorBytes: number }
+    { buildSeconds: number; buildCpuSeconds: number; graphBytes: number; vectorBytes: number; passageBytes: number }
   >();
   const rows: Array<{ setting: Setting; report: OpenReport; recall: number }> = [];
   const childScript = fileURLToPath(import.meta.url);
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
         buildCpuSeconds,
         graphBytes: (await stat(join(directory, 'index.usearch'))).size,
         vectorBytes: (await stat(join(directory, 'embeddings.f32'))).size,
+        passageBytes: (await stat(join(directory, 'passages.jsonl'))).size,
       });
       console.log(
         `built ${setting.quantization} in ${buildSeconds.toFixed(1)} s (${buildCpuSeconds.toFixed(1)} CPU s)`,
@@ -217,7 +225,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\nrescoring vectors (embeddings.f32, read by offset, the same for every setting): ${(f32Build.vectorBytes / mebibyte).toFixed(0)} MiB; RSS after ${queryCount} queries: ${rows.map(({ setting, report }) => `${setting.label} ${report.rssAfterQueriesMiB.toFixed(0)} MiB`).join(', ')}`,
+    `\nrescoring vectors (embeddings.f32, read by offset, the same for every setting): ${(f32Build.vectorBytes / mebibyte).toFixed(0)} MiB; passages.jsonl (read by offset): ${(f32Build.passageBytes / mebibyte).toFixed(0)} MiB; RSS after ${queryCount} queries: ${rows.map(({ setting, report }) => `${setting.label} ${report.rssAfterQueriesMiB.toFixed(0)} MiB`).join(', ')}`,
   );
   if (process.env.BENCH_QUANT_DIR === undefined) await rm(root, { recursive: true, force: true });
 }

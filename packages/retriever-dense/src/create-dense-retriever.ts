@@ -11,6 +11,7 @@ import {
   type HnswQuantization,
   type RescoreOptions,
 } from './hnsw-quantization';
+import { passagesInMemory } from './passage-store';
 import { vectorsInMemory, type PassageVectors } from './passage-vectors';
 import { normalizeRows } from './pool-hidden-states';
 
@@ -214,8 +215,10 @@ export async function createDenseRetriever(options: CreateDenseRetrieverOptions)
     name: options.name ?? `dense-${kind}`,
     model,
     metric,
-    ids: order.map((passage) => passages[passage]!.id),
-    contents: order.map((passage) => passages[passage]!.contents),
+    passages: passagesInMemory(
+      order.map((passage) => passages[passage]!.id),
+      order.map((passage) => passages[passage]!.contents),
+    ),
     index,
   });
 }

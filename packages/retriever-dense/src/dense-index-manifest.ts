@@ -4,14 +4,26 @@ import type { RescoreOptions } from './hnsw-quantization';
 
 /** The `format` field of every saved dense index's manifest. */
 export const denseIndexFormat = 'research-ts/retriever-dense';
-/** The layout version this build writes and reads; any change to a data file's layout increments it. */
-export const denseIndexFormatVersion = 1;
+/**
+ * The layout version this build writes; any change to a data file's layout increments it. Version 2 added
+ * `passage-offsets.bin`, so that passages are read by offset; version 1 still loads (its table is built in memory
+ * by one pass over `passages.jsonl`).
+ */
+export const denseIndexFormatVersion = 2;
+/** The layout versions this build loads. */
+export const denseIndexReadableVersions: readonly number[] = Object.freeze([1, 2]);
 export const manifestFileName = 'manifest.json';
 
 /** The data files of a saved index, in checksum order. */
 export const denseIndexFiles = Object.freeze({
   /** One `{"id", "contents"}` JSON object per line, in id order (a FlashRAG corpus file). */
   passages: 'passages.jsonl',
+  /**
+   * `[passages + 1]` × (uint64 LE byte offset of the passage's line in `passages.jsonl`, uint32 LE CRC-32 of the
+   * line); the last offset is the size of `passages.jsonl`. The layout of retriever-flexsearch's compact index
+   * (`@research-ts/spec/node` `PassageFile`). Since version 2.
+   */
+  passageOffsets: 'passage-offsets.bin',
   /**
    * float32 little-endian, `[passages, dimension]` row-major, rows in the order of `passages.jsonl`: the
    * exact index's data, and the full-precision vectors HNSW candidates are rescored with (read by offset).

@@ -7,8 +7,10 @@ import { temporaryDirectory } from '../test/temporary-directory';
 import { prefixVocabulary, writeTinyModelDirectory } from '../test/tiny-encoder';
 import { createDenseRetriever } from './create-dense-retriever';
 import { createHybridRetriever } from './create-hybrid-retriever';
+import type { DenseRetriever } from './dense-retriever';
 import { e5Conventions } from './embedding-conventions';
 import type { EmbeddingModel } from './embedding-model';
+import { loadDenseRetriever } from './load-dense-retriever';
 import { loadEmbeddingModel } from './load-embedding-model';
 import { normalizeRows } from './pool-hidden-states';
 
@@ -45,6 +47,26 @@ runRetrieverConformance({
   name: 'dense hnsw (tiny random E5-style encoder)',
   createRetriever: async (passages) =>
     createDenseRetriever({ model: await conformanceModel(), passages, index: 'hnsw' }),
+  supportsScores: true,
+});
+
+// Saved and loaded: the passages are read from passages.jsonl by offset.
+const savedFolders: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  await Promise.all(savedFolders.map((remove) => remove()));
+});
+runRetrieverConformance({
+  name: 'dense hnsw, saved and loaded (tiny random E5-style encoder)',
+  createRetriever: async (passages) => {
+    const model = await conformanceModel();
+    const built = await createDenseRetriever({ model, passages, index: 'hnsw' });
+    const directory = await temporaryDirectory('conformance-saved');
+    savedFolders.push(directory.remove);
+    await built.save(directory.path);
+    await built.dispose();
+    return loadDenseRetriever(directory.path, model);
+  },
+  disposeRetriever: (retriever) => (retriever as DenseRetriever).dispose(),
   supportsScores: true,
 });
 

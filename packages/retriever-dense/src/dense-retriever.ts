@@ -3,6 +3,7 @@ import type { HnswIndex, HnswParameters } from './backend/usearch';
 import type { TextEmbedder } from './embedding-model';
 import type { ExactIndex } from './exact-index';
 import type { HnswQuantization, RescoreOptions } from './hnsw-quantization';
+import type { PassageStore } from './passage-store';
 import type { PassageVectors } from './passage-vectors';
 import { normalizeRows } from './pool-hidden-states';
 import { saveDenseIndex } from './save-dense-index';
@@ -28,8 +29,8 @@ export interface DenseRetrieverState {
   name: string;
   model: TextEmbedder;
   metric: DenseMetric;
-  ids: string[];
-  contents: string[];
+  /** In memory for a retriever just built; read from `passages.jsonl` by offset for a loaded one. */
+  passages: PassageStore;
   index: DenseIndex;
 }
 
@@ -72,7 +73,7 @@ export class DenseRetriever implements Retriever {
   get stats(): DenseRetrieverStats {
     const { index } = this.state;
     const stats: DenseRetrieverStats = {
-      passages: this.state.ids.length,
+      passages: this.state.passages.count,
       dimension: this.state.model.dimension,
       index: index.kind,
       metric: this.state.metric,
@@ -102,7 +103,7 @@ export class DenseRetriever implements Retriever {
     options.signal?.throwIfAborted();
     const results: Passage[][] = queries.map(() => []);
     const asked = queries.flatMap((query, index) => (query.trim() === '' ? [] : [index]));
-    if (k === 0 || asked.length === 0 || this.state.ids.length === 0) return results;
+    if (k === 0 || asked.length === 0 || this.state.passages.count === 0) return results;
 
     const { model } = this.state;
     const vectors = await model.embedQueries(
@@ -125,26 +126,24 @@ export class DenseRetriever implements Retriever {
         ? await this.searchExact(this.state.index.exact, vectors, k)
         : this.searchHnsw(this.state.index, vectors, k);
     asked.forEach((queryIndex, row) => {
-      results[queryIndex] = ranked[row]!.map(({ index, score }) => ({
-        id: this.state.ids[index]!,
-        contents: this.state.contents[index]!,
-        score,
-      }));
+      results[queryIndex] = ranked[row]!.map(({ index, score }) => ({ ...this.state.passages.passage(index), score }));
     });
     return results;
   }
 
   /**
-   * Writes the retriever to `directory` (created if missing): `passages.jsonl`, `embeddings.f32`
-   * (float32 little-endian, `[passages, dimension]`, id order), `index.usearch` for an HNSW index, and a
-   * `manifest.json` with sizes, the model fingerprint and SHA-256 checksums, written last.
+   * Writes the retriever to `directory` (created if missing): `passages.jsonl`, its offset table
+   * `passage-offsets.bin`, `embeddings.f32` (float32 little-endian, `[passages, dimension]`, id order),
+   * `index.usearch` for an HNSW index, and a `manifest.json` with sizes, the model fingerprint and SHA-256
+   * checksums, written last. A loaded retriever copies its passage lines, each checked against its CRC-32.
    */
   async save(directory: string): Promise<void> {
     await saveDenseIndex(directory, this.state);
   }
 
-  /** Frees the native resources of the index and closes its vector file (the model is the caller's). */
+  /** Frees the native resources of the index and closes its vector and passage files (the model is the caller's). */
   async dispose(): Promise<void> {
+    this.state.passages.close();
     if (this.state.index.kind === 'exact') await this.state.index.exact.dispose();
     else this.state.index.vectors.close();
   }
@@ -180,7 +179,7 @@ export class DenseRetriever implements Retriever {
     k: number,
   ): Array<Array<{ index: number; score: number }>> {
     const dimension = index.hnsw.dimension;
-    const passages = this.state.ids.length;
+    const passages = this.state.passages.count;
     // Extra candidates (more for a coarse quantization), rescored exactly with the full-precision vectors,
     // so that near-ties at the cut follow the id rule and the quantized order is corrected.
     const wanted =

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '@research-ts/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixEmbedder, randomVectors } from '../test/matrix-embedder';
@@ -8,6 +10,7 @@ import { temporaryDirectory } from '../test/temporary-directory';
 import { prefixVocabulary, writeTinyModelDirectory } from '../test/tiny-encoder';
 import { createDenseRetriever } from './create-dense-retriever';
 import type { DenseIndexManifest } from './dense-index-manifest';
+import type { DenseRetriever, DenseRetrieverState } from './dense-retriever';
 import { e5Conventions } from './embedding-conventions';
 import { loadDenseRetriever } from './load-dense-retriever';
 import { loadEmbeddingModel } from './load-embedding-model';
@@ -31,6 +34,26 @@ afterAll(async () => {
   await root.remove();
 });
 
+/** The passages of a retriever (internal state): where they are held. */
+function passageLocation(retriever: DenseRetriever): 'memory' | 'file' {
+  return (retriever as unknown as { state: DenseRetrieverState }).state.passages.location;
+}
+
+/** Rewrites a manifest's sizes, SHA-256s and checksum for the files as they now are (a consistent, edited index). */
+async function resealManifest(directory: string, change: Partial<DenseIndexManifest> = {}): Promise<void> {
+  const manifestPath = join(directory, 'manifest.json');
+  const manifest = { ...(JSON.parse(await readFile(manifestPath, 'utf8')) as DenseIndexManifest), ...change };
+  const combined = createHash('sha256');
+  for (const entry of manifest.files) {
+    const bytes = await readFile(join(directory, entry.name));
+    combined.update(bytes);
+    entry.bytes = bytes.length;
+    entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+  }
+  manifest.checksum = combined.digest('hex');
+  await writeFile(manifestPath, JSON.stringify(manifest));
+}
+
 async function savedCopy(name: string, index: 'exact' | 'hnsw' = 'exact'): Promise<string> {
   const retriever = await createDenseRetriever({ model, passages, embeddings: corpus, index });
   const directory = join(root.path, name);
@@ -48,7 +71,7 @@ describe('save and loadDenseRetriever', () => {
       const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as DenseIndexManifest;
       expect(manifest).toMatchObject({
         format: 'research-ts/retriever-dense',
-        version: 1,
+        version: 2,
         name: `my-${index}`,
         passages: count,
         dimension,
@@ -61,10 +84,12 @@ describe('save and loadDenseRetriever', () => {
       });
       expect(manifest.files.map((file) => file.name)).toEqual([
         'passages.jsonl',
+        'passage-offsets.bin',
         'embeddings.f32',
         ...(index === 'hnsw' ? ['index.usearch'] : []),
       ]);
-      expect(manifest.files[1]!.bytes).toBe(count * dimension * 4);
+      expect(manifest.files[1]!.bytes).toBe((count + 1) * 12);
+      expect(manifest.files[2]!.bytes).toBe(count * dimension * 4);
       expect(manifest.checksum).toMatch(/^[0-9a-f]{64}$/);
 
       const loaded = await loadDenseRetriever(directory, model);
@@ -195,7 +220,7 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
 
   it.each([
     ['format', { format: 'other' }, 'field "format": must be "research-ts/retriever-dense", got "other"'],
-    ['version', { version: 2 }, 'field "version": this build reads version 1, got 2'],
+    ['version', { version: 3 }, 'field "version": this build reads versions 1 and 2, got 3'],
     ['dimension', { dimension: 0 }, 'field "dimension": must be an integer >= 1, got 0'],
     ['metric', { metric: 'l2' }, 'field "metric": must be "inner-product" or "cosine", got "l2"'],
     ['index kind', { index: { kind: 'ivf' } }, 'field "index.kind": must be "exact" or "hnsw"'],
@@ -235,6 +260,202 @@ describe('loadDenseRetriever: corruption and mismatch', () => {
     await expectLoadError(
       directory,
       `${join(directory, 'embeddings.f32')}: has ${count * dimension * 4} bytes; ${count - 1} passages × dimension ${dimension} × 4 need ${(count - 1) * dimension * 4}`,
+    );
+  });
+});
+
+describe('passages read from passages.jsonl by offset', () => {
+  it.each([
+    ['exact', 'f32'],
+    ['hnsw', 'f32'],
+    ['hnsw', 'i8'],
+  ] as const)(
+    'a loaded %s retriever (%s) answers with the same ids, contents and scores',
+    async (index, quantization) => {
+      const built = await createDenseRetriever({ model, passages, embeddings: corpus, index, quantization });
+      const directory = join(root.path, `by-offset-${index}-${quantization}`);
+      await built.save(directory);
+      const loaded = await loadDenseRetriever(directory, model);
+      expect(passageLocation(built)).toBe('memory');
+      expect(passageLocation(loaded)).toBe('file');
+      // Every passage, for the exact index (the HNSW graph's candidates for the others).
+      const k = index === 'exact' ? count : 40;
+      const results = await loaded.search(queryTexts, k);
+      expect(results).toEqual(await built.search(queryTexts, k));
+      expect(results[0]!.some((passage) => passage.contents.includes('ünïcode'))).toBe(true);
+      await loaded.dispose();
+      await built.dispose();
+    },
+  );
+
+  it('a loaded retriever saved again writes the same passages.jsonl and passage-offsets.bin', async () => {
+    const directory = await savedCopy('resave-source', 'hnsw');
+    const loaded = await loadDenseRetriever(directory, model);
+    const again = join(root.path, 'resave-target');
+    await loaded.save(again);
+    for (const name of ['passages.jsonl', 'passage-offsets.bin', 'embeddings.f32'])
+      expect(await readFile(join(again, name))).toEqual(await readFile(join(directory, name)));
+    const reloaded = await loadDenseRetriever(again, model);
+    expect(await reloaded.search(queryTexts, 8)).toEqual(await loaded.search(queryTexts, 8));
+    await Promise.all([loaded.dispose(), reloaded.dispose()]);
+  });
+
+  it('dispose closes passages.jsonl', async () => {
+    const directory = await savedCopy('dispose', 'hnsw');
+    const loaded = await loadDenseRetriever(directory, model);
+    await loaded.dispose();
+    await expect(loaded.search(queryTexts, 3)).rejects.toThrow(/was closed/);
+  });
+});
+
+describe('a version-1 index (no passage-offsets.bin)', () => {
+  // Written by the version-1 writer: 24 passages given out of id order, vectors of dimension 8 (seed 41), an
+  // HNSW graph; queries q0..q3 are the vectors of seed 42.
+  const fixture = fileURLToPath(new URL('__fixtures__/dense-index-v1', import.meta.url));
+  const fixtureDimension = 8;
+  const fixturePassages = Array.from({ length: 24 }, (_, index) => ({
+    id: `doc-${String((index * 7) % 24).padStart(2, '0')}`,
+    contents: `"Title ${index}"\ntext ${index} — ünïcode "quoted"`,
+  }));
+  const fixtureModel = matrixEmbedder(randomVectors(42, 4, fixtureDimension), fixtureDimension);
+  const fixtureQueries = ['q0', 'q1', 'q2', 'q3'];
+  const builtFromFixtureData = (index: 'exact' | 'hnsw') =>
+    createDenseRetriever({
+      model: fixtureModel,
+      passages: fixturePassages,
+      embeddings: randomVectors(41, 24, fixtureDimension),
+      index,
+      name: 'dense-v1-fixture',
+    });
+
+  it('loads (the table built by one pass over passages.jsonl) and answers as the same passages built in memory', async () => {
+    const manifest = JSON.parse(await readFile(join(fixture, 'manifest.json'), 'utf8')) as DenseIndexManifest;
+    expect(manifest.version).toBe(1);
+    expect(existsSync(join(fixture, 'passage-offsets.bin'))).toBe(false);
+    for (const index of ['hnsw', 'exact'] as const) {
+      const loaded = await loadDenseRetriever(fixture, fixtureModel, { index });
+      const built = await builtFromFixtureData(index);
+      expect(passageLocation(loaded)).toBe('file');
+      expect(loaded.stats).toEqual(built.stats);
+      expect(await loaded.search(fixtureQueries, 24)).toEqual(await built.search(fixtureQueries, 24));
+      await Promise.all([loaded.dispose(), built.dispose()]);
+    }
+  });
+
+  it('saved again, it is a version-2 index with the same passages.jsonl and answers', async () => {
+    const loaded = await loadDenseRetriever(fixture, fixtureModel);
+    const directory = join(root.path, 'v1-resaved');
+    await loaded.save(directory);
+    const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as DenseIndexManifest;
+    expect(manifest.version).toBe(2);
+    expect(manifest.files.map((file) => file.name)).toEqual([
+      'passages.jsonl',
+      'passage-offsets.bin',
+      'embeddings.f32',
+      'index.usearch',
+    ]);
+    expect(await readFile(join(directory, 'passages.jsonl'))).toEqual(await readFile(join(fixture, 'passages.jsonl')));
+    // The table is the one the in-memory retriever writes.
+    const built = await builtFromFixtureData('hnsw');
+    const builtDirectory = join(root.path, 'v1-data-built');
+    await built.save(builtDirectory);
+    expect(await readFile(join(directory, 'passage-offsets.bin'))).toEqual(
+      await readFile(join(builtDirectory, 'passage-offsets.bin')),
+    );
+    const reloaded = await loadDenseRetriever(directory, fixtureModel);
+    expect(await reloaded.search(fixtureQueries, 10)).toEqual(await loaded.search(fixtureQueries, 10));
+    await Promise.all([loaded.dispose(), reloaded.dispose(), built.dispose()]);
+  });
+
+  it('its lines are checked as before: ids unique and ascending, naming the file and the line', async () => {
+    const directory = join(root.path, 'v1-swapped');
+    await cp(fixture, directory, { recursive: true });
+    const path = join(directory, 'passages.jsonl');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    [lines[1], lines[2]] = [lines[2]!, lines[1]!];
+    await writeFile(path, lines.join('\n'));
+    // Same size: only the checksums see it.
+    await expect(loadDenseRetriever(directory, fixtureModel)).rejects.toThrow(
+      `${path}: checksum mismatch: the file is corrupt or was changed after saving`,
+    );
+    await expect(loadDenseRetriever(directory, fixtureModel, { verifyChecksums: false })).rejects.toThrow(
+      `${path}, line 3: ids must be unique and ascending; "doc-01" follows "doc-02"`,
+    );
+  });
+});
+
+describe('passage-offsets.bin and passages.jsonl: corruption', () => {
+  const expectError = async (promise: Promise<unknown>, message: string) => {
+    const error = await promise.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toBe(message);
+  };
+
+  it('a truncated passage-offsets.bin is a size mismatch naming the file, checksums on or off', async () => {
+    const directory = await savedCopy('offsets-truncated');
+    const path = join(directory, 'passage-offsets.bin');
+    await truncate(path, count * 12);
+    const message = `${path}: has ${count * 12} bytes, the manifest says ${(count + 1) * 12} (truncated or changed)`;
+    await expectError(loadDenseRetriever(directory, model), message);
+    await expectError(loadDenseRetriever(directory, model, { verifyChecksums: false }), message);
+  });
+
+  it('an offset table listing another number of passages than the manifest (the files consistent)', async () => {
+    const directory = await savedCopy('offsets-count');
+    const path = join(directory, 'passage-offsets.bin');
+    const table = await readFile(path);
+    // Without the last passage's entry: the table of the first count - 1 lines, ending at the file's size.
+    await writeFile(path, Buffer.concat([table.subarray(0, (count - 1) * 12), table.subarray(count * 12)]));
+    await resealManifest(directory);
+    await expectError(
+      loadDenseRetriever(directory, model),
+      `${path}: has ${count * 12} bytes; ${count} passages need ${(count + 1) * 12} (${count + 1} entries of 12 bytes): truncated, or written for another number of passages`,
+    );
+  });
+
+  it('a changed byte in passages.jsonl: the SHA-256 at load, or its CRC-32 when the search reads it', async () => {
+    const directory = await savedCopy('passages-changed');
+    const path = join(directory, 'passages.jsonl');
+    const bytes = await readFile(path);
+    const at = bytes.indexOf('text 17 ');
+    bytes[at] = 'T'.charCodeAt(0);
+    await writeFile(path, bytes);
+    await expectError(
+      loadDenseRetriever(directory, model),
+      `${path}: checksum mismatch: the file is corrupt or was changed after saving`,
+    );
+    const loaded = await loadDenseRetriever(directory, model, { verifyChecksums: false });
+    // The line of the changed byte: its row in id order, and its bytes.
+    const lineStart = bytes.lastIndexOf('\n', at) + 1;
+    const lineEnd = bytes.indexOf('\n', at) + 1;
+    const row = bytes.subarray(0, lineStart).filter((byte) => byte === 0x0a).length;
+    await expectError(
+      loaded.search(queryTexts, count),
+      `${path}: passage ${row} (bytes ${lineStart} to ${lineEnd}) does not match its CRC-32 in passage-offsets.bin: the file is corrupt or was changed after saving`,
+    );
+    // Passages that are not the changed one still read.
+    expect((await loaded.search(queryTexts, 1)).flat().every((passage) => !passage.contents.includes('text 17 '))).toBe(
+      true,
+    );
+    await loaded.dispose();
+  });
+
+  it('passages.jsonl of another size than its offset table says, or not listed', async () => {
+    const directory = await savedCopy('passages-size');
+    const path = join(directory, 'passages.jsonl');
+    const { size } = await stat(path);
+    await writeFile(path, Buffer.concat([await readFile(path), Buffer.from('\n')]));
+    await resealManifest(directory);
+    await expectError(
+      loadDenseRetriever(directory, model),
+      `${path}: has ${size + 1} bytes, but passage-offsets.bin ends at byte ${size}: the file or its table is corrupt or was changed after saving`,
+    );
+    const manifestPath = join(directory, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as DenseIndexManifest;
+    await resealManifest(directory, { files: manifest.files.filter((file) => file.name !== 'passage-offsets.bin') });
+    await expectError(
+      loadDenseRetriever(directory, model),
+      `${manifestPath}, field "files": does not list passage-offsets.bin`,
     );
   });
 });

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
-import { jsonLineError, splitJsonLines, verifyFileDigests, type DigestMismatch } from '@research-ts/spec/node';
+import { PassageFile, verifyFileDigests, type DigestMismatch } from '@research-ts/spec/node';
 import type { ExecutionProvider } from './backend/onnxruntime';
 import type { HnswParameters } from './backend/usearch';
 import { buildExactIndex, buildHnswIndex, defaultHnswParameters } from './create-dense-retriever';
 import {
   denseIndexFiles,
   denseIndexFormat,
-  denseIndexFormatVersion,
+  denseIndexReadableVersions,
   manifestFileName,
   type DenseIndexManifest,
 } from './dense-index-manifest';
@@ -23,7 +23,9 @@ import {
   type HnswQuantization,
   type RescoreOptions,
 } from './hnsw-quantization';
+import { passagesFromFile, type PassageStore } from './passage-store';
 import { vectorsFromFile, vectorsInMemory } from './passage-vectors';
+import { scanPassageLines } from './scan-passage-lines';
 
 export interface LoadDenseRetrieverOptions {
   /** Search the saved vectors with another index kind than the saved one (an HNSW graph is then built). */
@@ -63,8 +65,12 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   };
   if (value.format !== denseIndexFormat)
     fail('format', `must be ${JSON.stringify(denseIndexFormat)}, got ${JSON.stringify(value.format)}`);
-  if (value.version !== denseIndexFormatVersion)
-    fail('version', `this build reads version ${denseIndexFormatVersion}, got ${JSON.stringify(value.version)}`);
+  if (!denseIndexReadableVersions.includes(value.version as number)) {
+    fail(
+      'version',
+      `this build reads versions ${denseIndexReadableVersions.join(' and ')}, got ${JSON.stringify(value.version)}`,
+    );
+  }
   const count = (field: string, minimum: number): number => {
     const number = value[field];
     if (typeof number !== 'number' || !Number.isInteger(number) || number < minimum)
@@ -159,28 +165,17 @@ async function verifyListedFiles(directory: string, manifest: DenseIndexManifest
   }
 }
 
-/** Reads `passages.jsonl`: `count` `{ id, contents }` lines, ids unique and ascending. */
-async function readPassages(path: string, count: number): Promise<{ ids: string[]; texts: string[] }> {
-  const lines = splitJsonLines(await readFile(path));
-  if (lines.length !== count)
-    throw new InvalidInputError(`has ${lines.length} passages, the manifest says ${count}`, { source: path });
-  const ids: string[] = [];
-  const texts: string[] = [];
-  lines.forEach((line, index) => {
-    if (!line.ok) throw jsonLineError(path, line);
-    const record = line.value;
-    if (!isObject(record) || typeof record.id !== 'string' || typeof record.contents !== 'string')
-      throw new InvalidInputError('must be {"id": string, "contents": string}', { source: path, line: line.line });
-    if (index > 0 && !(ids[index - 1]! < record.id)) {
-      throw new InvalidInputError(
-        `ids must be unique and ascending; ${JSON.stringify(record.id)} follows ${JSON.stringify(ids[index - 1])}`,
-        { source: path, line: line.line },
-      );
-    }
-    ids.push(record.id);
-    texts.push(record.contents);
-  });
-  return { ids, texts };
+/**
+ * Opens `passages.jsonl` to be read by offset: through `passage-offsets.bin` (version 2), or through a table built
+ * by one pass over the file, which checks its lines (version 1, saved without a table).
+ */
+async function openPassages(directory: string, manifest: DenseIndexManifest): Promise<PassageStore> {
+  const path = join(directory, denseIndexFiles.passages);
+  const offsets =
+    manifest.version === 1
+      ? await scanPassageLines(path, manifest.passages)
+      : join(directory, denseIndexFiles.passageOffsets);
+  return passagesFromFile(PassageFile.open({ passages: path, offsets, count: manifest.passages }));
 }
 
 /** Reads `embeddings.f32` into memory, checking it holds `passages × dimension` float32 values. */
@@ -215,12 +210,17 @@ function mismatchProblem(mismatch: DigestMismatch): string {
  * Loads a dense retriever saved by `DenseRetriever.save`. Before using any byte it checks: the manifest's
  * format and version; each listed file's size and SHA-256 and the overall checksum (corruption; sizes only
  * with `verifyChecksums: false`); that the embeddings hold `passages × dimension` float32 values and
- * `passages.jsonl` that many passages; and that `model` has the saved dimension and fingerprint (the same
- * embedding space). Any failure is an `InvalidInputError` naming the file and the field.
+ * `passage-offsets.bin` that many passages, ending at the size of `passages.jsonl`; and that `model` has the
+ * saved dimension and fingerprint (the same embedding space). Any failure is an `InvalidInputError` naming the
+ * file and the field.
  *
- * A saved HNSW graph is memory-mapped (usearch `view`), and the full-precision vectors that rescore its
- * candidates are read from `embeddings.f32` by offset: neither is copied onto the heap. An exact index (or a
- * graph rebuilt with other parameters) reads the vectors into memory.
+ * Passages are read from `passages.jsonl` by offset when a search returns them, each line checked against its
+ * CRC-32 (so a file changed after loading, or with `verifyChecksums: false` at load, fails the search naming
+ * it): no text is held on the heap. A version-1 index (no `passage-offsets.bin`) still loads: its table is
+ * built in memory (12 bytes a passage) by one pass over `passages.jsonl`, which checks the line count, each
+ * line's `{"id", "contents"}` and that ids ascend. A saved HNSW graph is memory-mapped (usearch `view`), and
+ * the full-precision vectors that rescore its candidates are read from `embeddings.f32` by offset: neither is
+ * copied onto the heap. An exact index (or a graph rebuilt with other parameters) reads the vectors into memory.
  */
 export async function loadDenseRetriever(
   directory: string,
@@ -282,6 +282,7 @@ export async function loadDenseRetriever(
 
   const required: string[] = [
     denseIndexFiles.passages,
+    ...(manifest.version === 1 ? [] : [denseIndexFiles.passageOffsets]),
     denseIndexFiles.embeddings,
     ...(manifest.index.kind === 'hnsw' ? [denseIndexFiles.hnsw] : []),
   ];
@@ -319,8 +320,9 @@ export async function loadDenseRetriever(
     ? vectorsFromFile(embeddingsPath, manifest.passages, manifest.dimension)
     : vectorsInMemory(await readEmbeddings(embeddingsPath, manifest.passages, manifest.dimension), manifest.dimension);
 
+  let passages: PassageStore | undefined;
   try {
-    const { ids, texts } = await readPassages(join(directory, denseIndexFiles.passages), manifest.passages);
+    passages = await openPassages(directory, manifest);
     const index =
       kind === 'exact'
         ? await buildExactIndex(vectors.rows(0, manifest.passages), manifest.dimension, options.executionProvider)
@@ -335,11 +337,11 @@ export async function loadDenseRetriever(
       name: options.name ?? manifest.name,
       model,
       metric: manifest.metric,
-      ids,
-      contents: texts,
+      passages,
       index,
     });
   } catch (error) {
+    passages?.close();
     vectors.close();
     throw error;
   }

@@ -14,14 +14,9 @@ import {
 
 const rowsPerChunk = 4096;
 
-function* passageLines(state: DenseRetrieverState): Iterable<string> {
-  for (let index = 0; index < state.ids.length; index += 1)
-    yield `${JSON.stringify({ id: state.ids[index], contents: state.contents[index] })}\n`;
-}
-
 /** The embeddings, row-major, in chunks of rows (float32 in platform order: little-endian on every supported platform). */
 function* embeddingChunks(state: DenseRetrieverState): Iterable<Uint8Array> {
-  const count = state.ids.length;
+  const count = state.passages.count;
   const dimension = state.model.dimension;
   for (let start = 0; start < count; start += rowsPerChunk) {
     const end = Math.min(count, start + rowsPerChunk);
@@ -41,10 +36,13 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
   await mkdir(directory, { recursive: true });
   await rm(join(directory, manifestFileName), { force: true });
   const combined = createHash('sha256');
+  // The offset table is complete once the lines are written: the files are written in this order.
+  const passages = state.passages.savedFiles();
   const files: DenseIndexFileEntry[] = await writeHashedFiles(
     directory,
     [
-      [denseIndexFiles.passages, passageLines(state)],
+      [denseIndexFiles.passages, passages.lines],
+      [denseIndexFiles.passageOffsets, passages.offsets],
       [denseIndexFiles.embeddings, embeddingChunks(state)],
     ],
     { combined },
@@ -66,7 +64,7 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
     format: denseIndexFormat,
     version: denseIndexFormatVersion,
     name: state.name,
-    passages: state.ids.length,
+    passages: state.passages.count,
     dimension: state.model.dimension,
     metric: state.metric,
     model: { fingerprint: state.model.fingerprint },

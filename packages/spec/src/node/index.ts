@@ -43,3 +43,12 @@ export {
   type ExecutionProviderCheck,
   type ListedProvider,
 } from './execution-provider';
+export {
+  decodePassageOffset,
+  encodePassageOffset,
+  PassageFile,
+  PassageOffsetTableBuilder,
+  passageOffsetBytes,
+  type OpenPassageFileOptions,
+  type StoredPassage,
+} from './passage-offset-table';
