@@ -9,7 +9,10 @@
 // Environment: BENCH_QUANT_VECTORS (default 1000000), BENCH_QUANT_QUERIES (1000), BENCH_QUANT_DIMENSION (768),
 // BENCH_QUANT_CLUSTERS (1000), BENCH_QUANT_PASSAGE_CHARS (0: empty passage texts; ~600 is a Wikipedia passage,
 // read from passages.jsonl by offset, so RSS after open should not grow with it), BENCH_QUANT_DIR (a temporary
-// folder, removed afterwards unless given).
+// folder, removed afterwards unless given), BENCH_QUANT_SETTINGS (a subset of f32,f16,i8,b1,b1r; b1r = b1 with
+// rescoring), BENCH_QUANT_EXPANSIONS (search-time expansion values to sweep, e.g. 64,128,256; default: the saved
+// one), BENCH_QUANT_CONNECTIVITY / BENCH_QUANT_EXPANSION_ADD (build parameters; default: the package's).
+// Ratios are against the first row.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,25 +22,41 @@ import { promisify } from 'node:util';
 import { clusteredVectors, queriesNearMembers } from '../test/clustered-vectors';
 import { matrixEmbedder } from '../test/matrix-embedder';
 import { ExactIndex } from '../src/exact-index';
-import { createDenseRetriever, loadDenseRetriever, type LoadDenseRetrieverOptions } from '../src/index';
+import {
+  createDenseRetriever,
+  defaultHnswParameters,
+  loadDenseRetriever,
+  type LoadDenseRetrieverOptions,
+} from '../src/index';
 import type { HnswQuantization } from '../src/hnsw-quantization';
 
 const k = 10;
 const mebibyte = 1024 * 1024;
 
 interface Setting {
+  key: string;
   label: string;
   quantization: HnswQuantization;
   rescore?: LoadDenseRetrieverOptions['rescore'];
 }
 
-const settings: Setting[] = [
-  { label: 'f32', quantization: 'f32' },
-  { label: 'f16', quantization: 'f16' },
-  { label: 'i8', quantization: 'i8' },
-  { label: 'b1 (no rescore)', quantization: 'b1', rescore: false },
-  { label: 'b1 + rescore', quantization: 'b1' },
+const allSettings: Setting[] = [
+  { key: 'f32', label: 'f32', quantization: 'f32' },
+  { key: 'f16', label: 'f16', quantization: 'f16' },
+  { key: 'i8', label: 'i8', quantization: 'i8' },
+  { key: 'b1', label: 'b1 (no rescore)', quantization: 'b1', rescore: false },
+  { key: 'b1r', label: 'b1 + rescore', quantization: 'b1' },
 ];
+
+/** A comma-separated list of positive integers from the environment, or undefined. */
+function integerList(name: string): number[] | undefined {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '') return undefined;
+  const numbers = value.split(',').map(Number);
+  if (!numbers.every((number) => Number.isInteger(number) && number > 0))
+    throw new Error(`${name} must be positive integers separated by commas, got ${JSON.stringify(value)}`);
+  return numbers;
+}
 
 /** What the child process reports for one opened index. */
 interface OpenReport {
@@ -59,14 +78,22 @@ function passageId(row: number): string {
 }
 
 /** Child: open one saved index memory-mapped, report RSS, then time the queries one by one. */
-async function openAndQuery(directory: string, queriesPath: string, rescoreArgument: string): Promise<void> {
+async function openAndQuery(
+  directory: string,
+  queriesPath: string,
+  rescoreArgument: string,
+  expansionArgument: string,
+): Promise<void> {
   const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as { dimension: number };
   const bytes = await readFile(queriesPath);
   const queries = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const count = queries.length / manifest.dimension;
   const model = matrixEmbedder(queries, manifest.dimension, 'bench-queries');
   const bareRssMiB = process.memoryUsage().rss / mebibyte;
-  const options: LoadDenseRetrieverOptions = rescoreArgument === 'default' ? {} : { rescore: false };
+  const options: LoadDenseRetrieverOptions = {
+    ...(rescoreArgument === 'default' ? {} : { rescore: false }),
+    ...(expansionArgument === 'saved' ? {} : { hnsw: { expansionSearch: Number(expansionArgument) } }),
+  };
   const opened = performance.now();
   const retriever = await loadDenseRetriever(directory, model, options);
   const openMs = performance.now() - opened;
@@ -133,10 +160,20 @@ async function main(): Promise<void> {
   const dimension = Number(process.env.BENCH_QUANT_DIMENSION ?? 768);
   const clusters = Number(process.env.BENCH_QUANT_CLUSTERS ?? 1000);
   const passageChars = Number(process.env.BENCH_QUANT_PASSAGE_CHARS ?? 0);
+  const chosen = process.env.BENCH_QUANT_SETTINGS?.split(',');
+  const settings = chosen === undefined ? allSettings : allSettings.filter((setting) => chosen.includes(setting.key));
+  if (settings.length === 0) throw new Error(`BENCH_QUANT_SETTINGS names none of ${allSettings.map((s) => s.key)}`);
+  const expansions: Array<number | undefined> = integerList('BENCH_QUANT_EXPANSIONS') ?? [undefined];
+  const [connectivity] = integerList('BENCH_QUANT_CONNECTIVITY') ?? [];
+  const [expansionAdd] = integerList('BENCH_QUANT_EXPANSION_ADD') ?? [];
+  const hnsw = {
+    ...(connectivity === undefined ? {} : { connectivity }),
+    ...(expansionAdd === undefined ? {} : { expansionAdd }),
+  };
   const root = process.env.BENCH_QUANT_DIR ?? (await mkdtemp(join(tmpdir(), 'retriever-dense-quantization-')));
   await mkdir(root, { recursive: true });
   console.log(
-    `quantization bench: ${vectors} vectors × ${dimension}, ${clusters} clusters, ${queryCount} queries, k = ${k}, passage texts of ${passageChars} characters; data in ${root}`,
+    `quantization bench: ${vectors} vectors × ${dimension}, ${clusters} clusters, ${queryCount} queries, k = ${k}, passage texts of ${passageChars} characters, build ${JSON.stringify({ ...defaultHnswParameters, ...hnsw })}; data in ${root}`,
   );
 
   let started = performance.now();
@@ -159,9 +196,12 @@ async function main(): Promise<void> {
     HnswQuantization,
     { buildSeconds: number; buildCpuSeconds: number; graphBytes: number; vectorBytes: number; passageBytes: number }
   >();
-  const rows: Array<{ setting: Setting; report: OpenReport; recall: number }> = [];
+  const rows: Array<{ setting: Setting; label: string; report: OpenReport; recall: number }> = [];
   const childScript = fileURLToPath(import.meta.url);
-  for (const setting of settings) {
+  for (const [setting, expansion] of settings.flatMap((setting) =>
+    expansions.map((expansion) => [setting, expansion] as const),
+  )) {
+    const label = expansion === undefined ? setting.label : `${setting.label}, expansion ${expansion}`;
     const directory = join(root, setting.quantization);
     if (!builds.has(setting.quantization)) {
       started = performance.now();
@@ -172,6 +212,7 @@ async function main(): Promise<void> {
         embeddings: corpus,
         index: 'hnsw',
         quantization: setting.quantization,
+        hnsw,
       });
       const buildSeconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
@@ -200,35 +241,38 @@ async function main(): Promise<void> {
         directory,
         queriesPath,
         setting.rescore === false ? 'none' : 'default',
+        expansion === undefined ? 'saved' : String(expansion),
       ],
       { maxBuffer: 256 * mebibyte },
     );
     const report = JSON.parse(stdout) as OpenReport;
     const recall = recallAt(report.ids, truth);
-    rows.push({ setting, report, recall });
+    rows.push({ setting, label, report, recall });
     console.log(
-      `${setting.label}: open ${report.openMs.toFixed(0)} ms, RSS ${report.rssAfterOpenMiB.toFixed(0)} MiB, p50 ${report.p50Ms.toFixed(2)} ms, recall@10 ${recall.toFixed(3)}`,
+      `${label}: open ${report.openMs.toFixed(0)} ms, RSS ${report.rssAfterOpenMiB.toFixed(0)} MiB, p50 ${report.p50Ms.toFixed(2)} ms, recall@10 ${recall.toFixed(3)}`,
     );
   }
 
-  const f32Build = builds.get('f32')!;
-  const f32Row = rows[0]!;
+  const baseRow = rows[0]!;
+  const baseBuild = builds.get(baseRow.setting.quantization)!;
+  console.log(`\nratios against ${baseRow.label}`);
   const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}×`;
   console.log(
     `\n| setting | build: wall (CPU) | graph on disk | RSS after open (bare process) | open | p50 | p99 | recall@10 |`,
   );
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const { setting, report, recall } of rows) {
+  for (const { setting, label, report, recall } of rows) {
     const build = builds.get(setting.quantization)!;
     console.log(
-      `| ${setting.label} | ${build.buildSeconds.toFixed(0)} s (${build.buildCpuSeconds.toFixed(0)} CPU s, ${ratio(build.buildCpuSeconds, f32Build.buildCpuSeconds)}) | ${(build.graphBytes / mebibyte).toFixed(0)} MiB (${ratio(build.graphBytes, f32Build.graphBytes)}) | ${report.rssAfterOpenMiB.toFixed(0)} MiB (${report.bareRssMiB.toFixed(0)}) (${ratio(report.rssAfterOpenMiB - report.bareRssMiB, f32Row.report.rssAfterOpenMiB - f32Row.report.bareRssMiB)} above bare) | ${(report.openMs / 1000).toFixed(1)} s | ${report.p50Ms.toFixed(2)} ms (${ratio(report.p50Ms, f32Row.report.p50Ms)}) | ${report.p99Ms.toFixed(2)} ms | ${recall.toFixed(3)} |`,
+      `| ${label} | ${build.buildSeconds.toFixed(0)} s (${build.buildCpuSeconds.toFixed(0)} CPU s, ${ratio(build.buildCpuSeconds, baseBuild.buildCpuSeconds)}) | ${(build.graphBytes / mebibyte).toFixed(0)} MiB (${ratio(build.graphBytes, baseBuild.graphBytes)}) | ${report.rssAfterOpenMiB.toFixed(0)} MiB (${report.bareRssMiB.toFixed(0)}) (${ratio(report.rssAfterOpenMiB - report.bareRssMiB, baseRow.report.rssAfterOpenMiB - baseRow.report.bareRssMiB)} above bare) | ${(report.openMs / 1000).toFixed(1)} s | ${report.p50Ms.toFixed(2)} ms (${ratio(report.p50Ms, baseRow.report.p50Ms)}) | ${report.p99Ms.toFixed(2)} ms | ${recall.toFixed(3)} |`,
     );
   }
   console.log(
-    `\nrescoring vectors (embeddings.f32, read by offset, the same for every setting): ${(f32Build.vectorBytes / mebibyte).toFixed(0)} MiB; passages.jsonl (read by offset): ${(f32Build.passageBytes / mebibyte).toFixed(0)} MiB; RSS after ${queryCount} queries: ${rows.map(({ setting, report }) => `${setting.label} ${report.rssAfterQueriesMiB.toFixed(0)} MiB`).join(', ')}`,
+    `\nrescoring vectors (embeddings.f32, read by offset, the same for every setting): ${(baseBuild.vectorBytes / mebibyte).toFixed(0)} MiB; passages.jsonl (read by offset): ${(baseBuild.passageBytes / mebibyte).toFixed(0)} MiB; RSS after ${queryCount} queries: ${rows.map(({ label, report }) => `${label} ${report.rssAfterQueriesMiB.toFixed(0)} MiB`).join(', ')}`,
   );
   if (process.env.BENCH_QUANT_DIR === undefined) await rm(root, { recursive: true, force: true });
 }
 
-if (process.argv[2] === '--open') await openAndQuery(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+if (process.argv[2] === '--open')
+  await openAndQuery(process.argv[3]!, process.argv[4]!, process.argv[5]!, process.argv[6]!);
 else await main();
