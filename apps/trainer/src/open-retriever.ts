@@ -7,7 +7,9 @@ import {
   e5Conventions,
   loadDenseRetriever,
   loadEmbeddingModel,
+  readDenseIndexManifest,
   type EmbeddingModel,
+  type EmbeddingModelSettings,
 } from '@research-ts/retriever-dense';
 import { createFlexsearchRetriever, openSavedRetriever } from '@research-ts/retriever-flexsearch';
 import { createFlashRagClient, createSearchR1Client, type RetrieverServerApi } from '@research-ts/retriever-http';
@@ -26,11 +28,11 @@ export const embeddingConventions = { e5: e5Conventions, bge: bgeConventions } a
  */
 export interface EmbeddingModelSource {
   directory: string;
-  /** Default `e5`. */
+  /** Default: what the index records (an index built by `research-ts index` records them), else `e5`. */
   conventions?: keyof typeof embeddingConventions;
-  /** Longest passage in tokens, as when the index was built. Default 512. */
+  /** Longest passage in tokens. Default: what the index records, else 512. */
   maxLength?: number;
-  /** Longest query in tokens. Default `maxLength`. */
+  /** Longest query in tokens. Default: what the index records, else `maxLength`. */
   queryMaxLength?: number;
 }
 
@@ -45,11 +47,22 @@ export type RetrieverSource =
   | { kind: 'http'; url: string; api?: RetrieverServerApi };
 
 /** Loads the embedding model a source names, with its conventions and lengths. */
-export function loadEmbeddingModelOf(source: EmbeddingModelSource): Promise<EmbeddingModel> {
+export function loadEmbeddingModelOf(
+  source: EmbeddingModelSource,
+  saved?: EmbeddingModelSettings,
+): Promise<EmbeddingModel> {
+  const conventions =
+    source.conventions !== undefined ? embeddingConventions[source.conventions] : (saved ?? e5Conventions);
+  const maxLength = source.maxLength ?? saved?.maxLength;
+  const queryMaxLength = source.queryMaxLength ?? saved?.queryMaxLength;
   return loadEmbeddingModel(source.directory, {
-    ...embeddingConventions[source.conventions ?? 'e5'],
-    ...(source.maxLength === undefined ? {} : { maxLength: source.maxLength }),
-    ...(source.queryMaxLength === undefined ? {} : { queryMaxLength: source.queryMaxLength }),
+    pooling: conventions.pooling,
+    normalize: conventions.normalize,
+    queryPrefix: conventions.queryPrefix,
+    passagePrefix: conventions.passagePrefix,
+    ...(maxLength === undefined ? {} : { maxLength }),
+    ...(queryMaxLength === undefined ? {} : { queryMaxLength }),
+    ...(saved === undefined ? {} : { outputName: saved.outputName }),
   });
 }
 
@@ -86,7 +99,9 @@ export async function openIndexDirectory(directory: string, embeddingModel?: Emb
       `${directory} is a dense index (${manifestPath} names format "${denseIndexFormat}"): give the embedding model its passages were encoded with`,
     );
   }
-  const model = await loadEmbeddingModelOf(embeddingModel);
+  // The index records the settings its model was loaded with; what the source states overrides them.
+  const manifest = await readDenseIndexManifest(directory);
+  const model = await loadEmbeddingModelOf(embeddingModel, manifest.model.settings);
   try {
     return await loadDenseRetriever(directory, model);
   } catch (error) {

@@ -46,19 +46,17 @@ function withEmbeddingModelOptions(command: Command, purpose: string): Command {
     .addOption(
       new Option(
         '--embedding-conventions <family>',
-        'its prefixes and pooling: E5 (query: / passage:, mean) or BGE v1.5',
-      )
-        .choices(Object.keys(embeddingConventions))
-        .default('e5'),
+        'its prefixes and pooling: E5 (query: / passage:, mean) or BGE v1.5 (default: what a dense index records, else e5)',
+      ).choices(Object.keys(embeddingConventions)),
     )
     .option(
       '--embedding-max-length <tokens>',
-      'longest passage in tokens (default 512)',
+      'longest passage in tokens (default: what a dense index records, else 512)',
       integer('embedding-max-length'),
     )
     .option(
       '--query-max-length <tokens>',
-      'longest query in tokens (default: --embedding-max-length)',
+      'longest query in tokens (default: what a dense index records, else --embedding-max-length)',
       integer('query-max-length'),
     );
 }
@@ -77,7 +75,9 @@ function embeddingModelOf(command: Command): EmbeddingModelSource | undefined {
   }
   return {
     directory: options.embeddingModel as string,
-    conventions: options.embeddingConventions as keyof typeof embeddingConventions,
+    ...(options.embeddingConventions === undefined
+      ? {}
+      : { conventions: options.embeddingConventions as keyof typeof embeddingConventions }),
     ...(options.embeddingMaxLength === undefined ? {} : { maxLength: options.embeddingMaxLength as number }),
     ...(options.queryMaxLength === undefined ? {} : { queryMaxLength: options.queryMaxLength as number }),
   };

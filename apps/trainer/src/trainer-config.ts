@@ -135,20 +135,22 @@ const retrieverSchema = z
           .string()
           .describe('An ONNX export of the model (`model.onnx` or `onnx/model.onnx`, `tokenizer.json`).'),
         conventions: keysOf(embeddingConventions)
-          .default('e5')
+          .optional()
           .describe(
-            '`e5`: `query: ` / `passage: ` prefixes, mean pooling (FlashRAG’s and Search-R1’s e5-base-v2); `bge`: BGE v1.5’s query instruction, [CLS] pooling.',
+            '`e5`: `query: ` / `passage: ` prefixes, mean pooling (FlashRAG’s and Search-R1’s e5-base-v2); `bge`: BGE v1.5’s query instruction, [CLS] pooling. Default: what the index records, else `e5`.',
           ),
         maxLength: positiveInteger()
           .optional()
-          .describe('Longest passage in tokens, as when the index was built (default 512).'),
+          .describe('Longest passage in tokens. Default: what the index records, else 512.'),
         queryMaxLength: positiveInteger()
           .optional()
-          .describe('Longest query in tokens (default `maxLength`; FlashRAG uses 128 for E5 queries).'),
+          .describe(
+            'Longest query in tokens (FlashRAG uses 128 for E5 queries). Default: what the index records, else `maxLength`.',
+          ),
       })
       .optional()
       .describe(
-        'With `index` on a dense index: the embedding model that encodes the queries, loaded as when the passages were encoded (the index records the model’s fingerprint and refuses another).',
+        'With `index` on a dense index: the embedding model that encodes the queries. It is loaded with the settings the index records (conventions, lengths), and the index refuses a model whose fingerprint differs from the one its passages were encoded with.',
       ),
     url: z
       .string()

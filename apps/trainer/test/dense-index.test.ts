@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDenseRetriever, e5Conventions, loadEmbeddingModel } from '@research-ts/retriever-dense';
+import { bgeConventions, createDenseRetriever, e5Conventions, loadEmbeddingModel } from '@research-ts/retriever-dense';
 import type { Passage } from '@research-ts/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prefixVocabulary, writeTinyModelDirectory } from '../../../packages/retriever-dense/test/tiny-encoder';
@@ -99,12 +99,25 @@ describe('a dense index built, opened and served by the app', () => {
     );
   });
 
-  it('a model loaded with other settings than the passages were encoded with is refused, naming the fingerprint', async () => {
+  it('the model is loaded with the settings the index records; other settings are refused, naming the ones that differ', async () => {
+    const bge = join(root, 'dense-bge');
+    await buildIndex({
+      corpusFile,
+      directory: bge,
+      embeddingModel: { directory: modelDirectory, conventions: 'bge', maxLength: 64 },
+      progress: false,
+    });
+    const opened = await openIndexDirectory(bge, { directory: modelDirectory });
+    const model = await loadEmbeddingModel(modelDirectory, { ...bgeConventions, maxLength: 64 });
+    const inMemory = await createDenseRetriever({ model, passages, index: 'exact' });
+    expect(await opened.search(queries, 3)).toEqual(await inMemory.search(queries, 3));
+    await inMemory.dispose();
+    await model.dispose();
     await expect(openIndexDirectory(denseDirectory, { directory: modelDirectory, conventions: 'bge' })).rejects.toThrow(
-      /manifest\.json, field "?model\.fingerprint"?: the index was built with model sha256:/,
+      /manifest\.json, field "model\.fingerprint": the index was built with model sha256:[0-9a-f]+ \(it was loaded with pooling "mean" \(given "cls"\), queryPrefix "query: " \(given "Represent/,
     );
     await expect(openIndexDirectory(denseDirectory, { directory: modelDirectory, maxLength: 64 })).rejects.toThrow(
-      /model\.fingerprint/,
+      /maxLength 512 \(given 64\)/,
     );
   });
 

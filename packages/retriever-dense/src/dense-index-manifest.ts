@@ -1,6 +1,17 @@
 import type { HnswParameters, HnswQuantization } from './backend/usearch';
 import type { DenseMetric } from './dense-retriever';
+import type { EmbeddingConventions } from './embedding-conventions';
 import type { RescoreOptions } from './hnsw-quantization';
+
+/** The `loadEmbeddingModel` options a saved index records for its model: conventions and lengths. */
+export interface EmbeddingModelSettings extends EmbeddingConventions {
+  /** Longest passage in tokens (part of the fingerprint). */
+  maxLength: number;
+  /** Longest query in tokens (not part of the fingerprint: a server may choose another). */
+  queryMaxLength: number;
+  /** The model output read (part of the fingerprint). */
+  outputName: string;
+}
 
 /** The `format` field of every saved dense index's manifest. */
 export const denseIndexFormat = 'research-ts/retriever-dense';
@@ -59,8 +70,12 @@ export interface DenseIndexManifest {
   passages: number;
   dimension: number;
   metric: DenseMetric;
-  /** The `fingerprint` of the model whose passage embeddings these are. */
-  model: { fingerprint: string };
+  /**
+   * The `fingerprint` of the model whose passage embeddings these are, and, for a model loaded by
+   * `loadEmbeddingModel`, the settings it was loaded with (absent in indexes saved before them, or built with
+   * another embedder), so that the same model can be loaded again from its folder alone.
+   */
+  model: { fingerprint: string; settings?: EmbeddingModelSettings };
   index: { kind: 'exact' } | ({ kind: 'hnsw' } & HnswParameters & DenseIndexHnswSettings);
   files: DenseIndexFileEntry[];
   /** Lowercase hex SHA-256 of the data files' bytes, concatenated in `files` order. */

@@ -14,6 +14,7 @@ export {
   type DenseIndexFileEntry,
   type DenseIndexHnswSettings,
   type DenseIndexManifest,
+  type EmbeddingModelSettings,
 } from './dense-index-manifest';
 export { DenseRetriever, type DenseMetric, type DenseRetrieverStats } from './dense-retriever';
 export { bgeConventions, e5Conventions, type EmbeddingConventions, type Pooling } from './embedding-conventions';
@@ -24,7 +25,7 @@ export {
   type HnswQuantization,
   type RescoreOptions,
 } from './hnsw-quantization';
-export { loadDenseRetriever, type LoadDenseRetrieverOptions } from './load-dense-retriever';
+export { loadDenseRetriever, readDenseIndexManifest, type LoadDenseRetrieverOptions } from './load-dense-retriever';
 export { loadEmbeddingModel, type LoadEmbeddingModelOptions } from './load-embedding-model';
 export { normalizeRows, poolHiddenStates } from './pool-hidden-states';
 export { competitionRanks, reciprocalRankFusion, type RankedList } from './reciprocal-rank-fusion';

@@ -12,7 +12,7 @@ import { createDenseRetriever } from './create-dense-retriever';
 import type { DenseIndexManifest } from './dense-index-manifest';
 import type { DenseRetriever, DenseRetrieverState } from './dense-retriever';
 import { e5Conventions } from './embedding-conventions';
-import { loadDenseRetriever } from './load-dense-retriever';
+import { loadDenseRetriever, readDenseIndexManifest } from './load-dense-retriever';
 import { loadEmbeddingModel } from './load-embedding-model';
 
 const dimension = 16;
@@ -158,12 +158,32 @@ describe('save and loadDenseRetriever', () => {
     await retriever.save(directory);
     const loaded = await loadDenseRetriever(directory, onnxModel);
     expect(await loaded.search(['title 3', 'text 7'], 3)).toEqual(await retriever.search(['title 3', 'text 7'], 3));
-    // The same weights with other conventions are another embedding space.
-    const clsModel = await loadEmbeddingModel(modelDirectory, { ...e5Conventions, pooling: 'cls' });
+    // The manifest records the settings the model was loaded with, so it can be loaded again from its folder alone.
+    const manifest = await readDenseIndexManifest(directory);
+    expect(manifest.model.settings).toEqual({
+      ...e5Conventions,
+      maxLength: 512,
+      queryMaxLength: 512,
+      outputName: 'last_hidden_state',
+    });
+    // The same weights with other conventions are another embedding space; the error says which setting differs.
+    const clsModel = await loadEmbeddingModel(modelDirectory, { ...e5Conventions, pooling: 'cls', maxLength: 64 });
     await expect(loadDenseRetriever(directory, clsModel)).rejects.toThrow(
-      /field "model.fingerprint": the index was built with model sha256:[0-9a-f]{64}, but the given model is sha256:/,
+      /field "model.fingerprint": the index was built with model sha256:[0-9a-f]{64} \(it was loaded with pooling "mean" \(given "cls"\), maxLength 512 \(given 64\)\), but the given model is sha256:/,
     );
     await Promise.all([onnxModel.dispose(), clsModel.dispose()]);
+    // An embedder that is not a loaded ONNX model records no settings.
+    const matrixDirectory = join(root.path, 'matrix-settings');
+    await (await createDenseRetriever({ model, passages, embeddings: corpus })).save(matrixDirectory);
+    expect((await readDenseIndexManifest(matrixDirectory)).model).toEqual({ fingerprint: 'matrix-v1' });
+    // Recorded settings are checked when read, naming the field.
+    const manifestPath = join(directory, 'manifest.json');
+    const broken = JSON.parse(await readFile(manifestPath, 'utf8')) as DenseIndexManifest;
+    broken.model.settings!.maxLength = 0;
+    await writeFile(manifestPath, JSON.stringify(broken));
+    await expect(readDenseIndexManifest(directory)).rejects.toThrow(
+      `${manifestPath}, field "model.settings.maxLength": must be a positive integer, got 0`,
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type DenseIndexManifest,
 } from './dense-index-manifest';
 import { DenseRetriever } from './dense-retriever';
+import { embeddingModelSettings } from './save-dense-index';
 import type { TextEmbedder } from './embedding-model';
 import {
   checkQuantization,
@@ -84,6 +85,21 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   if (typeof value.name !== 'string') fail('name', 'must be a string');
   if (!isObject(value.model) || typeof value.model.fingerprint !== 'string')
     fail('model.fingerprint', 'must be a string');
+  const settings = (value.model as JsonObject).settings;
+  if (settings !== undefined) {
+    if (!isObject(settings)) fail('model.settings', 'must be an object');
+    const fields = settings as JsonObject;
+    if (!['mean', 'cls', 'last'].includes(fields.pooling as string))
+      fail('model.settings.pooling', `must be "mean", "cls" or "last", got ${JSON.stringify(fields.pooling)}`);
+    if (typeof fields.normalize !== 'boolean') fail('model.settings.normalize', 'must be true or false');
+    for (const field of ['queryPrefix', 'passagePrefix', 'outputName'])
+      if (typeof fields[field] !== 'string') fail(`model.settings.${field}`, 'must be a string');
+    for (const field of ['maxLength', 'queryMaxLength']) {
+      const number = fields[field];
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1)
+        fail(`model.settings.${field}`, `must be a positive integer, got ${JSON.stringify(number)}`);
+    }
+  }
   const index = value.index;
   if (!isObject(index) || (index.kind !== 'exact' && index.kind !== 'hnsw'))
     fail('index.kind', 'must be "exact" or "hnsw"');
@@ -207,26 +223,11 @@ function mismatchProblem(mismatch: DigestMismatch): string {
 }
 
 /**
- * Loads a dense retriever saved by `DenseRetriever.save`. Before using any byte it checks: the manifest's
- * format and version; each listed file's size and SHA-256 and the overall checksum (corruption; sizes only
- * with `verifyChecksums: false`); that the embeddings hold `passages × dimension` float32 values and
- * `passage-offsets.bin` that many passages, ending at the size of `passages.jsonl`; and that `model` has the
- * saved dimension and fingerprint (the same embedding space). Any failure is an `InvalidInputError` naming the
- * file and the field.
- *
- * Passages are read from `passages.jsonl` by offset when a search returns them, each line checked against its
- * CRC-32 (so a file changed after loading, or with `verifyChecksums: false` at load, fails the search naming
- * it): no text is held on the heap. A version-1 index (no `passage-offsets.bin`) still loads: its table is
- * built in memory (12 bytes a passage) by one pass over `passages.jsonl`, which checks the line count, each
- * line's `{"id", "contents"}` and that ids ascend. A saved HNSW graph is memory-mapped (usearch `view`), and
- * the full-precision vectors that rescore its candidates are read from `embeddings.f32` by offset: neither is
- * copied onto the heap. An exact index (or a graph rebuilt with other parameters) reads the vectors into memory.
+ * The validated `manifest.json` of a saved dense index: its size, dimension, index settings, and the model it
+ * was built with (fingerprint, and the settings to load that model again). Reads no other file. A missing,
+ * unparsable or invalid manifest is an `InvalidInputError` naming the file and the field.
  */
-export async function loadDenseRetriever(
-  directory: string,
-  model: TextEmbedder,
-  options: LoadDenseRetrieverOptions = {},
-): Promise<DenseRetriever> {
+export async function readDenseIndexManifest(directory: string): Promise<DenseIndexManifest> {
   const manifestPath = join(directory, manifestFileName);
   let manifestText: string;
   try {
@@ -251,7 +252,45 @@ export async function loadDenseRetriever(
       { cause: error },
     );
   }
-  const manifest = readManifest(parsed, manifestPath);
+  return readManifest(parsed, manifestPath);
+}
+
+/** Why `model` is not the model of `manifest`, in the settings both record, or '' when that cannot be told. */
+function settingDifferences(manifest: DenseIndexManifest, model: TextEmbedder): string {
+  const saved = manifest.model.settings;
+  const given = embeddingModelSettings(model);
+  if (saved === undefined || given === undefined) return '';
+  const differing = (['pooling', 'normalize', 'queryPrefix', 'passagePrefix', 'maxLength', 'outputName'] as const)
+    .filter((field) => saved[field] !== given[field])
+    .map((field) => `${field} ${JSON.stringify(saved[field])} (given ${JSON.stringify(given[field])})`);
+  return differing.length === 0
+    ? ' (the same settings: the model files or tokenizer differ)'
+    : ` (it was loaded with ${differing.join(', ')})`;
+}
+
+/**
+ * Loads a dense retriever saved by `DenseRetriever.save`. Before using any byte it checks: the manifest's
+ * format and version; each listed file's size and SHA-256 and the overall checksum (corruption; sizes only
+ * with `verifyChecksums: false`); that the embeddings hold `passages × dimension` float32 values and
+ * `passage-offsets.bin` that many passages, ending at the size of `passages.jsonl`; and that `model` has the
+ * saved dimension and fingerprint (the same embedding space). Any failure is an `InvalidInputError` naming the
+ * file and the field.
+ *
+ * Passages are read from `passages.jsonl` by offset when a search returns them, each line checked against its
+ * CRC-32 (so a file changed after loading, or with `verifyChecksums: false` at load, fails the search naming
+ * it): no text is held on the heap. A version-1 index (no `passage-offsets.bin`) still loads: its table is
+ * built in memory (12 bytes a passage) by one pass over `passages.jsonl`, which checks the line count, each
+ * line's `{"id", "contents"}` and that ids ascend. A saved HNSW graph is memory-mapped (usearch `view`), and
+ * the full-precision vectors that rescore its candidates are read from `embeddings.f32` by offset: neither is
+ * copied onto the heap. An exact index (or a graph rebuilt with other parameters) reads the vectors into memory.
+ */
+export async function loadDenseRetriever(
+  directory: string,
+  model: TextEmbedder,
+  options: LoadDenseRetrieverOptions = {},
+): Promise<DenseRetriever> {
+  const manifestPath = join(directory, manifestFileName);
+  const manifest = await readDenseIndexManifest(directory);
   const kind = options.index ?? manifest.index.kind;
   const saved = manifest.index.kind === 'hnsw' ? manifest.index : undefined;
   const quantization = checkQuantization(options.quantization ?? saved?.quantization);
@@ -275,7 +314,7 @@ export async function loadDenseRetriever(
   }
   if (model.fingerprint !== manifest.model.fingerprint) {
     throw new InvalidInputError(
-      `the index was built with model ${manifest.model.fingerprint}, but the given model is ${model.fingerprint}; re-embed the passages with this model or load the original one`,
+      `the index was built with model ${manifest.model.fingerprint}${settingDifferences(manifest, model)}, but the given model is ${model.fingerprint}; re-embed the passages with this model or load the original one`,
       { source: manifestPath, field: 'model.fingerprint' },
     );
   }

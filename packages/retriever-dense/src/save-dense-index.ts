@@ -10,9 +10,31 @@ import {
   manifestFileName,
   type DenseIndexFileEntry,
   type DenseIndexManifest,
+  type EmbeddingModelSettings,
 } from './dense-index-manifest';
+import type { EmbeddingModel, TextEmbedder } from './embedding-model';
 
 const rowsPerChunk = 4096;
+
+/**
+ * The settings a model loaded by `loadEmbeddingModel` was loaded with (its conventions, lengths and output), or
+ * undefined for any other embedder.
+ */
+export function embeddingModelSettings(model: TextEmbedder): EmbeddingModelSettings | undefined {
+  const loaded = model as Partial<Pick<EmbeddingModel, 'conventions' | 'maxLength' | 'queryMaxLength' | 'output'>>;
+  if (loaded.conventions === undefined || loaded.maxLength === undefined || loaded.output === undefined)
+    return undefined;
+  const { pooling, normalize, queryPrefix, passagePrefix } = loaded.conventions;
+  return {
+    pooling,
+    normalize,
+    queryPrefix,
+    passagePrefix,
+    maxLength: loaded.maxLength,
+    queryMaxLength: loaded.queryMaxLength ?? loaded.maxLength,
+    outputName: loaded.output.name,
+  };
+}
 
 /** The embeddings, row-major, in chunks of rows (float32 in platform order: little-endian on every supported platform). */
 function* embeddingChunks(state: DenseRetrieverState): Iterable<Uint8Array> {
@@ -67,7 +89,12 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
     passages: state.passages.count,
     dimension: state.model.dimension,
     metric: state.metric,
-    model: { fingerprint: state.model.fingerprint },
+    model: (() => {
+      const settings = embeddingModelSettings(state.model);
+      return settings === undefined
+        ? { fingerprint: state.model.fingerprint }
+        : { fingerprint: state.model.fingerprint, settings };
+    })(),
     index:
       state.index.kind === 'exact'
         ? { kind: 'exact' }
