@@ -3,10 +3,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InvalidInputError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
-import { verifyFileDigests } from '@research-ts/spec/node';
+import { decodePassageOffset, passageOffsetBytes, verifyFileDigests } from '@research-ts/spec/node';
 import type { Analyzer, AnalyzerSettings } from './analyzer';
 import { bm25InverseDocumentFrequency, type Bm25Parameters } from './bm25';
-import { compactIndexFiles, passageOffsetBytes, type CompactIndexManifest } from './compact-index-manifest';
+import { compactIndexFiles, type CompactIndexManifest } from './compact-index-manifest';
 import type { FlexsearchRetrieverStats } from './flexsearch-retriever';
 import { searchBlockMax } from './block-max-search';
 import { mismatchProblem } from './load-flexsearch-retriever';
@@ -307,17 +307,15 @@ export class CompactBm25Retriever implements Retriever {
 
   private readPassage(document: number): { id: string; contents: string } {
     const { files } = this.parts;
-    const entry = this.read(
+    // The passage's entry and the next one, whose offset ends the line.
+    const entries = this.read(
       files.passageOffsets,
       compactIndexFiles.passageOffsets,
       document * passageOffsetBytes,
       2 * passageOffsetBytes,
     );
-    const view = new DataView(entry.buffer);
-    const offset = view.getUint32(0, true) + view.getUint32(4, true) * 0x1_0000_0000;
-    const crc = view.getUint32(8, true);
-    const next = view.getUint32(12, true) + view.getUint32(16, true) * 0x1_0000_0000;
-    const length = next - offset;
+    const { offset, crc } = decodePassageOffset(entries, 0);
+    const length = decodePassageOffset(entries, 1).offset - offset;
     const badRange = !(length > 0 && length < 2 ** 31);
     const line = badRange ? new Uint8Array(0) : this.read(files.passages, compactIndexFiles.passages, offset, length);
     if (badRange || crc32(line) !== crc) {

@@ -19,7 +19,10 @@ export const compactIndexReadableVersions: readonly number[] = Object.freeze([1,
 export const compactIndexFiles = Object.freeze({
   /** One `{"id", "contents"}` JSON object per line, in document order (a FlashRAG corpus file), read by offset. */
   passages: 'passages.jsonl',
-  /** `[passages + 1]` × (uint64 byte offset of the passage's line in `passages.jsonl`, uint32 CRC-32 of the line). */
+  /**
+   * `[passages + 1]` × (uint64 byte offset of the passage's line in `passages.jsonl`, uint32 CRC-32 of the line):
+   * the passage offset table of `@research-ts/spec/node` (`passageOffsetBytes`), encoded and decoded by its codec.
+   */
   passageOffsets: 'passage-offsets.bin',
   /** `[passages]` uint32 LE: analyzed length of each passage. */
   documentLengths: 'document-lengths.u32le',
@@ -32,9 +35,6 @@ export const compactIndexFiles = Object.freeze({
   /** The posting lists in dictionary order, bit-packed in blocks of 64 with a block directory and block maxima (`posting-blocks.ts`). */
   postings: 'postings.bin',
 });
-
-/** Bytes per entry of `passage-offsets.bin`. */
-export const passageOffsetBytes = 12;
 
 /** `manifest.json` of a compact index. */
 export interface CompactIndexManifest {

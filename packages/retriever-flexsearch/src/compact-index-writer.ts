@@ -1,7 +1,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { writeFileAtomically, writeJsonAtomically } from '@research-ts/spec/node';
+import {
+  encodePassageOffset,
+  passageOffsetBytes,
+  writeFileAtomically,
+  writeJsonAtomically,
+} from '@research-ts/spec/node';
 import type { Analyzer } from './analyzer';
 import { AppendingFile } from './appending-file';
 import type { Bm25Parameters } from './bm25';
@@ -47,6 +52,8 @@ export class CompactIndexWriter {
   private totalLength = 0;
   private passageBytes = 0;
   private readonly encoder = new TextEncoder();
+  /** One entry of `passage-offsets.bin`, encoded here and appended. */
+  private readonly offsetEntry = new Uint8Array(passageOffsetBytes);
 
   private constructor(
     private readonly directory: string,
@@ -92,8 +99,7 @@ export class CompactIndexWriter {
     this.lengths.buffer.uint32(length);
 
     const line = this.encoder.encode(`${JSON.stringify({ id, contents })}\n`);
-    this.offsets.buffer.uint64(this.passageBytes);
-    this.offsets.buffer.uint32(crc32(line));
+    this.appendOffset(this.passageBytes, crc32(line));
     this.passageBytes += line.length;
     await this.passages.write(line);
     await this.offsets.maybeFlush();
@@ -106,8 +112,7 @@ export class CompactIndexWriter {
   /** Writes the remaining files and the manifest; the writer must not be used afterwards. */
   async finish(): Promise<CompactIndexManifest> {
     if (this.segment.documentCount > 0 || this.segmentPaths.length === 0) await this.writeSegment();
-    this.offsets.buffer.uint64(this.passageBytes);
-    this.offsets.buffer.uint32(0);
+    this.appendOffset(this.passageBytes, 0);
     const entries = new Map<string, IndexFileEntry>();
     const closed = async (file: AppendingFile, name: string): Promise<void> => {
       entries.set(name, { name, ...(await file.close()) });
@@ -147,6 +152,12 @@ export class CompactIndexWriter {
   /** Closes the open files after a failure (the staging folder is removed by its owner). */
   async abandon(): Promise<void> {
     await Promise.all([this.passages.abandon(), this.offsets.abandon(), this.lengths.abandon()]);
+  }
+
+  /** Appends an entry to `passage-offsets.bin` (layout: spec's `passageOffsetBytes`). */
+  private appendOffset(offset: number, crc: number): void {
+    encodePassageOffset(this.offsetEntry, 0, offset, crc);
+    this.offsets.buffer.raw(this.offsetEntry);
   }
 
   private async writeSegment(): Promise<void> {

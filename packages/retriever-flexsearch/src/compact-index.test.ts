@@ -1,8 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassageFile } from '@research-ts/spec/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readCorpus } from '../test/shared-corpus';
 import { buildCompactIndex, writeCompactIndex } from './build-compact-index';
+import { compactIndexFiles } from './compact-index-manifest';
 import { createFlexsearchRetriever } from './create-flexsearch-retriever';
 import { indexCorpusFile } from './index-corpus-file';
 import { openCompactIndex } from './open-compact-index';
@@ -98,5 +103,40 @@ describe('compact index', () => {
     const sample = ['shared', 't0 t1 t4', 't4999 t17 shared', 't123 t123 t9'];
     expect(await compact.search(sample, 7)).toEqual(await memory.retriever.search(sample, 7));
     await (compact as { close(): Promise<void> }).close();
+  });
+});
+
+describe('the passage files of a compact index', () => {
+  const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  it('are written byte for byte as in the committed version-1 fixture, from its corpus', async () => {
+    const fixture = fileURLToPath(new URL('./__fixtures__/compact-index-v1', import.meta.url));
+    const directory = join(root, 'fixture-corpus');
+    await writeCompactIndex(directory, readCorpus(join(fixture, compactIndexFiles.passages)));
+    for (const name of [compactIndexFiles.passages, compactIndexFiles.passageOffsets])
+      expect(readFileSync(join(directory, name)).equals(readFileSync(join(fixture, name))), name).toBe(true);
+  });
+
+  it('keep their bytes for non-ASCII text and an empty passage, and read back through the shared offset table', async () => {
+    const passages = [
+      { id: 'aurora', contents: '"Aurora"\nThe aurora glows green.' },
+      { id: 'zurich', contents: '"Zürich"\nZürich and 東京 are cities; Zürich’s lake is cold. \u{1F600}x \uFFFDx' },
+      { id: 'empty', contents: '' },
+    ];
+    const directory = join(root, 'pinned');
+    await writeCompactIndex(directory, passages);
+    const paths = {
+      passages: join(directory, compactIndexFiles.passages),
+      offsets: join(directory, compactIndexFiles.passageOffsets),
+    };
+    // Pinned: a different hash means the saved layout changed (and needs a new format version).
+    expect(sha256(paths.passages)).toBe('dc9d97283461b8d540276c55f22c72eec7202f8438dfc8787c861523bdbff7b6');
+    expect(sha256(paths.offsets)).toBe('7ceda59c9fb5cfd5a4f4ba4d01f55657ed9d9036c4b163c453e512b7e7a4cff3');
+    const file = PassageFile.open({ ...paths, count: passages.length });
+    try {
+      expect(passages.map((_, index) => file.passage(index))).toEqual(passages);
+    } finally {
+      file.close();
+    }
   });
 });

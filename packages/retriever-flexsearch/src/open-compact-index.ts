@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidConfigError, InvalidInputError } from '@research-ts/spec';
+import { passageOffsetBytes } from '@research-ts/spec/node';
 import { createAnalyzer, type Analyzer } from './analyzer';
 import { bm25LengthNorms, resolveBm25Parameters, type Bm25Parameters } from './bm25';
 import {
@@ -15,7 +16,6 @@ import {
   compactIndexFormat,
   compactIndexFormatVersion,
   compactIndexReadableVersions,
-  passageOffsetBytes,
   type CompactIndexManifest,
 } from './compact-index-manifest';
 import { indexFormat, manifestFileName } from './index-manifest';
