@@ -80,7 +80,7 @@ describe('save and loadDenseRetriever', () => {
         index:
           index === 'exact'
             ? { kind: 'exact' }
-            : { kind: 'hnsw', connectivity: 16, expansionAdd: 128, expansionSearch: 64 },
+            : { kind: 'hnsw', connectivity: 16, expansionAdd: 128, expansionSearch: 256 },
       });
       expect(manifest.files.map((file) => file.name)).toEqual([
         'passages.jsonl',
@@ -131,7 +131,7 @@ describe('save and loadDenseRetriever', () => {
     const wider = await loadDenseRetriever(directory, model, { hnsw: { expansionSearch: 300 } });
     expect(wider.stats.hnsw).toEqual({ connectivity: 16, expansionAdd: 128, expansionSearch: 300 });
     const rebuilt = await loadDenseRetriever(directory, model, { hnsw: { connectivity: 8 } });
-    expect(rebuilt.stats.hnsw).toEqual({ connectivity: 8, expansionAdd: 128, expansionSearch: 64 });
+    expect(rebuilt.stats.hnsw).toEqual({ connectivity: 8, expansionAdd: 128, expansionSearch: 256 });
     // ef 300 over 300 vectors: (nearly always) the exact answer
     const exact = await loadDenseRetriever(directory, model, { index: 'exact' });
     expectNearlyExact(await wider.search(queryTexts, 5), await exact.search(queryTexts, 5));
@@ -345,6 +345,8 @@ describe('a version-1 index (no passage-offsets.bin)', () => {
       passages: fixturePassages,
       embeddings: randomVectors(41, 24, fixtureDimension),
       index,
+      // the fixture's graph was saved with the search expansion that was then the default
+      ...(index === 'hnsw' ? { hnsw: { expansionSearch: 64 } } : {}),
       name: 'dense-v1-fixture',
     });
 
