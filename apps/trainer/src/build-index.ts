@@ -1,6 +1,12 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createDenseRetriever, type HnswQuantization } from '@research-ts/retriever-dense';
+import {
+  checkQuantizedDimension,
+  createDenseRetriever,
+  type DenseRetriever,
+  type EmbeddingModel,
+  type HnswQuantization,
+} from '@research-ts/retriever-dense';
 import {
   buildCompactIndex,
   indexCorpusFile,
@@ -84,37 +90,76 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
     throw new InvalidConfigError('compact', 'is a lexical layout; a dense index (embeddingModel) has its own');
   if (options.quantization !== undefined && options.embeddingModel === undefined)
     throw new InvalidConfigError('quantization', 'applies to a dense index (give embeddingModel)');
+  if (options.embeddingModel !== undefined) {
+    // The model is loaded and checked before the corpus is read, so that a wrong folder or option fails at once.
+    const model = await loadEmbeddingModelOf(options.embeddingModel);
+    try {
+      if (options.quantization !== undefined)
+        checkQuantizedDimension(options.quantization, model.dimension, 'quantization');
+      const read = await readPassages(options.corpusFile, readOptions).finally(() => progress?.stop());
+      if (read.passages === 0) await refuseEmptyCorpus(options.corpusFile, read);
+      checkEncodable(options.corpusFile, read.passages, model.dimension);
+      await writeDenseIndex(read.passageList, model, options, building).catch(async (error: unknown) => {
+        await rm(building, { recursive: true, force: true });
+        throw error;
+      });
+      await replaceDirectory(building, options.directory);
+      return {
+        passages: read.passages,
+        skipped: read.skipped,
+        skippedLines: read.skippedLines,
+        seconds: (performance.now() - started) / 1000,
+      };
+    } finally {
+      await model.dispose();
+    }
+  }
   const result =
-    options.embeddingModel !== undefined
-      ? await readPassages(options.corpusFile, readOptions).finally(() => progress?.stop())
-      : options.compact === true
-        ? await buildCompactIndex(options.corpusFile, building, readOptions).finally(() => progress?.stop())
-        : await indexCorpusFile(options.corpusFile, readOptions).finally(() => progress?.stop());
+    options.compact === true
+      ? await buildCompactIndex(options.corpusFile, building, readOptions).finally(() => progress?.stop())
+      : await indexCorpusFile(options.corpusFile, readOptions).finally(() => progress?.stop());
   if (result.passages === 0) {
     await rm(building, { recursive: true, force: true });
-    const isArray =
-      !options.corpusFile.endsWith('.gz') && (await firstSignificantCharacter(options.corpusFile)) === '[';
-    const hint = isArray
-      ? '; the file is a JSON array, but a corpus is JSONL: one {"id", "contents"} object per line'
-      : '';
-    const first = result.skippedLines[0];
-    const problem =
-      first === undefined
-        ? 'the file has no lines but blank ones'
-        : `${result.skipped} of its ${result.lines} lines are malformed (the first, line ${first.line}${first.field === '' ? '' : `, field "${first.field}"`}: ${first.reason})${hint}`;
-    throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: options.corpusFile });
+    await refuseEmptyCorpus(options.corpusFile, result);
   }
   if ('retriever' in result) await result.retriever.save(options.directory);
-  else if ('passageList' in result) {
-    await writeDenseIndex(result.passageList, options.embeddingModel!, options, building);
-    await replaceDirectory(building, options.directory);
-  } else await replaceDirectory(building, options.directory);
+  else await replaceDirectory(building, options.directory);
   return {
     passages: result.passages,
     skipped: result.skipped,
     skippedLines: result.skippedLines,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The error for a corpus of no passages: what its lines were, and a hint when the file is a JSON array. */
+async function refuseEmptyCorpus(
+  corpusFile: string,
+  result: { lines: number; skipped: number; skippedLines: SkippedLine[] },
+): Promise<never> {
+  const isArray = !corpusFile.endsWith('.gz') && (await firstSignificantCharacter(corpusFile)) === '[';
+  const hint = isArray
+    ? '; the file is a JSON array, but a corpus is JSONL: one {"id", "contents"} object per line'
+    : '';
+  const first = result.skippedLines[0];
+  const problem =
+    first === undefined
+      ? 'the file has no lines but blank ones'
+      : `${result.skipped} of its ${result.lines} lines are malformed (the first, line ${first.line}${first.field === '' ? '' : `, field "${first.field}"`}: ${first.reason})${hint}`;
+  throw new InvalidInputError(`holds no passages to index: ${problem}`, { source: corpusFile });
+}
+
+/**
+ * A dense build holds every passage vector in one float32 array, which Node caps at 2³² − 1 values (about 5.5M
+ * passages at dimension 768); a larger corpus is refused before any encoding.
+ */
+function checkEncodable(corpusFile: string, passages: number, dimension: number): void {
+  const limit = 2 ** 32 - 1;
+  if (passages * dimension <= limit) return;
+  throw new InvalidInputError(
+    `holds ${passages} passages; at dimension ${dimension} their vectors exceed the ${limit} float32 values one array may hold (at most ${Math.floor(limit / dimension)} passages): build the dense index from parts of the corpus, or with retriever-dense from precomputed embeddings`,
+    { source: corpusFile },
+  );
 }
 
 /** Moves `built` onto `target`; an index already there is removed only once the new one is in place. */
@@ -153,14 +198,14 @@ async function readPassages(
 /** Encodes the passages with the embedding model, builds the HNSW graph and saves the dense index to `directory`. */
 async function writeDenseIndex(
   passages: Passage[],
-  source: EmbeddingModelSource,
+  model: EmbeddingModel,
   options: BuildIndexOptions,
   directory: string,
 ): Promise<void> {
-  const model = await loadEmbeddingModelOf(source);
   const progress = createProgress({ label: 'encode', total: passages.length, silent: options.progress === false });
+  let retriever: DenseRetriever | undefined;
   try {
-    const retriever = await createDenseRetriever({
+    retriever = await createDenseRetriever({
       model,
       passages,
       index: 'hnsw',
@@ -168,9 +213,8 @@ async function writeDenseIndex(
       onProgress: ({ done }) => progress.update(done, 'passages'),
     });
     await retriever.save(directory);
-    await retriever.dispose();
   } finally {
     progress.stop();
-    await model.dispose();
+    await retriever?.dispose();
   }
 }

@@ -20,6 +20,7 @@ export { initModel, type InitModelOptions, type InitModelResult } from './init-m
 export { MetricsWriter, readMetrics, type MetricsRecord } from './metrics-writer';
 export { embeddingInitStds, modelSizeConfig, modelSizes, type ModelSizeName } from './model-sizes';
 export {
+  closeRetriever,
   embeddingConventions,
   openIndexDirectory,
   openRetriever,

@@ -8,6 +8,7 @@ import {
   loadDenseRetriever,
   loadEmbeddingModel,
   readDenseIndexManifest,
+  type DenseRetriever,
   type EmbeddingModel,
   type EmbeddingModelSettings,
 } from '@research-ts/retriever-dense';
@@ -43,7 +44,13 @@ export interface EmbeddingModelSource {
  */
 export type RetrieverSource =
   | { kind: 'world'; world: World }
-  | { kind: 'index'; indexDirectory: string; embeddingModel?: EmbeddingModelSource }
+  | {
+      kind: 'index';
+      indexDirectory: string;
+      embeddingModel?: EmbeddingModelSource;
+      /** The config path or CLI option errors about the embedding model name (default `embeddingModel`). */
+      field?: string;
+    }
   | { kind: 'http'; url: string; api?: RetrieverServerApi };
 
 /** Loads the embedding model a source names, with its conventions and lengths. */
@@ -66,28 +73,47 @@ export function loadEmbeddingModelOf(
   });
 }
 
-/** The `format` a saved index's `manifest.json` names, or undefined when it cannot be read (the opener says why). */
+/**
+ * The `format` a saved index's `manifest.json` names, or `unreadable` when there is no manifest that parses as a JSON
+ * object (the opener of the lexical layouts then names the file and what is wrong with it).
+ */
 async function savedIndexFormat(directory: string): Promise<unknown> {
   try {
     const manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as unknown;
-    return typeof manifest === 'object' && manifest !== null ? (manifest as { format?: unknown }).format : undefined;
+    return typeof manifest === 'object' && manifest !== null ? (manifest as { format?: unknown }).format : 'unreadable';
   } catch {
-    return undefined;
+    return 'unreadable';
   }
+}
+
+/** What may be opened and closed: a retriever with the `dispose` or `close` that frees its files and sessions. */
+type ClosableRetriever = Retriever & { dispose?: () => Promise<void>; close?: () => Promise<void> | void };
+
+/** Frees what a retriever holds (a dense index and its embedding model, a compact index's files); others need nothing. */
+export async function closeRetriever(retriever: Retriever): Promise<void> {
+  const closable = retriever as ClosableRetriever;
+  if (typeof closable.dispose === 'function') await closable.dispose();
+  else if (typeof closable.close === 'function') await closable.close();
 }
 
 /**
  * Opens a saved index folder of any kind by its manifest's `format`: a dense index (retriever-dense; its queries
  * encoded by `embeddingModel`, which is required there and refused elsewhere) or a lexical one (retriever-flexsearch,
  * in-memory or compact layout). A dense index's files are checked against their SHA-256 first; then its HNSW graph is
- * memory-mapped and its vectors and passages are read by offset, not copied onto the heap.
+ * memory-mapped and its vectors and passages are read by offset, not copied onto the heap; `closeRetriever` frees the
+ * index and its model. `field` is the config path or CLI option that errors about the embedding model name.
  */
-export async function openIndexDirectory(directory: string, embeddingModel?: EmbeddingModelSource): Promise<Retriever> {
+export async function openIndexDirectory(
+  directory: string,
+  embeddingModel?: EmbeddingModelSource,
+  field = 'embeddingModel',
+): Promise<Retriever> {
   const manifestPath = join(directory, 'manifest.json');
-  if ((await savedIndexFormat(directory)) !== denseIndexFormat) {
-    if (embeddingModel !== undefined) {
+  const format = await savedIndexFormat(directory);
+  if (format !== denseIndexFormat) {
+    if (embeddingModel !== undefined && format !== 'unreadable') {
       throw new InvalidConfigError(
-        'embeddingModel',
+        field,
         `applies to a dense index, and ${manifestPath} does not describe one (a lexical index encodes no queries)`,
       );
     }
@@ -95,19 +121,30 @@ export async function openIndexDirectory(directory: string, embeddingModel?: Emb
   }
   if (embeddingModel === undefined) {
     throw new InvalidConfigError(
-      'embeddingModel',
+      field,
       `${directory} is a dense index (${manifestPath} names format "${denseIndexFormat}"): give the embedding model its passages were encoded with`,
     );
   }
   // The index records the settings its model was loaded with; what the source states overrides them.
   const manifest = await readDenseIndexManifest(directory);
   const model = await loadEmbeddingModelOf(embeddingModel, manifest.model.settings);
+  let dense: DenseRetriever;
   try {
-    return await loadDenseRetriever(directory, model);
+    dense = await loadDenseRetriever(directory, model);
   } catch (error) {
     await model.dispose();
     throw error;
   }
+  const opened: ClosableRetriever = {
+    specificationVersion: 'v1',
+    name: dense.name,
+    search: (queries, k, options) => dense.search(queries, k, options),
+    async dispose() {
+      await dense.dispose();
+      await model.dispose();
+    },
+  };
+  return opened;
 }
 
 /**
@@ -122,7 +159,7 @@ export async function openIndexDirectory(directory: string, embeddingModel?: Emb
  */
 export async function openRetriever(source: RetrieverSource): Promise<Retriever> {
   if (source.kind === 'world') return createFlexsearchRetriever(source.world.passages);
-  if (source.kind === 'index') return openIndexDirectory(source.indexDirectory, source.embeddingModel);
+  if (source.kind === 'index') return openIndexDirectory(source.indexDirectory, source.embeddingModel, source.field);
   const options = { baseURL: source.url, maxRetries: 0 };
   return source.api === 'search-r1' ? createSearchR1Client(options) : createFlashRagClient(options);
 }

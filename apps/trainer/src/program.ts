@@ -367,7 +367,10 @@ export function createProgram(): Command {
           `applies to a dense index folder; the server at ${options.retriever} encodes its own queries`,
         );
       }
-      const retriever = embeddingModel === undefined ? source : { ...source, embeddingModel };
+      const retriever =
+        source.kind === 'index'
+          ? { ...source, field: 'embedding-model', ...(embeddingModel === undefined ? {} : { embeddingModel }) }
+          : source;
       const result = await runEvaluation({
         questionsFiles: options.questions,
         ...(options.dataset.length === 0 ? {} : { datasets: options.dataset }),
@@ -422,6 +425,7 @@ export function createProgram(): Command {
     const server = await serveRetriever({
       indexDirectory: index,
       ...(embeddingModel === undefined ? {} : { embeddingModel }),
+      field: 'embedding-model',
       host: options.host,
       port: options.port,
     });

@@ -18,7 +18,7 @@ import {
   type EvaluationSummary,
   type Prediction,
 } from '@research-ts/training';
-import { openRetriever, type RetrieverSource } from './open-retriever';
+import { closeRetriever, openRetriever, type RetrieverSource } from './open-retriever';
 import { openPredictionLog, predictionKey, type PredictionRow } from './prediction-log';
 import { createProgress } from './progress';
 
@@ -205,6 +205,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<RunE
   } finally {
     progress.stop();
     await release();
+    await closeRetriever(retriever);
   }
   const records: EvaluationRecord[] = predictions.map((prediction, index) => ({
     dataset: questions[index]!.dataset,

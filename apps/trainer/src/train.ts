@@ -39,7 +39,7 @@ import {
 import { loadCheckpointState, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { learningRateScheduleOf } from './learning-rate-schedule-of';
 import { MetricsWriter, readMetrics } from './metrics-writer';
-import { openRetriever } from './open-retriever';
+import { closeRetriever, openRetriever } from './open-retriever';
 import { refreshRunReport } from './refresh-run-report';
 import { createProgress } from './progress';
 import { openRolloutServer, rolloutCorrectionOf, weightSyncRecord } from './rollout-server';
@@ -205,6 +205,7 @@ async function trainingRetriever(config: TrainerConfig, world: World | undefined
       kind: 'index',
       indexDirectory: retriever.indexDirectory!,
       ...(retriever.embeddingModel === undefined ? {} : { embeddingModel: retriever.embeddingModel }),
+      field: 'retriever.embeddingModel',
     });
   }
   return openRetriever({ kind: 'http', url: retriever.url!, api: retriever.api });
@@ -714,7 +715,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       metrics.write({ kind: 'eval-decoy', step: config.training.steps, retriever: 'decoy', ...heldOutWithDecoyCorpus });
     }
   }
-  await Promise.all([onnx.release(), reference?.release()]);
+  await Promise.all([onnx.release(), reference?.release(), closeRetriever(retriever)]);
   await refreshRunReport(output, log);
   return {
     outputDirectory: output,

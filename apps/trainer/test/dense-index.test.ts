@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bgeConventions, createDenseRetriever, e5Conventions, loadEmbeddingModel } from '@research-ts/retriever-dense';
@@ -128,6 +128,45 @@ describe('a dense index built, opened and served by the app', () => {
     expect(run.stderr).toContain('give the embedding model');
     const misplaced = await runCli(['index', corpusFile, join(root, 'x'), '--quantization', 'i8', '--no-progress']);
     expect(misplaced.code).toBe(1);
-    expect(misplaced.stderr).toContain('quantization');
+    expect(misplaced.stderr).toBe(
+      'research-ts: config field "quantization": applies to a dense index (give embeddingModel)\n',
+    );
+    const alone = await runCli(['serve-retriever', lexicalDirectory, '--query-max-length', '64', '--port', '0']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toBe(
+      'research-ts: config field "query-max-length": applies with --embedding-model (a dense index)\n',
+    );
+  });
+
+  it('a wrong model folder fails before the corpus is read; a failed build leaves nothing behind', async () => {
+    const missing = join(root, 'no-model');
+    const target = join(root, 'never-built');
+    await expect(
+      buildIndex({
+        corpusFile: join(root, 'no-corpus.jsonl'),
+        directory: target,
+        embeddingModel: { directory: missing },
+      }),
+    ).rejects.toThrow(join(missing, 'model.onnx'));
+    // b1 needs a dimension divisible by 8: refused at the door, before reading (the corpus file does not exist)
+    await writeTinyModelDirectory(join(root, 'odd-model'), { corpus: ['odd width'], hidden: 12, seed: 1 });
+    await expect(
+      buildIndex({
+        corpusFile: join(root, 'no-corpus.jsonl'),
+        directory: target,
+        embeddingModel: { directory: join(root, 'odd-model') },
+        quantization: 'b1',
+      }),
+    ).rejects.toThrow('config field "quantization": b1 quantization needs a dimension divisible by 8, got 12');
+    expect(readdirSync(root).filter((name) => name.includes('never-built'))).toEqual([]);
+  });
+
+  it('a folder without a readable manifest is named as such, with or without an embedding model', async () => {
+    const empty = join(root, 'empty-folder');
+    mkdirSync(empty);
+    for (const model of [undefined, { directory: modelDirectory }]) {
+      await expect(openIndexDirectory(empty, model)).rejects.toThrow(join(empty, 'manifest.json'));
+      await expect(openIndexDirectory(empty, model)).rejects.toThrow(/no readable manifest\.json/);
+    }
   });
 });

@@ -20,6 +20,7 @@ export { DenseRetriever, type DenseMetric, type DenseRetrieverStats } from './de
 export { bgeConventions, e5Conventions, type EmbeddingConventions, type Pooling } from './embedding-conventions';
 export type { EmbedOptions, EmbedProgress, EmbeddingModel, TextEmbedder } from './embedding-model';
 export {
+  checkQuantizedDimension,
   defaultRescoreOversample,
   hnswQuantizations,
   type HnswQuantization,
