@@ -1,14 +1,17 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bgeConventions, createDenseRetriever, e5Conventions, loadEmbeddingModel } from '@research-ts/retriever-dense';
 import type { Passage } from '@research-ts/spec';
+import { loadTokenizer } from '@research-ts/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prefixVocabulary, writeTinyModelDirectory } from '../../../packages/retriever-dense/test/tiny-encoder';
 import { buildIndex } from '../src/build-index';
-import { openIndexDirectory, openRetriever } from '../src/open-retriever';
+import { initModel } from '../src/init-model';
+import { closeRetriever, openIndexDirectory, openRetriever } from '../src/open-retriever';
 import { serveRetriever } from '../src/serve-retriever';
 import { runCli } from './cli-helpers';
+import { startFakeOpenAIServer } from './fake-openai-server';
 
 const root = mkdtempSync(join(tmpdir(), 'research-ts-dense-'));
 const topics = [
@@ -159,6 +162,81 @@ describe('a dense index built, opened and served by the app', () => {
       }),
     ).rejects.toThrow('config field "quantization": b1 quantization needs a dimension divisible by 8, got 12');
     expect(readdirSync(root).filter((name) => name.includes('never-built'))).toEqual([]);
+  });
+
+  it('`eval -r <dense folder> --embedding-model` searches the dense index: the scripted model answers the top passage it was shown', async () => {
+    // a BPE tokenizer for the fake completions server; the "model" searches the question, then answers the title
+    // of the first passage the search returned
+    const tokenizerDirectory = join(root, 'policy-tokenizer');
+    await initModel({
+      directory: tokenizerDirectory,
+      size: 'micro',
+      seed: 1,
+      tokenizer: 'bpe',
+      bpeVocabSize: 300,
+      corpusFile,
+    });
+    const server = await startFakeOpenAIServer({
+      tokenizer: await loadTokenizer(tokenizerDirectory),
+      complete(prompt) {
+        const question = /User: ([\s\S]*?)\. Assistant:/.exec(prompt)![1]!;
+        const response = prompt.slice(prompt.indexOf('. Assistant:'));
+        if (!response.includes('<result>'))
+          return { text: ` <think> look </think> <search> ${question} </search>`, stop: 'search' };
+        const title = /<result>[\s\S]*?"(Place \d+)"/.exec(response)![1]!;
+        return { text: ` <think> found </think> <answer> \\boxed{${title}} </answer>`, stop: 'eos' };
+      },
+    });
+    try {
+      // golden answers: the title of the dense index's own top passage for each question
+      const dense = await openIndexDirectory(denseDirectory, { directory: modelDirectory });
+      const top = await dense.search(queries, 1);
+      await closeRetriever(dense);
+      const questionsFile = join(root, 'dense-questions.jsonl');
+      writeFileSync(
+        questionsFile,
+        queries
+          .map((question, index) =>
+            JSON.stringify({
+              id: `q${index}`,
+              question,
+              golden_answers: [/"(Place \d+)"/.exec(top[index]![0]!.contents)![1]],
+            }),
+          )
+          .join('\n') + '\n',
+      );
+      const output = join(root, 'dense-predictions.jsonl');
+      const run = await runCli([
+        'eval',
+        '-q',
+        questionsFile,
+        '-r',
+        denseDirectory,
+        '--embedding-model',
+        modelDirectory,
+        '--server',
+        server.baseURL,
+        '--served-model',
+        'fake',
+        '--tokenizer',
+        tokenizerDirectory,
+        '--top-k',
+        '3',
+        '-o',
+        output,
+        '--no-progress',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const predictions = readFileSync(output, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { exactMatch: boolean; searches: number });
+      expect(predictions.map((prediction) => [prediction.exactMatch, prediction.searches])).toEqual(
+        queries.map(() => [true, 1]),
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('a folder without a readable manifest is named as such, with or without an embedding model', async () => {
