@@ -84,7 +84,8 @@ export async function buildIndex(options: BuildIndexOptions): Promise<BuildIndex
       progress.update(Math.ceil(update.bytesRead / 1024), `${update.passages} passages`);
     },
   };
-  // The compact layout is written beside the target first, so that a corpus with no passages replaces nothing.
+  // The compact and dense layouts are written beside the target first, so that a corpus with no passages (or a
+  // failed build) replaces nothing.
   const building = join(dirname(options.directory), `.${basename(options.directory)}.building-${process.pid}`);
   if (options.embeddingModel !== undefined && options.compact === true)
     throw new InvalidConfigError('compact', 'is a lexical layout; a dense index (embeddingModel) has its own');

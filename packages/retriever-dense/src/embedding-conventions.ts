@@ -1,5 +1,7 @@
 /** How token states become one vector: masked mean, the first token (`[CLS]`), or the last real token. */
 export type Pooling = 'mean' | 'cls' | 'last';
+/** Every {@link Pooling}. */
+export const poolings: readonly Pooling[] = Object.freeze(['mean', 'cls', 'last']);
 
 /** The text and pooling conventions of an embedding model family. */
 export interface EmbeddingConventions {

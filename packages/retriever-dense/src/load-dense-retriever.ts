@@ -15,6 +15,7 @@ import {
 } from './dense-index-manifest';
 import { DenseRetriever } from './dense-retriever';
 import { embeddingModelSettings } from './save-dense-index';
+import { poolings } from './embedding-conventions';
 import type { TextEmbedder } from './embedding-model';
 import {
   checkQuantization,
@@ -89,8 +90,11 @@ function readManifest(value: unknown, source: string): DenseIndexManifest {
   if (settings !== undefined) {
     if (!isObject(settings)) fail('model.settings', 'must be an object');
     const fields = settings as JsonObject;
-    if (!['mean', 'cls', 'last'].includes(fields.pooling as string))
-      fail('model.settings.pooling', `must be "mean", "cls" or "last", got ${JSON.stringify(fields.pooling)}`);
+    if (!(poolings as readonly unknown[]).includes(fields.pooling))
+      fail(
+        'model.settings.pooling',
+        `must be one of ${poolings.map((name) => JSON.stringify(name)).join(', ')}, got ${JSON.stringify(fields.pooling)}`,
+      );
     if (typeof fields.normalize !== 'boolean') fail('model.settings.normalize', 'must be true or false');
     for (const field of ['queryPrefix', 'passagePrefix', 'outputName'])
       if (typeof fields[field] !== 'string') fail(`model.settings.${field}`, 'must be a string');

@@ -10,7 +10,7 @@ import {
   type OnnxSession,
   type TensorDescription,
 } from './backend/onnxruntime';
-import type { EmbeddingConventions, Pooling } from './embedding-conventions';
+import { poolings, type EmbeddingConventions } from './embedding-conventions';
 import type { EmbedOptions, EmbeddingModel } from './embedding-model';
 import { normalizeRows, poolHiddenStates } from './pool-hidden-states';
 import { padBatch, tokenizeForModel } from './tokenize-for-model';
@@ -35,7 +35,6 @@ export interface LoadEmbeddingModelOptions extends Partial<EmbeddingConventions>
 
 const modelLocations = ['model.onnx', join('onnx', 'model.onnx')];
 const tokenInputs = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'] as const;
-const poolings: readonly Pooling[] = ['mean', 'cls', 'last'];
 
 async function readModelFile(directory: string): Promise<{ path: string; bytes: Uint8Array }> {
   for (const location of modelLocations) {

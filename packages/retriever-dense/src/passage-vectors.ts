@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { InvalidInputError } from '@research-ts/spec';
+import { readFullySync } from '@research-ts/spec/node';
 
 /**
  * The full-precision passage vectors that HNSW candidates are rescored with: `[count, dimension]` float32,
@@ -60,7 +61,7 @@ export function vectorsFromFile(path: string, count: number, dimension: number):
   const readRow = (row: number, into: Float32Array, offset: number): void => {
     if (!open) throw new InvalidInputError('was closed (the retriever was disposed)', { source: path });
     const bytes = new Uint8Array(into.buffer, into.byteOffset + offset * 4, rowBytes);
-    const read = readSync(file, bytes, 0, rowBytes, row * rowBytes);
+    const read = readFullySync(file, bytes, row * rowBytes);
     if (read !== rowBytes) {
       throw new InvalidInputError(
         `row ${row} could not be read (${read} of ${rowBytes} bytes): the file was truncated after it was opened`,
@@ -77,17 +78,12 @@ export function vectorsFromFile(path: string, count: number, dimension: number):
     rows(start, end) {
       const rows = new Float32Array((end - start) * dimension);
       if (end > start) {
+        if (!open) throw new InvalidInputError('was closed (the retriever was disposed)', { source: path });
         const bytes = new Uint8Array(rows.buffer);
-        let done = 0;
-        while (done < bytes.byteLength) {
-          if (!open) throw new InvalidInputError('was closed (the retriever was disposed)', { source: path });
-          const read = readSync(file, bytes, done, bytes.byteLength - done, start * rowBytes + done);
-          if (read === 0)
-            throw new InvalidInputError(`ends before row ${end}: the file was truncated after it was opened`, {
-              source: path,
-            });
-          done += read;
-        }
+        if (readFullySync(file, bytes, start * rowBytes) < bytes.byteLength)
+          throw new InvalidInputError(`ends before row ${end}: the file was truncated after it was opened`, {
+            source: path,
+          });
       }
       return rows;
     },

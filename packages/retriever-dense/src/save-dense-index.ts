@@ -82,6 +82,7 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
   } else {
     await rm(join(directory, denseIndexFiles.hnsw), { force: true });
   }
+  const settings = embeddingModelSettings(state.model);
   const manifest: DenseIndexManifest = {
     format: denseIndexFormat,
     version: denseIndexFormatVersion,
@@ -89,12 +90,7 @@ export async function saveDenseIndex(directory: string, state: DenseRetrieverSta
     passages: state.passages.count,
     dimension: state.model.dimension,
     metric: state.metric,
-    model: (() => {
-      const settings = embeddingModelSettings(state.model);
-      return settings === undefined
-        ? { fingerprint: state.model.fingerprint }
-        : { fingerprint: state.model.fingerprint, settings };
-    })(),
+    model: { fingerprint: state.model.fingerprint, ...(settings === undefined ? {} : { settings }) },
     index:
       state.index.kind === 'exact'
         ? { kind: 'exact' }

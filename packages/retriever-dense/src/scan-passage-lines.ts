@@ -8,13 +8,10 @@ import {
   isBlankLine,
   jsonLineError,
   parseJsonLine,
+  startsWithByteOrderMark,
 } from '@research-ts/spec/node';
 
 const lineFeed = 0x0a;
-
-function startsWithByteOrderMark(bytes: Uint8Array): boolean {
-  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-}
 
 /**
  * Builds the offset table of a `passages.jsonl` saved without one (format version 1) in one streaming pass, and

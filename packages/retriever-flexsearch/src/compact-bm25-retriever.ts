@@ -1,9 +1,8 @@
-import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InvalidInputError, type Passage, type Retriever, type RetrieverSearchOptions } from '@research-ts/spec';
-import { decodePassageOffset, passageOffsetBytes, verifyFileDigests } from '@research-ts/spec/node';
+import { decodePassageOffset, passageOffsetBytes, readFullySync, verifyFileDigests } from '@research-ts/spec/node';
 import type { Analyzer, AnalyzerSettings } from './analyzer';
 import { bm25InverseDocumentFrequency, type Bm25Parameters } from './bm25';
 import { compactIndexFiles, type CompactIndexManifest } from './compact-index-manifest';
@@ -230,12 +229,7 @@ export class CompactBm25Retriever implements Retriever {
   private read(handle: FileHandle, name: string, position: number, length: number): Uint8Array {
     // Not zero-filled (every byte is read into), and an ArrayBuffer of its own, so aligned for Uint32Array.
     const bytes = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
-    let read = 0;
-    while (read < length) {
-      const count = readSync(handle.fd, bytes, read, length - read, position + read);
-      if (count === 0) break;
-      read += count;
-    }
+    const read = readFullySync(handle.fd, bytes, position);
     if (read < length) {
       throw new InvalidInputError(
         `file ends at byte ${position + read}, inside a part that runs to byte ${position + length}: truncated after saving`,

@@ -7,7 +7,7 @@ export {
   type FileContents,
 } from './atomic-write';
 export { writeDirectoryAtomically } from './atomic-directory';
-export { readFully, writeFully } from './file-handle-io';
+export { readFully, readFullySync, writeFully } from './file-handle-io';
 export {
   digestDirectory,
   fileDigest,
@@ -25,6 +25,7 @@ export {
   isBlankLine,
   readTextLines,
   splitTextLines,
+  startsWithByteOrderMark,
   type ReadTextLinesOptions,
   type TextLine,
 } from './text-lines';

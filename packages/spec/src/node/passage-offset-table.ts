@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { InvalidInputError } from '../research-error';
+import { readFullySync } from './file-handle-io';
 
 /**
  * Bytes per entry of a passage offset table. The table of a JSONL passage file holds `[passages + 1]` entries:
@@ -65,17 +66,6 @@ export class PassageOffsetTableBuilder {
     grown.set(this.bytes);
     this.bytes = grown;
   }
-}
-
-/** Reads exactly `into.length` bytes at `position` (several reads when the system returns fewer); returns how many. */
-function readAt(descriptor: number, into: Uint8Array, position: number): number {
-  let done = 0;
-  while (done < into.length) {
-    const read = readSync(descriptor, into, done, into.length - done, position + done);
-    if (read === 0) break;
-    done += read;
-  }
-  return done;
 }
 
 export interface OpenPassageFileOptions {
@@ -166,7 +156,7 @@ export class PassageFile {
     const length = (end - first) * passageOffsetBytes;
     if (this.table !== undefined) return this.table.subarray(start, start + length);
     const into = new Uint8Array(length);
-    const read = readAt(this.descriptors.offsets!, into, start);
+    const read = readFullySync(this.descriptors.offsets!, into, start);
     if (read !== length) {
       throw new InvalidInputError(
         `entries ${first} to ${end - 1} could not be read (${read} of ${length} bytes): the file was truncated after it was opened`,
@@ -196,7 +186,7 @@ export class PassageFile {
       );
     }
     const bytes = Buffer.allocUnsafe(stop - start);
-    const read = readAt(this.descriptors.passages, bytes, start);
+    const read = readFullySync(this.descriptors.passages, bytes, start);
     if (read !== bytes.length) {
       throw new InvalidInputError(
         `${describePassages(first, end)} (bytes ${start} to ${stop}) could not be read (${read} of ${bytes.length} bytes): the file was truncated after it was opened`,

@@ -19,7 +19,8 @@ const lineFeed = 0x0a;
 const carriageReturn = 0x0d;
 const noBytes = Buffer.alloc(0);
 
-function startsWithByteOrderMark(bytes: Uint8Array): boolean {
+/** Whether `bytes` start with the UTF-8 byte-order mark (EF BB BF). */
+export function startsWithByteOrderMark(bytes: Uint8Array): boolean {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
