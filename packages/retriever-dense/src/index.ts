@@ -17,7 +17,13 @@ export {
   type EmbeddingModelSettings,
 } from './dense-index-manifest';
 export { DenseRetriever, type DenseMetric, type DenseRetrieverStats } from './dense-retriever';
-export { bgeConventions, e5Conventions, poolings, type EmbeddingConventions, type Pooling } from './embedding-conventions';
+export {
+  bgeConventions,
+  e5Conventions,
+  poolings,
+  type EmbeddingConventions,
+  type Pooling,
+} from './embedding-conventions';
 export type { EmbedOptions, EmbedProgress, EmbeddingModel, TextEmbedder } from './embedding-model';
 export {
   checkQuantizedDimension,
